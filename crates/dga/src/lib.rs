@@ -1,0 +1,123 @@
+//! The family library: bit-exact re-implementations of malware domain
+//! generation algorithms (DGAs), their seeds and the windows in which their
+//! names are valid, plus a reverse index from a name back to the family,
+//! seed and window that produce it.
+//!
+//! This crate does no I/O and never reads the clock: every function takes
+//! the day it works on as a parameter, so the same inputs always give the
+//! same output.
+//!
+//! Vocabulary (see `DESIGN.md`): a *family* is one DGA; a *seed* is one named
+//! configuration of it; an *epoch* is the span of days over which a family
+//! produces the same names; a *window* is the interval `[from, to)` in which a
+//! name is in use, which is longer than its epoch for families that also try
+//! the names of earlier epochs.
+//!
+//! Known limitations: windows have a granularity of one UTC day; families
+//! whose malware reads the local time are modelled in UTC.
+
+pub mod families;
+mod family;
+mod generate;
+mod index;
+mod schedule;
+
+pub use family::{Family, Generator, Scheme, SeedError, SeedInfo, Seeding, TimeDependence};
+pub use generate::{epochs, predict, Epoch, Prediction, RangeError, MAX_RANGE_DAYS};
+pub use index::{Hit, ReverseIndex};
+pub use schedule::{Schedule, Window};
+
+/// Every family in the library, in alphabetical order of name.
+pub fn all_families() -> &'static [&'static Family] {
+    families::ALL
+}
+
+/// The family with this name or alias (case-insensitive).
+pub fn find_family(name: &str) -> Option<&'static Family> {
+    let wanted = name.trim().to_ascii_lowercase();
+    all_families()
+        .iter()
+        .copied()
+        .find(|f| f.name == wanted || f.aliases.iter().any(|a| *a == wanted))
+}
+
+/// Family names and aliases closest to `name`, best first, for "did you mean"
+/// hints.
+pub fn suggest_families(name: &str) -> Vec<&'static str> {
+    let wanted = name.trim().to_ascii_lowercase();
+    let mut scored: Vec<(usize, &'static str)> = all_families()
+        .iter()
+        .flat_map(|f| std::iter::once(f.name).chain(f.aliases.iter().copied()))
+        .map(|candidate| (edit_distance(&wanted, candidate), candidate))
+        .filter(|(distance, candidate)| {
+            *distance <= 2.max(wanted.len() / 3) || candidate.starts_with(&wanted)
+        })
+        .collect();
+    scored.sort();
+    scored.dedup_by_key(|(_, c)| *c);
+    scored.into_iter().take(3).map(|(_, c)| c).collect()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn family_names_are_unique_lowercase_and_sorted() {
+        let names: Vec<&str> = all_families()
+            .iter()
+            .flat_map(|f| std::iter::once(f.name).chain(f.aliases.iter().copied()))
+            .collect();
+        let mut unique = names.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), names.len(), "a name or alias is used twice");
+        for name in &names {
+            assert_eq!(*name, name.to_ascii_lowercase());
+        }
+        let primary: Vec<&str> = all_families().iter().map(|f| f.name).collect();
+        let mut sorted = primary.clone();
+        sorted.sort();
+        assert_eq!(primary, sorted, "families::ALL must be sorted by name");
+    }
+
+    #[test]
+    fn every_family_has_a_default_seed_that_binds() {
+        for family in all_families() {
+            assert!(!family.seeds.is_empty(), "{} has no seed", family.name);
+            for seed in family.seeds {
+                assert!(
+                    (family.bind)(seed.value).is_ok(),
+                    "{}: seed {} does not bind",
+                    family.name,
+                    seed.name
+                );
+            }
+            assert!(
+                !family.references.is_empty(),
+                "{} cites no write-up",
+                family.name
+            );
+            assert!(!family.tlds.is_empty(), "{} lists no TLD", family.name);
+        }
+    }
+
+    #[test]
+    fn suggestions_find_a_misspelt_family() {
+        assert_eq!(suggest_families("banjroi").first(), Some(&"banjori"));
+    }
+}
