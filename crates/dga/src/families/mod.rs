@@ -3,7 +3,7 @@
 //!
 //! To add a family: write `families/<name>.rs` exporting
 //! `pub static FAMILY: Family`, declare the module below and add it to
-//! [`ALL`] (kept sorted by name; a test checks).
+//! [`ALL`] (any order: `all_families` sorts by name).
 
 use crate::family::Family;
 
@@ -41,7 +41,7 @@ mod banjori;
 
 // --- end h ---
 
-/// Every family, sorted by name.
+/// Every family, in no particular order.
 pub static ALL: &[&Family] = &[
     &banjori::FAMILY,
     // --- list a ---
