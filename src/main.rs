@@ -1,1 +1,45 @@
-fn main() {}
+//! `cautery`: the defender's toolkit against DGA botnets.
+//!
+//! This binary wires the libraries to the command line: analysts run
+//! `families`, `generate` and `lookup`. Libraries never read the clock; the
+//! binary does, once, to find "today" when no date is given.
+//!
+//! Exit codes: 0 success, 1 when something asked for was not found (like
+//! grep), 2 on a usage or input error. A closed pipe on stdout exits 0.
+
+mod cli;
+mod commands;
+mod dates;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+
+/// What a command found, for the exit code.
+pub enum Outcome {
+    /// Everything asked for was found or done.
+    Success,
+    /// A normal "not found" answer.
+    NotFound,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Families(args) => commands::families::run(&args),
+        Command::Generate(args) => commands::generate::run(&args),
+        Command::Lookup(args) => commands::lookup::run(&args),
+    };
+    match result {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::NotFound) => ExitCode::from(1),
+        Err(error) if output::is_broken_pipe(&error) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("cautery: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -99,8 +99,10 @@ pub struct SeedInfo {
 /// A family bound to one seed; produces the names of one epoch.
 pub trait Generator: Send + Sync {
     /// Appends to `out`, in the malware's order, the names of the epoch that
-    /// starts on `epoch` (time-independent families ignore it). Names are
-    /// lower-case (unless the malware's are not) and carry their TLD.
+    /// holds the day `epoch` (time-independent families ignore it). Any day
+    /// of an epoch gives the same names; the callers pass its first day.
+    /// Names are lower-case (unless the malware's are not) and carry their
+    /// TLD.
     fn generate(&self, epoch: NaiveDate, out: &mut Vec<String>);
 }
 

@@ -23,8 +23,8 @@ mod index;
 mod schedule;
 
 pub use family::{Family, Generator, Scheme, SeedError, SeedInfo, Seeding, TimeDependence};
-pub use generate::{epochs, predict, Epoch, Prediction, RangeError, MAX_RANGE_DAYS};
-pub use index::{Hit, ReverseIndex};
+pub use generate::{check_range, epochs, predict, Epoch, Prediction, RangeError, MAX_RANGE_DAYS};
+pub use index::{normalise, Hit, ReverseIndex};
 pub use schedule::{Schedule, Window};
 
 /// Every family in the library, in alphabetical order of name.

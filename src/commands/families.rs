@@ -1,0 +1,107 @@
+//! `cautery families`: the library's catalogue.
+
+use std::io::Write;
+
+use anyhow::Result;
+use cautery_dga::{all_families, Family, TimeDependence};
+use serde::Serialize;
+
+use crate::cli::{FamiliesArgs, FamiliesFormat};
+use crate::output;
+use crate::Outcome;
+
+#[derive(Serialize)]
+struct SeedRecord<'a> {
+    name: &'a str,
+    value: &'a str,
+    note: &'a str,
+}
+
+#[derive(Serialize)]
+struct FamilyRecord<'a> {
+    name: &'a str,
+    aliases: &'a [&'a str],
+    summary: &'a str,
+    scheme: &'a str,
+    seeding: &'a str,
+    time_dependent: bool,
+    deterministic: bool,
+    seeds: Vec<SeedRecord<'a>>,
+    seed_form: &'a str,
+    window: String,
+    lookback_epochs: u32,
+    names_per_window: &'a str,
+    tlds: &'a [&'a str],
+    references: &'a [&'a str],
+}
+
+fn record(family: &'static Family) -> FamilyRecord<'static> {
+    FamilyRecord {
+        name: family.name,
+        aliases: family.aliases,
+        summary: family.summary,
+        scheme: family.scheme.as_str(),
+        seeding: family.seeding.as_str(),
+        time_dependent: family.seeding.time == TimeDependence::TimeDependent,
+        deterministic: family.seeding.deterministic,
+        seeds: family
+            .seeds
+            .iter()
+            .map(|s| SeedRecord {
+                name: s.name,
+                value: s.value,
+                note: s.note,
+            })
+            .collect(),
+        seed_form: family.seed_form,
+        window: family.window_rule(),
+        lookback_epochs: family.lookback,
+        names_per_window: family.names_per_window,
+        tlds: family.tlds,
+        references: family.references,
+    }
+}
+
+/// Runs `cautery families`.
+pub fn run(args: &FamiliesArgs) -> Result<Outcome> {
+    let mut out = output::stdout();
+    let records: Vec<FamilyRecord<'static>> = all_families().iter().map(|f| record(f)).collect();
+    match args.format {
+        FamiliesFormat::Json => {
+            serde_json::to_writer_pretty(&mut out, &records)?;
+            writeln!(out)?;
+        }
+        FamiliesFormat::Table => {
+            writeln!(
+                out,
+                "{:<22} {:<11} {:<7} {:>6} {:>8} {:<34} TLDS",
+                "FAMILY", "SCHEME", "SEEDING", "SEEDS", "NAMES", "WINDOW"
+            )?;
+            for r in &records {
+                let tlds = if r.tlds.len() > 6 {
+                    format!("{} and {} more", r.tlds[..6].join(","), r.tlds.len() - 6)
+                } else {
+                    r.tlds.join(",")
+                };
+                let window = if r.window.chars().count() > 34 {
+                    format!("{}...", r.window.chars().take(31).collect::<String>())
+                } else {
+                    r.window.clone()
+                };
+                writeln!(
+                    out,
+                    "{:<22} {:<11} {:<7} {:>6} {:>8} {:<34} {}",
+                    r.name,
+                    r.scheme,
+                    r.seeding,
+                    r.seeds.len(),
+                    r.names_per_window,
+                    window,
+                    tlds
+                )?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(Outcome::Success)
+}

@@ -1,0 +1,121 @@
+//! One module per subcommand, plus what they share: turning family and seed
+//! arguments into bound generators.
+
+pub mod families;
+pub mod generate;
+pub mod lookup;
+
+use anyhow::{bail, Result};
+use cautery_dga::{all_families, find_family, suggest_families, Family, Generator};
+
+/// A family bound to one seed, with the label that names the seed in output.
+pub struct Source {
+    /// The family.
+    pub family: &'static Family,
+    /// The seed's name, or its raw value when given by value.
+    pub seed: String,
+    /// The family bound to the seed.
+    pub generator: Box<dyn Generator>,
+}
+
+/// Which seeds to bind.
+pub enum SeedChoice<'a> {
+    /// The family's default seed.
+    Default,
+    /// Every seed known in public.
+    All,
+    /// A seed named, or given by value, on the command line.
+    Given(&'a str),
+}
+
+/// Resolves a family name, with a hint when it is unknown.
+pub fn resolve_family(name: &str) -> Result<&'static Family> {
+    if let Some(family) = find_family(name) {
+        return Ok(family);
+    }
+    let hints = suggest_families(name);
+    if hints.is_empty() {
+        bail!("unknown family '{name}' (cautery families lists all)");
+    }
+    let hints: Vec<String> = hints.iter().map(|h| format!("'{h}'")).collect();
+    bail!(
+        "unknown family '{name}'; did you mean {}? (cautery families lists all)",
+        hints.join(" or ")
+    )
+}
+
+/// The families named on the command line, `all` meaning every deterministic
+/// family; each once, in the order given.
+pub fn resolve_families(names: &[String]) -> Result<Vec<&'static Family>> {
+    let mut out: Vec<&'static Family> = Vec::new();
+    for name in names {
+        let found: Vec<&'static Family> = if name.eq_ignore_ascii_case("all") {
+            all_families()
+                .iter()
+                .copied()
+                .filter(|f| f.seeding.deterministic)
+                .collect()
+        } else {
+            vec![resolve_family(name)?]
+        };
+        for family in found {
+            if !out.iter().any(|f| std::ptr::eq(*f, family)) {
+                out.push(family);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Binds `family` to the seeds `choice` selects.
+pub fn bind(
+    family: &'static Family,
+    choice: &SeedChoice<'_>,
+    explicit_family: bool,
+) -> Result<Vec<Source>> {
+    let seeds: Vec<(String, &str)> = match choice {
+        SeedChoice::Given(text) => match family.seed_named(text) {
+            Some(seed) => vec![(seed.name.to_owned(), seed.value)],
+            None => vec![(text.to_string(), *text)],
+        },
+        _ if !family.seeding.deterministic => {
+            if !explicit_family {
+                return Ok(Vec::new());
+            }
+            bail!(
+                "{} draws a random seed at run time, so it has no default: pass --seed with {}",
+                family.name,
+                family.seed_form
+            );
+        }
+        SeedChoice::Default => {
+            let seed = family.default_seed();
+            vec![(seed.name.to_owned(), seed.value)]
+        }
+        SeedChoice::All => family
+            .seeds
+            .iter()
+            .map(|s| (s.name.to_owned(), s.value))
+            .collect(),
+    };
+    seeds
+        .into_iter()
+        .map(|(label, value)| match (family.bind)(value) {
+            Ok(generator) => Ok(Source {
+                family,
+                seed: label,
+                generator,
+            }),
+            Err(error) => bail!(
+                "seed '{value}' does not fit {}: {error} (known seeds: {})",
+                family.name,
+                family
+                    .seeds
+                    .iter()
+                    .map(|s| s.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })
+        .collect()
+}
