@@ -34,6 +34,7 @@ mod banjori;
 // --- end f ---
 
 // --- section g ---
+mod verblecon;
 
 // --- end g ---
 
@@ -69,7 +70,7 @@ pub static ALL: &[&Family] = &[
     // --- end list f ---
 
     // --- list g ---
-
+    &verblecon::FAMILY,
     // --- end list g ---
 
     // --- list h ---
