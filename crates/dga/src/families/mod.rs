@@ -34,6 +34,7 @@ mod banjori;
 // --- end f ---
 
 // --- section g ---
+mod unnamed_downloader;
 mod verblecon;
 
 // --- end g ---
@@ -70,6 +71,7 @@ pub static ALL: &[&Family] = &[
     // --- end list f ---
 
     // --- list g ---
+    &unnamed_downloader::FAMILY,
     &verblecon::FAMILY,
     // --- end list g ---
 
