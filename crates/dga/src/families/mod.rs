@@ -34,6 +34,7 @@ mod banjori;
 // --- end f ---
 
 // --- section g ---
+mod tufik;
 mod unnamed_downloader;
 mod verblecon;
 
@@ -71,6 +72,7 @@ pub static ALL: &[&Family] = &[
     // --- end list f ---
 
     // --- list g ---
+    &tufik::FAMILY,
     &unnamed_downloader::FAMILY,
     &verblecon::FAMILY,
     // --- end list g ---
