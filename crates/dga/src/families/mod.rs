@@ -36,6 +36,7 @@ mod banjori;
 // --- section g ---
 mod tufik;
 mod unnamed_downloader;
+mod unnamed_javascript;
 mod verblecon;
 
 // --- end g ---
@@ -74,6 +75,7 @@ pub static ALL: &[&Family] = &[
     // --- list g ---
     &tufik::FAMILY,
     &unnamed_downloader::FAMILY,
+    &unnamed_javascript::FAMILY,
     &verblecon::FAMILY,
     // --- end list g ---
 
