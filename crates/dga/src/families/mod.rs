@@ -38,6 +38,7 @@ mod tufik;
 mod unnamed_downloader;
 mod unnamed_javascript;
 mod verblecon;
+mod zloader;
 
 // --- end g ---
 
@@ -77,6 +78,7 @@ pub static ALL: &[&Family] = &[
     &unnamed_downloader::FAMILY,
     &unnamed_javascript::FAMILY,
     &verblecon::FAMILY,
+    &zloader::FAMILY,
     // --- end list g ---
 
     // --- list h ---
