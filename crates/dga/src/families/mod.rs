@@ -37,6 +37,7 @@ mod banjori;
 mod tufik;
 mod unnamed_downloader;
 mod unnamed_javascript;
+mod vawtrak;
 mod verblecon;
 mod zloader;
 
@@ -77,6 +78,7 @@ pub static ALL: &[&Family] = &[
     &tufik::FAMILY,
     &unnamed_downloader::FAMILY,
     &unnamed_javascript::FAMILY,
+    &vawtrak::FAMILY,
     &verblecon::FAMILY,
     &zloader::FAMILY,
     // --- end list g ---
