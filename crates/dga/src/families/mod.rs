@@ -34,6 +34,7 @@ mod banjori;
 // --- end f ---
 
 // --- section g ---
+mod ramdo;
 mod tufik;
 mod unnamed_downloader;
 mod unnamed_javascript;
@@ -75,6 +76,7 @@ pub static ALL: &[&Family] = &[
     // --- end list f ---
 
     // --- list g ---
+    &ramdo::FAMILY,
     &tufik::FAMILY,
     &unnamed_downloader::FAMILY,
     &unnamed_javascript::FAMILY,
