@@ -40,6 +40,7 @@ mod unnamed_downloader;
 mod unnamed_javascript;
 mod vawtrak;
 mod verblecon;
+mod vidro;
 mod zloader;
 
 // --- end g ---
@@ -82,6 +83,7 @@ pub static ALL: &[&Family] = &[
     &unnamed_javascript::FAMILY,
     &vawtrak::FAMILY,
     &verblecon::FAMILY,
+    &vidro::FAMILY,
     &zloader::FAMILY,
     // --- end list g ---
 
