@@ -23,8 +23,6 @@
 //! Reference output: Bader's example list, made for 2015-11-26 (found by
 //! generating a range of dates; the file does not say).
 
-use std::fmt::Write as _;
-
 use chrono::{Datelike, NaiveDate};
 
 use crate::family::{Family, Generator, Scheme, SeedError, SeedInfo, Seeding};
@@ -80,12 +78,27 @@ fn hash(state: i32, bytes: &[u8]) -> i32 {
     })
 }
 
+/// Writes `value` (never negative here) in decimal into the end of
+/// `buffer` and returns the digits.
+fn decimal(mut value: i64, buffer: &mut [u8; 20]) -> &[u8] {
+    let mut start = buffer.len();
+    loop {
+        start -= 1;
+        buffer[start] = b'0' + (value % 10) as u8;
+        value /= 10;
+        if value == 0 {
+            break;
+        }
+    }
+    &buffer[start..]
+}
+
 impl Generator for UnnamedJavascript {
     fn generate(&self, epoch: NaiveDate, out: &mut Vec<String>) {
         let date = format!(".{}.{}.{}.", epoch.month(), epoch.day(), epoch.year());
         let prefix = hash(hash(0, self.magic.as_bytes()), date.as_bytes());
+        let mut digits = [0u8; 20];
         let tld_hashes = TLDS.map(|tld| i64::from(hash(prefix, tld.as_bytes())).abs());
-        let mut digits = String::with_capacity(12);
         for round in 0..ROUNDS {
             for (tld, tld_hash) in TLDS.iter().zip(tld_hashes) {
                 let mut r = tld_hash + round;
@@ -93,10 +106,7 @@ impl Generator for UnnamedJavascript {
                 // Hash of the letters drawn so far.
                 let mut letters = 0i32;
                 while (name.len() as i64) < r % 7 + 6 {
-                    digits.clear();
-                    // Writing to a String cannot fail.
-                    let _ = write!(digits, "{r}");
-                    r = i64::from(hash(letters, digits.as_bytes())).abs();
+                    r = i64::from(hash(letters, decimal(r, &mut digits))).abs();
                     let letter = b'a' + (r % 26) as u8;
                     letters = hash(letters, &[letter]);
                     name.push(char::from(letter));
