@@ -1,5 +1,5 @@
-//! Vawtrak (Neverquest, Snifula), a banking trojan from the Gozi lineage,
-//! active 2013-2017, with three time-independent DGAs seen from 2016.
+//! Vawtrak (NeverQuest), a banking trojan active 2013-2017, with three
+//! time-independent DGAs seen from 2016.
 //!
 //! All three draw from the same 31-bit linear congruential generator
 //! (`r = (1103515245 r + 12345) mod 2^31`, the classic C `rand`) seeded with
@@ -38,7 +38,7 @@ const VOWELS: &[u8; 5] = b"aeiou";
 /// The Vawtrak family.
 pub static FAMILY: Family = Family {
     name: "vawtrak",
-    aliases: &["neverquest", "snifula"],
+    aliases: &["neverquest"],
     summary: "Vawtrak banking trojan: C rand() names, random letters or consonant-vowel runs",
     scheme: Scheme::Arithmetic,
     seeding: Seeding::TID,
