@@ -85,6 +85,7 @@ pub static ALL: &[&Family] = &[
     &verblecon::FAMILY,
     &vidro::FAMILY,
     &zloader::FAMILY,
+
     // --- end list g ---
 
     // --- list h ---
