@@ -85,7 +85,6 @@ pub static ALL: &[&Family] = &[
     &verblecon::FAMILY,
     &vidro::FAMILY,
     &zloader::FAMILY,
-
     // --- end list g ---
 
     // --- list h ---
