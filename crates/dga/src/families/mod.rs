@@ -34,6 +34,14 @@ mod banjori;
 // --- end f ---
 
 // --- section g ---
+mod ramdo;
+mod tufik;
+mod unnamed_downloader;
+mod unnamed_javascript;
+mod vawtrak;
+mod verblecon;
+mod vidro;
+mod zloader;
 
 // --- end g ---
 
@@ -69,7 +77,14 @@ pub static ALL: &[&Family] = &[
     // --- end list f ---
 
     // --- list g ---
-
+    &ramdo::FAMILY,
+    &tufik::FAMILY,
+    &unnamed_downloader::FAMILY,
+    &unnamed_javascript::FAMILY,
+    &vawtrak::FAMILY,
+    &verblecon::FAMILY,
+    &vidro::FAMILY,
+    &zloader::FAMILY,
     // --- end list g ---
 
     // --- list h ---
