@@ -66,7 +66,7 @@ fn progress_bar(
     }
     let mut work = 0;
     for source in sources {
-        work += epochs(source.family, first, last)?.len();
+        work += epochs(source.family, source.generator.as_ref(), first, last)?.len();
     }
     if work < PROGRESS_THRESHOLD {
         return Ok(None);

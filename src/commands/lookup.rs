@@ -8,7 +8,7 @@ use std::io::{BufRead, Write};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use cautery_dga::{all_families, normalise, Hit, ReverseIndex};
+use cautery_dga::{all_families, normalise, rfc3339, Hit, ReverseIndex};
 use chrono::NaiveDate;
 
 use super::{bind, SeedChoice};
@@ -165,11 +165,11 @@ fn write_hits(
                 let from = hit
                     .window
                     .from
-                    .map_or("null".to_owned(), |d| format!("\"{d}T00:00:00Z\""));
+                    .map_or("null".to_owned(), |t| format!("\"{}\"", rfc3339(t)));
                 let to = hit
                     .window
                     .to
-                    .map_or("null".to_owned(), |d| format!("\"{d}T00:00:00Z\""));
+                    .map_or("null".to_owned(), |t| format!("\"{}\"", rfc3339(t)));
                 write!(out, ",\"valid_from\":{from},\"valid_to\":{to}}}")?;
             }
             writeln!(out, "]}}")?;

@@ -6,12 +6,20 @@
 
 #![allow(missing_docs)] // criterion_group! generates undocumented functions.
 
-use cautery_dga::{all_families, epochs, find_family, Family, ReverseIndex};
-use chrono::NaiveDate;
+use cautery_dga::{all_families, epochs, find_family, Family, Generator, ReverseIndex};
+use chrono::{DateTime, NaiveDate, Utc};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 fn day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 6, 15).expect("valid date")
+}
+
+/// The start of the first epoch touching [`day`].
+fn first_epoch(family: &Family, generator: &dyn Generator) -> DateTime<Utc> {
+    epochs(family, generator, day(), day())
+        .ok()
+        .and_then(|e| e.first().map(|e| e.start))
+        .unwrap_or(DateTime::UNIX_EPOCH)
 }
 
 fn one_window(c: &mut Criterion) {

@@ -1,6 +1,6 @@
 //! What a family is: its metadata, its seeds and how it is bound to a seed.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::schedule::Schedule;
 
@@ -104,6 +104,19 @@ pub trait Generator: Send + Sync {
     /// Names are lower-case (unless the malware's are not) and carry their
     /// TLD.
     fn generate(&self, epoch: NaiveDate, out: &mut Vec<String>);
+
+    /// Appends the names of the epoch holding the instant `at`. Families
+    /// whose epochs turn within a day ([`Schedule::Period`]) override this;
+    /// the others answer with the names of the day holding `at`.
+    fn generate_at(&self, at: DateTime<Utc>, out: &mut Vec<String>) {
+        self.generate(at.date_naive(), out);
+    }
+
+    /// The schedule of this seed when it differs from the family's (some
+    /// families change names every 3, 4 or 5 days depending on the seed).
+    fn schedule(&self) -> Option<Schedule> {
+        None
+    }
 }
 
 /// A seed value that the family cannot use.

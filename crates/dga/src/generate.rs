@@ -2,10 +2,10 @@
 //! touch the range, and each epoch's names once, with their window.
 
 use ahash::AHashSet;
-use chrono::{Days, NaiveDate};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 use crate::family::{Family, Generator};
-use crate::schedule::{Schedule, Window};
+use crate::schedule::{midnight, Schedule, Window};
 
 /// The longest range of days one request may cover: ten years. Longer ranges
 /// are refused rather than left to fill a disk.
@@ -35,12 +35,12 @@ pub enum RangeError {
     },
 }
 
-/// One epoch of a family: the day it starts (used to generate its names) and
-/// the window in which those names are in use.
+/// One epoch of a family: the instant it starts (used to generate its names)
+/// and the window in which those names are in use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Epoch {
-    /// First day of the epoch; for time-independent families a placeholder.
-    pub start: NaiveDate,
+    /// First instant of the epoch; for time-independent families a placeholder.
+    pub start: DateTime<Utc>,
     /// Where the epoch's names are in use, including the lookback.
     pub window: Window,
 }
@@ -64,41 +64,49 @@ pub fn check_range(first: NaiveDate, last: NaiveDate) -> Result<(), RangeError> 
     Ok(())
 }
 
-/// Every epoch of `family` whose window shares a day with `[first, last]`,
-/// oldest first.
+/// The schedule `generator` (a seed of `family`) follows.
+pub fn schedule_of(family: &Family, generator: &dyn Generator) -> Schedule {
+    generator.schedule().unwrap_or(family.schedule)
+}
+
+/// Every epoch of `family` bound as `generator` whose window shares an
+/// instant with the days `[first, last]`, oldest first.
 pub fn epochs(
     family: &Family,
+    generator: &dyn Generator,
     first: NaiveDate,
     last: NaiveDate,
 ) -> Result<Vec<Epoch>, RangeError> {
     check_range(first, last)?;
-    let schedule = family.schedule;
-    let Some(mut current) = schedule.epoch_of(first) else {
+    let schedule = schedule_of(family, generator);
+    let range_start = midnight(first);
+    let range_end = midnight(last) + TimeDelta::days(1);
+    let Some(mut current) = schedule.epoch_at(range_start) else {
         return Ok(vec![Epoch {
-            start: NaiveDate::MIN,
+            start: DateTime::UNIX_EPOCH,
             window: Window::ALWAYS,
         }]);
     };
-    // Step back over the epochs whose names are still tried on `first`.
+    // Step back over the epochs whose names are still tried at `first`.
     for _ in 0..family.lookback {
-        match previous(&schedule, current.0) {
-            Some(epoch) => current = epoch,
-            None => break,
+        match schedule.epoch_at(current.0 - TimeDelta::seconds(1)) {
+            Some(epoch) if epoch.0 < current.0 => current = epoch,
+            _ => break,
         }
     }
     let mut out = Vec::new();
-    while current.0 <= last {
+    while current.0 < range_end {
         let window = Window {
             from: Some(current.0),
             to: window_end(&schedule, current, family.lookback),
         };
-        if window.overlaps(first, last) {
+        if window.overlaps(range_start, range_end) {
             out.push(Epoch {
                 start: current.0,
                 window,
             });
         }
-        match schedule.epoch_of(current.1) {
+        match schedule.epoch_at(current.1) {
             Some(next) if next.0 > current.0 => current = next,
             _ => break,
         }
@@ -106,26 +114,21 @@ pub fn epochs(
     Ok(out)
 }
 
-fn previous(schedule: &Schedule, start: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
-    let day_before = start.checked_sub_days(Days::new(1))?;
-    schedule.epoch_of(day_before)
-}
-
 fn window_end(
     schedule: &Schedule,
-    epoch: (NaiveDate, NaiveDate),
+    epoch: (DateTime<Utc>, DateTime<Utc>),
     lookback: u32,
-) -> Option<NaiveDate> {
+) -> Option<DateTime<Utc>> {
     let mut end = epoch.1;
     for _ in 0..lookback {
-        end = schedule.epoch_of(end)?.1;
+        end = schedule.epoch_at(end)?.1;
     }
     Some(end)
 }
 
 /// Calls `sink(name, window)` for every name `generator` produces in an epoch
-/// of `family` touching `[first, last]`: once per epoch, in the malware's
-/// order within an epoch, oldest epoch first.
+/// of `family` touching the days `[first, last]`: once per epoch, in the
+/// malware's order within an epoch, oldest epoch first.
 pub fn predict(
     family: &Family,
     generator: &dyn Generator,
@@ -134,9 +137,9 @@ pub fn predict(
     mut sink: impl FnMut(&str, Window),
 ) -> Result<(), RangeError> {
     let mut names = Vec::new();
-    for epoch in epochs(family, first, last)? {
+    for epoch in epochs(family, generator, first, last)? {
         names.clear();
-        generator.generate(epoch.start, &mut names);
+        generator.generate_at(epoch.start, &mut names);
         // Some families repeat a name within an epoch; it is in use once.
         let mut seen = AHashSet::with_capacity(names.len());
         for name in &names {
@@ -170,16 +173,51 @@ mod tests {
         s.parse().expect("test date")
     }
 
+    fn at(s: &str) -> DateTime<Utc> {
+        midnight(d(s))
+    }
+
     #[test]
     fn lookback_extends_windows_and_reaches_back() {
         let family = counting_family(Schedule::DAILY, 2);
-        let found = epochs(&family, d("2026-01-10"), d("2026-01-10")).expect("range");
-        let starts: Vec<NaiveDate> = found.iter().map(|e| e.start).collect();
+        let generator = (family.bind)("").expect("seed");
+        let found = epochs(
+            &family,
+            generator.as_ref(),
+            d("2026-01-10"),
+            d("2026-01-10"),
+        )
+        .expect("range");
+        let starts: Vec<DateTime<Utc>> = found.iter().map(|e| e.start).collect();
         assert_eq!(
             starts,
-            vec![d("2026-01-08"), d("2026-01-09"), d("2026-01-10")]
+            vec![at("2026-01-08"), at("2026-01-09"), at("2026-01-10")]
         );
-        assert_eq!(found[0].window.to, Some(d("2026-01-11")));
+        assert_eq!(found[0].window.to, Some(at("2026-01-11")));
+    }
+
+    #[test]
+    fn periods_turning_within_a_day_touch_the_range_from_both_sides() {
+        // Weeks turning on Mondays at 12:00 UTC (1970-01-05 was a Monday):
+        // the Monday 2026-11-23 is covered by two epochs.
+        let schedule = Schedule::Period {
+            seconds: 7 * 86_400,
+            anchor: 4 * 86_400 + 43_200,
+        };
+        let family = counting_family(schedule, 0);
+        let generator = (family.bind)("").expect("seed");
+        let found = epochs(
+            &family,
+            generator.as_ref(),
+            d("2026-11-23"),
+            d("2026-11-23"),
+        )
+        .expect("range");
+        assert_eq!(found.len(), 2);
+        assert_eq!(
+            found[1].window.from,
+            Some(at("2026-11-23") + TimeDelta::hours(12))
+        );
     }
 
     #[test]
@@ -203,12 +241,23 @@ mod tests {
     #[test]
     fn reversed_and_overlong_ranges_are_refused() {
         let family = counting_family(Schedule::DAILY, 0);
+        let generator = (family.bind)("").expect("seed");
         assert!(matches!(
-            epochs(&family, d("2026-02-01"), d("2026-01-01")),
+            epochs(
+                &family,
+                generator.as_ref(),
+                d("2026-02-01"),
+                d("2026-01-01")
+            ),
             Err(RangeError::Reversed { .. })
         ));
         assert!(matches!(
-            epochs(&family, d("2000-01-01"), d("2026-01-01")),
+            epochs(
+                &family,
+                generator.as_ref(),
+                d("2000-01-01"),
+                d("2026-01-01")
+            ),
             Err(RangeError::TooLong { .. })
         ));
     }

@@ -116,7 +116,7 @@ mod tests {
         generator.generate(day, &mut names);
         let hits = index.lookup(&format!("{}.", names[0].to_uppercase()));
         assert_eq!(hits.len(), 1);
-        assert_eq!(hits[0].window.from, Some(day));
+        assert_eq!(hits[0].window.from, Some(crate::midnight(day)));
         assert!(index.lookup("not-generated.example").is_empty());
     }
 }

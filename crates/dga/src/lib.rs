@@ -13,8 +13,8 @@
 //! name is in use, which is longer than its epoch for families that also try
 //! the names of earlier epochs.
 //!
-//! Known limitations: windows have a granularity of one UTC day; families
-//! whose malware reads the local time are modelled in UTC.
+//! Known limitations: families whose malware reads the local time are
+//! modelled in UTC.
 
 pub mod families;
 mod family;
@@ -23,9 +23,11 @@ mod index;
 mod schedule;
 
 pub use family::{Family, Generator, Scheme, SeedError, SeedInfo, Seeding, TimeDependence};
-pub use generate::{check_range, epochs, predict, Epoch, Prediction, RangeError, MAX_RANGE_DAYS};
+pub use generate::{
+    check_range, epochs, predict, schedule_of, Epoch, Prediction, RangeError, MAX_RANGE_DAYS,
+};
 pub use index::{normalise, Hit, ReverseIndex};
-pub use schedule::{Schedule, Window};
+pub use schedule::{midnight, rfc3339, Schedule, Window};
 
 /// Every family in the library, in alphabetical order of name.
 pub fn all_families() -> &'static [&'static Family] {

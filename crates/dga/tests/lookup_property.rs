@@ -32,10 +32,10 @@ proptest! {
         let first = base + Days::new(offset);
         let last = first + Days::new(span);
 
-        let found = epochs(family, first, last).expect("range");
+        let found = epochs(family, generator.as_ref(), first, last).expect("range");
         let epoch = found[name_pick.index(found.len())];
         let mut names = Vec::new();
-        generator.generate(epoch.start, &mut names);
+        generator.generate_at(epoch.start, &mut names);
         prop_assume!(!names.is_empty());
         let name = &names[name_pick.index(names.len())];
 

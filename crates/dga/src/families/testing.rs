@@ -18,18 +18,17 @@ pub fn reference(path: &str) -> Vec<String> {
         .collect()
 }
 
-/// The names `family` bound to `seed` produces in the epoch holding `day`
-/// (`None` for time-independent families).
+/// The names `family` bound to `seed` produces in the epoch holding 00:00
+/// UTC of `day` (`None` for time-independent families).
 pub fn names(family: &Family, seed: &str, day: Option<&str>) -> Vec<String> {
     let generator =
         (family.bind)(seed).unwrap_or_else(|e| panic!("{}: seed {seed}: {e}", family.name));
     let day: NaiveDate = day.map_or(NaiveDate::MIN, |d| d.parse().expect("test date"));
-    let start = family
-        .schedule
-        .epoch_of(day)
-        .map_or(day, |(start, _)| start);
+    let schedule = crate::schedule_of(family, generator.as_ref());
+    let at = crate::midnight(day);
+    let start = schedule.epoch_at(at).map_or(at, |(start, _)| start);
     let mut out = Vec::new();
-    generator.generate(start, &mut out);
+    generator.generate_at(start, &mut out);
     out
 }
 

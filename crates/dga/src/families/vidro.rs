@@ -11,11 +11,9 @@
 //! 6`), the next ones the letters (`r mod 26`). TLDs rotate through
 //! `dyndns.org`, `com` and `net` with `i mod 3`.
 //!
-//! Windows are whole UTC days, so a week's names are in use from its Sunday
-//! to the next Sunday inclusive: on a Sunday both the old and the new
-//! week's names are generated (the old ones until 08:53:20). Epochs are
-//! therefore the eight days Sunday..Sunday, and a Sunday belongs to the
-//! epoch ending on it as well as to the one starting on it.
+//! A week's names are in use from its Sunday 08:53:20 UTC to the next
+//! (`Schedule::Period`), so a Sunday sees the old week's names until
+//! 08:53:20 and the new week's after.
 //!
 //! The malware has no seed parameter; the single configuration is named
 //! `default`. The count per week follows 360 Netlab's example (100);
@@ -25,10 +23,10 @@
 //! Reference output: 360 Netlab's 100 example names for the week holding
 //! 2016-12-22.
 
-use chrono::{Days, NaiveDate};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::family::{Family, Generator, Scheme, SeedError, SeedInfo, Seeding};
-use crate::schedule::{day_number, Schedule};
+use crate::schedule::{midnight, Schedule};
 
 /// Unix time at which week 0 starts: 2010-05-16 08:53:20 UTC, a Sunday.
 const WEEK_ZERO: i64 = 0x4BEF_B280;
@@ -55,9 +53,9 @@ pub static FAMILY: Family = Family {
         note: "sample c41a86e735944a6ec0b2268e89d02ae3 (360 Netlab, 2016)",
     }],
     seed_form: "default (Vidro has no seed parameter)",
-    schedule: Schedule::Custom {
-        rule: "weeks from Sunday 08:53:20 UTC; each week's names are in use from its Sunday to the next Sunday inclusive",
-        epoch: week_of,
+    schedule: Schedule::Period {
+        seconds: WEEK,
+        anchor: WEEK_ZERO,
     },
     lookback: 0,
     names_per_window: "100",
@@ -68,18 +66,6 @@ pub static FAMILY: Family = Family {
     ],
     bind,
 };
-
-/// The epoch holding `day`: the eight days from the Sunday on which its
-/// week starts to the Sunday on which it ends. A Sunday is given the epoch
-/// that ends on it; the one starting on it follows.
-fn week_of(day: NaiveDate) -> (NaiveDate, NaiveDate) {
-    let anchor = WEEK_ZERO.div_euclid(86_400);
-    let offset = (day_number(day) - anchor).rem_euclid(7);
-    let back = if offset == 0 { 7 } else { offset };
-    let start = day.checked_sub_days(Days::new(back as u64)).unwrap_or(day);
-    let end = start.checked_add_days(Days::new(8)).unwrap_or(day);
-    (start, end)
-}
 
 struct Vidro;
 
@@ -99,10 +85,12 @@ fn next(state: u32) -> (u32, u32) {
 }
 
 impl Generator for Vidro {
-    fn generate(&self, epoch: NaiveDate, out: &mut Vec<String>) {
-        // The week that starts during the epoch's first day (a Sunday).
-        let last_second = day_number(epoch) * 86_400 + 86_399;
-        let week = (last_second - WEEK_ZERO).div_euclid(WEEK);
+    fn generate(&self, day: NaiveDate, out: &mut Vec<String>) {
+        self.generate_at(midnight(day), out);
+    }
+
+    fn generate_at(&self, at: DateTime<Utc>, out: &mut Vec<String>) {
+        let week = (at.timestamp() - WEEK_ZERO).div_euclid(WEEK);
         // The malware computes in 32 bits.
         let base = ((week + 0x3ed) as u32).wrapping_mul(0x1_E240);
         for i in 0..COUNT {
@@ -140,16 +128,24 @@ mod tests {
         assert_names(&FAMILY, "default", Some("2016-12-22"), &expected);
     }
 
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().expect("test instant")
+    }
+
     #[test]
     fn a_sunday_uses_both_the_ending_and_the_starting_week() {
+        let generator = (FAMILY.bind)("default").expect("seed");
         let sunday = d("2016-12-18");
-        let found = epochs(&FAMILY, sunday, sunday).expect("range");
-        let starts: Vec<NaiveDate> = found.iter().map(|e| e.start).collect();
-        assert_eq!(starts, vec![d("2016-12-11"), sunday]);
+        let found = epochs(&FAMILY, generator.as_ref(), sunday, sunday).expect("range");
+        let starts: Vec<DateTime<Utc>> = found.iter().map(|e| e.start).collect();
+        assert_eq!(
+            starts,
+            vec![t("2016-12-11T08:53:20Z"), t("2016-12-18T08:53:20Z")]
+        );
         let monday = d("2016-12-19");
-        let found = epochs(&FAMILY, monday, monday).expect("range");
+        let found = epochs(&FAMILY, generator.as_ref(), monday, monday).expect("range");
         assert_eq!(found.len(), 1);
-        assert_eq!(found[0].window.to, Some(d("2016-12-26")));
+        assert_eq!(found[0].window.to, Some(t("2016-12-25T08:53:20Z")));
     }
 
     #[test]
