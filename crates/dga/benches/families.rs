@@ -73,11 +73,8 @@ fn reverse_index(c: &mut Criterion) {
     let index = build();
     let mut probes = Vec::new();
     for family in &families {
-        if let (Ok(generator), Ok(found)) = (
-            (family.bind)(family.default_seed().value),
-            epochs(family, first, last),
-        ) {
-            generator.generate(found[0].start, &mut probes);
+        if let Ok(generator) = (family.bind)(family.default_seed().value) {
+            generator.generate_at(first_epoch(family, generator.as_ref()), &mut probes);
         }
     }
     probes.truncate(100_000);
