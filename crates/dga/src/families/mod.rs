@@ -10,7 +10,7 @@ use crate::family::Family;
 mod banjori;
 
 // --- section a ---
-
+mod dircrypt;
 // --- end a ---
 
 // --- section b ---
@@ -45,7 +45,7 @@ mod banjori;
 pub static ALL: &[&Family] = &[
     &banjori::FAMILY,
     // --- list a ---
-
+    &dircrypt::FAMILY,
     // --- end list a ---
 
     // --- list b ---
