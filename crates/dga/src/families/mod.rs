@@ -11,6 +11,7 @@ mod banjori;
 
 // --- section a ---
 mod dircrypt;
+mod dmsniff;
 // --- end a ---
 
 // --- section b ---
@@ -46,6 +47,7 @@ pub static ALL: &[&Family] = &[
     &banjori::FAMILY,
     // --- list a ---
     &dircrypt::FAMILY,
+    &dmsniff::FAMILY,
     // --- end list a ---
 
     // --- list b ---
