@@ -10,6 +10,7 @@ use crate::family::Family;
 mod banjori;
 
 // --- section a ---
+mod corebot;
 mod dircrypt;
 mod dmsniff;
 // --- end a ---
@@ -46,6 +47,7 @@ mod dmsniff;
 pub static ALL: &[&Family] = &[
     &banjori::FAMILY,
     // --- list a ---
+    &corebot::FAMILY,
     &dircrypt::FAMILY,
     &dmsniff::FAMILY,
     // --- end list a ---
