@@ -10,6 +10,7 @@ use crate::family::Family;
 mod banjori;
 
 // --- section a ---
+mod chinad;
 mod corebot;
 mod dircrypt;
 mod dmsniff;
@@ -47,6 +48,7 @@ mod dmsniff;
 pub static ALL: &[&Family] = &[
     &banjori::FAMILY,
     // --- list a ---
+    &chinad::FAMILY,
     &corebot::FAMILY,
     &dircrypt::FAMILY,
     &dmsniff::FAMILY,
