@@ -12,6 +12,7 @@ mod banjori;
 // --- section a ---
 mod chinad;
 mod corebot;
+mod darkcracks;
 mod dircrypt;
 mod dmsniff;
 // --- end a ---
@@ -50,6 +51,7 @@ pub static ALL: &[&Family] = &[
     // --- list a ---
     &chinad::FAMILY,
     &corebot::FAMILY,
+    &darkcracks::FAMILY,
     &dircrypt::FAMILY,
     &dmsniff::FAMILY,
     // --- end list a ---
