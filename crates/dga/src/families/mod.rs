@@ -10,6 +10,7 @@ use crate::family::Family;
 mod banjori;
 
 // --- section a ---
+mod bumblebee;
 mod chinad;
 mod corebot;
 mod darkcracks;
@@ -49,6 +50,7 @@ mod dmsniff;
 pub static ALL: &[&Family] = &[
     &banjori::FAMILY,
     // --- list a ---
+    &bumblebee::FAMILY,
     &chinad::FAMILY,
     &corebot::FAMILY,
     &darkcracks::FAMILY,
