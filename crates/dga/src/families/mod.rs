@@ -10,6 +10,7 @@ use crate::family::Family;
 mod banjori;
 
 // --- section a ---
+mod bazarbackdoor;
 mod bumblebee;
 mod chinad;
 mod corebot;
@@ -50,6 +51,7 @@ mod dmsniff;
 pub static ALL: &[&Family] = &[
     &banjori::FAMILY,
     // --- list a ---
+    &bazarbackdoor::FAMILY,
     &bumblebee::FAMILY,
     &chinad::FAMILY,
     &corebot::FAMILY,
