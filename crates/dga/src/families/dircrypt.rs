@@ -1,4 +1,4 @@
-//! DirCrypt, a ransomware seen in 2013 and 2014.
+//! DirCrypt, a ransomware that was already inactive when Bader looked at it.
 //!
 //! Described by Johannes Bader, "The DGA of DirCrypt" (2015,
 //! <https://johannesbader.ch/2015/03/the-dga-of-dircrypt/>). The seed is a
