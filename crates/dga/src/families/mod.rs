@@ -10,7 +10,13 @@ use crate::family::Family;
 mod banjori;
 
 // --- section a ---
-
+mod bazarbackdoor;
+mod bumblebee;
+mod chinad;
+mod corebot;
+mod darkcracks;
+mod dircrypt;
+mod dmsniff;
 // --- end a ---
 
 // --- section b ---
@@ -53,7 +59,13 @@ mod zloader;
 pub static ALL: &[&Family] = &[
     &banjori::FAMILY,
     // --- list a ---
-
+    &bazarbackdoor::FAMILY,
+    &bumblebee::FAMILY,
+    &chinad::FAMILY,
+    &corebot::FAMILY,
+    &darkcracks::FAMILY,
+    &dircrypt::FAMILY,
+    &dmsniff::FAMILY,
     // --- end list a ---
 
     // --- list b ---
