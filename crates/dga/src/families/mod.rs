@@ -14,7 +14,7 @@ mod banjori;
 // --- end a ---
 
 // --- section b ---
-
+mod dnschanger;
 // --- end b ---
 
 // --- section c ---
@@ -49,7 +49,7 @@ pub static ALL: &[&Family] = &[
     // --- end list a ---
 
     // --- list b ---
-
+    &dnschanger::FAMILY,
     // --- end list b ---
 
     // --- list c ---
