@@ -15,6 +15,7 @@ mod banjori;
 
 // --- section b ---
 mod dnschanger;
+mod fobber;
 // --- end b ---
 
 // --- section c ---
@@ -50,6 +51,7 @@ pub static ALL: &[&Family] = &[
 
     // --- list b ---
     &dnschanger::FAMILY,
+    &fobber::FAMILY,
     // --- end list b ---
 
     // --- list c ---
