@@ -16,6 +16,7 @@ mod banjori;
 // --- section b ---
 mod dnschanger;
 mod fobber;
+mod fosniw;
 // --- end b ---
 
 // --- section c ---
@@ -52,6 +53,7 @@ pub static ALL: &[&Family] = &[
     // --- list b ---
     &dnschanger::FAMILY,
     &fobber::FAMILY,
+    &fosniw::FAMILY,
     // --- end list b ---
 
     // --- list c ---
