@@ -17,6 +17,7 @@ mod banjori;
 mod dnschanger;
 mod fobber;
 mod fosniw;
+mod m0yv;
 // --- end b ---
 
 // --- section c ---
@@ -54,6 +55,7 @@ pub static ALL: &[&Family] = &[
     &dnschanger::FAMILY,
     &fobber::FAMILY,
     &fosniw::FAMILY,
+    &m0yv::FAMILY,
     // --- end list b ---
 
     // --- list c ---
