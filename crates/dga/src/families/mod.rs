@@ -18,6 +18,7 @@ mod dnschanger;
 mod fobber;
 mod fosniw;
 mod m0yv;
+mod mydoom;
 // --- end b ---
 
 // --- section c ---
@@ -56,6 +57,7 @@ pub static ALL: &[&Family] = &[
     &fobber::FAMILY,
     &fosniw::FAMILY,
     &m0yv::FAMILY,
+    &mydoom::FAMILY,
     // --- end list b ---
 
     // --- list c ---
