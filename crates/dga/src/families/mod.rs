@@ -18,6 +18,7 @@ mod dnschanger;
 mod fobber;
 mod fosniw;
 mod m0yv;
+mod monerodownloader;
 mod mydoom;
 // --- end b ---
 
@@ -57,6 +58,7 @@ pub static ALL: &[&Family] = &[
     &fobber::FAMILY,
     &fosniw::FAMILY,
     &m0yv::FAMILY,
+    &monerodownloader::FAMILY,
     &mydoom::FAMILY,
     // --- end list b ---
 
