@@ -17,6 +17,7 @@ mod banjori;
 mod dnschanger;
 mod fobber;
 mod fosniw;
+mod kraken_v1;
 mod m0yv;
 mod monerodownloader;
 mod mydoom;
@@ -57,6 +58,7 @@ pub static ALL: &[&Family] = &[
     &dnschanger::FAMILY,
     &fobber::FAMILY,
     &fosniw::FAMILY,
+    &kraken_v1::FAMILY,
     &m0yv::FAMILY,
     &monerodownloader::FAMILY,
     &mydoom::FAMILY,
