@@ -17,6 +17,7 @@ mod banjori;
 mod dnschanger;
 mod fobber;
 mod fosniw;
+mod gozi;
 mod kraken_v1;
 mod m0yv;
 mod monerodownloader;
@@ -58,6 +59,7 @@ pub static ALL: &[&Family] = &[
     &dnschanger::FAMILY,
     &fobber::FAMILY,
     &fosniw::FAMILY,
+    &gozi::FAMILY,
     &kraken_v1::FAMILY,
     &m0yv::FAMILY,
     &monerodownloader::FAMILY,
