@@ -19,6 +19,7 @@ mod fobber;
 mod fosniw;
 mod gozi;
 mod kraken_v1;
+mod kraken_v2;
 mod m0yv;
 mod monerodownloader;
 mod mydoom;
@@ -61,6 +62,7 @@ pub static ALL: &[&Family] = &[
     &fosniw::FAMILY,
     &gozi::FAMILY,
     &kraken_v1::FAMILY,
+    &kraken_v2::FAMILY,
     &m0yv::FAMILY,
     &monerodownloader::FAMILY,
     &mydoom::FAMILY,
