@@ -20,7 +20,15 @@ mod dmsniff;
 // --- end a ---
 
 // --- section b ---
-
+mod dnschanger;
+mod fobber;
+mod fosniw;
+mod gozi;
+mod kraken_v1;
+mod kraken_v2;
+mod m0yv;
+mod monerodownloader;
+mod mydoom;
 // --- end b ---
 
 // --- section c ---
@@ -69,7 +77,15 @@ pub static ALL: &[&Family] = &[
     // --- end list a ---
 
     // --- list b ---
-
+    &dnschanger::FAMILY,
+    &fobber::FAMILY,
+    &fosniw::FAMILY,
+    &gozi::FAMILY,
+    &kraken_v1::FAMILY,
+    &kraken_v2::FAMILY,
+    &m0yv::FAMILY,
+    &monerodownloader::FAMILY,
+    &mydoom::FAMILY,
     // --- end list b ---
 
     // --- list c ---
