@@ -50,7 +50,14 @@ impl ReverseIndex {
         self.sources.push((family.name, seed.into()));
         let names = &mut self.names;
         predict(family, generator, first, last, |name, window| {
-            let hits = names.entry(name.into()).or_default();
+            // DNS names are case-insensitive; a few families (darkcracks)
+            // generate mixed case.
+            let key: Box<str> = if name.bytes().any(|b| b.is_ascii_uppercase()) {
+                name.to_ascii_lowercase().into()
+            } else {
+                name.into()
+            };
+            let hits = names.entry(key).or_default();
             if !hits.contains(&(source, window)) {
                 hits.push((source, window));
             }
