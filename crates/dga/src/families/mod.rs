@@ -30,7 +30,7 @@ mod banjori;
 // --- end e ---
 
 // --- section f ---
-
+mod sharkbot;
 // --- end f ---
 
 // --- section g ---
@@ -65,7 +65,7 @@ pub static ALL: &[&Family] = &[
     // --- end list e ---
 
     // --- list f ---
-
+    &sharkbot::FAMILY,
     // --- end list f ---
 
     // --- list g ---
