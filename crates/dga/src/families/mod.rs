@@ -31,6 +31,7 @@ mod banjori;
 
 // --- section f ---
 mod sharkbot;
+mod sisron;
 // --- end f ---
 
 // --- section g ---
@@ -66,6 +67,7 @@ pub static ALL: &[&Family] = &[
 
     // --- list f ---
     &sharkbot::FAMILY,
+    &sisron::FAMILY,
     // --- end list f ---
 
     // --- list g ---
