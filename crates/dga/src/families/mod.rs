@@ -32,6 +32,7 @@ mod banjori;
 // --- section f ---
 mod sharkbot;
 mod sisron;
+mod symmi;
 // --- end f ---
 
 // --- section g ---
@@ -68,6 +69,7 @@ pub static ALL: &[&Family] = &[
     // --- list f ---
     &sharkbot::FAMILY,
     &sisron::FAMILY,
+    &symmi::FAMILY,
     // --- end list f ---
 
     // --- list g ---
