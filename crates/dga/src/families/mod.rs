@@ -31,6 +31,7 @@ mod banjori;
 
 // --- section f ---
 mod sharkbot;
+mod simda;
 mod sisron;
 mod symmi;
 // --- end f ---
@@ -68,6 +69,7 @@ pub static ALL: &[&Family] = &[
 
     // --- list f ---
     &sharkbot::FAMILY,
+    &simda::FAMILY,
     &sisron::FAMILY,
     &symmi::FAMILY,
     // --- end list f ---
