@@ -31,6 +31,7 @@ mod banjori;
 
 // --- section f ---
 mod sharkbot;
+mod shiotob;
 mod simda;
 mod sisron;
 mod symmi;
@@ -69,6 +70,7 @@ pub static ALL: &[&Family] = &[
 
     // --- list f ---
     &sharkbot::FAMILY,
+    &shiotob::FAMILY,
     &simda::FAMILY,
     &sisron::FAMILY,
     &symmi::FAMILY,
