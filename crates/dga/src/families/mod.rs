@@ -34,6 +34,7 @@ mod sharkbot;
 mod shiotob;
 mod simda;
 mod sisron;
+mod suppobox;
 mod symmi;
 // --- end f ---
 
@@ -73,6 +74,7 @@ pub static ALL: &[&Family] = &[
     &shiotob::FAMILY,
     &simda::FAMILY,
     &sisron::FAMILY,
+    &suppobox::FAMILY,
     &symmi::FAMILY,
     // --- end list f ---
 
