@@ -36,6 +36,7 @@ mod simda;
 mod sisron;
 mod suppobox;
 mod symmi;
+mod tinba;
 // --- end f ---
 
 // --- section g ---
@@ -76,6 +77,7 @@ pub static ALL: &[&Family] = &[
     &sisron::FAMILY,
     &suppobox::FAMILY,
     &symmi::FAMILY,
+    &tinba::FAMILY,
     // --- end list f ---
 
     // --- list g ---
