@@ -36,6 +36,7 @@ mod simda;
 mod sisron;
 mod suppobox;
 mod symmi;
+mod tempedreve;
 mod tinba;
 // --- end f ---
 
@@ -77,6 +78,7 @@ pub static ALL: &[&Family] = &[
     &sisron::FAMILY,
     &suppobox::FAMILY,
     &symmi::FAMILY,
+    &tempedreve::FAMILY,
     &tinba::FAMILY,
     // --- end list f ---
 
