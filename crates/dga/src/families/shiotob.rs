@@ -60,6 +60,9 @@ const TABLE: &[u8; 32] = b"qwertyuiopasdfghjklzxcvbnm123945";
 /// How many bytes the mixing step touches.
 const MIXED: usize = 65;
 
+/// The longest hostname the length rule yields (255 / 16).
+const LONGEST: usize = 15;
+
 struct Shiotob {
     seed: Vec<u8>,
 }
@@ -85,16 +88,23 @@ fn successor(name: &[u8], work: &mut Vec<u8>, next: &mut Vec<u8>) {
     let length = name.len();
     let old_host_length = (length - 4) as u32;
     // The byte sum of everything but the last three characters, dot included.
-    let sum: u32 = name[..length - 3].iter().map(|&b| u32::from(b)).sum();
+    // Only its low byte matters.
+    let sum = name[..length - 3]
+        .iter()
+        .fold(0u8, |sum, &b| sum.wrapping_add(b));
     work.clear();
     work.extend_from_slice(name);
-    work.resize(length.max(MIXED) + 1, 0);
-    for i in 0..=MIXED {
-        for j in 0..(MIXED - i.min(MIXED)) {
-            let target = i + j;
-            let mixed =
-                old_host_length.wrapping_mul(u32::from(work[j])) ^ u32::from(work[target]) ^ sum;
-            work[target] = mixed as u8;
+    work.resize(length.max(MIXED), 0);
+    // The malware mixes bytes 0-64 with the step `work[i + j] ^= ...` for
+    // every i and j with i + j < 65, in that order. A byte only ever reads
+    // bytes before it, so the bytes the name needs (at most the longer of
+    // 15 and the old hostname's length) come out the same when the steps
+    // that write later bytes are skipped: a fifteenth of the work.
+    let needed = (LONGEST + 1).max(old_host_length as usize).min(MIXED);
+    let factor = old_host_length as u8;
+    for i in 0..needed {
+        for j in 0..needed - i {
+            work[i + j] ^= factor.wrapping_mul(work[j]) ^ sum;
         }
     }
     let mixed = (u32::from(work[2]).wrapping_mul(old_host_length) ^ u32::from(work[0])) & 0xff;
