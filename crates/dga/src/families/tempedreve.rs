@@ -21,6 +21,11 @@
 //! malware's whole list for that day; a name therefore recurs in every
 //! day's list from its own day on, which is exactly the set of days on
 //! which the malware generates it. Before 2015-03-23 there are no names.
+//!
+//! Limitation: the list grows by one name a day without end, so a day's
+//! list is cut at the newest 36525 names (a century): from 2115-03-23 on,
+//! the oldest names are left out rather than let a far-future request fill
+//! memory.
 
 use chrono::NaiveDate;
 
@@ -53,6 +58,9 @@ pub static FAMILY: Family = Family {
 
 /// Day number of 2015-03-23, the first day with a name.
 const FIRST_DAY: i64 = 16_517;
+
+/// The most names one day's list holds: a century of days.
+const MAX_NAMES: i64 = 36_525;
 
 const TLDS: [&str; 4] = ["com", "net", "org", "info"];
 
@@ -99,9 +107,10 @@ fn name_of_day(day: i64) -> String {
 impl Generator for Tempedreve {
     fn generate(&self, epoch: NaiveDate, out: &mut Vec<String>) {
         let today = day_number(epoch);
-        if today >= FIRST_DAY {
-            out.reserve((today - FIRST_DAY + 1) as usize);
-            out.extend((FIRST_DAY..=today).rev().map(name_of_day));
+        let oldest = FIRST_DAY.max(today - MAX_NAMES + 1);
+        if today >= oldest {
+            out.reserve((today - oldest + 1) as usize);
+            out.extend((oldest..=today).rev().map(name_of_day));
         }
     }
 }
@@ -127,6 +136,14 @@ mod tests {
         assert_eq!(day_number(first), FIRST_DAY);
         assert_eq!(names(&FAMILY, "default", Some("2015-03-23")).len(), 1);
         assert!(names(&FAMILY, "default", Some("2015-03-22")).is_empty());
+    }
+
+    #[test]
+    fn far_future_lists_are_cut_at_a_century() {
+        let list = names(&FAMILY, "default", Some("9999-12-31"));
+        assert_eq!(list.len(), MAX_NAMES as usize);
+        let day: NaiveDate = "9999-12-31".parse().expect("date");
+        assert_eq!(list[0], name_of_day(day_number(day)));
     }
 
     #[test]
