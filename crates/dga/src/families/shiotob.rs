@@ -1,4 +1,4 @@
-//! Shiotob (URLZone, Bebloh), a banking trojan active from 2014.
+//! Shiotob (URLZone, Bebloh), a banking trojan that steals credentials.
 //!
 //! Described by Johannes Bader, "The DGA of Shiotob" (2015,
 //! <https://johannesbader.ch/2015/01/the-dga-of-shiotob/>). The seed is a

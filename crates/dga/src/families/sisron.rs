@@ -1,4 +1,4 @@
-//! Sisron (TOMB, Win32/Agent.WRQ, Trojan.Scar), a backdoor seen in 2016.
+//! Sisron (TOMB, Win32/Agent.WRQ, Trojan.Scar), a backdoor trojan.
 //!
 //! Described by Johannes Bader, "The DGA of Sisron" (2016,
 //! <https://www.johannesbader.ch/2016/06/the-dga-of-sisron/>). The name of

@@ -1,5 +1,5 @@
-//! Suppobox, a spam and information-stealing trojan seen from 2013 whose
-//! names are two concatenated English words (first names in one variant).
+//! Suppobox, a trojan whose names are two concatenated English words
+//! (first names in one variant).
 //!
 //! Described by Endgame, "Malware with a personal touch" (2015,
 //! <https://www.endgame.com/blog/malware-with-a-personal-touch.html>), in

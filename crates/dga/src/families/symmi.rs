@@ -1,5 +1,5 @@
-//! Symmi (Trojan.Symmi), a banking trojan seen from 2014 that uses
-//! subdomains of a dynamic DNS provider.
+//! Symmi (Trojan.Symmi), a trojan whose DGA names subdomains of a dynamic
+//! DNS provider.
 //!
 //! Described by Johannes Bader, "The DGA of Symmi" (2015,
 //! <http://johannesbader.ch/2015/01/the-dga-of-symmi/>). A Microsoft C
