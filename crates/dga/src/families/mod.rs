@@ -44,7 +44,14 @@ mod mydoom;
 // --- end e ---
 
 // --- section f ---
-
+mod sharkbot;
+mod shiotob;
+mod simda;
+mod sisron;
+mod suppobox;
+mod symmi;
+mod tempedreve;
+mod tinba;
 // --- end f ---
 
 // --- section g ---
@@ -101,7 +108,14 @@ pub static ALL: &[&Family] = &[
     // --- end list e ---
 
     // --- list f ---
-
+    &sharkbot::FAMILY,
+    &shiotob::FAMILY,
+    &simda::FAMILY,
+    &sisron::FAMILY,
+    &suppobox::FAMILY,
+    &symmi::FAMILY,
+    &tempedreve::FAMILY,
+    &tinba::FAMILY,
     // --- end list f ---
 
     // --- list g ---
