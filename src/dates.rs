@@ -3,10 +3,7 @@
 use anyhow::{bail, Result};
 use chrono::{Days, NaiveDate, Utc};
 
-/// The earliest day accepted; no DGA in the library predates it.
-pub const EARLIEST: NaiveDate = NaiveDate::from_ymd_opt(1990, 1, 1).expect("valid date");
-/// The latest day accepted.
-pub const LATEST: NaiveDate = NaiveDate::from_ymd_opt(2100, 12, 31).expect("valid date");
+use cautery_dga::{EARLIEST_DAY as EARLIEST, LATEST_DAY as LATEST};
 
 /// Today in UTC; the only place the clock is read.
 pub fn today() -> NaiveDate {

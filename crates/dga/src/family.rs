@@ -155,7 +155,7 @@ pub struct Family {
     /// How epochs are laid out in time.
     pub schedule: Schedule,
     /// How many earlier epochs the malware also tries, so a name stays in use
-    /// for this many epochs after its own.
+    /// for this many epochs after its own; [`crate::FOREVER`] for good.
     pub lookback: u32,
     /// Names per epoch (per seed), as a human-readable figure.
     pub names_per_window: &'static str,
@@ -186,6 +186,8 @@ impl Family {
         let base = self.schedule.describe();
         if self.lookback == 0 {
             base
+        } else if self.lookback == crate::FOREVER {
+            format!("{base}; the names of every earlier epoch are tried too, for good")
         } else {
             format!(
                 "{base}; the names of the {} previous epochs are tried too",

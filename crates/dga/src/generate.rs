@@ -11,6 +11,16 @@ use crate::schedule::{midnight, Schedule, Window};
 /// are refused rather than left to fill a disk.
 pub const MAX_RANGE_DAYS: i64 = 3660;
 
+/// A `lookback` meaning that the malware tries every earlier epoch's names
+/// for good, so windows have no end.
+pub const FOREVER: u32 = u32::MAX;
+
+/// The earliest day the library serves; no DGA in it predates 1990.
+pub const EARLIEST_DAY: NaiveDate = NaiveDate::from_ymd_opt(1990, 1, 1).expect("valid date");
+
+/// The latest day the library serves.
+pub const LATEST_DAY: NaiveDate = NaiveDate::from_ymd_opt(2100, 12, 31).expect("valid date");
+
 /// A range of days that cannot be served.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -87,10 +97,12 @@ pub fn epochs(
             window: Window::ALWAYS,
         }]);
     };
-    // Step back over the epochs whose names are still tried at `first`.
+    // Step back over the epochs whose names are still tried at `first`; for
+    // names tried for good, back to the earliest day the library serves.
+    let earliest = midnight(EARLIEST_DAY);
     for _ in 0..family.lookback {
         match schedule.epoch_at(current.0 - TimeDelta::seconds(1)) {
-            Some(epoch) if epoch.0 < current.0 => current = epoch,
+            Some(epoch) if epoch.0 < current.0 && epoch.0 >= earliest => current = epoch,
             _ => break,
         }
     }
@@ -119,6 +131,9 @@ fn window_end(
     epoch: (DateTime<Utc>, DateTime<Utc>),
     lookback: u32,
 ) -> Option<DateTime<Utc>> {
+    if lookback == FOREVER {
+        return None;
+    }
     let mut end = epoch.1;
     for _ in 0..lookback {
         end = schedule.epoch_at(end)?.1;
@@ -175,6 +190,30 @@ mod tests {
 
     fn at(s: &str) -> DateTime<Utc> {
         midnight(d(s))
+    }
+
+    #[test]
+    fn names_tried_forever_have_open_windows() {
+        let family = counting_family(
+            Schedule::Days {
+                days: 365,
+                anchor: 0,
+            },
+            FOREVER,
+        );
+        let generator = (family.bind)("").expect("seed");
+        let found = epochs(
+            &family,
+            generator.as_ref(),
+            d("2026-01-10"),
+            d("2026-01-10"),
+        )
+        .expect("range");
+        assert!(found.iter().all(|e| e.window.to.is_none()));
+        assert!(found
+            .first()
+            .is_some_and(|e| e.start >= midnight(EARLIEST_DAY)));
+        assert!(found.len() > 30 && found.len() < 40, "{}", found.len());
     }
 
     #[test]

@@ -24,7 +24,8 @@ mod schedule;
 
 pub use family::{Family, Generator, Scheme, SeedError, SeedInfo, Seeding, TimeDependence};
 pub use generate::{
-    check_range, epochs, predict, schedule_of, Epoch, Prediction, RangeError, MAX_RANGE_DAYS,
+    check_range, epochs, predict, schedule_of, Epoch, Prediction, RangeError, EARLIEST_DAY,
+    FOREVER, LATEST_DAY, MAX_RANGE_DAYS,
 };
 pub use index::{normalise, Hit, ReverseIndex};
 pub use schedule::{midnight, rfc3339, Schedule, Window};
