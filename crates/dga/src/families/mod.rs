@@ -18,6 +18,7 @@ mod banjori;
 // --- end b ---
 
 // --- section c ---
+mod locky;
 
 // --- end c ---
 
@@ -53,7 +54,7 @@ pub static ALL: &[&Family] = &[
     // --- end list b ---
 
     // --- list c ---
-
+    &locky::FAMILY,
     // --- end list c ---
 
     // --- list d ---
