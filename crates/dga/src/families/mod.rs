@@ -19,6 +19,8 @@ mod banjori;
 
 // --- section c ---
 mod locky;
+mod murofet;
+mod murofet_v2;
 
 // --- end c ---
 
@@ -55,6 +57,8 @@ pub static ALL: &[&Family] = &[
 
     // --- list c ---
     &locky::FAMILY,
+    &murofet::FAMILY,
+    &murofet_v2::FAMILY,
     // --- end list c ---
 
     // --- list d ---
