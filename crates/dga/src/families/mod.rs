@@ -21,6 +21,7 @@ mod banjori;
 mod locky;
 mod murofet;
 mod murofet_v2;
+mod newgoz;
 
 // --- end c ---
 
@@ -59,6 +60,7 @@ pub static ALL: &[&Family] = &[
     &locky::FAMILY,
     &murofet::FAMILY,
     &murofet_v2::FAMILY,
+    &newgoz::FAMILY,
     // --- end list c ---
 
     // --- list d ---
