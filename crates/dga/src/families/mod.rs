@@ -22,6 +22,7 @@ mod locky;
 mod murofet;
 mod murofet_v2;
 mod newgoz;
+mod ngioweb;
 mod padcrypt;
 
 // --- end c ---
@@ -62,8 +63,8 @@ pub static ALL: &[&Family] = &[
     &murofet::FAMILY,
     &murofet_v2::FAMILY,
     &newgoz::FAMILY,
+    &ngioweb::FAMILY,
     &padcrypt::FAMILY,
-
     // --- end list c ---
 
     // --- list d ---
