@@ -21,6 +21,7 @@ mod banjori;
 mod locky;
 mod murofet;
 mod murofet_v2;
+mod necurs;
 mod newgoz;
 mod ngioweb;
 mod padcrypt;
@@ -62,6 +63,7 @@ pub static ALL: &[&Family] = &[
     &locky::FAMILY,
     &murofet::FAMILY,
     &murofet_v2::FAMILY,
+    &necurs::FAMILY,
     &newgoz::FAMILY,
     &ngioweb::FAMILY,
     &padcrypt::FAMILY,
