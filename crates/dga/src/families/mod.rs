@@ -18,6 +18,7 @@ mod banjori;
 // --- end b ---
 
 // --- section c ---
+mod goz;
 mod locky;
 mod murofet;
 mod murofet_v2;
@@ -60,6 +61,7 @@ pub static ALL: &[&Family] = &[
     // --- end list b ---
 
     // --- list c ---
+    &goz::FAMILY,
     &locky::FAMILY,
     &murofet::FAMILY,
     &murofet_v2::FAMILY,

@@ -69,7 +69,7 @@ pub static FAMILY: Family = Family {
 const TLDS: &[&str] = &["ru", "biz", "info", "org", "net", "com"];
 
 /// The epoch holding `day`: days sharing `day / 7` within a month.
-fn sevenths(day: NaiveDate) -> (NaiveDate, NaiveDate) {
+pub(crate) fn sevenths(day: NaiveDate) -> (NaiveDate, NaiveDate) {
     let first = (day.day() / 7 * 7).max(1);
     let start = day.with_day(first).unwrap_or(day);
     let end = match first {
@@ -138,26 +138,35 @@ fn v3_chars(byte: u8, name: &mut String) {
     }
 }
 
+/// The name with this index in the epoch starting on `epoch`.
+fn spell(variant: Variant, epoch: NaiveDate, index: u32) -> String {
+    let mut input = [0u8; 7];
+    input[0] = (epoch.year() as u8).wrapping_add(0x30);
+    input[1] = epoch.month() as u8;
+    input[2] = (epoch.day() / 7 * 7) as u8;
+    input[3..].copy_from_slice(&index.to_le_bytes());
+    let digest = Md5::digest(input);
+    let mut name = String::with_capacity(48);
+    for &byte in digest.iter() {
+        match variant {
+            Variant::V1 => v1_chars(byte, &mut name),
+            Variant::V3 => v3_chars(byte, &mut name),
+        }
+    }
+    name.push('.');
+    name.push_str(tld_for(index, TLDS));
+    name
+}
+
+/// The variant 1 name with this index in the epoch starting on `epoch`
+/// (GameOver ZeuS reuses variant 1).
+pub(crate) fn v1_name(epoch: NaiveDate, index: u32) -> String {
+    spell(Variant::V1, epoch, index)
+}
+
 impl Generator for Murofet {
     fn generate(&self, epoch: NaiveDate, out: &mut Vec<String>) {
-        let mut input = [0u8; 7];
-        input[0] = (epoch.year() as u8).wrapping_add(0x30);
-        input[1] = epoch.month() as u8;
-        input[2] = (epoch.day() / 7 * 7) as u8;
-        for index in 0..COUNT {
-            input[3..].copy_from_slice(&index.to_le_bytes());
-            let digest = Md5::digest(input);
-            let mut name = String::with_capacity(48);
-            for &byte in digest.iter() {
-                match self.variant {
-                    Variant::V1 => v1_chars(byte, &mut name),
-                    Variant::V3 => v3_chars(byte, &mut name),
-                }
-            }
-            name.push('.');
-            name.push_str(tld_for(index, TLDS));
-            out.push(name);
-        }
+        out.extend((0..COUNT).map(|index| spell(self.variant, epoch, index)));
     }
 }
 
