@@ -435,9 +435,35 @@ mod tests {
     #[test]
     fn refuses_malformed_seeds() {
         for bad in [
-            "", "62", "v4:1", "v2:", "v2:x", "v2:1:0:8", "v2:1:7:0", "v2:1:7", "v3:1:7", "v3:-1",
+            "",
+            "62",
+            "v4:1",
+            "v2:",
+            "v2:x",
+            "v2:1:0:8",
+            "v2:1:7:0",
+            "v2:1:7",
+            "v3:1:7",
+            "v3:-1",
+            "v2:99999999999999999999",
+            "v2:1:40:8",
+            ":::",
+            "\u{1F600}",
         ] {
             assert!((FAMILY.bind)(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn epochs_tile_the_calendar() {
+        // Every day lies in its epoch, and the epochs tile the calendar.
+        let mut day = d("2015-01-01");
+        while day < d("2017-01-01") {
+            let (start, end) = half_month_day(day);
+            assert!(start <= day && day < end, "{day}: {start}..{end}");
+            assert_eq!(half_month_day(start), (start, end), "{day}");
+            assert_eq!(half_month_day(end).0, end, "{day}");
+            day = day.succ_opt().expect("next day");
         }
     }
 }

@@ -397,4 +397,17 @@ mod tests {
             assert!((FAMILY.bind)(bad).is_err(), "{bad}");
         }
     }
+
+    #[test]
+    fn epochs_tile_the_calendar() {
+        // Every day lies in its epoch, and the epochs tile the calendar.
+        let mut day = d("2015-01-01");
+        while day < d("2017-01-01") {
+            let (start, end) = quarter_month(day);
+            assert!(start <= day && day < end, "{day}: {start}..{end}");
+            assert_eq!(quarter_month(start), (start, end), "{day}");
+            assert_eq!(quarter_month(end).0, end, "{day}");
+            day = day.succ_opt().expect("next day");
+        }
+    }
 }
