@@ -30,7 +30,7 @@
 //! compares sorted lists). The other configurations have no public reference
 //! output and are untested beyond sharing the code.
 
-use chrono::{Datelike, Months, NaiveDate};
+use chrono::{Datelike, Days, Months, NaiveDate};
 
 use crate::family::{Family, Generator, Scheme, SeedError, SeedInfo, Seeding};
 use crate::schedule::Schedule;
@@ -212,7 +212,7 @@ pub static FAMILY: Family = Family {
                 e.g. v2:62, v2:0:5:6 or v3:7077",
     schedule: Schedule::Custom {
         rule: "day 1 of each month alone, then pairs of days (2-3, 4-5, ..., 30-31), UTC",
-        epoch: half_month_day,
+        epoch: day_pairs,
     },
     lookback: 0,
     names_per_window: "8 (v2) or 12 (v3)",
@@ -229,21 +229,17 @@ pub static FAMILY: Family = Family {
 };
 
 /// The epoch holding `day`: the days of its month sharing `day / 2`.
-fn half_month_day(day: NaiveDate) -> (NaiveDate, NaiveDate) {
-    let number = day.day();
-    let first = if number < 2 { 1 } else { number & !1 };
+fn day_pairs(day: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let (first, length) = match day.day() {
+        1 => (1, 1),
+        number => (number & !1, 2),
+    };
     let start = day.with_day(first).unwrap_or(day);
+    let end = start.checked_add_days(Days::new(length)).unwrap_or(start);
     let next_month = day
         .with_day(1)
         .and_then(|d| d.checked_add_months(Months::new(1)));
-    let end = start
-        .succ_opt()
-        .and_then(|d| if first == 1 { Some(d) } else { d.succ_opt() })
-        .map_or(start, |end| match next_month {
-            Some(next) if end > next => next,
-            _ => end,
-        });
-    (start, end)
+    (start, next_month.map_or(end, |next| end.min(next)))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -399,27 +395,27 @@ mod tests {
     #[test]
     fn epochs_pair_days_within_a_month() {
         assert_eq!(
-            half_month_day(d("2016-03-01")),
+            day_pairs(d("2016-03-01")),
             (d("2016-03-01"), d("2016-03-02"))
         );
         assert_eq!(
-            half_month_day(d("2016-03-03")),
+            day_pairs(d("2016-03-03")),
             (d("2016-03-02"), d("2016-03-04"))
         );
         assert_eq!(
-            half_month_day(d("2016-03-31")),
+            day_pairs(d("2016-03-31")),
             (d("2016-03-30"), d("2016-04-01"))
         );
         assert_eq!(
-            half_month_day(d("2016-04-30")),
+            day_pairs(d("2016-04-30")),
             (d("2016-04-30"), d("2016-05-01"))
         );
         assert_eq!(
-            half_month_day(d("2015-02-28")),
+            day_pairs(d("2015-02-28")),
             (d("2015-02-28"), d("2015-03-01"))
         );
         assert_eq!(
-            half_month_day(d("2016-02-29")),
+            day_pairs(d("2016-02-29")),
             (d("2016-02-28"), d("2016-03-01"))
         );
     }
@@ -459,10 +455,10 @@ mod tests {
         // Every day lies in its epoch, and the epochs tile the calendar.
         let mut day = d("2015-01-01");
         while day < d("2017-01-01") {
-            let (start, end) = half_month_day(day);
+            let (start, end) = day_pairs(day);
             assert!(start <= day && day < end, "{day}: {start}..{end}");
-            assert_eq!(half_month_day(start), (start, end), "{day}");
-            assert_eq!(half_month_day(end).0, end, "{day}");
+            assert_eq!(day_pairs(start), (start, end), "{day}");
+            assert_eq!(day_pairs(end).0, end, "{day}");
             day = day.succ_opt().expect("next day");
         }
     }
