@@ -24,7 +24,8 @@
 //! Tested against Bader's variant 1 `example_domains.txt` (indices 0-999; the
 //! date is not recorded and was found to be the epoch starting 2015-09-01)
 //! and against the ten variant 3 names in Bader's README (the epoch starting
-//! 2015-08-28); no full variant 3 list is public.
+//! 2015-08-28); Bader's full variant 3 list is not among the project's
+//! vectors (its blob is missing from the snapshot available to us).
 
 use chrono::{Datelike, Months, NaiveDate};
 use md5::{Digest, Md5};
