@@ -32,6 +32,14 @@ mod mydoom;
 // --- end b ---
 
 // --- section c ---
+mod goz;
+mod locky;
+mod murofet;
+mod murofet_v2;
+mod necurs;
+mod newgoz;
+mod ngioweb;
+mod padcrypt;
 
 // --- end c ---
 
@@ -96,7 +104,14 @@ pub static ALL: &[&Family] = &[
     // --- end list b ---
 
     // --- list c ---
-
+    &goz::FAMILY,
+    &locky::FAMILY,
+    &murofet::FAMILY,
+    &murofet_v2::FAMILY,
+    &necurs::FAMILY,
+    &newgoz::FAMILY,
+    &ngioweb::FAMILY,
+    &padcrypt::FAMILY,
     // --- end list c ---
 
     // --- list d ---
