@@ -22,6 +22,7 @@ mod banjori;
 // --- end c ---
 
 // --- section d ---
+mod orchard;
 
 // --- end d ---
 
@@ -57,7 +58,7 @@ pub static ALL: &[&Family] = &[
     // --- end list c ---
 
     // --- list d ---
-
+    &orchard::FAMILY,
     // --- end list d ---
 
     // --- list e ---
