@@ -22,6 +22,7 @@ mod banjori;
 // --- end c ---
 
 // --- section d ---
+mod nymaim;
 mod orchard;
 
 // --- end d ---
@@ -58,6 +59,7 @@ pub static ALL: &[&Family] = &[
     // --- end list c ---
 
     // --- list d ---
+    &nymaim::FAMILY,
     &orchard::FAMILY,
     // --- end list d ---
 
