@@ -24,6 +24,7 @@ mod banjori;
 // --- section d ---
 mod nymaim;
 mod orchard;
+mod proslikefan;
 
 // --- end d ---
 
@@ -61,6 +62,7 @@ pub static ALL: &[&Family] = &[
     // --- list d ---
     &nymaim::FAMILY,
     &orchard::FAMILY,
+    &proslikefan::FAMILY,
     // --- end list d ---
 
     // --- list e ---
