@@ -23,6 +23,7 @@ mod banjori;
 
 // --- section d ---
 mod nymaim;
+mod nymaim2;
 mod orchard;
 mod proslikefan;
 
@@ -61,6 +62,7 @@ pub static ALL: &[&Family] = &[
 
     // --- list d ---
     &nymaim::FAMILY,
+    &nymaim2::FAMILY,
     &orchard::FAMILY,
     &proslikefan::FAMILY,
     // --- end list d ---
