@@ -25,6 +25,7 @@ mod banjori;
 mod nymaim;
 mod nymaim2;
 mod orchard;
+mod pitou;
 mod proslikefan;
 
 // --- end d ---
@@ -64,6 +65,7 @@ pub static ALL: &[&Family] = &[
     &nymaim::FAMILY,
     &nymaim2::FAMILY,
     &orchard::FAMILY,
+    &pitou::FAMILY,
     &proslikefan::FAMILY,
     // --- end list d ---
 
