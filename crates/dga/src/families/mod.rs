@@ -27,6 +27,7 @@ mod nymaim2;
 mod orchard;
 mod pitou;
 mod proslikefan;
+mod pushdo;
 
 // --- end d ---
 
@@ -67,6 +68,7 @@ pub static ALL: &[&Family] = &[
     &orchard::FAMILY,
     &pitou::FAMILY,
     &proslikefan::FAMILY,
+    &pushdo::FAMILY,
     // --- end list d ---
 
     // --- list e ---
