@@ -29,7 +29,7 @@
 //! day), whose date is not recorded; it matches 2018-04-29, the day of the
 //! write-up, pinned in the test.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use chrono::{Datelike, NaiveDate};
 use md5::{Digest, Md5};
@@ -118,7 +118,16 @@ struct Nymaim2 {
     /// Lower-case hex MD5 of the seed string, the start of every day's input.
     seed_digest: [u8; 32],
     lists: &'static WordLists,
+    /// The most recently built blocks of 64 names, keyed by two-digit year
+    /// and day number: consecutive days share ten of their eleven blocks.
+    recent: Mutex<Vec<(BlockKey, Arc<[String]>)>>,
 }
+
+/// Two-digit year and (possibly negative) zero-based day of the year.
+type BlockKey = (i32, i64);
+
+/// Blocks kept for reuse; a day needs eleven.
+const RECENT_BLOCKS: usize = 24;
 
 fn bind(seed: &str) -> Result<Box<dyn Generator>, SeedError> {
     let seed = seed.trim();
@@ -131,6 +140,7 @@ fn bind(seed: &str) -> Result<Box<dyn Generator>, SeedError> {
     Ok(Box::new(Nymaim2 {
         seed_digest: md5_hex(seed.as_bytes()),
         lists,
+        recent: Mutex::new(Vec::with_capacity(RECENT_BLOCKS)),
     }))
 }
 
@@ -168,28 +178,58 @@ impl Chain {
     }
 }
 
-impl Generator for Nymaim2 {
-    fn generate(&self, epoch: NaiveDate, out: &mut Vec<String>) {
-        let year = epoch.year().rem_euclid(100);
-        let day_of_year = i64::from(epoch.ordinal0());
+impl Nymaim2 {
+    /// The 64 names the malware derives from one year and day number.
+    fn build_block(&self, (year, day): BlockKey) -> Arc<[String]> {
         let lists = self.lists;
         let mut input = Vec::with_capacity(32 + 8);
-        for back in 0..=DAYS_BACK {
-            input.clear();
-            input.extend_from_slice(&self.seed_digest);
-            input.extend_from_slice(format!("{year}{}", day_of_year - back).as_bytes());
-            let mut chain = Chain {
-                digest: md5_hex(&input),
-            };
-            for _ in 0..PER_DAY {
-                let parts = [
+        input.extend_from_slice(&self.seed_digest);
+        input.extend_from_slice(format!("{year}{day}").as_bytes());
+        let mut chain = Chain {
+            digest: md5_hex(&input),
+        };
+        (0..PER_DAY)
+            .map(|_| {
+                [
                     chain.pick(&lists.first),
                     chain.pick(&lists.separator),
                     chain.pick(&lists.second),
                     chain.pick(&lists.tld),
-                ];
-                out.push(parts.concat());
-            }
+                ]
+                .concat()
+            })
+            .collect()
+    }
+
+    fn block(&self, key: BlockKey) -> Arc<[String]> {
+        // A poisoned lock only means another thread panicked mid-update of
+        // a cache whose entries are always complete.
+        let cached = {
+            let recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+            recent
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, block)| Arc::clone(block))
+        };
+        if let Some(block) = cached {
+            return block;
+        }
+        let block = self.build_block(key);
+        let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        if recent.len() >= RECENT_BLOCKS {
+            recent.remove(0);
+        }
+        recent.push((key, Arc::clone(&block)));
+        block
+    }
+}
+
+impl Generator for Nymaim2 {
+    fn generate(&self, epoch: NaiveDate, out: &mut Vec<String>) {
+        let year = epoch.year().rem_euclid(100);
+        let day_of_year = i64::from(epoch.ordinal0());
+        for back in 0..=DAYS_BACK {
+            out.extend(self.block((year, day_of_year - back)).iter().cloned());
         }
     }
 }

@@ -141,11 +141,15 @@ impl Generator for Proslikefan {
                 let start = java_hash(date_hash, tld.as_bytes());
                 let mut value = i64::from(start).abs() + counter;
                 label.clear();
+                // Java hash of the letters so far, extended letter by letter.
+                let mut label_hash = 0;
                 while (label.len() as i64) < value % 7 + 6 {
-                    let hash = java_hash(java_hash(0, &label), decimal(value, &mut digits));
+                    let hash = java_hash(label_hash, decimal(value, &mut digits));
                     value = i64::from(hash).abs();
                     // value % 26 is 0..=25.
-                    label.push(b'a' + (value % 26) as u8);
+                    let letter = b'a' + (value % 26) as u8;
+                    label.push(letter);
+                    label_hash = java_hash(label_hash, &[letter]);
                 }
                 let mut name = String::with_capacity(label.len() + 1 + tld.len());
                 name.extend(label.iter().map(|&b| char::from(b)));
