@@ -9,9 +9,9 @@
 //! shifted along). Each name takes 6 to 11 letters and one of five TLDs
 //! chosen by its second-to-last letter. The seed is those four constants
 //! (the ASCII of "REVA", "IHOL", "YUH " and "MAV "), written as four hex
-//! words; only one set is known in public. The malware adds the second
-//! constant with a carry check: on overflow that word starts at zero, and so
-//! it does here.
+//! words; only one set is known in public. Bader's re-implementation sets
+//! the second word to zero when its addition overflows 32 bits, and so does
+//! this one (with the known constants that never happens for real dates).
 //!
 //! A window lasts one UTC day. Because the date enters only as
 //! `year + (month + day) * 65536 + weekday`, different days of one year can

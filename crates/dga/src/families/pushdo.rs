@@ -3,9 +3,9 @@
 //!
 //! **Table variant** (Bader's re-implementation, 2019 and 2025,
 //! <https://github.com/baderj/domain_generation_algorithms/tree/master/pushdo>).
-//! A day number is computed from the date (see [`table_day_number`]; the
-//! month sum the malware uses is off by one month compared with the
-//! calendar). On each day the malware walks 45 day numbers: the current
+//! A day number is computed from the date (see [`table_day_number`]; as
+//! re-implemented, its month sum runs from February through the current
+//! month rather than from January through the previous one). On each day the malware walks 45 day numbers: the current
 //! one, the 30 before it, then the 14 after it. Each yields 30 names: the
 //! MD5 of the 32-bit little-endian value gives the next value (its first
 //! four bytes) and, byte by byte, syllables of a consonant, a vowel and an
@@ -174,8 +174,8 @@ fn bind(seed: &str) -> Result<Box<dyn Generator>, SeedError> {
 
 /// The table variant's day number: the day of the month, plus the lengths
 /// of February up to the current month (not January up to the previous
-/// one), plus 365 days per year and one more per fourth year, as the
-/// malware counts them. Every fourth year has a 29-day February.
+/// one), plus 365 days per year and one more per fourth year, as Bader's
+/// re-implementation counts them. Every fourth year has a 29-day February.
 fn table_day_number(day: NaiveDate) -> i64 {
     let year = i64::from(day.year());
     let february = if year.rem_euclid(4) == 0 { 29 } else { 28 };
