@@ -44,6 +44,12 @@ mod padcrypt;
 // --- end c ---
 
 // --- section d ---
+mod nymaim;
+mod nymaim2;
+mod orchard;
+mod pitou;
+mod proslikefan;
+mod pushdo;
 
 // --- end d ---
 
@@ -115,7 +121,12 @@ pub static ALL: &[&Family] = &[
     // --- end list c ---
 
     // --- list d ---
-
+    &nymaim::FAMILY,
+    &nymaim2::FAMILY,
+    &orchard::FAMILY,
+    &pitou::FAMILY,
+    &proslikefan::FAMILY,
+    &pushdo::FAMILY,
     // --- end list d ---
 
     // --- list e ---
