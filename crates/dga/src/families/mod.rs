@@ -26,7 +26,7 @@ mod banjori;
 // --- end d ---
 
 // --- section e ---
-
+mod ramnit;
 // --- end e ---
 
 // --- section f ---
@@ -61,7 +61,7 @@ pub static ALL: &[&Family] = &[
     // --- end list d ---
 
     // --- list e ---
-
+    &ramnit::FAMILY,
     // --- end list e ---
 
     // --- list f ---
