@@ -27,6 +27,7 @@ mod banjori;
 
 // --- section e ---
 mod ramnit;
+mod ranbyus;
 // --- end e ---
 
 // --- section f ---
@@ -62,6 +63,7 @@ pub static ALL: &[&Family] = &[
 
     // --- list e ---
     &ramnit::FAMILY,
+    &ranbyus::FAMILY,
     // --- end list e ---
 
     // --- list f ---
