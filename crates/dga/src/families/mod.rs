@@ -26,6 +26,7 @@ mod banjori;
 // --- end d ---
 
 // --- section e ---
+mod qadars;
 mod ramnit;
 mod ranbyus;
 // --- end e ---
@@ -62,6 +63,7 @@ pub static ALL: &[&Family] = &[
     // --- end list d ---
 
     // --- list e ---
+    &qadars::FAMILY,
     &ramnit::FAMILY,
     &ranbyus::FAMILY,
     // --- end list e ---
