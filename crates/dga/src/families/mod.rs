@@ -27,6 +27,7 @@ mod banjori;
 
 // --- section e ---
 mod qadars;
+mod qakbot;
 mod ramnit;
 mod ranbyus;
 // --- end e ---
@@ -64,6 +65,7 @@ pub static ALL: &[&Family] = &[
 
     // --- list e ---
     &qadars::FAMILY,
+    &qakbot::FAMILY,
     &ramnit::FAMILY,
     &ranbyus::FAMILY,
     // --- end list e ---
