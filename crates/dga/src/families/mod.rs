@@ -30,6 +30,7 @@ mod qadars;
 mod qakbot;
 mod ramnit;
 mod ranbyus;
+mod reconyc;
 // --- end e ---
 
 // --- section f ---
@@ -68,6 +69,7 @@ pub static ALL: &[&Family] = &[
     &qakbot::FAMILY,
     &ramnit::FAMILY,
     &ranbyus::FAMILY,
+    &reconyc::FAMILY,
     // --- end list e ---
 
     // --- list f ---
