@@ -26,6 +26,7 @@ mod banjori;
 // --- end d ---
 
 // --- section e ---
+mod pykspa;
 mod qadars;
 mod qakbot;
 mod ramnit;
@@ -65,6 +66,7 @@ pub static ALL: &[&Family] = &[
     // --- end list d ---
 
     // --- list e ---
+    &pykspa::FAMILY,
     &qadars::FAMILY,
     &qakbot::FAMILY,
     &ramnit::FAMILY,
