@@ -29,6 +29,7 @@ mod banjori;
 mod pykspa;
 mod qadars;
 mod qakbot;
+mod qsnatch;
 mod ramnit;
 mod ranbyus;
 mod reconyc;
@@ -69,6 +70,7 @@ pub static ALL: &[&Family] = &[
     &pykspa::FAMILY,
     &qadars::FAMILY,
     &qakbot::FAMILY,
+    &qsnatch::FAMILY,
     &ramnit::FAMILY,
     &ranbyus::FAMILY,
     &reconyc::FAMILY,
