@@ -27,6 +27,8 @@ mod banjori;
 
 // --- section e ---
 mod pykspa;
+mod pykspa2;
+mod pykspa2s;
 mod qadars;
 mod qakbot;
 mod qsnatch;
@@ -68,6 +70,8 @@ pub static ALL: &[&Family] = &[
 
     // --- list e ---
     &pykspa::FAMILY,
+    &pykspa2::FAMILY,
+    &pykspa2s::FAMILY,
     &qadars::FAMILY,
     &qakbot::FAMILY,
     &qsnatch::FAMILY,
