@@ -54,7 +54,15 @@ mod pushdo;
 // --- end d ---
 
 // --- section e ---
-
+mod pykspa;
+mod pykspa2;
+mod pykspa2s;
+mod qadars;
+mod qakbot;
+mod qsnatch;
+mod ramnit;
+mod ranbyus;
+mod reconyc;
 // --- end e ---
 
 // --- section f ---
@@ -130,7 +138,15 @@ pub static ALL: &[&Family] = &[
     // --- end list d ---
 
     // --- list e ---
-
+    &pykspa::FAMILY,
+    &pykspa2::FAMILY,
+    &pykspa2s::FAMILY,
+    &qadars::FAMILY,
+    &qakbot::FAMILY,
+    &qsnatch::FAMILY,
+    &ramnit::FAMILY,
+    &ranbyus::FAMILY,
+    &reconyc::FAMILY,
     // --- end list e ---
 
     // --- list f ---

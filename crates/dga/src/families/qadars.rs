@@ -1,0 +1,185 @@
+//! Qadars, a banking trojan seen from 2013.
+//!
+//! Described by Johannes Bader, "The DGA of Qadars" (2016,
+//! <https://www.johannesbader.ch/2016/04/the-dga-of-qadars/>). The start of
+//! the current week (Monday 00:00 UTC, as a unix timestamp) seeds a 31-bit
+//! generator `r = (seed - 1043968403 * r) mod 2^31`; twelve draws give the
+//! letters and digits of a name and a thirteenth picks one of three TLDs.
+//! The sample seed is a 16-bit number; samples also differ in their three
+//! TLDs, so the raw seed carries them. 200 names a week; a window is one
+//! week, Monday to Sunday.
+//!
+//! Tested against Bader's example list (seed `89F5`, week of 2016-03-28).
+//! Bader's current script gives every seed outside `E1F1`, `E1F2`, `E1F5`
+//! the TLDs net/org/top, `89F5` included; but his first version, written
+//! from the `89F5` sample, and the example list made with it use
+//! com/org/net. This module follows the sample and the list for `89F5`.
+
+use chrono::NaiveDate;
+
+use crate::family::{Family, Generator, Scheme, SeedError, SeedInfo, Seeding};
+use crate::schedule::{day_number, Schedule};
+
+/// Names per week.
+const COUNT: usize = 200;
+
+/// Letters and digits, indexed by the generator modulo 36.
+const CHARSET: &[u8; 36] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+
+/// TLDs when the raw seed names none (Bader's default for later samples).
+const DEFAULT_TLDS: &str = "net,org,top";
+
+/// The Qadars family.
+pub static FAMILY: Family = Family {
+    name: "qadars",
+    aliases: &[],
+    summary: "Qadars banking trojan: weekly names from a 31-bit generator and a 16-bit seed",
+    scheme: Scheme::Arithmetic,
+    seeding: Seeding::TDD,
+    seeds: &[
+        SeedInfo {
+            name: "89F5",
+            value: "89F5:com,org,net",
+            note: "Bader's write-up (2016), sample md5 0dcbb31cbc5279293cb5ebf4cd9eff4e",
+        },
+        SeedInfo {
+            name: "4449",
+            value: "4449:net,org,top",
+            note: "Bader's script (November 2016)",
+        },
+        SeedInfo {
+            name: "E08A",
+            value: "E08A:net,org,top",
+            note: "Bader's script (2016)",
+        },
+        SeedInfo {
+            name: "E1F2",
+            value: "E1F2:com,org,net",
+            note: "Bader's script (December 2016)",
+        },
+        SeedInfo {
+            name: "E1F1",
+            value: "E1F1:com,org,net",
+            note: "Bader's script (March 2017)",
+        },
+        SeedInfo {
+            name: "E1F5",
+            value: "E1F5:com,org,net",
+            note: "Bader's script (March 2017)",
+        },
+    ],
+    seed_form: "HEX[:TLD,TLD,TLD]: a 16-bit hex seed and the sample's three TLDs \
+                (default net,org,top), e.g. 89F5:com,org,net",
+    // 1970-01-05 (day 4) was a Monday.
+    schedule: Schedule::Days { days: 7, anchor: 4 },
+    lookback: 0,
+    names_per_window: "200",
+    tlds: &["com", "org", "net", "top"],
+    references: &[
+        "https://www.johannesbader.ch/2016/04/the-dga-of-qadars/",
+        "https://github.com/baderj/domain_generation_algorithms/tree/master/qadars",
+    ],
+    bind,
+};
+
+struct Qadars {
+    seed: u32,
+    tlds: [String; 3],
+}
+
+fn bind(raw: &str) -> Result<Box<dyn Generator>, SeedError> {
+    let bad = || SeedError::expected(FAMILY.seed_form);
+    let mut parts = raw.trim().split(':');
+    let hex = parts.next().unwrap_or_default();
+    let hex = hex
+        .strip_prefix("0x")
+        .or_else(|| hex.strip_prefix("0X"))
+        .unwrap_or(hex);
+    if hex.is_empty() || hex.len() > 4 {
+        return Err(bad());
+    }
+    let seed = u32::from_str_radix(hex, 16).map_err(|_| bad())?;
+    let tlds: Vec<String> = parts
+        .next()
+        .unwrap_or(DEFAULT_TLDS)
+        .split(',')
+        .map(|tld| tld.trim().trim_start_matches('.').to_ascii_lowercase())
+        .collect();
+    let valid = |tld: &String| !tld.is_empty() && tld.bytes().all(|b| b.is_ascii_alphanumeric());
+    if !tlds.iter().all(valid) || parts.next().is_some() {
+        return Err(bad());
+    }
+    let tlds: [String; 3] = tlds.try_into().map_err(|_| bad())?;
+    Ok(Box::new(Qadars { seed, tlds }))
+}
+
+impl Generator for Qadars {
+    fn generate(&self, epoch: NaiveDate, out: &mut Vec<String>) {
+        // The malware works on the 32-bit unix time of the week's start.
+        let mut r = (day_number(epoch) * 86_400) as u32;
+        let mut next = || {
+            r = self.seed.wrapping_sub(r.wrapping_mul(1_043_968_403)) & 0x7FFF_FFFF;
+            r
+        };
+        for _ in 0..COUNT {
+            let mut name = String::with_capacity(17);
+            for _ in 0..12 {
+                let index = next() as usize % CHARSET.len();
+                name.push(char::from(CHARSET.get(index).copied().unwrap_or(b'a')));
+            }
+            let tld = self
+                .tlds
+                .get(next() as usize % 3)
+                .map_or("", String::as_str);
+            name.push('.');
+            name.push_str(tld);
+            out.push(name);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::families::testing::{assert_names, names, reference};
+
+    #[test]
+    fn matches_bader_example_domains() {
+        assert_names(
+            &FAMILY,
+            "89F5:com,org,net",
+            Some("2016-03-28"),
+            &reference("qadars/example_domains.txt"),
+        );
+    }
+
+    #[test]
+    fn weeks_run_monday_to_sunday() {
+        let monday = names(&FAMILY, "E08A", Some("2016-03-28"));
+        assert_eq!(monday, names(&FAMILY, "E08A", Some("2016-04-03")));
+        assert_ne!(monday, names(&FAMILY, "E08A", Some("2016-04-04")));
+        assert_ne!(monday, names(&FAMILY, "E08A", Some("2016-03-27")));
+    }
+
+    #[test]
+    fn every_listed_seed_binds() {
+        for seed in FAMILY.seeds {
+            assert!((FAMILY.bind)(seed.value).is_ok(), "{}", seed.name);
+        }
+    }
+
+    #[test]
+    fn refuses_bad_seeds() {
+        for bad in [
+            "",
+            "12345",
+            "xyz",
+            "89F5:com,org",
+            "89F5:com,org,net,top",
+            "89F5:com,,net",
+            "89F5:com,org,net:extra",
+        ] {
+            assert!((FAMILY.bind)(bad).is_err(), "{bad:?}");
+        }
+    }
+}
