@@ -112,6 +112,21 @@ pub trait Generator: Send + Sync {
         self.generate(at.date_naive(), out);
     }
 
+    /// Names this seed uses at all times, beside its dated ones (Mydoom
+    /// adds the same names to every day's list); reported once, with an
+    /// unbounded window.
+    fn static_names(&self, _out: &mut Vec<String>) {}
+
+    /// For seeds whose names recur in consecutive epochs (a day's list that
+    /// also holds names of days before and after it): the most days a name
+    /// can stay in use. The engine then joins the epochs in which a name
+    /// appears back to back into one window, looking this many days beyond
+    /// the range asked for, so windows stay exact. 0 (the default) for
+    /// families whose epochs never share names.
+    fn spread_days(&self) -> u32 {
+        0
+    }
+
     /// The schedule of this seed when it differs from the family's (some
     /// families change names every 3, 4 or 5 days depending on the seed).
     fn schedule(&self) -> Option<Schedule> {

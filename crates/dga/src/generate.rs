@@ -1,7 +1,7 @@
 //! From a family, a seed and a range of days to predictions: which epochs
 //! touch the range, and each epoch's names once, with their window.
 
-use ahash::AHashSet;
+use ahash::{AHashMap, AHashSet};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 use crate::family::{Family, Generator};
@@ -88,14 +88,23 @@ pub fn epochs(
     last: NaiveDate,
 ) -> Result<Vec<Epoch>, RangeError> {
     check_range(first, last)?;
+    Ok(epochs_unchecked(family, generator, first, last))
+}
+
+fn epochs_unchecked(
+    family: &Family,
+    generator: &dyn Generator,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Vec<Epoch> {
     let schedule = schedule_of(family, generator);
     let range_start = midnight(first);
     let range_end = midnight(last) + TimeDelta::days(1);
     let Some(mut current) = schedule.epoch_at(range_start) else {
-        return Ok(vec![Epoch {
+        return vec![Epoch {
             start: DateTime::UNIX_EPOCH,
             window: Window::ALWAYS,
-        }]);
+        }];
     };
     // Step back over the epochs whose names are still tried at `first`; for
     // names tried for good, back to the earliest day the library serves.
@@ -123,7 +132,7 @@ pub fn epochs(
             _ => break,
         }
     }
-    Ok(out)
+    out
 }
 
 fn window_end(
@@ -142,8 +151,10 @@ fn window_end(
 }
 
 /// Calls `sink(name, window)` for every name `generator` produces in an epoch
-/// of `family` touching the days `[first, last]`: once per epoch, in the
-/// malware's order within an epoch, oldest epoch first.
+/// of `family` touching the days `[first, last]`: once per window, in the
+/// malware's order within an epoch, oldest epoch first. Names a seed keeps
+/// for good ([`Generator::static_names`]) come first, with an unbounded
+/// window.
 pub fn predict(
     family: &Family,
     generator: &dyn Generator,
@@ -151,15 +162,130 @@ pub fn predict(
     last: NaiveDate,
     mut sink: impl FnMut(&str, Window),
 ) -> Result<(), RangeError> {
+    check_range(first, last)?;
     let mut names = Vec::new();
+    generator.static_names(&mut names);
+    emit_once(&names, Window::ALWAYS, &mut sink);
+    let spread = generator.spread_days();
+    if spread > 0 {
+        return predict_merged(family, generator, first, last, spread, sink);
+    }
     for epoch in epochs(family, generator, first, last)? {
         names.clear();
         generator.generate_at(epoch.start, &mut names);
-        // Some families repeat a name within an epoch; it is in use once.
-        let mut seen = AHashSet::with_capacity(names.len());
+        emit_once(&names, epoch.window, &mut sink);
+    }
+    Ok(())
+}
+
+/// Some families repeat a name within an epoch; it is in use once.
+fn emit_once(names: &[String], window: Window, sink: &mut impl FnMut(&str, Window)) {
+    let mut seen = AHashSet::with_capacity(names.len());
+    for name in names {
+        if seen.insert(name.as_str()) {
+            sink(name, window);
+        }
+    }
+}
+
+/// The later of two window ends, `None` being no end.
+fn later_end(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    a.zip(b).map(|(a, b)| a.max(b))
+}
+
+/// A name's window while it is still being extended.
+struct OpenWindow {
+    from: DateTime<Utc>,
+    to: Option<DateTime<Utc>>,
+    order: usize,
+}
+
+/// `predict` for seeds whose names recur in consecutive epochs: generates
+/// `spread` days beyond each end of the range, joins the epochs in which a
+/// name appears back to back into one window, and reports the windows that
+/// touch the range, each once.
+fn predict_merged(
+    family: &Family,
+    generator: &dyn Generator,
+    first: NaiveDate,
+    last: NaiveDate,
+    spread: u32,
+    mut sink: impl FnMut(&str, Window),
+) -> Result<(), RangeError> {
+    let range = Window {
+        from: Some(midnight(first)),
+        to: Some(midnight(last) + TimeDelta::days(1)),
+    };
+    let widen = |day: NaiveDate, days: i64| {
+        day.checked_add_signed(TimeDelta::days(days))
+            .unwrap_or(day)
+            .clamp(EARLIEST_DAY, LATEST_DAY)
+    };
+    let (wide_first, wide_last) = (
+        widen(first, -i64::from(spread)),
+        widen(last, i64::from(spread)),
+    );
+    let found = epochs_unchecked(family, generator, wide_first, wide_last);
+    let mut open: AHashMap<String, OpenWindow> = AHashMap::new();
+    let mut closed: Vec<(DateTime<Utc>, usize, String, Window)> = Vec::new();
+    let mut names = Vec::new();
+    let mut order = 0usize;
+    for epoch in found {
+        let Some(from) = epoch.window.from else {
+            continue;
+        };
+        // Windows that ended before this epoch began can grow no more.
+        open.retain(|name, w| {
+            if w.to.is_some_and(|to| to < from) {
+                closed.push((
+                    w.from,
+                    w.order,
+                    name.clone(),
+                    Window {
+                        from: Some(w.from),
+                        to: w.to,
+                    },
+                ));
+                return false;
+            }
+            true
+        });
+        names.clear();
+        generator.generate_at(epoch.start, &mut names);
         for name in &names {
-            if seen.insert(name.as_str()) {
-                sink(name, epoch.window);
+            match open.get_mut(name.as_str()) {
+                // Adjacent or overlapping: the same stretch of use.
+                Some(w) => w.to = later_end(w.to, epoch.window.to),
+                None => {
+                    open.insert(
+                        name.clone(),
+                        OpenWindow {
+                            from,
+                            to: epoch.window.to,
+                            order,
+                        },
+                    );
+                    order += 1;
+                }
+            }
+        }
+    }
+    closed.extend(open.into_iter().map(|(name, w)| {
+        (
+            w.from,
+            w.order,
+            name,
+            Window {
+                from: Some(w.from),
+                to: w.to,
+            },
+        )
+    }));
+    closed.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    for (_, _, name, window) in closed {
+        if let (Some(from), Some(end)) = (range.from, range.to) {
+            if window.overlaps(from, end) {
+                sink(&name, window);
             }
         }
     }
@@ -190,6 +316,56 @@ mod tests {
 
     fn at(s: &str) -> DateTime<Utc> {
         midnight(d(s))
+    }
+
+    /// Each day lists the names of the day before, itself and the day after,
+    /// plus one name in use at all times.
+    struct Sliding;
+
+    impl Generator for Sliding {
+        fn generate(&self, day: NaiveDate, out: &mut Vec<String>) {
+            let n = crate::schedule::day_number(day);
+            out.extend((n - 1..=n + 1).map(|k| format!("n{k}.test")));
+        }
+
+        fn static_names(&self, out: &mut Vec<String>) {
+            out.push("always.test".to_owned());
+        }
+
+        fn spread_days(&self) -> u32 {
+            3
+        }
+    }
+
+    #[test]
+    fn names_listed_on_consecutive_days_get_one_window() {
+        let family = counting_family(Schedule::DAILY, 0);
+        let day = d("2026-01-10");
+        let mut got = Vec::new();
+        predict(&family, &Sliding, day, day, |name, window| {
+            got.push((name.to_owned(), window))
+        })
+        .expect("range");
+        let n = crate::schedule::day_number(day);
+        let window = |from: &str, to: &str| Window {
+            from: Some(at(from)),
+            to: Some(at(to)),
+        };
+        assert_eq!(
+            got,
+            vec![
+                ("always.test".to_owned(), Window::ALWAYS),
+                (
+                    format!("n{}.test", n - 1),
+                    window("2026-01-08", "2026-01-11")
+                ),
+                (format!("n{n}.test"), window("2026-01-09", "2026-01-12")),
+                (
+                    format!("n{}.test", n + 1),
+                    window("2026-01-10", "2026-01-13")
+                ),
+            ]
+        );
     }
 
     #[test]
