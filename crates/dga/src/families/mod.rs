@@ -38,6 +38,9 @@ mod banjori;
 // --- end g ---
 
 // --- section h ---
+mod conficker;
+mod conficker_a;
+mod conficker_b;
 
 // --- end h ---
 
@@ -73,7 +76,8 @@ pub static ALL: &[&Family] = &[
     // --- end list g ---
 
     // --- list h ---
-
+    &conficker_a::FAMILY,
+    &conficker_b::FAMILY,
     // --- end list h ---
 ];
 
