@@ -41,6 +41,7 @@ mod banjori;
 mod conficker;
 mod conficker_a;
 mod conficker_b;
+mod cryptolocker;
 
 // --- end h ---
 
@@ -78,6 +79,7 @@ pub static ALL: &[&Family] = &[
     // --- list h ---
     &conficker_a::FAMILY,
     &conficker_b::FAMILY,
+    &cryptolocker::FAMILY,
     // --- end list h ---
 ];
 
