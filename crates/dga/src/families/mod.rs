@@ -38,6 +38,7 @@ mod banjori;
 // --- end g ---
 
 // --- section h ---
+mod ccleaner;
 mod conficker;
 mod conficker_a;
 mod conficker_b;
@@ -77,6 +78,7 @@ pub static ALL: &[&Family] = &[
     // --- end list g ---
 
     // --- list h ---
+    &ccleaner::FAMILY,
     &conficker_a::FAMILY,
     &conficker_b::FAMILY,
     &cryptolocker::FAMILY,
