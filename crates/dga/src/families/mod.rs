@@ -38,6 +38,7 @@ mod banjori;
 // --- end g ---
 
 // --- section h ---
+mod bigviktor;
 mod ccleaner;
 mod conficker;
 mod conficker_a;
@@ -78,6 +79,7 @@ pub static ALL: &[&Family] = &[
     // --- end list g ---
 
     // --- list h ---
+    &bigviktor::FAMILY,
     &ccleaner::FAMILY,
     &conficker_a::FAMILY,
     &conficker_b::FAMILY,
