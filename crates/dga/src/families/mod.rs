@@ -44,6 +44,7 @@ mod conficker;
 mod conficker_a;
 mod conficker_b;
 mod cryptolocker;
+mod xshellghost;
 
 // --- end h ---
 
@@ -84,6 +85,7 @@ pub static ALL: &[&Family] = &[
     &conficker_a::FAMILY,
     &conficker_b::FAMILY,
     &cryptolocker::FAMILY,
+    &xshellghost::FAMILY,
     // --- end list h ---
 ];
 
