@@ -44,6 +44,7 @@ mod conficker;
 mod conficker_a;
 mod conficker_b;
 mod cryptolocker;
+mod enviserv;
 mod xshellghost;
 
 // --- end h ---
@@ -85,6 +86,7 @@ pub static ALL: &[&Family] = &[
     &conficker_a::FAMILY,
     &conficker_b::FAMILY,
     &cryptolocker::FAMILY,
+    &enviserv::FAMILY,
     &xshellghost::FAMILY,
     // --- end list h ---
 ];
