@@ -168,6 +168,8 @@ pub(super) fn names_ab(
         let length = (random.draw() % 4 + 8) as usize;
         let mut name = String::with_capacity(length + 6);
         for _ in 0..length {
+            // A draw of i32::MIN (one in 2^32) has no absolute value in C;
+            // this takes 2^31, and what the malware makes of it is unknown.
             name.push(char::from(b'a' + (random.draw().unsigned_abs() % 26) as u8));
         }
         name.push('.');

@@ -10,7 +10,7 @@
 //!
 //! Described by Porras, Saidi and Yegneswaran, "An Analysis of Conficker's
 //! Logic and Rendezvous Points" (SRI, 2009,
-//! <http://www.csl.sri.com/users/vinod/papers/Conficker/>), and by Leder
+//! <http://mtc.sri.com/Conficker/>), and by Leder
 //! and Werner, "Know Your Enemy: Containing Conficker" (Honeynet Project,
 //! 2009, <https://net.cs.uni-bonn.de/wg/cs/applications/containing-conficker/>),
 //! whose `downatool2` produced the reference lists.
@@ -55,7 +55,7 @@ pub static FAMILY: Family = Family {
     names_per_window: "250",
     tlds: &TLDS,
     references: &[
-        "http://www.csl.sri.com/users/vinod/papers/Conficker/",
+        "http://mtc.sri.com/Conficker/",
         "https://net.cs.uni-bonn.de/wg/cs/applications/containing-conficker/",
         "https://github.com/Will-Beninger/ConfickerDGA",
     ],

@@ -6,7 +6,7 @@
 //! low three bits of a draw among eight TLDs (B added `cc`, `cn` and `ws`).
 //!
 //! Described by Porras, Saidi and Yegneswaran (SRI, 2009,
-//! <http://www.csl.sri.com/users/vinod/papers/Conficker/>) and by Leder and
+//! <http://mtc.sri.com/Conficker/>) and by Leder and
 //! Werner, "Know Your Enemy: Containing Conficker" (2009,
 //! <https://net.cs.uni-bonn.de/wg/cs/applications/containing-conficker/>).
 //!
@@ -55,7 +55,7 @@ pub static FAMILY: Family = Family {
     names_per_window: "250",
     tlds: &TLDS,
     references: &[
-        "http://www.csl.sri.com/users/vinod/papers/Conficker/",
+        "http://mtc.sri.com/Conficker/",
         "https://net.cs.uni-bonn.de/wg/cs/applications/containing-conficker/",
         "https://github.com/Will-Beninger/ConfickerDGA",
         "https://github.com/andrewaeva/DGA",
