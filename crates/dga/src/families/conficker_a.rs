@@ -22,7 +22,8 @@
 //! Will Beninger (<https://github.com/Will-Beninger/ConfickerDGA>); this
 //! implementation matches all 365 days there (the list lacks 2020-05-04).
 //! Two days are kept as tests, one of them a day on which the x87 `fsin`
-//! reduction changes a name.
+//! reduction changes a name. 360 Netlab's three example domains for
+//! Conficker are the first names of 2016-03-14 (date found by search).
 
 use chrono::NaiveDate;
 
@@ -85,7 +86,7 @@ impl Generator for ConfickerA {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::families::testing::{assert_names, reference};
+    use crate::families::testing::{assert_names, names, reference};
 
     const SEED: &str = "0x463DA5676:0x58028E44000:0xB46A7637:0x64236735:0.737565675";
 
@@ -107,6 +108,14 @@ mod tests {
             Some("2020-03-04"),
             &reference("conficker-a/downatool2_2020-03-04.txt"),
         );
+    }
+
+    #[test]
+    fn netlab_examples_are_the_first_names_of_2016_03_14() {
+        let got = names(&FAMILY, SEED, Some("2016-03-14"));
+        let expected = reference("conficker-a/netlab_examples.txt");
+        // The portal lists only the day's first three names.
+        assert_eq!(got[..expected.len()], expected[..]);
     }
 
     #[test]
