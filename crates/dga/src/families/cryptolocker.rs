@@ -23,6 +23,9 @@
 //! year step; the malware never gets there, but the generator takes the
 //! year state as 64 bits so the sample `cryptolocker_1000.txt` (drawn with
 //! replacement from all 100,000) can be checked name by name.
+//!
+//! 360 Netlab's three example domains are names 4 to 6 of 2014-10-20 (date
+//! found by search).
 
 use chrono::{Datelike, NaiveDate};
 
@@ -114,7 +117,7 @@ impl Generator for CryptoLocker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::families::testing::{assert_names, reference};
+    use crate::families::testing::{assert_names, names, reference};
 
     #[test]
     fn matches_andrewaeva_for_2014_10_07() {
@@ -140,6 +143,14 @@ mod tests {
         for name in &sample {
             assert!(names.contains(name.as_str()), "{name} not generated");
         }
+    }
+
+    #[test]
+    fn netlab_examples_are_names_4_to_6_of_2014_10_20() {
+        let got = names(&FAMILY, "default", Some("2014-10-20"));
+        let expected = reference("cryptolocker/netlab_examples.txt");
+        // The portal lists three consecutive names of the day.
+        assert_eq!(got[4..4 + expected.len()], expected[..]);
     }
 
     #[test]
