@@ -89,6 +89,14 @@ mod zloader;
 // --- end g ---
 
 // --- section h ---
+mod bigviktor;
+mod ccleaner;
+mod conficker;
+mod conficker_a;
+mod conficker_b;
+mod cryptolocker;
+mod enviserv;
+mod xshellghost;
 
 // --- end h ---
 
@@ -172,7 +180,13 @@ pub static ALL: &[&Family] = &[
     // --- end list g ---
 
     // --- list h ---
-
+    &bigviktor::FAMILY,
+    &ccleaner::FAMILY,
+    &conficker_a::FAMILY,
+    &conficker_b::FAMILY,
+    &cryptolocker::FAMILY,
+    &enviserv::FAMILY,
+    &xshellghost::FAMILY,
     // --- end list h ---
 ];
 
