@@ -5,7 +5,9 @@
 
 use std::collections::HashSet;
 
-use cautery_dga::{all_families, midnight, schedule_of, Family, TimeDependence};
+use cautery_dga::{
+    all_families, midnight, predict, schedule_of, Family, Generator, TimeDependence, EARLIEST_DAY,
+};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 const SAMPLE_DAYS: &[&str] = &["2016-02-27", "2019-12-30", "2024-02-28", "2026-11-26"];
@@ -70,6 +72,11 @@ fn the_next_epoch_gives_other_names() {
     for family in dated() {
         for seed in family.seeds {
             let generator = (family.bind)(seed.value).expect("listed seed binds");
+            if generator.spread_days() > 0 {
+                // Such seeds share names between epochs by design; the
+                // exactness test below covers them.
+                continue;
+            }
             let schedule = schedule_of(family, generator.as_ref());
             for day in SAMPLE_DAYS {
                 let day: NaiveDate = day.parse().expect("date");
@@ -89,6 +96,69 @@ fn the_next_epoch_gives_other_names() {
                         seed.name,
                         this.len()
                     ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Every name the malware tries at `at`, from the generator and the
+/// family's declared schedule and lookback alone (not from windows).
+fn tried_at(family: &Family, generator: &dyn Generator, at: DateTime<Utc>) -> HashSet<String> {
+    let schedule = schedule_of(family, generator);
+    let mut names = Vec::new();
+    generator.static_names(&mut names);
+    let Some(mut epoch) = schedule.epoch_at(at) else {
+        generator.generate_at(at, &mut names);
+        return names.into_iter().collect();
+    };
+    let earliest = midnight(EARLIEST_DAY);
+    for _ in 0..=family.lookback.min(20_000) {
+        generator.generate_at(epoch.0, &mut names);
+        match schedule.epoch_at(epoch.0 - TimeDelta::seconds(1)) {
+            Some(previous) if previous.0 >= earliest => epoch = previous,
+            _ => break,
+        }
+    }
+    names.into_iter().collect()
+}
+
+#[test]
+fn predicted_windows_are_exactly_when_a_name_is_tried() {
+    let mut failures = Vec::new();
+    for family in dated() {
+        for seed in family.seeds {
+            let generator = (family.bind)(seed.value).expect("listed seed binds");
+            for day in ["2019-12-31", "2026-11-26"] {
+                let day: NaiveDate = day.parse().expect("date");
+                let mut predicted = Vec::new();
+                predict(family, generator.as_ref(), day, day, |name, window| {
+                    predicted.push((name.to_owned(), window));
+                })
+                .expect("range");
+                let step = (predicted.len() / 8).max(1);
+                for (name, window) in predicted.iter().step_by(step) {
+                    let (Some(from), to) = (window.from, window.to) else {
+                        continue;
+                    };
+                    let mut inside = vec![from];
+                    let mut outside = vec![from - TimeDelta::seconds(1)];
+                    if let Some(to) = to {
+                        inside.push(to - TimeDelta::seconds(1));
+                        inside.push(from + (to - from) / 2);
+                        outside.push(to);
+                    }
+                    for at in inside {
+                        if !tried_at(family, generator.as_ref(), at).contains(name) {
+                            failures.push(format!("{} seed {}: {name} is not tried at {at}, inside its window {window:?}", family.name, seed.name));
+                        }
+                    }
+                    for at in outside {
+                        if tried_at(family, generator.as_ref(), at).contains(name) {
+                            failures.push(format!("{} seed {}: {name} is tried at {at}, outside its window {window:?}", family.name, seed.name));
+                        }
+                    }
                 }
             }
         }
