@@ -8,7 +8,7 @@ use std::io::{BufRead, Write};
 use std::time::Instant;
 
 use anyhow::{Context, Result};
-use cautery_dga::{all_families, normalise, rfc3339, Hit, ReverseIndex};
+use cautery_dga::{all_families, normalise, Hit, ReverseIndex};
 use chrono::NaiveDate;
 
 use super::{bind, SeedChoice};
@@ -40,6 +40,7 @@ pub fn run(args: &LookupArgs) -> Result<Outcome> {
     let mut out = output::stdout();
     let mut missing = 0usize;
     let mut asked = 0usize;
+    let mut text = WindowText { cache: Vec::new() };
     let mut answer = |name: &str, out: &mut output::Stdout| -> Result<()> {
         asked += 1;
         let hits = index.lookup(name);
@@ -50,7 +51,7 @@ pub fn run(args: &LookupArgs) -> Result<Outcome> {
                 normalise(name)
             );
         }
-        write_hits(out, &normalise(name), &hits, args.format)?;
+        write_hits(out, &normalise(name), &hits, args.format, &mut text)?;
         Ok(())
     };
     if args.names.is_empty() {
@@ -132,24 +133,46 @@ fn read_bounded_line(reader: &mut impl BufRead, line: &mut Vec<u8>) -> std::io::
     }
 }
 
+/// RFC 3339 text of each window of the index, made on first use.
+struct WindowText {
+    cache: Vec<Option<(String, String)>>,
+}
+
+impl WindowText {
+    fn get(&mut self, hit: &Hit<'_>) -> &(String, String) {
+        let id = hit.window_id as usize;
+        if id >= self.cache.len() {
+            self.cache.resize(id + 1, None);
+        }
+        self.cache[id].get_or_insert_with(|| (hit.window.from_rfc3339(), hit.window.to_rfc3339()))
+    }
+}
+
 fn write_hits(
     out: &mut impl Write,
     name: &str,
     hits: &[Hit<'_>],
     format: LookupFormat,
+    text: &mut WindowText,
 ) -> std::io::Result<()> {
-    let bound = |s: String| if s.is_empty() { "-".to_owned() } else { s };
     match format {
         LookupFormat::Plain => {
             for hit in hits {
-                writeln!(
-                    out,
-                    "{name}\t{}\t{}\t{}\t{}",
-                    hit.family,
-                    hit.seed,
-                    bound(hit.window.from_rfc3339()),
-                    bound(hit.window.to_rfc3339())
-                )?;
+                let (from, to) = text.get(hit);
+                out.write_all(name.as_bytes())?;
+                out.write_all(b"\t")?;
+                out.write_all(hit.family.as_bytes())?;
+                out.write_all(b"\t")?;
+                out.write_all(hit.seed.as_bytes())?;
+                out.write_all(b"\t")?;
+                out.write_all(if from.is_empty() {
+                    b"-"
+                } else {
+                    from.as_bytes()
+                })?;
+                out.write_all(b"\t")?;
+                out.write_all(if to.is_empty() { b"-" } else { to.as_bytes() })?;
+                out.write_all(b"\n")?;
             }
         }
         LookupFormat::Jsonl => {
@@ -162,15 +185,20 @@ fn write_hits(
                 }
                 write!(out, "{{\"family\":\"{}\",\"seed\":", hit.family)?;
                 json_string(out, hit.seed)?;
-                let from = hit
-                    .window
-                    .from
-                    .map_or("null".to_owned(), |t| format!("\"{}\"", rfc3339(t)));
-                let to = hit
-                    .window
-                    .to
-                    .map_or("null".to_owned(), |t| format!("\"{}\"", rfc3339(t)));
-                write!(out, ",\"valid_from\":{from},\"valid_to\":{to}}}")?;
+                let (from, to) = text.get(hit);
+                let quoted = |s: &str| {
+                    if s.is_empty() {
+                        "null".to_owned()
+                    } else {
+                        format!("\"{s}\"")
+                    }
+                };
+                write!(
+                    out,
+                    ",\"valid_from\":{},\"valid_to\":{}}}",
+                    quoted(from),
+                    quoted(to)
+                )?;
             }
             writeln!(out, "]}}")?;
         }
