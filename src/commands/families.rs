@@ -62,6 +62,16 @@ fn record(family: &'static Family) -> FamilyRecord<'static> {
     }
 }
 
+/// `text` cut to `width` characters, ending in "..." when cut (the JSON
+/// format has the whole text).
+fn shorten(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    let kept: String = text.chars().take(width.saturating_sub(3)).collect();
+    format!("{}...", kept.trim_end())
+}
+
 /// Runs `cautery families`.
 pub fn run(args: &FamiliesArgs) -> Result<Outcome> {
     let mut out = output::stdout();
@@ -83,11 +93,8 @@ pub fn run(args: &FamiliesArgs) -> Result<Outcome> {
                 } else {
                     r.tlds.join(",")
                 };
-                let window = if r.window.chars().count() > 34 {
-                    format!("{}...", r.window.chars().take(31).collect::<String>())
-                } else {
-                    r.window.clone()
-                };
+                let window = shorten(&r.window, 34);
+                let names = shorten(r.names_per_window, 8);
                 writeln!(
                     out,
                     "{:<22} {:<11} {:<7} {:>6} {:>8} {:<34} {}",
@@ -95,7 +102,7 @@ pub fn run(args: &FamiliesArgs) -> Result<Outcome> {
                     r.scheme,
                     r.seeding,
                     r.seeds.len(),
-                    r.names_per_window,
+                    names,
                     window,
                     tlds
                 )?;
