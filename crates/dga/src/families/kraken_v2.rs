@@ -30,6 +30,10 @@
 //! also in the next week's list. Each week's names are predicted with that
 //! week's window, so a name the malware uses in several weeks is predicted
 //! once per week, and the union of those windows is where it is in use.
+//! Simulating seed `a` week by week to 2100 gives the 222 unchanging names,
+//! 20 more listed every week from 2009 on (a five-state cycle) and the rest
+//! in runs of at most 11 consecutive weeks; exact windows for them would
+//! need the engine to join a name's back-to-back epochs.
 //!
 //! The seed is `seed:tld,tld,tld,tld` with the seed in decimal and the four
 //! TLDs (or dynamic-DNS zones) in the order `n % 4` picks them, e.g.
