@@ -14,14 +14,20 @@
 //!
 //! The seed is the name of the word list, which fixes the period and TLD:
 //! `luther` (4 days, `.com`), `rfc4343` (3 days, `.com`), `nasa` (5 days,
-//! `.com`), `gpl` (5 days, `.ru`); the lists are in `data/gozi/`. As the
-//! period depends on the seed, the schedule is daily: each day yields the
-//! names of the malware's epoch holding it, so a name is predicted once per
-//! day of its epoch. Bader's table gives 10 rather than 12 names for
-//! `rfc4343` and `gpl`, but his generator makes 12 for every list; 12 are
-//! generated here (the first ten are the same either way). Only `luther`
-//! has a public reference list; its date was not recorded and is pinned to
-//! 2016-03-29, the day it was committed.
+//! `.com`), `gpl` (5 days, `.ru`); the lists are in `data/gozi/`.
+//!
+//! Windows: each seed has its own schedule ([`Generator::schedule`]) of
+//! epochs of its period in whole UTC days, counted from 2015-01-01, so a
+//! name is in use for exactly the 3, 4 or 5 days of its epoch and predicted
+//! once. The malware tries no earlier epoch's names. The family-level
+//! schedule only describes the rule; its epochs are those of the default
+//! seed `luther`.
+//!
+//! Bader's table gives 10 rather than 12 names for `rfc4343` and `gpl`, but
+//! his generator makes 12 for every list; 12 are generated here (the first
+//! ten are the same either way). Only `luther` has a public reference list;
+//! its date was not recorded and is pinned to 2016-03-29, the day it was
+//! committed.
 
 use chrono::NaiveDate;
 
@@ -43,7 +49,7 @@ const SEED_OFFSET: i64 = (1 << 16) - 306_607_824;
 /// A word list known from samples, with its epoch length and TLD.
 struct WordList {
     name: &'static str,
-    period: i64,
+    period: u32,
     tld: &'static str,
     text: &'static str,
 }
@@ -105,7 +111,11 @@ pub static FAMILY: Family = Family {
         },
     ],
     seed_form: "the name of a word list: luther, rfc4343, nasa or gpl",
-    schedule: Schedule::DAILY,
+    schedule: Schedule::Custom {
+        rule: "3, 4 or 5 days (UTC) by word list, counted from 2015-01-01: \
+               rfc4343 3, luther 4, nasa and gpl 5",
+        epoch: luther_epoch_of,
+    },
     lookback: 0,
     names_per_window: "12",
     tlds: &["com", "ru"],
@@ -116,9 +126,25 @@ pub static FAMILY: Family = Family {
     bind,
 };
 
+/// The schedule of a seed whose epochs last `period` days.
+fn schedule(period: u32) -> Schedule {
+    Schedule::Days {
+        days: period,
+        anchor: START_DAY,
+    }
+}
+
+/// The epoch holding `day` for the default seed `luther`: the family-level
+/// schedule, which every seed replaces with its own.
+fn luther_epoch_of(day: NaiveDate) -> (NaiveDate, NaiveDate) {
+    schedule(WORD_LISTS[0].period)
+        .epoch_of(day)
+        .unwrap_or((day, day))
+}
+
 struct Gozi {
     words: Vec<&'static str>,
-    period: i64,
+    period: u32,
     tld: &'static str,
 }
 
@@ -152,6 +178,10 @@ impl Lcg {
 }
 
 impl Generator for Gozi {
+    fn schedule(&self) -> Option<Schedule> {
+        Some(schedule(self.period))
+    }
+
     fn generate(&self, epoch: NaiveDate, out: &mut Vec<String>) {
         let Ok(word_count) = u32::try_from(self.words.len()) else {
             return;
@@ -159,7 +189,7 @@ impl Generator for Gozi {
         if word_count == 0 {
             return;
         }
-        let number = (day_number(epoch) - START_DAY).div_euclid(self.period);
+        let number = (day_number(epoch) - START_DAY).div_euclid(i64::from(self.period));
         // The malware's seed is a 32-bit unsigned sum.
         let mut rand = Lcg((number + SEED_OFFSET) as u32);
         for _ in 0..COUNT {
@@ -208,6 +238,47 @@ mod tests {
             crate::families::testing::names(&FAMILY, "luther", Some("2016-04-01")),
             expected
         );
+    }
+
+    #[test]
+    fn each_word_list_has_epochs_of_its_own_period() {
+        let day = |s: &str| s.parse::<NaiveDate>().expect("test date");
+        for (seed, start, end) in [
+            ("luther", "2016-03-28", "2016-04-01"),
+            ("rfc4343", "2016-03-29", "2016-04-01"),
+            ("nasa", "2016-03-26", "2016-03-31"),
+            ("gpl", "2016-03-26", "2016-03-31"),
+        ] {
+            let generator = (FAMILY.bind)(seed).expect("seed");
+            let schedule = crate::schedule_of(&FAMILY, generator.as_ref());
+            assert_eq!(
+                schedule.epoch_of(day("2016-03-29")),
+                Some((day(start), day(end))),
+                "{seed}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_name_is_predicted_once_per_epoch_not_once_per_day() {
+        let generator = (FAMILY.bind)("luther").expect("seed");
+        let day = |s: &str| s.parse::<NaiveDate>().expect("test date");
+        let mut found = Vec::new();
+        crate::predict(
+            &FAMILY,
+            generator.as_ref(),
+            day("2016-03-28"),
+            day("2016-03-31"),
+            |name, window| found.push((name.to_owned(), window)),
+        )
+        .expect("range");
+        let names: Vec<String> = found.iter().map(|(name, _)| name.clone()).collect();
+        assert_eq!(names, reference("gozi/example_domains.txt"));
+        let window = crate::Window {
+            from: Some(crate::midnight(day("2016-03-28"))),
+            to: Some(crate::midnight(day("2016-04-01"))),
+        };
+        assert!(found.iter().all(|(_, w)| *w == window));
     }
 
     #[test]

@@ -15,12 +15,25 @@
 //! first, so a week has 2000 names.
 //!
 //! Windows: the week changes every Monday at 21:46:40 UTC (1207000000 is
-//! 2008-03-31 21:46:40 UTC, a Monday), so a week's names are in use on eight
-//! UTC days, Monday to Monday. The schedule has a one-day epoch on each
-//! Monday, whose names are those of the ending week followed by those of
-//! the starting one (4000), and a six-day epoch from Tuesday to Sunday.
-//! This assumes the malware reads the UTC clock, as `time()` does; Bader's
-//! script converts dates with the local time zone.
+//! 2008-03-31 21:46:40 UTC, a Monday), so the schedule is a period of one
+//! week from that instant (`Schedule::Period`): a week's 2000 names are in
+//! use from one Monday 21:46:40 UTC to the next, and a Monday sees the
+//! ending week's names until 21:46:40 and the starting week's after. The
+//! malware tries no earlier week's names. This assumes it reads the UTC
+//! clock, as `time()` does; Bader's script converts dates with the local
+//! time zone.
+//!
+//! Limitation: names recur from week to week. The names of numbers with
+//! `n % 9 == 8` never change, and the discard step, a map on 15-bit states,
+//! ends in cycles of 3 to 284 states, so after a few hundred weeks (by 2016)
+//! a week's 2000 names hold about 1160 distinct ones, about 600 of which are
+//! also in the next week's list. Each week's names are predicted with that
+//! week's window, so a name the malware uses in several weeks is predicted
+//! once per week, and the union of those windows is where it is in use.
+//! Simulating seed `a` week by week to 2100 gives the 222 unchanging names,
+//! 20 more listed every week from 2009 on (a five-state cycle) and the rest
+//! in runs of at most 11 consecutive weeks; exact windows for them would
+//! need the engine to join a name's back-to-back epochs.
 //!
 //! The seed is `seed:tld,tld,tld,tld` with the seed in decimal and the four
 //! TLDs (or dynamic-DNS zones) in the order `n % 4` picks them, e.g.
@@ -33,10 +46,10 @@
 
 use std::sync::OnceLock;
 
-use chrono::{Datelike, Days, NaiveDate, Weekday};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::family::{Family, Generator, Scheme, SeedError, SeedInfo, Seeding};
-use crate::schedule::{day_number, Schedule};
+use crate::schedule::{midnight, Schedule};
 
 /// Domain numbers per week.
 const NUMBERS: u32 = 1000;
@@ -46,9 +59,6 @@ const WEEK_ZERO: i64 = 1_207_000_000;
 
 /// Seconds per week.
 const WEEK: i64 = 604_800;
-
-/// Seconds per day.
-const DAY: i64 = 86_400;
 
 /// The second Kraken family.
 pub static FAMILY: Family = Family {
@@ -81,30 +91,16 @@ pub static FAMILY: Family = Family {
     ],
     seed_form: "seed:tld,tld,tld,tld with a decimal 32-bit seed and four TLDs or zones, \
                 e.g. 24938314:com,net,tv,cc",
-    schedule: Schedule::Custom {
-        rule: "1 week, changing Mondays at 21:46:40 UTC: each Monday is a 1-day epoch \
-               with the names of both weeks, Tuesday to Sunday a 6-day epoch",
-        epoch: epoch_of,
+    schedule: Schedule::Period {
+        seconds: WEEK,
+        anchor: WEEK_ZERO,
     },
     lookback: 0,
-    names_per_window: "2000 (4000 on Mondays, when the week changes)",
+    names_per_window: "2000",
     tlds: &["com", "net", "tv", "cc", "org"],
     references: &["https://johannesbader.ch/2015/12/krakens-two-domain-generation-algorithms/"],
     bind,
 };
-
-/// Mondays alone; Tuesday to Sunday together.
-fn epoch_of(day: NaiveDate) -> (NaiveDate, NaiveDate) {
-    let after = |start: NaiveDate, days: u64| start.checked_add_days(Days::new(days));
-    if day.weekday() == Weekday::Mon {
-        return (day, after(day, 1).unwrap_or(day));
-    }
-    let since_tuesday = u64::from(day.weekday().num_days_from_monday()) - 1;
-    let start = day
-        .checked_sub_days(Days::new(since_tuesday))
-        .unwrap_or(day);
-    (start, after(start, 6).unwrap_or(day))
-}
 
 struct KrakenV2 {
     seed: u32,
@@ -219,14 +215,13 @@ impl KrakenV2 {
 }
 
 impl Generator for KrakenV2 {
-    fn generate(&self, epoch: NaiveDate, out: &mut Vec<String>) {
-        let midnight = day_number(epoch).saturating_mul(DAY);
-        let discards = (midnight - WEEK_ZERO).div_euclid(WEEK) + 2;
+    fn generate(&self, day: NaiveDate, out: &mut Vec<String>) {
+        self.generate_at(midnight(day), out);
+    }
+
+    fn generate_at(&self, at: DateTime<Utc>, out: &mut Vec<String>) {
+        let discards = (at.timestamp() - WEEK_ZERO).div_euclid(WEEK) + 2;
         self.week(discards, out);
-        if epoch.weekday() == Weekday::Mon {
-            // The next week starts at 21:46:40 UTC this day.
-            self.week(discards + 1, out);
-        }
     }
 }
 
@@ -234,6 +229,8 @@ impl Generator for KrakenV2 {
 mod tests {
     use super::*;
     use crate::families::testing::{assert_names, names, reference};
+    use crate::generate::epochs;
+    use crate::schedule::Window;
 
     const SEED_A: &str = "24938314:com,net,tv,cc";
 
@@ -247,33 +244,52 @@ mod tests {
         );
     }
 
-    #[test]
-    fn mondays_carry_the_ending_and_the_starting_week() {
-        let expected = reference("kraken-v2/example_domains.txt");
-        let before = names(&FAMILY, SEED_A, Some("2015-12-21"));
-        assert_eq!(before.len(), 2 * expected.len());
-        assert_eq!(before[expected.len()..], expected[..]);
-        let after = names(&FAMILY, SEED_A, Some("2015-12-28"));
-        assert_eq!(after[..expected.len()], expected[..]);
-        assert_eq!(
-            after[expected.len()..],
-            names(&FAMILY, SEED_A, Some("2015-12-29"))[..]
-        );
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().expect("test instant")
     }
 
     #[test]
-    fn epochs_split_mondays_from_the_rest_of_the_week() {
-        let day = |s: &str| s.parse::<NaiveDate>().expect("test date");
+    fn the_week_turns_on_monday_at_21_46_40_utc() {
+        let expected = reference("kraken-v2/example_domains.txt");
+        let generator = (FAMILY.bind)(SEED_A).expect("seed");
+        let at = |s: &str| {
+            let mut out = Vec::new();
+            generator.generate_at(t(s), &mut out);
+            out
+        };
+        assert_eq!(at("2015-12-21T21:46:40Z"), expected);
+        assert_eq!(at("2015-12-28T21:46:39Z"), expected);
+        assert_ne!(at("2015-12-21T21:46:39Z"), expected);
+        assert_ne!(at("2015-12-28T21:46:40Z"), expected);
+    }
+
+    #[test]
+    fn a_monday_holds_the_ending_and_the_starting_week_once_each() {
+        let expected = reference("kraken-v2/example_domains.txt");
+        let generator = (FAMILY.bind)(SEED_A).expect("seed");
+        let monday: NaiveDate = "2015-12-21".parse().expect("test date");
+        let found = epochs(&FAMILY, generator.as_ref(), monday, monday).expect("range");
+        let window = |from: &str, to: &str| Window {
+            from: Some(t(from)),
+            to: Some(t(to)),
+        };
+        let windows: Vec<Window> = found.iter().map(|e| e.window).collect();
         assert_eq!(
-            epoch_of(day("2015-12-21")),
-            (day("2015-12-21"), day("2015-12-22"))
+            windows,
+            vec![
+                window("2015-12-14T21:46:40Z", "2015-12-21T21:46:40Z"),
+                window("2015-12-21T21:46:40Z", "2015-12-28T21:46:40Z"),
+            ]
         );
-        for inside in ["2015-12-22", "2015-12-24", "2015-12-27"] {
-            assert_eq!(
-                epoch_of(day(inside)),
-                (day("2015-12-22"), day("2015-12-28"))
-            );
-        }
+        let mut starting = Vec::new();
+        generator.generate_at(found[1].start, &mut starting);
+        assert_eq!(starting, expected);
+        // The reference week is the only one between the two Mondays.
+        let tuesday: NaiveDate = "2015-12-22".parse().expect("test date");
+        let sunday: NaiveDate = "2015-12-27".parse().expect("test date");
+        let found = epochs(&FAMILY, generator.as_ref(), tuesday, sunday).expect("range");
+        assert_eq!(found.len(), 1);
+        assert_eq!(names(&FAMILY, SEED_A, Some("2015-12-27")), expected);
     }
 
     #[test]

@@ -11,18 +11,23 @@
 //! The clock is read as a 512-second slot number (Unix time >> 9). The 15
 //! low bits of a slot, shuffled, give two indices: 7 bits pick the first
 //! word among words 0-127 and 8 bits the second among words 128-255 of the
-//! list. Under `.net`, that is the slot's name. At any instant the malware
-//! tries the names of the current slot and the 84 slots after it, so the
-//! name of slot `k` is in use from the start of slot `k - 84` to the end of
-//! slot `k`. Windows here are UTC days: a day's names are those of every
-//! slot from the one holding 00:00:00 to 84 past the one holding 23:59:59,
-//! about 254 names, in slot order; a name near midnight belongs to two days.
-//! Names repeat every 32768 slots (about 194 days).
+//! list. Under `.net`, that is the slot's name. Names repeat every 32768
+//! slots (about 194 days).
+//!
+//! Windows: at any instant in slot `s` the malware tries the names of slots
+//! `s` to `s + 84`, in that order, so the name of slot `k` is in use from
+//! the start of slot `k - 84` to the end of slot `k`. Epochs are the slots
+//! themselves (`Schedule::Period` of 512 s from Unix time 0); the epoch of
+//! slot `s` introduces one name, that of slot `s + 84`, and the 84 previous
+//! epochs' names are tried too (lookback 84). The name introduced in slot
+//! `s` thus has the window `[512 s, 512 (s + 85))`, 85 slots or 12 h 5 min
+//! 20 s, exactly when the malware tries it. A UTC day touches about 254
+//! names.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::family::{Family, Generator, Scheme, SeedError, SeedInfo, Seeding};
-use crate::schedule::{day_number, Schedule};
+use crate::schedule::{midnight, Schedule};
 
 /// The Suppobox family.
 pub static FAMILY: Family = Family {
@@ -49,9 +54,12 @@ pub static FAMILY: Family = Family {
         },
     ],
     seed_form: "the number of an embedded word list: 1, 2 or 3 (or words1, words2, words3)",
-    schedule: Schedule::DAILY,
-    lookback: 0,
-    names_per_window: "about 254 (85 tried at any instant, one new every 512 s)",
+    schedule: Schedule::Period {
+        seconds: SLOT_SECONDS,
+        anchor: 0,
+    },
+    lookback: AHEAD,
+    names_per_window: "1 per 512 s (85 in use at a time)",
     tlds: &["net"],
     references: &[
         "https://www.endgame.com/blog/malware-with-a-personal-touch.html",
@@ -70,8 +78,9 @@ const WORDS: [&str; 3] = [
 /// Seconds per slot: the malware shifts Unix time right by 9 bits.
 const SLOT_SECONDS: i64 = 512;
 
-/// Slots tried at one instant: the current one and 84 after it.
-const TRIED: i64 = 85;
+/// Slots tried after the current one: a slot's name is first tried this
+/// many slots before its own.
+const AHEAD: u32 = 84;
 
 /// Bit `i` of the slot number goes to position `SHUFFLE[i]` of the index
 /// bits, which are read most significant first.
@@ -120,41 +129,69 @@ impl Suppobox {
 }
 
 impl Generator for Suppobox {
-    fn generate(&self, epoch: NaiveDate, out: &mut Vec<String>) {
-        let start = day_number(epoch) * 86_400;
-        let first = start.div_euclid(SLOT_SECONDS);
-        let last = (start + 86_399).div_euclid(SLOT_SECONDS) + TRIED - 1;
-        for slot in first..=last {
-            self.push_name(slot, out);
-        }
+    fn generate(&self, day: NaiveDate, out: &mut Vec<String>) {
+        self.generate_at(midnight(day), out);
+    }
+
+    fn generate_at(&self, at: DateTime<Utc>, out: &mut Vec<String>) {
+        // Slot `s` starts trying the name of slot `s + AHEAD`; the nearer
+        // slots' names were introduced by the epochs before.
+        let slot = at.timestamp().div_euclid(SLOT_SECONDS);
+        self.push_name(slot + i64::from(AHEAD), out);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::families::testing::{names, reference};
+    use crate::families::testing::reference;
+    use crate::generate::predict;
+    use crate::schedule::Window;
 
-    /// The 85 names tried at `unix_time`, as the malware lists them.
+    fn instant(unix_time: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(unix_time, 0).expect("test instant")
+    }
+
+    /// The 85 names the malware tries at `unix_time`, in its order, built
+    /// by concatenating the names introduced by the epoch holding
+    /// `unix_time` and the 84 before it, oldest first.
     fn tried_at(list: usize, unix_time: i64) -> Vec<String> {
-        let family = Suppobox::new(WORDS[list - 1]);
-        let slot = unix_time >> 9;
+        let generator = (FAMILY.bind)(&list.to_string()).expect("seed");
+        let slot = unix_time.div_euclid(SLOT_SECONDS);
         let mut out = Vec::new();
-        for k in slot..slot + TRIED {
-            family.push_name(k, &mut out);
+        for epoch in slot - i64::from(AHEAD)..=slot {
+            generator.generate_at(instant(epoch * SLOT_SECONDS), &mut out);
         }
         out
     }
 
-    /// Checks the malware's list at `unix_time` against `file`, and that it
-    /// is the stretch of the day's names that starts at that slot.
-    fn check(list: usize, unix_time: i64, day: &str, file: &str) {
+    /// The names predicted for the day holding `unix_time` whose window
+    /// holds that instant, in the order predicted.
+    fn predicted_at(list: usize, unix_time: i64) -> Vec<String> {
+        let generator = (FAMILY.bind)(&list.to_string()).expect("seed");
+        let at = instant(unix_time);
+        let mut out = Vec::new();
+        predict(
+            &FAMILY,
+            generator.as_ref(),
+            at.date_naive(),
+            at.date_naive(),
+            |name, window| {
+                if window.contains(at) {
+                    out.push(name.to_owned());
+                }
+            },
+        )
+        .expect("range");
+        out
+    }
+
+    /// Checks the malware's list at `unix_time` against `file`, both built
+    /// from the epochs and as the predictions in use at that instant.
+    fn check(list: usize, unix_time: i64, file: &str) {
         let expected = reference(file);
         assert_eq!(tried_at(list, unix_time), expected);
-        let day_names = names(&FAMILY, &list.to_string(), Some(day));
-        let day_start: NaiveDate = day.parse().expect("date");
-        let offset = ((unix_time >> 9) - day_number(day_start) * 86_400 / SLOT_SECONDS) as usize;
-        assert_eq!(day_names[offset..offset + expected.len()], expected[..]);
+        assert_eq!(predicted_at(list, unix_time), expected);
     }
 
     // The instants are pinned to the slot that holds Bader's commit of each
@@ -162,39 +199,51 @@ mod tests {
 
     #[test]
     fn matches_bader_list_1_at_2015_10_23_08_25_utc() {
-        check(
-            1,
-            1_445_588_717,
-            "2015-10-23",
-            "suppobox/example_domains1.txt",
-        );
+        check(1, 1_445_588_717, "suppobox/example_domains1.txt");
     }
 
     #[test]
     fn matches_bader_list_2_at_2015_10_23_08_25_utc() {
-        check(
-            2,
-            1_445_588_717,
-            "2015-10-23",
-            "suppobox/example_domains2.txt",
-        );
+        check(2, 1_445_588_717, "suppobox/example_domains2.txt");
     }
 
     #[test]
     fn matches_bader_list_3_at_2015_12_17_09_39_utc() {
-        check(
-            3,
-            1_450_345_185,
-            "2015-12-17",
-            "suppobox/example_domains3.txt",
+        check(3, 1_450_345_185, "suppobox/example_domains3.txt");
+    }
+
+    #[test]
+    fn a_name_is_predicted_once_with_the_85_slots_it_is_tried_in() {
+        // Slot 2823415 starts at 2015-10-23 08:21:20 UTC; its name is the
+        // first of Bader's list 1 and is tried from slot 2823331 on.
+        let name = &reference("suppobox/example_domains1.txt")[0];
+        let generator = (FAMILY.bind)("1").expect("seed");
+        let day: NaiveDate = "2015-10-23".parse().expect("test date");
+        let mut windows = Vec::new();
+        predict(&FAMILY, generator.as_ref(), day, day, |n, window| {
+            if n == name {
+                windows.push(window);
+            }
+        })
+        .expect("range");
+        assert_eq!(
+            windows,
+            vec![Window {
+                from: Some(instant(2_823_331 * SLOT_SECONDS)),
+                to: Some(instant(2_823_416 * SLOT_SECONDS)),
+            }]
         );
     }
 
     #[test]
-    fn a_day_holds_every_slot_tried_during_it() {
-        // 2015-10-23 00:00 UTC is inside slot 2823356; 23:59:59 is in 2823524.
-        let day = names(&FAMILY, "1", Some("2015-10-23"));
-        assert_eq!(day.len(), (2_823_524 - 2_823_356 + 85) as usize);
+    fn a_day_touches_every_name_tried_during_it() {
+        // 2015-10-23 00:00 UTC is inside slot 2823356 and 23:59:59 inside
+        // 2823524; the names of slots 2823356 to 2823524 + 84 are tried.
+        let generator = (FAMILY.bind)("1").expect("seed");
+        let day: NaiveDate = "2015-10-23".parse().expect("test date");
+        let mut count = 0;
+        predict(&FAMILY, generator.as_ref(), day, day, |_, _| count += 1).expect("range");
+        assert_eq!(count, 2_823_524 - 2_823_356 + 85);
     }
 
     #[test]

@@ -15,17 +15,14 @@
 //! (16843009, 65805) that picks 7 to 11 letters from the shuffled alphabet;
 //! the seed's two low bits pick the TLD. There is no further seed.
 //!
-//! On each day the malware tries the name of that day, then of every
-//! earlier day back to 2015-03-23, so a name stays in use from its own day
-//! on, for good. Windows are single UTC days and each day's names are the
-//! malware's whole list for that day; a name therefore recurs in every
-//! day's list from its own day on, which is exactly the set of days on
-//! which the malware generates it. Before 2015-03-23 there are no names.
-//!
-//! Limitation: the list grows by one name a day without end, so a day's
-//! list is cut at the newest 36525 names (a century): from 2115-03-23 on,
-//! the oldest names are left out rather than let a far-future request fill
-//! memory.
+//! Windows: on each day the malware tries the name of that day, then of
+//! every earlier day back to 2015-03-23, so a name is in use from 00:00 UTC
+//! of its own day on, for good. Epochs are UTC days; each day introduces
+//! its one name and the names of every earlier day are tried too (lookback
+//! [`crate::FOREVER`]), so a name is predicted once, with a window that
+//! starts on its day and has no end. Before 2015-03-23 there are no names.
+//! The malware's list for a day is the names of that day and every earlier
+//! one, newest first.
 
 use chrono::NaiveDate;
 
@@ -46,8 +43,8 @@ pub static FAMILY: Family = Family {
     }],
     seed_form: "default (the family has no seed beyond the date)",
     schedule: Schedule::DAILY,
-    lookback: 0,
-    names_per_window: "one per day since 2015-03-23 (about 4000 in 2026)",
+    lookback: crate::FOREVER,
+    names_per_window: "1 per day since 2015-03-23, tried for good",
     tlds: &["com", "net", "org", "info"],
     references: &[
         "https://github.com/baderj/domain_generation_algorithms/tree/master/tempedreve",
@@ -58,9 +55,6 @@ pub static FAMILY: Family = Family {
 
 /// Day number of 2015-03-23, the first day with a name.
 const FIRST_DAY: i64 = 16_517;
-
-/// The most names one day's list holds: a century of days.
-const MAX_NAMES: i64 = 36_525;
 
 const TLDS: [&str; 4] = ["com", "net", "org", "info"];
 
@@ -106,11 +100,9 @@ fn name_of_day(day: i64) -> String {
 
 impl Generator for Tempedreve {
     fn generate(&self, epoch: NaiveDate, out: &mut Vec<String>) {
-        let today = day_number(epoch);
-        let oldest = FIRST_DAY.max(today - MAX_NAMES + 1);
-        if today >= oldest {
-            out.reserve((today - oldest + 1) as usize);
-            out.extend((oldest..=today).rev().map(name_of_day));
+        let day = day_number(epoch);
+        if day >= FIRST_DAY {
+            out.push(name_of_day(day));
         }
     }
 }
@@ -118,32 +110,77 @@ impl Generator for Tempedreve {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::families::testing::{assert_names, names, reference};
+    use crate::families::testing::{names, reference};
+    use crate::generate::predict;
+    use crate::schedule::{from_day_number, midnight, Window};
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().expect("test date")
+    }
+
+    /// The malware's whole list on `day`: the name of that day and of every
+    /// earlier one back to 2015-03-23, newest first.
+    fn tried_on(day: NaiveDate) -> Vec<String> {
+        let mut out = Vec::new();
+        for number in (FIRST_DAY..=day_number(day)).rev() {
+            Tempedreve.generate(from_day_number(number), &mut out);
+        }
+        out
+    }
 
     #[test]
     fn matches_bader_example_of_2020_01_01() {
-        assert_names(
+        let expected = reference("tempedreve/example_domains.txt");
+        assert_eq!(tried_on(d("2020-01-01")), expected);
+        // The same list, from the predictions for that day.
+        let mut predicted = Vec::new();
+        predict(
             &FAMILY,
-            "default",
-            Some("2020-01-01"),
-            &reference("tempedreve/example_domains.txt"),
+            &Tempedreve,
+            d("2020-01-01"),
+            d("2020-01-01"),
+            |name, _| predicted.push(name.to_owned()),
+        )
+        .expect("range");
+        predicted.reverse();
+        assert_eq!(predicted, expected);
+    }
+
+    #[test]
+    fn a_name_is_predicted_once_and_tried_for_good() {
+        let mut found = Vec::new();
+        predict(
+            &FAMILY,
+            &Tempedreve,
+            d("2015-03-23"),
+            d("2015-03-25"),
+            |name, window| found.push((name.to_owned(), window)),
+        )
+        .expect("range");
+        let day = |s: &str| {
+            let window = Window {
+                from: Some(midnight(d(s))),
+                to: None,
+            };
+            (name_of_day(day_number(d(s))), window)
+        };
+        assert_eq!(
+            found,
+            vec![day("2015-03-23"), day("2015-03-24"), day("2015-03-25")]
         );
     }
 
     #[test]
     fn first_day_is_2015_03_23() {
-        let first: NaiveDate = "2015-03-23".parse().expect("date");
-        assert_eq!(day_number(first), FIRST_DAY);
+        assert_eq!(day_number(d("2015-03-23")), FIRST_DAY);
         assert_eq!(names(&FAMILY, "default", Some("2015-03-23")).len(), 1);
         assert!(names(&FAMILY, "default", Some("2015-03-22")).is_empty());
     }
 
     #[test]
-    fn far_future_lists_are_cut_at_a_century() {
+    fn a_day_introduces_only_its_own_name() {
         let list = names(&FAMILY, "default", Some("9999-12-31"));
-        assert_eq!(list.len(), MAX_NAMES as usize);
-        let day: NaiveDate = "9999-12-31".parse().expect("date");
-        assert_eq!(list[0], name_of_day(day_number(day)));
+        assert_eq!(list, vec![name_of_day(day_number(d("9999-12-31")))]);
     }
 
     #[test]
