@@ -16,24 +16,43 @@
 //!
 //! Windows: the week changes every Monday at 21:46:40 UTC (1207000000 is
 //! 2008-03-31 21:46:40 UTC, a Monday), so the schedule is a period of one
-//! week from that instant (`Schedule::Period`): a week's 2000 names are in
-//! use from one Monday 21:46:40 UTC to the next, and a Monday sees the
+//! week from that instant (`Schedule::Period`): a week's 2000 names are
+//! tried from one Monday 21:46:40 UTC to the next, and a Monday sees the
 //! ending week's names until 21:46:40 and the starting week's after. The
 //! malware tries no earlier week's names. This assumes it reads the UTC
 //! clock, as `time()` does; Bader's script converts dates with the local
 //! time zone.
 //!
-//! Limitation: names recur from week to week. The names of numbers with
-//! `n % 9 == 8` never change, and the discard step, a map on 15-bit states,
-//! ends in cycles of 3 to 284 states, so after a few hundred weeks (by 2016)
-//! a week's 2000 names hold about 1160 distinct ones, about 600 of which are
-//! also in the next week's list. Each week's names are predicted with that
-//! week's window, so a name the malware uses in several weeks is predicted
-//! once per week, and the union of those windows is where it is in use.
-//! Simulating seed `a` week by week to 2100 gives the 222 unchanging names,
-//! 20 more listed every week from 2009 on (a five-state cycle) and the rest
-//! in runs of at most 11 consecutive weeks; exact windows for them would
-//! need the engine to join a name's back-to-back epochs.
+//! Names recur from week to week, and each name gets one window per
+//! stretch of consecutive weeks in which it is listed:
+//!
+//! - The 222 names of numbers with `n % 9 == 8` never change, and more
+//!   names end up listed every week: the discard step, a map on 15-bit
+//!   states, ends in cycles (3 to 284 states), and once a number's state
+//!   is on its cycle it moves one place a week. When the states of the
+//!   numbers sharing a cycle and a TLD fill every place of it, each name
+//!   of that cycle is listed every week from then on. Both are found at
+//!   bind time from the cycle structure and reported as static names with
+//!   an unbounded window (and left out of the weekly lists): 242 per
+//!   listed seed, the 222 and 20 of filled cycles. Approximation: those
+//!   20 are listed every week only from 2009-09-14 (seeds `a`, `a-ddns`)
+//!   or 2010-02-08 (`b`, `b-ddns`), in some weeks before, yet their window
+//!   is unbounded.
+//! - Every other name comes back in runs of consecutive weeks (its cycle's
+//!   places are only partly filled, or numbers pass the same states on
+//!   their way in). The generator declares a spread of 140 days (20
+//!   weeks), so the engine joins back-to-back weeks into one window
+//!   ending when the malware stops trying the name.
+//!
+//! A week-by-week run of all four listed seeds from 2008-03-31 to
+//! 2100-12-31 found exactly the 242 static names listed every week (from
+//! the dates above) and no other name in more than 11 consecutive weeks;
+//! the unit tests recheck this on sampled weeks.
+//!
+//! Limitation: before 2008-03-31 the discard count is zero or negative, so
+//! every week of 1990 to 2008-03-24 lists the same 2000 names (the
+//! malware did not run then). For ranges in those years the joined windows
+//! are cut 140 days either side of the range instead of spanning the era.
 //!
 //! The seed is `seed:tld,tld,tld,tld` with the seed in decimal and the four
 //! TLDs (or dynamic-DNS zones) in the order `n % 4` picks them, e.g.
@@ -59,6 +78,11 @@ const WEEK_ZERO: i64 = 1_207_000_000;
 
 /// Seconds per week.
 const WEEK: i64 = 604_800;
+
+/// How far the engine looks beyond a range to join a name's back-to-back
+/// weeks: 20 weeks, against runs of at most 11 weeks for the names not
+/// listed every week (a week-by-week run of the listed seeds, 2008-2100).
+const SPREAD_DAYS: u32 = 140;
 
 /// The second Kraken family.
 pub static FAMILY: Family = Family {
@@ -106,6 +130,15 @@ struct KrakenV2 {
     seed: u32,
     /// Each TLD with its leading dot, indexed by the domain number modulo 4.
     suffixes: [String; 4],
+    /// For each suffix index, the first index with the same suffix: names
+    /// are equal when their states and these are.
+    canonical: [usize; 4],
+    /// Indexed by `canonical * 0x8000 + state`: whether the name of a 15-bit
+    /// state with that suffix is listed every week (from some week on).
+    settled: Vec<bool>,
+    /// The names listed every week apart from the unchanging ones, as
+    /// state and suffix index, in the order their cycles are first reached.
+    settled_names: Vec<(u32, usize)>,
 }
 
 fn bind(seed: &str) -> Result<Box<dyn Generator>, SeedError> {
@@ -125,10 +158,10 @@ fn bind(seed: &str) -> Result<Box<dyn Generator>, SeedError> {
     if tlds.len() != 4 || !tlds.iter().all(label_ok) {
         return Err(refuse());
     }
-    Ok(Box::new(KrakenV2 {
-        seed: number,
-        suffixes: [0, 1, 2, 3].map(|i| format!(".{}", tlds[i])),
-    }))
+    Ok(Box::new(KrakenV2::new(
+        number,
+        [0, 1, 2, 3].map(|i| tlds[i]),
+    )))
 }
 
 fn step(state: u32) -> u32 {
@@ -180,18 +213,146 @@ fn discard_many(state: u32, count: i64) -> u32 {
     u32::from(value)
 }
 
+/// States after one discard.
+const STATES: usize = 0x8000;
+
+/// More discards than any state needs to reach its cycle (a 15-bit state
+/// is on its cycle after at most 2^15 discards).
+const SETTLED: i64 = 1 << 16;
+
+/// Where a 15-bit state on a cycle of the discard map sits.
+#[derive(Debug, Clone, Copy)]
+struct CyclePlace {
+    /// The state at which the cycle was first entered, naming it.
+    cycle: u16,
+    /// Discards from `cycle` to this state.
+    position: u16,
+    /// States on the cycle.
+    length: u16,
+}
+
+/// For every 15-bit state, its place on its cycle, or `None` for states
+/// off every cycle (those a state passes only on its way in).
+fn cycles() -> &'static [Option<CyclePlace>] {
+    static PLACES: OnceLock<Vec<Option<CyclePlace>>> = OnceLock::new();
+    PLACES.get_or_init(|| {
+        let mut places: Vec<Option<CyclePlace>> = vec![None; STATES];
+        for state in 0..STATES as u32 {
+            // 2^15 discards land on the cycle whatever the state.
+            let first = discard_many(state, SETTLED);
+            if places[first as usize].is_some() {
+                continue;
+            }
+            let mut cycle = vec![first];
+            let mut next = discard(first);
+            while next != first {
+                cycle.push(next);
+                next = discard(next);
+            }
+            // Cycles of the 15-bit map are at most 2^15 long.
+            let length = cycle.len() as u16;
+            for (position, &member) in cycle.iter().enumerate() {
+                places[member as usize] = Some(CyclePlace {
+                    cycle: first as u16,
+                    position: position as u16,
+                    length,
+                });
+            }
+        }
+        places
+    })
+}
+
 impl KrakenV2 {
-    /// The 2000 names of the week whose discard count is `discards`.
-    fn week(&self, discards: i64, out: &mut Vec<String>) {
+    fn new(seed: u32, tlds: [&str; 4]) -> KrakenV2 {
+        let suffixes = tlds.map(|tld| format!(".{tld}"));
+        let canonical =
+            [0, 1, 2, 3].map(|i| (0..i).find(|&j| suffixes[j] == suffixes[i]).unwrap_or(i));
+        let mut generator = KrakenV2 {
+            seed,
+            suffixes,
+            canonical,
+            settled: vec![false; 4 * STATES],
+            settled_names: Vec::new(),
+        };
+        generator.settle();
+        generator
+    }
+
+    /// Finds the names listed every week once the discards have brought
+    /// each number's state onto its cycle. From then on the states of the
+    /// numbers whose names share a suffix and a cycle all advance one
+    /// position a week, so a name of that cycle is listed every week if
+    /// those states fill every position, and else in runs shorter than the
+    /// cycle. The unchanging names are marked too, so that a number whose
+    /// state meets one is not listed twice.
+    fn settle(&mut self) {
+        let places = cycles();
+        // Per cycle and suffix, which positions the numbers' states fill.
+        let mut filled: Vec<((u16, usize), Vec<bool>)> = Vec::new();
+        for number in 0..NUMBERS {
+            let suffix = self.canonical[(number % 4) as usize];
+            let start = number.wrapping_mul(3).wrapping_add(self.seed);
+            for seed in [start.wrapping_add(1), start] {
+                let lag = match number % 9 {
+                    8 => {
+                        if (seed as usize) < STATES {
+                            self.settled[suffix * STATES + seed as usize] = true;
+                        }
+                        continue;
+                    }
+                    6 | 7 => 1,
+                    _ => 0,
+                };
+                let state = discard_many(seed, SETTLED - lag);
+                let place = places[state as usize].expect("settled states are on a cycle");
+                let key = (place.cycle, suffix);
+                let index = match filled.iter().position(|(k, _)| *k == key) {
+                    Some(index) => index,
+                    None => {
+                        filled.push((key, vec![false; usize::from(place.length)]));
+                        filled.len() - 1
+                    }
+                };
+                filled[index].1[usize::from(place.position)] = true;
+            }
+        }
+        for ((cycle, suffix), positions) in filled {
+            if positions.iter().all(|&p| p) {
+                let mut state = u32::from(cycle);
+                for _ in 0..positions.len() {
+                    self.settled[suffix * STATES + state as usize] = true;
+                    self.settled_names.push((state, suffix));
+                    state = discard(state);
+                }
+            }
+        }
+    }
+
+    /// Whether the name of `state` for `number` is one of the names listed
+    /// every week.
+    fn is_settled(&self, state: u32, number: u32) -> bool {
+        let suffix = self.canonical[(number % 4) as usize];
+        (state as usize) < STATES && self.settled[suffix * STATES + state as usize]
+    }
+
+    /// The names of the week whose discard count is `discards`, in the
+    /// malware's order: all 2000 with `all`, else those not listed every
+    /// week.
+    fn week(&self, discards: i64, all: bool, out: &mut Vec<String>) {
         for number in 0..NUMBERS {
             let count = match number % 9 {
+                8 if !all => continue,
                 8 => 0,
                 6 | 7 => discards - 1,
                 _ => discards,
             };
             let start = number.wrapping_mul(3).wrapping_add(self.seed);
             for seed in [start.wrapping_add(1), start] {
-                out.push(self.name(discard_many(seed, count), number));
+                let state = discard_many(seed, count);
+                if all || !self.is_settled(state, number) {
+                    out.push(self.name(state, number));
+                }
             }
         }
     }
@@ -220,38 +381,147 @@ impl Generator for KrakenV2 {
     }
 
     fn generate_at(&self, at: DateTime<Utc>, out: &mut Vec<String>) {
-        let discards = (at.timestamp() - WEEK_ZERO).div_euclid(WEEK) + 2;
-        self.week(discards, out);
+        self.week(discards_at(at), false, out);
     }
+
+    fn static_names(&self, out: &mut Vec<String>) {
+        for number in (8..NUMBERS).step_by(9) {
+            let start = number.wrapping_mul(3).wrapping_add(self.seed);
+            for seed in [start.wrapping_add(1), start] {
+                out.push(self.name(seed, number));
+            }
+        }
+        out.extend(
+            self.settled_names
+                .iter()
+                .map(|&(state, suffix)| self.name(state, suffix as u32)),
+        );
+    }
+
+    fn spread_days(&self) -> u32 {
+        SPREAD_DAYS
+    }
+}
+
+/// The discard count of the week holding `at`.
+fn discards_at(at: DateTime<Utc>) -> i64 {
+    (at.timestamp() - WEEK_ZERO).div_euclid(WEEK) + 2
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::families::testing::{assert_names, names, reference};
-    use crate::generate::epochs;
+    use crate::generate::{epochs, predict};
     use crate::schedule::Window;
+    use ahash::AHashSet;
+    use chrono::TimeDelta;
 
     const SEED_A: &str = "24938314:com,net,tv,cc";
 
-    #[test]
-    fn matches_bader_seed_set_a_domains_on_pinned_date() {
-        assert_names(
-            &FAMILY,
-            SEED_A,
-            Some("2015-12-22"),
-            &reference("kraken-v2/example_domains.txt"),
-        );
+    fn bound(value: &str) -> Box<dyn Generator> {
+        (FAMILY.bind)(value).expect("seed")
     }
 
     fn t(s: &str) -> DateTime<Utc> {
         s.parse().expect("test instant")
     }
 
+    fn static_names_of(generator: &dyn Generator) -> AHashSet<String> {
+        let mut out = Vec::new();
+        generator.static_names(&mut out);
+        out.into_iter().collect()
+    }
+
+    /// The reference week without the names listed every week, which the
+    /// generator reports once as static names.
+    fn weekly_reference() -> Vec<String> {
+        let always = static_names_of(bound(SEED_A).as_ref());
+        reference("kraken-v2/example_domains.txt")
+            .into_iter()
+            .filter(|name| !always.contains(name))
+            .collect()
+    }
+
+    #[test]
+    fn matches_bader_seed_set_a_domains_on_pinned_date() {
+        let generator = KrakenV2::new(24_938_314, ["com", "net", "tv", "cc"]);
+        let mut full = Vec::new();
+        generator.week(discards_at(t("2015-12-22T00:00:00Z")), true, &mut full);
+        assert_eq!(full, reference("kraken-v2/example_domains.txt"));
+        assert_names(&FAMILY, SEED_A, Some("2015-12-22"), &weekly_reference());
+    }
+
+    #[test]
+    fn static_and_weekly_names_together_make_the_reference_week() {
+        let generator = bound(SEED_A);
+        let always = static_names_of(generator.as_ref());
+        assert_eq!(always.len(), 242);
+        let weekly = names(&FAMILY, SEED_A, Some("2015-12-22"));
+        assert!(weekly.iter().all(|name| !always.contains(name)));
+        let merged: AHashSet<String> = always.into_iter().chain(weekly).collect();
+        let expected: AHashSet<String> = reference("kraken-v2/example_domains.txt")
+            .into_iter()
+            .collect();
+        assert_eq!(merged, expected);
+    }
+
+    /// Sampled weeks from 2011 to 2100, after every listed seed's names
+    /// have settled: the static names are all in each full list, and every
+    /// other name of the week is missing from some week less than
+    /// `SPREAD_DAYS` before and after it, so the engine's joined windows
+    /// end where the malware stops trying the name.
+    #[test]
+    fn names_listed_every_week_are_static_and_others_stop_within_the_spread() {
+        let reach = i64::from(SPREAD_DAYS) / 7 - 1;
+        for info in FAMILY.seeds {
+            let generator = bound(info.value);
+            let always = static_names_of(generator.as_ref());
+            let concrete = KrakenV2::new(generator_seed(info.value), generator_tlds(info.value));
+            let listed = |discards: i64, all: bool| {
+                let mut out = Vec::new();
+                concrete.week(discards, all, &mut out);
+                out.into_iter().collect::<AHashSet<String>>()
+            };
+            let first = discards_at(t("2011-01-03T00:00:00Z"));
+            let last = discards_at(t("2100-12-01T00:00:00Z"));
+            for week in (first..=last).step_by(1163) {
+                let full = listed(week, true);
+                assert!(always.is_subset(&full), "{} week {week}", info.name);
+                let weeks: Vec<AHashSet<String>> = (week - reach..=week + reach)
+                    .map(|w| listed(w, false))
+                    .collect();
+                let middle = &weeks[reach as usize];
+                assert!(middle.is_disjoint(&always), "{} week {week}", info.name);
+                for name in middle {
+                    let before = weeks[..reach as usize].iter().any(|w| !w.contains(name));
+                    let after = weeks[reach as usize + 1..]
+                        .iter()
+                        .any(|w| !w.contains(name));
+                    assert!(before && after, "{} week {week}: {name} runs on", info.name);
+                }
+            }
+        }
+    }
+
+    fn generator_seed(value: &str) -> u32 {
+        value
+            .split_once(':')
+            .expect("seed")
+            .0
+            .parse()
+            .expect("seed")
+    }
+
+    fn generator_tlds(value: &str) -> [&str; 4] {
+        let tlds: Vec<&str> = value.split_once(':').expect("seed").1.split(',').collect();
+        [tlds[0], tlds[1], tlds[2], tlds[3]]
+    }
+
     #[test]
     fn the_week_turns_on_monday_at_21_46_40_utc() {
-        let expected = reference("kraken-v2/example_domains.txt");
-        let generator = (FAMILY.bind)(SEED_A).expect("seed");
+        let expected = weekly_reference();
+        let generator = bound(SEED_A);
         let at = |s: &str| {
             let mut out = Vec::new();
             generator.generate_at(t(s), &mut out);
@@ -265,8 +535,8 @@ mod tests {
 
     #[test]
     fn a_monday_holds_the_ending_and_the_starting_week_once_each() {
-        let expected = reference("kraken-v2/example_domains.txt");
-        let generator = (FAMILY.bind)(SEED_A).expect("seed");
+        let expected = weekly_reference();
+        let generator = bound(SEED_A);
         let monday: NaiveDate = "2015-12-21".parse().expect("test date");
         let found = epochs(&FAMILY, generator.as_ref(), monday, monday).expect("range");
         let window = |from: &str, to: &str| Window {
@@ -290,6 +560,22 @@ mod tests {
         let found = epochs(&FAMILY, generator.as_ref(), tuesday, sunday).expect("range");
         assert_eq!(found.len(), 1);
         assert_eq!(names(&FAMILY, SEED_A, Some("2015-12-27")), expected);
+    }
+
+    #[test]
+    fn names_recurring_in_back_to_back_weeks_are_predicted_once() {
+        let generator = bound(SEED_A);
+        let day: NaiveDate = "2019-12-31".parse().expect("test date");
+        let mut seen = AHashSet::new();
+        let mut longest = TimeDelta::zero();
+        predict(&FAMILY, generator.as_ref(), day, day, |name, window| {
+            assert!(seen.insert(name.to_owned()), "{name} predicted twice");
+            if let (Some(from), Some(to)) = (window.from, window.to) {
+                longest = longest.max(to - from);
+            }
+        })
+        .expect("range");
+        assert!(longest > TimeDelta::weeks(1) && longest <= TimeDelta::weeks(11));
     }
 
     #[test]
