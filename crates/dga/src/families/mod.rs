@@ -100,6 +100,10 @@ mod xshellghost;
 
 // --- end h ---
 
+// --- section j ---
+mod matsnu;
+// --- end j ---
+
 /// Every family, in no particular order.
 pub static ALL: &[&Family] = &[
     &banjori::FAMILY,
@@ -188,6 +192,10 @@ pub static ALL: &[&Family] = &[
     &enviserv::FAMILY,
     &xshellghost::FAMILY,
     // --- end list h ---
+
+    // --- list j ---
+    &matsnu::FAMILY,
+    // --- end list j ---
 ];
 
 #[cfg(test)]
