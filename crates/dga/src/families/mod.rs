@@ -101,6 +101,7 @@ mod xshellghost;
 // --- end h ---
 
 // --- section j ---
+mod charbot;
 mod matsnu;
 // --- end j ---
 
@@ -194,6 +195,7 @@ pub static ALL: &[&Family] = &[
     // --- end list h ---
 
     // --- list j ---
+    &charbot::FAMILY,
     &matsnu::FAMILY,
     // --- end list j ---
 ];
