@@ -20,7 +20,9 @@
 //! The randomness is chosen by whoever runs it, so the family is
 //! non-deterministic and time-independent (TIN): cautery generates only from
 //! an explicit seed, a numpy seed and the benign list given by value
-//! (`42:example.com,another.org`), 1000 names per seed. The listed seed only
+//! (`42:example.com,another.org`), 1000 names per seed. As in numpy, each
+//! name permutes the whole list, so a list of a million domains costs about
+//! a million draws per name. The listed seed only
 //! shows the form: the published run used numpy seed 42 over the Tranco list
 //! 25259 (2023-07-13, a million domains), which is not embedded.
 //!
