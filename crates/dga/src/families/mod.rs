@@ -100,6 +100,11 @@ mod xshellghost;
 
 // --- end h ---
 
+// --- section j ---
+mod charbot;
+mod matsnu;
+// --- end j ---
+
 /// Every family, in no particular order.
 pub static ALL: &[&Family] = &[
     &banjori::FAMILY,
@@ -188,6 +193,11 @@ pub static ALL: &[&Family] = &[
     &enviserv::FAMILY,
     &xshellghost::FAMILY,
     // --- end list h ---
+
+    // --- list j ---
+    &charbot::FAMILY,
+    &matsnu::FAMILY,
+    // --- end list j ---
 ];
 
 #[cfg(test)]
