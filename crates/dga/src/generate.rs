@@ -281,7 +281,7 @@ fn predict_merged(
             },
         )
     }));
-    closed.sort_unstable_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    closed.sort_unstable_by_key(|a| (a.0, a.1));
     for (_, _, name, window) in closed {
         if let (Some(from), Some(end)) = (range.from, range.to) {
             if window.overlaps(from, end) {
