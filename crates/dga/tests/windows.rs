@@ -165,3 +165,57 @@ fn predicted_windows_are_exactly_when_a_name_is_tried() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// `spread_days` bounds how far the engine looks beyond a range to join a
+/// name's epochs; a name in use longer than that would get a window cut
+/// short. Walks the epochs around each sample day independently of the
+/// engine and measures every complete stretch of use.
+#[test]
+fn no_name_stays_in_use_longer_than_its_spread() {
+    let mut failures = Vec::new();
+    for family in dated() {
+        for seed in family.seeds {
+            let generator = (family.bind)(seed.value).expect("listed seed binds");
+            let spread = generator.spread_days();
+            if spread == 0 {
+                continue;
+            }
+            let schedule = schedule_of(family, generator.as_ref());
+            let limit = TimeDelta::days(i64::from(spread));
+            for day in ["2019-01-20", "2020-02-20", "2026-11-26"] {
+                let day: NaiveDate = day.parse().expect("date");
+                let start = midnight(day) - limit * 2;
+                let end = midnight(day) + limit * 2;
+                let mut open: std::collections::HashMap<String, (DateTime<Utc>, DateTime<Utc>)> =
+                    std::collections::HashMap::new();
+                let mut stretches = Vec::new();
+                let mut epoch = schedule.epoch_at(start).expect("dated family has epochs");
+                let mut names = Vec::new();
+                while epoch.0 < end {
+                    names.clear();
+                    generator.generate_at(epoch.0, &mut names);
+                    for name in &names {
+                        let entry = open.entry(name.clone()).or_insert((epoch.0, epoch.1));
+                        if entry.1 < epoch.0 {
+                            stretches.push((name.clone(), *entry));
+                            *entry = (epoch.0, epoch.1);
+                        }
+                        entry.1 = entry.1.max(epoch.1);
+                    }
+                    epoch = schedule.epoch_at(epoch.1).expect("next epoch");
+                }
+                stretches.extend(open);
+                for (name, (from, to)) in stretches {
+                    if to - from > limit {
+                        failures.push(format!(
+                            "{} seed {}: {name} is in use from {from} to {to}, longer than spread_days {spread}",
+                            family.name, seed.name
+                        ));
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

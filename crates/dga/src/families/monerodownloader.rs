@@ -4,17 +4,20 @@
 //! The algorithm is known from Johannes Bader's re-implementation
 //! (<https://github.com/baderj/domain_generation_algorithms/tree/master/monerodownloader>,
 //! 2020); the blog post it announces was not found. For each number `n` in
-//! 0..499 the malware hashes the ASCII string `<magic>-<days>-<n>`, where
+//! 1..499 the malware hashes the ASCII string `<magic>-<days>-<n>`, where
 //! `days` counts days since 1970-01-01 (UTC), and keeps the first 13 hex
 //! digits of the MD5 digest as the label; for `n = 0` a fixed label from
 //! the configuration takes its place. Each label is tried under five TLDs
 //! in turn, giving 2500 names a day.
 //!
 //! The seed is `magic:first-label`, e.g. `jkhhksugrhtijys78g46:31b4bd31fg1x2`
-//! (the only configuration known). A window is one UTC day; Bader's script
-//! can also list earlier days, but whether the malware does so is not
-//! documented, so no lookback is assumed. The test compares against his
-//! example list, whose date was not recorded and is pinned to the only
+//! (the only configuration known). Windows: the 2495 hashed names are in
+//! use for one UTC day; the five names of the configured label do not
+//! depend on the date, so they are reported once, with an unbounded window
+//! ([`Generator::static_names`]). Bader's script can also list earlier
+//! days, but whether the malware does so is not documented, so no lookback
+//! is assumed. The test rebuilds the day's full list and compares it with
+//! his example list, whose date was not recorded and is pinned to the only
 //! matching day, 2020-01-12.
 
 use std::fmt::Write as _;
@@ -50,7 +53,7 @@ pub static FAMILY: Family = Family {
                 (letters, digits, hyphens), e.g. jkhhksugrhtijys78g46:31b4bd31fg1x2",
     schedule: Schedule::DAILY,
     lookback: 0,
-    names_per_window: "2500",
+    names_per_window: "2495 a day, plus 5 every day",
     tlds: &TLDS,
     references: &[
         "https://github.com/baderj/domain_generation_algorithms/tree/master/monerodownloader",
@@ -82,51 +85,60 @@ fn bind(seed: &str) -> Result<Box<dyn Generator>, SeedError> {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
+/// Appends `label` under each TLD, in the malware's order.
+fn push_names(label: &str, out: &mut Vec<String>) {
+    for tld in TLDS {
+        let mut name = String::with_capacity(label.len() + 1 + tld.len());
+        name.push_str(label);
+        name.push('.');
+        name.push_str(tld);
+        out.push(name);
+    }
+}
+
 impl Generator for MoneroDownloader {
+    /// Labels 1..499, the hashed ones.
     fn generate(&self, epoch: NaiveDate, out: &mut Vec<String>) {
         let days = day_number(epoch);
         let mut input = String::with_capacity(self.prefix.len() + 24);
         let mut label = String::with_capacity(LABEL_LENGTH);
-        for number in 0..LABELS {
+        for number in 1..LABELS {
             label.clear();
-            if number == 0 {
-                label.push_str(&self.first_label);
-            } else {
-                input.clear();
-                input.push_str(&self.prefix);
-                // Writing to a String cannot fail.
-                let _ = write!(input, "{days}-{number}");
-                let digest = Md5::digest(input.as_bytes());
-                for &byte in digest.iter().take(LABEL_LENGTH.div_ceil(2)) {
-                    label.push(char::from(HEX[usize::from(byte >> 4)]));
-                    label.push(char::from(HEX[usize::from(byte & 0xf)]));
-                }
-                label.truncate(LABEL_LENGTH);
+            input.clear();
+            input.push_str(&self.prefix);
+            // Writing to a String cannot fail.
+            let _ = write!(input, "{days}-{number}");
+            let digest = Md5::digest(input.as_bytes());
+            for &byte in digest.iter().take(LABEL_LENGTH.div_ceil(2)) {
+                label.push(char::from(HEX[usize::from(byte >> 4)]));
+                label.push(char::from(HEX[usize::from(byte & 0xf)]));
             }
-            for tld in TLDS {
-                let mut name = String::with_capacity(label.len() + 1 + tld.len());
-                name.push_str(&label);
-                name.push('.');
-                name.push_str(tld);
-                out.push(name);
-            }
+            label.truncate(LABEL_LENGTH);
+            push_names(&label, out);
         }
+    }
+
+    /// Label 0 comes from the configuration, not the date: every day tries
+    /// it first.
+    fn static_names(&self, out: &mut Vec<String>) {
+        push_names(&self.first_label, out);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::families::testing::{assert_names, reference};
+    use crate::families::testing::reference;
 
     #[test]
     fn matches_bader_example_domains_on_pinned_date() {
-        assert_names(
-            &FAMILY,
-            "jkhhksugrhtijys78g46:31b4bd31fg1x2",
-            Some("2020-01-12"),
-            &reference("monerodownloader/example_domains.txt"),
-        );
+        // The malware's list of the day: the configured label first, then
+        // the hashed ones.
+        let generator = (FAMILY.bind)("jkhhksugrhtijys78g46:31b4bd31fg1x2").expect("seed");
+        let mut names = Vec::new();
+        generator.static_names(&mut names);
+        generator.generate("2020-01-12".parse().expect("date"), &mut names);
+        assert_eq!(names, reference("monerodownloader/example_domains.txt"));
     }
 
     #[test]

@@ -9,14 +9,18 @@
 //! digits, least significant first, index the letters `asnhreqwpm`; the
 //! first digit also picks the TLD (`com biz us net org ws info` for 0..6,
 //! `in` otherwise). Before the 51st name the generator is re-seeded with the
-//! magic number alone, so names 51..99 are the same every day, and dates
-//! with equal year + month + day share the rest.
+//! magic number alone, so names 51..99 are the same every day.
 //!
-//! The seed is the magic number in hex (0xfa8 is the only one known). A
-//! window is one UTC day; Bader's implementation makes 99 names a day (its
-//! default count of 100, counted from 1). The test compares against his
-//! example list, whose date was not recorded and is pinned to the day it was
-//! committed, 2019-04-18.
+//! The seed is the magic number in hex (0xfa8 is the only one known). Bader's
+//! implementation makes 99 names a day (its default count of 100, counted
+//! from 1). Windows: names 1..50 are in use for one UTC day; names 51..99
+//! are reported once, with an unbounded window
+//! ([`Generator::static_names`]). Dates with equal year + month + day
+//! (2019-03-19 and 2019-04-18, say) share names 1..50; such dates are at
+//! least 27 days apart, so each gives its own one-day window. The test
+//! rebuilds the day's full list and compares it with his example list, whose
+//! date was not recorded and is pinned to the day it was committed,
+//! 2019-04-18.
 
 use chrono::{Datelike, NaiveDate};
 
@@ -43,7 +47,7 @@ const OTHER_TLD: &str = ".in";
 pub static FAMILY: Family = Family {
     name: "mydoom",
     aliases: &["novarg", "mimail.r", "shimgapi"],
-    summary: "MyDoom worm: 99 daily names spelled from the decimal digits of an LCG",
+    summary: "MyDoom worm: 99 daily names spelled from the decimal digits of an LCG, 49 of them the same every day",
     scheme: Scheme::Arithmetic,
     seeding: Seeding::TDD,
     seeds: &[SeedInfo {
@@ -54,7 +58,7 @@ pub static FAMILY: Family = Family {
     seed_form: "the sample's 32-bit magic number in hex, e.g. 0xfa8",
     schedule: Schedule::DAILY,
     lookback: 0,
-    names_per_window: "99",
+    names_per_window: "50 a day, plus 49 every day",
     tlds: &["com", "biz", "us", "net", "org", "ws", "info", "in"],
     references: &["https://github.com/baderj/domain_generation_algorithms/tree/master/mydoom"],
     bind,
@@ -76,45 +80,69 @@ fn step(state: u32) -> u32 {
     state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223)
 }
 
+/// Appends the names numbered `numbers` that the generator, in `state`
+/// before name `numbers.start()`, makes.
+fn spell(mut state: u32, numbers: std::ops::RangeInclusive<u32>, out: &mut Vec<String>) {
+    for _ in numbers {
+        state = step(state);
+        let mut value = state;
+        let mut name = String::with_capacity(15);
+        for _ in 0..10 {
+            name.push(char::from(LETTERS[(value % 10) as usize]));
+            value /= 10;
+        }
+        let first_digit = (state % 10) as usize;
+        name.push_str(TLDS.get(first_digit).copied().unwrap_or(OTHER_TLD));
+        out.push(name);
+    }
+}
+
 impl Generator for Mydoom {
+    /// Names 1..50, the ones that depend on the date.
     fn generate(&self, epoch: NaiveDate, out: &mut Vec<String>) {
         // The malware adds the plain numbers; year, month and day are small
         // and positive for every date it can see.
         let date_sum = (epoch.year() as u32)
             .wrapping_add(epoch.month())
             .wrapping_add(epoch.day());
-        let mut state = date_sum.wrapping_add(self.magic);
-        for number in 1..=COUNT {
-            if number == RESEED_AT {
-                state = self.magic;
-            }
-            state = step(state);
-            let mut value = state;
-            let mut name = String::with_capacity(15);
-            for _ in 0..10 {
-                name.push(char::from(LETTERS[(value % 10) as usize]));
-                value /= 10;
-            }
-            let first_digit = (state % 10) as usize;
-            name.push_str(TLDS.get(first_digit).copied().unwrap_or(OTHER_TLD));
-            out.push(name);
-        }
+        spell(date_sum.wrapping_add(self.magic), 1..=RESEED_AT - 1, out);
+    }
+
+    /// Names 51..99: the generator is re-seeded with the magic number alone
+    /// before them, so every day lists the same ones.
+    fn static_names(&self, out: &mut Vec<String>) {
+        spell(self.magic, RESEED_AT..=COUNT, out);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::families::testing::{assert_names, reference};
+    use crate::families::testing::{names, reference};
 
     #[test]
     fn matches_bader_example_domains_on_pinned_date() {
-        assert_names(
-            &FAMILY,
-            "0xfa8",
-            Some("2019-04-18"),
-            &reference("mydoom/example_domains.txt"),
-        );
+        // The malware's list of the day: its dated names, then the ones
+        // every day shares.
+        let generator = (FAMILY.bind)("0xfa8").expect("seed");
+        let mut names = Vec::new();
+        generator.generate("2019-04-18".parse().expect("date"), &mut names);
+        generator.static_names(&mut names);
+        assert_eq!(names, reference("mydoom/example_domains.txt"));
+    }
+
+    #[test]
+    fn dated_names_change_daily_and_shared_names_do_not_repeat_them() {
+        let dated = names(&FAMILY, "0xfa8", Some("2019-04-18"));
+        assert_eq!(dated.len(), 50);
+        assert!(names(&FAMILY, "0xfa8", Some("2019-04-19"))
+            .iter()
+            .all(|n| !dated.contains(n)));
+        let generator = (FAMILY.bind)("0xfa8").expect("seed");
+        let mut shared = Vec::new();
+        generator.static_names(&mut shared);
+        assert_eq!(shared.len(), 49);
+        assert!(shared.iter().all(|n| !dated.contains(n)));
     }
 
     #[test]

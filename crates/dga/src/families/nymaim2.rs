@@ -21,7 +21,11 @@
 //! ... of the current year instead of the last days of December, and late
 //! December's names are not tried in January. No lookback rule matches
 //! that, so each day's epoch here yields all 704 names the malware tries on
-//! that day, in its order; a name is valid on exactly the days it is tried.
+//! that day, in its order, and [`Generator::spread_days`] (11) lets the
+//! engine join the days on which a name is listed into one window: a
+//! block's names are in use from 00:00 UTC of their own day for eleven
+//! days, cut short at the end of the year (the last days of December are
+//! not counted back from January).
 //! The hard-coded domains the malware tries before the DGA are not part of
 //! this family.
 //!
@@ -231,6 +235,11 @@ impl Generator for Nymaim2 {
         for back in 0..=DAYS_BACK {
             out.extend(self.block((year, day_of_year - back)).iter().cloned());
         }
+    }
+
+    /// A block is tried on its own day and the ten after it.
+    fn spread_days(&self) -> u32 {
+        DAYS_BACK as u32 + 1
     }
 }
 

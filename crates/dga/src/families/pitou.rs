@@ -19,9 +19,19 @@
 //! 21 consonants or 5 vowels of the letter's class), in alphabetical order;
 //! the malware queries one of them. Eight-letter names are exact.
 //!
-//! A window is one UTC day of 20 names (before that expansion). Because of
-//! the rounding and the month shift, a name is generated on several days,
-//! not always consecutive; each of those days is its own window.
+//! An epoch is one UTC day of 20 names (before that expansion). Because of
+//! the rounding to ten days, a name is generated on up to ten consecutive
+//! shifted days, and the month shift maps up to three more real days onto
+//! some shifted ones (January 29-31 and February 1-3 both become March 1-3
+//! in common years), so a name is listed on about 13 days, not always
+//! consecutive. [`Generator::spread_days`] lets the engine join each run of
+//! consecutive days into one window; a gap starts a new window. The names
+//! also change on 1 January, with the year. Names of different days or
+//! counters coincide now and then, joining their stretches: over
+//! 1990-2100 the longest stretch is 16 days for 0xDAFE02C and 21 for
+//! 0xDAFE02D, so the spread is 21 (a custom magic could, by such chance,
+//! exceed it, and a window reaching more than 21 days beyond a requested
+//! range would then be cut there).
 //!
 //! Reference output: Bader's `example_domains.txt` (magic 0xDAFE02C, with
 //! the candidate groups drawn as boxes), whose date is not recorded; it
@@ -227,6 +237,13 @@ impl Generator for Pitou {
                 _ => push_name(&label, tld, out),
             }
         }
+    }
+
+    /// Ten shifted days per value, plus up to three days that the month
+    /// shift maps onto shifted days already counted, plus chance
+    /// coincidences of names (measured over 1990-2100, see the module doc).
+    fn spread_days(&self) -> u32 {
+        21
     }
 }
 

@@ -29,10 +29,22 @@
 //! February counts 28 days in every year (the Python script crashes on that
 //! line, so no leap-year reference output exists).
 //!
-//! Windows: one UTC day. Because the table variant tries names of 45 day
-//! numbers around the current one and its day numbers are not monotonic
-//! across month ends, each day's epoch yields every name tried that day
-//! (1350) in the malware's order; a name is valid on exactly those days.
+//! Windows. Epochs are UTC days. The table variant tries names of 45 day
+//! numbers around the current one, and its day numbers are not monotonic
+//! across month ends (February 1 numbers two below January 31), so each
+//! day's epoch yields every name tried that day (1350) in the malware's
+//! order, and [`Generator::spread_days`] lets the engine join the days on
+//! which a name is listed back to back into one window; a gap starts a new
+//! one. A name is listed on 45 to 49 days (day numbers repeat at the
+//! January/February turn), but the syllable alphabet is small and names of
+//! different day numbers coincide now and then, joining their stretches:
+//! over 1990-2100 the longest stretch of the four table seeds is 90 days,
+//! so their spread is 90 (a custom configuration could, by such chance,
+//! exceed it, and a window reaching more than 90 days beyond a requested
+//! range would then be cut there). The chain variant's day count gives
+//! February 29 the number of March 1, so in leap years those two days share
+//! their names; with chance coincidences its longest stretch over
+//! 1990-2100 (1000 names a day) is 3 days, its spread 3.
 //!
 //! Reference outputs: Bader's `example_domains.txt` (kz_v1, 1350 names), not
 //! dated, matches 2019-12-06 (the day Bader committed it). andrewaeva's
@@ -304,6 +316,14 @@ impl Generator for Pushdo {
                 }
             }
             Pushdo::Chain { count } => chain_names(epoch, *count, out),
+        }
+    }
+
+    fn spread_days(&self) -> u32 {
+        match self {
+            // Measured over 1990-2100, see the module doc.
+            Pushdo::Tables(_) => 90,
+            Pushdo::Chain { .. } => 3,
         }
     }
 }

@@ -6,8 +6,10 @@
 //! generator `r = (seed - 1043968403 * r) mod 2^31`; twelve draws give the
 //! letters and digits of a name and a thirteenth picks one of three TLDs.
 //! The sample seed is a 16-bit number; samples also differ in their three
-//! TLDs, so the raw seed carries them. 200 names a week; a window is one
-//! week, Monday to Sunday.
+//! TLDs, so the raw seed carries them. 200 names a week; the malware rounds
+//! the current time down to its week's Monday (`unix - (unix - 4 days) %
+//! 7 days` in Bader's script), so a window is one week, Monday 00:00 UTC
+//! to the next Monday, and every instant of it gives the same names.
 //!
 //! Tested against Bader's example list (seed `89F5`, week of 2016-03-28).
 //! Bader's current script gives every seed outside `E1F1`, `E1F2`, `E1F5`
@@ -115,8 +117,13 @@ fn bind(raw: &str) -> Result<Box<dyn Generator>, SeedError> {
 
 impl Generator for Qadars {
     fn generate(&self, epoch: NaiveDate, out: &mut Vec<String>) {
-        // The malware works on the 32-bit unix time of the week's start.
-        let mut r = (day_number(epoch) * 86_400) as u32;
+        // The malware rounds the time down to the start of its week,
+        // `unix - (unix - 4 days) % 7 days` (1970-01-05 was a Monday), and
+        // works on that as a 32-bit number; every day of a week gives the
+        // same names.
+        let day = day_number(epoch);
+        let monday = day - (day - 4).rem_euclid(7);
+        let mut r = (monday * 86_400) as u32;
         let mut next = || {
             r = self.seed.wrapping_sub(r.wrapping_mul(1_043_968_403)) & 0x7FFF_FFFF;
             r
@@ -151,6 +158,21 @@ mod tests {
             Some("2016-03-28"),
             &reference("qadars/example_domains.txt"),
         );
+    }
+
+    #[test]
+    fn every_day_of_a_week_gives_its_mondays_names() {
+        let generator = (FAMILY.bind)("89F5:com,org,net").unwrap();
+        let mut monday = Vec::new();
+        generator.generate("2016-03-28".parse().unwrap(), &mut monday);
+        for day in ["2016-03-29", "2016-03-31", "2016-04-03"] {
+            let mut got = Vec::new();
+            generator.generate(day.parse().unwrap(), &mut got);
+            assert_eq!(got, monday, "{day}");
+        }
+        let mut later = Vec::new();
+        generator.generate_at("2016-04-02T18:00:00Z".parse().unwrap(), &mut later);
+        assert_eq!(later, monday);
     }
 
     #[test]

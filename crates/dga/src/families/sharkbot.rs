@@ -20,10 +20,12 @@
 //! device's clock. The malware asks Java's `Calendar`, whose week numbering
 //! depends on the device's locale; like Bader's re-implementation this one
 //! uses ISO weeks, so devices in locales whose weeks start on Sunday shift
-//! by a day. A window is one ISO week (Monday to Sunday, UTC), cut at
-//! 1 January because the calendar year changes there while the ISO week
-//! does not. For `0.0` and `2.1`, which ignore the year, both halves of a
-//! week that spans New Year carry the same seven names.
+//! by a day. For `1.63` and `2.8` a window is one ISO week (Monday to
+//! Sunday, UTC), cut at 1 January because the calendar year changes there
+//! while the ISO week does not. `0.0` and `2.1` ignore the year, so both
+//! halves of a week that spans New Year carry the same seven names: their
+//! window is the whole ISO week. Their names recur a year later, in the
+//! week with the same number, as a separate window.
 //!
 //! References disagree: Bader's example files for `0.0` and `1.63` were
 //! made on 2022-06-03, before his fix of 2022-07-14 (commit 5356c0d), which
@@ -123,15 +125,27 @@ fn bind(seed: &str) -> Result<Box<dyn Generator>, SeedError> {
     Ok(Box::new(SharkBot { version }))
 }
 
-/// The ISO week holding `day`, cut at 1 January.
-fn week_of(day: NaiveDate) -> (NaiveDate, NaiveDate) {
+/// The epochs of versions that ignore the year.
+const WHOLE_WEEKS: Schedule = Schedule::Custom {
+    rule: "1 ISO week (Monday to Sunday, UTC)",
+    epoch: iso_week_of,
+};
+
+/// The ISO week holding `day`, Monday to the next Monday.
+fn iso_week_of(day: NaiveDate) -> (NaiveDate, NaiveDate) {
     let back = u64::from(day.weekday().num_days_from_monday());
     let monday = day.checked_sub_days(Days::new(back)).unwrap_or(day);
-    let new_year = day.with_ordinal(1).unwrap_or(day);
-    let next_new_year = NaiveDate::from_ymd_opt(day.year() + 1, 1, 1).unwrap_or(NaiveDate::MAX);
     let next_monday = monday
         .checked_add_days(Days::new(7))
         .unwrap_or(NaiveDate::MAX);
+    (monday, next_monday)
+}
+
+/// The ISO week holding `day`, cut at 1 January.
+fn week_of(day: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let (monday, next_monday) = iso_week_of(day);
+    let new_year = day.with_ordinal(1).unwrap_or(day);
+    let next_new_year = NaiveDate::from_ymd_opt(day.year() + 1, 1, 1).unwrap_or(NaiveDate::MAX);
     (monday.max(new_year), next_monday.min(next_new_year))
 }
 
@@ -198,6 +212,13 @@ impl Generator for SharkBot {
             }
         }
     }
+
+    fn schedule(&self) -> Option<Schedule> {
+        match self.version {
+            Version::V0_0 | Version::V2_1 => Some(WHOLE_WEEKS),
+            Version::V1_63 | Version::V2_8 => None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -261,6 +282,33 @@ mod tests {
         assert_eq!(week_of(d("2024-12-31")), (d("2024-12-30"), d("2025-01-01")));
         assert_eq!(week_of(d("2025-01-01")), (d("2025-01-01"), d("2025-01-06")));
         assert_eq!(week_of(d("2022-06-05")), (d("2022-05-30"), d("2022-06-06")));
+    }
+
+    #[test]
+    fn versions_without_the_year_keep_a_week_across_new_year() {
+        let d = |s: &str| s.parse::<NaiveDate>().expect("date");
+        assert_eq!(
+            iso_week_of(d("2024-12-31")),
+            (d("2024-12-30"), d("2025-01-06"))
+        );
+        for seed in ["0.0", "2.1"] {
+            let generator = (FAMILY.bind)(seed).unwrap();
+            let schedule = crate::schedule_of(&FAMILY, generator.as_ref());
+            assert_eq!(
+                schedule.epoch_of(d("2025-01-02")),
+                Some((d("2024-12-30"), d("2025-01-06")))
+            );
+            assert_eq!(
+                names(&FAMILY, seed, Some("2024-12-30")),
+                names(&FAMILY, seed, Some("2025-01-05"))
+            );
+        }
+        for seed in ["1.63", "2.8"] {
+            assert_ne!(
+                names(&FAMILY, seed, Some("2024-12-31")),
+                names(&FAMILY, seed, Some("2025-01-01"))
+            );
+        }
     }
 
     #[test]
