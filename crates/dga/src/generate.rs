@@ -1,6 +1,8 @@
 //! From a family, a seed and a range of days to predictions: which epochs
 //! touch the range, and each epoch's names once, with their window.
 
+use std::collections::VecDeque;
+
 use ahash::{AHashMap, AHashSet};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
@@ -195,15 +197,20 @@ fn later_end(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateT
 
 /// A name's window while it is still being extended.
 struct OpenWindow {
+    name: String,
     from: DateTime<Utc>,
     to: Option<DateTime<Utc>>,
-    order: usize,
 }
 
 /// `predict` for seeds whose names recur in consecutive epochs: generates
 /// `spread` days beyond each end of the range, joins the epochs in which a
 /// name appears back to back into one window, and reports the windows that
-/// touch the range, each once.
+/// touch the range, each once, as they close.
+///
+/// Windows are kept in slots; a queue of (end, slot) in the order ends were
+/// set finds the windows that can grow no more without scanning every open
+/// name at each epoch (epochs come in time order, so ends are queued in
+/// order too).
 fn predict_merged(
     family: &Family,
     generator: &dyn Generator,
@@ -212,10 +219,7 @@ fn predict_merged(
     spread: u32,
     mut sink: impl FnMut(&str, Window),
 ) -> Result<(), RangeError> {
-    let range = Window {
-        from: Some(midnight(first)),
-        to: Some(midnight(last) + TimeDelta::days(1)),
-    };
+    let (range_start, range_end) = (midnight(first), midnight(last) + TimeDelta::days(1));
     let widen = |day: NaiveDate, days: i64| {
         day.checked_add_signed(TimeDelta::days(days))
             .unwrap_or(day)
@@ -225,69 +229,75 @@ fn predict_merged(
         widen(first, -i64::from(spread)),
         widen(last, i64::from(spread)),
     );
-    let found = epochs_unchecked(family, generator, wide_first, wide_last);
-    let mut open: AHashMap<String, OpenWindow> = AHashMap::new();
-    let mut closed: Vec<(DateTime<Utc>, usize, String, Window)> = Vec::new();
+    let mut slots: Vec<OpenWindow> = Vec::new();
+    let mut free: Vec<usize> = Vec::new();
+    let mut by_name: AHashMap<String, usize> = AHashMap::new();
+    let mut ends: VecDeque<(DateTime<Utc>, usize)> = VecDeque::new();
+    let mut emit = |w: &OpenWindow| {
+        let window = Window {
+            from: Some(w.from),
+            to: w.to,
+        };
+        if window.overlaps(range_start, range_end) {
+            sink(&w.name, window);
+        }
+    };
     let mut names = Vec::new();
-    let mut order = 0usize;
-    for epoch in found {
+    for epoch in epochs_unchecked(family, generator, wide_first, wide_last) {
         let Some(from) = epoch.window.from else {
             continue;
         };
         // Windows that ended before this epoch began can grow no more.
-        open.retain(|name, w| {
-            if w.to.is_some_and(|to| to < from) {
-                closed.push((
-                    w.from,
-                    w.order,
-                    name.clone(),
-                    Window {
-                        from: Some(w.from),
-                        to: w.to,
-                    },
-                ));
-                return false;
+        while let Some(&(end, slot)) = ends.front() {
+            if end >= from {
+                break;
             }
-            true
-        });
+            ends.pop_front();
+            // A later extension left a newer entry for this slot: skip.
+            if slots[slot].to == Some(end) && by_name.contains_key(&slots[slot].name) {
+                emit(&slots[slot]);
+                by_name.remove(&slots[slot].name);
+                free.push(slot);
+            }
+        }
         names.clear();
         generator.generate_at(epoch.start, &mut names);
-        for name in &names {
-            match open.get_mut(name.as_str()) {
-                // Adjacent or overlapping: the same stretch of use.
-                Some(w) => w.to = later_end(w.to, epoch.window.to),
-                None => {
-                    open.insert(
-                        name.clone(),
-                        OpenWindow {
-                            from,
-                            to: epoch.window.to,
-                            order,
-                        },
-                    );
-                    order += 1;
+        for name in names.drain(..) {
+            let slot = match by_name.get(&name) {
+                Some(&slot) => {
+                    // Adjacent or overlapping: the same stretch of use.
+                    slots[slot].to = later_end(slots[slot].to, epoch.window.to);
+                    slot
                 }
+                None => {
+                    let window = OpenWindow {
+                        name: name.clone(),
+                        from,
+                        to: epoch.window.to,
+                    };
+                    let slot = match free.pop() {
+                        Some(slot) => {
+                            slots[slot] = window;
+                            slot
+                        }
+                        None => {
+                            slots.push(window);
+                            slots.len() - 1
+                        }
+                    };
+                    by_name.insert(name, slot);
+                    slot
+                }
+            };
+            if let Some(end) = slots[slot].to {
+                ends.push_back((end, slot));
             }
         }
     }
-    closed.extend(open.into_iter().map(|(name, w)| {
-        (
-            w.from,
-            w.order,
-            name,
-            Window {
-                from: Some(w.from),
-                to: w.to,
-            },
-        )
-    }));
-    closed.sort_unstable_by_key(|entry| (entry.0, entry.1));
-    for (_, _, name, window) in closed {
-        if let (Some(from), Some(end)) = (range.from, range.to) {
-            if window.overlaps(from, end) {
-                sink(&name, window);
-            }
-        }
+    let mut remaining: Vec<usize> = by_name.into_values().collect();
+    remaining.sort_unstable_by_key(|&slot| (slots[slot].from, slot));
+    for slot in remaining {
+        emit(&slots[slot]);
     }
     Ok(())
 }
