@@ -100,6 +100,11 @@ mod xshellghost;
 
 // --- end h ---
 
+// --- public data ---
+pub(crate) mod bedep;
+mod bedep_tables;
+// --- end public data ---
+
 /// Every family, in no particular order.
 pub static ALL: &[&Family] = &[
     &banjori::FAMILY,
@@ -188,6 +193,13 @@ pub static ALL: &[&Family] = &[
     &enviserv::FAMILY,
     &xshellghost::FAMILY,
     // --- end list h ---
+];
+
+/// Every family seeded by public data, in no particular order; not in
+/// [`ALL`] because they cannot generate without an input.
+pub static PUBLIC_DATA: &[&crate::public::PublicDataFamily] = &[
+    &bedep::FAMILY,
+    // --- end list public data ---
 ];
 
 #[cfg(test)]
