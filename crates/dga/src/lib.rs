@@ -41,6 +41,7 @@ pub mod public_data {
     pub use crate::families::bedep::{
         day_number as bedep_day_number, malware_atof, parse_rates, RateDay, RateHistory,
     };
+    pub use crate::families::orchard_balance::{parse_balance, Balance};
 }
 
 /// Every family in the library, in alphabetical order of name.

@@ -103,6 +103,7 @@ mod xshellghost;
 // --- public data ---
 pub(crate) mod bedep;
 mod bedep_tables;
+pub(crate) mod orchard_balance;
 // --- end public data ---
 
 /// Every family, in no particular order.
@@ -199,6 +200,7 @@ pub static ALL: &[&Family] = &[
 /// [`ALL`] because they cannot generate without an input.
 pub static PUBLIC_DATA: &[&crate::public::PublicDataFamily] = &[
     &bedep::FAMILY,
+    &orchard_balance::FAMILY,
     // --- end list public data ---
 ];
 
