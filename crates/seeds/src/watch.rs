@@ -406,3 +406,85 @@ fn difference(old: &[InputPrediction], new: &[InputPrediction]) -> (usize, usize
     let new: HashSet<&str> = new.iter().map(|p| p.domain.as_str()).collect();
     (new.difference(&old).count(), old.difference(&new).count())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A loopback URL on which nothing listens: every fetch fails at once.
+    fn dead_url() -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        drop(listener);
+        format!("http://127.0.0.1:{port}/rates.xml")
+    }
+
+    fn watcher(interval: u64, now: Instant) -> (Watcher, tempfile::TempDir) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config = SourceConfig {
+            name: "ecb".into(),
+            family: Some("bedep".into()),
+            family_file: None,
+            url: Some(dead_url()),
+            interval_seconds: interval,
+            jitter_seconds: 0,
+            seeds: vec!["config0".into()],
+        };
+        let source = Source::from_config(&config).expect("source");
+        let archive = Archive::open(dir.path()).expect("archive");
+        let fetcher = Fetcher::new(FetchLimits {
+            timeout: Duration::from_secs(2),
+            ..FetchLimits::default()
+        });
+        (Watcher::new(archive, fetcher, vec![source], now), dir)
+    }
+
+    #[test]
+    fn errors_back_off_exponentially_up_to_the_interval() {
+        let start = Instant::now();
+        let (mut watcher, _dir) = watcher(30, start);
+        let day = NaiveDate::from_ymd_opt(2015, 4, 15).expect("day");
+        let at = DateTime::UNIX_EPOCH;
+        let mut now = start;
+        let mut waits = Vec::new();
+        for _ in 0..5 {
+            let events = watcher.poll_due(now, day, at);
+            assert_eq!(events.len(), 1);
+            let WatchEvent::Failed {
+                retry_in, error, ..
+            } = &events[0]
+            else {
+                panic!("expected a failure, got {events:?}");
+            };
+            assert!(error.contains("127.0.0.1"), "{error}");
+            waits.push(retry_in.as_secs());
+            // Not due again before the wait is over.
+            assert!(watcher
+                .poll_due(now + *retry_in - Duration::from_millis(1), day, at)
+                .is_empty());
+            now += *retry_in;
+        }
+        assert_eq!(waits, vec![5, 10, 20, 30, 30]);
+        assert!(watcher.last_good("ecb").is_none());
+    }
+
+    #[test]
+    fn configuration_errors_say_what_to_fix() {
+        assert!(
+            WatchConfig::parse("version = 2\n[[source]]\nname = \"a\"\nfamily = \"bedep\"\n")
+                .is_err()
+        );
+        assert!(WatchConfig::parse(
+            "version = 1\n[[source]]\nname = \"a\"\nfamily = \"bedep\"\ncolour = 1\n"
+        )
+        .is_err());
+        let config =
+            WatchConfig::parse("version = 1\n[[source]]\nname = \"a\"\nfamily = \"necurs\"\n")
+                .expect("parses");
+        let error = Source::from_config(&config.sources[0]).expect_err("refused");
+        assert!(
+            error.to_string().contains("not a public-data family"),
+            "{error}"
+        );
+    }
+}

@@ -666,6 +666,113 @@ mod tests {
         check_log("2015_11_18", 7);
     }
 
+    /// An ECB file with the given dates, each with `currencies` made-up
+    /// currencies whose rates are `base + k / 100`.
+    fn synthetic(dates: &[&str], currencies: usize, base: u32) -> Vec<u8> {
+        let mut xml = String::from(
+            "<gesmes:Envelope xmlns:gesmes=\"http://www.gesmes.org/xml/2002-08-01\" \
+             xmlns=\"http://www.ecb.int/vocabulary/2002-08-01/eurofxref\"><Cube>",
+        );
+        for date in dates {
+            xml.push_str(&format!("<Cube time=\"{date}\">"));
+            for k in 0..currencies {
+                let code = format!(
+                    "{}{}{}",
+                    (b'A' + (k / 26) as u8) as char,
+                    (b'A' + (k % 26) as u8) as char,
+                    'X'
+                );
+                xml.push_str(&format!(
+                    "<Cube currency=\"{code}\" rate=\"{base}.{k:02}\"/>"
+                ));
+            }
+            xml.push_str("</Cube>");
+        }
+        xml.push_str("</Cube></gesmes:Envelope>");
+        xml.into_bytes()
+    }
+
+    fn names(config: &str, xml: &[u8], day: &str) -> Vec<String> {
+        let generator = FAMILY.bind(config, xml).expect("binds");
+        let mut out = Vec::new();
+        generator.generate(day.parse().expect("day"), &mut out);
+        out
+    }
+
+    #[test]
+    fn currencies_past_the_cap_are_ignored() {
+        // 40 currencies against 50: config2 reads at most 36 and sees the
+        // same list in both; config0 reads up to 48 and does not.
+        let short = synthetic(&["2015-04-07"], 40, 1);
+        let long = synthetic(&["2015-04-07"], 50, 1);
+        assert_eq!(
+            names("config2", &short, "2015-04-10"),
+            names("config2", &long, "2015-04-10")
+        );
+        assert_ne!(
+            names("config0", &short, "2015-04-10"),
+            names("config0", &long, "2015-04-10")
+        );
+        assert_ne!(
+            names("config0", &long, "2015-04-10"),
+            names("config1", &long, "2015-04-10")
+        );
+    }
+
+    #[test]
+    fn the_rate_date_is_the_last_tuesday_two_days_back_or_the_oldest() {
+        let xml = synthetic(
+            &[
+                "2015-04-15",
+                "2015-04-14",
+                "2015-04-08",
+                "2015-04-07",
+                "2015-04-06",
+            ],
+            3,
+            1,
+        );
+        let history = parse_rates(&xml).expect("parses");
+        let day = |s: &str| s.parse::<NaiveDate>().expect("day");
+        // 2015-04-16: cutoff 04-14, a Tuesday.
+        assert_eq!(history.rate_day(day("2015-04-16")).date, day("2015-04-14"));
+        // 2015-04-15: cutoff 04-13; the Tuesday before is 04-07.
+        assert_eq!(history.rate_day(day("2015-04-15")).date, day("2015-04-07"));
+        // Before any Tuesday in the file: the malware ends on the oldest date.
+        assert_eq!(history.rate_day(day("2015-04-01")).date, day("2015-04-06"));
+    }
+
+    #[test]
+    fn malformed_files_are_refused_with_a_reason() {
+        let good = synthetic(&["2015-04-07"], 3, 1);
+        let cut = &good[..good.len() / 2];
+        for (bad, expected) in [
+            (cut.to_vec(), "not a well-formed XML"),
+            (
+                b"<html><p>maintenance</p></html>".to_vec(),
+                "no ECB rate cube",
+            ),
+            (
+                String::from_utf8(good.clone())
+                    .expect("utf-8")
+                    .replace("1.01", "1,01")
+                    .into_bytes(),
+                "not a decimal number",
+            ),
+            (
+                String::from_utf8(good.clone())
+                    .expect("utf-8")
+                    .replace("2015-04-07", "07/04/2015")
+                    .into_bytes(),
+                "not a date",
+            ),
+        ] {
+            let error = FAMILY.bind("config0", &bad).err().expect("refused");
+            assert!(error.to_string().contains(expected), "{error}");
+        }
+        assert!(FAMILY.bind("config7", &good).is_err());
+    }
+
     #[test]
     fn day_numbers_match_arbor_logs() {
         let d = |s: &str| s.parse::<NaiveDate>().expect("date");
