@@ -46,8 +46,11 @@
 //! changes only when the chosen rate date does (weekly), but the input can
 //! change any day, so each day is computed on its own.
 //!
-//! Known limitation: the malware learns the date from a web time service in
-//! UTC; a bot with a wrong clock would pick another rate date.
+//! Known limitations: the malware learns the date from a web time service in
+//! UTC; a bot with a wrong clock would pick another rate date. A chosen date
+//! whose cube lists no currency gives no names (the malware would fail); the
+//! ECB's files always list them, the rebuilt test files do not for the
+//! dates the logs never chose.
 
 use std::fmt;
 

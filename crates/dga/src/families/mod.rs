@@ -104,6 +104,7 @@ mod xshellghost;
 pub(crate) mod bedep;
 mod bedep_tables;
 pub(crate) mod orchard_balance;
+mod torpig;
 // --- end public data ---
 
 /// Every family, in no particular order.
@@ -194,6 +195,10 @@ pub static ALL: &[&Family] = &[
     &enviserv::FAMILY,
     &xshellghost::FAMILY,
     // --- end list h ---
+
+    // --- list public data ---
+    &torpig::FAMILY,
+    // --- end list public data (date part) ---
 ];
 
 /// Every family seeded by public data, in no particular order; not in
