@@ -3,7 +3,7 @@
 //!
 //! Described by Stone-Gross et al., "Your Botnet is My Botnet: Analysis of a
 //! Botnet Takeover" (ACM CCS 2009,
-//! <https://sites.cs.ucsb.edu/~vigna/publications/2009_stonegross_cova_cavallaro_gilbert_szydlowski_kemmerer_kruegel_vigna_CCS09.pdf>),
+//! <https://seclab.cs.ucsb.edu/media/uploads/papers/torpig.pdf>),
 //! which prints the algorithm. Each day gives one nine-letter label: four
 //! characters scrambled from the day, month and year, two fixed letters
 //! (`h` second, `x` fifth) and a three-letter suffix per month; it is tried
@@ -45,9 +45,7 @@ pub static FAMILY: Family = Family {
     lookback: 0,
     names_per_window: "3",
     tlds: &["com", "net", "biz"],
-    references: &[
-        "https://sites.cs.ucsb.edu/~vigna/publications/2009_stonegross_cova_cavallaro_gilbert_szydlowski_kemmerer_kruegel_vigna_CCS09.pdf",
-    ],
+    references: &["https://seclab.cs.ucsb.edu/media/uploads/papers/torpig.pdf"],
     bind,
 };
 
