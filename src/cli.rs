@@ -20,6 +20,9 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Find which family, seed and window produce the given names.
     Lookup(LookupArgs),
+    /// Public-data seeds: fetch, list, show and watch the inputs of bedep,
+    /// orchard-balance and content-seeded families.
+    Seed(crate::commands::seed::SeedArgs),
 }
 
 /// `cautery families`.
@@ -63,6 +66,10 @@ pub struct GenerateArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = GenerateFormat::Plain)]
     pub format: GenerateFormat,
+    /// For public-data families: the input, a file or an archived input's
+    /// SHA-256 (or a prefix of it).
+    #[arg(long, value_name = "FILE_OR_HASH")]
+    pub input: Option<String>,
 }
 
 /// Formats of `cautery generate`.

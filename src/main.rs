@@ -32,6 +32,7 @@ fn main() -> ExitCode {
         Command::Families(args) => commands::families::run(&args),
         Command::Generate(args) => commands::generate::run(&args),
         Command::Lookup(args) => commands::lookup::run(&args),
+        Command::Seed(args) => commands::seed::run(&args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

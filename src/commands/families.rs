@@ -75,7 +75,10 @@ fn shorten(text: &str, width: usize) -> String {
 /// Runs `cautery families`.
 pub fn run(args: &FamiliesArgs) -> Result<Outcome> {
     let mut out = output::stdout();
-    let records: Vec<FamilyRecord<'static>> = all_families().iter().map(|f| record(f)).collect();
+    let mut records: Vec<FamilyRecord<'static>> =
+        all_families().iter().map(|f| record(f)).collect();
+    // Families that read a public input, built in or from family files.
+    records.extend(super::seed::extra_families().into_iter().map(record));
     match args.format {
         FamiliesFormat::Json => {
             serde_json::to_writer_pretty(&mut out, &records)?;

@@ -18,6 +18,9 @@ const PROGRESS_THRESHOLD: usize = 2000;
 
 /// Runs `cautery generate`.
 pub fn run(args: &GenerateArgs) -> Result<Outcome> {
+    if super::seed::wants_input(args)? {
+        return super::seed::generate(args);
+    }
     let (first, last) = match (&args.date, &args.from, &args.to) {
         (Some(day), _, _) => {
             let day = parse_day("--date", day)?;

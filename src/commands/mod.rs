@@ -4,6 +4,7 @@
 pub mod families;
 pub mod generate;
 pub mod lookup;
+pub mod seed;
 
 use anyhow::{bail, Result};
 use cautery_dga::{all_families, find_family, suggest_families, Family, Generator};

@@ -20,6 +20,7 @@ pub mod families;
 mod family;
 mod generate;
 mod index;
+mod public;
 mod schedule;
 
 pub use family::{Family, Generator, Scheme, SeedError, SeedInfo, Seeding, TimeDependence};
@@ -28,7 +29,20 @@ pub use generate::{
     FOREVER, LATEST_DAY, MAX_RANGE_DAYS,
 };
 pub use index::{normalise, Hit, ReverseIndex};
+pub use public::{
+    find_public_data_family, public_data_families, BindInput, InputError, InputFormat, InputSpec,
+    PublicDataFamily,
+};
 pub use schedule::{midnight, rfc3339, Schedule, Window};
+
+/// Parsers and rules of public-data families that callers may want on their
+/// own (the ECB rate file's date choice, the malware's number parsing).
+pub mod public_data {
+    pub use crate::families::bedep::{
+        day_number as bedep_day_number, malware_atof, parse_rates, RateDay, RateHistory,
+    };
+    pub use crate::families::orchard_balance::{parse_balance, Balance};
+}
 
 /// Every family in the library, in alphabetical order of name.
 pub fn all_families() -> &'static [&'static Family] {

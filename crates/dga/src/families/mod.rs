@@ -105,6 +105,13 @@ mod charbot;
 mod matsnu;
 // --- end j ---
 
+// --- public data ---
+pub(crate) mod bedep;
+mod bedep_tables;
+pub(crate) mod orchard_balance;
+mod torpig;
+// --- end public data ---
+
 /// Every family, in no particular order.
 pub static ALL: &[&Family] = &[
     &banjori::FAMILY,
@@ -198,6 +205,18 @@ pub static ALL: &[&Family] = &[
     &charbot::FAMILY,
     &matsnu::FAMILY,
     // --- end list j ---
+
+    // --- list public data ---
+    &torpig::FAMILY,
+    // --- end list public data (date part) ---
+];
+
+/// Every family seeded by public data, in no particular order; not in
+/// [`ALL`] because they cannot generate without an input.
+pub static PUBLIC_DATA: &[&crate::public::PublicDataFamily] = &[
+    &bedep::FAMILY,
+    &orchard_balance::FAMILY,
+    // --- end list public data ---
 ];
 
 #[cfg(test)]

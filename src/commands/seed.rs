@@ -1,0 +1,489 @@
+//! `cautery seed ...` and `cautery generate FAMILY --input ...`: public-data
+//! seeds fetched, archived, shown, watched, and predictions made from them.
+//! Every prediction from an input cites the input's SHA-256.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use cautery_dga::{find_public_data_family, public_data_families, Family};
+use cautery_seeds::watch::{Source, WatchConfig, WatchEvent, Watcher};
+use cautery_seeds::{
+    predict_from_input, sha256_hex, Archive, FetchLimits, Fetcher, FileFamily, InputPrediction,
+    SeededFamily,
+};
+use chrono::Utc;
+use clap::{Args, Subcommand};
+
+use crate::cli::{GenerateArgs, GenerateFormat};
+use crate::dates::{parse_day, today};
+use crate::output::{self, json_string};
+use crate::Outcome;
+
+/// `cautery seed`.
+#[derive(Debug, Args)]
+pub struct SeedArgs {
+    /// Where the archive lives (default $CAUTERY_DATA or ./cautery-data).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: SeedCommand,
+}
+
+/// The seed subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SeedCommand {
+    /// Fetch a source now, archive it, print its hash and whether the predictions changed.
+    Fetch(FetchArgs),
+    /// List every archived fetch, oldest first.
+    List,
+    /// Show the fetches of one archived input, or its bytes with --raw.
+    Show(ShowArgs),
+    /// Poll the configured sources and print new predictions as inputs change.
+    Watch(WatchArgs),
+}
+
+/// `cautery seed fetch`.
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// A public-data family (bedep, orchard-balance) or a family file (.toml).
+    pub source: String,
+    /// Fetch from here instead of the family's own URL.
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Request timeout in seconds.
+    #[arg(long, default_value_t = 30)]
+    pub timeout: u64,
+    /// Largest body accepted, in bytes.
+    #[arg(long, default_value_t = 8 * 1024 * 1024)]
+    pub max_body: u64,
+}
+
+/// `cautery seed show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// SHA-256 of the input, or a prefix of at least 4 digits.
+    pub hash: String,
+    /// Write the input's bytes to stdout instead.
+    #[arg(long)]
+    pub raw: bool,
+}
+
+/// `cautery seed watch`.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The watch configuration (TOML, see etc/seed-watch.example.toml).
+    #[arg(long)]
+    pub config: PathBuf,
+    /// Stop after this many seconds (default: run until killed).
+    #[arg(long)]
+    pub for_seconds: Option<u64>,
+}
+
+/// The data directory.
+fn data_dir(given: Option<&Path>) -> PathBuf {
+    given
+        .map(Path::to_path_buf)
+        .or_else(|| std::env::var_os("CAUTERY_DATA").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("cautery-data"))
+}
+
+/// Directories searched for family files: $CAUTERY_FAMILY_DIRS
+/// (colon-separated) or `etc/families`.
+fn family_dirs() -> Vec<PathBuf> {
+    match std::env::var_os("CAUTERY_FAMILY_DIRS") {
+        Some(dirs) => std::env::split_paths(&dirs).collect(),
+        None => vec![PathBuf::from("etc/families")],
+    }
+}
+
+/// Every content-seeded family in the family directories; files that do not
+/// load are reported on stderr and skipped.
+pub fn file_families() -> Vec<Arc<FileFamily>> {
+    let mut out = Vec::new();
+    for dir in family_dirs() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            match FileFamily::load(&path) {
+                Ok(family) => out.push(family),
+                Err(error) => eprintln!("cautery: skipping {error}"),
+            }
+        }
+    }
+    out
+}
+
+/// The metadata of public-data and file families, for `cautery families`.
+pub fn extra_families() -> Vec<&'static Family> {
+    let mut out: Vec<&'static Family> = public_data_families().iter().map(|f| &f.family).collect();
+    out.extend(file_families().iter().map(|f| f.family));
+    out
+}
+
+/// A family that reads an input, by name or family-file path.
+pub fn resolve_seeded(name: &str) -> Result<Option<SeededFamily>> {
+    if let Some(family) = find_public_data_family(name) {
+        return Ok(Some(SeededFamily::Builtin(family)));
+    }
+    if name.ends_with(".toml") {
+        return Ok(Some(SeededFamily::File(FileFamily::load(Path::new(name))?)));
+    }
+    Ok(file_families()
+        .into_iter()
+        .find(|f| f.spec.name.eq_ignore_ascii_case(name))
+        .map(SeededFamily::File))
+}
+
+/// The bytes of `--input`: a file, or an archived input's hash.
+fn read_input(text: &str, data: &Path) -> Result<(Vec<u8>, String)> {
+    let path = Path::new(text);
+    if path.is_file() {
+        let bytes = std::fs::read(path).with_context(|| format!("reading --input {text}"))?;
+        let hash = sha256_hex(&bytes);
+        return Ok((bytes, hash));
+    }
+    let archive = Archive::open(data)?;
+    let bytes = archive.read(text).with_context(|| {
+        format!(
+            "--input {text} is neither a file nor an archived input in {}",
+            data.display()
+        )
+    })?;
+    let hash = sha256_hex(&bytes);
+    Ok((bytes, hash))
+}
+
+/// Whether `generate` should go through [`generate`] here.
+pub fn wants_input(args: &GenerateArgs) -> Result<bool> {
+    if args.input.is_some() {
+        return Ok(true);
+    }
+    for name in &args.families {
+        if let Some(family) = resolve_seeded(name)? {
+            bail!(
+                "{} is seeded by public data ({}): pass --input FILE_OR_HASH \
+                 (cautery seed fetch {} archives the current one)",
+                family.family().name,
+                family.url(),
+                family.family().name
+            );
+        }
+    }
+    Ok(false)
+}
+
+/// `cautery generate FAMILY --input FILE_OR_HASH`.
+pub fn generate(args: &GenerateArgs) -> Result<Outcome> {
+    let Some(input) = &args.input else {
+        bail!("--input is required for public-data families");
+    };
+    let [name] = args.families.as_slice() else {
+        bail!("--input feeds one family at a time; name one public-data family");
+    };
+    let family = resolve_seeded(name)?.with_context(|| {
+        format!("'{name}' is not seeded by public data; --input applies to bedep, orchard-balance and family files")
+    })?;
+    let (first, last) = match (&args.date, &args.from, &args.to) {
+        (Some(day), _, _) => {
+            let day = parse_day("--date", day)?;
+            (day, day)
+        }
+        (None, Some(from), Some(to)) => (parse_day("--from", from)?, parse_day("--to", to)?),
+        _ => (today(), today()),
+    };
+    let seeds: Vec<String> = match (&args.seed, args.all_seeds) {
+        (Some(seed), _) => vec![seed.clone()],
+        (None, all) => family
+            .seed_names(all)
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+    };
+    let (bytes, hash) = read_input(input, &data_dir(None))?;
+    let predictions = predict_from_input(&family, &seeds, &bytes, first, last)
+        .with_context(|| format!("predicting {} from input {hash}", family.family().name))?;
+    let mut out = output::stdout();
+    write_predictions(&mut out, &predictions, &hash, args.format)?;
+    out.flush()?;
+    Ok(Outcome::Success)
+}
+
+fn write_predictions(
+    out: &mut impl Write,
+    predictions: &[InputPrediction],
+    hash: &str,
+    format: GenerateFormat,
+) -> Result<()> {
+    if format == GenerateFormat::Csv {
+        writeln!(out, "domain,family,seed,valid_from,valid_to,input")?;
+    }
+    for p in predictions {
+        match format {
+            GenerateFormat::Plain => writeln!(out, "{}", p.domain)?,
+            GenerateFormat::Csv => writeln!(
+                out,
+                "{},{},{},{},{},{hash}",
+                p.domain,
+                p.family,
+                p.seed,
+                p.window.from_rfc3339(),
+                p.window.to_rfc3339()
+            )?,
+            GenerateFormat::Jsonl => {
+                out.write_all(b"{\"domain\":")?;
+                json_string(out, &p.domain)?;
+                write!(out, ",\"family\":\"{}\",\"seed\":", p.family)?;
+                json_string(out, &p.seed)?;
+                let text = |s: String| {
+                    if s.is_empty() {
+                        "null".to_owned()
+                    } else {
+                        format!("\"{s}\"")
+                    }
+                };
+                writeln!(
+                    out,
+                    ",\"valid_from\":{},\"valid_to\":{},\"input\":\"{hash}\"}}",
+                    text(p.window.from_rfc3339()),
+                    text(p.window.to_rfc3339())
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs `cautery seed ...`.
+pub fn run(args: &SeedArgs) -> Result<Outcome> {
+    let data = data_dir(args.data_dir.as_deref());
+    match &args.command {
+        SeedCommand::Fetch(fetch) => run_fetch(fetch, &data),
+        SeedCommand::List => run_list(&data),
+        SeedCommand::Show(show) => run_show(show, &data),
+        SeedCommand::Watch(watch) => run_watch(watch, &data),
+    }
+}
+
+fn run_fetch(args: &FetchArgs, data: &Path) -> Result<Outcome> {
+    let family = resolve_seeded(&args.source)?.with_context(|| {
+        format!(
+            "'{}' is not a public-data family or family file (bedep, orchard-balance, or a .toml)",
+            args.source
+        )
+    })?;
+    let name = family.family().name;
+    let url = args.url.clone().unwrap_or_else(|| family.url().to_owned());
+    let archive = Archive::open(data)?;
+    let previous = archive
+        .records()?
+        .into_iter()
+        .filter(|r| r.source == name)
+        .map(|r| r.sha256)
+        .next_back();
+    let fetcher = Fetcher::new(FetchLimits {
+        timeout: Duration::from_secs(args.timeout.max(1)),
+        max_body: args.max_body,
+        ..FetchLimits::default()
+    });
+    let fetched = fetcher.fetch(&url)?;
+    let stored = archive.store(
+        &fetched.body,
+        name,
+        &url,
+        Utc::now(),
+        fetched.status,
+        fetched.headers,
+    )?;
+    let hash = &stored.record.sha256;
+    let seeds: Vec<String> = family
+        .seed_names(true)
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let day = today();
+    let mut out = output::stdout();
+    writeln!(
+        out,
+        "{hash}  {name}  {} bytes, {}",
+        stored.record.size,
+        if stored.new_content {
+            "new content"
+        } else {
+            "content already archived"
+        }
+    )?;
+    let predictions =
+        predict_from_input(&family, &seeds, &fetched.body, day, day).with_context(|| {
+            let kept = previous
+                .as_deref()
+                .map_or("none yet".to_owned(), |h| format!("input {h}"));
+            format!("input {hash} is archived but unusable; last good predictions stay: {kept}")
+        })?;
+    let change = match &previous {
+        Some(old) if old == hash => "predictions unchanged (same input)".to_owned(),
+        Some(old) => {
+            let old_bytes = archive.read(old)?;
+            match predict_from_input(&family, &seeds, &old_bytes, day, day) {
+                Ok(before) => {
+                    let before: std::collections::HashSet<&str> =
+                        before.iter().map(|p| p.domain.as_str()).collect();
+                    let after: std::collections::HashSet<&str> =
+                        predictions.iter().map(|p| p.domain.as_str()).collect();
+                    if before == after {
+                        format!("predictions unchanged from input {old}")
+                    } else {
+                        format!(
+                            "predictions changed from input {old}: {} new, {} gone",
+                            after.difference(&before).count(),
+                            before.difference(&after).count()
+                        )
+                    }
+                }
+                Err(_) => format!("predictions changed: input {old} was unusable"),
+            }
+        }
+        None => "first input of this source".to_owned(),
+    };
+    writeln!(out, "{change}; {} names for {day}", predictions.len())?;
+    out.flush()?;
+    Ok(Outcome::Success)
+}
+
+fn run_list(data: &Path) -> Result<Outcome> {
+    let archive = Archive::open(data)?;
+    let mut out = output::stdout();
+    for record in archive.records()? {
+        writeln!(
+            out,
+            "{}\t{}\t{}\t{}\t{}\t{}",
+            record
+                .fetched_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            record.source,
+            record.status,
+            record.size,
+            record.sha256,
+            record.url
+        )?;
+    }
+    out.flush()?;
+    Ok(Outcome::Success)
+}
+
+fn run_show(args: &ShowArgs, data: &Path) -> Result<Outcome> {
+    let archive = Archive::open(data)?;
+    let hash = archive.resolve(&args.hash)?;
+    let bytes = archive.read(&hash)?;
+    let mut out = output::stdout();
+    if args.raw {
+        out.write_all(&bytes)?;
+    } else {
+        writeln!(out, "sha256: {hash}\nsize: {} bytes", bytes.len())?;
+        for record in archive.records()?.into_iter().filter(|r| r.sha256 == hash) {
+            writeln!(
+                out,
+                "fetch: {} {} HTTP {} from {}",
+                record
+                    .fetched_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                record.source,
+                record.status,
+                record.url
+            )?;
+            for (name, value) in &record.headers {
+                writeln!(out, "  {name}: {value}")?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(Outcome::Success)
+}
+
+fn run_watch(args: &WatchArgs, data: &Path) -> Result<Outcome> {
+    let text = std::fs::read_to_string(&args.config)
+        .with_context(|| format!("reading {}", args.config.display()))?;
+    let config = WatchConfig::parse(&text)?;
+    let sources = config
+        .sources
+        .iter()
+        .map(Source::from_config)
+        .collect::<Result<Vec<_>, _>>()?;
+    let archive = Archive::open(data)?;
+    let mut watcher = Watcher::new(
+        archive,
+        Fetcher::new(config.limits()),
+        sources,
+        Instant::now(),
+    );
+    let stop = Arc::new(AtomicBool::new(false));
+    if let Some(seconds) = args.for_seconds {
+        let stop = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(seconds));
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        });
+    }
+    let mut failure: Option<anyhow::Error> = None;
+    watcher.run(&stop, |event| {
+        if failure.is_some() {
+            return;
+        }
+        if let Err(error) = print_event(event) {
+            failure = Some(error);
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    match failure {
+        Some(error) => Err(error),
+        None => Ok(Outcome::Success),
+    }
+}
+
+/// Prints one watch event and flushes, so predictions leave at once.
+fn print_event(event: &WatchEvent) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match event {
+        WatchEvent::Changed {
+            source,
+            sha256,
+            predictions,
+            added,
+            removed,
+        } => {
+            writeln!(
+                out,
+                "# {} {source} input {sha256}: {} names, {added} new, {removed} gone",
+                Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                predictions.len()
+            )?;
+            write_predictions(&mut out, predictions, sha256, GenerateFormat::Csv)?;
+        }
+        WatchEvent::Unchanged { source, sha256 } => {
+            eprintln!("cautery: {source}: input {sha256} unchanged");
+        }
+        WatchEvent::Failed {
+            source,
+            error,
+            retry_in,
+        } => {
+            eprintln!(
+                "cautery: {source}: {error}; last good predictions stay; retrying in {} s",
+                retry_in.as_secs()
+            );
+        }
+        _ => {}
+    }
+    out.flush()?;
+    Ok(())
+}
