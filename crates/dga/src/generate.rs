@@ -145,6 +145,17 @@ fn window_end(
     if lookback == FOREVER {
         return None;
     }
+    // Fixed-length epochs: no need to walk them one by one.
+    let fixed = match *schedule {
+        Schedule::Days { days, .. } => Some(i64::from(days) * 86_400),
+        Schedule::Period { seconds, .. } => Some(seconds),
+        _ => None,
+    };
+    if let Some(length) = fixed {
+        return epoch
+            .1
+            .checked_add_signed(TimeDelta::seconds(length.checked_mul(i64::from(lookback))?));
+    }
     let mut end = epoch.1;
     for _ in 0..lookback {
         end = schedule.epoch_at(end)?.1;
