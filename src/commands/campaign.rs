@@ -201,8 +201,8 @@ pub fn plan(args: &PlanArgs) -> Result<Outcome> {
                     write!(
                         out,
                         ",\"valid_from\":{},\"valid_to\":{}}}",
-                        side(origin.window.from_rfc3339()),
-                        side(origin.window.to_rfc3339())
+                        side(cautery_zone::rpz::instant_text(origin.window.from)),
+                        side(cautery_zone::rpz::instant_text(origin.window.to))
                     )?;
                 }
                 out.write_all(b"]}\n")?;

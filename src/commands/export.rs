@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use cautery_dga::midnight;
 use cautery_zone::formats::{self, Format};
-use cautery_zone::rpz::{self, SerialState};
+use cautery_zone::rpz::{self, Digester, SerialState};
 use cautery_zone::{
     bind_targets, plan_between, Action, AllowConfig, Campaign, Horizon, Policy, Resolver,
     SeedSelection, Target, ZoneConfig,
@@ -137,6 +137,24 @@ pub fn run(args: &ExportArgs) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
+/// Writes to a file and a digester at once.
+struct Tee<W: Write> {
+    digester: Digester,
+    file: W,
+}
+
+impl<W: Write> Write for Tee<W> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        let written = self.file.write(bytes)?;
+        self.digester.write_all(&bytes[..written])?;
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
 /// Writes `path` through a temporary file and a rename, so a resolver
 /// reloading meanwhile never reads half a zone.
 fn write_atomically(
@@ -189,12 +207,32 @@ fn write_files(
             } else {
                 None
             };
-            let digest = rpz::digest(policy, campaign);
+            // Render the rules once, into a side file while hashing them;
+            // the serial depends on the digest and goes first in the zone.
+            let body_path = dir.join(format!(".{stem}.rpz.rules.tmp"));
+            let mut digester = Digester::new();
+            rpz::write_header(policy, campaign, None, &mut digester)?;
+            let body = fs::File::create(&body_path)
+                .with_context(|| format!("cannot create {}", body_path.display()))?;
+            let mut tee = Tee {
+                digester,
+                file: BufWriter::with_capacity(1 << 20, body),
+            };
+            rpz::write_rules(policy, campaign, &mut tee)
+                .and_then(|()| tee.file.flush())
+                .with_context(|| format!("writing {}", body_path.display()))?;
+            let digest = tee.digester.finish();
+            drop(tee.file);
             let state = rpz::next_serial(previous.as_ref(), &digest, now());
-            write_atomically(&target, |out| {
+            let copied = write_atomically(&target, |out| {
                 let mut out = out;
-                rpz::render(policy, campaign, state.serial, &mut out)
-            })?;
+                rpz::write_header(policy, campaign, Some(state.serial), &mut out)?;
+                let mut body = fs::File::open(&body_path)?;
+                std::io::copy(&mut body, out)?;
+                Ok(())
+            });
+            let _ = fs::remove_file(&body_path);
+            copied?;
             write_atomically(&state_path, |out| out.write_all(state.to_text().as_bytes()))?;
             detail = format!(" (serial {})", state.serial);
         }
@@ -264,8 +302,8 @@ fn report_collisions(policy: &Policy, path: Option<&Path>) -> Result<()> {
                             entry.name(),
                             origin.family,
                             formats::csv_field(origin.seed),
-                            origin.window.from_rfc3339(),
-                            origin.window.to_rfc3339(),
+                            cautery_zone::rpz::instant_text(origin.window.from),
+                            cautery_zone::rpz::instant_text(origin.window.to),
                             collision.matched.kind.as_str(),
                             formats::csv_field(&collision.matched.list),
                             collision.matched.entry
@@ -281,8 +319,8 @@ fn report_collisions(policy: &Policy, path: Option<&Path>) -> Result<()> {
                             formats::csv_field(entry.name()),
                             origin.family,
                             formats::csv_field(origin.seed),
-                            origin.window.from_rfc3339(),
-                            origin.window.to_rfc3339(),
+                            cautery_zone::rpz::instant_text(origin.window.from),
+                            cautery_zone::rpz::instant_text(origin.window.to),
                             formats::csv_field(&rejected.error.to_string())
                         )?;
                     }
@@ -300,7 +338,9 @@ fn report_collisions(policy: &Policy, path: Option<&Path>) -> Result<()> {
             }
         }
         None => {
-            for collision in &policy.collisions {
+            let mut shown = 0;
+            for collision in policy.collisions.iter().take(STDERR_COLLISIONS) {
+                shown += 1;
                 let entry = policy.plan.entry(collision.index);
                 let origin = entry.first_origin();
                 eprintln!(
@@ -313,7 +353,12 @@ fn report_collisions(policy: &Policy, path: Option<&Path>) -> Result<()> {
                     collision.matched.list
                 );
             }
-            for rejected in &policy.rejected {
+            for rejected in policy
+                .rejected
+                .iter()
+                .take(STDERR_COLLISIONS.saturating_sub(shown))
+            {
+                shown += 1;
                 let entry = policy.plan.entry(rejected.index);
                 let origin = entry.first_origin();
                 eprintln!(
@@ -324,7 +369,16 @@ fn report_collisions(policy: &Policy, path: Option<&Path>) -> Result<()> {
                     rejected.error
                 );
             }
+            if kept_out > shown {
+                eprintln!(
+                    "cautery: and {} more names kept out of the policy; pass --collisions FILE for the full report",
+                    kept_out - shown
+                );
+            }
         }
     }
     Ok(())
 }
+
+/// Collisions printed on stderr when there is no report file.
+const STDERR_COLLISIONS: usize = 10;

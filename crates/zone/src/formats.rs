@@ -22,6 +22,8 @@ use std::io::{self, Write};
 
 use cautery_dga::rfc3339;
 
+use crate::rpz::instant_text;
+
 use crate::campaign::{Action, Campaign};
 use crate::names::tld;
 use crate::plan::{Entry, Policy};
@@ -309,8 +311,8 @@ fn csv(policy: &Policy, out: &mut impl Write) -> io::Result<()> {
                 "{name},{},{},{},{},{}",
                 origin.family,
                 csv_field(origin.seed),
-                origin.window.from_rfc3339(),
-                origin.window.to_rfc3339(),
+                instant_text(origin.window.from),
+                instant_text(origin.window.to),
                 tld(name)
             )?;
         }
@@ -355,8 +357,8 @@ pub fn render_registry_tld(entries: &[Entry<'_>], out: &mut impl Write) -> io::R
             out,
             "{},{},{},{}",
             entry.name(),
-            span.from_rfc3339(),
-            span.to_rfc3339(),
+            instant_text(span.from),
+            instant_text(span.to),
             csv_field(&sources.join(" "))
         )?;
     }

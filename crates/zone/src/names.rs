@@ -65,26 +65,26 @@ pub(crate) fn check_name_within(name: &str, limit: usize) -> Result<(), NameErro
     if name.is_empty() {
         return Err(NameError::Empty);
     }
-    if let Some(character) = name
-        .chars()
-        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '.'))
-    {
-        return Err(NameError::BadCharacter { character });
-    }
-    let mut labels = 0;
-    for label in name.split('.') {
-        labels += 1;
-        if label.is_empty() || label.len() > 63 {
-            return Err(NameError::BadLabelLength {
-                label: label.to_owned(),
-            });
+    // One pass over the bytes: this runs for every name of a plan.
+    let bytes = name.as_bytes();
+    let mut labels = 1;
+    let mut start = 0;
+    for (i, &byte) in bytes.iter().enumerate() {
+        match byte {
+            b'a'..=b'z' | b'0'..=b'9' | b'-' => {}
+            b'.' => {
+                check_label(&name[start..i])?;
+                labels += 1;
+                start = i + 1;
+            }
+            _ => {
+                return Err(NameError::BadCharacter {
+                    character: name[i..].chars().next().unwrap_or('?'),
+                })
+            }
         }
-        if label.starts_with('-') || label.ends_with('-') {
-            return Err(NameError::EdgeHyphen {
-                label: label.to_owned(),
-            });
-        }
     }
+    check_label(&name[start..])?;
     if name.len() > limit {
         return Err(NameError::TooLong {
             length: name.len(),
@@ -94,6 +94,20 @@ pub(crate) fn check_name_within(name: &str, limit: usize) -> Result<(), NameErro
     if labels < 2 {
         return Err(NameError::SingleLabel {
             name: name.to_owned(),
+        });
+    }
+    Ok(())
+}
+
+fn check_label(label: &str) -> Result<(), NameError> {
+    if label.is_empty() || label.len() > 63 {
+        return Err(NameError::BadLabelLength {
+            label: label.to_owned(),
+        });
+    }
+    if label.starts_with('-') || label.ends_with('-') {
+        return Err(NameError::EdgeHyphen {
+            label: label.to_owned(),
         });
     }
     Ok(())

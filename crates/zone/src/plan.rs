@@ -158,6 +158,9 @@ pub struct Source {
 
 #[derive(Debug)]
 struct Record {
+    /// The name's first eight bytes, big-endian, so most comparisons while
+    /// sorting millions of names are one integer comparison.
+    prefix: u64,
     name: Box<str>,
     source: u32,
     window: Window,
@@ -342,6 +345,7 @@ pub fn plan_between(
                                             name.into()
                                         };
                                     records.push(Record {
+                                        prefix: prefix_of(&name),
                                         name,
                                         source: index as u32,
                                         window,
@@ -350,6 +354,7 @@ pub fn plan_between(
                             },
                         );
                     }
+                    records.sort_unstable_by(compare_records);
                     records
                 })
             })
@@ -362,11 +367,8 @@ pub fn plan_between(
             }
         }
     });
-    let mut records: Vec<Record> = Vec::with_capacity(shares.iter().map(Vec::len).sum());
-    for share in shares {
-        records.extend(share);
-    }
-    records.sort_unstable_by(compare_records);
+    let records = merge(shares);
+    let mut records = records;
     records.dedup_by(|a, b| a.name == b.name && a.source == b.source && a.window == b.window);
     let mut groups = Vec::new();
     for (i, record) in records.iter().enumerate() {
@@ -385,9 +387,49 @@ pub fn plan_between(
     })
 }
 
+fn prefix_of(name: &str) -> u64 {
+    let mut bytes = [0u8; 8];
+    let take = name.len().min(8);
+    bytes[..take].copy_from_slice(&name.as_bytes()[..take]);
+    u64::from_be_bytes(bytes)
+}
+
+/// Merges shares sorted by [`compare_records`] into one sorted vector.
+fn merge(mut shares: Vec<Vec<Record>>) -> Vec<Record> {
+    shares.retain(|s| !s.is_empty());
+    if shares.len() <= 1 {
+        return shares.pop().unwrap_or_default();
+    }
+    let total = shares.iter().map(Vec::len).sum();
+    let mut out = Vec::with_capacity(total);
+    let mut heads: Vec<std::vec::IntoIter<Record>> =
+        shares.into_iter().map(Vec::into_iter).collect();
+    let mut front: Vec<Option<Record>> = heads.iter_mut().map(Iterator::next).collect();
+    loop {
+        let mut best: Option<usize> = None;
+        for (i, candidate) in front.iter().enumerate() {
+            let Some(candidate) = candidate else { continue };
+            let better = match best.and_then(|b| front[b].as_ref()) {
+                Some(current) => compare_records(candidate, current) == Ordering::Less,
+                None => true,
+            };
+            if better {
+                best = Some(i);
+            }
+        }
+        let Some(best) = best else { break };
+        let next = heads[best].next();
+        if let Some(record) = std::mem::replace(&mut front[best], next) {
+            out.push(record);
+        }
+    }
+    out
+}
+
 fn compare_records(a: &Record, b: &Record) -> Ordering {
-    a.name
-        .cmp(&b.name)
+    a.prefix
+        .cmp(&b.prefix)
+        .then_with(|| a.name.cmp(&b.name))
         .then(a.source.cmp(&b.source))
         .then(a.window.cmp(&b.window))
 }

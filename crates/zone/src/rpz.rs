@@ -21,7 +21,7 @@
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use cautery_dga::{rfc3339, Window};
+use cautery_dga::Window;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
@@ -95,9 +95,29 @@ pub fn next_serial(previous: Option<&SerialState>, digest: &str, at: DateTime<Ut
     }
 }
 
-struct HashWriter(Sha256);
+/// SHA-256 over what is written to it, for the content digest.
+#[derive(Debug, Default)]
+pub struct Digester(Sha256);
 
-impl Write for HashWriter {
+impl Digester {
+    /// An empty digest.
+    pub fn new() -> Digester {
+        Digester::default()
+    }
+
+    /// The digest in lower-case hex.
+    pub fn finish(self) -> String {
+        self.0
+            .finalize()
+            .iter()
+            .fold(String::with_capacity(64), |mut text, byte| {
+                let _ = write!(text, "{byte:02x}");
+                text
+            })
+    }
+}
+
+impl Write for Digester {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
         self.0.update(bytes);
         Ok(bytes.len())
@@ -108,19 +128,14 @@ impl Write for HashWriter {
     }
 }
 
-/// Hex SHA-256 of the zone as [`render`] writes it, with the serial left out.
+/// Hex SHA-256 of the zone as [`render`] writes it, with the serial left
+/// out: [`write_header`] without a serial, then [`write_rules`].
 pub fn digest(policy: &Policy, campaign: &Campaign) -> String {
-    let mut hasher = HashWriter(Sha256::new());
-    // Writing to a hasher cannot fail.
-    let _ = write_zone(policy, campaign, None, &mut hasher);
-    hasher
-        .0
-        .finalize()
-        .iter()
-        .fold(String::with_capacity(64), |mut text, byte| {
-            let _ = write!(text, "{byte:02x}");
-            text
-        })
+    let mut digester = Digester::new();
+    // Writing to a digester cannot fail.
+    let _ = write_header(policy, campaign, None, &mut digester);
+    let _ = write_rules(policy, campaign, &mut digester);
+    digester.finish()
 }
 
 /// Writes the policy zone with SOA serial `serial`.
@@ -130,7 +145,8 @@ pub fn render(
     serial: u32,
     out: &mut impl Write,
 ) -> io::Result<()> {
-    write_zone(policy, campaign, Some(serial), out)
+    write_header(policy, campaign, Some(serial), out)?;
+    write_rules(policy, campaign, out)
 }
 
 /// The right-hand side of a rule, in zone file syntax.
@@ -153,31 +169,70 @@ fn rdata_lines(action: &Action) -> Vec<String> {
 
 /// `from/to` of a window, `-` for an open side.
 pub fn window_text(window: Window) -> String {
-    format!(
-        "{}/{}",
-        window.from.map_or_else(|| "-".to_owned(), rfc3339),
-        window.to.map_or_else(|| "-".to_owned(), rfc3339)
-    )
+    let mut text = String::with_capacity(41);
+    push_window(&mut text, window);
+    text
 }
 
-fn provenance(entry: &Entry<'_>) -> String {
-    let mut text = String::new();
-    for (i, origin) in entry.origins().enumerate() {
-        if i > 0 {
-            text.push_str(", ");
-        }
-        let _ = write!(
-            text,
-            "{}/{} {}",
-            origin.family,
-            origin.seed.replace(['\n', '\r'], " "),
-            window_text(origin.window)
-        );
+/// Appends `from/to` of a window to `text`.
+pub fn push_window(text: &mut String, window: Window) {
+    push_instant(text, window.from);
+    text.push('/');
+    push_instant(text, window.to);
+}
+
+/// An instant as `2026-01-01T00:00:00Z`, or empty for `None` (CSV fields).
+pub fn instant_text(at: Option<DateTime<Utc>>) -> String {
+    let mut text = String::with_capacity(20);
+    if at.is_some() {
+        push_instant(&mut text, at);
     }
     text
 }
 
-fn write_zone(
+/// Appends an instant as `2026-01-01T00:00:00Z` (`-` for `None`); the same
+/// text as [`cautery_dga::rfc3339`] without a format string to interpret,
+/// which matters for millions of names.
+pub fn push_instant(text: &mut String, at: Option<DateTime<Utc>>) {
+    use chrono::{Datelike, Timelike};
+    match at {
+        None => text.push('-'),
+        Some(at) => {
+            let _ = write!(
+                text,
+                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+                at.year(),
+                at.month(),
+                at.day(),
+                at.hour(),
+                at.minute(),
+                at.second()
+            );
+        }
+    }
+}
+
+fn provenance(entry: &Entry<'_>, text: &mut String) {
+    text.clear();
+    for (i, origin) in entry.origins().enumerate() {
+        if i > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(origin.family);
+        text.push('/');
+        if origin.seed.contains(['\n', '\r']) {
+            text.push_str(&origin.seed.replace(['\n', '\r'], " "));
+        } else {
+            text.push_str(origin.seed);
+        }
+        text.push(' ');
+        push_window(text, origin.window);
+    }
+}
+
+/// Writes the zone's comments, `$ORIGIN`, `$TTL`, SOA and NS records; the
+/// SOA serial is written as `-` when `serial` is `None` (for the digest).
+pub fn write_header(
     policy: &Policy,
     campaign: &Campaign,
     serial: Option<u32>,
@@ -218,12 +273,20 @@ fn write_zone(
     for ns in &zone.ns {
         writeln!(out, "@ IN NS {ns}.")?;
     }
+    Ok(())
+}
+
+/// Writes one rule per name (and per `*.name` when subdomains are covered),
+/// with provenance comments.
+pub fn write_rules(policy: &Policy, campaign: &Campaign, out: &mut impl Write) -> io::Result<()> {
     let rdata = rdata_lines(&campaign.action);
+    let mut origins = String::new();
     for entry in policy.entries() {
         let name = entry.name();
+        provenance(&entry, &mut origins);
         for (i, line) in rdata.iter().enumerate() {
             if i == 0 {
-                writeln!(out, "{name} {line} ; {}", provenance(&entry))?;
+                writeln!(out, "{name} {line} ; {origins}")?;
             } else {
                 writeln!(out, "{name} {line}")?;
             }
