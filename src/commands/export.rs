@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use cautery_dga::midnight;
 use cautery_zone::formats::{self, Format};
-use cautery_zone::rpz::{self, Digester, SerialState};
+use cautery_zone::rpz::{self, SerialState};
 use cautery_zone::{
     bind_targets, plan_between, Action, AllowConfig, Campaign, Horizon, Policy, Resolver,
     SeedSelection, Target, ZoneConfig,
@@ -137,24 +137,6 @@ pub fn run(args: &ExportArgs) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-/// Writes to a file and a digester at once.
-struct Tee<W: Write> {
-    digester: Digester,
-    file: W,
-}
-
-impl<W: Write> Write for Tee<W> {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        let written = self.file.write(bytes)?;
-        self.digester.write_all(&bytes[..written])?;
-        Ok(written)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.file.flush()
-    }
-}
-
 /// Writes `path` through a temporary file and a rename, so a resolver
 /// reloading meanwhile never reads half a zone.
 fn write_atomically(
@@ -207,32 +189,12 @@ fn write_files(
             } else {
                 None
             };
-            // Render the rules once, into a side file while hashing them;
-            // the serial depends on the digest and goes first in the zone.
-            let body_path = dir.join(format!(".{stem}.rpz.rules.tmp"));
-            let mut digester = Digester::new();
-            rpz::write_header(policy, campaign, None, &mut digester)?;
-            let body = fs::File::create(&body_path)
-                .with_context(|| format!("cannot create {}", body_path.display()))?;
-            let mut tee = Tee {
-                digester,
-                file: BufWriter::with_capacity(1 << 20, body),
-            };
-            rpz::write_rules(policy, campaign, &mut tee)
-                .and_then(|()| tee.file.flush())
-                .with_context(|| format!("writing {}", body_path.display()))?;
-            let digest = tee.digester.finish();
-            drop(tee.file);
+            let digest = rpz::digest(policy, campaign);
             let state = rpz::next_serial(previous.as_ref(), &digest, now());
-            let copied = write_atomically(&target, |out| {
+            write_atomically(&target, |out| {
                 let mut out = out;
-                rpz::write_header(policy, campaign, Some(state.serial), &mut out)?;
-                let mut body = fs::File::open(&body_path)?;
-                std::io::copy(&mut body, out)?;
-                Ok(())
-            });
-            let _ = fs::remove_file(&body_path);
-            copied?;
+                rpz::render(policy, campaign, state.serial, &mut out)
+            })?;
             write_atomically(&state_path, |out| out.write_all(state.to_text().as_bytes()))?;
             detail = format!(" (serial {})", state.serial);
         }

@@ -34,6 +34,10 @@ pub enum PlanError {
         /// Last instant of the horizon.
         end: DateTime<Utc>,
     },
+    /// A family's generator panicked: a bug in the family library. No plan
+    /// is made rather than one with names missing.
+    #[error("a family generator failed (a bug, please report it); no policy was written")]
+    GeneratorFailed,
     /// The horizon is too long.
     #[error(transparent)]
     Campaign(#[from] CampaignError),
@@ -161,7 +165,10 @@ struct Record {
     /// The name's first eight bytes, big-endian, so most comparisons while
     /// sorting millions of names are one integer comparison.
     prefix: u64,
-    name: Box<str>,
+    /// The name's place in its share's arena: which arena, where, how long.
+    arena: u16,
+    start: u32,
+    length: u32,
     source: u32,
     window: Window,
 }
@@ -187,7 +194,7 @@ pub struct Entry<'a> {
 impl<'a> Entry<'a> {
     /// The name, lower case.
     pub fn name(&self) -> &'a str {
-        &self.plan.records[self.range.0 as usize].name
+        name_of(&self.plan.arenas, &self.plan.records[self.range.0 as usize])
     }
 
     /// Every family, seed and window that produced the name, sorted by
@@ -239,6 +246,9 @@ pub struct Plan {
     /// First instant after the horizon.
     pub end: DateTime<Utc>,
     sources: Vec<Source>,
+    /// The names' text, one arena per generating thread: millions of small
+    /// allocations would cost more than the names themselves.
+    arenas: Vec<String>,
     records: Vec<Record>,
     /// Start of each name's run of records, plus the end.
     groups: Vec<u32>,
@@ -324,10 +334,14 @@ pub fn plan_between(
         .clamp(1, 16)
         .min(seeds.len().max(1));
     let mut shares: Vec<Vec<Record>> = Vec::new();
+    let mut arenas: Vec<String> = Vec::new();
+    let mut panicked = false;
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
                 scope.spawn(move || {
+                    let arena_id = t as u16;
+                    let mut arena = String::new();
                     let mut records = Vec::new();
                     for (index, seed) in seeds.iter().enumerate().skip(t).step_by(threads) {
                         // The range was checked above; predict cannot fail.
@@ -338,15 +352,14 @@ pub fn plan_between(
                             last,
                             |name, window| {
                                 if window.overlaps(start, end_exclusive) {
-                                    let name: Box<str> =
-                                        if name.bytes().any(|b| b.is_ascii_uppercase()) {
-                                            name.to_ascii_lowercase().into()
-                                        } else {
-                                            name.into()
-                                        };
+                                    let at = arena.len();
+                                    arena.push_str(name);
+                                    arena[at..].make_ascii_lowercase();
                                     records.push(Record {
-                                        prefix: prefix_of(&name),
-                                        name,
+                                        prefix: prefix_of(&arena[at..]),
+                                        arena: arena_id,
+                                        start: at as u32,
+                                        length: name.len() as u32,
                                         source: index as u32,
                                         window,
                                     });
@@ -354,25 +367,55 @@ pub fn plan_between(
                             },
                         );
                     }
-                    records.sort_unstable_by(compare_records);
-                    records
+                    let arenas = std::slice::from_ref(&arena);
+                    // Records of this share all point into arena `t`; compare
+                    // them as if it were arena 0.
+                    records.sort_unstable_by(|a, b| compare_in(arenas, a, b, true));
+                    (records, arena)
                 })
             })
             .collect();
         for handle in handles {
-            // A panicking generator is a bug in the family library; carry on
-            // with the other shares rather than lose the whole plan.
-            if let Ok(records) = handle.join() {
-                shares.push(records);
+            match handle.join() {
+                Ok((records, arena)) => {
+                    shares.push(records);
+                    arenas.push(arena);
+                }
+                Err(_) => panicked = true,
             }
         }
     });
-    let records = merge(shares);
-    let mut records = records;
-    records.dedup_by(|a, b| a.name == b.name && a.source == b.source && a.window == b.window);
+    if panicked {
+        // Never hand out a plan with a share of the names missing.
+        return Err(PlanError::GeneratorFailed);
+    }
+    let mut records = merge(shares, &arenas);
+    // Lay the names out again in sorted order, each text once: later passes
+    // (gate, digest, rendering) then read memory in sequence instead of
+    // jumping between arenas for every name.
+    let mut sorted = String::with_capacity(arenas.iter().map(String::len).sum::<usize>() / 2);
+    let mut previous: Option<(u32, u32)> = None;
+    for record in &mut records {
+        let text = name_of(&arenas, record);
+        let reuse =
+            previous.filter(|&(at, length)| &sorted[at as usize..(at + length) as usize] == text);
+        let (at, length) = reuse.unwrap_or_else(|| {
+            let at = sorted.len() as u32;
+            sorted.push_str(text);
+            (at, text.len() as u32)
+        });
+        record.arena = 0;
+        record.start = at;
+        record.length = length;
+        previous = Some((at, length));
+    }
+    let arenas = vec![sorted];
+    records.dedup_by(|a, b| {
+        name_of(&arenas, a) == name_of(&arenas, b) && a.source == b.source && a.window == b.window
+    });
     let mut groups = Vec::new();
     for (i, record) in records.iter().enumerate() {
-        if i == 0 || records[i - 1].name != record.name {
+        if i == 0 || name_of(&arenas, &records[i - 1]) != name_of(&arenas, record) {
             groups.push(i as u32);
         }
     }
@@ -382,6 +425,7 @@ pub fn plan_between(
         start,
         end,
         sources,
+        arenas,
         records,
         groups,
     })
@@ -394,9 +438,32 @@ fn prefix_of(name: &str) -> u64 {
     u64::from_be_bytes(bytes)
 }
 
-/// Merges shares sorted by [`compare_records`] into one sorted vector.
-fn merge(mut shares: Vec<Vec<Record>>) -> Vec<Record> {
-    shares.retain(|s| !s.is_empty());
+/// The text of a record's name.
+fn name_of<'a>(arenas: &'a [String], record: &Record) -> &'a str {
+    let arena = &arenas[usize::from(record.arena)];
+    &arena[record.start as usize..(record.start + record.length) as usize]
+}
+
+/// Orders records by name, source and window; `single` when every record
+/// points into `arenas[0]` whatever its arena number (while a share sorts).
+fn compare_in(arenas: &[String], a: &Record, b: &Record, single: bool) -> Ordering {
+    a.prefix
+        .cmp(&b.prefix)
+        .then_with(|| {
+            if single {
+                let text = &arenas[0];
+                text[a.start as usize..(a.start + a.length) as usize]
+                    .cmp(&text[b.start as usize..(b.start + b.length) as usize])
+            } else {
+                name_of(arenas, a).cmp(name_of(arenas, b))
+            }
+        })
+        .then(a.source.cmp(&b.source))
+        .then(a.window.cmp(&b.window))
+}
+
+/// Merges shares, each sorted, into one sorted vector.
+fn merge(mut shares: Vec<Vec<Record>>, arenas: &[String]) -> Vec<Record> {
     if shares.len() <= 1 {
         return shares.pop().unwrap_or_default();
     }
@@ -410,7 +477,7 @@ fn merge(mut shares: Vec<Vec<Record>>) -> Vec<Record> {
         for (i, candidate) in front.iter().enumerate() {
             let Some(candidate) = candidate else { continue };
             let better = match best.and_then(|b| front[b].as_ref()) {
-                Some(current) => compare_records(candidate, current) == Ordering::Less,
+                Some(current) => compare_in(arenas, candidate, current, false) == Ordering::Less,
                 None => true,
             };
             if better {
@@ -424,14 +491,6 @@ fn merge(mut shares: Vec<Vec<Record>>) -> Vec<Record> {
         }
     }
     out
-}
-
-fn compare_records(a: &Record, b: &Record) -> Ordering {
-    a.prefix
-        .cmp(&b.prefix)
-        .then_with(|| a.name.cmp(&b.name))
-        .then(a.source.cmp(&b.source))
-        .then(a.window.cmp(&b.window))
 }
 
 /// A predicted name kept out of the policy by the allow-list.
