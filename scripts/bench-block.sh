@@ -19,7 +19,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-time_cmd() { /usr/bin/time -f '%e s elapsed, %M KiB peak RSS' "$@"; }
+time_cmd() { /usr/bin/time -f '%e s elapsed (%U s user, %S s system), %M KiB peak RSS' "$@"; }
 free_port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 cat >"$work/all.toml" <<TOML

@@ -301,3 +301,40 @@ fn registry_lists_cover_every_name_once() {
     }
     assert_eq!(seen, generated("cryptolocker", "2026-11-25", "2026-11-27"));
 }
+
+#[test]
+fn one_off_errors_name_the_option() {
+    let output = cautery(&[
+        "export",
+        "--family",
+        "necrus",
+        "--from",
+        "2026-11-26",
+        "--to",
+        "2026-11-26",
+        "--format",
+        "domains",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.starts_with("cautery: --family: unknown family 'necrus'"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("'necurs'"), "{stderr}");
+    let output = cautery(&[
+        "export",
+        "--family",
+        "necurs",
+        "--from",
+        "2026-11-26",
+        "--to",
+        "2026-11-26",
+        "--action",
+        "sinkhole:300.1.1.1",
+        "--format",
+        "rpz",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("300.1.1.1"));
+}

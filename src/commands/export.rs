@@ -10,8 +10,8 @@ use cautery_dga::midnight;
 use cautery_zone::formats::{self, Format};
 use cautery_zone::rpz::{self, SerialState};
 use cautery_zone::{
-    bind_targets, plan_between, Action, AllowConfig, Campaign, Horizon, Policy, Resolver,
-    SeedSelection, Target, ZoneConfig,
+    bind_targets, plan_between, Action, AllowConfig, Campaign, CampaignError, Horizon, Policy,
+    Resolver, SeedSelection, Target, ZoneConfig,
 };
 use chrono::TimeDelta;
 
@@ -108,13 +108,17 @@ pub fn run(args: &ExportArgs) -> Result<Outcome> {
         };
         let (first, last) = (parse_day("--from", from)?, parse_day("--to", to)?);
         cautery_dga::check_range(first, last)?;
-        let seeds = bind_targets(&campaign.targets).map_err(|e| {
-            anyhow::anyhow!(
-                "{}",
-                e.to_string()
-                    .replace("key 'target[0].family'", "--family")
-                    .replace("key 'target[0].seeds'", "--seed")
-            )
+        let seeds = bind_targets(&campaign.targets).map_err(|e| match e {
+            // Name the option, not the campaign key the options became.
+            CampaignError::Invalid { key, problem } => {
+                let option = if key.ends_with(".family") {
+                    "--family"
+                } else {
+                    "--seed"
+                };
+                anyhow::anyhow!("{option}: {problem}")
+            }
+            other => anyhow::anyhow!("{other}"),
         })?;
         let start = midnight(first);
         plan_between(&seeds, start, start, midnight(last) + TimeDelta::days(1))?
