@@ -554,9 +554,14 @@ impl Campaign {
     /// Reads and validates a campaign file's text.
     pub fn from_toml(text: &str) -> Result<Campaign, CampaignError> {
         let raw: RawCampaign = toml::from_str(text).map_err(|e| {
-            let line = e
-                .span()
-                .map(|span| text[..span.start.min(text.len())].matches('\n').count() + 1);
+            let line = e.span().map(|span| {
+                let upto = span.start.min(text.len());
+                text.as_bytes()[..upto]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count()
+                    + 1
+            });
             CampaignError::Syntax(match line {
                 Some(line) => format!("line {line}: {}", e.message().trim_end()),
                 None => e.message().trim_end().to_owned(),
@@ -718,6 +723,15 @@ mod tests {
     fn unknown_keys_are_refused_with_their_name() {
         let error = Campaign::from_toml(&with("colour = 3")).expect_err("refused");
         assert!(error.to_string().contains("colour"), "{error}");
+    }
+
+    #[test]
+    fn syntax_errors_give_the_line() {
+        let error = Campaign::from_toml("version = 1\n\nttl = \"soon\"\n").expect_err("refused");
+        let text = error.to_string();
+        assert!(text.starts_with("line 3:"), "{text}");
+        let error = Campaign::from_toml("version = \u{e9}\n").expect_err("refused");
+        assert!(error.to_string().starts_with("line 1:"), "{error}");
     }
 
     #[test]

@@ -38,6 +38,9 @@ pub enum PlanError {
     /// is made rather than one with names missing.
     #[error("a family generator failed (a bug, please report it); no policy was written")]
     GeneratorFailed,
+    /// The names of one share of the seeds exceed 4 GiB of text.
+    #[error("the plan holds more than 4 GiB of names per thread; shorten the horizon or split the campaign")]
+    TooLarge,
     /// The horizon is too long.
     #[error(transparent)]
     Campaign(#[from] CampaignError),
@@ -336,6 +339,7 @@ pub fn plan_between(
     let mut shares: Vec<Vec<Record>> = Vec::new();
     let mut arenas: Vec<String> = Vec::new();
     let mut panicked = false;
+    let mut too_large = false;
     std::thread::scope(|scope| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
@@ -343,6 +347,7 @@ pub fn plan_between(
                     let arena_id = t as u16;
                     let mut arena = String::new();
                     let mut records = Vec::new();
+                    let mut overflow = false;
                     for (index, seed) in seeds.iter().enumerate().skip(t).step_by(threads) {
                         // The range was checked above; predict cannot fail.
                         let _ = predict(
@@ -353,6 +358,10 @@ pub fn plan_between(
                             |name, window| {
                                 if window.overlaps(start, end_exclusive) {
                                     let at = arena.len();
+                                    if at + name.len() > u32::MAX as usize {
+                                        overflow = true;
+                                        return;
+                                    }
                                     arena.push_str(name);
                                     arena[at..].make_ascii_lowercase();
                                     records.push(Record {
@@ -371,13 +380,14 @@ pub fn plan_between(
                     // Records of this share all point into arena `t`; compare
                     // them as if it were arena 0.
                     records.sort_unstable_by(|a, b| compare_in(arenas, a, b, true));
-                    (records, arena)
+                    (records, arena, overflow)
                 })
             })
             .collect();
         for handle in handles {
             match handle.join() {
-                Ok((records, arena)) => {
+                Ok((records, arena, overflow)) => {
+                    too_large |= overflow;
                     shares.push(records);
                     arenas.push(arena);
                 }
@@ -388,6 +398,9 @@ pub fn plan_between(
     if panicked {
         // Never hand out a plan with a share of the names missing.
         return Err(PlanError::GeneratorFailed);
+    }
+    if too_large {
+        return Err(PlanError::TooLarge);
     }
     let mut records = merge(shares, &arenas);
     // Lay the names out again in sorted order, each text once: later passes

@@ -358,6 +358,46 @@ mod tests {
         assert_eq!(SerialState::parse("serial=1\ndigest=zz\n"), None);
     }
 
+    fn policy_for(campaign: &Campaign, at: &str) -> Policy {
+        let seeds = crate::bind_targets(&campaign.targets).expect("bind");
+        let plan =
+            crate::plan(&seeds, &campaign.horizon, at.parse().expect("instant")).expect("plan");
+        Policy::new(
+            plan,
+            &crate::AllowList::new(),
+            &campaign.zone.name,
+            campaign.subdomains,
+        )
+    }
+
+    #[test]
+    fn the_digest_follows_the_content_and_nothing_else() {
+        let campaign = Campaign::from_toml(
+            "version = 1\n[[target]]\nfamily = \"corebot\"\n[horizon]\ndays-back = 0\ndays-ahead = 0\n",
+        )
+        .expect("campaign");
+        let morning = digest(&policy_for(&campaign, "2026-11-26T06:00:00Z"), &campaign);
+        let evening = digest(&policy_for(&campaign, "2026-11-26T18:00:00Z"), &campaign);
+        let next_day = digest(&policy_for(&campaign, "2026-11-27T06:00:00Z"), &campaign);
+        assert_eq!(morning, evening, "same names and windows");
+        assert_ne!(morning, next_day);
+        let mut sinkhole = campaign.clone();
+        sinkhole.action = Action::parse("sinkhole:192.0.2.1").expect("action");
+        assert_ne!(
+            morning,
+            digest(&policy_for(&sinkhole, "2026-11-26T06:00:00Z"), &sinkhole)
+        );
+        let mut text = Vec::new();
+        let policy = policy_for(&campaign, "2026-11-26T06:00:00Z");
+        render(&policy, &campaign, 7, &mut text).expect("render");
+        let text = String::from_utf8(text).expect("utf-8");
+        assert!(text.contains("@ IN SOA localhost. hostmaster.rpz.cautery.invalid. 7 "));
+        assert_eq!(
+            text.lines().filter(|l| l.contains(" CNAME . ;")).count(),
+            policy.len()
+        );
+    }
+
     #[test]
     fn every_action_has_its_rpz_rule() {
         assert_eq!(rdata_lines(&Action::Nxdomain), vec!["CNAME ."]);
