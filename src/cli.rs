@@ -23,6 +23,121 @@ pub enum Command {
     /// Public-data seeds: fetch, list, show and watch the inputs of bedep,
     /// orchard-balance and content-seeded families.
     Seed(crate::commands::seed::SeedArgs),
+    /// Validate a campaign file (and the allow-list files it names) without doing anything else.
+    CheckConfig(CheckConfigArgs),
+    /// The predictions of a campaign in force over its horizon at an instant.
+    Plan(PlanArgs),
+    /// Write a campaign's policy: RPZ, resolver block lists, CSV or per-TLD registry lists.
+    Export(ExportArgs),
+}
+
+/// `cautery check-config`.
+#[derive(Debug, Args)]
+pub struct CheckConfigArgs {
+    /// The campaign file (TOML).
+    #[arg(value_name = "FILE")]
+    pub file: String,
+}
+
+/// `cautery plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The campaign file (TOML).
+    #[arg(value_name = "CAMPAIGN")]
+    pub campaign: String,
+    /// The instant the plan is for: RFC 3339 (2026-11-26T12:00:00Z), a day (midnight UTC) or `now`.
+    #[arg(long, value_name = "INSTANT")]
+    pub at: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Plain)]
+    pub format: PlanFormat,
+}
+
+/// Formats of `cautery plan`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum PlanFormat {
+    /// One line per name: the name, then each family/seed and window [from/to), tab-separated.
+    Plain,
+    /// One JSON object per name with all its origins.
+    Jsonl,
+}
+
+/// `cautery export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The campaign file (TOML); or give --family, --from and --to instead.
+    #[arg(value_name = "CAMPAIGN", conflicts_with_all = ["family", "from", "to", "action", "zone", "exact", "ttl"])]
+    pub campaign: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Write files into this folder (created if missing) instead of stdout; the RPZ serial state
+    /// and the collision report are kept there too.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<String>,
+    /// The instant the campaign's plan is for (RFC 3339, a day, or `now`); default now.
+    #[arg(long, value_name = "INSTANT", conflicts_with_all = ["from", "to"])]
+    pub at: Option<String>,
+    /// One-off: a family name or alias (repeatable), or `all`.
+    #[arg(long, value_name = "FAMILY", requires_all = ["from", "to"])]
+    pub family: Vec<String>,
+    /// One-off: a known seed's name or a raw value.
+    #[arg(long, conflicts_with = "all_seeds")]
+    pub seed: Option<String>,
+    /// One-off: every seed known in public.
+    #[arg(long)]
+    pub all_seeds: bool,
+    /// One-off: first day (YYYY-MM-DD, UTC, inclusive).
+    #[arg(long, requires = "family")]
+    pub from: Option<String>,
+    /// One-off: last day (inclusive).
+    #[arg(long, requires = "family")]
+    pub to: Option<String>,
+    /// One-off: nxdomain, nodata, drop, passthru, sinkhole:ADDR[,ADDR...] or cname:NAME.
+    /// Default nxdomain.
+    #[arg(long)]
+    pub action: Option<String>,
+    /// An allow-list file: one name a line, `.suffix` or `*.suffix` for a suffix (repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub allow_list: Vec<String>,
+    /// A list of known-legitimate domains (`rank,domain` CSV or one a line; repeatable).
+    #[arg(long, value_name = "FILE")]
+    pub legitimate: Vec<String>,
+    /// One-off: the policy zone's name.
+    #[arg(long)]
+    pub zone: Option<String>,
+    /// One-off: block the predicted names only, not the names under them.
+    #[arg(long)]
+    pub exact: bool,
+    /// One-off: TTL of the policy records.
+    #[arg(long)]
+    pub ttl: Option<u32>,
+    /// A resolver that will load the RPZ: bind, unbound, powerdns or knot (repeatable); the export
+    /// refuses an action that resolver cannot apply.
+    #[arg(long, value_name = "RESOLVER")]
+    pub resolver: Vec<String>,
+    /// Write the collision report here (with --out it goes to DIR by default; else to stderr).
+    #[arg(long, value_name = "FILE")]
+    pub collisions: Option<String>,
+}
+
+/// Formats of `cautery export`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// A complete Response Policy Zone.
+    Rpz,
+    /// Unbound local-zone/local-data lines.
+    Unbound,
+    /// dnsmasq address=/server= lines.
+    Dnsmasq,
+    /// A hosts file (sinkhole addresses, exact names).
+    Hosts,
+    /// One name a line.
+    Domains,
+    /// domain,family,seed,valid_from,valid_to,tld.
+    Csv,
+    /// One CSV per TLD plus a summary (needs --out).
+    Registry,
 }
 
 /// `cautery families`.

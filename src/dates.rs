@@ -1,13 +1,41 @@
 //! Parsing days from the command line and reading today's date.
 
 use anyhow::{bail, Result};
-use chrono::{Days, NaiveDate, Utc};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 
 use cautery_dga::{EARLIEST_DAY as EARLIEST, LATEST_DAY as LATEST};
 
-/// Today in UTC; the only place the clock is read.
+/// Today in UTC.
 pub fn today() -> NaiveDate {
-    Utc::now().date_naive()
+    now().date_naive()
+}
+
+/// The current instant; the only place the clock is read.
+pub fn now() -> DateTime<Utc> {
+    Utc::now()
+}
+
+/// Parses an instant for the option `what`: RFC 3339
+/// (`2026-11-26T12:00:00Z`), a day (its midnight UTC), or `now`.
+pub fn parse_instant(what: &str, text: &str) -> Result<DateTime<Utc>> {
+    let text = text.trim();
+    let at = if text.eq_ignore_ascii_case("now") {
+        now()
+    } else if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        at.with_timezone(&Utc)
+    } else if text.len() == 10 {
+        cautery_dga::midnight(parse_day(what, text)?)
+    } else {
+        bail!(
+            "bad instant '{text}' for {what}: expected RFC 3339 (2026-11-26T12:00:00Z), a day \
+             (2026-11-26) or now"
+        )
+    };
+    let day = at.date_naive();
+    if !(EARLIEST..=LATEST).contains(&day) {
+        bail!("instant {at} for {what} is out of range: use a day between {EARLIEST} and {LATEST}");
+    }
+    Ok(at)
 }
 
 /// Parses `YYYY-MM-DD` (or `today`) for the option `what`.

@@ -1,7 +1,8 @@
 //! `cautery`: the defender's toolkit against DGA botnets.
 //!
 //! This binary wires the libraries to the command line: analysts run
-//! `families`, `generate` and `lookup`. Libraries never read the clock; the
+//! `families`, `generate` and `lookup`; operators run `check-config`, `plan`
+//! and `export` on campaign files. Libraries never read the clock; the
 //! binary does, once, to find "today" when no date is given.
 //!
 //! Exit codes: 0 success, 1 when something asked for was not found (like
@@ -33,6 +34,9 @@ fn main() -> ExitCode {
         Command::Generate(args) => commands::generate::run(&args),
         Command::Lookup(args) => commands::lookup::run(&args),
         Command::Seed(args) => commands::seed::run(&args),
+        Command::CheckConfig(args) => commands::campaign::check_config(&args),
+        Command::Plan(args) => commands::campaign::plan(&args),
+        Command::Export(args) => commands::export::run(&args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -1,6 +1,8 @@
 //! One module per subcommand, plus what they share: turning family and seed
 //! arguments into bound generators.
 
+pub mod campaign;
+pub mod export;
 pub mod families;
 pub mod generate;
 pub mod lookup;
