@@ -11,6 +11,7 @@ mod cli;
 mod commands;
 mod dates;
 mod output;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -32,6 +33,7 @@ fn main() -> ExitCode {
         Command::Families(args) => commands::families::run(&args),
         Command::Generate(args) => commands::generate::run(&args),
         Command::Lookup(args) => commands::lookup::run(&args),
+        Command::Serve(args) => serve::daemon::run(&args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

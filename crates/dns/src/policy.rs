@@ -146,7 +146,8 @@ pub fn normalise(name: &str) -> String {
 impl Policy {
     /// A policy; `rules` are normalised, sorted and deduplicated (the first
     /// rule for a name wins). Rules whose name is not a valid domain name
-    /// are dropped.
+    /// (empty labels, characters a master file cannot hold unescaped) are
+    /// dropped.
     pub fn new(
         zone: Name,
         serial: u32,
@@ -267,8 +268,9 @@ fn valid_rule_name(name: &str, zone: &Name) -> bool {
     {
         return false;
     }
-    // Owner `*.name.zone` must fit in 255 octets on the wire.
-    name.len() + 2 + 1 + zone.len() <= 254
+    // Owner `*.name.zone` must fit in 255 octets on the wire, and the name
+    // must be one the wire format can carry (some DGAs emit `]` or `` ` ``).
+    name.len() + 2 + 1 + zone.len() <= 254 && Name::from_ascii(name).is_ok()
 }
 
 /// An SOA record.
@@ -446,6 +448,7 @@ mod tests {
                 rule("a.com", Action::Nxdomain),
                 rule("b.com", Action::Drop),
                 rule("bad..name", Action::Nxdomain),
+                rule("]`begizadegq.bazaar", Action::Nxdomain),
             ],
         );
         let names: Vec<&str> = p.rules().iter().map(|r| &*r.name).collect();
