@@ -381,3 +381,80 @@ fn the_sinkhole_answers_dig_and_logs_every_query() {
         .expect("window")
         .starts_with("2026-11-26"));
 }
+
+fn start_unbound(dir: &Path, primary: u16, port: u16) -> Guard {
+    let conf_dir = dir.join("unbound");
+    std::fs::create_dir_all(&conf_dir).expect("unbound dir");
+    let conf = format!(
+        r#"server:
+    interface: 127.0.0.1@{port}
+    port: {port}
+    do-ip6: no
+    use-syslog: no
+    logfile: ""
+    username: ""
+    chroot: ""
+    directory: "{dir}"
+    pidfile: "{dir}/unbound.pid"
+    do-not-query-localhost: no
+    module-config: "respip iterator"
+    access-control: 127.0.0.0/8 allow
+    verbosity: 1
+forward-zone:
+    name: "."
+    forward-addr: 127.0.0.1@{primary}
+rpz:
+    name: "cautery.rpz."
+    primary: 127.0.0.1@{primary}
+    allow-notify: 127.0.0.1
+    zonefile: "{dir}/cautery.rpz.zone"
+"#,
+        dir = conf_dir.display()
+    );
+    let path = conf_dir.join("unbound.conf");
+    std::fs::write(&path, conf).expect("unbound.conf");
+    let log = std::fs::File::create(dir.join("unbound.log")).expect("unbound log");
+    let child = Command::new("/usr/sbin/unbound")
+        .args(["-d", "-c"])
+        .arg(&path)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start unbound");
+    Guard(child)
+}
+
+#[test]
+fn unbound_pulls_the_policy_and_follows_a_rollover_after_notify() {
+    if !installed("unbound") || !installed("dig") {
+        eprintln!("skipped: unbound or dig is not installed");
+        return;
+    }
+    let dir = temp_dir("unbound");
+    let unbound_port = free_port();
+    let (old, new) = rollover_names("chinad");
+    let cautery = start_cautery(
+        &dir,
+        "families = [\"chinad\"]",
+        &format!("notify = [\"127.0.0.1:{unbound_port}\"]"),
+    );
+    let _unbound = start_unbound(&dir, cautery.port, unbound_port);
+    wait_for(
+        "Unbound to block a day-1 name",
+        Duration::from_secs(30),
+        || status(unbound_port, &old) == "NXDOMAIN",
+    );
+    assert_ne!(status(unbound_port, &new), "NXDOMAIN");
+    let started = Instant::now();
+    cautery.set_clock(DAY2);
+    wait_for(
+        "Unbound to follow the day-2 plan",
+        Duration::from_secs(30),
+        || status(unbound_port, &new) == "NXDOMAIN" && status(unbound_port, &old) != "NXDOMAIN",
+    );
+    eprintln!(
+        "plan change to Unbound answering the new policy: {:?}",
+        started.elapsed()
+    );
+    assert!(cautery.metric("cautery_notifies_total{result=\"answered\"}") >= 1);
+}
