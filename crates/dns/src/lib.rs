@@ -27,6 +27,8 @@ pub mod policy;
 pub mod querylog;
 pub mod rrl;
 pub mod server;
+#[doc(hidden)]
+pub mod testing;
 pub mod tsig;
 
 use std::net::SocketAddr;
