@@ -88,13 +88,17 @@ struct Cautery {
 }
 
 fn start_cautery(dir: &Path, zone: &str, transfer: &str) -> Cautery {
+    start_cautery_with(dir, "", zone, transfer)
+}
+
+fn start_cautery_with(dir: &Path, server: &str, zone: &str, transfer: &str) -> Cautery {
     let port = free_port();
     let metrics = free_port();
     let clock = dir.join("clock");
     std::fs::write(&clock, DAY1).expect("clock");
     let config = format!(
         "version = 1\n\
-         [server]\nlisten = [\"127.0.0.1:{port}\"]\nstate-dir = \"{state}\"\n\
+         [server]\nlisten = [\"127.0.0.1:{port}\"]\nstate-dir = \"{state}\"\n{server}\n\
          [metrics]\nlisten = \"127.0.0.1:{metrics}\"\n\
          [transfer]\n{transfer}\n\
          [[zone]]\nname = \"cautery.rpz\"\nseeds = \"default\"\ndays-back = 0\ndays-ahead = 0\n{zone}\n",
@@ -457,4 +461,70 @@ fn unbound_pulls_the_policy_and_follows_a_rollover_after_notify() {
         started.elapsed()
     );
     assert!(cautery.metric("cautery_notifies_total{result=\"answered\"}") >= 1);
+}
+
+#[test]
+fn stalled_garbage_and_flooding_tcp_clients_do_not_harm_others() {
+    use std::io::Read;
+    use std::net::TcpStream;
+    if !installed("dig") {
+        eprintln!("skipped: dig is not installed");
+        return;
+    }
+    let dir = temp_dir("abuse");
+    let cautery = start_cautery_with(
+        &dir,
+        "tcp-idle-timeout = 1\nmax-transfers = 2\ntcp-max-connections = 64",
+        "families = [\"chinad\"]",
+        "",
+    );
+    let address = ("127.0.0.1", cautery.port);
+    // Stalled clients: connect and say nothing.
+    let mut stalled: Vec<TcpStream> = (0..20)
+        .map(|_| TcpStream::connect(address).expect("connect"))
+        .collect();
+    // A garbage client is cut off at once.
+    let mut garbage = TcpStream::connect(address).expect("connect");
+    garbage.write_all(&[0, 3, 1, 2, 3]).expect("write");
+    garbage
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    let mut buffer = [0u8; 64];
+    assert!(
+        closed(garbage.read(&mut buffer)),
+        "garbage connection left open"
+    );
+    // Meanwhile UDP and TCP clients are answered.
+    assert!(dig(cautery.port, &["cautery.rpz", "SOA", "+short"]).contains("localhost."));
+    assert!(dig(cautery.port, &["+tcp", "cautery.rpz", "SOA", "+short"]).contains("localhost."));
+    // An AXFR flood: some are refused, none blocks the others.
+    let flood: Vec<_> = (0..12)
+        .map(|_| {
+            let port = cautery.port;
+            std::thread::spawn(move || dig(port, &["cautery.rpz", "AXFR"]))
+        })
+        .collect();
+    assert!(dig(cautery.port, &["cautery.rpz", "SOA", "+short"]).contains("localhost."));
+    let results: Vec<String> = flood.into_iter().map(|t| t.join().expect("dig")).collect();
+    assert!(results.iter().any(|r| r.contains("XFR size")));
+    // Stalled clients are cut off after the idle timeout.
+    for stream in &mut stalled {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
+        assert!(
+            closed(stream.read(&mut buffer)),
+            "stalled connection left open"
+        );
+    }
+    assert!(cautery.metric("cautery_errors_total{kind=\"tcp_timeout\"}") >= 20);
+}
+
+/// Whether a read shows the server closed the connection (EOF or reset), as
+/// opposed to a timeout.
+fn closed(read: std::io::Result<usize>) -> bool {
+    match read {
+        Ok(n) => n == 0,
+        Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
+    }
 }
