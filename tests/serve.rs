@@ -80,7 +80,7 @@ fn rollover_names(family: &str) -> (String, String) {
 }
 
 struct Cautery {
-    _child: Guard,
+    child: Guard,
     port: u16,
     metrics: u16,
     clock: PathBuf,
@@ -117,7 +117,7 @@ fn start_cautery_with(dir: &Path, server: &str, zone: &str, transfer: &str) -> C
         .spawn()
         .expect("start cautery");
     let server = Cautery {
-        _child: Guard(child),
+        child: Guard(child),
         port,
         metrics,
         clock,
@@ -527,4 +527,79 @@ fn closed(read: std::io::Result<usize>) -> bool {
         Ok(n) => n == 0,
         Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
     }
+}
+
+#[test]
+fn sighup_reloads_without_dropping_a_query_and_sigterm_stops() {
+    use hickory_proto::op::{Message, Query};
+    use hickory_proto::rr::{Name, RecordType};
+    if !installed("dig") {
+        eprintln!("skipped: dig is not installed");
+        return;
+    }
+    let dir = temp_dir("reload");
+    let mut cautery = start_cautery(&dir, "families = [\"chinad\"]", "");
+    let port = cautery.port;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let asking = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let socket = UdpSocket::bind("127.0.0.1:0").expect("bind");
+            socket
+                .set_read_timeout(Some(Duration::from_secs(2)))
+                .expect("timeout");
+            let (mut sent, mut answered) = (0u32, 0u32);
+            let mut buffer = [0u8; 2048];
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let mut message = Message::new();
+                message.set_id(sent as u16);
+                message.add_query(Query::query(
+                    Name::from_ascii("cautery.rpz.").expect("name"),
+                    RecordType::SOA,
+                ));
+                socket
+                    .send_to(&message.to_vec().expect("encode"), ("127.0.0.1", port))
+                    .expect("send");
+                sent += 1;
+                if socket.recv(&mut buffer).is_ok() {
+                    answered += 1;
+                }
+            }
+            (sent, answered)
+        })
+    };
+    let config = dir.join("cautery.toml");
+    let text = std::fs::read_to_string(&config).expect("config");
+    std::fs::write(&config, format!("{text}action = \"nodata\"\n")).expect("config");
+    let pid = cautery.child.0.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .expect("kill")
+        .success());
+    wait_for("the reloaded action", Duration::from_secs(30), || {
+        dig(port, &["cautery.rpz", "AXFR"]).contains("CNAME\t*.")
+    });
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (sent, answered) = asking.join().expect("asking thread");
+    assert!(sent > 10);
+    assert_eq!(sent, answered, "queries dropped during the reload");
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill")
+        .success());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = cautery.child.0.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "no exit after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    assert!(cautery.log().contains("shutting down"));
 }
