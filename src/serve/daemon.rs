@@ -1,6 +1,9 @@
 //! The daemon: loads the saved state, computes each zone's plan, serves it,
 //! and recomputes when the plan day turns or the configuration is reloaded.
 //!
+//! Each zone's plan for the next day is computed ahead in the background, so
+//! that at midnight the daemon only diffs, saves, swaps and notifies.
+//!
 //! Order of start: configuration, state and first plans, query log, DNS
 //! sockets, metrics endpoint, scheduler. SIGTERM and SIGINT stop everything
 //! together; SIGHUP rereads the configuration file and recomputes every
@@ -62,6 +65,9 @@ struct ZoneState {
     journal: Journal,
     files: StateFiles,
     day: NaiveDate,
+    /// The next day's plan, computed ahead so that the rollover at midnight
+    /// only diffs and swaps.
+    prepared: Option<(NaiveDate, tokio::task::JoinHandle<Result<Policy>>)>,
 }
 
 /// Runs `cautery serve`.
@@ -127,8 +133,19 @@ async fn compute(section: &ZoneSection, at: DateTime<Utc>, serial: u32) -> Resul
 /// Brings one zone to its plan at `at`: returns whether it changed.
 async fn update(zone: &mut ZoneState, config: &Config, at: DateTime<Utc>) -> Result<bool> {
     let started = std::time::Instant::now();
-    let candidate = compute(&zone.section, at, zone.policy.serial).await?;
-    zone.day = plan_day(at);
+    let day = plan_day(at);
+    let candidate = match zone.prepared.take() {
+        Some((prepared_day, handle)) if prepared_day == day => {
+            handle.await.context("plan task failed")??
+        }
+        Some((_, handle)) => {
+            handle.abort();
+            compute(&zone.section, at, zone.policy.serial).await?
+        }
+        None => compute(&zone.section, at, zone.policy.serial).await?,
+    };
+    zone.day = day;
+    prepare_next_day(zone);
     if candidate.same_content(&zone.policy) {
         tracing::info!(zone = %zone.policy.zone, serial = zone.policy.serial, "plan unchanged");
         return Ok(false);
@@ -157,6 +174,17 @@ async fn update(zone: &mut ZoneState, config: &Config, at: DateTime<Utc>) -> Res
     Ok(true)
 }
 
+/// Starts computing the plan of the day after `zone.day` in the background.
+fn prepare_next_day(zone: &mut ZoneState) {
+    let Some(next) = zone.day.succ_opt() else {
+        return;
+    };
+    let section = zone.section.clone();
+    let at = cautery_dga::midnight(next);
+    let handle = tokio::task::spawn_blocking(move || policy_at(&section, at, 0));
+    zone.prepared = Some((next, handle));
+}
+
 async fn open_zone(section: &ZoneSection, config: &Config, at: DateTime<Utc>) -> Result<ZoneState> {
     let zone_name = cautery_dns::policy::parse_name(&section.name)?;
     let files = StateFiles::new(&config.server.state_dir, &zone_name);
@@ -171,18 +199,21 @@ async fn open_zone(section: &ZoneSection, config: &Config, at: DateTime<Utc>) ->
                 journal,
                 files,
                 day: plan_day(at),
+                prepared: None,
             }
         }
         _ => {
             let policy = compute(section, at, next_serial(0, at)).await?;
-            let state = ZoneState {
+            let mut state = ZoneState {
                 section: section.clone(),
                 policy: Arc::new(policy),
                 journal: Journal::new(limits),
                 files,
                 day: plan_day(at),
+                prepared: None,
             };
             state.files.save(&state.policy, &state.journal)?;
+            prepare_next_day(&mut state);
             tracing::info!(zone = %zone_name, serial = state.policy.serial, rules = state.policy.rules().len(), "first plan");
             return Ok(state);
         }
@@ -353,6 +384,10 @@ async fn serve(mut config: Config, path: Option<PathBuf>, clock: Clock) -> Resul
                 let result = match existing {
                     Some(mut zone) => {
                         zone.section = section.clone();
+                        // The prepared plan may follow the old section.
+                        if let Some((_, handle)) = zone.prepared.take() {
+                            handle.abort();
+                        }
                         update(&mut zone, &config, at).await.map(|c| (zone, c))
                     }
                     None => open_zone(section, &config, at).await.map(|z| (z, true)),

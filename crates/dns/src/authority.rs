@@ -498,18 +498,20 @@ impl Authority {
             return self.respond(request, ResponseCode::Refused, kind, Outcome::Refused);
         };
         let serial = self.zones.first().map(|z| z.policy.serial).unwrap_or(1);
-        let apex = parse_name(&rule.name).unwrap_or_else(|_| Name::root());
+        // The apex records are built only when the answer needs them: the
+        // common A query for a sinkholed name does not.
+        let apex = || parse_name(&rule.name).unwrap_or_else(|_| Name::root());
+        let soa = || soa_record(&apex(), &self.sinkhole.soa, serial, self.sinkhole.ttl);
         let mut response = response_to(request);
         response.set_authoritative(true);
-        let soa = soa_record(&apex, &self.sinkhole.soa, serial, self.sinkhole.ttl);
         let outcome = if !exact && !rule.subdomains {
             response.set_response_code(ResponseCode::NXDomain);
-            response.add_name_server(soa);
+            response.add_name_server(soa());
             Outcome::Nxdomain
         } else {
             let answers = sinkhole_answers(rule, query, exact, &self.sinkhole, &soa, &apex);
             if answers.is_empty() {
-                response.add_name_server(soa);
+                response.add_name_server(soa());
                 Outcome::Nodata
             } else {
                 response.add_answers(answers);
@@ -532,8 +534,8 @@ fn sinkhole_answers(
     query: &Query,
     exact: bool,
     apex: &SinkholeApex,
-    soa: &Record,
-    apex_name: &Name,
+    soa: &dyn Fn() -> Record,
+    apex_name: &dyn Fn() -> Name,
 ) -> Vec<Record> {
     let Action::Sinkhole { v4, v6 } = &*rule.action else {
         return Vec::new();
@@ -552,11 +554,11 @@ fn sinkhole_answers(
         RecordType::A => a().collect(),
         RecordType::AAAA => aaaa().collect(),
         RecordType::ANY => a().chain(aaaa()).collect(),
-        RecordType::SOA if exact => vec![soa.clone()],
+        RecordType::SOA if exact => vec![soa()],
         RecordType::NS if exact => apex
             .ns
             .iter()
-            .map(|ns| Record::from_rdata(apex_name.clone(), ttl, RData::NS(NS(ns.clone()))))
+            .map(|ns| Record::from_rdata(apex_name(), ttl, RData::NS(NS(ns.clone()))))
             .collect(),
         _ => Vec::new(),
     }

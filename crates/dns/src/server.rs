@@ -68,6 +68,7 @@ pub struct Shared {
     pub metrics: Arc<Metrics>,
     query_log: RwLock<Option<QueryLog>>,
     rrl: Mutex<Rrl>,
+    rrl_enabled: std::sync::atomic::AtomicBool,
     started: Instant,
 }
 
@@ -79,6 +80,7 @@ impl Shared {
             metrics,
             query_log: RwLock::new(None),
             rrl: Mutex::new(Rrl::new(rrl)),
+            rrl_enabled: std::sync::atomic::AtomicBool::new(rrl.responses_per_second > 0),
             started: Instant::now(),
         }
     }
@@ -104,6 +106,10 @@ impl Shared {
     /// Replaces the rate limits.
     pub fn set_rrl(&self, limits: RrlLimits) {
         *self.rrl.lock().unwrap_or_else(|e| e.into_inner()) = Rrl::new(limits);
+        self.rrl_enabled.store(
+            limits.responses_per_second > 0,
+            std::sync::atomic::Ordering::Relaxed,
+        );
     }
 
     fn record(&self, handled: &Handled, client: SocketAddr) {
@@ -201,12 +207,19 @@ async fn udp_loop(
             shared.record(&handled, client);
             continue;
         };
-        let now_ms = shared.started.elapsed().as_millis() as u64;
-        let decision = shared
-            .rrl
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .check(client.ip(), now_ms);
+        let decision = if shared
+            .rrl_enabled
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            let now_ms = shared.started.elapsed().as_millis() as u64;
+            shared
+                .rrl
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .check(client.ip(), now_ms)
+        } else {
+            Decision::Send
+        };
         match decision {
             Decision::Send => {}
             Decision::Slip => {
