@@ -139,6 +139,6 @@ dig @127.0.0.1 -p "$RPZ_PORT" cautery.rpz AXFR | grep "XFR size" | sed 's/^/AXFR
 echo "cautery memory (default campaign, BIND attached): $(hwm "$CAUTERY_PID")"
 kill "$CAUTERY_PID"
 
-# 2 (10M): memory with about ten million rules.
-start_cautery big 60 60 nxdomain
+# 2 (10M): memory with about ten million rules (a quarter year each way).
+start_cautery big 125 125 nxdomain
 echo "== $(grep -h 'first plan' "$CAUTERY_DIR/log" | sed 's/\x1b\[[0-9;]*m//g' | grep -o 'rules=[0-9]*'): cautery memory $(hwm "$CAUTERY_PID")"
