@@ -95,7 +95,9 @@ fn start_cautery_with(dir: &Path, server: &str, zone: &str, transfer: &str) -> C
     let port = free_port();
     let metrics = free_port();
     let clock = dir.join("clock");
-    std::fs::write(&clock, DAY1).expect("clock");
+    if !clock.exists() {
+        std::fs::write(&clock, DAY1).expect("clock");
+    }
     let config = format!(
         "version = 1\n\
          [server]\nlisten = [\"127.0.0.1:{port}\"]\nstate-dir = \"{state}\"\n{server}\n\
@@ -602,4 +604,42 @@ fn sighup_reloads_without_dropping_a_query_and_sigterm_stops() {
     };
     assert!(status.success(), "{status:?}");
     assert!(cautery.log().contains("shutting down"));
+}
+
+#[test]
+fn the_journal_survives_a_restart_so_ixfr_stays_incremental() {
+    if !installed("dig") {
+        eprintln!("skipped: dig is not installed");
+        return;
+    }
+    let dir = temp_dir("restart");
+    let first = start_cautery(&dir, "families = [\"chinad\"]", "");
+    let day1 = first.serial(None);
+    first.set_clock(DAY2);
+    wait_for("the day-2 serial", Duration::from_secs(30), || {
+        first.serial(None) != day1
+    });
+    let day2 = first.serial(None);
+    drop(first);
+    // Same state directory and clock: same serial, and the journal still
+    // answers an IXFR from day 1 with the difference only.
+    let second = start_cautery_keeping_state(&dir, "families = [\"chinad\"]", "");
+    assert_eq!(second.serial(None), day2);
+    let ixfr = dig(
+        second.port,
+        &["+tcp", "cautery.rpz", &format!("IXFR={day1}")],
+    );
+    let serials: Vec<&str> = ixfr
+        .lines()
+        .filter(|l| l.contains("\tSOA\t"))
+        .filter_map(|l| l.split_whitespace().nth(6))
+        .collect();
+    assert_eq!(serials.len(), 4, "{ixfr}");
+    assert_eq!(serials[1], day1.to_string(), "{ixfr}");
+}
+
+/// Starts cautery again on the state and clock a previous one left.
+fn start_cautery_keeping_state(dir: &Path, zone: &str, transfer: &str) -> Cautery {
+    let _ = std::fs::remove_file(dir.join("cautery.log"));
+    start_cautery(dir, zone, transfer)
 }
