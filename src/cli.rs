@@ -29,6 +29,8 @@ pub enum Command {
     Plan(PlanArgs),
     /// Write a campaign's policy: RPZ, resolver block lists, CSV or per-TLD registry lists.
     Export(ExportArgs),
+    /// Serve policy zones as a DNS primary (AXFR, IXFR, NOTIFY, TSIG) and answer sinkholed names.
+    Serve(ServeArgs),
 }
 
 /// `cautery check-config`.
@@ -225,4 +227,15 @@ pub enum LookupFormat {
     Plain,
     /// One JSON object per name with all its origins.
     Jsonl,
+}
+
+/// `cautery serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Configuration file (TOML); without it the embedded defaults apply.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+    /// Read the scheduler's time (RFC 3339) from this file instead of the clock (for tests).
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub clock_file: Option<std::path::PathBuf>,
 }

@@ -12,6 +12,7 @@ mod cli;
 mod commands;
 mod dates;
 mod output;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
         Command::CheckConfig(args) => commands::campaign::check_config(&args),
         Command::Plan(args) => commands::campaign::plan(&args),
         Command::Export(args) => commands::export::run(&args),
+        Command::Serve(args) => serve::daemon::run(&args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -1,0 +1,83 @@
+//! DNS serving for cautery: the RPZ primary and the sinkhole authority.
+//!
+//! - [`policy`]: the input, a policy zone as sorted rules, and the
+//!   difference between two policies. Independent of the planner; whatever
+//!   computes plans converts them into a [`Policy`].
+//! - [`journal`]: the bounded IXFR journal and the state files that survive
+//!   restarts.
+//! - [`tsig`]: TSIG (RFC 8945) with HMAC-SHA256.
+//! - [`authority`]: the pure message path: SOA, AXFR (RFC 5936), IXFR
+//!   (RFC 1995), NOTIFY messages (RFC 1996), sinkhole answers.
+//! - [`server`]: UDP and TCP sockets, limits and NOTIFY sending.
+//! - [`rrl`], [`querylog`], [`metrics`]: rate limiting, the sinkhole query
+//!   log, Prometheus metrics.
+//!
+//! Wire format comes from `hickory-proto`; TSIG, the IXFR journal and the
+//! transfer streaming are written here because no crate offers them in a
+//! stable release.
+//!
+//! Known limitations: one SOA per zone for all journal entries (a changed
+//! SOA timer shows in old serials too); IXFR over UDP always answers with
+//! the SOA alone, so clients fall back to TCP; DNSSEC is not offered.
+
+pub mod authority;
+pub mod journal;
+pub mod metrics;
+pub mod policy;
+pub mod querylog;
+pub mod rrl;
+pub mod server;
+#[doc(hidden)]
+pub mod testing;
+pub mod tsig;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+pub use authority::{Authority, ServedZone, SinkholeApex, TransferAccess, Transport};
+pub use journal::{Journal, JournalLimits, StateFiles};
+pub use metrics::Metrics;
+pub use policy::{Action, Origin, Policy, PolicyDiff, Rule, SoaFields};
+pub use server::{Server, ServerConfig, Shared};
+
+/// Errors of the DNS crate.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A domain name that does not parse.
+    #[error("'{name}' is not a valid domain name: {reason}")]
+    BadName {
+        /// The text given.
+        name: String,
+        /// Why.
+        reason: String,
+    },
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// A state file that does not parse.
+    #[error("{path}: {reason}; remove it to start over with a full transfer for every secondary")]
+    BadState {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// An address could not be bound.
+    #[error("cannot listen on {0}: {1} (is another server on that port?)")]
+    Bind(SocketAddr, std::io::Error),
+}
+
+impl Error {
+    fn io(path: &Path, source: std::io::Error) -> Error {
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}

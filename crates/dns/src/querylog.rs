@@ -1,0 +1,218 @@
+//! The sinkhole query log: one JSON object per line per query that hit a
+//! sinkholed name, written by a background task to a size-rotated file
+//! (`FILE`, `FILE.1`, ... `FILE.N`).
+//!
+//! The message path never waits for the disk: lines go through a bounded
+//! channel, and when the writer falls behind, lines are dropped and counted
+//! (`cautery_errors_total{kind="query_log_dropped"}`).
+//!
+//! Fields: `time` (RFC 3339, UTC), `client` (address:port), `name`, `type`,
+//! `family`, `seed`, `valid_from`, `valid_to` (the window; empty when
+//! unbounded or unknown).
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+use tokio::sync::mpsc;
+
+use crate::authority::SinkholeHit;
+use crate::metrics::{ErrorKind, Metrics};
+
+/// Lines queued at most before lines are dropped.
+const QUEUE: usize = 65_536;
+
+/// Where and how big.
+#[derive(Debug, Clone)]
+pub struct QueryLogConfig {
+    /// The log file.
+    pub path: PathBuf,
+    /// Size at which the file is rotated, bytes.
+    pub max_bytes: u64,
+    /// Rotated files kept.
+    pub keep: u32,
+}
+
+#[derive(Serialize)]
+struct Line<'a> {
+    time: String,
+    client: String,
+    name: &'a str,
+    #[serde(rename = "type")]
+    record_type: String,
+    family: &'a str,
+    seed: &'a str,
+    valid_from: &'a str,
+    valid_to: &'a str,
+}
+
+/// One query to log.
+#[derive(Debug)]
+pub struct Entry {
+    /// When it arrived.
+    pub time: DateTime<Utc>,
+    /// Who asked.
+    pub client: SocketAddr,
+    /// What hit.
+    pub hit: SinkholeHit,
+}
+
+/// The sending side of the query log.
+#[derive(Debug, Clone)]
+pub struct QueryLog {
+    sender: mpsc::Sender<Entry>,
+    metrics: Arc<Metrics>,
+}
+
+impl QueryLog {
+    /// Starts the writer task. Fails when the file cannot be opened.
+    pub fn start(config: QueryLogConfig, metrics: Arc<Metrics>) -> std::io::Result<QueryLog> {
+        let mut writer = Writer::open(config)?;
+        let (sender, mut receiver) = mpsc::channel::<Entry>(QUEUE);
+        let task_metrics = metrics.clone();
+        tokio::spawn(async move {
+            while let Some(entry) = receiver.recv().await {
+                let mut result = writer.write(&entry);
+                while let Ok(entry) = receiver.try_recv() {
+                    result = result.and_then(|_| writer.write(&entry));
+                }
+                result = result.and_then(|_| writer.flush());
+                if let Err(error) = result {
+                    task_metrics.error(ErrorKind::Io);
+                    tracing::warn!(%error, "query log write failed");
+                }
+            }
+            let _ = writer.flush();
+        });
+        Ok(QueryLog { sender, metrics })
+    }
+
+    /// Queues one line; drops it when the writer is behind.
+    pub fn log(&self, entry: Entry) {
+        if self.sender.try_send(entry).is_err() {
+            self.metrics.error(ErrorKind::QueryLogDropped);
+        }
+    }
+}
+
+struct Writer {
+    config: QueryLogConfig,
+    out: BufWriter<File>,
+    size: u64,
+}
+
+impl Writer {
+    fn open(config: QueryLogConfig) -> std::io::Result<Writer> {
+        if let Some(dir) = config.path.parent() {
+            if !dir.as_os_str().is_empty() {
+                fs::create_dir_all(dir)?;
+            }
+        }
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&config.path)?;
+        let size = file.metadata()?.len();
+        Ok(Writer {
+            config,
+            out: BufWriter::new(file),
+            size,
+        })
+    }
+
+    fn write(&mut self, entry: &Entry) -> std::io::Result<()> {
+        let origin = entry.hit.origin.as_deref();
+        let line = Line {
+            time: entry.time.to_rfc3339_opts(SecondsFormat::Millis, true),
+            client: entry.client.to_string(),
+            name: &entry.hit.name,
+            record_type: entry.hit.record_type.to_string(),
+            family: origin.map(|o| o.family.as_str()).unwrap_or(""),
+            seed: origin.map(|o| o.seed.as_str()).unwrap_or(""),
+            valid_from: origin.map(|o| o.valid_from.as_str()).unwrap_or(""),
+            valid_to: origin.map(|o| o.valid_to.as_str()).unwrap_or(""),
+        };
+        let mut bytes = serde_json::to_vec(&line).map_err(std::io::Error::other)?;
+        bytes.push(b'\n');
+        if self.size > 0 && self.size + bytes.len() as u64 > self.config.max_bytes {
+            self.rotate()?;
+        }
+        self.out.write_all(&bytes)?;
+        self.size += bytes.len() as u64;
+        Ok(())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
+
+    fn rotate(&mut self) -> std::io::Result<()> {
+        self.out.flush()?;
+        let path = &self.config.path;
+        for n in (1..self.config.keep).rev() {
+            let _ = fs::rename(numbered(path, n), numbered(path, n + 1));
+        }
+        if self.config.keep > 0 {
+            fs::rename(path, numbered(path, 1))?;
+        }
+        let file = OpenOptions::new()
+            .create(true)
+            .write(true)
+            .truncate(true)
+            .open(path)?;
+        self.out = BufWriter::new(file);
+        self.size = 0;
+        Ok(())
+    }
+}
+
+fn numbered(path: &Path, n: u32) -> PathBuf {
+    let mut text = path.as_os_str().to_owned();
+    text.push(format!(".{n}"));
+    PathBuf::from(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hickory_proto::rr::RecordType;
+
+    #[test]
+    fn the_log_rotates_by_size() {
+        let dir = std::env::temp_dir().join(format!("cautery-qlog-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let config = QueryLogConfig {
+            path: dir.join("queries.jsonl"),
+            max_bytes: 300,
+            keep: 2,
+        };
+        let mut writer = Writer::open(config.clone()).unwrap();
+        for _ in 0..10 {
+            writer
+                .write(&Entry {
+                    time: DateTime::UNIX_EPOCH,
+                    client: "127.0.0.1:5000".parse().unwrap(),
+                    hit: SinkholeHit {
+                        name: "evil.com".into(),
+                        record_type: RecordType::A,
+                        origin: None,
+                    },
+                })
+                .unwrap();
+        }
+        writer.flush().unwrap();
+        assert!(numbered(&config.path, 1).exists());
+        assert!(numbered(&config.path, 2).exists());
+        assert!(!numbered(&config.path, 3).exists());
+        let text = fs::read_to_string(&config.path).unwrap();
+        assert!(text
+            .lines()
+            .all(|l| l.starts_with("{\"time\":\"1970-01-01T00:00:00.000Z\"")));
+        assert!(fs::metadata(&config.path).unwrap().len() <= 300);
+        let _ = fs::remove_dir_all(dir);
+    }
+}

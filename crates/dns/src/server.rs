@@ -1,0 +1,486 @@
+//! The sockets: UDP and TCP listeners feeding the message path, the
+//! response-rate limiter and the query log, and NOTIFY to secondaries.
+//!
+//! Protection of other clients: TCP connections are capped in number, each
+//! must send a complete message within the idle timeout and take each
+//! response within the write timeout, and concurrent zone transfers are
+//! capped (over the cap a transfer request is REFUSED). UDP responses pass
+//! through response-rate limiting.
+//!
+//! The state the message path reads ([`Authority`]) sits behind a lock
+//! holding an `Arc`; [`Shared::swap`] replaces it between two requests, so a
+//! reload or a new plan never drops a query.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::sync::{watch, Semaphore};
+use tokio::task::JoinSet;
+
+use crate::authority::{notify_message, Authority, Handled, Outcome, Reply, Transport};
+use crate::metrics::{ErrorKind, Metrics};
+use crate::policy::Policy;
+use crate::querylog::{Entry, QueryLog};
+use crate::rrl::{Decision, Rrl, RrlLimits};
+use crate::Error;
+
+/// Socket-level settings.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Addresses to listen on, UDP and TCP each.
+    pub listen: Vec<SocketAddr>,
+    /// TCP connections open at most.
+    pub tcp_max_connections: usize,
+    /// How long a TCP client may take to send a message.
+    pub tcp_idle_timeout: Duration,
+    /// How long a TCP client may take to accept one response message.
+    pub tcp_write_timeout: Duration,
+    /// Zone transfers running at most.
+    pub max_transfers: usize,
+    /// UDP worker tasks per socket.
+    pub udp_workers: usize,
+    /// Response-rate limiting.
+    pub rrl: RrlLimits,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            listen: vec![SocketAddr::from((Ipv4Addr::LOCALHOST, 5353))],
+            tcp_max_connections: 256,
+            tcp_idle_timeout: Duration::from_secs(10),
+            tcp_write_timeout: Duration::from_secs(30),
+            max_transfers: 16,
+            udp_workers: 4,
+            rrl: RrlLimits::default(),
+        }
+    }
+}
+
+/// What the sockets share.
+#[derive(Debug)]
+pub struct Shared {
+    authority: RwLock<Arc<Authority>>,
+    /// Metrics.
+    pub metrics: Arc<Metrics>,
+    query_log: RwLock<Option<QueryLog>>,
+    rrl: Mutex<Rrl>,
+    rrl_enabled: std::sync::atomic::AtomicBool,
+    started: Instant,
+}
+
+impl Shared {
+    /// Shared state around a first authority.
+    pub fn new(authority: Authority, metrics: Arc<Metrics>, rrl: RrlLimits) -> Shared {
+        Shared {
+            authority: RwLock::new(Arc::new(authority)),
+            metrics,
+            query_log: RwLock::new(None),
+            rrl: Mutex::new(Rrl::new(rrl)),
+            rrl_enabled: std::sync::atomic::AtomicBool::new(rrl.responses_per_second > 0),
+            started: Instant::now(),
+        }
+    }
+
+    /// The current authority.
+    pub fn authority(&self) -> Arc<Authority> {
+        self.authority
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Replaces the authority; requests in flight finish on the old one.
+    pub fn swap(&self, authority: Authority) {
+        *self.authority.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(authority);
+    }
+
+    /// Replaces the query log (None turns logging off).
+    pub fn set_query_log(&self, log: Option<QueryLog>) {
+        *self.query_log.write().unwrap_or_else(|e| e.into_inner()) = log;
+    }
+
+    /// Replaces the rate limits.
+    pub fn set_rrl(&self, limits: RrlLimits) {
+        *self.rrl.lock().unwrap_or_else(|e| e.into_inner()) = Rrl::new(limits);
+        self.rrl_enabled.store(
+            limits.responses_per_second > 0,
+            std::sync::atomic::Ordering::Relaxed,
+        );
+    }
+
+    fn record(&self, handled: &Handled, client: SocketAddr) {
+        self.metrics.query(handled.kind, handled.outcome);
+        if let Some(kind) = handled.transfer {
+            self.metrics.transfer(kind);
+        }
+        if let Some(hit) = &handled.hit {
+            if let Some(log) = &*self.query_log.read().unwrap_or_else(|e| e.into_inner()) {
+                log.log(Entry {
+                    time: chrono::Utc::now(),
+                    client,
+                    hit: hit.clone(),
+                });
+            }
+        }
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Running listeners.
+pub struct Server {
+    /// The addresses actually bound (useful with port 0).
+    pub local_addrs: Vec<SocketAddr>,
+    tasks: JoinSet<()>,
+}
+
+impl Server {
+    /// Binds every address (UDP and TCP) and starts serving until
+    /// `shutdown` turns true.
+    pub async fn start(
+        config: &ServerConfig,
+        shared: Arc<Shared>,
+        shutdown: watch::Receiver<bool>,
+    ) -> Result<Server, Error> {
+        let mut tasks = JoinSet::new();
+        let mut local_addrs = Vec::new();
+        let connections = Arc::new(Semaphore::new(config.tcp_max_connections.max(1)));
+        let transfers = Arc::new(Semaphore::new(config.max_transfers.max(1)));
+        for address in &config.listen {
+            let udp = UdpSocket::bind(address)
+                .await
+                .map_err(|e| Error::Bind(*address, e))?;
+            let bound = udp.local_addr().map_err(|e| Error::Bind(*address, e))?;
+            let tcp = TcpListener::bind(bound)
+                .await
+                .map_err(|e| Error::Bind(bound, e))?;
+            local_addrs.push(bound);
+            let udp = Arc::new(udp);
+            for _ in 0..config.udp_workers.max(1) {
+                tasks.spawn(udp_loop(udp.clone(), shared.clone(), shutdown.clone()));
+            }
+            tasks.spawn(tcp_loop(
+                tcp,
+                shared.clone(),
+                shutdown.clone(),
+                connections.clone(),
+                transfers.clone(),
+                config.clone(),
+            ));
+        }
+        Ok(Server { local_addrs, tasks })
+    }
+
+    /// Waits until every listener has stopped.
+    pub async fn join(mut self) {
+        while self.tasks.join_next().await.is_some() {}
+    }
+}
+
+async fn udp_loop(
+    socket: Arc<UdpSocket>,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut buffer = vec![0u8; 65_535];
+    loop {
+        let received = tokio::select! {
+            received = socket.recv_from(&mut buffer) => received,
+            _ = shutdown.changed() => return,
+        };
+        let (length, client) = match received {
+            Ok(x) => x,
+            Err(_) => continue,
+        };
+        let authority = shared.authority();
+        let mut handled = authority.handle(&buffer[..length], client, Transport::Udp, unix_now());
+        let Reply::Message(mut bytes) = std::mem::replace(&mut handled.reply, Reply::None) else {
+            shared.record(&handled, client);
+            continue;
+        };
+        let decision = if shared
+            .rrl_enabled
+            .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            let now_ms = shared.started.elapsed().as_millis() as u64;
+            shared
+                .rrl
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .check(client.ip(), now_ms)
+        } else {
+            Decision::Send
+        };
+        match decision {
+            Decision::Send => {}
+            Decision::Slip => {
+                truncate_to_header(&mut bytes);
+                handled.outcome = Outcome::RateLimited;
+            }
+            Decision::Drop => {
+                handled.outcome = Outcome::RateLimited;
+                shared.record(&handled, client);
+                continue;
+            }
+        }
+        shared.record(&handled, client);
+        if socket.send_to(&bytes, client).await.is_err() {
+            shared.metrics.error(ErrorKind::Io);
+        }
+    }
+}
+
+/// Keeps the header and question, sets TC, drops the rest.
+fn truncate_to_header(bytes: &mut Vec<u8>) {
+    if bytes.len() < 12 {
+        return;
+    }
+    let mut at = 12;
+    let questions = u16::from_be_bytes([bytes[4], bytes[5]]);
+    if questions == 1 {
+        while at < bytes.len() && bytes[at] != 0 && bytes[at] & 0xC0 == 0 {
+            at += 1 + bytes[at] as usize;
+        }
+        at = (at + 5).min(bytes.len());
+    } else {
+        bytes[4..6].fill(0);
+    }
+    bytes.truncate(at);
+    bytes[2] |= 0x02;
+    bytes[6..12].fill(0);
+}
+
+async fn tcp_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+    connections: Arc<Semaphore>,
+    transfers: Arc<Semaphore>,
+    config: ServerConfig,
+) {
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = shutdown.changed() => return,
+        };
+        let Ok((stream, client)) = accepted else {
+            // Out of descriptors, usually: back off instead of spinning.
+            shared.metrics.error(ErrorKind::Io);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        let Ok(permit) = connections.clone().try_acquire_owned() else {
+            shared.metrics.error(ErrorKind::TcpLimit);
+            drop(stream);
+            continue;
+        };
+        let shared = shared.clone();
+        let transfers = transfers.clone();
+        let config = config.clone();
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            let _permit = permit;
+            tcp_connection(stream, client, shared, transfers, config, shutdown).await;
+        });
+    }
+}
+
+async fn tcp_connection(
+    mut stream: TcpStream,
+    client: SocketAddr,
+    shared: Arc<Shared>,
+    transfers: Arc<Semaphore>,
+    config: ServerConfig,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let _ = stream.set_nodelay(true);
+    let mut buffer = vec![0u8; 65_535];
+    loop {
+        let read = tokio::select! {
+            read = tokio::time::timeout(config.tcp_idle_timeout, read_message(&mut stream, &mut buffer)) => read,
+            _ = shutdown.changed() => return,
+        };
+        let length = match read {
+            Ok(Ok(Some(length))) => length,
+            Ok(Ok(None)) | Ok(Err(_)) => return,
+            Err(_) => {
+                shared.metrics.error(ErrorKind::TcpTimeout);
+                return;
+            }
+        };
+        let authority = shared.authority();
+        let mut handled = authority.handle(&buffer[..length], client, Transport::Tcp, unix_now());
+        let reply = std::mem::replace(&mut handled.reply, Reply::None);
+        match reply {
+            Reply::None => {
+                shared.record(&handled, client);
+                // A peer that sends garbage over TCP gets no second chance.
+                return;
+            }
+            Reply::Message(bytes) => {
+                shared.record(&handled, client);
+                if write_message(&mut stream, &bytes, config.tcp_write_timeout)
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+            }
+            Reply::Transfer(mut transfer) => {
+                let Ok(_permit) = transfers.clone().try_acquire_owned() else {
+                    shared.metrics.error(ErrorKind::TransferLimit);
+                    handled.outcome = Outcome::Refused;
+                    handled.transfer = None;
+                    shared.record(&handled, client);
+                    let refused = refuse(&buffer[..length]);
+                    let _ = write_message(&mut stream, &refused, config.tcp_write_timeout).await;
+                    return;
+                };
+                shared.record(&handled, client);
+                while let Some(bytes) = transfer.next_message() {
+                    if write_message(&mut stream, &bytes, config.tcp_write_timeout)
+                        .await
+                        .is_err()
+                    {
+                        shared.metrics.error(ErrorKind::TcpTimeout);
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn refuse(request: &[u8]) -> Vec<u8> {
+    let mut out = request
+        .get(..12)
+        .map(<[u8]>::to_vec)
+        .unwrap_or_else(|| vec![0; 12]);
+    out.resize(12, 0);
+    out[2] = 0x80 | (out[2] & 0x78);
+    out[3] = 0x05;
+    out[4..12].fill(0);
+    out
+}
+
+async fn read_message(stream: &mut TcpStream, buffer: &mut [u8]) -> std::io::Result<Option<usize>> {
+    let mut prefix = [0u8; 2];
+    match stream.read_exact(&mut prefix).await {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    let length = usize::from(u16::from_be_bytes(prefix));
+    if length < 12 {
+        return Ok(None);
+    }
+    stream.read_exact(&mut buffer[..length]).await?;
+    Ok(Some(length))
+}
+
+async fn write_message(
+    stream: &mut TcpStream,
+    bytes: &[u8],
+    timeout: Duration,
+) -> std::io::Result<()> {
+    let Ok(length) = u16::try_from(bytes.len()) else {
+        return Err(std::io::Error::other("message over 65535 octets"));
+    };
+    let mut framed = Vec::with_capacity(bytes.len() + 2);
+    framed.extend_from_slice(&length.to_be_bytes());
+    framed.extend_from_slice(bytes);
+    match tokio::time::timeout(timeout, stream.write_all(&framed)).await {
+        Ok(result) => result,
+        Err(_) => Err(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            "write timed out",
+        )),
+    }
+}
+
+/// Sends NOTIFY for `policy` to every target, each with up to five tries two
+/// seconds apart, counting the results.
+pub async fn notify_all(policy: Arc<Policy>, targets: Vec<SocketAddr>, metrics: Arc<Metrics>) {
+    let mut tasks = JoinSet::new();
+    for target in targets {
+        let policy = policy.clone();
+        let metrics = metrics.clone();
+        tasks.spawn(async move {
+            let answered = notify_one(&policy, target).await;
+            metrics.notify(answered);
+            if answered {
+                tracing::debug!(%target, serial = policy.serial, "NOTIFY answered");
+            } else {
+                tracing::warn!(%target, serial = policy.serial, "NOTIFY not answered after 5 tries");
+            }
+        });
+    }
+    while tasks.join_next().await.is_some() {}
+}
+
+async fn notify_one(policy: &Policy, target: SocketAddr) -> bool {
+    let local: SocketAddr = match target.ip() {
+        IpAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
+        IpAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
+    };
+    let Ok(socket) = UdpSocket::bind(local).await else {
+        return false;
+    };
+    let id = (unix_now() as u16) ^ (policy.serial as u16) ^ target.port();
+    let message = notify_message(id, policy);
+    let mut buffer = [0u8; 512];
+    for _ in 0..5 {
+        if socket.send_to(&message, target).await.is_err() {
+            return false;
+        }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+        loop {
+            let received = tokio::time::timeout_at(deadline, socket.recv_from(&mut buffer)).await;
+            match received {
+                Ok(Ok((n, from))) if from == target && n >= 12 => {
+                    let same_id = buffer[0..2] == id.to_be_bytes();
+                    if same_id && buffer[2] & 0x80 != 0 {
+                        return true;
+                    }
+                }
+                Ok(_) => continue,
+                Err(_) => break,
+            }
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_slipped_response_keeps_only_the_question() {
+        let mut message = hickory_proto::op::Message::new();
+        message.add_query(hickory_proto::op::Query::query(
+            hickory_proto::rr::Name::from_ascii("evil.com.").unwrap(),
+            hickory_proto::rr::RecordType::A,
+        ));
+        message.add_answer(hickory_proto::rr::Record::from_rdata(
+            hickory_proto::rr::Name::from_ascii("evil.com.").unwrap(),
+            60,
+            hickory_proto::rr::RData::A(hickory_proto::rr::rdata::A(Ipv4Addr::LOCALHOST)),
+        ));
+        let mut bytes = message.to_vec().unwrap();
+        truncate_to_header(&mut bytes);
+        let parsed = hickory_proto::op::Message::from_vec(&bytes).unwrap();
+        assert!(parsed.truncated());
+        assert_eq!(parsed.queries().len(), 1);
+        assert!(parsed.answers().is_empty());
+    }
+}

@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Benchmarks of `cautery serve`, side by side with NSD, all on loopback:
+#  1. sinkhole queries per second (dnsperf) against cautery and against NSD
+#     serving an equivalent zone (the same names, A records, in zone ".");
+#  2. peak memory (VmHWM) of cautery with about 1M and 10M rules;
+#  3. one day's IXFR size against the full zone (AXFR);
+#  4. time from a plan change to a BIND secondary answering the new policy.
+# Needs: bind9 dnsutils dnsperf nsd. Usage: scripts/bench-serve.sh [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_PER_RUN=${1:-20}
+WORK=$(mktemp -d /tmp/cautery-bench.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+cargo build --release -q
+BIN=$PWD/target/release/cautery
+DAY1=2026-11-26T12:00:00Z
+DAY2=2026-11-27T12:00:00Z
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_until() { # seconds, command...
+  local limit=$1; shift
+  for _ in $(seq $((limit * 10))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "timed out: $*" >&2; return 1
+}
+hwm() { awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' "/proc/$1/status"; }
+
+# start_cautery NAME DAYS_BACK DAYS_AHEAD ACTION [NOTIFY_PORT]
+start_cautery() {
+  local name=$1 back=$2 ahead=$3 action=$4 notify=${5:-}
+  local dir=$WORK/$name port metrics
+  mkdir -p "$dir"; port=$(free_port); metrics=$(free_port)
+  echo "$DAY1" > "$dir/clock"
+  cat > "$dir/cautery.toml" <<TOML
+version = 1
+[server]
+listen = ["127.0.0.1:$port"]
+state-dir = "$dir/state"
+[metrics]
+listen = "127.0.0.1:$metrics"
+[transfer]
+notify = [${notify:+\"127.0.0.1:$notify\"}]
+[[zone]]
+name = "cautery.rpz"
+days-back = $back
+days-ahead = $ahead
+action = "$action"
+sinkhole-v4 = ["192.0.2.1"]
+TOML
+  "$BIN" serve --config "$dir/cautery.toml" --clock-file "$dir/clock" 2>"$dir/log" &
+  PIDS+=($!); CAUTERY_PID=$!; CAUTERY_PORT=$port; CAUTERY_DIR=$dir
+  wait_until 300 grep -q listening "$dir/log"
+}
+
+echo "== cautery $(git rev-parse --short HEAD), $(nproc) cores, $(date -u +%FT%TZ)"
+
+# 1 and 2 (1M): a sinkhole zone of about a million names.
+start_cautery sink 7 7 sinkhole
+SINK_PID=$CAUTERY_PID; SINK_PORT=$CAUTERY_PORT
+dig @127.0.0.1 -p "$SINK_PORT" cautery.rpz AXFR +noall +answer > "$WORK/axfr.txt"
+awk '$4 == "A" {sub(/\.cautery\.rpz\.$/, "", $1); print $1}' "$WORK/axfr.txt" | sort -u > "$WORK/names.txt"
+NAMES=$(wc -l < "$WORK/names.txt")
+echo "rules: $NAMES; cautery memory after plan and one AXFR: $(hwm "$SINK_PID")"
+shuf -n 200000 --random-source=<(yes) "$WORK/names.txt" | awk '{print $1" A"}' > "$WORK/queries-cautery.txt"
+
+mkdir -p "$WORK/nsd"; NSD_PORT=$(free_port)
+{ echo '. 300 IN SOA localhost. hostmaster.localhost. 1 3600 600 864000 60'
+  echo '. 300 IN NS localhost.'
+  awk '{print $1". 300 IN A 192.0.2.1"}' "$WORK/names.txt"; } > "$WORK/nsd/root.zone"
+cat > "$WORK/nsd/nsd.conf" <<CONF
+server:
+  ip-address: 127.0.0.1@$NSD_PORT
+  port: $NSD_PORT
+  username: ""
+  chroot: ""
+  zonesdir: "$WORK/nsd"
+  database: ""
+  pidfile: "$WORK/nsd/nsd.pid"
+  xfrdfile: "$WORK/nsd/xfrd.state"
+  zonelistfile: "$WORK/nsd/zone.list"
+  server-count: 1
+  verbosity: 1
+remote-control:
+  control-enable: no
+zone:
+  name: "."
+  zonefile: "root.zone"
+CONF
+/usr/sbin/nsd -d -c "$WORK/nsd/nsd.conf" 2>"$WORK/nsd/log" &
+NSD_PID=$!; PIDS+=($NSD_PID)
+wait_until 300 sh -c "dig @127.0.0.1 -p $NSD_PORT $(head -1 "$WORK/names.txt") A +short | grep -q 192.0.2.1"
+echo "nsd memory: $(hwm "$NSD_PID")"
+
+perf() { # label port
+  dnsperf -s 127.0.0.1 -p "$2" -d "$WORK/queries-cautery.txt" -l "$SECONDS_PER_RUN" -c 8 -T 1 -q 500 2>&1 \
+    | awk -v l="$1" '/Queries per second/ {q=$4} /Queries lost/ {lost=$3" "$4} /Average Latency/ {lat=$4} END {printf "%-8s %10s qps  lost %s  avg latency %s s\n", l, q, lost, lat}'
+}
+echo "== sinkhole throughput, dnsperf -c 8 -q 500, ${SECONDS_PER_RUN}s each, $NAMES names"
+perf cautery "$SINK_PORT"
+perf nsd "$NSD_PORT"
+echo "cautery memory after dnsperf: $(hwm "$SINK_PID")"
+kill "$NSD_PID" "$SINK_PID"; wait "$NSD_PID" "$SINK_PID" 2>/dev/null || true
+
+# 3 and 4: the default campaign, BIND as secondary, one day's rollover.
+BIND_PORT=$(free_port)
+start_cautery rpz 2 7 nxdomain "$BIND_PORT"
+RPZ_PORT=$CAUTERY_PORT; RPZ_DIR=$CAUTERY_DIR
+mkdir -p "$WORK/bind"
+cat > "$WORK/bind/named.conf" <<CONF
+options {
+  directory "$WORK/bind"; pid-file "$WORK/bind/named.pid";
+  listen-on port $BIND_PORT { 127.0.0.1; }; listen-on-v6 { none; };
+  recursion yes; allow-query { 127.0.0.1; };
+  forwarders { 127.0.0.1 port $RPZ_PORT; }; forward only;
+  dnssec-validation no; notify no;
+  response-policy { zone "cautery.rpz" min-update-interval 0; } qname-wait-recurse no;
+};
+controls { };
+zone "cautery.rpz" { type secondary; primaries { 127.0.0.1 port $RPZ_PORT; }; file "rpz.db"; request-ixfr yes; };
+CONF
+/usr/sbin/named -g -c "$WORK/bind/named.conf" 2>"$WORK/bind/log" &
+PIDS+=($!)
+set +o pipefail
+OLD=$("$BIN" generate all --all-seeds --date 2026-11-24 | sort -u > "$WORK/d-2.txt"; "$BIN" generate all --all-seeds --date 2026-11-25 | sort -u > "$WORK/d-1.txt"; comm -23 "$WORK/d-2.txt" "$WORK/d-1.txt" | grep -v '\.\.' | grep -E '^[a-z0-9.-]+$' | head -1)
+NEW=$("$BIN" generate all --all-seeds --date 2026-12-04 | sort -u > "$WORK/d8.txt"; "$BIN" generate all --all-seeds --date 2026-12-03 | sort -u > "$WORK/d7.txt"; comm -23 "$WORK/d8.txt" "$WORK/d7.txt" | grep -v '\.\.' | grep -E '^[a-z0-9.-]+$' | head -1)
+set -o pipefail
+wait_until 300 sh -c "dig @127.0.0.1 -p $BIND_PORT $OLD A +time=1 +tries=1 | grep -q NXDOMAIN"
+echo "== BIND loaded $(dig @127.0.0.1 -p "$RPZ_PORT" cautery.rpz SOA +short | awk '{print $3}') by AXFR; $OLD blocked"
+SERIAL=$(dig @127.0.0.1 -p "$RPZ_PORT" cautery.rpz SOA +short | awk '{print $3}')
+START=$(date +%s.%N)
+echo "$DAY2" > "$RPZ_DIR/clock.tmp"; mv "$RPZ_DIR/clock.tmp" "$RPZ_DIR/clock"
+wait_until 60 sh -c "dig @127.0.0.1 -p $BIND_PORT $NEW A +time=1 +tries=1 | grep -q NXDOMAIN"
+END=$(date +%s.%N)
+echo "plan change to BIND answering the new policy ($NEW blocked): $(echo "$END - $START" | bc) s"
+grep -h "new plan" "$RPZ_DIR/log" | sed 's/\x1b\[[0-9;]*m//g' | tail -1
+echo "== one day's IXFR against the full zone"
+dig @127.0.0.1 -p "$RPZ_PORT" cautery.rpz IXFR="$SERIAL" +tcp | grep "XFR size" | sed 's/^/IXFR: /'
+dig @127.0.0.1 -p "$RPZ_PORT" cautery.rpz AXFR | grep "XFR size" | sed 's/^/AXFR: /'
+echo "cautery memory (default campaign, BIND attached): $(hwm "$CAUTERY_PID")"
+kill "$CAUTERY_PID"
+
+# 2 (10M): memory with about ten million rules (a quarter year each way).
+start_cautery big 125 125 nxdomain
+echo "== $(grep -h 'first plan' "$CAUTERY_DIR/log" | sed 's/\x1b\[[0-9;]*m//g' | grep -o 'rules=[0-9]*'): cautery memory $(hwm "$CAUTERY_PID")"

@@ -1,0 +1,473 @@
+//! The daemon's configuration: a versioned TOML file (`version = 1`),
+//! kebab-case keys, unknown keys rejected, every key with a default so that
+//! an empty file (or none at all) gives a working server.
+//! `etc/cautery.example.toml` explains every key.
+
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use base64::Engine as _;
+use serde::Deserialize;
+
+use cautery_dns::authority::Prefix;
+use cautery_dns::policy::parse_name;
+use cautery_dns::tsig::TsigKey;
+use cautery_dns::{Action, SoaFields};
+
+/// The whole file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    /// Must be 1.
+    pub version: u32,
+    /// Sockets and limits.
+    #[serde(default)]
+    pub server: ServerSection,
+    /// Prometheus endpoint.
+    #[serde(default)]
+    pub metrics: MetricsSection,
+    /// Sinkhole query log.
+    #[serde(default)]
+    pub query_log: QueryLogSection,
+    /// Who may transfer, whom to notify, journal bounds.
+    #[serde(default)]
+    pub transfer: TransferSection,
+    /// Sinkhole apex data.
+    #[serde(default)]
+    pub sinkhole: SinkholeSection,
+    /// Policy zones, each with its campaign.
+    #[serde(default = "default_zones")]
+    pub zone: Vec<ZoneSection>,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct ServerSection {
+    /// Addresses, UDP and TCP each.
+    pub listen: Vec<SocketAddr>,
+    /// Where the policy and journal are kept.
+    pub state_dir: PathBuf,
+    /// TCP connections open at most.
+    pub tcp_max_connections: usize,
+    /// Seconds a TCP client may take to send a message.
+    pub tcp_idle_timeout: u64,
+    /// Zone transfers running at most.
+    pub max_transfers: usize,
+    /// UDP responses per second per client network; 0 turns limiting off.
+    pub rate_limit: u32,
+    /// Every n-th rate-limited response is sent truncated.
+    pub rate_limit_slip: u32,
+}
+
+impl Default for ServerSection {
+    fn default() -> Self {
+        ServerSection {
+            listen: vec![SocketAddr::from((Ipv4Addr::LOCALHOST, 5353))],
+            state_dir: PathBuf::from("./cautery-data"),
+            tcp_max_connections: 256,
+            tcp_idle_timeout: 10,
+            max_transfers: 16,
+            rate_limit: 0,
+            rate_limit_slip: 2,
+        }
+    }
+}
+
+/// `[metrics]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct MetricsSection {
+    /// Address of the HTTP endpoint; empty turns it off.
+    pub listen: String,
+}
+
+impl Default for MetricsSection {
+    fn default() -> Self {
+        MetricsSection {
+            listen: "127.0.0.1:9353".into(),
+        }
+    }
+}
+
+/// `[query-log]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct QueryLogSection {
+    /// The file; relative paths are under the state directory; empty turns
+    /// the log off.
+    pub path: String,
+    /// Size at which the file is rotated.
+    pub max_bytes: u64,
+    /// Rotated files kept.
+    pub keep: u32,
+}
+
+impl Default for QueryLogSection {
+    fn default() -> Self {
+        QueryLogSection {
+            path: "queries.jsonl".into(),
+            max_bytes: 100 * 1024 * 1024,
+            keep: 5,
+        }
+    }
+}
+
+/// `[transfer]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct TransferSection {
+    /// Client networks allowed to query and transfer policy zones.
+    pub allow_from: Vec<String>,
+    /// Whether a TSIG signature is required as well.
+    pub require_key: bool,
+    /// TSIG keys.
+    pub keys: Vec<KeySection>,
+    /// Secondaries to NOTIFY on every change.
+    pub notify: Vec<SocketAddr>,
+    /// Differences kept in the journal.
+    pub journal_entries: usize,
+    /// Changed rules kept in the journal, over all differences.
+    pub journal_rules: usize,
+}
+
+impl Default for TransferSection {
+    fn default() -> Self {
+        TransferSection {
+            allow_from: vec!["127.0.0.0/8".into(), "::1".into()],
+            require_key: false,
+            keys: Vec::new(),
+            notify: Vec::new(),
+            journal_entries: 64,
+            journal_rules: 4_000_000,
+        }
+    }
+}
+
+/// One `[[transfer.keys]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct KeySection {
+    /// Key name, as in BIND's `key "NAME"`.
+    pub name: String,
+    /// Algorithm; only `hmac-sha256`.
+    #[serde(default = "default_algorithm")]
+    pub algorithm: String,
+    /// The secret, base64.
+    pub secret: String,
+}
+
+fn default_algorithm() -> String {
+    "hmac-sha256".into()
+}
+
+/// `[sinkhole]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct SinkholeSection {
+    /// SOA of every sinkholed name.
+    pub soa: SoaSection,
+    /// NS of every sinkholed name.
+    pub ns: Vec<String>,
+    /// TTL of sinkhole answers.
+    pub ttl: u32,
+}
+
+impl Default for SinkholeSection {
+    fn default() -> Self {
+        SinkholeSection {
+            soa: SoaSection::default(),
+            ns: vec!["localhost".into()],
+            ttl: 300,
+        }
+    }
+}
+
+/// An SOA's fields.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct SoaSection {
+    /// Primary name server.
+    pub mname: String,
+    /// Responsible mailbox as a name.
+    pub rname: String,
+    /// Refresh, seconds.
+    pub refresh: u32,
+    /// Retry, seconds.
+    pub retry: u32,
+    /// Expire, seconds.
+    pub expire: u32,
+    /// Negative TTL, seconds.
+    pub minimum: u32,
+}
+
+impl Default for SoaSection {
+    fn default() -> Self {
+        let d = SoaFields::default();
+        SoaSection {
+            mname: d.mname,
+            rname: d.rname,
+            refresh: d.refresh,
+            retry: d.retry,
+            expire: d.expire,
+            minimum: d.minimum,
+        }
+    }
+}
+
+impl SoaSection {
+    fn fields(&self) -> SoaFields {
+        SoaFields {
+            mname: self.mname.clone(),
+            rname: self.rname.clone(),
+            refresh: self.refresh,
+            retry: self.retry,
+            expire: self.expire,
+            minimum: self.minimum,
+        }
+    }
+}
+
+/// One `[[zone]]`: a policy zone and the campaign that fills it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct ZoneSection {
+    /// Zone name.
+    pub name: String,
+    /// TTL of every record.
+    pub ttl: u32,
+    /// SOA.
+    pub soa: SoaSection,
+    /// NS names.
+    pub ns: Vec<String>,
+    /// Families, or `all` for every deterministic family.
+    pub families: Vec<String>,
+    /// `all` (every seed known in public) or `default`.
+    pub seeds: String,
+    /// Days before today covered.
+    pub days_back: u32,
+    /// Days after today covered.
+    pub days_ahead: u32,
+    /// nxdomain, nodata, drop, passthru or sinkhole.
+    pub action: String,
+    /// Sinkhole IPv4 addresses.
+    pub sinkhole_v4: Vec<Ipv4Addr>,
+    /// Sinkhole IPv6 addresses.
+    pub sinkhole_v6: Vec<Ipv6Addr>,
+    /// Whether subdomains of predicted names are covered.
+    pub subdomains: bool,
+}
+
+impl Default for ZoneSection {
+    fn default() -> Self {
+        ZoneSection {
+            name: "cautery.rpz".into(),
+            ttl: 60,
+            soa: SoaSection::default(),
+            ns: vec!["localhost".into()],
+            families: vec!["all".into()],
+            seeds: "all".into(),
+            days_back: 2,
+            days_ahead: 7,
+            action: "nxdomain".into(),
+            sinkhole_v4: Vec::new(),
+            sinkhole_v6: Vec::new(),
+            subdomains: false,
+        }
+    }
+}
+
+fn default_zones() -> Vec<ZoneSection> {
+    vec![ZoneSection::default()]
+}
+
+impl ZoneSection {
+    /// The action, checked.
+    pub fn action(&self) -> Result<Action> {
+        Ok(match self.action.as_str() {
+            "nxdomain" => Action::Nxdomain,
+            "nodata" => Action::Nodata,
+            "drop" => Action::Drop,
+            "passthru" => Action::Passthru,
+            "sinkhole" => {
+                if self.sinkhole_v4.is_empty() && self.sinkhole_v6.is_empty() {
+                    bail!(
+                        "zone {}: action \"sinkhole\" needs sinkhole-v4 or sinkhole-v6 addresses",
+                        self.name
+                    );
+                }
+                Action::Sinkhole {
+                    v4: self.sinkhole_v4.clone(),
+                    v6: self.sinkhole_v6.clone(),
+                }
+            }
+            other => bail!(
+                "zone {}: unknown action '{other}': use nxdomain, nodata, drop, passthru or sinkhole",
+                self.name
+            ),
+        })
+    }
+
+    /// SOA fields.
+    pub fn soa_fields(&self) -> SoaFields {
+        self.soa.fields()
+    }
+}
+
+impl Config {
+    /// The embedded defaults: what `cautery serve` runs without a file.
+    pub fn embedded() -> Config {
+        Config {
+            version: 1,
+            server: ServerSection::default(),
+            metrics: MetricsSection::default(),
+            query_log: QueryLogSection::default(),
+            transfer: TransferSection::default(),
+            sinkhole: SinkholeSection::default(),
+            zone: default_zones(),
+        }
+    }
+
+    /// Reads and checks a file.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read config {}", path.display()))?;
+        Config::parse(&text).with_context(|| format!("config {}", path.display()))
+    }
+
+    /// Parses and checks the text of a file.
+    pub fn parse(text: &str) -> Result<Config> {
+        let config: Config = toml::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Checks what serde cannot.
+    pub fn check(&self) -> Result<()> {
+        if self.version != 1 {
+            bail!(
+                "version = {} is not supported: this cautery reads version = 1",
+                self.version
+            );
+        }
+        if self.server.listen.is_empty() {
+            bail!("[server] listen is empty: give at least one address, e.g. \"127.0.0.1:5353\"");
+        }
+        for zone in &self.zone {
+            parse_name(&zone.name)?;
+            zone.action()?;
+            if !matches!(zone.seeds.as_str(), "all" | "default") {
+                bail!(
+                    "zone {}: seeds = '{}': use \"all\" or \"default\"",
+                    zone.name,
+                    zone.seeds
+                );
+            }
+            for ns in &zone.ns {
+                parse_name(ns)?;
+            }
+            if zone.days_back > 3000 || zone.days_ahead > 3000 {
+                bail!(
+                    "zone {}: days-back and days-ahead must be at most 3000",
+                    zone.name
+                );
+            }
+        }
+        let mut names: Vec<String> = self
+            .zone
+            .iter()
+            .map(|z| z.name.to_ascii_lowercase())
+            .collect();
+        names.sort();
+        names.dedup();
+        if names.len() != self.zone.len() {
+            bail!("two [[zone]] sections have the same name");
+        }
+        self.allow_from()?;
+        self.keys()?;
+        if !self.metrics.listen.is_empty() {
+            self.metrics.listen.parse::<SocketAddr>().with_context(|| {
+                format!(
+                    "[metrics] listen = '{}' is not an address:port",
+                    self.metrics.listen
+                )
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The transfer ACL.
+    pub fn allow_from(&self) -> Result<Vec<Prefix>> {
+        self.transfer
+            .allow_from
+            .iter()
+            .map(|text| {
+                Prefix::parse(text).with_context(|| {
+                    format!("[transfer] allow-from: '{text}' is not an address or ADDRESS/LENGTH")
+                })
+            })
+            .collect()
+    }
+
+    /// The TSIG keys.
+    pub fn keys(&self) -> Result<Vec<TsigKey>> {
+        self.transfer
+            .keys
+            .iter()
+            .map(|key| {
+                if !key.algorithm.eq_ignore_ascii_case("hmac-sha256") {
+                    bail!(
+                        "key {}: algorithm '{}' is not supported: use hmac-sha256",
+                        key.name,
+                        key.algorithm
+                    );
+                }
+                let secret = base64::engine::general_purpose::STANDARD
+                    .decode(key.secret.trim())
+                    .with_context(|| format!("key {}: the secret is not base64", key.name))?;
+                Ok(TsigKey::new(parse_name(&key.name)?, secret))
+            })
+            .collect()
+    }
+
+    /// The sinkhole apex data.
+    pub fn sinkhole_soa(&self) -> SoaFields {
+        self.sinkhole.soa.fields()
+    }
+
+    /// The query log path, resolved against the state directory.
+    pub fn query_log_path(&self) -> Option<PathBuf> {
+        if self.query_log.path.is_empty() {
+            return None;
+        }
+        Some(self.server.state_dir.join(&self.query_log.path))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_almost_empty_file_gives_the_embedded_defaults() {
+        let config = Config::parse("version = 1\n").unwrap();
+        assert_eq!(config.zone.len(), 1);
+        assert_eq!(config.zone[0].name, "cautery.rpz");
+        assert_eq!(config.server.listen[0].port(), 5353);
+    }
+
+    #[test]
+    fn unknown_keys_and_versions_are_refused() {
+        assert!(Config::parse("version = 1\n[server]\nlisten-on = []\n").is_err());
+        assert!(Config::parse("version = 2\n").is_err());
+        let error = Config::parse("version = 1\n[[zone]]\naction = \"sinkhole\"\n").unwrap_err();
+        assert!(format!("{error:#}").contains("sinkhole-v4"));
+    }
+
+    #[test]
+    fn the_example_file_parses() {
+        let text = include_str!("../../etc/cautery.example.toml");
+        Config::parse(text).unwrap();
+    }
+}

@@ -1,0 +1,645 @@
+//! `cautery serve` with real DNS software: BIND 9 and Unbound as RPZ
+//! secondaries, dig for transfers with and without TSIG, and the sinkhole.
+//!
+//! Every server listens on loopback on ports picked at run time; resolvers
+//! forward only to cautery, never to the internet. Time moves through the
+//! daemon's clock file, and every wait is a poll with a bounded timeout.
+//! A test whose program is not installed says so and passes (CI installs
+//! bind9, unbound and dnsutils).
+
+use std::io::Write;
+use std::net::{TcpListener, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const SECRET: &str = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTMyYg==";
+const DAY1: &str = "2026-11-26T12:00:00Z";
+const DAY2: &str = "2026-11-27T12:00:00Z";
+
+fn installed(program: &str) -> bool {
+    ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]
+        .iter()
+        .any(|dir| Path::new(dir).join(program).exists())
+}
+
+/// A port free on 127.0.0.1 for both UDP and TCP.
+fn free_port() -> u16 {
+    loop {
+        let tcp = TcpListener::bind("127.0.0.1:0").expect("bind tcp");
+        let port = tcp.local_addr().expect("addr").port();
+        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("cautery-serve-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn names_of(family: &str, day: &str) -> Vec<String> {
+    let output = Command::new(env!("CARGO_BIN_EXE_cautery"))
+        .args(["generate", family, "--date", &day[..10]])
+        .output()
+        .expect("generate");
+    String::from_utf8(output.stdout)
+        .expect("utf-8")
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A name of day 1 that day 2 no longer has, and the other way round.
+fn rollover_names(family: &str) -> (String, String) {
+    let one = names_of(family, DAY1);
+    let two = names_of(family, DAY2);
+    let old = one
+        .iter()
+        .find(|n| !two.contains(n))
+        .expect("a name that expires")
+        .clone();
+    let new = two
+        .iter()
+        .find(|n| !one.contains(n))
+        .expect("a name that starts")
+        .clone();
+    (old, new)
+}
+
+struct Cautery {
+    child: Guard,
+    port: u16,
+    metrics: u16,
+    clock: PathBuf,
+    dir: PathBuf,
+}
+
+fn start_cautery(dir: &Path, zone: &str, transfer: &str) -> Cautery {
+    start_cautery_with(dir, "", zone, transfer)
+}
+
+fn start_cautery_with(dir: &Path, server: &str, zone: &str, transfer: &str) -> Cautery {
+    let port = free_port();
+    let metrics = free_port();
+    let clock = dir.join("clock");
+    if !clock.exists() {
+        std::fs::write(&clock, DAY1).expect("clock");
+    }
+    let config = format!(
+        "version = 1\n\
+         [server]\nlisten = [\"127.0.0.1:{port}\"]\nstate-dir = \"{state}\"\n{server}\n\
+         [metrics]\nlisten = \"127.0.0.1:{metrics}\"\n\
+         [transfer]\n{transfer}\n\
+         [[zone]]\nname = \"cautery.rpz\"\nseeds = \"default\"\ndays-back = 0\ndays-ahead = 0\n{zone}\n",
+        state = dir.join("state").display(),
+    );
+    let path = dir.join("cautery.toml");
+    std::fs::write(&path, config).expect("config");
+    let log = std::fs::File::create(dir.join("cautery.log")).expect("log");
+    let child = Command::new(env!("CARGO_BIN_EXE_cautery"))
+        .args(["serve", "--config"])
+        .arg(&path)
+        .arg("--clock-file")
+        .arg(&clock)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start cautery");
+    let server = Cautery {
+        child: Guard(child),
+        port,
+        metrics,
+        clock,
+        dir: dir.to_path_buf(),
+    };
+    wait_for("cautery to listen", Duration::from_secs(60), || {
+        server.log().contains("listening")
+    });
+    server
+}
+
+impl Cautery {
+    fn set_clock(&self, at: &str) {
+        let temporary = self.clock.with_extension("tmp");
+        std::fs::write(&temporary, at).expect("clock");
+        std::fs::rename(&temporary, &self.clock).expect("clock");
+    }
+
+    fn serial(&self, key: Option<&str>) -> u32 {
+        let mut args = vec!["cautery.rpz", "SOA", "+short"];
+        if let Some(key) = key {
+            args.extend(["-y", key]);
+        }
+        dig(self.port, &args)
+            .split_whitespace()
+            .nth(2)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0)
+    }
+
+    fn metric(&self, line_start: &str) -> u64 {
+        let mut stream =
+            std::net::TcpStream::connect(("127.0.0.1", self.metrics)).expect("metrics connect");
+        stream
+            .write_all(b"GET /metrics HTTP/1.0\r\n\r\n")
+            .expect("metrics request");
+        let mut body = String::new();
+        std::io::Read::read_to_string(&mut stream, &mut body).expect("metrics body");
+        body.lines()
+            .find(|l| l.starts_with(line_start))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("cautery.log")).unwrap_or_default()
+    }
+}
+
+fn dig(port: u16, args: &[&str]) -> String {
+    let output = Command::new("dig")
+        .args(["@127.0.0.1", "-p", &port.to_string(), "+time=2", "+tries=1"])
+        .args(args)
+        .output()
+        .expect("run dig");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn status(port: u16, name: &str) -> String {
+    let out = dig(port, &[name, "A", "+noall", "+comments"]);
+    out.split("status: ")
+        .nth(1)
+        .and_then(|s| s.split(',').next())
+        .unwrap_or("none")
+        .to_string()
+}
+
+fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) -> Duration {
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if done() {
+            return start.elapsed();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("timed out after {timeout:?} waiting for {what}");
+}
+
+#[test]
+fn bind_pulls_by_axfr_then_ixfr_after_a_rollover_and_notify() {
+    if !installed("named") || !installed("dig") {
+        eprintln!("skipped: named or dig is not installed");
+        return;
+    }
+    let dir = temp_dir("bind");
+    let bind_port = free_port();
+    let (old, new) = rollover_names("chinad");
+    let cautery = start_cautery(
+        &dir,
+        "families = [\"chinad\"]",
+        &format!("notify = [\"127.0.0.1:{bind_port}\"]"),
+    );
+    // named takes the port picked before cautery started, so that cautery's
+    // NOTIFY list can name it.
+    let _named = start_named(&dir, cautery.port, bind_port);
+    let port = bind_port;
+    wait_for(
+        "BIND to block a day-1 name",
+        Duration::from_secs(30),
+        || status(port, &old) == "NXDOMAIN",
+    );
+    assert_ne!(
+        status(port, &new),
+        "NXDOMAIN",
+        "{new} is not predicted on day 1"
+    );
+    let before = cautery.serial(None);
+    let started = Instant::now();
+    cautery.set_clock(DAY2);
+    wait_for(
+        "BIND to follow the day-2 plan",
+        Duration::from_secs(30),
+        || status(port, &new) == "NXDOMAIN" && status(port, &old) != "NXDOMAIN",
+    );
+    let took = started.elapsed();
+    eprintln!("plan change to BIND answering the new policy: {took:?}");
+    assert!(cautery.serial(None) != before);
+    assert!(
+        cautery.metric("cautery_transfers_total{type=\"ixfr\"}") >= 1,
+        "{}",
+        cautery.log()
+    );
+    assert!(cautery.metric("cautery_notifies_total{result=\"answered\"}") >= 1);
+}
+
+fn start_named(dir: &Path, primary: u16, port: u16) -> Guard {
+    let conf_dir = dir.join("named");
+    std::fs::create_dir_all(&conf_dir).expect("named dir");
+    let conf = format!(
+        r#"options {{
+    directory "{dir}";
+    pid-file "{dir}/named.pid";
+    listen-on port {port} {{ 127.0.0.1; }};
+    listen-on-v6 {{ none; }};
+    recursion yes;
+    allow-query {{ 127.0.0.1; }};
+    forwarders {{ 127.0.0.1 port {primary}; }};
+    forward only;
+    dnssec-validation no;
+    notify no;
+    response-policy {{ zone "cautery.rpz" min-update-interval 0; }} qname-wait-recurse no;
+}};
+controls {{ }};
+zone "cautery.rpz" {{
+    type secondary;
+    primaries {{ 127.0.0.1 port {primary}; }};
+    file "cautery.rpz.db";
+    request-ixfr yes;
+}};
+"#,
+        dir = conf_dir.display()
+    );
+    let path = conf_dir.join("named.conf");
+    std::fs::write(&path, conf).expect("named.conf");
+    let log = std::fs::File::create(dir.join("named.log")).expect("named log");
+    let child = Command::new("/usr/sbin/named")
+        .args(["-g", "-c"])
+        .arg(&path)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start named");
+    Guard(child)
+}
+
+#[test]
+fn dig_transfers_need_the_tsig_key_when_one_is_required() {
+    if !installed("dig") {
+        eprintln!("skipped: dig is not installed");
+        return;
+    }
+    let dir = temp_dir("tsig");
+    let cautery = start_cautery(
+        &dir,
+        "families = [\"chinad\"]",
+        &format!(
+            "require-key = true\n[[transfer.keys]]\nname = \"xfr-key\"\nsecret = \"{SECRET}\""
+        ),
+    );
+    let key = format!("hmac-sha256:xfr-key:{SECRET}");
+    let unsigned = dig(cautery.port, &["cautery.rpz", "AXFR"]);
+    assert!(unsigned.contains("Transfer failed"), "{unsigned}");
+    let signed = dig(cautery.port, &["-y", &key, "cautery.rpz", "AXFR"]);
+    assert!(
+        !signed.contains("failed") && !signed.contains("verify"),
+        "{signed}"
+    );
+    assert!(signed.contains("CNAME\t."), "{signed}");
+    assert!(signed.contains("XFR size"), "{signed}");
+    let wrong = dig(
+        cautery.port,
+        &[
+            "-y",
+            "hmac-sha256:xfr-key:d3Jvbmd3cm9uZ3dyb25nd3Jvbmd3cm9uZw==",
+            "cautery.rpz",
+            "AXFR",
+        ],
+    );
+    assert!(!wrong.contains("XFR size"), "{wrong}");
+
+    let before = cautery.serial(Some(&key));
+    assert!(before > 0);
+    cautery.set_clock(DAY2);
+    wait_for("a new serial", Duration::from_secs(30), || {
+        cautery.serial(Some(&key)) != before
+    });
+    let ixfr = format!("IXFR={before}");
+    let unsigned = dig(cautery.port, &["+tcp", "cautery.rpz", &ixfr]);
+    assert!(unsigned.contains("Transfer failed"), "{unsigned}");
+    let signed = dig(cautery.port, &["+tcp", "-y", &key, "cautery.rpz", &ixfr]);
+    assert!(!signed.contains("failed"), "{signed}");
+    // An incremental answer names the old serial between the new ones.
+    let serials: Vec<&str> = signed
+        .lines()
+        .filter(|l| l.contains("\tSOA\t"))
+        .filter_map(|l| l.split_whitespace().nth(6))
+        .collect();
+    assert!(serials.len() >= 4, "{signed}");
+    assert_eq!(serials[1], before.to_string(), "{signed}");
+}
+
+#[test]
+fn the_sinkhole_answers_dig_and_logs_every_query() {
+    if !installed("dig") {
+        eprintln!("skipped: dig is not installed");
+        return;
+    }
+    let dir = temp_dir("sinkhole");
+    let names = names_of("chinad", DAY1);
+    let cautery = start_cautery(
+        &dir,
+        "families = [\"chinad\"]\naction = \"sinkhole\"\nsinkhole-v4 = [\"192.0.2.53\"]\nsinkhole-v6 = [\"2001:db8::53\"]\nsubdomains = true",
+        "",
+    );
+    let answer = dig(cautery.port, &[&names[0], "A", "+norec"]);
+    assert!(answer.contains("flags: qr aa"), "{answer}");
+    assert!(answer.contains("192.0.2.53"), "{answer}");
+    let sub = format!("www.{}", names[1]);
+    assert!(dig(cautery.port, &[&sub, "AAAA", "+short"]).contains("2001:db8::53"));
+    let nodata = dig(cautery.port, &[&names[2], "MX"]);
+    assert!(
+        nodata.contains("status: NOERROR") && nodata.contains("ANSWER: 0"),
+        "{nodata}"
+    );
+    assert!(dig(cautery.port, &["example.org", "A"]).contains("status: REFUSED"));
+    let log = dir.join("state/queries.jsonl");
+    wait_for("three query log lines", Duration::from_secs(10), || {
+        std::fs::read_to_string(&log)
+            .map(|t| t.lines().count() >= 3)
+            .unwrap_or(false)
+    });
+    let text = std::fs::read_to_string(&log).expect("query log");
+    let first: serde_json::Value =
+        serde_json::from_str(text.lines().next().expect("a line")).expect("json");
+    assert_eq!(first["name"], names[0].as_str());
+    assert_eq!(first["type"], "A");
+    assert_eq!(first["family"], "chinad");
+    assert!(first["client"]
+        .as_str()
+        .expect("client")
+        .starts_with("127.0.0.1:"));
+    assert!(first["valid_from"]
+        .as_str()
+        .expect("window")
+        .starts_with("2026-11-26"));
+}
+
+fn start_unbound(dir: &Path, primary: u16, port: u16) -> Guard {
+    let conf_dir = dir.join("unbound");
+    std::fs::create_dir_all(&conf_dir).expect("unbound dir");
+    let conf = format!(
+        r#"server:
+    interface: 127.0.0.1@{port}
+    port: {port}
+    do-ip6: no
+    use-syslog: no
+    logfile: ""
+    username: ""
+    chroot: ""
+    directory: "{dir}"
+    pidfile: "{dir}/unbound.pid"
+    do-not-query-localhost: no
+    module-config: "respip iterator"
+    access-control: 127.0.0.0/8 allow
+    verbosity: 1
+forward-zone:
+    name: "."
+    forward-addr: 127.0.0.1@{primary}
+rpz:
+    name: "cautery.rpz."
+    primary: 127.0.0.1@{primary}
+    allow-notify: 127.0.0.1
+    zonefile: "{dir}/cautery.rpz.zone"
+"#,
+        dir = conf_dir.display()
+    );
+    let path = conf_dir.join("unbound.conf");
+    std::fs::write(&path, conf).expect("unbound.conf");
+    let log = std::fs::File::create(dir.join("unbound.log")).expect("unbound log");
+    let child = Command::new("/usr/sbin/unbound")
+        .args(["-d", "-c"])
+        .arg(&path)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start unbound");
+    Guard(child)
+}
+
+#[test]
+fn unbound_pulls_the_policy_and_follows_a_rollover_after_notify() {
+    if !installed("unbound") || !installed("dig") {
+        eprintln!("skipped: unbound or dig is not installed");
+        return;
+    }
+    let dir = temp_dir("unbound");
+    let unbound_port = free_port();
+    let (old, new) = rollover_names("chinad");
+    let cautery = start_cautery(
+        &dir,
+        "families = [\"chinad\"]",
+        &format!("notify = [\"127.0.0.1:{unbound_port}\"]"),
+    );
+    let _unbound = start_unbound(&dir, cautery.port, unbound_port);
+    wait_for(
+        "Unbound to block a day-1 name",
+        Duration::from_secs(30),
+        || status(unbound_port, &old) == "NXDOMAIN",
+    );
+    assert_ne!(status(unbound_port, &new), "NXDOMAIN");
+    let started = Instant::now();
+    cautery.set_clock(DAY2);
+    wait_for(
+        "Unbound to follow the day-2 plan",
+        Duration::from_secs(30),
+        || status(unbound_port, &new) == "NXDOMAIN" && status(unbound_port, &old) != "NXDOMAIN",
+    );
+    eprintln!(
+        "plan change to Unbound answering the new policy: {:?}",
+        started.elapsed()
+    );
+    assert!(cautery.metric("cautery_notifies_total{result=\"answered\"}") >= 1);
+}
+
+#[test]
+fn stalled_garbage_and_flooding_tcp_clients_do_not_harm_others() {
+    use std::io::Read;
+    use std::net::TcpStream;
+    if !installed("dig") {
+        eprintln!("skipped: dig is not installed");
+        return;
+    }
+    let dir = temp_dir("abuse");
+    let cautery = start_cautery_with(
+        &dir,
+        "tcp-idle-timeout = 1\nmax-transfers = 2\ntcp-max-connections = 64",
+        "families = [\"chinad\"]",
+        "",
+    );
+    let address = ("127.0.0.1", cautery.port);
+    // Stalled clients: connect and say nothing.
+    let mut stalled: Vec<TcpStream> = (0..20)
+        .map(|_| TcpStream::connect(address).expect("connect"))
+        .collect();
+    // A garbage client is cut off at once.
+    let mut garbage = TcpStream::connect(address).expect("connect");
+    garbage.write_all(&[0, 3, 1, 2, 3]).expect("write");
+    garbage
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    let mut buffer = [0u8; 64];
+    assert!(
+        closed(garbage.read(&mut buffer)),
+        "garbage connection left open"
+    );
+    // Meanwhile UDP and TCP clients are answered.
+    assert!(dig(cautery.port, &["cautery.rpz", "SOA", "+short"]).contains("localhost."));
+    assert!(dig(cautery.port, &["+tcp", "cautery.rpz", "SOA", "+short"]).contains("localhost."));
+    // An AXFR flood: some are refused, none blocks the others.
+    let flood: Vec<_> = (0..12)
+        .map(|_| {
+            let port = cautery.port;
+            std::thread::spawn(move || dig(port, &["cautery.rpz", "AXFR"]))
+        })
+        .collect();
+    assert!(dig(cautery.port, &["cautery.rpz", "SOA", "+short"]).contains("localhost."));
+    let results: Vec<String> = flood.into_iter().map(|t| t.join().expect("dig")).collect();
+    assert!(results.iter().any(|r| r.contains("XFR size")));
+    // Stalled clients are cut off after the idle timeout.
+    for stream in &mut stalled {
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
+        assert!(
+            closed(stream.read(&mut buffer)),
+            "stalled connection left open"
+        );
+    }
+    assert!(cautery.metric("cautery_errors_total{kind=\"tcp_timeout\"}") >= 20);
+}
+
+/// Whether a read shows the server closed the connection (EOF or reset), as
+/// opposed to a timeout.
+fn closed(read: std::io::Result<usize>) -> bool {
+    match read {
+        Ok(n) => n == 0,
+        Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
+    }
+}
+
+#[test]
+fn sighup_reloads_without_dropping_a_query_and_sigterm_stops() {
+    use hickory_proto::op::{Message, Query};
+    use hickory_proto::rr::{Name, RecordType};
+    if !installed("dig") {
+        eprintln!("skipped: dig is not installed");
+        return;
+    }
+    let dir = temp_dir("reload");
+    let mut cautery = start_cautery(&dir, "families = [\"chinad\"]", "");
+    let port = cautery.port;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let asking = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let socket = UdpSocket::bind("127.0.0.1:0").expect("bind");
+            socket
+                .set_read_timeout(Some(Duration::from_secs(2)))
+                .expect("timeout");
+            let (mut sent, mut answered) = (0u32, 0u32);
+            let mut buffer = [0u8; 2048];
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                let mut message = Message::new();
+                message.set_id(sent as u16);
+                message.add_query(Query::query(
+                    Name::from_ascii("cautery.rpz.").expect("name"),
+                    RecordType::SOA,
+                ));
+                socket
+                    .send_to(&message.to_vec().expect("encode"), ("127.0.0.1", port))
+                    .expect("send");
+                sent += 1;
+                if socket.recv(&mut buffer).is_ok() {
+                    answered += 1;
+                }
+            }
+            (sent, answered)
+        })
+    };
+    let config = dir.join("cautery.toml");
+    let text = std::fs::read_to_string(&config).expect("config");
+    std::fs::write(&config, format!("{text}action = \"nodata\"\n")).expect("config");
+    let pid = cautery.child.0.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .expect("kill")
+        .success());
+    wait_for("the reloaded action", Duration::from_secs(30), || {
+        dig(port, &["cautery.rpz", "AXFR"]).contains("CNAME\t*.")
+    });
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let (sent, answered) = asking.join().expect("asking thread");
+    assert!(sent > 10);
+    assert_eq!(sent, answered, "queries dropped during the reload");
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .expect("kill")
+        .success());
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = cautery.child.0.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "no exit after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    assert!(cautery.log().contains("shutting down"));
+}
+
+#[test]
+fn the_journal_survives_a_restart_so_ixfr_stays_incremental() {
+    if !installed("dig") {
+        eprintln!("skipped: dig is not installed");
+        return;
+    }
+    let dir = temp_dir("restart");
+    let first = start_cautery(&dir, "families = [\"chinad\"]", "");
+    let day1 = first.serial(None);
+    first.set_clock(DAY2);
+    wait_for("the day-2 serial", Duration::from_secs(30), || {
+        first.serial(None) != day1
+    });
+    let day2 = first.serial(None);
+    drop(first);
+    // Same state directory and clock: same serial, and the journal still
+    // answers an IXFR from day 1 with the difference only.
+    let second = start_cautery_keeping_state(&dir, "families = [\"chinad\"]", "");
+    assert_eq!(second.serial(None), day2);
+    let ixfr = dig(
+        second.port,
+        &["+tcp", "cautery.rpz", &format!("IXFR={day1}")],
+    );
+    let serials: Vec<&str> = ixfr
+        .lines()
+        .filter(|l| l.contains("\tSOA\t"))
+        .filter_map(|l| l.split_whitespace().nth(6))
+        .collect();
+    assert_eq!(serials.len(), 4, "{ixfr}");
+    assert_eq!(serials[1], day1.to_string(), "{ixfr}");
+}
+
+/// Starts cautery again on the state and clock a previous one left.
+fn start_cautery_keeping_state(dir: &Path, zone: &str, transfer: &str) -> Cautery {
+    let _ = std::fs::remove_file(dir.join("cautery.log"));
+    start_cautery(dir, zone, transfer)
+}
