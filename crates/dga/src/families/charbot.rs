@@ -36,6 +36,7 @@
 
 use chrono::NaiveDate;
 
+use super::mt19937::Mt19937;
 use crate::family::{Family, Generator, Scheme, SeedError, SeedInfo, Seeding};
 use crate::schedule::Schedule;
 
@@ -107,62 +108,18 @@ fn bind(raw: &str) -> Result<Box<dyn Generator>, SeedError> {
     Ok(Box::new(Charbot { seed, labels }))
 }
 
-/// numpy's legacy MT19937 (`RandomState`), seeded from a 32-bit integer.
-struct Mt19937 {
-    state: [u32; 624],
-    index: usize,
-}
-
-impl Mt19937 {
-    fn new(seed: u32) -> Mt19937 {
-        let mut state = [0u32; 624];
-        state[0] = seed;
-        for i in 1..624 {
-            let previous = state[i - 1];
-            state[i] = 1_812_433_253u32
-                .wrapping_mul(previous ^ (previous >> 30))
-                .wrapping_add(i as u32);
-        }
-        Mt19937 { state, index: 624 }
+/// A number in `0..=max` as numpy's legacy samplers draw it: 32-bit outputs
+/// masked to the bits of `max`, rejected until in range; no draw at all for
+/// `max == 0`.
+fn at_most(rng: &mut Mt19937, max: u32) -> u32 {
+    if max == 0 {
+        return 0;
     }
-
-    fn twist(&mut self) {
-        for i in 0..624 {
-            let y = (self.state[i] & 0x8000_0000) | (self.state[(i + 1) % 624] & 0x7fff_ffff);
-            let mut next = self.state[(i + 397) % 624] ^ (y >> 1);
-            if y & 1 == 1 {
-                next ^= 0x9908_b0df;
-            }
-            self.state[i] = next;
-        }
-        self.index = 0;
-    }
-
-    fn next_u32(&mut self) -> u32 {
-        if self.index >= 624 {
-            self.twist();
-        }
-        let mut y = self.state[self.index];
-        self.index += 1;
-        y ^= y >> 11;
-        y ^= (y << 7) & 0x9d2c_5680;
-        y ^= (y << 15) & 0xefc6_0000;
-        y ^ (y >> 18)
-    }
-
-    /// A number in `0..=max` as numpy's legacy samplers draw it: 32-bit
-    /// outputs masked to the bits of `max`, rejected until in range; no draw
-    /// at all for `max == 0`.
-    fn at_most(&mut self, max: u32) -> u32 {
-        if max == 0 {
-            return 0;
-        }
-        let mask = u32::MAX >> max.leading_zeros();
-        loop {
-            let value = self.next_u32() & mask;
-            if value <= max {
-                return value;
-            }
+    let mask = u32::MAX >> max.leading_zeros();
+    loop {
+        let value = rng.next_u32() & mask;
+        if value <= max {
+            return value;
         }
     }
 }
@@ -175,7 +132,7 @@ impl Charbot {
             *row = i as u32;
         }
         for i in (1..rows.len()).rev() {
-            let j = rng.at_most(i as u32) as usize;
+            let j = at_most(rng, i as u32) as usize;
             rows.swap(i, j);
         }
         rows.first().map_or(0, |&row| row as usize)
@@ -197,11 +154,11 @@ impl Charbot {
                 }
             };
             let last = u32::try_from(label.len() - 1).unwrap_or(u32::MAX);
-            let first_position = rng.at_most(last) as usize;
-            let second_position = rng.at_most(last) as usize;
-            let first_char = CHARSET[rng.at_most(36) as usize];
-            let second_char = CHARSET[rng.at_most(36) as usize];
-            let tld = TLDS[rng.at_most(21) as usize];
+            let first_position = at_most(&mut rng, last) as usize;
+            let second_position = at_most(&mut rng, last) as usize;
+            let first_char = CHARSET[at_most(&mut rng, 36) as usize];
+            let second_char = CHARSET[at_most(&mut rng, 36) as usize];
+            let tld = TLDS[at_most(&mut rng, 21) as usize];
             let mut name = label.to_vec();
             if let Some(c) = name.get_mut(first_position) {
                 *c = first_char;

@@ -8,6 +8,7 @@
 use crate::family::Family;
 
 mod banjori;
+mod mt19937;
 
 // --- section a ---
 mod bazarbackdoor;

@@ -20,6 +20,7 @@
 
 use chrono::{Datelike, Months, NaiveDate};
 
+use super::mt19937::Mt19937;
 use crate::family::{Family, Generator, Scheme, SeedError, SeedInfo, Seeding};
 use crate::schedule::Schedule;
 
@@ -119,56 +120,11 @@ fn bind(raw: &str) -> Result<Box<dyn Generator>, SeedError> {
     Ok(Box::new(Qakbot { seed, sandbox }))
 }
 
-/// The standard 32-bit Mersenne twister (MT19937) with `init_genrand`
-/// seeding.
-struct Mt19937 {
-    state: [u32; 624],
-    index: usize,
-}
-
-impl Mt19937 {
-    fn new(seed: u32) -> Mt19937 {
-        let mut state = [0u32; 624];
-        state[0] = seed;
-        for i in 1..624 {
-            let previous = state[i - 1];
-            state[i] = 1_812_433_253u32
-                .wrapping_mul(previous ^ (previous >> 30))
-                .wrapping_add(i as u32);
-        }
-        Mt19937 { state, index: 624 }
-    }
-
-    fn twist(&mut self) {
-        for i in 0..624 {
-            let y = (self.state[i] & 0x8000_0000) | (self.state[(i + 1) % 624] & 0x7FFF_FFFF);
-            let mut next = self.state[(i + 397) % 624] ^ (y >> 1);
-            if y & 1 == 1 {
-                next ^= 0x9908_B0DF;
-            }
-            self.state[i] = next;
-        }
-        self.index = 0;
-    }
-
-    fn next_u32(&mut self) -> u32 {
-        if self.index >= 624 {
-            self.twist();
-        }
-        let mut y = self.state[self.index];
-        self.index += 1;
-        y ^= y >> 11;
-        y ^= (y << 7) & 0x9D2C_5680;
-        y ^= (y << 15) & 0xEFC6_0000;
-        y ^ (y >> 18)
-    }
-
-    /// A number in `lower..=upper`: 28 random bits scaled to the range, as
-    /// the malware does with a floating-point multiply (exact here).
-    fn between(&mut self, lower: u32, upper: u32) -> u32 {
-        let bits = u64::from(self.next_u32() & 0x0FFF_FFFF);
-        lower + ((bits * u64::from(upper - lower + 1)) >> 28) as u32
-    }
+/// A number in `lower..=upper`: 28 random bits scaled to the range, as the
+/// malware does with a floating-point multiply (exact here).
+fn between(random: &mut Mt19937, lower: u32, upper: u32) -> u32 {
+    let bits = u64::from(random.next_u32() & 0x0FFF_FFFF);
+    lower + ((bits * u64::from(upper - lower + 1)) >> 28) as u32
 }
 
 impl Generator for Qakbot {
@@ -183,13 +139,13 @@ impl Generator for Qakbot {
         let mut random = Mt19937::new(checksum.wrapping_add(u32::from(self.sandbox)));
         for _ in 0..COUNT {
             let tld = TLDS
-                .get(random.between(0, 5) as usize)
+                .get(between(&mut random, 0, 5) as usize)
                 .copied()
                 .unwrap_or_default();
-            let length = random.between(8, 25);
+            let length = between(&mut random, 8, 25);
             let mut name = String::with_capacity(length as usize + 1 + tld.len());
             for _ in 0..length {
-                name.push(char::from(b'a' + random.between(0, 25) as u8));
+                name.push(char::from(b'a' + between(&mut random, 0, 25) as u8));
             }
             name.push('.');
             name.push_str(tld);

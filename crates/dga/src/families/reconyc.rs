@@ -18,6 +18,7 @@
 
 use chrono::NaiveDate;
 
+use super::mt19937::Mt19937;
 use crate::family::{Family, Generator, Scheme, SeedError, SeedInfo, Seeding};
 use crate::schedule::Schedule;
 
@@ -62,54 +63,9 @@ fn bind(raw: &str) -> Result<Box<dyn Generator>, SeedError> {
         .map_err(|_| SeedError::expected(FAMILY.seed_form))
 }
 
-/// MT19937 as the malware has it: standard seeding and tempering, but the
-/// twist stops one word short and never refreshes the last word.
-struct Twister {
-    state: [u32; 624],
-    index: usize,
-}
-
-impl Twister {
-    fn new(seed: u32) -> Twister {
-        let mut state = [0u32; 624];
-        state[0] = seed;
-        for i in 1..624 {
-            let previous = state[i - 1];
-            state[i] = 1_812_433_253u32
-                .wrapping_mul(previous ^ (previous >> 30))
-                .wrapping_add(i as u32);
-        }
-        Twister { state, index: 624 }
-    }
-
-    fn twist(&mut self) {
-        for i in 0..623 {
-            let x = (self.state[i] & 0x8000_0000) | (self.state[i + 1] & 0x7FFF_FFFF);
-            let mut next = self.state[(i + 397) % 624] ^ (x >> 1);
-            if x & 1 == 1 {
-                next ^= 0x9908_B0DF;
-            }
-            self.state[i] = next;
-        }
-        self.index = 0;
-    }
-
-    fn next_u32(&mut self) -> u32 {
-        if self.index >= 624 {
-            self.twist();
-        }
-        let mut y = self.state[self.index];
-        self.index += 1;
-        y ^= y >> 11;
-        y ^= (y << 7) & 0x9D2C_5680;
-        y ^= (y << 15) & 0xEFC6_0000;
-        y ^ (y >> 18)
-    }
-}
-
 impl Generator for Reconyc {
     fn generate(&self, _epoch: NaiveDate, out: &mut Vec<String>) {
-        let mut random = Twister::new(self.seed);
+        let mut random = Mt19937::with_short_twist(self.seed);
         for _ in 0..COUNT {
             let mut name = String::with_capacity(LENGTH + 4);
             for _ in 0..LENGTH {
