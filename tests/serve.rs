@@ -352,9 +352,21 @@ fn the_sinkhole_answers_dig_and_logs_every_query() {
     let names = names_of("chinad", DAY1);
     let cautery = start_cautery(
         &dir,
-        "families = [\"chinad\"]\naction = \"sinkhole\"\nsinkhole-v4 = [\"192.0.2.53\"]\nsinkhole-v6 = [\"2001:db8::53\"]\nsubdomains = true",
+        &format!(
+            "families = [\"chinad\"]\naction = \"sinkhole\"\nsinkhole-v4 = [\"192.0.2.53\"]\nsinkhole-v6 = [\"2001:db8::53\"]\nsubdomains = true\nallow = [\"{}\"]",
+            names[3]
+        ),
         "",
     );
+    assert!(
+        cautery
+            .log()
+            .contains("kept out of the policy by the allow-list"),
+        "{}",
+        cautery.log()
+    );
+    let allowed = dig(cautery.port, &[&names[3], "A", "+norec"]);
+    assert!(!allowed.contains("192.0.2.53"), "{allowed}");
     let answer = dig(cautery.port, &[&names[0], "A", "+norec"]);
     assert!(answer.contains("flags: qr aa"), "{answer}");
     assert!(answer.contains("192.0.2.53"), "{answer}");

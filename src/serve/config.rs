@@ -5,6 +5,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
 use base64::Engine as _;
@@ -14,6 +15,9 @@ use cautery_dns::authority::Prefix;
 use cautery_dns::policy::parse_name;
 use cautery_dns::tsig::TsigKey;
 use cautery_dns::{Action, SoaFields};
+use cautery_zone::AllowList;
+
+use crate::commands::campaign::read_text;
 
 /// The whole file.
 #[derive(Debug, Clone, Deserialize)]
@@ -257,6 +261,15 @@ pub struct ZoneSection {
     pub sinkhole_v6: Vec<Ipv6Addr>,
     /// Whether subdomains of predicted names are covered.
     pub subdomains: bool,
+    /// Names never blocked: `example.gov` exactly, `.gov` or `*.gov` a
+    /// suffix and everything under it (the syntax of allow-list files).
+    pub allow: Vec<String>,
+    /// Allow-list files, one entry a line, `#` comments; relative paths are
+    /// under the config file's folder. Read at every (re)load.
+    pub allow_files: Vec<PathBuf>,
+    /// The gate built from `allow` and `allow-files` at (re)load.
+    #[serde(skip)]
+    pub allow_list: Arc<AllowList>,
 }
 
 impl Default for ZoneSection {
@@ -274,6 +287,9 @@ impl Default for ZoneSection {
             sinkhole_v4: Vec::new(),
             sinkhole_v6: Vec::new(),
             subdomains: false,
+            allow: Vec::new(),
+            allow_files: Vec::new(),
+            allow_list: Arc::default(),
         }
     }
 }
@@ -313,6 +329,44 @@ impl ZoneSection {
     pub fn soa_fields(&self) -> SoaFields {
         self.soa.fields()
     }
+
+    /// Builds the allow-list gate from `allow` and `allow-files`, with the
+    /// parsing of crates/zone (as `cautery export` does for campaigns);
+    /// relative files are resolved against `base`.
+    pub fn read_allow_list(&mut self, base: &Path) -> Result<()> {
+        let mut allow = AllowList::new();
+        for (i, entry) in self.allow.iter().enumerate() {
+            // One entry, one line: a '#' or a line break would hide a typo.
+            let single = !entry.contains(['#', '\n', '\r']);
+            if !single || allow.add_file("allow", entry) != Ok(1) {
+                bail!(
+                    "zone {}: allow[{i}] = '{entry}' is not a domain name or suffix \
+                     (write example.org, or .gov / *.gov for a suffix)",
+                    self.name
+                );
+            }
+        }
+        for file in &self.allow_files {
+            let path = if file.is_absolute() {
+                file.clone()
+            } else {
+                base.join(file)
+            };
+            let text = read_text(&path, "allow-list file")
+                .with_context(|| format!("zone {}", self.name))?;
+            allow
+                .add_file(&path.display().to_string(), &text)
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "zone {}: allow-list file {}: {e}",
+                        self.name,
+                        path.display()
+                    )
+                })?;
+        }
+        self.allow_list = Arc::new(allow);
+        Ok(())
+    }
 }
 
 impl Config {
@@ -329,17 +383,31 @@ impl Config {
         }
     }
 
-    /// Reads and checks a file.
+    /// Reads and checks a file, and the allow-list files it names
+    /// (relative to its folder).
     pub fn load(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read config {}", path.display()))?;
-        Config::parse(&text).with_context(|| format!("config {}", path.display()))
+        let base = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        Config::parse_at(&text, base).with_context(|| format!("config {}", path.display()))
     }
 
-    /// Parses and checks the text of a file.
+    /// Parses and checks the text of a file; relative allow-list files are
+    /// under the current directory.
+    #[cfg(test)]
     pub fn parse(text: &str) -> Result<Config> {
-        let config: Config = toml::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?;
+        Config::parse_at(text, Path::new("."))
+    }
+
+    fn parse_at(text: &str, base: &Path) -> Result<Config> {
+        let mut config: Config = toml::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?;
         config.check()?;
+        for zone in &mut config.zone {
+            zone.read_allow_list(base)?;
+        }
         Ok(config)
     }
 
@@ -463,6 +531,28 @@ mod tests {
         assert!(Config::parse("version = 2\n").is_err());
         let error = Config::parse("version = 1\n[[zone]]\naction = \"sinkhole\"\n").unwrap_err();
         assert!(format!("{error:#}").contains("sinkhole-v4"));
+    }
+
+    #[test]
+    fn allow_entries_are_checked_and_missing_allow_files_refused() {
+        let zone = "version = 1\n[[zone]]\n";
+        assert!(Config::parse(&format!("{zone}allow = [\"example.gov\", \"*.mil\"]\n")).is_ok());
+        for bad in ["not a name", "localhost", "", "a.com # b.com"] {
+            let error = Config::parse(&format!("{zone}allow = [\"{bad}\"]\n")).unwrap_err();
+            assert!(
+                format!("{error:#}").contains("allow[0]"),
+                "{bad}: {error:#}"
+            );
+        }
+        let error = Config::parse(&format!(
+            "{zone}allow-files = [\"/nonexistent/cautery-allow.txt\"]\n"
+        ))
+        .unwrap_err();
+        assert!(
+            format!("{error:#}").contains("allow-list file"),
+            "{error:#}"
+        );
+        assert!(Config::embedded().zone[0].allow_list.is_empty());
     }
 
     #[test]
