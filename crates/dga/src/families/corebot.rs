@@ -20,6 +20,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
+use super::seed_text::parse_hex_u32;
 use crate::family::{Family, Generator, Scheme, SeedError, SeedInfo, Seeding};
 use crate::schedule::Schedule;
 
@@ -62,15 +63,8 @@ struct CoreBot {
 }
 
 fn bind(raw: &str) -> Result<Box<dyn Generator>, SeedError> {
-    let digits = raw.trim();
-    let digits = digits
-        .strip_prefix("0x")
-        .or_else(|| digits.strip_prefix("0X"))
-        .unwrap_or(digits);
-    let seed = u32::from_str_radix(digits, 16)
-        .ok()
-        .filter(|_| !digits.starts_with('+'))
-        .ok_or_else(|| SeedError::expected(FAMILY.seed_form))?;
+    let seed =
+        parse_hex_u32(raw, usize::MAX).ok_or_else(|| SeedError::expected(FAMILY.seed_form))?;
     Ok(Box::new(CoreBot { seed }))
 }
 

@@ -13,6 +13,7 @@
 
 use chrono::NaiveDate;
 
+use super::seed_text::parse_hex_u32;
 use crate::family::{Family, Generator, Scheme, SeedError, SeedInfo, Seeding};
 use crate::schedule::Schedule;
 
@@ -45,15 +46,8 @@ struct DirCrypt {
 }
 
 fn bind(raw: &str) -> Result<Box<dyn Generator>, SeedError> {
-    let digits = raw.trim();
-    let digits = digits
-        .strip_prefix("0x")
-        .or_else(|| digits.strip_prefix("0X"))
-        .unwrap_or(digits);
-    let seed = u32::from_str_radix(digits, 16)
-        .ok()
-        .filter(|_| !digits.starts_with('+'))
-        .ok_or_else(|| SeedError::expected(FAMILY.seed_form))?;
+    let seed =
+        parse_hex_u32(raw, usize::MAX).ok_or_else(|| SeedError::expected(FAMILY.seed_form))?;
     Ok(Box::new(DirCrypt { seed }))
 }
 

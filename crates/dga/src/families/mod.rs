@@ -9,6 +9,7 @@ use crate::family::Family;
 
 mod banjori;
 mod mt19937;
+mod seed_text;
 
 // --- section a ---
 mod bazarbackdoor;

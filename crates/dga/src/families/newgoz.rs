@@ -27,6 +27,7 @@
 use chrono::{Datelike, NaiveDate};
 use md5::{Digest, Md5};
 
+use super::seed_text::parse_hex_u32;
 use crate::family::{Family, Generator, Scheme, SeedError, SeedInfo, Seeding};
 use crate::schedule::Schedule;
 
@@ -63,15 +64,7 @@ pub(crate) struct NewGoz {
 }
 
 fn bind(raw: &str) -> Result<Box<dyn Generator>, SeedError> {
-    let raw = raw.trim();
-    let digits = raw
-        .strip_prefix("0x")
-        .or_else(|| raw.strip_prefix("0X"))
-        .unwrap_or(raw);
-    if digits.is_empty() || digits.len() > 8 {
-        return Err(SeedError::expected(FAMILY.seed_form));
-    }
-    let key = u32::from_str_radix(digits, 16).map_err(|_| SeedError::expected(FAMILY.seed_form))?;
+    let key = parse_hex_u32(raw, 8).ok_or_else(|| SeedError::expected(FAMILY.seed_form))?;
     Ok(Box::new(NewGoz {
         key: key.to_le_bytes(),
     }))

@@ -19,6 +19,7 @@
 
 use chrono::NaiveDate;
 
+use super::seed_text::parse_hex_u32;
 use crate::family::{Family, Generator, Scheme, SeedError, SeedInfo, Seeding};
 use crate::schedule::{day_number, Schedule};
 
@@ -92,15 +93,7 @@ struct Qadars {
 fn bind(raw: &str) -> Result<Box<dyn Generator>, SeedError> {
     let bad = || SeedError::expected(FAMILY.seed_form);
     let mut parts = raw.trim().split(':');
-    let hex = parts.next().unwrap_or_default();
-    let hex = hex
-        .strip_prefix("0x")
-        .or_else(|| hex.strip_prefix("0X"))
-        .unwrap_or(hex);
-    if hex.is_empty() || hex.len() > 4 {
-        return Err(bad());
-    }
-    let seed = u32::from_str_radix(hex, 16).map_err(|_| bad())?;
+    let seed = parse_hex_u32(parts.next().unwrap_or_default(), 4).ok_or_else(bad)?;
     let tlds: Vec<String> = parts
         .next()
         .unwrap_or(DEFAULT_TLDS)

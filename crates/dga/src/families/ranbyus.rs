@@ -22,6 +22,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
+use super::seed_text::parse_hex_u32;
 use crate::family::{Family, Generator, Scheme, SeedError, SeedInfo, Seeding};
 use crate::schedule::Schedule;
 
@@ -151,15 +152,7 @@ fn bind(raw: &str) -> Result<Box<dyn Generator>, SeedError> {
         Some("september" | "sep") => Variant::September,
         _ => return Err(bad()),
     };
-    let hex = parts.next().ok_or_else(bad)?;
-    let hex = hex
-        .strip_prefix("0x")
-        .or_else(|| hex.strip_prefix("0X"))
-        .unwrap_or(hex);
-    if hex.is_empty() || hex.len() > 8 {
-        return Err(bad());
-    }
-    let seed = u32::from_str_radix(hex, 16).map_err(|_| bad())?;
+    let seed = parse_hex_u32(parts.next().ok_or_else(bad)?, 8).ok_or_else(bad)?;
     let tlds: Vec<String> = parts
         .next()
         .unwrap_or(TLDS)
