@@ -206,6 +206,7 @@ pub static ALL: &[&Family] = &[
     // --- list j ---
     &charbot::FAMILY,
     &matsnu::FAMILY,
+    &m0yv::TIME_DEPENDENT,
     // --- end list j ---
 
     // --- list public data ---
