@@ -28,8 +28,9 @@
 //! the write-up exists; the tests compare against the output of Bader's
 //! `dga-td.py` (commit 0dead35) run for three dates and the three seeds,
 //! and say so. Bader's script adds the year without wrapping, which
-//! differs from 32-bit arithmetic only for magic numbers within 2100 of
-//! 2^32 (none known); cautery wraps, as the malware's registers do.
+//! differs from 32-bit arithmetic only for magic numbers so close to 2^32
+//! that adding the year overflows (none known); cautery wraps, as the
+//! malware's registers do.
 
 use chrono::{Datelike, Days, NaiveDate};
 
