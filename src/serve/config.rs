@@ -191,7 +191,7 @@ impl<'de> Deserialize<'de> for NotifyEntry {
         impl<'de> serde::de::Visitor<'de> for Visitor {
             type Value = NotifyEntry;
 
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(
                     "\"address:port\" or { address = \"address:port\", key = \"key name\" }",
                 )
@@ -206,7 +206,10 @@ impl<'de> Deserialize<'de> for NotifyEntry {
                 Ok(NotifyEntry { address, key: None })
             }
 
-            fn visit_map<M: serde::de::MapAccess<'de>>(self, map: M) -> Result<NotifyEntry, M::Error> {
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                map: M,
+            ) -> Result<NotifyEntry, M::Error> {
                 let table =
                     NotifyTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
                 Ok(NotifyEntry {
@@ -651,14 +654,23 @@ mod tests {
         assert_eq!(targets[1].address, "[::1]:53".parse().unwrap());
         assert_eq!(targets[1].key.as_ref().unwrap().name.to_ascii(), "xfr-key.");
         for (bad, why) in [
-            ("notify = [{ address = \"127.0.0.1:53\", key = \"nope\" }]", "no [[transfer.keys]] is named 'nope'"),
-            ("notify = [{ address = \"127.0.0.1:53\", keys = \"xfr-key\" }]", "unknown field `keys`"),
-            ("notify = [{ key = \"xfr-key\" }]", "missing field `address`"),
+            (
+                "notify = [{ address = \"127.0.0.1:53\", key = \"nope\" }]",
+                "no [[transfer.keys]] is named 'nope'",
+            ),
+            (
+                "notify = [{ address = \"127.0.0.1:53\", keys = \"xfr-key\" }]",
+                "unknown field `keys`",
+            ),
+            (
+                "notify = [{ key = \"xfr-key\" }]",
+                "missing field `address`",
+            ),
             ("notify = [\"127.0.0.1\"]", "is not an address:port"),
             ("notify = [53]", "address:port"),
         ] {
-            let error = Config::parse(&format!("version = 1\n[transfer]\n{bad}\n{keys}"))
-                .unwrap_err();
+            let error =
+                Config::parse(&format!("version = 1\n[transfer]\n{bad}\n{keys}")).unwrap_err();
             assert!(format!("{error:#}").contains(why), "{bad}: {error:#}");
         }
     }

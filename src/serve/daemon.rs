@@ -15,9 +15,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use cautery_dns::notify::notify_all;
 use cautery_dns::querylog::{QueryLog, QueryLogConfig};
 use cautery_dns::rrl::RrlLimits;
-use cautery_dns::notify::notify_all;
 use cautery_dns::{
     Authority, Journal, JournalLimits, Metrics, Policy, PolicyDiff, ServedZone, Server,
     ServerConfig, Shared, SinkholeApex, StateFiles, TransferAccess,

@@ -480,7 +480,7 @@ impl Authority {
         if up_to_date {
             return current_soa(signer.as_mut());
         }
-        let transfer = match zone.journal.since(client_serial) {
+        let mut transfer = match zone.journal.since(client_serial) {
             Some(diffs) => Transfer::ixfr(request, policy.clone(), diffs, signer, now),
             None => Transfer::axfr(request, policy.clone(), signer, now),
         };
@@ -488,14 +488,14 @@ impl Authority {
             // RFC 1995 §2: the whole answer in one datagram when it fits,
             // else the current SOA, and the client retries over TCP.
             let limit = udp_limit(request, transport).unwrap_or(512);
-            return match transfer.into_datagram(limit) {
-                Ok(out) => {
+            return match transfer.datagram(limit) {
+                Some(out) => {
                     let mut handled =
                         Handled::new(Reply::Message(out), QueryKind::Ixfr, Outcome::Answer);
                     handled.transfer = Some("ixfr");
                     handled
                 }
-                Err(mut signer) => current_soa(signer.as_mut()),
+                None => current_soa(transfer.signer.as_mut()),
             };
         }
         let mut handled = Handled::new(
@@ -834,10 +834,10 @@ impl Transfer {
     }
 
     /// The whole transfer as one message of at most `limit` octets (an
-    /// IXFR answer over UDP), signed; when it does not fit, the signer back
-    /// so that the fallback answer can be signed instead. Stops building as
-    /// soon as the records pass the limit, so a big zone costs little.
-    fn into_datagram(mut self, limit: usize) -> Result<Vec<u8>, Option<Signer>> {
+    /// IXFR answer over UDP), signed; `None` when it does not fit, and then
+    /// the signer is still unused, for the fallback answer. Stops building
+    /// as soon as the records pass the limit, so a big zone costs little.
+    fn datagram(&mut self, limit: usize) -> Option<Vec<u8>> {
         // Room for the TSIG record (about 100 octets), as `encode_signed`.
         let room = if self.signer.is_some() { 120 } else { 0 };
         let limit = limit.saturating_sub(room);
@@ -845,18 +845,18 @@ impl Transfer {
         // collect beyond the limit and let the encoded size decide.
         let records = self.collect(limit.saturating_mul(4));
         if !self.finished() {
-            return Err(self.signer);
+            return None;
         }
         let mut message = self.header.clone();
         message.add_answers(records);
         let mut out = match message.to_vec() {
             Ok(out) if out.len() <= limit => out,
-            _ => return Err(self.signer),
+            _ => return None,
         };
         if let Some(signer) = &mut self.signer {
             signer.sign(&mut out, self.now);
         }
-        Ok(out)
+        Some(out)
     }
 
     /// Whether every record has been handed out.
@@ -957,7 +957,14 @@ mod tests {
                 origin: None,
             })
             .collect();
-        Policy::new(zone(), serial, SoaFields::default(), vec![zone()], 60, rules)
+        Policy::new(
+            zone(),
+            serial,
+            SoaFields::default(),
+            vec![zone()],
+            60,
+            rules,
+        )
     }
 
     fn names(prefix: &str, count: usize) -> Vec<String> {
@@ -1032,7 +1039,12 @@ mod tests {
         records.iter().filter_map(soa_serial).collect()
     }
 
-    fn ixfr(authority: &Authority, serial: u32, edns: Option<u16>, transport: Transport) -> (Vec<Record>, Vec<usize>) {
+    fn ixfr(
+        authority: &Authority,
+        serial: u32,
+        edns: Option<u16>,
+        transport: Transport,
+    ) -> (Vec<Record>, Vec<usize>) {
         let bytes = ixfr_request(serial, edns).to_vec().unwrap();
         answers(authority.handle(&bytes, client(), transport, NOW))
     }
@@ -1120,7 +1132,9 @@ mod tests {
             let authority = zone_with_changes(changed);
             let mut bytes = ixfr_request(11, Some(1232)).to_vec().unwrap();
             let mac = tsig::sign_request(&mut bytes, &key(), NOW);
-            let Reply::Message(out) = authority.handle(&bytes, client(), Transport::Udp, NOW).reply
+            let Reply::Message(out) = authority
+                .handle(&bytes, client(), Transport::Udp, NOW)
+                .reply
             else {
                 panic!("not one message");
             };
@@ -1143,8 +1157,9 @@ mod tests {
             }
             let mut bytes = request.to_vec().unwrap();
             let mac = tsig::sign_request(&mut bytes, &key(), NOW);
-            let Reply::Transfer(mut transfer) =
-                authority.handle(&bytes, client(), Transport::Tcp, NOW).reply
+            let Reply::Transfer(mut transfer) = authority
+                .handle(&bytes, client(), Transport::Tcp, NOW)
+                .reply
             else {
                 panic!("not a transfer");
             };

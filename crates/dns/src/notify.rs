@@ -196,7 +196,10 @@ mod tests {
     }
 
     fn key(secret: &[u8]) -> TsigKey {
-        TsigKey::new(crate::policy::parse_name("xfr-key").unwrap(), secret.to_vec())
+        TsigKey::new(
+            crate::policy::parse_name("xfr-key").unwrap(),
+            secret.to_vec(),
+        )
     }
 
     /// How the fake secondary answers.
@@ -216,7 +219,10 @@ mod tests {
     async fn secondary(
         behaviour: Secondary,
         secret: &'static [u8],
-    ) -> (SocketAddr, tokio::sync::mpsc::UnboundedReceiver<(bool, u32)>) {
+    ) -> (
+        SocketAddr,
+        tokio::sync::mpsc::UnboundedReceiver<(bool, u32)>,
+    ) {
         let socket = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let address = socket.local_addr().unwrap();
         let (seen, receiver) = tokio::sync::mpsc::unbounded_channel();
@@ -244,7 +250,14 @@ mod tests {
                 match (behaviour, verdict) {
                     (Secondary::Unsigned, _) => {}
                     (_, Verdict::Signed(mut signer)) => signer.sign(&mut out, unix_now()),
-                    (_, Verdict::Failed { error, key_name, time_signed }) => {
+                    (
+                        _,
+                        Verdict::Failed {
+                            error,
+                            key_name,
+                            time_signed,
+                        },
+                    ) => {
                         out[3] = 9; // NOTAUTH
                         tsig::append_error(&mut out, &key_name, time_signed, error);
                     }
