@@ -713,8 +713,9 @@ fn encode_signed(
     signer: Option<&mut Signer>,
     now: u64,
 ) -> Vec<u8> {
-    // Leave room for the TSIG record (about 100 octets).
-    let mut out = encode(response, limit.map(|l| l.saturating_sub(120)));
+    // Leave room for the TSIG record.
+    let room = signer.as_ref().map_or(0, |s| s.record_len());
+    let mut out = encode(response, limit.map(|l| l.saturating_sub(room)));
     if let Some(signer) = signer {
         signer.sign(&mut out, now);
     }
@@ -838,8 +839,8 @@ impl Transfer {
     /// the signer is still unused, for the fallback answer. Stops building
     /// as soon as the records pass the limit, so a big zone costs little.
     fn datagram(&mut self, limit: usize) -> Option<Vec<u8>> {
-        // Room for the TSIG record (about 100 octets), as `encode_signed`.
-        let room = if self.signer.is_some() { 120 } else { 0 };
+        // Room for the TSIG record, as in `encode_signed`.
+        let room = self.signer.as_ref().map_or(0, Signer::record_len);
         let limit = limit.saturating_sub(room);
         // `estimate` is pessimistic (it ignores name compression), so
         // collect beyond the limit and let the encoded size decide.

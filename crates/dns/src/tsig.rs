@@ -120,6 +120,14 @@ impl Signer {
         &self.key.name
     }
 
+    /// Octets the TSIG record adds to each message this signer signs, so
+    /// that a UDP answer can leave exactly that much room.
+    pub fn record_len(&self) -> usize {
+        // Owner, type, class, TTL and RDLENGTH; then the algorithm, time
+        // (6), fudge, MAC size, MAC, original ID, error, other length.
+        wire_len(&self.key.name) + 10 + wire_len(&algorithm()) + 6 + 2 + 2 + 32 + 2 + 2 + 2
+    }
+
     /// Signs one response message in place (appends a TSIG record and
     /// bumps the additional count). Messages must be signed in the order
     /// they are sent.
@@ -443,6 +451,11 @@ fn append_tsig(message: &mut Vec<u8>, key: &Name, time: u64, mac: &[u8], id: u16
     message[10..12].copy_from_slice(&additional.to_be_bytes());
 }
 
+/// Length of `name` uncompressed on the wire.
+fn wire_len(name: &Name) -> usize {
+    name.iter().map(|label| label.len() + 1).sum::<usize>() + 1
+}
+
 fn push_name(out: &mut Vec<u8>, name: &Name) {
     for label in name.iter() {
         out.push(label.len() as u8);
@@ -544,6 +557,27 @@ mod tests {
             })
             .collect();
         (ResponseVerifier::new(key(), request_mac), responses)
+    }
+
+    #[test]
+    fn a_signature_adds_exactly_the_announced_length() {
+        let long = TsigKey::new(
+            Name::from_ascii(format!("{}.keys.example.", "k".repeat(60))).unwrap(),
+            b"secret".to_vec(),
+        );
+        for key in [key(), long] {
+            let mut message = request();
+            sign_request(&mut message, &key, 1_000_000);
+            let Verdict::Signed(mut signer) =
+                verify(&message, std::slice::from_ref(&key), 1_000_000)
+            else {
+                panic!("the request does not verify");
+            };
+            let mut out = response(4242, 0);
+            let before = out.len();
+            signer.sign(&mut out, 1_000_000);
+            assert_eq!(out.len() - before, signer.record_len(), "{}", key.name);
+        }
     }
 
     #[test]
