@@ -126,7 +126,7 @@ pub async fn notify_one(
     let Ok(socket) = UdpSocket::bind(local).await else {
         return NotifyResult::Unanswered;
     };
-    let id = (unix_now() as u16) ^ (policy.serial as u16) ^ target.address.port();
+    let id = random_id();
     let unsigned = notify_message(id, policy);
     let mut buffer = vec![0u8; 4096];
     let mut result = NotifyResult::Unanswered;
@@ -167,6 +167,16 @@ pub async fn notify_one(
         }
     }
     result
+}
+
+/// An unpredictable message ID, so that an off-path sender cannot easily
+/// answer in the secondary's place: std's hasher keys are random per
+/// `RandomState`.
+fn random_id() -> u16 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(unix_now());
+    hasher.finish() as u16
 }
 
 /// Whether `bytes` is a NOTIFY response (QR set, opcode 4) with ID `id`.
