@@ -92,6 +92,11 @@ fn start_cautery(dir: &Path, zone: &str, transfer: &str) -> Cautery {
 }
 
 fn start_cautery_with(dir: &Path, server: &str, zone: &str, transfer: &str) -> Cautery {
+    start_cautery_on(dir, "127.0.0.1", server, zone, transfer)
+}
+
+/// Starts cautery listening on `host` (a loopback address).
+fn start_cautery_on(dir: &Path, host: &str, server: &str, zone: &str, transfer: &str) -> Cautery {
     let port = free_port();
     let metrics = free_port();
     let clock = dir.join("clock");
@@ -100,7 +105,7 @@ fn start_cautery_with(dir: &Path, server: &str, zone: &str, transfer: &str) -> C
     }
     let config = format!(
         "version = 1\n\
-         [server]\nlisten = [\"127.0.0.1:{port}\"]\nstate-dir = \"{state}\"\n{server}\n\
+         [server]\nlisten = [\"{host}:{port}\"]\nstate-dir = \"{state}\"\n{server}\n\
          [metrics]\nlisten = \"127.0.0.1:{metrics}\"\n\
          [transfer]\n{transfer}\n\
          [[zone]]\nname = \"cautery.rpz\"\nseeds = \"default\"\ndays-back = 0\ndays-ahead = 0\n{zone}\n",
@@ -171,8 +176,13 @@ impl Cautery {
 }
 
 fn dig(port: u16, args: &[&str]) -> String {
+    dig_at("127.0.0.1", port, args)
+}
+
+fn dig_at(host: &str, port: u16, args: &[&str]) -> String {
     let output = Command::new("dig")
-        .args(["@127.0.0.1", "-p", &port.to_string(), "+time=2", "+tries=1"])
+        .arg(format!("@{host}"))
+        .args(["-p", &port.to_string(), "+time=2", "+tries=1"])
         .args(args)
         .output()
         .expect("run dig");
@@ -654,4 +664,317 @@ fn the_journal_survives_a_restart_so_ixfr_stays_incremental() {
 fn start_cautery_keeping_state(dir: &Path, zone: &str, transfer: &str) -> Cautery {
     let _ = std::fs::remove_file(dir.join("cautery.log"));
     start_cautery(dir, zone, transfer)
+}
+
+/// The serials of the SOA records in dig's output, in order.
+fn soa_serials(output: &str) -> Vec<u32> {
+    output
+        .lines()
+        .filter(|l| !l.starts_with(';') && l.contains("\tSOA\t"))
+        .filter_map(|l| l.split_whitespace().nth(6))
+        .filter_map(|s| s.parse().ok())
+        .collect()
+}
+
+/// dig's "messages N" from its XFR summary line.
+fn xfr_messages(output: &str) -> u32 {
+    output
+        .split("(messages ")
+        .nth(1)
+        .and_then(|s| s.split(',').next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// Sends one NOTIFY for cautery.rpz to `port` on 127.0.0.1, signed with
+/// `secret` under the name xfr-key when given; returns the response code.
+fn send_notify(port: u16, secret: Option<&[u8]>) -> String {
+    use cautery_dns::tsig::{sign_request, TsigKey};
+    use hickory_proto::op::{Message, OpCode, Query};
+    use hickory_proto::rr::{Name, RecordType};
+    let zone = Name::from_ascii("cautery.rpz.").expect("name");
+    let mut message = Message::new();
+    message.set_id(4711);
+    message.set_op_code(OpCode::Notify);
+    message.set_authoritative(true);
+    message.add_query(Query::query(zone, RecordType::SOA));
+    let mut bytes = message.to_vec().expect("encode");
+    if let Some(secret) = secret {
+        let key = TsigKey::new(Name::from_ascii("xfr-key.").expect("name"), secret.to_vec());
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("clock")
+            .as_secs();
+        sign_request(&mut bytes, &key, now);
+    }
+    let socket = UdpSocket::bind("127.0.0.1:0").expect("bind");
+    socket
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    socket.send_to(&bytes, ("127.0.0.1", port)).expect("send");
+    let mut buffer = [0u8; 1024];
+    let length = socket.recv(&mut buffer).expect("a NOTIFY response");
+    assert!(length >= 12);
+    assert_eq!(buffer[0..2], 4711u16.to_be_bytes());
+    match buffer[3] & 0x0F {
+        0 => "NOERROR",
+        5 => "REFUSED",
+        9 => "NOTAUTH",
+        _ => "other",
+    }
+    .to_string()
+}
+
+fn start_named_signed(dir: &Path, primary: &str, primary_port: u16, port: u16) -> Guard {
+    let conf_dir = dir.join("named");
+    std::fs::create_dir_all(&conf_dir).expect("named dir");
+    // The primary is cautery at `primary`, while its NOTIFY comes from
+    // 127.0.0.1: BIND takes NOTIFY from a primary's address unsigned, from
+    // anyone else only through allow-notify, here only with the key.
+    let conf = format!(
+        r#"key "xfr-key" {{ algorithm hmac-sha256; secret "{SECRET}"; }};
+options {{
+    directory "{dir}";
+    pid-file "{dir}/named.pid";
+    listen-on port {port} {{ 127.0.0.1; }};
+    listen-on-v6 {{ none; }};
+    recursion yes;
+    allow-query {{ 127.0.0.1; }};
+    forwarders {{ {primary} port {primary_port}; }};
+    forward only;
+    dnssec-validation no;
+    notify no;
+    response-policy {{ zone "cautery.rpz" min-update-interval 0; }} qname-wait-recurse no;
+}};
+controls {{ }};
+zone "cautery.rpz" {{
+    type secondary;
+    primaries {{ {primary} port {primary_port} key "xfr-key"; }};
+    allow-notify {{ key "xfr-key"; }};
+    file "cautery.rpz.db";
+    request-ixfr yes;
+}};
+"#,
+        dir = conf_dir.display()
+    );
+    let path = conf_dir.join("named.conf");
+    std::fs::write(&path, conf).expect("named.conf");
+    let log = std::fs::File::create(dir.join("named.log")).expect("named log");
+    let child = Command::new("/usr/sbin/named")
+        .args(["-g", "-c"])
+        .arg(&path)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start named");
+    Guard(child)
+}
+
+#[test]
+fn bind_follows_a_rollover_through_a_tsig_signed_notify_and_refuses_unsigned_ones() {
+    if !installed("named") || !installed("dig") {
+        eprintln!("skipped: named or dig is not installed");
+        return;
+    }
+    let dir = temp_dir("bind-tsig");
+    let bind_port = free_port();
+    let (old, new) = rollover_names("chinad");
+    // cautery on 127.0.0.2 (loopback too); its NOTIFY leaves from 127.0.0.1.
+    let cautery = start_cautery_on(
+        &dir,
+        "127.0.0.2",
+        "",
+        "families = [\"chinad\"]",
+        &format!(
+            "require-key = true\n\
+             notify = [{{ address = \"127.0.0.1:{bind_port}\", key = \"xfr-key\" }}]\n\
+             [[transfer.keys]]\nname = \"xfr-key\"\nsecret = \"{SECRET}\""
+        ),
+    );
+    let _named = start_named_signed(&dir, "127.0.0.2", cautery.port, bind_port);
+    let named_log = || std::fs::read_to_string(dir.join("named.log")).unwrap_or_default();
+    wait_for(
+        "BIND to block a day-1 name",
+        Duration::from_secs(30),
+        || status(bind_port, &old) == "NXDOMAIN",
+    );
+    assert!(
+        named_log().contains("TSIG 'xfr-key'"),
+        "the transfer was not signed: {}",
+        named_log()
+    );
+    // BIND refuses a NOTIFY that is unsigned or signed with another secret,
+    // so the rollover below can only travel by cautery's signed NOTIFY (the
+    // zone's refresh is an hour).
+    assert_eq!(send_notify(bind_port, None), "REFUSED");
+    assert_eq!(send_notify(bind_port, Some(b"another secret")), "NOTAUTH");
+    assert!(
+        named_log().contains("refused notify from non-primary"),
+        "{}",
+        named_log()
+    );
+    let key = format!("hmac-sha256:xfr-key:{SECRET}");
+    let before = dig_at(
+        "127.0.0.2",
+        cautery.port,
+        &["-y", &key, "cautery.rpz", "SOA", "+short"],
+    );
+    let started = Instant::now();
+    cautery.set_clock(DAY2);
+    wait_for(
+        "BIND to follow the day-2 plan",
+        Duration::from_secs(30),
+        || status(bind_port, &new) == "NXDOMAIN" && status(bind_port, &old) != "NXDOMAIN",
+    );
+    eprintln!(
+        "plan change to BIND answering, by signed NOTIFY: {:?}",
+        started.elapsed()
+    );
+    let after = dig_at(
+        "127.0.0.2",
+        cautery.port,
+        &["-y", &key, "cautery.rpz", "SOA", "+short"],
+    );
+    assert_ne!(before, after);
+    let serial = after.split_whitespace().nth(2).expect("a serial");
+    // BIND logs the key of the NOTIFY it took, and the serial it carried.
+    let log = named_log();
+    assert!(
+        log.contains("received notify for zone 'cautery.rpz': TSIG 'xfr-key'")
+            && log.contains("notify from 127.0.0.1#")
+            && log.contains(&format!(": serial {serial}")),
+        "{log}"
+    );
+    // BIND's answers to the NOTIFY were signed and verified here.
+    wait_for("the NOTIFY count", Duration::from_secs(10), || {
+        cautery.metric("cautery_notifies_total{result=\"answered\"}") >= 2
+    });
+    assert!(
+        !cautery.log().contains("NOTIFY response rejected"),
+        "{}",
+        cautery.log()
+    );
+    assert!(cautery.metric("cautery_transfers_total{type=\"ixfr\"}") >= 1);
+}
+
+#[test]
+fn dig_ixfr_over_udp_gets_the_difference_when_it_fits_and_the_soa_when_not() {
+    if !installed("dig") {
+        eprintln!("skipped: dig is not installed");
+        return;
+    }
+    // torpig changes a handful of names a day, chinad a thousand.
+    let small = start_cautery(&temp_dir("udp-ixfr-small"), "families = [\"torpig\"]", "");
+    let large = start_cautery(&temp_dir("udp-ixfr-large"), "families = [\"chinad\"]", "");
+    let (small_day1, large_day1) = (small.serial(None), large.serial(None));
+    small.set_clock(DAY2);
+    large.set_clock(DAY2);
+    wait_for("the day-2 serials", Duration::from_secs(30), || {
+        small.serial(None) != small_day1 && large.serial(None) != large_day1
+    });
+    let (small_day2, large_day2) = (small.serial(None), large.serial(None));
+    let one = names_of("torpig", DAY1);
+    let two = names_of("torpig", DAY2);
+    let changes = one.iter().filter(|n| !two.contains(n)).count()
+        + two.iter().filter(|n| !one.contains(n)).count();
+    assert!(changes > 0);
+
+    let ixfr = format!("IXFR={small_day1}");
+    let udp = dig(small.port, &["cautery.rpz", &ixfr, "+notcp"]);
+    assert!(udp.contains("(UDP)"), "{udp}");
+    assert_eq!(
+        soa_serials(&udp),
+        [small_day2, small_day1, small_day2, small_day2],
+        "{udp}"
+    );
+    assert_eq!(udp.matches("\tCNAME\t").count(), changes, "{udp}");
+    // The same difference as over TCP.
+    let tcp = dig(small.port, &["+tcp", "cautery.rpz", &ixfr]);
+    let records = |out: &str| -> Vec<String> {
+        out.lines()
+            .filter(|l| !l.starts_with(';') && !l.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(records(&udp), records(&tcp));
+
+    // A thousand changed names do not fit: the current SOA alone over UDP,
+    // newer than the client's, which is the client's cue to retry over TCP
+    // (dig only prints it).
+    let ixfr = format!("IXFR={large_day1}");
+    let udp = dig(
+        large.port,
+        &[
+            "cautery.rpz",
+            &ixfr,
+            "+notcp",
+            "+noall",
+            "+answer",
+            "+stats",
+        ],
+    );
+    assert!(udp.contains("(UDP)"), "{udp}");
+    assert_eq!(soa_serials(&udp), [large_day2], "{udp}");
+    assert!(!udp.contains("\tCNAME\t"), "{udp}");
+    let tcp = dig(large.port, &["+tcp", "cautery.rpz", &ixfr]);
+    assert_eq!(
+        soa_serials(&tcp),
+        [large_day2, large_day1, large_day2, large_day2]
+    );
+    // Up to date, and a serial from the future: the SOA alone.
+    for serial in [large_day2, large_day2.wrapping_add(1000)] {
+        let ixfr = format!("IXFR={serial}");
+        for transport in ["+notcp", "+tcp"] {
+            let out = dig(large.port, &[transport, "cautery.rpz", &ixfr]);
+            assert_eq!(soa_serials(&out), [large_day2], "{transport} {out}");
+        }
+    }
+}
+
+#[test]
+fn dig_verifies_every_message_of_signed_multi_message_transfers() {
+    if !installed("dig") {
+        eprintln!("skipped: dig is not installed");
+        return;
+    }
+    let dir = temp_dir("tsig-messages");
+    let cautery = start_cautery(
+        &dir,
+        "families = [\"chinad\"]",
+        &format!("[[transfer.keys]]\nname = \"xfr-key\"\nsecret = \"{SECRET}\""),
+    );
+    let key = format!("hmac-sha256:xfr-key:{SECRET}");
+    let before = cautery.serial(Some(&key));
+    // dig checks the TSIG of every message and stops at the first bad one.
+    let axfr = dig(cautery.port, &["-y", &key, "cautery.rpz", "AXFR"]);
+    assert!(xfr_messages(&axfr) >= 2, "{axfr}");
+    assert!(
+        !axfr.contains("failed") && !axfr.to_lowercase().contains("tsig verify"),
+        "{axfr}"
+    );
+    cautery.set_clock(DAY2);
+    wait_for("a new serial", Duration::from_secs(30), || {
+        cautery.serial(Some(&key)) != before
+    });
+    let ixfr = dig(
+        cautery.port,
+        &["+tcp", "-y", &key, "cautery.rpz", &format!("IXFR={before}")],
+    );
+    assert!(xfr_messages(&ixfr) >= 2, "{ixfr}");
+    assert!(
+        !ixfr.contains("failed") && !ixfr.to_lowercase().contains("tsig verify"),
+        "{ixfr}"
+    );
+    assert_eq!(soa_serials(&ixfr).len(), 4, "{ixfr}");
+    // A wrong secret: dig cannot verify the answer and says so.
+    let wrong = dig(
+        cautery.port,
+        &[
+            "-y",
+            "hmac-sha256:xfr-key:d3Jvbmd3cm9uZ3dyb25nd3Jvbmd3cm9uZw==",
+            "cautery.rpz",
+            "AXFR",
+        ],
+    );
+    assert_eq!(xfr_messages(&wrong), 0, "{wrong}");
 }

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use cautery_dns::authority::Prefix;
 use cautery_dns::policy::parse_name;
 use cautery_dns::tsig::TsigKey;
-use cautery_dns::{Action, SoaFields};
+use cautery_dns::{Action, NotifyTarget, SoaFields};
 use cautery_zone::AllowList;
 
 use crate::commands::campaign::read_text;
@@ -129,7 +129,7 @@ pub struct TransferSection {
     /// TSIG keys.
     pub keys: Vec<KeySection>,
     /// Secondaries to NOTIFY on every change.
-    pub notify: Vec<SocketAddr>,
+    pub notify: Vec<NotifyEntry>,
     /// Differences kept in the journal.
     pub journal_entries: usize,
     /// Changed rules kept in the journal, over all differences.
@@ -164,6 +164,62 @@ pub struct KeySection {
 
 fn default_algorithm() -> String {
     "hmac-sha256".into()
+}
+
+/// One entry of `[transfer] notify`: `"address:port"`, or
+/// `{ address = "address:port", key = "NAME" }` to sign the NOTIFY with one
+/// of the `[[transfer.keys]]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotifyEntry {
+    /// The secondary.
+    pub address: SocketAddr,
+    /// Name of the key to sign with.
+    pub key: Option<String>,
+}
+
+/// The table form of a [`NotifyEntry`].
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct NotifyTable {
+    address: SocketAddr,
+    key: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for NotifyEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = NotifyEntry;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "\"address:port\" or { address = \"address:port\", key = \"key name\" }",
+                )
+            }
+
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<NotifyEntry, E> {
+                let address = text.parse().map_err(|_| {
+                    E::custom(format!(
+                        "'{text}' is not an address:port, e.g. \"192.0.2.1:53\" or \"[2001:db8::1]:53\""
+                    ))
+                })?;
+                Ok(NotifyEntry { address, key: None })
+            }
+
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                map: M,
+            ) -> Result<NotifyEntry, M::Error> {
+                let table =
+                    NotifyTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(NotifyEntry {
+                    address: table.address,
+                    key: table.key,
+                })
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 /// `[sinkhole]`.
@@ -454,6 +510,7 @@ impl Config {
         }
         self.allow_from()?;
         self.keys()?;
+        self.notify_targets()?;
         if !self.metrics.listen.is_empty() {
             self.metrics.listen.parse::<SocketAddr>().with_context(|| {
                 format!(
@@ -495,6 +552,34 @@ impl Config {
                     .decode(key.secret.trim())
                     .with_context(|| format!("key {}: the secret is not base64", key.name))?;
                 Ok(TsigKey::new(parse_name(&key.name)?, secret))
+            })
+            .collect()
+    }
+
+    /// The secondaries to NOTIFY, each with its key resolved.
+    pub fn notify_targets(&self) -> Result<Vec<NotifyTarget>> {
+        let keys = self.keys()?;
+        self.transfer
+            .notify
+            .iter()
+            .map(|entry| {
+                let key = match &entry.key {
+                    None => None,
+                    Some(name) => {
+                        let wanted = parse_name(name)?.to_lowercase();
+                        let key = keys.iter().find(|k| k.name == wanted).with_context(|| {
+                            format!(
+                                "[transfer] notify {}: no [[transfer.keys]] is named '{name}'",
+                                entry.address
+                            )
+                        })?;
+                        Some(key.clone())
+                    }
+                };
+                Ok(NotifyTarget {
+                    address: entry.address,
+                    key,
+                })
             })
             .collect()
     }
@@ -553,6 +638,41 @@ mod tests {
             "{error:#}"
         );
         assert!(Config::embedded().zone[0].allow_list.is_empty());
+    }
+
+    #[test]
+    fn notify_targets_are_addresses_or_tables_naming_a_key() {
+        let keys = "[[transfer.keys]]\nname = \"xfr-key\"\nsecret = \"c2VjcmV0\"\n";
+        let config = Config::parse(&format!(
+            "version = 1\n[transfer]\nnotify = [\"127.0.0.1:5300\", \
+             {{ address = \"[::1]:53\", key = \"XFR-key.\" }}]\n{keys}"
+        ))
+        .unwrap();
+        let targets = config.notify_targets().unwrap();
+        assert_eq!(targets.len(), 2);
+        assert!(targets[0].key.is_none());
+        assert_eq!(targets[1].address, "[::1]:53".parse().unwrap());
+        assert_eq!(targets[1].key.as_ref().unwrap().name.to_ascii(), "xfr-key.");
+        for (bad, why) in [
+            (
+                "notify = [{ address = \"127.0.0.1:53\", key = \"nope\" }]",
+                "no [[transfer.keys]] is named 'nope'",
+            ),
+            (
+                "notify = [{ address = \"127.0.0.1:53\", keys = \"xfr-key\" }]",
+                "unknown field `keys`",
+            ),
+            (
+                "notify = [{ key = \"xfr-key\" }]",
+                "missing field `address`",
+            ),
+            ("notify = [\"127.0.0.1\"]", "is not an address:port"),
+            ("notify = [53]", "address:port"),
+        ] {
+            let error =
+                Config::parse(&format!("version = 1\n[transfer]\n{bad}\n{keys}")).unwrap_err();
+            assert!(format!("{error:#}").contains(why), "{bad}: {error:#}");
+        }
     }
 
     #[test]

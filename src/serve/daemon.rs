@@ -15,9 +15,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use cautery_dns::notify::notify_all;
 use cautery_dns::querylog::{QueryLog, QueryLogConfig};
 use cautery_dns::rrl::RrlLimits;
-use cautery_dns::server::notify_all;
 use cautery_dns::{
     Authority, Journal, JournalLimits, Metrics, Policy, PolicyDiff, ServedZone, Server,
     ServerConfig, Shared, SinkholeApex, StateFiles, TransferAccess,
@@ -279,7 +279,7 @@ fn publish(shared: &Shared, config: &Config, zones: &[ZoneState], changed: &[boo
         if *changed && !config.transfer.notify.is_empty() {
             tokio::spawn(notify_all(
                 zone.policy.clone(),
-                config.transfer.notify.clone(),
+                config.notify_targets()?,
                 shared.metrics.clone(),
             ));
         }

@@ -8,7 +8,9 @@
 //! - [`tsig`]: TSIG (RFC 8945) with HMAC-SHA256.
 //! - [`authority`]: the pure message path: SOA, AXFR (RFC 5936), IXFR
 //!   (RFC 1995), NOTIFY messages (RFC 1996), sinkhole answers.
-//! - [`server`]: UDP and TCP sockets, limits and NOTIFY sending.
+//! - [`server`]: UDP and TCP sockets and their limits.
+//! - [`notify`]: NOTIFY (RFC 1996) to secondaries, TSIG-signed for those
+//!   with a key.
 //! - [`rrl`], [`querylog`], [`metrics`]: rate limiting, the sinkhole query
 //!   log, Prometheus metrics.
 //!
@@ -17,12 +19,14 @@
 //! stable release.
 //!
 //! Known limitations: one SOA per zone for all journal entries (a changed
-//! SOA timer shows in old serials too); IXFR over UDP always answers with
-//! the SOA alone, so clients fall back to TCP; DNSSEC is not offered.
+//! SOA timer shows in old serials too); an IXFR over UDP larger than the
+//! client's payload size is answered with the SOA alone, so the client
+//! falls back to TCP; DNSSEC is not offered.
 
 pub mod authority;
 pub mod journal;
 pub mod metrics;
+pub mod notify;
 pub mod policy;
 pub mod querylog;
 pub mod rrl;
@@ -37,6 +41,7 @@ use std::path::{Path, PathBuf};
 pub use authority::{Authority, ServedZone, SinkholeApex, TransferAccess, Transport};
 pub use journal::{Journal, JournalLimits, StateFiles};
 pub use metrics::Metrics;
+pub use notify::NotifyTarget;
 pub use policy::{Action, Origin, Policy, PolicyDiff, Rule, SoaFields};
 pub use server::{Server, ServerConfig, Shared};
 

@@ -1,5 +1,6 @@
 //! The sockets: UDP and TCP listeners feeding the message path, the
-//! response-rate limiter and the query log, and NOTIFY to secondaries.
+//! response-rate limiter and the query log. NOTIFY to secondaries is in
+//! [`crate::notify`].
 //!
 //! Protection of other clients: TCP connections are capped in number, each
 //! must send a complete message within the idle timeout and take each
@@ -11,7 +12,7 @@
 //! holding an `Arc`; [`Shared::swap`] replaces it between two requests, so a
 //! reload or a new plan never drops a query.
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -20,9 +21,8 @@ use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
-use crate::authority::{notify_message, Authority, Handled, Outcome, Reply, Transport};
+use crate::authority::{Authority, Handled, Outcome, Reply, Transport};
 use crate::metrics::{ErrorKind, Metrics};
-use crate::policy::Policy;
 use crate::querylog::{Entry, QueryLog};
 use crate::rrl::{Decision, Rrl, RrlLimits};
 use crate::Error;
@@ -405,59 +405,6 @@ async fn write_message(
             "write timed out",
         )),
     }
-}
-
-/// Sends NOTIFY for `policy` to every target, each with up to five tries two
-/// seconds apart, counting the results.
-pub async fn notify_all(policy: Arc<Policy>, targets: Vec<SocketAddr>, metrics: Arc<Metrics>) {
-    let mut tasks = JoinSet::new();
-    for target in targets {
-        let policy = policy.clone();
-        let metrics = metrics.clone();
-        tasks.spawn(async move {
-            let answered = notify_one(&policy, target).await;
-            metrics.notify(answered);
-            if answered {
-                tracing::debug!(%target, serial = policy.serial, "NOTIFY answered");
-            } else {
-                tracing::warn!(%target, serial = policy.serial, "NOTIFY not answered after 5 tries");
-            }
-        });
-    }
-    while tasks.join_next().await.is_some() {}
-}
-
-async fn notify_one(policy: &Policy, target: SocketAddr) -> bool {
-    let local: SocketAddr = match target.ip() {
-        IpAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
-        IpAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
-    };
-    let Ok(socket) = UdpSocket::bind(local).await else {
-        return false;
-    };
-    let id = (unix_now() as u16) ^ (policy.serial as u16) ^ target.port();
-    let message = notify_message(id, policy);
-    let mut buffer = [0u8; 512];
-    for _ in 0..5 {
-        if socket.send_to(&message, target).await.is_err() {
-            return false;
-        }
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
-        loop {
-            let received = tokio::time::timeout_at(deadline, socket.recv_from(&mut buffer)).await;
-            match received {
-                Ok(Ok((n, from))) if from == target && n >= 12 => {
-                    let same_id = buffer[0..2] == id.to_be_bytes();
-                    if same_id && buffer[2] & 0x80 != 0 {
-                        return true;
-                    }
-                }
-                Ok(_) => continue,
-                Err(_) => break,
-            }
-        }
-    }
-    false
 }
 
 #[cfg(test)]

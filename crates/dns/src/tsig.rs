@@ -120,6 +120,14 @@ impl Signer {
         &self.key.name
     }
 
+    /// Octets the TSIG record adds to each message this signer signs, so
+    /// that a UDP answer can leave exactly that much room.
+    pub fn record_len(&self) -> usize {
+        // Owner, type, class, TTL and RDLENGTH; then the algorithm, time
+        // (6), fudge, MAC size, MAC, original ID, error, other length.
+        wire_len(&self.key.name) + 10 + wire_len(&algorithm()) + 6 + 2 + 2 + 32 + 2 + 2 + 2
+    }
+
     /// Signs one response message in place (appends a TSIG record and
     /// bumps the additional count). Messages must be signed in the order
     /// they are sent.
@@ -261,8 +269,13 @@ pub fn verify(message: &[u8], keys: &[TsigKey], now: u64) -> Verdict {
     })
 }
 
-/// Signs a request (for tests and for NOTIFY); returns the MAC.
+/// Signs a request (for tests and for NOTIFY); returns the MAC, which the
+/// response's MAC covers (see [`ResponseVerifier`]). A message shorter than
+/// a header is left alone and gets an empty MAC.
 pub fn sign_request(message: &mut Vec<u8>, key: &TsigKey, now: u64) -> Vec<u8> {
+    if message.len() < 12 {
+        return Vec::new();
+    }
     let id = u16::from_be_bytes([message[0], message[1]]);
     let mut mac = key.mac();
     mac.update(message);
@@ -270,6 +283,143 @@ pub fn sign_request(message: &mut Vec<u8>, key: &TsigKey, now: u64) -> Vec<u8> {
     let digest = mac.finalize().into_bytes().to_vec();
     append_tsig(message, &key.name, now, &digest, id, 0);
     digest
+}
+
+/// Why a signed exchange's response was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResponseError {
+    /// The response to a signed request carries no TSIG record (RFC 8945
+    /// §5.3.2: such a response must be discarded).
+    #[error("the response is not signed")]
+    Unsigned,
+    /// The response cannot be walked to its TSIG record.
+    #[error("the response is malformed")]
+    Malformed,
+    /// Signed by another key or with another algorithm.
+    #[error("the response is signed with key {0}, not ours")]
+    WrongKey(Name),
+    /// The peer reports a TSIG error (BADSIG, BADKEY, BADTIME...): it did not
+    /// accept our signature.
+    #[error("the peer refused our signature: TSIG error {}", error_name(*.0))]
+    PeerError(u16),
+    /// The MAC does not match.
+    #[error("the response's MAC does not verify (wrong secret or altered message)")]
+    BadSignature,
+    /// Signed too far from our clock.
+    #[error("the response was signed {0} s away from our clock, more than its fudge")]
+    BadTime(u64),
+}
+
+/// The name of a TSIG error code, for messages.
+pub fn error_name(code: u16) -> String {
+    match code {
+        BADSIG => "BADSIG".into(),
+        BADKEY => "BADKEY".into(),
+        BADTIME => "BADTIME".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Verifies the responses to a request this side signed: the first one's
+/// MAC covers the request's MAC, each later one (a multi-message transfer,
+/// RFC 8945 §5.3.1) covers the MAC of the message before it and only the
+/// TSIG timers. Every message must be signed: this client does not accept
+/// the unsigned intermediate messages that RFC 8945 allows, which a server
+/// that signs every message (as this one does) never sends.
+#[derive(Debug, Clone)]
+pub struct ResponseVerifier {
+    key: TsigKey,
+    prior_mac: Vec<u8>,
+    first: bool,
+}
+
+impl ResponseVerifier {
+    /// A verifier for the responses to a request signed with `key` whose
+    /// MAC was `request_mac` (what [`sign_request`] returned).
+    pub fn new(key: TsigKey, request_mac: Vec<u8>) -> ResponseVerifier {
+        ResponseVerifier {
+            key,
+            prior_mac: request_mac,
+            first: true,
+        }
+    }
+
+    /// Checks the next response message at time `now`.
+    pub fn verify(&mut self, message: &[u8], now: u64) -> Result<(), ResponseError> {
+        let record = match find(message) {
+            Ok(Some(record)) => record,
+            Ok(None) => return Err(ResponseError::Unsigned),
+            Err(()) => return Err(ResponseError::Malformed),
+        };
+        if record.key_name != self.key.name || record.algorithm != algorithm() {
+            return Err(ResponseError::WrongKey(record.key_name));
+        }
+        let error = tsig_error(message, record.offset).ok_or(ResponseError::Malformed)?;
+        if error != 0 && error != BADTIME {
+            // BADSIG and BADKEY answers carry no MAC (RFC 8945 §5.3.2).
+            return Err(ResponseError::PeerError(error));
+        }
+        let mut unsigned = message[..record.offset].to_vec();
+        unsigned[0..2].copy_from_slice(&record.original_id.to_be_bytes());
+        let additional = u16::from_be_bytes([unsigned[10], unsigned[11]]).saturating_sub(1);
+        unsigned[10..12].copy_from_slice(&additional.to_be_bytes());
+        let mut mac = self.key.mac();
+        mac.update(&(self.prior_mac.len() as u16).to_be_bytes());
+        mac.update(&self.prior_mac);
+        mac.update(&unsigned);
+        if self.first {
+            let other = other_data(message, record.offset).ok_or(ResponseError::Malformed)?;
+            let mut fields = variables(&record.key_name, record.time_signed, record.fudge, error);
+            // `variables` ends with an empty other-data; a BADTIME answer
+            // carries the server's time there, and the MAC covers it.
+            fields.truncate(fields.len() - 2);
+            fields.extend_from_slice(&(other.len() as u16).to_be_bytes());
+            fields.extend_from_slice(other);
+            mac.update(&fields);
+        } else {
+            mac.update(&timers(record.time_signed, record.fudge));
+        }
+        if record.mac.len() != 32 || mac.verify_slice(&record.mac).is_err() {
+            return Err(ResponseError::BadSignature);
+        }
+        if error == BADTIME {
+            return Err(ResponseError::PeerError(error));
+        }
+        let skew = now.abs_diff(record.time_signed);
+        if skew > u64::from(record.fudge) {
+            return Err(ResponseError::BadTime(skew));
+        }
+        self.prior_mac = record.mac;
+        self.first = false;
+        Ok(())
+    }
+}
+
+/// The TSIG record's RDATA fields after the original ID: error and other
+/// data, located from the record's offset.
+fn tsig_tail(message: &[u8], offset: usize) -> Option<&[u8]> {
+    let owner_end = skip_name(message, offset).ok()?;
+    let fixed = message.get(owner_end..owner_end + 10)?;
+    let length = usize::from(u16::from_be_bytes([fixed[8], fixed[9]]));
+    let rdata = message.get(owner_end + 10..owner_end + 10 + length)?;
+    // Algorithm name (uncompressed in TSIG), 6+2 octets of time and fudge,
+    // the MAC with its length, the original ID.
+    let algorithm_end = skip_name(rdata, 0).ok()?;
+    let mac_length = rdata.get(algorithm_end + 8..algorithm_end + 10)?;
+    let mac_length = usize::from(u16::from_be_bytes([mac_length[0], mac_length[1]]));
+    rdata.get(algorithm_end + 10 + mac_length + 2..)
+}
+
+fn tsig_error(message: &[u8], offset: usize) -> Option<u16> {
+    let tail = tsig_tail(message, offset)?;
+    Some(u16::from_be_bytes([*tail.first()?, *tail.get(1)?]))
+}
+
+fn other_data(message: &[u8], offset: usize) -> Option<&[u8]> {
+    let tail = tsig_tail(message, offset)?;
+    let length = usize::from(u16::from_be_bytes([*tail.get(2)?, *tail.get(3)?]));
+    tail.get(4..4 + length)
 }
 
 /// Appends an unsigned TSIG record carrying `error` (for NOTAUTH answers).
@@ -299,6 +449,11 @@ fn append_tsig(message: &mut Vec<u8>, key: &Name, time: u64, mac: &[u8], id: u16
     message.extend_from_slice(&rdata);
     let additional = u16::from_be_bytes([message[10], message[11]]).saturating_add(1);
     message[10..12].copy_from_slice(&additional.to_be_bytes());
+}
+
+/// Length of `name` uncompressed on the wire.
+fn wire_len(name: &Name) -> usize {
+    name.iter().map(|label| label.len() + 1).sum::<usize>() + 1
 }
 
 fn push_name(out: &mut Vec<u8>, name: &Name) {
@@ -375,6 +530,119 @@ mod tests {
         assert!(matches!(verify(&request(), &[key()], 0), Verdict::Unsigned));
     }
 
+    fn response(id: u16, n: u8) -> Vec<u8> {
+        let mut message = Message::new();
+        message.set_id(id);
+        message.set_message_type(hickory_proto::op::MessageType::Response);
+        message.add_query(Query::query(
+            Name::from_ascii(format!("m{n}.cautery.rpz.")).unwrap(),
+            RecordType::SOA,
+        ));
+        message.to_vec().unwrap()
+    }
+
+    /// Signs a request, lets the server side verify it and sign `count`
+    /// responses in order; returns the client's verifier and the responses.
+    fn exchange(count: u8) -> (ResponseVerifier, Vec<Vec<u8>>) {
+        let mut message = request();
+        let request_mac = sign_request(&mut message, &key(), 1_000_000);
+        let Verdict::Signed(mut signer) = verify(&message, &[key()], 1_000_000) else {
+            panic!("the request does not verify");
+        };
+        let responses = (0..count)
+            .map(|n| {
+                let mut out = response(4242, n);
+                signer.sign(&mut out, 1_000_001 + u64::from(n));
+                out
+            })
+            .collect();
+        (ResponseVerifier::new(key(), request_mac), responses)
+    }
+
+    #[test]
+    fn a_signature_adds_exactly_the_announced_length() {
+        let long = TsigKey::new(
+            Name::from_ascii(format!("{}.keys.example.", "k".repeat(60))).unwrap(),
+            b"secret".to_vec(),
+        );
+        for key in [key(), long] {
+            let mut message = request();
+            sign_request(&mut message, &key, 1_000_000);
+            let Verdict::Signed(mut signer) =
+                verify(&message, std::slice::from_ref(&key), 1_000_000)
+            else {
+                panic!("the request does not verify");
+            };
+            let mut out = response(4242, 0);
+            let before = out.len();
+            signer.sign(&mut out, 1_000_000);
+            assert_eq!(out.len() - before, signer.record_len(), "{}", key.name);
+        }
+    }
+
+    #[test]
+    fn every_message_of_a_signed_transfer_verifies_in_order() {
+        let (mut verifier, responses) = exchange(3);
+        for (n, message) in responses.iter().enumerate() {
+            assert_eq!(verifier.verify(message, 1_000_002), Ok(()), "message {n}");
+        }
+    }
+
+    #[test]
+    fn a_skipped_reordered_or_altered_transfer_message_fails() {
+        // RFC 8945 §5.3.1 chains each MAC to the one before: a message that
+        // is left out breaks the chain.
+        let (mut verifier, responses) = exchange(3);
+        verifier.verify(&responses[0], 1_000_000).unwrap();
+        assert_eq!(
+            verifier.verify(&responses[2], 1_000_000),
+            Err(ResponseError::BadSignature)
+        );
+        // The first message verifies only against the request's MAC.
+        let (mut verifier, responses) = exchange(2);
+        assert_eq!(
+            verifier.verify(&responses[1], 1_000_000),
+            Err(ResponseError::BadSignature)
+        );
+        let (mut verifier, mut responses) = exchange(1);
+        let last = responses[0].len() - 10;
+        responses[0][20] ^= 1;
+        assert_eq!(
+            verifier.verify(&responses[0], 1_000_000),
+            Err(ResponseError::BadSignature)
+        );
+        responses[0][20] ^= 1;
+        responses[0][last] ^= 1;
+        assert!(verifier.verify(&responses[0], 1_000_000).is_err());
+    }
+
+    #[test]
+    fn unsigned_error_and_foreign_responses_are_refused() {
+        let (mut verifier, _) = exchange(0);
+        assert_eq!(
+            verifier.verify(&response(4242, 0), 1_000_000),
+            Err(ResponseError::Unsigned)
+        );
+        let mut refused = response(4242, 0);
+        append_error(&mut refused, &key().name, 1_000_000, BADSIG);
+        assert_eq!(
+            verifier.verify(&refused, 1_000_000),
+            Err(ResponseError::PeerError(BADSIG))
+        );
+        let other = TsigKey::new(Name::from_ascii("other.").unwrap(), b"x".to_vec());
+        let mut foreign = response(4242, 0);
+        append_error(&mut foreign, &other.name, 1_000_000, 0);
+        assert!(matches!(
+            verifier.verify(&foreign, 1_000_000),
+            Err(ResponseError::WrongKey(_))
+        ));
+        let (mut verifier, responses) = exchange(1);
+        assert!(matches!(
+            verifier.verify(&responses[0], 5_000_000),
+            Err(ResponseError::BadTime(_))
+        ));
+    }
+
     #[test]
     fn garbage_is_unsigned_not_a_panic() {
         for bytes in [
@@ -383,6 +651,8 @@ mod tests {
             &[0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0xC0],
         ] {
             let _ = verify(bytes, &[key()], 0);
+            let mut verifier = ResponseVerifier::new(key(), vec![0; 32]);
+            assert!(verifier.verify(bytes, 0).is_err());
         }
     }
 }
