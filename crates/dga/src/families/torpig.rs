@@ -20,9 +20,10 @@
 //! this module follows the paper's reading.
 //!
 //! Seeds:
-//! - `daily` (default): the printed algorithm. No reference list of Torpig
-//!   names is public, so it is checked against hand-worked days only: it
-//!   follows the listing exactly, but "bit-exact" cannot be shown.
+//! - `daily` (default): the printed algorithm. No list of generated Torpig
+//!   names was found in public sources, so it is checked against
+//!   hand-worked days only: it follows the listing exactly, but "bit-exact"
+//!   cannot be shown.
 //! - `weekly`: a **model**, not the malware's algorithm. The paper does not
 //!   print how the weekly domain scrambles the week, and no later write-up
 //!   does. Assumption: the bot runs the same `generate_domain(t, p)` on the
