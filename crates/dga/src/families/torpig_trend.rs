@@ -17,7 +17,9 @@
 //! Model (an assumption, not verified against any sample or name list):
 //! the magic number takes the place of the parameter `p` of Torpig's
 //! printed `generate_domain(t, p)` (see `torpig.rs`), and it is the
-//! character's code (a UTF-16 unit, as JavaScript's `charCodeAt` gives).
+//! character's code (a UTF-16 unit, as JavaScript's `charCodeAt` gives),
+//! taken as it is written in the trend (whether the variant lower-cases it
+//! is not known; `all` covers both).
 //! Since a label depends on `p` only modulo 50, the `all` seed enumerates
 //! every branch whatever the character and whatever the character-to-number
 //! step: at most 50 labels (150 names) a day. That completeness holds under
@@ -488,7 +490,7 @@ pub fn trend_characters(input: &[u8]) -> Result<BTreeMap<NaiveDate, u16>, InputE
             .and_then(|list| list.first())
             .and_then(|trend| trend.get("name"))
             .and_then(serde_json::Value::as_str)
-            .ok_or_else(|| InputError::missing(format!("named first trend for {key}")))?;
+            .ok_or_else(|| InputError::missing(format!("named first trend for {day}")))?;
         if let Some(code) = first.encode_utf16().nth(1) {
             out.insert(day, code);
         }
