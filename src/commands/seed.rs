@@ -192,7 +192,7 @@ pub fn generate(args: &GenerateArgs) -> Result<Outcome> {
         bail!("--input feeds one family at a time; name one public-data family");
     };
     let family = resolve_seeded(name)?.with_context(|| {
-        format!("'{name}' is not seeded by public data; --input applies to bedep, orchard-balance and family files")
+        format!("'{name}' is not seeded by public data; --input applies to bedep, orchard-balance, torpig-twitter and family files")
     })?;
     let (first, last) = match (&args.date, &args.from, &args.to) {
         (Some(day), _, _) => {

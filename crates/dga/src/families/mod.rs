@@ -112,6 +112,7 @@ pub(crate) mod bedep;
 mod bedep_tables;
 pub(crate) mod orchard_balance;
 mod torpig;
+mod torpig_trend;
 // --- end public data ---
 
 /// Every family, in no particular order.
@@ -211,6 +212,7 @@ pub static ALL: &[&Family] = &[
 
     // --- list public data ---
     &torpig::FAMILY,
+    &torpig_trend::FAMILY,
     // --- end list public data (date part) ---
 ];
 
@@ -219,6 +221,7 @@ pub static ALL: &[&Family] = &[
 pub static PUBLIC_DATA: &[&crate::public::PublicDataFamily] = &[
     &bedep::FAMILY,
     &orchard_balance::FAMILY,
+    &torpig_trend::INPUT_FAMILY,
     // --- end list public data ---
 ];
 

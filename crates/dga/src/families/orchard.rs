@@ -17,12 +17,13 @@
 //!
 //! A second set of 16 names is derived the same way from the balance of the
 //! Bitcoin genesis block's address, a public-data seed that changes whenever
-//! someone sends coins to it. That part is a separate piece of work and not
-//! generated here.
+//! someone sends coins to it. That part is the public-data family
+//! `orchard-balance` (`orchard_balance.rs`).
 //!
 //! Reference output: the first 16 lines of Bader's `example_domains.txt`
 //! (the date part), made for 2022-09-29 (found by search and pinned in the
-//! test); its last 16 lines are the Bitcoin part and are not compared.
+//! test); its last 16 lines are the Bitcoin part, compared in
+//! `orchard_balance.rs`.
 
 use std::fmt::Write as _;
 
