@@ -192,7 +192,14 @@ pub fn generate(args: &GenerateArgs) -> Result<Outcome> {
         bail!("--input feeds one family at a time; name one public-data family");
     };
     let family = resolve_seeded(name)?.with_context(|| {
-        format!("'{name}' is not seeded by public data; --input applies to bedep, orchard-balance, torpig-twitter and family files")
+        let builtin: Vec<&str> = public_data_families()
+            .iter()
+            .map(|f| f.family.name)
+            .collect();
+        format!(
+            "'{name}' is not seeded by public data; --input applies to {} and family files",
+            builtin.join(", ")
+        )
     })?;
     let (first, last) = match (&args.date, &args.from, &args.to) {
         (Some(day), _, _) => {
