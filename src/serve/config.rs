@@ -143,7 +143,7 @@ impl Default for TransferSection {
             require_key: false,
             keys: Vec::new(),
             notify: Vec::new(),
-            journal_entries: 64,
+            journal_entries: 1024,
             journal_rules: 4_000_000,
         }
     }
