@@ -180,7 +180,9 @@ fn prepare(
         None => Arc::new(planner.forecast(at, FORECAST_SPAN)?),
     };
     let policy = forecast.policy_at(at, next_serial(base.serial, at));
-    let diff = (!policy.same_content(base)).then(|| PolicyDiff::between(base, &policy));
+    // A first plan (serial 0, nothing served yet) has no difference to keep.
+    let first = base.serial == 0 && base.rules().is_empty();
+    let diff = (!first && !policy.same_content(base)).then(|| PolicyDiff::between(base, &policy));
     let millis = started.elapsed().as_millis() as u64;
     tracing::info!(
         zone = %policy.zone,
