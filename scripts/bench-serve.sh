@@ -16,7 +16,6 @@ trap cleanup EXIT
 cargo build --release -q
 BIN=$PWD/target/release/cautery
 DAY1=2026-11-26T12:00:00Z
-DAY2=2026-11-27T12:00:00Z
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_until() { # seconds, command...
   local limit=$1; shift
@@ -126,13 +125,30 @@ NEW=$("$BIN" generate all --all-seeds --date 2026-12-04 | sort -u > "$WORK/d8.tx
 set -o pipefail
 wait_until 300 sh -c "dig @127.0.0.1 -p $BIND_PORT $OLD A +time=1 +tries=1 | grep -q NXDOMAIN"
 echo "== BIND loaded $(dig @127.0.0.1 -p "$RPZ_PORT" cautery.rpz SOA +short | awk '{print $3}') by AXFR; $OLD blocked"
-SERIAL=$(dig @127.0.0.1 -p "$RPZ_PORT" cautery.rpz SOA +short | awk '{print $3}')
+# The midnight rollover: bring the clock to a second before it, let BIND
+# take that serial and finish updating its policy, let the daemon plan
+# midnight ahead, then turn the clock and time BIND. Probes start every
+# 0.1 s without waiting for each other (a probe BIND cannot answer from
+# policy yet takes about a second).
+BEFORE=2026-11-26T23:59:59Z; MIDNIGHT=2026-11-27T00:00:00Z
+echo "$BEFORE" > "$RPZ_DIR/clock.tmp"; mv "$RPZ_DIR/clock.tmp" "$RPZ_DIR/clock"
+SERIAL=$(date -d "$BEFORE" +%s)
+wait_until 120 sh -c "dig @127.0.0.1 -p $BIND_PORT cautery.rpz SOA +short | grep -q ' $SERIAL '"
+rpz_idle() { [ "$(grep -c 'rpz: cautery.rpz: reload start' "$WORK/bind/log")" = "$(grep -c 'rpz: cautery.rpz: reload done' "$WORK/bind/log")" ]; }
+wait_until 120 rpz_idle
+wait_until 120 grep -q "plan ready.*at=$MIDNIGHT" "$RPZ_DIR/log"
 START=$(date +%s.%N)
-echo "$DAY2" > "$RPZ_DIR/clock.tmp"; mv "$RPZ_DIR/clock.tmp" "$RPZ_DIR/clock"
-wait_until 60 sh -c "dig @127.0.0.1 -p $BIND_PORT $NEW A +time=1 +tries=1 | grep -q NXDOMAIN"
-END=$(date +%s.%N)
+echo "$MIDNIGHT" > "$RPZ_DIR/clock.tmp"; mv "$RPZ_DIR/clock.tmp" "$RPZ_DIR/clock"
+rm -f "$WORK/hit"; PROBES=()
+for _ in $(seq 600); do
+  (dig @127.0.0.1 -p "$BIND_PORT" "$NEW" A +time=2 +tries=1 | grep -q NXDOMAIN && date +%s.%N >> "$WORK/hit") &
+  PROBES+=($!); sleep 0.1; [ -s "$WORK/hit" ] && break
+done
+wait "${PROBES[@]}"
+END=$(sort -n "$WORK/hit" | head -1)
 echo "plan change to BIND answering the new policy ($NEW blocked): $(echo "$END - $START" | bc) s"
-grep -h "new plan" "$RPZ_DIR/log" | sed 's/\x1b\[[0-9;]*m//g' | tail -1
+grep -h -e "new plan" -e "swapped and notified" -e "state saved" "$RPZ_DIR/log" | sed 's/\x1b\[[0-9;]*m//g' | tail -3
+grep -h -e "notify from" -e "Transfer completed" -e "rpz: cautery.rpz: reload" -e "rpz QNAME" "$WORK/bind/log" | tail -5
 echo "== one day's IXFR against the full zone"
 dig @127.0.0.1 -p "$RPZ_PORT" cautery.rpz IXFR="$SERIAL" +tcp | grep "XFR size" | sed 's/^/IXFR: /'
 dig @127.0.0.1 -p "$RPZ_PORT" cautery.rpz AXFR | grep "XFR size" | sed 's/^/AXFR: /'

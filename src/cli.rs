@@ -23,7 +23,7 @@ pub enum Command {
     /// Public-data seeds: fetch, list, show and watch the inputs of bedep,
     /// orchard-balance and content-seeded families.
     Seed(crate::commands::seed::SeedArgs),
-    /// Validate a campaign file (and the allow-list files it names) without doing anything else.
+    /// Validate a campaign file or a `serve` configuration (and the files they name) without doing anything else.
     CheckConfig(CheckConfigArgs),
     /// The predictions of a campaign in force over its horizon at an instant.
     Plan(PlanArgs),
@@ -36,7 +36,7 @@ pub enum Command {
 /// `cautery check-config`.
 #[derive(Debug, Args)]
 pub struct CheckConfigArgs {
-    /// The campaign file (TOML).
+    /// The campaign file or serve configuration (TOML).
     #[arg(value_name = "FILE")]
     pub file: String,
 }

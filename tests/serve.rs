@@ -978,3 +978,252 @@ fn dig_verifies_every_message_of_signed_multi_message_transfers() {
     );
     assert_eq!(xfr_messages(&wrong), 0, "{wrong}");
 }
+
+/// Starts cautery with a `[[zone]]` body given whole (no inline defaults).
+fn start_cautery_zone(dir: &Path, zone: &str) -> Cautery {
+    let port = free_port();
+    let metrics = free_port();
+    let clock = dir.join("clock");
+    if !clock.exists() {
+        std::fs::write(&clock, DAY1).expect("clock");
+    }
+    let config = format!(
+        "version = 1\n\
+         [server]\nlisten = [\"127.0.0.1:{port}\"]\nstate-dir = \"{state}\"\n\
+         [metrics]\nlisten = \"127.0.0.1:{metrics}\"\n\
+         [[zone]]\nname = \"cautery.rpz\"\n{zone}\n",
+        state = dir.join("state").display(),
+    );
+    let path = dir.join("cautery.toml");
+    std::fs::write(&path, config).expect("config");
+    let log = std::fs::File::create(dir.join("cautery.log")).expect("log");
+    let child = Command::new(env!("CARGO_BIN_EXE_cautery"))
+        .args(["serve", "--config"])
+        .arg(&path)
+        .arg("--clock-file")
+        .arg(&clock)
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start cautery");
+    let server = Cautery {
+        child: Guard(child),
+        port,
+        metrics,
+        clock,
+        dir: dir.to_path_buf(),
+    };
+    wait_for("cautery to listen", Duration::from_secs(60), || {
+        server.log().contains("listening")
+    });
+    server
+}
+
+/// The trigger names of an AXFR of cautery.rpz, sorted.
+fn zone_names(port: u16) -> Vec<String> {
+    let mut names: Vec<String> = dig(port, &["cautery.rpz", "AXFR", "+noall", "+answer"])
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        // dig pads with tabs or, after a long owner, spaces.
+        .filter(|fields| fields.get(3) == Some(&"CNAME"))
+        .filter_map(|fields| fields[0].strip_suffix(".cautery.rpz."))
+        .map(str::to_owned)
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// The instants of the "next change" lines of the log, in order.
+fn next_changes(log: &str) -> Vec<chrono::DateTime<chrono::Utc>> {
+    log.lines()
+        .filter(|l| l.contains("next change"))
+        .filter_map(|l| l.split("at=").nth(1))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .filter_map(|at| at.parse().ok())
+        .collect()
+}
+
+#[test]
+fn a_sub_day_window_enters_and_leaves_the_zone_at_its_instant_not_at_midnight() {
+    if !installed("dig") {
+        eprintln!("skipped: dig is not installed");
+        return;
+    }
+    // Suppobox turns a name every 512 s; with no horizon, the zone holds the
+    // names in use at the instant.
+    let dir = temp_dir("subday");
+    let cautery = start_cautery_zone(
+        &dir,
+        "families = [\"suppobox\"]\nseeds = \"default\"\ndays-back = 0\ndays-ahead = 0",
+    );
+    let day1: chrono::DateTime<chrono::Utc> = DAY1.parse().expect("instant");
+    let first = cautery.serial(None);
+    assert_eq!(i64::from(first), day1.timestamp());
+    let before = zone_names(cautery.port);
+    assert!(!before.is_empty());
+    let change = *next_changes(&cautery.log()).first().expect("a next change");
+    assert!(
+        change > day1 && change <= day1 + chrono::TimeDelta::seconds(512),
+        "{change}"
+    );
+    assert_eq!(change.timestamp() % 512, 0, "a slot boundary: {change}");
+
+    // A second before the boundary nothing moves...
+    let just_before = change - chrono::TimeDelta::seconds(1);
+    cautery.set_clock(&just_before.to_rfc3339());
+    // That nothing happens can only be seen by waiting: five polls of the
+    // clock file.
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(cautery.serial(None), first);
+    assert_eq!(zone_names(cautery.port), before);
+    // ...at the boundary the zone changes, with the boundary as its serial.
+    cautery.set_clock(&change.to_rfc3339());
+    wait_for(
+        "the serial of the boundary",
+        Duration::from_secs(30),
+        || cautery.serial(None) != first,
+    );
+    assert_eq!(i64::from(cautery.serial(None)), change.timestamp());
+    let after = zone_names(cautery.port);
+    assert!(
+        after.iter().any(|n| !before.contains(n)),
+        "a name enters at {change}"
+    );
+    assert!(
+        before.iter().any(|n| !after.contains(n)),
+        "a name leaves at {change}"
+    );
+    // An IXFR from the first serial holds just that difference.
+    let ixfr = dig(
+        cautery.port,
+        &["+tcp", "cautery.rpz", &format!("IXFR={first}")],
+    );
+    let records = ixfr
+        .lines()
+        .filter(|l| l.split_whitespace().nth(3) == Some("CNAME"))
+        .count();
+    assert!(records >= 2 && records < before.len(), "{ixfr}");
+    // The log announces the boundary after, still within the day.
+    let changes = next_changes(&cautery.log());
+    let following = *changes.last().expect("a following change");
+    assert!(following > change, "{changes:?}");
+    assert!(following.date_naive() == change.date_naive(), "{following}");
+}
+
+#[test]
+fn a_zone_served_from_a_campaign_file_matches_export_and_follows_sighup() {
+    if !installed("dig") {
+        eprintln!("skipped: dig is not installed");
+        return;
+    }
+    let dir = temp_dir("campaign");
+    let exported = |extra: &str| -> Vec<String> {
+        std::fs::write(
+            dir.join("campaign.toml"),
+            format!(
+                "version = 1\nname = \"test\"\nsubdomains = false\n\
+                 [[target]]\nfamily = \"chinad\"\n\
+                 [horizon]\ndays-back = 0\ndays-ahead = 0\n\
+                 [allow]\nfiles = [\"allow.txt\"]\n{extra}"
+            ),
+        )
+        .expect("campaign");
+        let output = Command::new(env!("CARGO_BIN_EXE_cautery"))
+            .arg("export")
+            .arg(dir.join("campaign.toml"))
+            .args(["--format", "domains", "--at", DAY1])
+            .output()
+            .expect("export");
+        assert!(output.status.success(), "{output:?}");
+        let mut names: Vec<String> = String::from_utf8(output.stdout)
+            .expect("utf-8")
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_owned)
+            .collect();
+        names.sort();
+        names
+    };
+    let day1 = names_of("chinad", DAY1);
+    std::fs::write(dir.join("allow.txt"), format!("{}\n", day1[0])).expect("allow");
+    let expected = exported("");
+    assert!(
+        !expected.contains(&day1[0]),
+        "the allow-list file gates export"
+    );
+    assert_eq!(expected.len(), day1.len() - 1);
+
+    // check-config reads the serve file, the campaign and its allow-list.
+    let zone = "campaigns = [\"campaign.toml\"]";
+    let cautery = start_cautery_zone(&dir, zone);
+    let check = Command::new(env!("CARGO_BIN_EXE_cautery"))
+        .arg("check-config")
+        .arg(dir.join("cautery.toml"))
+        .output()
+        .expect("check-config");
+    let said = String::from_utf8_lossy(&check.stdout);
+    assert!(check.status.success(), "{check:?}");
+    assert!(said.contains("campaigns 'test'"), "{said}");
+    assert_eq!(zone_names(cautery.port), expected);
+
+    // SIGHUP rereads the campaign and its lists: a suffix now keeps out
+    // the names under a second name's TLD.
+    let gone = day1[1].clone();
+    let expected = exported(&format!("names = [\"{gone}\"]\n"));
+    assert!(!expected.contains(&gone));
+    let serial = cautery.serial(None);
+    let pid = cautery.child.0.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .expect("kill")
+        .success());
+    wait_for("the reloaded campaign", Duration::from_secs(30), || {
+        cautery.serial(None) != serial
+    });
+    assert_eq!(zone_names(cautery.port), expected);
+
+    // A broken campaign fails check-config and the reload keeps the zone.
+    std::fs::write(
+        dir.join("campaign.toml"),
+        "version = 1\n[[target]]\nfamily = \"chinadd\"\n",
+    )
+    .expect("campaign");
+    let check = Command::new(env!("CARGO_BIN_EXE_cautery"))
+        .arg("check-config")
+        .arg(dir.join("cautery.toml"))
+        .output()
+        .expect("check-config");
+    assert_eq!(check.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&check.stderr).contains("did you mean 'chinad'"),
+        "{check:?}"
+    );
+    assert!(Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .expect("kill")
+        .success());
+    wait_for("the failed reload", Duration::from_secs(30), || {
+        cautery.log().contains("reload failed")
+    });
+    assert_eq!(zone_names(cautery.port), expected);
+
+    // Inline campaign keys beside campaign files are refused.
+    std::fs::write(
+        dir.join("both.toml"),
+        "version = 1\n[[zone]]\ncampaigns = [\"campaign.toml\"]\nfamilies = [\"necurs\"]\n",
+    )
+    .expect("config");
+    let check = Command::new(env!("CARGO_BIN_EXE_cautery"))
+        .arg("check-config")
+        .arg(dir.join("both.toml"))
+        .output()
+        .expect("check-config");
+    assert_eq!(check.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&check.stderr).contains("families cannot be set with campaigns"),
+        "{check:?}"
+    );
+}

@@ -120,6 +120,17 @@ pub fn allow_list(
 
 /// Runs `cautery check-config`.
 pub fn check_config(args: &CheckConfigArgs) -> Result<Outcome> {
+    let text = read_text(Path::new(&args.file), "campaign file")?;
+    if crate::serve::config::is_serve_config(&text) {
+        let lines = crate::serve::config::check_file(Path::new(&args.file))?;
+        let mut out = output::stdout();
+        writeln!(out, "{}: ok: cautery serve configuration", args.file)?;
+        for line in lines {
+            writeln!(out, "  {line}")?;
+        }
+        out.flush()?;
+        return Ok(Outcome::Success);
+    }
     let loaded = load(&args.file)?;
     let allow = allow_list(&loaded.campaign, &loaded.base, &[], &[])?;
     let campaign = &loaded.campaign;

@@ -15,9 +15,9 @@ use cautery_dns::authority::Prefix;
 use cautery_dns::policy::parse_name;
 use cautery_dns::tsig::TsigKey;
 use cautery_dns::{Action, NotifyTarget, SoaFields};
-use cautery_zone::AllowList;
+use cautery_zone::{AllowList, Campaign, SeedSelection};
 
-use crate::commands::campaign::read_text;
+use crate::commands::campaign::{self, read_text};
 
 /// The whole file.
 #[derive(Debug, Clone, Deserialize)]
@@ -143,7 +143,7 @@ impl Default for TransferSection {
             require_key: false,
             keys: Vec::new(),
             notify: Vec::new(),
-            journal_entries: 64,
+            journal_entries: 1024,
             journal_rules: 4_000_000,
         }
     }
@@ -326,7 +326,44 @@ pub struct ZoneSection {
     /// The gate built from `allow` and `allow-files` at (re)load.
     #[serde(skip)]
     pub allow_list: Arc<AllowList>,
+    /// Campaign files (the TOML of `cautery plan` and `export`) whose
+    /// predictions fill the zone instead of the inline keys above; relative
+    /// paths are under the config file's folder.
+    pub campaigns: Vec<PathBuf>,
+    /// The campaign files and their allow-lists, read at (re)load.
+    #[serde(skip)]
+    pub loaded_campaigns: Arc<Vec<ZoneCampaign>>,
 }
+
+/// A campaign file named by a zone, read and validated, with its
+/// allow-list (inline entries, files and top-site lists).
+#[derive(Debug)]
+pub struct ZoneCampaign {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// The campaign.
+    pub campaign: Campaign,
+    /// Its allow-list gate.
+    pub allow: Arc<AllowList>,
+}
+
+/// Keys of a `[[zone]]` that describe its inline campaign; a zone that
+/// names campaign files takes them from the files instead.
+const INLINE_CAMPAIGN_KEYS: &[&str] = &[
+    "families",
+    "seeds",
+    "days-back",
+    "days-ahead",
+    "action",
+    "sinkhole-v4",
+    "sinkhole-v6",
+    "subdomains",
+    "allow",
+    "allow-files",
+];
+
+/// The longest horizon, back plus ahead, that crates/zone plans.
+const MAX_HORIZON_DAYS: u32 = 3650;
 
 impl Default for ZoneSection {
     fn default() -> Self {
@@ -346,6 +383,8 @@ impl Default for ZoneSection {
             allow: Vec::new(),
             allow_files: Vec::new(),
             allow_list: Arc::default(),
+            campaigns: Vec::new(),
+            loaded_campaigns: Arc::default(),
         }
     }
 }
@@ -379,6 +418,41 @@ impl ZoneSection {
                 self.name
             ),
         })
+    }
+
+    /// The `seeds` key as crates/zone's selection.
+    pub fn seeds_selection(&self) -> SeedSelection {
+        if self.seeds == "default" {
+            SeedSelection::Default
+        } else {
+            SeedSelection::All
+        }
+    }
+
+    /// Reads and validates the campaign files and their allow-lists;
+    /// relative paths are resolved against `base`.
+    pub fn read_campaigns(&mut self, base: &Path) -> Result<()> {
+        let mut loaded = Vec::new();
+        for file in &self.campaigns {
+            let path = if file.is_absolute() {
+                file.clone()
+            } else {
+                base.join(file)
+            };
+            let found = campaign::load(&path.display().to_string())
+                .with_context(|| format!("zone {}", self.name))?;
+            let allow = campaign::allow_list(&found.campaign, &found.base, &[], &[])
+                .with_context(|| format!("zone {}: campaign {}", self.name, path.display()))?;
+            crate::serve::plan::serve_action(&found.campaign.action)
+                .with_context(|| format!("zone {}: campaign {}", self.name, path.display()))?;
+            loaded.push(ZoneCampaign {
+                path,
+                campaign: found.campaign,
+                allow: Arc::new(allow),
+            });
+        }
+        self.loaded_campaigns = Arc::new(loaded);
+        Ok(())
     }
 
     /// SOA fields.
@@ -425,6 +499,73 @@ impl ZoneSection {
     }
 }
 
+/// Whether `text` is a `cautery serve` configuration rather than a campaign
+/// file: it has a section only the daemon reads, or `[[zone]]` sections.
+pub fn is_serve_config(text: &str) -> bool {
+    let Ok(table) = toml::from_str::<toml::Table>(text) else {
+        return false;
+    };
+    ["server", "metrics", "query-log", "transfer", "sinkhole"]
+        .iter()
+        .any(|key| table.contains_key(*key))
+        || table.get("zone").is_some_and(toml::Value::is_array)
+}
+
+/// `cautery check-config` for a daemon configuration: reads it and every
+/// allow-list and campaign file it names, and binds every zone's families
+/// and seeds, without starting anything. Returns one line per zone.
+pub fn check_file(path: &Path) -> Result<Vec<String>> {
+    let config = Config::load(path)?;
+    let mut lines = Vec::new();
+    for zone in &config.zone {
+        let planner = crate::serve::plan::Planner::new(zone)?;
+        let campaigns: Vec<String> = zone
+            .loaded_campaigns
+            .iter()
+            .map(|c| format!("'{}' ({})", c.campaign.name, c.path.display()))
+            .collect();
+        lines.push(format!(
+            "zone {}: {} family seeds from {}",
+            zone.name,
+            planner.seed_count(),
+            if campaigns.is_empty() {
+                "the inline campaign".to_owned()
+            } else {
+                format!("campaigns {}", campaigns.join(", "))
+            }
+        ));
+    }
+    Ok(lines)
+}
+
+/// Refuses a zone that names campaign files and sets inline campaign keys
+/// too, which it would silently ignore.
+fn check_inline_keys(text: &str, config: &Config) -> Result<()> {
+    let table: toml::Table = toml::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let Some(zones) = table.get("zone").and_then(toml::Value::as_array) else {
+        return Ok(());
+    };
+    for (raw, zone) in zones.iter().zip(&config.zone) {
+        if zone.campaigns.is_empty() {
+            continue;
+        }
+        let set: Vec<&str> = INLINE_CAMPAIGN_KEYS
+            .iter()
+            .copied()
+            .filter(|key| raw.get(*key).is_some())
+            .collect();
+        if !set.is_empty() {
+            bail!(
+                "zone {}: {} cannot be set with campaigns: the campaign files say which \
+                 families, horizon, action and allow-list the zone has; move them there",
+                zone.name,
+                set.join(", ")
+            );
+        }
+    }
+    Ok(())
+}
+
 impl Config {
     /// The embedded defaults: what `cautery serve` runs without a file.
     pub fn embedded() -> Config {
@@ -439,8 +580,8 @@ impl Config {
         }
     }
 
-    /// Reads and checks a file, and the allow-list files it names
-    /// (relative to its folder).
+    /// Reads and checks a file, and the allow-list and campaign files it
+    /// names (relative to its folder).
     pub fn load(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read config {}", path.display()))?;
@@ -461,8 +602,10 @@ impl Config {
     fn parse_at(text: &str, base: &Path) -> Result<Config> {
         let mut config: Config = toml::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?;
         config.check()?;
+        check_inline_keys(text, &config)?;
         for zone in &mut config.zone {
             zone.read_allow_list(base)?;
+            zone.read_campaigns(base)?;
         }
         Ok(config)
     }
@@ -491,9 +634,9 @@ impl Config {
             for ns in &zone.ns {
                 parse_name(ns)?;
             }
-            if zone.days_back > 3000 || zone.days_ahead > 3000 {
+            if zone.days_back.saturating_add(zone.days_ahead) > MAX_HORIZON_DAYS {
                 bail!(
-                    "zone {}: days-back and days-ahead must be at most 3000",
+                    "zone {}: days-back + days-ahead must be at most {MAX_HORIZON_DAYS}",
                     zone.name
                 );
             }
@@ -673,6 +816,39 @@ mod tests {
                 Config::parse(&format!("version = 1\n[transfer]\n{bad}\n{keys}")).unwrap_err();
             assert!(format!("{error:#}").contains(why), "{bad}: {error:#}");
         }
+    }
+
+    #[test]
+    fn check_config_tells_a_daemon_file_from_a_campaign_file() {
+        assert!(is_serve_config(include_str!(
+            "../../etc/cautery.example.toml"
+        )));
+        assert!(is_serve_config("version = 1\n[[zone]]\nname = \"a.rpz\"\n"));
+        assert!(!is_serve_config(include_str!(
+            "../../etc/campaign.example.toml"
+        )));
+        assert!(!is_serve_config("not toml ["));
+    }
+
+    #[test]
+    fn campaign_files_exclude_inline_campaign_keys_and_must_exist() {
+        let error = Config::parse(
+            "version = 1\n[[zone]]\ncampaigns = [\"c.toml\"]\ndays-back = 3\naction = \"nodata\"\n",
+        )
+        .unwrap_err();
+        let text = format!("{error:#}");
+        assert!(
+            text.contains("days-back, action cannot be set with campaigns"),
+            "{text}"
+        );
+        let error = Config::parse(
+            "version = 1\n[[zone]]\ncampaigns = [\"/nonexistent/cautery-campaign.toml\"]\n",
+        )
+        .unwrap_err();
+        assert!(
+            format!("{error:#}").contains("cautery-campaign.toml"),
+            "{error:#}"
+        );
     }
 
     #[test]

@@ -1,8 +1,13 @@
 //! The daemon: loads the saved state, computes each zone's plan, serves it,
-//! and recomputes when the plan day turns or the configuration is reloaded.
+//! and follows it at every instant where it changes (a window of one of the
+//! zone's families starts or ends, shifted by the horizon; see
+//! [`super::plan`]) and when the configuration is reloaded.
 //!
-//! Each zone's plan for the next day is computed ahead in the background, so
-//! that at midnight the daemon only diffs, saves, swaps and notifies.
+//! The policy at the next change and its difference from the served one are
+//! computed in the background as soon as a change is published, and the
+//! family generators run about once a day for a whole day ahead
+//! ([`Forecast`]); so at the change the daemon only swaps the served state
+//! and sends NOTIFY, then saves the state files in the background.
 //!
 //! Order of start: configuration, state and first plans, query log, DNS
 //! sockets, metrics endpoint, scheduler. SIGTERM and SIGINT stop everything
@@ -22,12 +27,12 @@ use cautery_dns::{
     Authority, Journal, JournalLimits, Metrics, Policy, PolicyDiff, ServedZone, Server,
     ServerConfig, Shared, SinkholeApex, StateFiles, TransferAccess,
 };
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use tokio::signal::unix::{signal, SignalKind};
 use tokio::sync::watch;
 
 use super::config::{Config, ZoneSection};
-use super::plan::{plan_day, policy_at};
+use super::plan::{Forecast, Planner, FORECAST_SPAN};
 use crate::cli::ServeArgs;
 use crate::Outcome;
 
@@ -50,9 +55,15 @@ impl Clock {
         }
     }
 
-    fn poll(&self) -> Duration {
+    /// How long to sleep before looking at the clock again, with the next
+    /// change `due`: until then, but at most 30 s (the system clock may be
+    /// stepped); a clock file is polled every 100 ms.
+    fn wait(&self, due: Option<DateTime<Utc>>) -> Duration {
         match self {
-            Clock::System => Duration::from_secs(30),
+            Clock::System => due
+                .and_then(|due| (due - Utc::now()).to_std().ok())
+                .unwrap_or_default()
+                .min(Duration::from_secs(30)),
             Clock::File(_) => Duration::from_millis(100),
         }
     }
@@ -61,13 +72,43 @@ impl Clock {
 /// One zone's live state.
 struct ZoneState {
     section: ZoneSection,
+    planner: Arc<Planner>,
     policy: Arc<Policy>,
     journal: Journal,
     files: StateFiles,
-    day: NaiveDate,
-    /// The next day's plan, computed ahead so that the rollover at midnight
-    /// only diffs and swaps.
-    prepared: Option<(NaiveDate, tokio::task::JoinHandle<Result<Policy>>)>,
+    /// The stretch of time planned, holding the policy in force.
+    forecast: Arc<Forecast>,
+    /// The next instant at which the policy may change.
+    due: DateTime<Utc>,
+    /// The policy at `due`, diffed against `policy`, computed in the
+    /// background as soon as the previous change was published, so that at
+    /// `due` the daemon only swaps, notifies and saves.
+    prepared: Option<tokio::task::JoinHandle<Result<Prepared>>>,
+    /// The last background save, awaited before the next one starts.
+    saving: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// A zone's next policy, ready to publish.
+struct Prepared {
+    /// The instant it was computed for.
+    at: DateTime<Utc>,
+    /// The first instant after `at` at which the policy may change again.
+    valid_until: DateTime<Utc>,
+    /// The serial of the policy `diff` starts from.
+    base_serial: u32,
+    forecast: Arc<Forecast>,
+    policy: Policy,
+    /// `None` when the policy is the same as before.
+    diff: Option<PolicyDiff>,
+    /// Time taken to plan (when a new forecast was needed), filter and diff.
+    millis: u64,
+}
+
+impl Prepared {
+    /// Whether this is the policy in force at `now` on top of `base`.
+    fn fits(&self, now: DateTime<Utc>, base: &Policy) -> bool {
+        self.at <= now && now < self.valid_until && self.base_serial == base.serial
+    }
 }
 
 /// Runs `cautery serve`.
@@ -124,103 +165,212 @@ fn next_serial(old: u32, at: DateTime<Utc>) -> u32 {
     }
 }
 
-/// Computes `section`'s plan at `at` off the async threads.
-async fn compute(section: &ZoneSection, at: DateTime<Utc>, serial: u32) -> Result<Policy> {
-    let section = section.clone();
-    tokio::task::spawn_blocking(move || policy_at(&section, at, serial))
-        .await
-        .context("plan task failed")?
+/// The policy at `at` on top of `base`, from `forecast` when it covers `at`
+/// or else from a new forecast starting at `at`. Blocking: run it off the
+/// async threads.
+fn prepare(
+    planner: &Planner,
+    forecast: Option<Arc<Forecast>>,
+    base: &Policy,
+    at: DateTime<Utc>,
+) -> Result<Prepared> {
+    let started = std::time::Instant::now();
+    let forecast = match forecast.filter(|f| f.covers(at)) {
+        Some(forecast) => forecast,
+        None => Arc::new(planner.forecast(at, FORECAST_SPAN)?),
+    };
+    let policy = forecast.policy_at(at, next_serial(base.serial, at));
+    // A first plan (serial 0, nothing served yet) has no difference to keep.
+    let first = base.serial == 0 && base.rules().is_empty();
+    let diff = (!first && !policy.same_content(base)).then(|| PolicyDiff::between(base, &policy));
+    let millis = started.elapsed().as_millis() as u64;
+    tracing::info!(
+        zone = %policy.zone,
+        at = %cautery_dga::rfc3339(at),
+        changed = diff.as_ref().map_or(0, PolicyDiff::len),
+        millis,
+        "plan ready"
+    );
+    Ok(Prepared {
+        at,
+        valid_until: forecast.next_change(at),
+        base_serial: base.serial,
+        forecast,
+        policy,
+        diff,
+        millis,
+    })
 }
 
-/// Brings one zone to its plan at `at`: returns whether it changed.
-async fn update(zone: &mut ZoneState, config: &Config, at: DateTime<Utc>) -> Result<bool> {
-    let started = std::time::Instant::now();
-    let day = plan_day(at);
-    let candidate = match zone.prepared.take() {
-        Some((prepared_day, handle)) if prepared_day == day => {
-            handle.await.context("plan task failed")??
-        }
-        Some((_, handle)) => {
-            handle.abort();
-            compute(&zone.section, at, zone.policy.serial).await?
-        }
-        None => compute(&zone.section, at, zone.policy.serial).await?,
-    };
-    zone.day = day;
-    prepare_next_day(zone);
-    if candidate.same_content(&zone.policy) {
-        tracing::info!(zone = %zone.policy.zone, serial = zone.policy.serial, "plan unchanged");
+/// Runs [`prepare`] on the blocking pool.
+fn prepare_in_background(
+    zone: &ZoneState,
+    fresh: bool,
+    at: DateTime<Utc>,
+) -> tokio::task::JoinHandle<Result<Prepared>> {
+    let planner = zone.planner.clone();
+    let forecast = (!fresh).then(|| zone.forecast.clone());
+    let base = zone.policy.clone();
+    tokio::task::spawn_blocking(move || prepare(&planner, forecast, &base, at))
+}
+
+/// Brings one zone to its policy at `now` if a change is due (or `fresh`,
+/// after a reload: plan again from the configuration): returns whether the
+/// policy changed. The new policy is in `zone` but not yet served.
+async fn update(zone: &mut ZoneState, now: DateTime<Utc>, fresh: bool) -> Result<bool> {
+    if !fresh && now < zone.due {
         return Ok(false);
     }
-    let mut candidate = candidate;
-    candidate.serial = next_serial(zone.policy.serial, at);
-    let diff = PolicyDiff::between(&zone.policy, &candidate);
-    let changed = diff.len();
-    zone.journal.push(diff);
-    zone.policy = Arc::new(candidate);
+    let waited = std::time::Instant::now();
+    let ready = match zone.prepared.take() {
+        Some(handle) if fresh => {
+            handle.abort();
+            None
+        }
+        Some(handle) => match handle.await.context("plan task failed")? {
+            Ok(prepared) if prepared.fits(now, &zone.policy) => Some(prepared),
+            Ok(_) => None,
+            Err(error) => {
+                tracing::warn!(
+                    "zone {}: planning ahead failed: {error:#}",
+                    zone.section.name
+                );
+                None
+            }
+        },
+        None => None,
+    };
+    let ahead = ready.is_some();
+    let prepared = match ready {
+        Some(prepared) => prepared,
+        // The clock jumped past several changes, or the plan was not ready.
+        None => prepare_in_background(zone, fresh, now)
+            .await
+            .context("plan task failed")??,
+    };
+    zone.forecast = prepared.forecast;
+    zone.due = prepared.valid_until;
+    let changed = match prepared.diff {
+        Some(diff) => {
+            let changes = diff.len();
+            zone.journal.push(diff);
+            zone.policy = Arc::new(prepared.policy);
+            tracing::info!(
+                zone = %zone.policy.zone,
+                serial = zone.policy.serial,
+                rules = zone.policy.rules().len(),
+                changed = changes,
+                at = %cautery_dga::rfc3339(prepared.at),
+                planned_ahead = ahead,
+                plan_millis = prepared.millis,
+                wait_millis = waited.elapsed().as_millis() as u64,
+                "new plan"
+            );
+            true
+        }
+        None => {
+            tracing::debug!(zone = %zone.policy.zone, serial = zone.policy.serial, "plan unchanged");
+            false
+        }
+    };
+    zone.prepared = Some(prepare_in_background(zone, false, zone.due));
+    tracing::info!(zone = %zone.policy.zone, at = %cautery_dga::rfc3339(zone.due), "next change");
+    Ok(changed)
+}
+
+/// Saves a zone's policy and journal on the blocking pool, after the
+/// previous save of the zone has finished; off the path from a change to
+/// its NOTIFY.
+async fn save_in_background(zone: &mut ZoneState) {
+    if let Some(previous) = zone.saving.take() {
+        let _ = previous.await;
+    }
     let files = zone.files.clone();
     let policy = zone.policy.clone();
     let journal = zone.journal.clone();
-    tokio::task::spawn_blocking(move || files.save(&policy, &journal))
-        .await
-        .context("save task failed")??;
-    let _ = config;
-    tracing::info!(
-        zone = %zone.policy.zone,
-        serial = zone.policy.serial,
-        rules = zone.policy.rules().len(),
-        changed,
-        millis = started.elapsed().as_millis() as u64,
-        "new plan"
-    );
-    Ok(true)
-}
-
-/// Starts computing the plan of the day after `zone.day` in the background.
-fn prepare_next_day(zone: &mut ZoneState) {
-    let Some(next) = zone.day.succ_opt() else {
-        return;
-    };
-    let section = zone.section.clone();
-    let at = cautery_dga::midnight(next);
-    let handle = tokio::task::spawn_blocking(move || policy_at(&section, at, 0));
-    zone.prepared = Some((next, handle));
+    zone.saving = Some(tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
+        match files.save(&policy, &journal) {
+            Ok(()) => tracing::info!(
+                zone = %policy.zone,
+                serial = policy.serial,
+                millis = started.elapsed().as_millis() as u64,
+                "state saved"
+            ),
+            Err(error) => tracing::error!(
+                "zone {}: cannot save the state, a restart will transfer in full: {error}",
+                policy.zone
+            ),
+        }
+    }));
 }
 
 async fn open_zone(section: &ZoneSection, config: &Config, at: DateTime<Utc>) -> Result<ZoneState> {
     let zone_name = cautery_dns::policy::parse_name(&section.name)?;
+    let planner = {
+        let section = section.clone();
+        Arc::new(
+            tokio::task::spawn_blocking(move || Planner::new(&section))
+                .await
+                .context("plan task failed")??,
+        )
+    };
     let files = StateFiles::new(&config.server.state_dir, &zone_name);
     let limits = journal_limits(config);
     let loaded = files.load(limits)?;
-    let mut state = match loaded {
+    let (base, journal, first) = match loaded {
         Some((policy, journal)) if policy.zone == zone_name => {
             tracing::info!(zone = %zone_name, serial = policy.serial, rules = policy.rules().len(), "state loaded");
-            ZoneState {
-                section: section.clone(),
-                policy: Arc::new(policy),
-                journal,
-                files,
-                day: plan_day(at),
-                prepared: None,
-            }
+            (policy, journal, false)
         }
         _ => {
-            let policy = compute(section, at, next_serial(0, at)).await?;
-            let mut state = ZoneState {
-                section: section.clone(),
-                policy: Arc::new(policy),
-                journal: Journal::new(limits),
-                files,
-                day: plan_day(at),
-                prepared: None,
-            };
-            state.files.save(&state.policy, &state.journal)?;
-            prepare_next_day(&mut state);
-            tracing::info!(zone = %zone_name, serial = state.policy.serial, rules = state.policy.rules().len(), "first plan");
-            return Ok(state);
+            let empty = Policy::new(
+                zone_name.clone(),
+                0,
+                section.soa_fields(),
+                Vec::new(),
+                0,
+                Vec::new(),
+            );
+            (empty, Journal::new(limits), true)
         }
     };
-    update(&mut state, config, at).await?;
+    let planned = {
+        let planner = planner.clone();
+        tokio::task::spawn_blocking(move || {
+            let prepared = prepare(&planner, None, &base, at);
+            prepared.map(|p| (p, base))
+        })
+        .await
+        .context("plan task failed")??
+    };
+    let (prepared, base) = planned;
+    let mut state = ZoneState {
+        section: section.clone(),
+        planner,
+        policy: Arc::new(base),
+        journal,
+        files,
+        due: prepared.valid_until,
+        forecast: prepared.forecast.clone(),
+        prepared: None,
+        saving: None,
+    };
+    if first {
+        // No earlier serial to diff from: the whole policy, no journal entry.
+        state.policy = Arc::new(prepared.policy);
+        tracing::info!(zone = %zone_name, serial = state.policy.serial, rules = state.policy.rules().len(), "first plan");
+    } else if let Some(diff) = prepared.diff {
+        tracing::info!(zone = %zone_name, changed = diff.len(), "the plan moved while stopped");
+        state.journal.push(diff);
+        state.policy = Arc::new(prepared.policy);
+    }
+    state
+        .files
+        .save(&state.policy, &state.journal)
+        .with_context(|| format!("zone {}", section.name))?;
+    state.prepared = Some(prepare_in_background(&state, false, state.due));
+    tracing::info!(zone = %zone_name, at = %cautery_dga::rfc3339(state.due), "next change");
     Ok(state)
 }
 
@@ -269,6 +419,9 @@ fn query_log(config: &Config, metrics: &Arc<Metrics>) -> Result<Option<QueryLog>
 }
 
 fn publish(shared: &Shared, config: &Config, zones: &[ZoneState], changed: &[bool]) -> Result<()> {
+    // Hold the old state so that its last reference, and the freeing of a
+    // whole policy, goes after the NOTIFY and off the lock queries take.
+    let old = shared.authority();
     shared.swap(authority(config, zones)?);
     for (zone, changed) in zones.iter().zip(changed) {
         shared.metrics.set_zone(
@@ -284,6 +437,7 @@ fn publish(shared: &Shared, config: &Config, zones: &[ZoneState], changed: &[boo
             ));
         }
     }
+    tokio::task::spawn_blocking(move || drop(old));
     Ok(())
 }
 
@@ -338,11 +492,12 @@ async fn serve(mut config: Config, path: Option<PathBuf>, clock: Clock) -> Resul
     let mut interrupt = signal(SignalKind::interrupt()).context("cannot catch SIGINT")?;
     let mut hangup = signal(SignalKind::hangup()).context("cannot catch SIGHUP")?;
     loop {
+        let due = zones.iter().map(|z| z.due).min();
         let reload = tokio::select! {
             _ = terminate.recv() => break,
             _ = interrupt.recv() => break,
             _ = hangup.recv() => true,
-            _ = tokio::time::sleep(clock.poll()) => false,
+            _ = tokio::time::sleep(clock.wait(due)) => false,
         };
         if reload {
             match &path {
@@ -370,7 +525,7 @@ async fn serve(mut config: Config, path: Option<PathBuf>, clock: Clock) -> Resul
             }
         }
         let at = clock.now();
-        if !reload && zones.iter().all(|z| z.day == plan_day(at)) {
+        if !reload && zones.iter().all(|z| at < z.due) {
             continue;
         }
         let mut changed = vec![false; zones.len()];
@@ -385,12 +540,21 @@ async fn serve(mut config: Config, path: Option<PathBuf>, clock: Clock) -> Resul
                 metrics.recomputed();
                 let result = match existing {
                     Some(mut zone) => {
-                        zone.section = section.clone();
-                        // The prepared plan may follow the old section.
-                        if let Some((_, handle)) = zone.prepared.take() {
-                            handle.abort();
+                        let section = section.clone();
+                        let planner = {
+                            let section = section.clone();
+                            tokio::task::spawn_blocking(move || Planner::new(&section))
+                                .await
+                                .context("plan task failed")
+                        };
+                        match planner.and_then(|p| p) {
+                            Ok(planner) => {
+                                zone.section = section;
+                                zone.planner = Arc::new(planner);
+                                update(&mut zone, at, true).await.map(|c| (zone, c))
+                            }
+                            Err(error) => Err(error),
                         }
-                        update(&mut zone, &config, at).await.map(|c| (zone, c))
                     }
                     None => open_zone(section, &config, at).await.map(|z| (z, true)),
                 };
@@ -410,22 +574,44 @@ async fn serve(mut config: Config, path: Option<PathBuf>, clock: Clock) -> Resul
             zones = next;
         } else {
             for (zone, changed) in zones.iter_mut().zip(changed.iter_mut()) {
+                if at < zone.due {
+                    continue;
+                }
                 metrics.recomputed();
-                match update(zone, &config, at).await {
+                match update(zone, at, false).await {
                     Ok(c) => *changed = c,
                     Err(error) => {
                         metrics.error(cautery_dns::metrics::ErrorKind::Plan);
                         tracing::error!("zone {}: {error:#}", zone.section.name);
+                        // Try again at the next poll rather than spin.
+                        zone.due = at + chrono::TimeDelta::seconds(60);
                     }
                 }
             }
         }
+        let swapped = std::time::Instant::now();
         if let Err(error) = publish(&shared, &config, &zones, &changed) {
             tracing::error!("{error:#}");
+        }
+        if changed.iter().any(|c| *c) {
+            tracing::info!(
+                micros = swapped.elapsed().as_micros() as u64,
+                "swapped and notified"
+            );
+        }
+        for (zone, changed) in zones.iter_mut().zip(&changed) {
+            if *changed {
+                save_in_background(zone).await;
+            }
         }
     }
     tracing::info!("shutting down");
     let _ = stop.send(true);
+    for zone in &mut zones {
+        if let Some(saving) = zone.saving.take() {
+            let _ = saving.await;
+        }
+    }
     let _ = tokio::time::timeout(Duration::from_secs(5), server.join()).await;
     Ok(())
 }

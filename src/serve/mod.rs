@@ -2,8 +2,8 @@
 //! and answers sinkholed names.
 //!
 //! - [`config`]: the TOML configuration with embedded defaults.
-//! - [`plan`]: a zone's policy at an instant (the swap point for
-//!   crates/zone).
+//! - [`plan`]: a zone's policy at any instant and when it next changes,
+//!   from crates/zone's planner and the zone's campaigns.
 //! - [`daemon`]: wiring: state, scheduler, signals, sockets, metrics.
 //!
 //! Only the scheduler reads the clock. For tests, `--clock-file FILE` makes
