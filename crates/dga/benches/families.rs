@@ -2,7 +2,9 @@
 //! necurs window on its own, and the reverse index.
 //!
 //! `cargo bench -p cautery-dga --bench families` runs them all;
-//! `cargo bench -p cautery-dga --bench families -- necurs` one.
+//! `cargo bench -p cautery-dga --bench families -- necurs` one. The necurs
+//! window is split over the cores the process may use, so prefix
+//! `taskset -c 0` to measure it on one core.
 
 #![allow(missing_docs)] // criterion_group! generates undocumented functions.
 
