@@ -3,7 +3,8 @@
 //! (`FILE`, `FILE.1`, ... `FILE.N`).
 //!
 //! The message path never waits for the disk: lines go through a bounded
-//! channel, and when the writer falls behind, lines are dropped and counted
+//! channel to a writer thread that drains it every 20 ms, and when the
+//! writer falls behind, lines are dropped and counted
 //! (`cautery_errors_total{kind="query_log_dropped"}`).
 //!
 //! Fields: `time` (RFC 3339, UTC), `client` (address:port), `name`, `type`,
@@ -14,10 +15,9 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 
 use chrono::{DateTime, Utc};
-use tokio::sync::mpsc;
 
 use crate::authority::SinkholeHit;
 use crate::metrics::{ErrorKind, Metrics};
@@ -25,6 +25,9 @@ use crate::policy::Origin;
 
 /// Lines queued at most before lines are dropped.
 const QUEUE: usize = 65_536;
+/// How long the writer sleeps when the queue is empty; lines reach the
+/// file within about this delay.
+const POLL: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// Where and how big.
 #[derive(Debug, Clone)]
@@ -86,30 +89,44 @@ pub struct Entry {
 /// The sending side of the query log.
 #[derive(Debug, Clone)]
 pub struct QueryLog {
-    sender: mpsc::Sender<Entry>,
+    sender: mpsc::SyncSender<Entry>,
     metrics: Arc<Metrics>,
 }
 
 impl QueryLog {
-    /// Starts the writer task. Fails when the file cannot be opened.
+    /// Starts the writer thread. Fails when the file cannot be opened.
     pub fn start(config: QueryLogConfig, metrics: Arc<Metrics>) -> std::io::Result<QueryLog> {
         let mut writer = Writer::open(config)?;
-        let (sender, mut receiver) = mpsc::channel::<Entry>(QUEUE);
-        let task_metrics = metrics.clone();
-        tokio::spawn(async move {
-            while let Some(entry) = receiver.recv().await {
-                let mut result = writer.write(&entry);
-                while let Ok(entry) = receiver.try_recv() {
-                    result = result.and_then(|_| writer.write(&entry));
+        let (sender, receiver) = mpsc::sync_channel::<Entry>(QUEUE);
+        let thread_metrics = metrics.clone();
+        std::thread::Builder::new()
+            .name("query-log".into())
+            .spawn(move || {
+                // The writer polls instead of sleeping in `recv`, so that
+                // queueing a line never has to wake a thread: at sinkhole
+                // rates that wake-up cost more than the line.
+                let mut open = true;
+                while open {
+                    let mut result = Ok(());
+                    loop {
+                        match receiver.try_recv() {
+                            Ok(entry) => result = result.and_then(|_| writer.write(&entry)),
+                            Err(mpsc::TryRecvError::Empty) => break,
+                            Err(mpsc::TryRecvError::Disconnected) => {
+                                open = false;
+                                break;
+                            }
+                        }
+                    }
+                    if let Err(error) = result.and_then(|_| writer.flush()) {
+                        thread_metrics.error(ErrorKind::Io);
+                        tracing::warn!(%error, "query log write failed");
+                    }
+                    if open {
+                        std::thread::sleep(POLL);
+                    }
                 }
-                result = result.and_then(|_| writer.flush());
-                if let Err(error) = result {
-                    task_metrics.error(ErrorKind::Io);
-                    tracing::warn!(%error, "query log write failed");
-                }
-            }
-            let _ = writer.flush();
-        });
+            })?;
         Ok(QueryLog { sender, metrics })
     }
 

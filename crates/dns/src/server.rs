@@ -56,7 +56,8 @@ impl Default for ServerConfig {
             tcp_idle_timeout: Duration::from_secs(10),
             tcp_write_timeout: Duration::from_secs(30),
             max_transfers: 16,
-            udp_workers: 4,
+            // One per core: more threads on one socket only add wake-ups.
+            udp_workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             rrl: RrlLimits::default(),
         }
     }
