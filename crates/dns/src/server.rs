@@ -198,6 +198,10 @@ impl Server {
             let bound = udp.local_addr().map_err(|e| Error::Bind(*address, e))?;
             udp.set_read_timeout(Some(UDP_WAKE))
                 .map_err(|e| Error::Bind(bound, e))?;
+            // A burst from many clients while the workers are descheduled
+            // must not overflow the default 208 KiB buffer (about 200
+            // queries); the kernel caps this at net.core.rmem_max.
+            let _ = socket2::SockRef::from(&udp).set_recv_buffer_size(UDP_RECEIVE_BUFFER);
             let tcp = TcpListener::bind(bound)
                 .await
                 .map_err(|e| Error::Bind(bound, e))?;
@@ -241,6 +245,9 @@ impl Server {
         while self.tasks.join_next().await.is_some() {}
     }
 }
+
+/// Receive buffer asked for each UDP socket, octets.
+const UDP_RECEIVE_BUFFER: usize = 4 << 20;
 
 /// How often a blocked UDP worker wakes to look for shutdown.
 const UDP_WAKE: Duration = Duration::from_millis(200);
