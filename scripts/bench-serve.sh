@@ -9,7 +9,8 @@
 # Environment: ROUNDS (default 3) dnsperf rounds, each running every server
 # back to back in an order that rotates per round, medians reported;
 # QPS_ONLY=1 stops after the throughput part; BASELINE_BIN=path adds a
-# second cautery built from another commit to the rounds (before/after).
+# second cautery built from another commit to the rounds (before/after);
+# NSD_SERVERS (default 1) sets NSD's server-count.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${1:-20}
@@ -83,7 +84,7 @@ server:
   pidfile: "$WORK/nsd/nsd.pid"
   xfrdfile: "$WORK/nsd/xfrd.state"
   zonelistfile: "$WORK/nsd/zone.list"
-  server-count: 1
+  server-count: ${NSD_SERVERS:-1}
   verbosity: 1
 remote-control:
   control-enable: no

@@ -7,9 +7,16 @@
 //! capped (over the cap a transfer request is REFUSED). UDP responses pass
 //! through response-rate limiting.
 //!
-//! The state the message path reads ([`Authority`]) sits behind a lock
-//! holding an `Arc`; [`Shared::swap`] replaces it between two requests, so a
-//! reload or a new plan never drops a query.
+//! UDP is served by one blocking thread per core on each socket (4 MiB
+//! receive buffer); plain sinkhole queries take the prepared fast path
+//! ([`crate::prepared`]), everything else the full message path. TCP runs
+//! on tokio tasks.
+//!
+//! The state the message path reads ([`Authority`] and the query log) sits
+//! behind a lock holding an `Arc`; [`Shared::swap`] replaces it between two
+//! requests, so a reload or a new plan never drops a query. UDP threads keep
+//! their own `Arc` and take the lock only when a generation counter says
+//! the state changed.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
