@@ -6,9 +6,15 @@
 #  3. one day's IXFR size against the full zone (AXFR);
 #  4. time from a plan change to a BIND secondary answering the new policy.
 # Needs: bind9 dnsutils dnsperf nsd. Usage: scripts/bench-serve.sh [SECONDS]
+# Environment: ROUNDS (default 3) dnsperf rounds, each running every server
+# back to back in an order that rotates per round, medians reported;
+# QPS_ONLY=1 stops after the throughput part; BASELINE_BIN=path adds a
+# second cautery built from another commit to the rounds (before/after);
+# NSD_SERVERS (default 1) sets NSD's server-count.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${1:-20}
+ROUNDS=${ROUNDS:-3}
 WORK=$(mktemp -d /tmp/cautery-bench.XXXXXX)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
@@ -24,9 +30,9 @@ wait_until() { # seconds, command...
 }
 hwm() { awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' "/proc/$1/status"; }
 
-# start_cautery NAME DAYS_BACK DAYS_AHEAD ACTION [NOTIFY_PORT]
+# start_cautery NAME DAYS_BACK DAYS_AHEAD ACTION [NOTIFY_PORT [BINARY]]
 start_cautery() {
-  local name=$1 back=$2 ahead=$3 action=$4 notify=${5:-}
+  local name=$1 back=$2 ahead=$3 action=$4 notify=${5:-} bin=${6:-$BIN}
   local dir=$WORK/$name port metrics
   mkdir -p "$dir"; port=$(free_port); metrics=$(free_port)
   echo "$DAY1" > "$dir/clock"
@@ -46,7 +52,7 @@ days-ahead = $ahead
 action = "$action"
 sinkhole-v4 = ["192.0.2.1"]
 TOML
-  "$BIN" serve --config "$dir/cautery.toml" --clock-file "$dir/clock" 2>"$dir/log" &
+  "$bin" serve --config "$dir/cautery.toml" --clock-file "$dir/clock" 2>"$dir/log" &
   PIDS+=($!); CAUTERY_PID=$!; CAUTERY_PORT=$port; CAUTERY_DIR=$dir
   wait_until 300 grep -q listening "$dir/log"
 }
@@ -77,7 +83,7 @@ server:
   pidfile: "$WORK/nsd/nsd.pid"
   xfrdfile: "$WORK/nsd/xfrd.state"
   zonelistfile: "$WORK/nsd/zone.list"
-  server-count: 1
+  server-count: ${NSD_SERVERS:-1}
   verbosity: 1
 remote-control:
   control-enable: no
@@ -90,15 +96,34 @@ NSD_PID=$!; PIDS+=($NSD_PID)
 wait_until 300 sh -c "dig @127.0.0.1 -p $NSD_PORT $(head -1 "$WORK/names.txt") A +short | grep -q 192.0.2.1"
 echo "nsd memory: $(hwm "$NSD_PID")"
 
-perf() { # label port
+SERVERS=(cautery nsd); declare -A PORT=([cautery]=$SINK_PORT [nsd]=$NSD_PORT)
+if [ -n "${BASELINE_BIN:-}" ]; then
+  start_cautery baseline 7 7 sinkhole "" "$BASELINE_BIN"
+  BASE_PID=$CAUTERY_PID; SERVERS+=(baseline); PORT[baseline]=$CAUTERY_PORT
+fi
+perf() { # label port: one dnsperf run, "label qps lost% latency" on stdout
   dnsperf -s 127.0.0.1 -p "$2" -d "$WORK/queries-cautery.txt" -l "$SECONDS_PER_RUN" -c 8 -T 1 -q 500 2>&1 \
-    | awk -v l="$1" '/Queries per second/ {q=$4} /Queries lost/ {lost=$3" "$4} /Average Latency/ {lat=$4} END {printf "%-8s %10s qps  lost %s  avg latency %s s\n", l, q, lost, lat}'
+    | awk -v l="$1" '/Queries per second/ {q=$4} /Queries lost/ {lost=$4} /Average Latency/ {lat=$4} END {print l, q, lost, lat}'
 }
-echo "== sinkhole throughput, dnsperf -c 8 -q 500, ${SECONDS_PER_RUN}s each, $NAMES names"
-perf cautery "$SINK_PORT"
-perf nsd "$NSD_PORT"
+echo "== sinkhole throughput, dnsperf -c 8 -q 500, ${SECONDS_PER_RUN}s each, $NAMES names, $ROUNDS rounds"
+: > "$WORK/qps.txt"
+for round in $(seq "$ROUNDS"); do
+  n=${#SERVERS[@]}; line="round $round:"
+  for i in $(seq 0 $((n - 1))); do
+    s=${SERVERS[$(((i + round - 1) % n))]}
+    perf "$s" "${PORT[$s]}" | tee -a "$WORK/qps.txt" > "$WORK/last.txt"
+    line="$line $(awk '{printf "%s %.0f qps (lost %s)", $1, $2, $3}' "$WORK/last.txt");"
+  done
+  echo "$line"
+done
+median() { awk -v l="$1" '$1 == l {print $2}' "$WORK/qps.txt" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+for s in "${SERVERS[@]}"; do
+  printf "%-8s median %8.0f qps\n" "$s" "$(median "$s")"
+done
+echo "cautery/nsd median ratio: $(echo "scale=3; $(median cautery) / $(median nsd)" | bc)"
 echo "cautery memory after dnsperf: $(hwm "$SINK_PID")"
-kill "$NSD_PID" "$SINK_PID"; wait "$NSD_PID" "$SINK_PID" 2>/dev/null || true
+kill "$NSD_PID" "$SINK_PID" ${BASE_PID:-}; wait "$NSD_PID" "$SINK_PID" ${BASE_PID:-} 2>/dev/null || true
+[ -n "${QPS_ONLY:-}" ] && exit 0
 
 # 3 and 4: the default campaign, BIND as secondary, one day's rollover.
 BIND_PORT=$(free_port)

@@ -8,6 +8,8 @@
 //! - [`tsig`]: TSIG (RFC 8945) with HMAC-SHA256.
 //! - [`authority`]: the pure message path: SOA, AXFR (RFC 5936), IXFR
 //!   (RFC 1995), NOTIFY messages (RFC 1996), sinkhole answers.
+//! - [`prepared`]: the allocation-free fast path for plain sinkhole
+//!   queries, byte-identical to the full path's answers.
 //! - [`server`]: UDP and TCP sockets and their limits.
 //! - [`notify`]: NOTIFY (RFC 1996) to secondaries, TSIG-signed for those
 //!   with a key.
@@ -28,6 +30,7 @@ pub mod journal;
 pub mod metrics;
 pub mod notify;
 pub mod policy;
+pub mod prepared;
 pub mod querylog;
 pub mod rrl;
 pub mod server;

@@ -126,6 +126,60 @@ pub struct Policy {
     /// TTL of every record.
     pub ttl: u32,
     rules: Vec<Rule>,
+    index: NameIndex,
+}
+
+/// A hash table from rule name to position in the sorted rules, so that a
+/// sinkhole lookup costs a hash and about one comparison instead of the
+/// twenty-odd comparisons (each a cache miss) of a binary search over a
+/// million names. Open addressing with linear probing over `u32` slots (0
+/// empty, otherwise position + 1), at most three quarters full: 8 MiB for a
+/// million rules. Keyed by a per-process random hash, as the names asked
+/// come from the network.
+#[derive(Debug, Clone, Default)]
+struct NameIndex {
+    hasher: ahash::RandomState,
+    slots: Vec<u32>,
+}
+
+impl NameIndex {
+    fn new(rules: &[Rule]) -> NameIndex {
+        let hasher = ahash::RandomState::new();
+        // Positions must fit in a slot; beyond that, fall back to binary
+        // search (an empty table).
+        if rules.is_empty() || rules.len() >= (u32::MAX / 2) as usize {
+            return NameIndex {
+                hasher,
+                slots: Vec::new(),
+            };
+        }
+        let capacity = (rules.len() * 4 / 3 + 1).next_power_of_two();
+        let mut slots = vec![0u32; capacity];
+        let mask = capacity - 1;
+        for (position, rule) in rules.iter().enumerate() {
+            let mut at = hasher.hash_one(rule.name.as_bytes()) as usize & mask;
+            while slots[at] != 0 {
+                at = (at + 1) & mask;
+            }
+            slots[at] = position as u32 + 1;
+        }
+        NameIndex { hasher, slots }
+    }
+
+    fn find(&self, rules: &[Rule], name: &str) -> Option<usize> {
+        if self.slots.is_empty() {
+            return rules.binary_search_by(|r| (*r.name).cmp(name)).ok();
+        }
+        let mask = self.slots.len() - 1;
+        let mut at = self.hasher.hash_one(name.as_bytes()) as usize & mask;
+        loop {
+            let position = (*self.slots.get(at)? as usize).checked_sub(1)?;
+            if rules.get(position).is_some_and(|r| *r.name == *name) {
+                return Some(position);
+            }
+            at = (at + 1) & mask;
+        }
+    }
 }
 
 /// Parses a domain name, lower-cased and fully qualified.
@@ -166,6 +220,7 @@ impl Policy {
         rules.sort_by(|a, b| a.name.cmp(&b.name));
         rules.dedup_by(|later, first| later.name == first.name);
         rules.shrink_to_fit();
+        let index = NameIndex::new(&rules);
         Policy {
             zone: zone.to_lowercase(),
             serial,
@@ -173,6 +228,7 @@ impl Policy {
             ns,
             ttl,
             rules,
+            index,
         }
     }
 
@@ -198,10 +254,9 @@ impl Policy {
 
     /// The rule for exactly this name (lower case, no trailing dot).
     pub fn rule(&self, name: &str) -> Option<&Rule> {
-        self.rules
-            .binary_search_by(|r| (*r.name).cmp(name))
-            .ok()
-            .map(|i| &self.rules[i])
+        self.index
+            .find(&self.rules, name)
+            .and_then(|i| self.rules.get(i))
     }
 
     /// The rule that covers `name`: the name itself, or the closest parent
@@ -475,6 +530,25 @@ mod tests {
         assert_eq!(removed, ["a.com", "b.com"]);
         assert_eq!(added, ["b.com", "c.com"]);
         assert!(PolicyDiff::between(&new, &new).is_empty());
+    }
+
+    #[test]
+    fn the_index_finds_every_rule_and_nothing_else() {
+        let rules: Vec<Rule> = (0..5000)
+            .map(|i| rule(&format!("n{i}.example"), Action::Nxdomain))
+            .collect();
+        let p = policy(1, rules);
+        for i in 0..5000 {
+            let name = format!("n{i}.example");
+            assert_eq!(p.rule(&name).map(|r| &*r.name), Some(name.as_str()));
+            assert!(p.rule(&format!("n{i}.other")).is_none());
+            assert!(p.rule(&format!("x{i}.example")).is_none());
+        }
+        assert!(p.rule("").is_none());
+        assert!(policy(1, vec![]).rule("n1.example").is_none());
+        // The table is at most three quarters full, so a probe for a
+        // missing name always ends at an empty slot.
+        assert!(p.index.slots.len() * 3 >= 5000 * 4 - 4);
     }
 
     #[test]

@@ -8,21 +8,30 @@
 //! capped (over the cap a transfer request is REFUSED). UDP responses pass
 //! through response-rate limiting.
 //!
-//! The state the message path reads ([`Authority`]) sits behind a lock
-//! holding an `Arc`; [`Shared::swap`] replaces it between two requests, so a
-//! reload or a new plan never drops a query.
+//! UDP is served by one blocking thread per core on each socket (4 MiB
+//! receive buffer); plain sinkhole queries take the prepared fast path
+//! ([`crate::prepared`]), everything else the full message path. TCP runs
+//! on tokio tasks.
+//!
+//! The state the message path reads ([`Authority`] and the query log) sits
+//! behind a lock holding an `Arc`; [`Shared::swap`] replaces it between two
+//! requests, so a reload or a new plan never drops a query. UDP threads keep
+//! their own `Arc` and take the lock only when a generation counter says
+//! the state changed.
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream, UdpSocket};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::authority::{Authority, Handled, Outcome, Reply, Transport};
 use crate::metrics::{ErrorKind, Metrics};
+use crate::prepared;
 use crate::querylog::{Entry, QueryLog};
 use crate::rrl::{Decision, Rrl, RrlLimits};
 use crate::Error;
@@ -40,7 +49,7 @@ pub struct ServerConfig {
     pub tcp_write_timeout: Duration,
     /// Zone transfers running at most.
     pub max_transfers: usize,
-    /// UDP worker tasks per socket.
+    /// UDP worker threads per address.
     pub udp_workers: usize,
     /// Response-rate limiting.
     pub rrl: RrlLimits,
@@ -54,7 +63,8 @@ impl Default for ServerConfig {
             tcp_idle_timeout: Duration::from_secs(10),
             tcp_write_timeout: Duration::from_secs(30),
             max_transfers: 16,
-            udp_workers: 4,
+            // One per core: more threads on one socket only add wake-ups.
+            udp_workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             rrl: RrlLimits::default(),
         }
     }
@@ -63,53 +73,88 @@ impl Default for ServerConfig {
 /// What the sockets share.
 #[derive(Debug)]
 pub struct Shared {
-    authority: RwLock<Arc<Authority>>,
+    snapshot: RwLock<Arc<Snapshot>>,
+    /// Bumped on every change of the snapshot, so that UDP workers keep
+    /// their own copy and read only this counter per packet instead of
+    /// taking the lock.
+    generation: AtomicU64,
     /// Metrics.
     pub metrics: Arc<Metrics>,
-    query_log: RwLock<Option<QueryLog>>,
     rrl: Mutex<Rrl>,
-    rrl_enabled: std::sync::atomic::AtomicBool,
+    rrl_enabled: AtomicBool,
     started: Instant,
+}
+
+/// What the message path reads, replaced whole.
+#[derive(Debug, Clone)]
+struct Snapshot {
+    authority: Arc<Authority>,
+    query_log: Option<QueryLog>,
 }
 
 impl Shared {
     /// Shared state around a first authority.
     pub fn new(authority: Authority, metrics: Arc<Metrics>, rrl: RrlLimits) -> Shared {
         Shared {
-            authority: RwLock::new(Arc::new(authority)),
+            snapshot: RwLock::new(Arc::new(Snapshot {
+                authority: Arc::new(authority),
+                query_log: None,
+            })),
+            generation: AtomicU64::new(0),
             metrics,
-            query_log: RwLock::new(None),
             rrl: Mutex::new(Rrl::new(rrl)),
-            rrl_enabled: std::sync::atomic::AtomicBool::new(rrl.responses_per_second > 0),
+            rrl_enabled: AtomicBool::new(rrl.responses_per_second > 0),
             started: Instant::now(),
         }
     }
 
-    /// The current authority.
-    pub fn authority(&self) -> Arc<Authority> {
-        self.authority
+    fn snapshot(&self) -> Arc<Snapshot> {
+        self.snapshot
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
     }
 
+    fn replace(&self, change: impl FnOnce(&mut Snapshot)) {
+        let mut guard = self.snapshot.write().unwrap_or_else(|e| e.into_inner());
+        let mut next = Snapshot::clone(&guard);
+        change(&mut next);
+        *guard = Arc::new(next);
+        self.generation.fetch_add(1, Ordering::Release);
+    }
+
+    /// The current authority.
+    pub fn authority(&self) -> Arc<Authority> {
+        self.snapshot().authority.clone()
+    }
+
     /// Replaces the authority; requests in flight finish on the old one.
     pub fn swap(&self, authority: Authority) {
-        *self.authority.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(authority);
+        let authority = Arc::new(authority);
+        self.replace(|s| s.authority = authority);
     }
 
     /// Replaces the query log (None turns logging off).
     pub fn set_query_log(&self, log: Option<QueryLog>) {
-        *self.query_log.write().unwrap_or_else(|e| e.into_inner()) = log;
+        self.replace(|s| s.query_log = log);
     }
 
     /// Replaces the rate limits.
     pub fn set_rrl(&self, limits: RrlLimits) {
         *self.rrl.lock().unwrap_or_else(|e| e.into_inner()) = Rrl::new(limits);
-        self.rrl_enabled.store(
-            limits.responses_per_second > 0,
-            std::sync::atomic::Ordering::Relaxed,
-        );
+        self.rrl_enabled
+            .store(limits.responses_per_second > 0, Ordering::Relaxed);
+    }
+
+    fn rate_limit(&self, client: IpAddr) -> Decision {
+        if !self.rrl_enabled.load(Ordering::Relaxed) {
+            return Decision::Send;
+        }
+        let now_ms = self.started.elapsed().as_millis() as u64;
+        self.rrl
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .check(client, now_ms)
     }
 
     fn record(&self, handled: &Handled, client: SocketAddr) {
@@ -118,7 +163,7 @@ impl Shared {
             self.metrics.transfer(kind);
         }
         if let Some(hit) = &handled.hit {
-            if let Some(log) = &*self.query_log.read().unwrap_or_else(|e| e.into_inner()) {
+            if let Some(log) = &self.snapshot().query_log {
                 log.log(Entry {
                     time: chrono::Utc::now(),
                     client,
@@ -156,18 +201,40 @@ impl Server {
         let connections = Arc::new(Semaphore::new(config.tcp_max_connections.max(1)));
         let transfers = Arc::new(Semaphore::new(config.max_transfers.max(1)));
         for address in &config.listen {
-            let udp = UdpSocket::bind(address)
-                .await
-                .map_err(|e| Error::Bind(*address, e))?;
+            let udp = std::net::UdpSocket::bind(address).map_err(|e| Error::Bind(*address, e))?;
             let bound = udp.local_addr().map_err(|e| Error::Bind(*address, e))?;
+            udp.set_read_timeout(Some(UDP_WAKE))
+                .map_err(|e| Error::Bind(bound, e))?;
+            // A burst from many clients while the workers are descheduled
+            // must not overflow the default 208 KiB buffer (about 200
+            // queries); the kernel caps this at net.core.rmem_max.
+            let _ = socket2::SockRef::from(&udp).set_recv_buffer_size(UDP_RECEIVE_BUFFER);
             let tcp = TcpListener::bind(bound)
                 .await
                 .map_err(|e| Error::Bind(bound, e))?;
             local_addrs.push(bound);
-            let udp = Arc::new(udp);
-            for _ in 0..config.udp_workers.max(1) {
-                tasks.spawn(udp_loop(udp.clone(), shared.clone(), shutdown.clone()));
+            let stop = Arc::new(AtomicBool::new(false));
+            let mut workers = Vec::new();
+            for n in 0..config.udp_workers.max(1) {
+                let socket = udp.try_clone().map_err(|e| Error::Bind(bound, e))?;
+                let (shared, stop) = (shared.clone(), stop.clone());
+                let worker = std::thread::Builder::new()
+                    .name(format!("udp-{n}"))
+                    .spawn(move || udp_worker(socket, shared, stop))
+                    .map_err(|e| Error::Bind(bound, e))?;
+                workers.push(worker);
             }
+            let mut udp_shutdown = shutdown.clone();
+            tasks.spawn(async move {
+                let _ = udp_shutdown.changed().await;
+                stop.store(true, Ordering::Relaxed);
+                let _ = tokio::task::spawn_blocking(move || {
+                    for worker in workers {
+                        let _ = worker.join();
+                    }
+                })
+                .await;
+            });
             tasks.spawn(tcp_loop(
                 tcp,
                 shared.clone(),
@@ -186,54 +253,88 @@ impl Server {
     }
 }
 
-async fn udp_loop(
-    socket: Arc<UdpSocket>,
-    shared: Arc<Shared>,
-    mut shutdown: watch::Receiver<bool>,
-) {
+/// Receive buffer asked for each UDP socket, octets.
+const UDP_RECEIVE_BUFFER: usize = 4 << 20;
+
+/// How often a blocked UDP worker wakes to look for shutdown.
+const UDP_WAKE: Duration = Duration::from_millis(200);
+
+/// One UDP worker: a thread in a blocking receive loop (cheaper per packet
+/// than a task woken by the reactor), answering plain sinkhole queries on
+/// the prepared fast path and everything else on the full message path.
+fn udp_worker(socket: std::net::UdpSocket, shared: Arc<Shared>, stop: Arc<AtomicBool>) {
     let mut buffer = vec![0u8; 65_535];
-    loop {
-        let received = tokio::select! {
-            received = socket.recv_from(&mut buffer) => received,
-            _ = shutdown.changed() => return,
-        };
-        let (length, client) = match received {
+    let mut out = Vec::with_capacity(512);
+    let mut generation = shared.generation.load(Ordering::Acquire);
+    let mut snapshot = shared.snapshot();
+    while !stop.load(Ordering::Relaxed) {
+        let (length, client) = match socket.recv_from(&mut buffer) {
             Ok(x) => x,
-            Err(_) => continue,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                continue
+            }
+            Err(_) => {
+                shared.metrics.error(ErrorKind::Io);
+                continue;
+            }
         };
-        let authority = shared.authority();
-        let mut handled = authority.handle(&buffer[..length], client, Transport::Udp, unix_now());
-        let Reply::Message(mut bytes) = std::mem::replace(&mut handled.reply, Reply::None) else {
-            shared.record(&handled, client);
-            continue;
-        };
-        let decision = if shared
-            .rrl_enabled
-            .load(std::sync::atomic::Ordering::Relaxed)
-        {
-            let now_ms = shared.started.elapsed().as_millis() as u64;
-            shared
-                .rrl
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .check(client.ip(), now_ms)
-        } else {
-            Decision::Send
-        };
-        match decision {
+        let now = shared.generation.load(Ordering::Acquire);
+        if now != generation {
+            generation = now;
+            snapshot = shared.snapshot();
+        }
+        let request = &buffer[..length];
+        let (kind, mut outcome, reply) =
+            match prepared::answer(&snapshot.authority, request, &mut out) {
+                Some(fast) => {
+                    if let Some(log) = &snapshot.query_log {
+                        log.log(Entry {
+                            time: chrono::Utc::now(),
+                            client,
+                            hit: fast.hit(),
+                        });
+                    }
+                    (fast.kind(), Outcome::Answer, &mut out)
+                }
+                None => {
+                    let mut handled =
+                        snapshot
+                            .authority
+                            .handle(request, client, Transport::Udp, unix_now());
+                    if let (Some(hit), Some(log)) = (handled.hit.take(), &snapshot.query_log) {
+                        log.log(Entry {
+                            time: chrono::Utc::now(),
+                            client,
+                            hit,
+                        });
+                    }
+                    let Reply::Message(bytes) = std::mem::replace(&mut handled.reply, Reply::None)
+                    else {
+                        shared.metrics.query(handled.kind, handled.outcome);
+                        continue;
+                    };
+                    out = bytes;
+                    (handled.kind, handled.outcome, &mut out)
+                }
+            };
+        match shared.rate_limit(client.ip()) {
             Decision::Send => {}
             Decision::Slip => {
-                truncate_to_header(&mut bytes);
-                handled.outcome = Outcome::RateLimited;
+                truncate_to_header(reply);
+                outcome = Outcome::RateLimited;
             }
             Decision::Drop => {
-                handled.outcome = Outcome::RateLimited;
-                shared.record(&handled, client);
+                shared.metrics.query(kind, Outcome::RateLimited);
                 continue;
             }
         }
-        shared.record(&handled, client);
-        if socket.send_to(&bytes, client).await.is_err() {
+        shared.metrics.query(kind, outcome);
+        if socket.send_to(reply, client).is_err() {
             shared.metrics.error(ErrorKind::Io);
         }
     }
