@@ -119,6 +119,14 @@ mod tests {
     }
 
     #[test]
+    fn the_a_name_among_360_netlabs_november_2014_c_names_is_of_2014_11_23() {
+        // test-data/conficker-c/README.md: the one `conficker` row of that
+        // sample that C cannot make.
+        assert!(names(&FAMILY, SEED, Some("2014-11-23")).contains(&"yudmmdq.net".to_string()));
+        assert!(!names(&FAMILY, SEED, Some("2014-11-22")).contains(&"yudmmdq.net".to_string()));
+    }
+
+    #[test]
     fn the_default_seed_is_the_tested_one() {
         assert_eq!(FAMILY.default_seed().value, SEED);
     }

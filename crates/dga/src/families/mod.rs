@@ -96,6 +96,7 @@ mod ccleaner;
 mod conficker;
 mod conficker_a;
 mod conficker_b;
+mod conficker_c;
 mod cryptolocker;
 mod enviserv;
 mod xshellghost;
@@ -199,6 +200,7 @@ pub static ALL: &[&Family] = &[
     &ccleaner::FAMILY,
     &conficker_a::FAMILY,
     &conficker_b::FAMILY,
+    &conficker_c::FAMILY,
     &cryptolocker::FAMILY,
     &enviserv::FAMILY,
     &xshellghost::FAMILY,
