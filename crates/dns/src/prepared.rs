@@ -1,14 +1,16 @@
-//! The fast path for the common sinkhole query: one plain question (no
-//! EDNS, no other sections) of type A or AAAA, class IN, for a sinkholed
-//! name. Its answer is assembled straight from the request's bytes: the
+//! The fast path for the common sinkhole query: one plain question of type
+//! A or AAAA, class IN, for a sinkholed name, with no other records except
+//! an EDNS0 OPT record without options (what resolvers send). Its answer is assembled straight from the request's bytes: the
 //! header with ID and RD kept, the question copied as it came (case
 //! preserved, as the full path does), then one record per sinkhole address
-//! whose owner is a compression pointer to the question.
+//! whose owner is a compression pointer to the question, then the server's
+//! own OPT record when the query had one.
 //!
 //! Only the header and the question are read, with bounds checks on every
 //! octet; anything unusual returns `None` so that the caller takes the full
-//! message path ([`Authority::handle`]): other opcodes or sections, EDNS,
-//! compression pointers or unusual characters in the question name,
+//! message path ([`Authority::handle`]): other opcodes or sections, EDNS
+//! options, versions other than 0 or flags other than DO, compression
+//! pointers or unusual characters in the question name,
 //! trailing octets, names inside a policy zone, NXDOMAIN and NODATA answers,
 //! answers over 512 octets. The unit tests and the `sinkhole_fast_path`
 //! fuzz target check that whenever this path answers, its bytes are those
@@ -17,7 +19,7 @@
 //! Nothing is allocated per query apart from the caller's output buffer,
 //! which is reused.
 
-use crate::authority::{Authority, QueryKind, SinkholeHit};
+use crate::authority::{Authority, QueryKind, SinkholeHit, MAX_UDP_PAYLOAD};
 use crate::policy::{Action, Rule};
 use hickory_proto::rr::RecordType;
 
@@ -25,6 +27,9 @@ use hickory_proto::rr::RecordType;
 const PLAIN_UDP_LIMIT: usize = 512;
 /// Longest name in presentation form without the trailing dot.
 const MAX_TEXT: usize = 253;
+/// An OPT record without options: root owner, type, class (the payload
+/// size), TTL (extended RCODE, version, flags) and an empty RDATA.
+const OPT_LENGTH: usize = 11;
 
 /// A query answered by the fast path.
 #[derive(Debug)]
@@ -84,10 +89,16 @@ pub fn answer<'a>(
     if header[2] & 0xFA != 0 || header[3] & 0x0F != 0 {
         return None;
     }
-    // One question, nothing else.
-    if header[4..12] != [0, 1, 0, 0, 0, 0, 0, 0] {
+    // One question, no answers or authority, at most one additional record
+    // (which must be a plain OPT, checked below).
+    if header[4..10] != [0, 1, 0, 0, 0, 0] {
         return None;
     }
+    let edns = match header[10..12] {
+        [0, 0] => false,
+        [0, 1] => true,
+        _ => return None,
+    };
     let mut name = [0u8; MAX_TEXT];
     let mut name_length = 0;
     let mut at = 12;
@@ -124,8 +135,21 @@ pub fn answer<'a>(
     }
     let question_end = at + 4;
     let fixed = request.get(at..question_end)?;
-    if request.len() != question_end {
+    if request.len() != question_end + if edns { OPT_LENGTH } else { 0 } {
         return None;
+    }
+    if edns {
+        let opt = request.get(question_end..)?;
+        // Root owner, type OPT (41), any payload size, extended RCODE 0,
+        // version 0, no flag but DO, no options.
+        if opt[0] != 0
+            || opt[1..3] != [0, 41]
+            || opt[5..7] != [0, 0]
+            || opt[7] & 0x7F != 0
+            || opt[8..11] != [0, 0, 0]
+        {
+            return None;
+        }
     }
     let record_type = match [fixed[0], fixed[1]] {
         [0, 1] => RecordType::A,
@@ -158,7 +182,8 @@ pub fn answer<'a>(
         RecordType::A => (v4.len(), 4),
         _ => (v6.len(), 16),
     };
-    if count == 0 || question_end + count * (12 + rdata_length) > PLAIN_UDP_LIMIT {
+    let opt_length = if edns { OPT_LENGTH } else { 0 };
+    if count == 0 || question_end + count * (12 + rdata_length) + opt_length > PLAIN_UDP_LIMIT {
         return None;
     }
     let count = u16::try_from(count).ok()?;
@@ -169,7 +194,7 @@ pub fn answer<'a>(
     out.push(0);
     out.extend_from_slice(&[0, 1]);
     out.extend_from_slice(&count.to_be_bytes());
-    out.extend_from_slice(&[0, 0, 0, 0]);
+    out.extend_from_slice(&[0, 0, 0, u8::from(edns)]);
     out.extend_from_slice(&request[12..question_end]);
     let ttl = authority.sinkhole.ttl.to_be_bytes();
     let mut record = |rtype: u16, rdata: &[u8]| {
@@ -188,6 +213,13 @@ pub fn answer<'a>(
         for address in v6 {
             record(28, &address.octets());
         }
+    }
+    if edns {
+        // The full path's OPT: our payload size, version 0, no flags.
+        out.push(0);
+        out.extend_from_slice(&[0, 41]);
+        out.extend_from_slice(&MAX_UDP_PAYLOAD.to_be_bytes());
+        out.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
     }
     Some(FastAnswer {
         rule,
@@ -289,6 +321,16 @@ mod tests {
         message.to_vec().unwrap()
     }
 
+    /// `query` with an EDNS0 OPT record of `size` (DO set when `dnssec_ok`).
+    fn edns_query(name: &str, record_type: RecordType, size: u16, dnssec_ok: bool) -> Vec<u8> {
+        let mut message = Message::from_vec(&query(name, record_type)).unwrap();
+        let mut edns = Edns::new();
+        edns.set_max_payload(size);
+        edns.set_dnssec_ok(dnssec_ok);
+        message.set_edns(edns);
+        message.to_vec().unwrap()
+    }
+
     fn full_path(authority: &Authority, request: &[u8]) -> Option<Vec<u8>> {
         let client = "127.0.0.1:5300".parse().unwrap();
         match authority.handle(request, client, Transport::Udp, 0).reply {
@@ -327,6 +369,26 @@ mod tests {
             assert!(parsed.authoritative());
             assert_eq!(parsed.id(), 0xBEEF);
             assert!(parsed.answers().iter().all(|r| r.ttl() == 1234));
+        }
+    }
+
+    #[test]
+    fn edns_queries_get_the_full_paths_answer_with_its_opt_record() {
+        let authority = authority();
+        for (size, dnssec_ok) in [(512, false), (1232, true), (4096, false), (100, true)] {
+            for (name, record_type) in [
+                ("evil.com.", RecordType::A),
+                ("EVIL.com.", RecordType::AAAA),
+                ("deep.wide.net.", RecordType::A),
+                ("many.biz.", RecordType::A),
+            ] {
+                let request = edns_query(name, record_type, size, dnssec_ok);
+                let out = same_as_full_path(&authority, &request);
+                let parsed = Message::from_vec(&out).unwrap();
+                let edns = parsed.extensions().as_ref().expect("an OPT record");
+                assert_eq!(edns.max_payload(), MAX_UDP_PAYLOAD);
+                assert!(!edns.flags().dnssec_ok);
+            }
         }
     }
 
@@ -384,10 +446,21 @@ mod tests {
         ));
         assert!(answer(&many, &query(&long, RecordType::A), &mut out).is_none());
         assert!(answer(&many, &query("x.many.biz.", RecordType::A), &mut out).is_some());
-        // EDNS.
-        let mut message = Message::from_vec(&query("evil.com.", RecordType::A)).unwrap();
-        message.set_edns(Edns::new());
-        assert!(declined(&message.to_vec().unwrap()));
+        // EDNS with an option, another version, an unknown flag, or an OPT
+        // that is not the last octets.
+        let edns = edns_query("evil.com.", RecordType::A, 1232, false);
+        let opt = edns.len() - OPT_LENGTH;
+        for (at, value) in [(6, 1u8), (5, 1), (8, 1), (7, 0x40), (10, 4), (0, 1)] {
+            let mut changed = edns.clone();
+            changed[opt + at] = value;
+            assert!(declined(&changed), "OPT octet {at} = {value}");
+        }
+        let mut two = edns.clone();
+        two[11] = 2;
+        assert!(declined(&two));
+        let mut trailing = edns.clone();
+        trailing.push(0);
+        assert!(declined(&trailing));
         // A response, another opcode, truncated flag, a second section.
         let plain = query("evil.com.", RecordType::A);
         for (at, value) in [(2, 0x80), (2, 0x28), (2, 0x02), (3, 0x01), (7, 1), (11, 1)] {
@@ -467,7 +540,16 @@ mod tests {
             } else {
                 RecordType::AAAA
             };
-            let request = query(&name, record_type);
+            let request = if next() % 2 == 0 {
+                query(&name, record_type)
+            } else {
+                edns_query(
+                    &name,
+                    record_type,
+                    512 + (next() % 4096) as u16,
+                    next() % 2 == 0,
+                )
+            };
             let mut out = Vec::new();
             if answer(&authority, &request, &mut out).is_some() {
                 answered += 1;
