@@ -10,7 +10,8 @@
 # back to back in an order that rotates per round, medians reported;
 # QPS_ONLY=1 stops after the throughput part; BASELINE_BIN=path adds a
 # second cautery built from another commit to the rounds (before/after);
-# NSD_SERVERS (default 1) sets NSD's server-count.
+# NSD_SERVERS (default 1) sets NSD's server-count; DNSPERF_ARGS adds dnsperf
+# options, e.g. "-e" for EDNS0 queries as resolvers send them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${1:-20}
@@ -102,10 +103,11 @@ if [ -n "${BASELINE_BIN:-}" ]; then
   BASE_PID=$CAUTERY_PID; SERVERS+=(baseline); PORT[baseline]=$CAUTERY_PORT
 fi
 perf() { # label port: one dnsperf run, "label qps lost% latency" on stdout
-  dnsperf -s 127.0.0.1 -p "$2" -d "$WORK/queries-cautery.txt" -l "$SECONDS_PER_RUN" -c 8 -T 1 -q 500 2>&1 \
+  # shellcheck disable=SC2086 # DNSPERF_ARGS holds several words (e.g. "-e").
+  dnsperf -s 127.0.0.1 -p "$2" -d "$WORK/queries-cautery.txt" -l "$SECONDS_PER_RUN" -c 8 -T 1 -q 500 ${DNSPERF_ARGS:-} 2>&1 \
     | awk -v l="$1" '/Queries per second/ {q=$4} /Queries lost/ {lost=$4} /Average Latency/ {lat=$4} END {print l, q, lost, lat}'
 }
-echo "== sinkhole throughput, dnsperf -c 8 -q 500, ${SECONDS_PER_RUN}s each, $NAMES names, $ROUNDS rounds"
+echo "== sinkhole throughput, dnsperf -c 8 -q 500 ${DNSPERF_ARGS:-}, ${SECONDS_PER_RUN}s each, $NAMES names, $ROUNDS rounds"
 : > "$WORK/qps.txt"
 for round in $(seq "$ROUNDS"); do
   n=${#SERVERS[@]}; line="round $round:"
