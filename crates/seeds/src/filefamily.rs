@@ -38,6 +38,9 @@ pub const MAX_JOIN: usize = 64;
 /// The longest seed text, in bytes, after extraction and normalisation;
 /// each name hashes it once, so this bounds the work per name.
 pub const MAX_SEED_TEXT: usize = 64 * 1024;
+/// The most text extraction gathers before normalisation, in bytes;
+/// collapsing white space can shrink it to [`MAX_SEED_TEXT`].
+const MAX_RAW_SEED_TEXT: usize = 4 * MAX_SEED_TEXT;
 /// The most memory a compiled `extract.regex` may take, in bytes.
 pub const MAX_REGEX_SIZE: usize = 1 << 20;
 /// The longest `hash.date-format`, in bytes.
@@ -400,10 +403,20 @@ impl FileFamily {
         let text = std::str::from_utf8(input)
             .map_err(|e| InputError::malformed(self.format, format!("not UTF-8: {e}")))?;
         let mut parts: Vec<String> = Vec::new();
+        // Nested matches each hold the text of those inside them, so stop
+        // gathering well before the parts outgrow the page many times over.
+        let mut gathered = 0usize;
+        let mut keep = |part: String, parts: &mut Vec<String>| {
+            gathered = gathered.saturating_add(part.len());
+            parts.push(part);
+            gathered <= MAX_RAW_SEED_TEXT
+        };
         if let Some(selector) = &self.selector {
             let document = scraper::Html::parse_document(text);
             for element in document.select(selector).take(self.spec.extract.count) {
-                parts.push(element.text().collect::<String>());
+                if !keep(element.text().collect::<String>(), &mut parts) {
+                    break;
+                }
             }
         } else if let Some(regex) = &self.regex {
             for found in regex.captures_iter(text).take(self.spec.extract.count) {
@@ -411,8 +424,17 @@ impl FileFamily {
                     .get(1)
                     .or_else(|| found.get(0))
                     .map_or("", |m| m.as_str());
-                parts.push(part.to_owned());
+                if !keep(part.to_owned(), &mut parts) {
+                    break;
+                }
             }
+        }
+        if gathered > MAX_RAW_SEED_TEXT {
+            return Err(InputError::BadValue {
+                what: "extracted text".to_owned(),
+                value: format!("over {MAX_RAW_SEED_TEXT} bytes"),
+                expected: "at most 64 KiB of seed text; make the extraction narrower",
+            });
         }
         if parts.is_empty() {
             let what = self
@@ -716,6 +738,17 @@ tlds = ["com", "net"]
         let page = format!("<h2 class=headline>{}</h2>", "é".repeat(MAX_SEED_TEXT));
         let error = family.bind(page.as_bytes()).err().expect("too long");
         assert!(error.to_string().contains("64 KiB"), "{error}");
+        // Nested matches: each div's text holds every div inside it, so the
+        // parts would grow with the square of the page.
+        let nested = FILE
+            .replacen("css = \"h2.headline\"", "css = \"div\"", 1)
+            .replacen("count = 2", "count = 1000", 1);
+        let family = FileFamily::parse("t.toml", &nested).expect("parses");
+        let page = format!("{}{}", "<div>".repeat(900), "x".repeat(1000));
+        let error = family
+            .seed_text(page.as_bytes())
+            .expect_err("too much text");
+        assert!(error.to_string().contains("extracted text"), "{error}");
         let huge_regex = FILE.replacen("css = \"h2.headline\"", "regex = '\\w{1000}{1000}'", 1);
         let error = FileFamily::parse("t.toml", &huge_regex).expect_err("regex too big");
         assert!(error.to_string().contains("regex"), "{error}");
