@@ -36,7 +36,10 @@ fuzz_target!(|data: &[u8]| {
             } else {
                 bare
             };
-            assert!(allow.check(&probe, false).is_some(), "{entry:?} not allowed");
+            assert!(
+                allow.check(&probe, false).is_some(),
+                "{entry:?} not allowed"
+            );
         }
     }
 });

@@ -5,8 +5,8 @@
 //! Run with `cargo +nightly fuzz run bedep_rates`.
 #![no_main]
 
-use cautery_dga::public_data::parse_rates;
 use cautery_dga::find_public_data_family;
+use cautery_dga::public_data::parse_rates;
 use chrono::{Days, NaiveDate};
 use libfuzzer_sys::fuzz_target;
 
@@ -37,7 +37,9 @@ fuzz_target!(|data: &[u8]| {
             for name in &names {
                 let label = name.strip_suffix(".com").expect("a .com name");
                 assert!((12..=18).contains(&label.len()), "{name}");
-                assert!(label.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+                assert!(label
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
             }
         }
     }

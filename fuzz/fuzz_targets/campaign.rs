@@ -20,7 +20,11 @@ fuzz_target!(|data: &[u8]| {
     let Ok(campaign) = Campaign::from_toml(text) else {
         return;
     };
-    assert!(check_name(&campaign.zone.name).is_ok(), "{}", campaign.zone.name);
+    assert!(
+        check_name(&campaign.zone.name).is_ok(),
+        "{}",
+        campaign.zone.name
+    );
     for name in campaign.allow.names.iter().chain(&campaign.zone.ns) {
         assert!(name == "localhost" || check_name(name).is_ok(), "{name}");
     }

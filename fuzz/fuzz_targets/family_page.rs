@@ -62,7 +62,10 @@ fuzz_target!(|data: &[u8]| {
         }
         let generator = family.bind(data).expect("a page with a seed text binds");
         let mut names = Vec::new();
-        generator.generate(NaiveDate::from_ymd_opt(2026, 11, 26).expect("day"), &mut names);
+        generator.generate(
+            NaiveDate::from_ymd_opt(2026, 11, 26).expect("day"),
+            &mut names,
+        );
         assert_eq!(names.len(), family.spec.names.count);
     }
 });

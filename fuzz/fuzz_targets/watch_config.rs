@@ -27,7 +27,10 @@ fuzz_target!(|data: &[u8]| {
             continue;
         };
         assert!(!source.seeds.is_empty());
-        let longest = source.interval.checked_add(source.jitter).expect("fits a Duration");
+        let longest = source
+            .interval
+            .checked_add(source.jitter)
+            .expect("fits a Duration");
         assert!(now.checked_add(longest).is_some(), "{longest:?}");
     }
 });
