@@ -12,6 +12,14 @@
 //! byte), one character of `alphabet` per further byte, and a TLD from
 //! `tlds` (last byte). See `etc/families/rustock-model.toml`.
 //!
+//! Bounds, so that a file or a page cannot make the daemon run out of time
+//! or memory: at most [`MAX_EXTRACT_COUNT`] matches of at most
+//! [`MAX_JOIN`] bytes of joiner, a seed text of at most [`MAX_SEED_TEXT`]
+//! bytes (larger is an input error), a compiled regular expression of at
+//! most [`MAX_REGEX_SIZE`] bytes, a date format of at most
+//! [`MAX_DATE_FORMAT`] bytes, and names of at most 253 octets. Pages
+//! themselves are bounded by the fetcher's body limit.
+//!
 //! Limitation: one seed per file; the extraction sees the page as served,
 //! without running scripts.
 
@@ -22,6 +30,21 @@ use cautery_dga::{
 };
 use chrono::NaiveDate;
 use serde::Deserialize;
+
+/// The most matches `extract.count` may keep.
+pub const MAX_EXTRACT_COUNT: usize = 1000;
+/// The longest `extract.join`, in bytes.
+pub const MAX_JOIN: usize = 64;
+/// The longest seed text, in bytes, after extraction and normalisation;
+/// each name hashes it once, so this bounds the work per name.
+pub const MAX_SEED_TEXT: usize = 64 * 1024;
+/// The most text extraction gathers before normalisation, in bytes;
+/// collapsing white space can shrink it to [`MAX_SEED_TEXT`].
+const MAX_RAW_SEED_TEXT: usize = 4 * MAX_SEED_TEXT;
+/// The most memory a compiled `extract.regex` may take, in bytes.
+pub const MAX_REGEX_SIZE: usize = 1 << 20;
+/// The longest `hash.date-format`, in bytes.
+pub const MAX_DATE_FORMAT: usize = 64;
 
 /// A family file that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -182,6 +205,7 @@ pub struct FileFamily {
     pub family: &'static Family,
     algorithm: Algorithm,
     date_mix: DateMix,
+    format: InputFormat,
     selector: Option<scraper::Selector>,
     regex: Option<regex::Regex>,
 }
@@ -206,13 +230,14 @@ impl FileFamily {
             )));
         }
         let name_ok = !spec.name.is_empty()
+            && spec.name.len() <= 63
             && spec
                 .name
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if !name_ok {
             return Err(invalid(
-                "name must be lower-case letters, digits and '-'".into(),
+                "name must be 1 to 63 lower-case letters, digits and '-'".into(),
             ));
         }
         if cautery_dga::find_family(&spec.name).is_some()
@@ -244,6 +269,16 @@ impl FileFamily {
                 )))
             }
         };
+        let format = match spec.source.format.as_str() {
+            "html" => InputFormat::Html,
+            "text" => InputFormat::Text,
+            other => {
+                return Err(invalid(format!(
+                    "source.format '{other}'; use html or text"
+                )))
+            }
+        };
+        check_date_format(&spec.hash.date_format).map_err(invalid)?;
         let selector = match &spec.extract.css {
             Some(css) => Some(
                 scraper::Selector::parse(css)
@@ -252,14 +287,22 @@ impl FileFamily {
             None => None,
         };
         let regex = match &spec.extract.regex {
-            Some(pattern) => {
-                Some(regex::Regex::new(pattern).map_err(|e| invalid(format!("regex: {e}")))?)
-            }
+            Some(pattern) => Some(
+                regex::RegexBuilder::new(pattern)
+                    .size_limit(MAX_REGEX_SIZE)
+                    .build()
+                    .map_err(|e| invalid(format!("regex: {e}")))?,
+            ),
             None => None,
         };
         if selector.is_some() == regex.is_some() {
             return Err(invalid(
                 "give exactly one of extract.css and extract.regex".into(),
+            ));
+        }
+        if selector.is_some() && format != InputFormat::Html {
+            return Err(invalid(
+                "extract.css needs source.format = \"html\"; use extract.regex for text".into(),
             ));
         }
         let names = &spec.names;
@@ -284,8 +327,19 @@ impl FileFamily {
                 "count must be 1 to 10000 and tlds non-empty".into(),
             ));
         }
-        if spec.extract.count == 0 {
-            return Err(invalid("extract.count must be at least 1".into()));
+        for tld in &names.tlds {
+            check_tld(tld, names.max_length).map_err(invalid)?;
+        }
+        if spec.extract.count == 0 || spec.extract.count > MAX_EXTRACT_COUNT {
+            return Err(invalid(format!(
+                "extract.count must be 1 to {MAX_EXTRACT_COUNT}"
+            )));
+        }
+        if spec.extract.join.len() > MAX_JOIN {
+            return Err(invalid(format!(
+                "extract.join is {} bytes; at most {MAX_JOIN}",
+                spec.extract.join.len()
+            )));
         }
         let tlds: Vec<&'static str> = names.tlds.iter().map(|t| leak(t.clone())).collect();
         let references: Vec<&'static str> = if spec.references.is_empty() {
@@ -329,6 +383,7 @@ impl FileFamily {
             family,
             algorithm,
             date_mix,
+            format,
             selector,
             regex,
         }))
@@ -346,12 +401,22 @@ impl FileFamily {
     /// The seed text of an input, extracted and normalised.
     pub fn seed_text(&self, input: &[u8]) -> Result<String, InputError> {
         let text = std::str::from_utf8(input)
-            .map_err(|e| InputError::malformed(InputFormat::Html, format!("not UTF-8: {e}")))?;
+            .map_err(|e| InputError::malformed(self.format, format!("not UTF-8: {e}")))?;
         let mut parts: Vec<String> = Vec::new();
+        // Nested matches each hold the text of those inside them, so stop
+        // gathering well before the parts outgrow the page many times over.
+        let mut gathered = 0usize;
+        let mut keep = |part: String, parts: &mut Vec<String>| {
+            gathered = gathered.saturating_add(part.len());
+            parts.push(part);
+            gathered <= MAX_RAW_SEED_TEXT
+        };
         if let Some(selector) = &self.selector {
             let document = scraper::Html::parse_document(text);
             for element in document.select(selector).take(self.spec.extract.count) {
-                parts.push(element.text().collect::<String>());
+                if !keep(element.text().collect::<String>(), &mut parts) {
+                    break;
+                }
             }
         } else if let Some(regex) = &self.regex {
             for found in regex.captures_iter(text).take(self.spec.extract.count) {
@@ -359,8 +424,17 @@ impl FileFamily {
                     .get(1)
                     .or_else(|| found.get(0))
                     .map_or("", |m| m.as_str());
-                parts.push(part.to_owned());
+                if !keep(part.to_owned(), &mut parts) {
+                    break;
+                }
             }
+        }
+        if gathered > MAX_RAW_SEED_TEXT {
+            return Err(InputError::BadValue {
+                what: "extracted text".to_owned(),
+                value: format!("over {MAX_RAW_SEED_TEXT} bytes"),
+                expected: "at most 64 KiB of seed text; make the extraction narrower",
+            });
         }
         if parts.is_empty() {
             let what = self
@@ -395,6 +469,17 @@ impl FileFamily {
                 "non-empty seed text after normalisation",
             ));
         }
+        if seed.len() > MAX_SEED_TEXT {
+            let mut start = 40;
+            while !seed.is_char_boundary(start) {
+                start -= 1;
+            }
+            return Err(InputError::BadValue {
+                what: format!("seed text ({} bytes)", seed.len()),
+                value: format!("{}...", &seed[..start]),
+                expected: "at most 64 KiB long; make the extraction narrower",
+            });
+        }
         Ok(seed)
     }
 
@@ -418,6 +503,57 @@ impl FileFamily {
     }
 }
 
+/// Checks a strftime date format: known fields only, and only fields a
+/// date has (no hours or time zones), so that formatting cannot fail later.
+fn check_date_format(format: &str) -> Result<(), String> {
+    use std::fmt::Write as _;
+    if format.len() > MAX_DATE_FORMAT {
+        return Err(format!(
+            "hash.date-format is {} bytes; at most {MAX_DATE_FORMAT}",
+            format.len()
+        ));
+    }
+    let items = chrono::format::StrftimeItems::new(format);
+    let mut probe = String::new();
+    let day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default();
+    let usable = !items
+        .clone()
+        .any(|item| matches!(item, chrono::format::Item::Error))
+        && write!(probe, "{}", day.format_with_items(items)).is_ok();
+    if usable {
+        Ok(())
+    } else {
+        Err(format!(
+            "hash.date-format {format:?} is not a strftime date format (fields such as %Y, %m, %d, %j; no time or zone fields)"
+        ))
+    }
+}
+
+/// Checks a TLD of `names.tlds`: host-name labels (RFC 1123), lower case,
+/// leaving room for a label of `max_length` in 253 octets.
+fn check_tld(tld: &str, max_length: usize) -> Result<(), String> {
+    let labels_ok = tld.split('.').all(|label| {
+        !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    });
+    if !labels_ok {
+        return Err(format!(
+            "TLD {tld:?} must be lower-case host-name labels without the leading dot, e.g. com or co.uk"
+        ));
+    }
+    if max_length + 1 + tld.len() > 253 {
+        return Err(format!(
+            "TLD {tld:?} with labels of {max_length} characters is longer than 253"
+        ));
+    }
+    Ok(())
+}
+
 struct FileGenerator {
     family: Arc<FileFamily>,
     seed_text: String,
@@ -425,9 +561,15 @@ struct FileGenerator {
 
 impl Generator for FileGenerator {
     fn generate(&self, epoch: NaiveDate, out: &mut Vec<String>) {
+        use std::fmt::Write as _;
         let family = &self.family;
         let names = &family.spec.names;
-        let date = epoch.format(&family.spec.hash.date_format).to_string();
+        // `parse` checked the format against a date, and formatting a date
+        // does not depend on its value; still, never panic on it.
+        let mut date = String::new();
+        if write!(date, "{}", epoch.format(&family.spec.hash.date_format)).is_err() {
+            return;
+        }
         let alphabet = names.alphabet.as_bytes();
         let span = names.max_length - names.min_length + 1;
         for i in 0..names.count {
@@ -515,6 +657,111 @@ tlds = ["com", "net"]
             .err()
             .expect("error");
         assert!(error.to_string().contains("h2.headline"), "{error}");
+    }
+
+    /// Formatting a date with `%H` or an unknown field made `generate`
+    /// panic ("a Display implementation returned an error unexpectedly");
+    /// such formats are now refused when the file is read.
+    #[test]
+    fn date_formats_that_cannot_format_a_date_are_refused() {
+        for format in [
+            "%H:%M",
+            "%Q",
+            "%",
+            "%Y-%m-%d %z",
+            "%s",
+            "%.3f",
+            "%Y%",
+            &"%Y".repeat(40),
+        ] {
+            let text = FILE.replacen(
+                "algorithm = \"md5\"",
+                &format!("algorithm = \"md5\"\ndate-format = {format:?}"),
+                1,
+            );
+            let error = FileFamily::parse("t.toml", &text).expect_err(format);
+            assert!(error.to_string().contains("date-format"), "{error}");
+        }
+        let text = FILE.replacen(
+            "algorithm = \"md5\"",
+            "algorithm = \"md5\"\ndate-format = \"%A %e %B %Y, day %j\"",
+            1,
+        );
+        let family = FileFamily::parse("t.toml", &text).expect("a date-only format");
+        let generator = family.bind(b"<h2 class=headline>x</h2>").expect("binds");
+        let mut names = Vec::new();
+        generator.generate(NaiveDate::MAX, &mut names);
+        assert_eq!(names.len(), 5);
+    }
+
+    /// TLDs were taken as written, so a name could carry blanks, upper case
+    /// or an empty label into a zone file, or pass 253 octets.
+    #[test]
+    fn tlds_that_would_make_bad_names_are_refused() {
+        for tlds in [
+            "[\"\"]",
+            "[\".com\"]",
+            "[\"COM\"]",
+            "[\"co..uk\"]",
+            "[\"a b\"]",
+            "[\"-x\"]",
+            "[\"com\", \"net\\n\"]",
+            &format!("[\"{}\"]", vec!["a".repeat(60); 4].join(".")),
+        ] {
+            let text = FILE.replacen("tlds = [\"com\", \"net\"]", &format!("tlds = {tlds}"), 1);
+            let error = FileFamily::parse("t.toml", &text).expect_err(tlds);
+            assert!(error.to_string().contains("TLD"), "{error}");
+        }
+        let text = FILE.replacen(
+            "tlds = [\"com\", \"net\"]",
+            "tlds = [\"co.uk\", \"xn--p1ai\"]",
+            1,
+        );
+        assert!(FileFamily::parse("t.toml", &text).is_ok());
+    }
+
+    #[test]
+    fn extraction_bounds_are_enforced() {
+        let many = FILE.replacen(
+            "count = 2",
+            &format!("count = {}", MAX_EXTRACT_COUNT + 1),
+            1,
+        );
+        assert!(FileFamily::parse("t.toml", &many).is_err());
+        let long_join = FILE.replacen(
+            "count = 2",
+            &format!("count = 2\njoin = {:?}", "x".repeat(MAX_JOIN + 1)),
+            1,
+        );
+        assert!(FileFamily::parse("t.toml", &long_join).is_err());
+        let family = FileFamily::parse("t.toml", FILE).expect("parses");
+        let page = format!("<h2 class=headline>{}</h2>", "é".repeat(MAX_SEED_TEXT));
+        let error = family.bind(page.as_bytes()).err().expect("too long");
+        assert!(error.to_string().contains("64 KiB"), "{error}");
+        // Nested matches: each div's text holds every div inside it, so the
+        // parts would grow with the square of the page.
+        let nested = FILE
+            .replacen("css = \"h2.headline\"", "css = \"div\"", 1)
+            .replacen("count = 2", "count = 1000", 1);
+        let family = FileFamily::parse("t.toml", &nested).expect("parses");
+        let page = format!("{}{}", "<div>".repeat(900), "x".repeat(1000));
+        let error = family
+            .seed_text(page.as_bytes())
+            .expect_err("too much text");
+        assert!(error.to_string().contains("extracted text"), "{error}");
+        let huge_regex = FILE.replacen("css = \"h2.headline\"", "regex = '\\w{1000}{1000}'", 1);
+        let error = FileFamily::parse("t.toml", &huge_regex).expect_err("regex too big");
+        assert!(error.to_string().contains("regex"), "{error}");
+    }
+
+    #[test]
+    fn source_formats_are_checked() {
+        let text = FILE.replacen("[source]", "[source]\nformat = \"pdf\"", 1);
+        let error = FileFamily::parse("t.toml", &text).expect_err("pdf");
+        assert!(error.to_string().contains("source.format"), "{error}");
+        let text = FILE.replacen("[source]", "[source]\nformat = \"text\"", 1);
+        let error = FileFamily::parse("t.toml", &text).expect_err("css over text");
+        assert!(error.to_string().contains("extract.css"), "{error}");
     }
 
     #[test]

@@ -75,6 +75,15 @@ fn default_jitter() -> u64 {
     60
 }
 
+/// The longest `timeout-seconds`.
+pub const MAX_TIMEOUT_SECONDS: u64 = 3600;
+/// The largest `max-body-bytes`: 256 MiB.
+pub const MAX_BODY_BYTES: u64 = 256 * 1024 * 1024;
+/// The longest `interval-seconds`: 31 days.
+pub const MAX_INTERVAL_SECONDS: u64 = 31 * 86_400;
+/// The longest `jitter-seconds`: one day.
+pub const MAX_JITTER_SECONDS: u64 = 86_400;
+
 /// A configuration that cannot be used.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -98,6 +107,21 @@ impl WatchConfig {
         if config.sources.is_empty() {
             return Err(ConfigError::Invalid("no [[source]] to watch".into()));
         }
+        if config.timeout_seconds > MAX_TIMEOUT_SECONDS {
+            return Err(ConfigError::Invalid(format!(
+                "timeout-seconds {} is over {MAX_TIMEOUT_SECONDS}",
+                config.timeout_seconds
+            )));
+        }
+        if config.max_body_bytes > MAX_BODY_BYTES {
+            return Err(ConfigError::Invalid(format!(
+                "max-body-bytes {} is over {MAX_BODY_BYTES} (256 MiB)",
+                config.max_body_bytes
+            )));
+        }
+        for source in &config.sources {
+            source.check()?;
+        }
         Ok(config)
     }
 
@@ -108,6 +132,26 @@ impl WatchConfig {
             max_body: self.max_body_bytes,
             ..FetchLimits::default()
         }
+    }
+}
+
+impl SourceConfig {
+    /// Checks the timings, which the watcher adds to the clock: a huge value
+    /// would overflow it.
+    fn check(&self) -> Result<(), ConfigError> {
+        if self.interval_seconds > MAX_INTERVAL_SECONDS {
+            return Err(ConfigError::Invalid(format!(
+                "source {}: interval-seconds {} is over {MAX_INTERVAL_SECONDS} (31 days)",
+                self.name, self.interval_seconds
+            )));
+        }
+        if self.jitter_seconds > MAX_JITTER_SECONDS {
+            return Err(ConfigError::Invalid(format!(
+                "source {}: jitter-seconds {} is over {MAX_JITTER_SECONDS} (one day)",
+                self.name, self.jitter_seconds
+            )));
+        }
+        Ok(())
     }
 }
 
@@ -131,6 +175,7 @@ pub struct Source {
 impl Source {
     /// Resolves a configured source.
     pub fn from_config(config: &SourceConfig) -> Result<Source, ConfigError> {
+        config.check()?;
         let family = match (&config.family, &config.family_file) {
             (Some(name), None) => cautery_dga::find_public_data_family(name)
                 .map(SeededFamily::Builtin)
@@ -466,6 +511,40 @@ mod tests {
         }
         assert_eq!(waits, vec![5, 10, 20, 30, 30]);
         assert!(watcher.last_good("ecb").is_none());
+    }
+
+    /// `interval-seconds = 18446744073709551615` reached `now + wait` and
+    /// overflowed the clock after the first poll; such timings are refused.
+    #[test]
+    fn timings_that_would_overflow_the_clock_are_refused() {
+        for (key, value) in [
+            ("interval-seconds", u64::MAX),
+            ("interval-seconds", MAX_INTERVAL_SECONDS + 1),
+            ("jitter-seconds", i64::MAX as u64),
+        ] {
+            let text = format!(
+                "version = 1\n[[source]]\nname = \"a\"\nfamily = \"bedep\"\n{key} = {value}\n"
+            );
+            let error = WatchConfig::parse(&text).expect_err(key);
+            assert!(error.to_string().contains(key), "{error}");
+        }
+        for (key, value) in [("timeout-seconds", 86_400), ("max-body-bytes", 1u64 << 40)] {
+            let text = format!(
+                "version = 1\n{key} = {value}\n[[source]]\nname = \"a\"\nfamily = \"bedep\"\n"
+            );
+            let error = WatchConfig::parse(&text).expect_err(key);
+            assert!(error.to_string().contains(key), "{error}");
+        }
+        let config = SourceConfig {
+            name: "a".into(),
+            family: Some("bedep".into()),
+            family_file: None,
+            url: None,
+            interval_seconds: u64::MAX,
+            jitter_seconds: 0,
+            seeds: Vec::new(),
+        };
+        assert!(Source::from_config(&config).is_err());
     }
 
     #[test]

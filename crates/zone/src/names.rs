@@ -161,6 +161,20 @@ mod tests {
         assert!(matches!(check_name(&many), Err(NameError::TooLong { .. })));
     }
 
+    /// Found by the `names` fuzz target: normalising drops one final dot,
+    /// so `a.com..` normalises to `a.com.`, which a second pass would turn
+    /// into `a.com`. Callers normalise once, and the check must refuse the
+    /// result rather than let a second pass make it valid.
+    #[test]
+    fn two_final_dots_stay_refused_after_one_normalisation() {
+        let once = normalise_name("EcxjestnessBiophysicalohax.com..");
+        assert_eq!(once, "ecxjestnessbiophysicalohax.com.");
+        assert!(matches!(
+            check_name(&once),
+            Err(NameError::BadLabelLength { .. })
+        ));
+    }
+
     #[test]
     fn parents_run_from_nearest_to_the_tld() {
         let found: Vec<&str> = parents("a.b.example.com").collect();
