@@ -97,20 +97,28 @@ fn start_cautery_with(dir: &Path, server: &str, zone: &str, transfer: &str) -> C
 
 /// Starts cautery listening on `host` (a loopback address).
 fn start_cautery_on(dir: &Path, host: &str, server: &str, zone: &str, transfer: &str) -> Cautery {
+    launch_cautery(dir, |port, metrics, state| {
+        format!(
+            "version = 1\n\
+             [server]\nlisten = [\"{host}:{port}\"]\nstate-dir = \"{state}\"\n{server}\n\
+             [metrics]\nlisten = \"127.0.0.1:{metrics}\"\n\
+             [transfer]\n{transfer}\n\
+             [[zone]]\nname = \"cautery.rpz\"\nseeds = \"default\"\ndays-back = 0\ndays-ahead = 0\n{zone}\n"
+        )
+    })
+}
+
+/// Starts cautery with the configuration `config(port, metrics port,
+/// state directory)` and the test clock, and waits until it listens.
+fn launch_cautery(dir: &Path, config: impl FnOnce(u16, u16, &str) -> String) -> Cautery {
     let port = free_port();
     let metrics = free_port();
     let clock = dir.join("clock");
     if !clock.exists() {
         std::fs::write(&clock, DAY1).expect("clock");
     }
-    let config = format!(
-        "version = 1\n\
-         [server]\nlisten = [\"{host}:{port}\"]\nstate-dir = \"{state}\"\n{server}\n\
-         [metrics]\nlisten = \"127.0.0.1:{metrics}\"\n\
-         [transfer]\n{transfer}\n\
-         [[zone]]\nname = \"cautery.rpz\"\nseeds = \"default\"\ndays-back = 0\ndays-ahead = 0\n{zone}\n",
-        state = dir.join("state").display(),
-    );
+    let state = dir.join("state");
+    let config = config(port, metrics, &state.display().to_string());
     let path = dir.join("cautery.toml");
     std::fs::write(&path, config).expect("config");
     let log = std::fs::File::create(dir.join("cautery.log")).expect("log");
@@ -283,6 +291,12 @@ zone "cautery.rpz" {{
 "#,
         dir = conf_dir.display()
     );
+    spawn_named(dir, &conf_dir, &conf)
+}
+
+/// Writes `conf` as named.conf in `conf_dir` and starts BIND in the
+/// foreground, its log in `dir`/named.log.
+fn spawn_named(dir: &Path, conf_dir: &Path, conf: &str) -> Guard {
     let path = conf_dir.join("named.conf");
     std::fs::write(&path, conf).expect("named.conf");
     let log = std::fs::File::create(dir.join("named.log")).expect("named log");
@@ -757,17 +771,7 @@ zone "cautery.rpz" {{
 "#,
         dir = conf_dir.display()
     );
-    let path = conf_dir.join("named.conf");
-    std::fs::write(&path, conf).expect("named.conf");
-    let log = std::fs::File::create(dir.join("named.log")).expect("named log");
-    let child = Command::new("/usr/sbin/named")
-        .args(["-g", "-c"])
-        .arg(&path)
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("start named");
-    Guard(child)
+    spawn_named(dir, &conf_dir, &conf)
 }
 
 #[test]
@@ -981,42 +985,14 @@ fn dig_verifies_every_message_of_signed_multi_message_transfers() {
 
 /// Starts cautery with a `[[zone]]` body given whole (no inline defaults).
 fn start_cautery_zone(dir: &Path, zone: &str) -> Cautery {
-    let port = free_port();
-    let metrics = free_port();
-    let clock = dir.join("clock");
-    if !clock.exists() {
-        std::fs::write(&clock, DAY1).expect("clock");
-    }
-    let config = format!(
-        "version = 1\n\
-         [server]\nlisten = [\"127.0.0.1:{port}\"]\nstate-dir = \"{state}\"\n\
-         [metrics]\nlisten = \"127.0.0.1:{metrics}\"\n\
-         [[zone]]\nname = \"cautery.rpz\"\n{zone}\n",
-        state = dir.join("state").display(),
-    );
-    let path = dir.join("cautery.toml");
-    std::fs::write(&path, config).expect("config");
-    let log = std::fs::File::create(dir.join("cautery.log")).expect("log");
-    let child = Command::new(env!("CARGO_BIN_EXE_cautery"))
-        .args(["serve", "--config"])
-        .arg(&path)
-        .arg("--clock-file")
-        .arg(&clock)
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("start cautery");
-    let server = Cautery {
-        child: Guard(child),
-        port,
-        metrics,
-        clock,
-        dir: dir.to_path_buf(),
-    };
-    wait_for("cautery to listen", Duration::from_secs(60), || {
-        server.log().contains("listening")
-    });
-    server
+    launch_cautery(dir, |port, metrics, state| {
+        format!(
+            "version = 1\n\
+             [server]\nlisten = [\"127.0.0.1:{port}\"]\nstate-dir = \"{state}\"\n\
+             [metrics]\nlisten = \"127.0.0.1:{metrics}\"\n\
+             [[zone]]\nname = \"cautery.rpz\"\n{zone}\n"
+        )
+    })
 }
 
 /// The trigger names of an AXFR of cautery.rpz, sorted.
