@@ -17,6 +17,11 @@ const SECRET: &str = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTMyYg==";
 const DAY1: &str = "2026-11-26T12:00:00Z";
 const DAY2: &str = "2026-11-27T12:00:00Z";
 
+/// Chinad over three days: a day's rollover changes two of them (a day's
+/// names leave, a day's enter), fewer rules than the zone holds, so an IXFR
+/// is answered with the difference rather than the whole zone.
+const CHINAD_THREE_DAYS: &str = "families = [\"chinad\"]\ndays-back = 2\ndays-ahead = 0";
+
 fn installed(program: &str) -> bool {
     ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]
         .iter()
@@ -64,16 +69,29 @@ fn names_of(family: &str, day: &str) -> Vec<String> {
 
 /// A name of day 1 that day 2 no longer has, and the other way round.
 fn rollover_names(family: &str) -> (String, String) {
-    let one = names_of(family, DAY1);
-    let two = names_of(family, DAY2);
+    rollover_names_over(family, 0)
+}
+
+/// The same for a zone holding `back` days before the clock's day (at most
+/// 2): a name that leaves the zone when the clock moves from day 1 to day 2,
+/// and a name that enters it.
+fn rollover_names_over(family: &str, back: usize) -> (String, String) {
+    let days = ["2026-11-24", "2026-11-25", DAY1, DAY2];
+    let held = |last: usize| -> std::collections::BTreeSet<String> {
+        days[last - back..=last]
+            .iter()
+            .flat_map(|day| names_of(family, day))
+            .collect()
+    };
+    let (one, two) = (held(2), held(3));
     let old = one
-        .iter()
-        .find(|n| !two.contains(n))
+        .difference(&two)
+        .next()
         .expect("a name that expires")
         .clone();
     let new = two
-        .iter()
-        .find(|n| !one.contains(n))
+        .difference(&one)
+        .next()
         .expect("a name that starts")
         .clone();
     (old, new)
@@ -96,14 +114,21 @@ fn start_cautery_with(dir: &Path, server: &str, zone: &str, transfer: &str) -> C
 }
 
 /// Starts cautery listening on `host` (a loopback address).
+/// The zone holds one day (`days-back = 0`, `days-ahead = 0`) unless
+/// `zone` sets its own horizon.
 fn start_cautery_on(dir: &Path, host: &str, server: &str, zone: &str, transfer: &str) -> Cautery {
+    let horizon = if zone.contains("days-back") {
+        ""
+    } else {
+        "days-back = 0\ndays-ahead = 0\n"
+    };
     launch_cautery(dir, |port, metrics, state| {
         format!(
             "version = 1\n\
              [server]\nlisten = [\"{host}:{port}\"]\nstate-dir = \"{state}\"\n{server}\n\
              [metrics]\nlisten = \"127.0.0.1:{metrics}\"\n\
              [transfer]\n{transfer}\n\
-             [[zone]]\nname = \"cautery.rpz\"\nseeds = \"default\"\ndays-back = 0\ndays-ahead = 0\n{zone}\n"
+             [[zone]]\nname = \"cautery.rpz\"\nseeds = \"default\"\n{horizon}{zone}\n"
         )
     })
 }
@@ -225,10 +250,10 @@ fn bind_pulls_by_axfr_then_ixfr_after_a_rollover_and_notify() {
     }
     let dir = temp_dir("bind");
     let bind_port = free_port();
-    let (old, new) = rollover_names("chinad");
+    let (old, new) = rollover_names_over("chinad", 2);
     let cautery = start_cautery(
         &dir,
-        "families = [\"chinad\"]",
+        CHINAD_THREE_DAYS,
         &format!("notify = [\"127.0.0.1:{bind_port}\"]"),
     );
     // named takes the port picked before cautery started, so that cautery's
@@ -262,6 +287,16 @@ fn bind_pulls_by_axfr_then_ixfr_after_a_rollover_and_notify() {
         cautery.log()
     );
     assert!(cautery.metric("cautery_notifies_total{result=\"answered\"}") >= 1);
+    // The second transfer holds the difference (two days of a three-day
+    // zone changed, plus four SOA records), not the zone again.
+    let log = std::fs::read_to_string(dir.join("named.log")).unwrap_or_default();
+    let records: Vec<usize> = log
+        .lines()
+        .filter_map(|l| l.split("Transfer completed: ").nth(1))
+        .filter_map(|l| l.split(", ").nth(1)?.strip_suffix(" records")?.parse().ok())
+        .collect();
+    assert!(records.len() >= 2, "{log}");
+    assert!(records[records.len() - 1] < records[0], "{records:?}");
 }
 
 fn start_named(dir: &Path, primary: u16, port: u16) -> Guard {
@@ -319,7 +354,7 @@ fn dig_transfers_need_the_tsig_key_when_one_is_required() {
     let dir = temp_dir("tsig");
     let cautery = start_cautery(
         &dir,
-        "families = [\"chinad\"]",
+        CHINAD_THREE_DAYS,
         &format!(
             "require-key = true\n[[transfer.keys]]\nname = \"xfr-key\"\nsecret = \"{SECRET}\""
         ),
@@ -474,10 +509,10 @@ fn unbound_pulls_the_policy_and_follows_a_rollover_after_notify() {
     }
     let dir = temp_dir("unbound");
     let unbound_port = free_port();
-    let (old, new) = rollover_names("chinad");
+    let (old, new) = rollover_names_over("chinad", 2);
     let cautery = start_cautery(
         &dir,
-        "families = [\"chinad\"]",
+        CHINAD_THREE_DAYS,
         &format!("notify = [\"127.0.0.1:{unbound_port}\"]"),
     );
     let _unbound = start_unbound(&dir, cautery.port, unbound_port);
@@ -649,7 +684,7 @@ fn the_journal_survives_a_restart_so_ixfr_stays_incremental() {
         return;
     }
     let dir = temp_dir("restart");
-    let first = start_cautery(&dir, "families = [\"chinad\"]", "");
+    let first = start_cautery(&dir, CHINAD_THREE_DAYS, "");
     let day1 = first.serial(None);
     first.set_clock(DAY2);
     wait_for("the day-2 serial", Duration::from_secs(30), || {
@@ -659,7 +694,7 @@ fn the_journal_survives_a_restart_so_ixfr_stays_incremental() {
     drop(first);
     // Same state directory and clock: same serial, and the journal still
     // answers an IXFR from day 1 with the difference only.
-    let second = start_cautery_keeping_state(&dir, "families = [\"chinad\"]", "");
+    let second = start_cautery_keeping_state(&dir, CHINAD_THREE_DAYS, "");
     assert_eq!(second.serial(None), day2);
     let ixfr = dig(
         second.port,
@@ -868,8 +903,12 @@ fn dig_ixfr_over_udp_gets_the_difference_when_it_fits_and_the_soa_when_not() {
         return;
     }
     // torpig changes a handful of names a day, chinad a thousand.
-    let small = start_cautery(&temp_dir("udp-ixfr-small"), "families = [\"torpig\"]", "");
-    let large = start_cautery(&temp_dir("udp-ixfr-large"), "families = [\"chinad\"]", "");
+    let small = start_cautery(
+        &temp_dir("udp-ixfr-small"),
+        "families = [\"torpig\"]\ndays-back = 2\ndays-ahead = 0",
+        "",
+    );
+    let large = start_cautery(&temp_dir("udp-ixfr-large"), CHINAD_THREE_DAYS, "");
     let (small_day1, large_day1) = (small.serial(None), large.serial(None));
     small.set_clock(DAY2);
     large.set_clock(DAY2);
@@ -877,11 +916,20 @@ fn dig_ixfr_over_udp_gets_the_difference_when_it_fits_and_the_soa_when_not() {
         small.serial(None) != small_day1 && large.serial(None) != large_day1
     });
     let (small_day2, large_day2) = (small.serial(None), large.serial(None));
-    let one = names_of("torpig", DAY1);
-    let two = names_of("torpig", DAY2);
-    let changes = one.iter().filter(|n| !two.contains(n)).count()
-        + two.iter().filter(|n| !one.contains(n)).count();
-    assert!(changes > 0);
+    // Three days of names each side of the rollover.
+    let days = |days: &[&str]| -> std::collections::BTreeSet<String> {
+        days.iter()
+            .flat_map(|day| names_of("torpig", day))
+            .collect()
+    };
+    let one = days(&["2026-11-24", "2026-11-25", DAY1]);
+    let two = days(&["2026-11-25", DAY1, DAY2]);
+    let changes = one.symmetric_difference(&two).count();
+    assert!(
+        changes > 0 && changes <= two.len(),
+        "{changes} of {}",
+        two.len()
+    );
 
     let ixfr = format!("IXFR={small_day1}");
     let udp = dig(small.port, &["cautery.rpz", &ixfr, "+notcp"]);
@@ -944,7 +992,7 @@ fn dig_verifies_every_message_of_signed_multi_message_transfers() {
     let dir = temp_dir("tsig-messages");
     let cautery = start_cautery(
         &dir,
-        "families = [\"chinad\"]",
+        CHINAD_THREE_DAYS,
         &format!("[[transfer.keys]]\nname = \"xfr-key\"\nsecret = \"{SECRET}\""),
     );
     let key = format!("hmac-sha256:xfr-key:{SECRET}");

@@ -15,8 +15,10 @@
 //!
 //! IXFR (RFC 1995): a client at the current serial, or at a serial newer
 //! than it (a bogus one), gets the current SOA alone; a client within the
-//! journal gets the differences; a client older than the journal gets the
-//! whole zone, AXFR-style. Over UDP (§2) the answer goes in one datagram
+//! journal gets the differences, unless they hold more rules than the zone
+//! itself (a day's part of a split zone is replaced whole), when the whole
+//! zone is smaller; a client older than the journal gets the whole zone,
+//! AXFR-style (§4). Over UDP (§2) the answer goes in one datagram
 //! when it fits the client's payload size (EDNS0, at most 1232, else 512
 //! octets); otherwise the current SOA alone, and the client retries over
 //! TCP.
@@ -480,7 +482,11 @@ impl Authority {
         if up_to_date {
             return current_soa(signer.as_mut());
         }
-        let mut transfer = match zone.journal.since(client_serial) {
+        let diffs = zone.journal.since(client_serial).filter(|diffs| {
+            let changes: usize = diffs.iter().map(|d| d.len()).sum();
+            changes <= policy.rules().len()
+        });
+        let mut transfer = match diffs {
             Some(diffs) => Transfer::ixfr(request, policy.clone(), diffs, signer, now),
             None => Transfer::axfr(request, policy.clone(), signer, now),
         };
@@ -972,14 +978,26 @@ mod tests {
         (0..count).map(|i| format!("{prefix}{i}.example")).collect()
     }
 
+    /// Names kept from serial 10 to 12 by [`zone_with_changes`]: more than
+    /// the changes, so that the difference is the smaller answer.
+    fn kept(changed: usize) -> usize {
+        3 + 2 * changed
+    }
+
     /// A zone at serial 12 whose journal holds 11 -> 12 only: serial 10 is
     /// older than the journal. 11 -> 12 removes `old0..` and adds `new0..`,
     /// `changed` names each.
     fn zone_with_changes(changed: usize) -> Authority {
-        let keep = names("keep", 3);
+        zone_with(kept(changed), changed, changed)
+    }
+
+    /// As [`zone_with_changes`], with `keep` names kept, `removed` removed
+    /// and `added` added from 11 to 12.
+    fn zone_with(keep: usize, removed: usize, added: usize) -> Authority {
+        let keep = names("keep", keep);
         let at_10 = policy(10, &keep);
-        let at_11 = policy(11, &[keep.clone(), names("old", changed)].concat());
-        let at_12 = policy(12, &[keep, names("new", changed)].concat());
+        let at_11 = policy(11, &[keep.clone(), names("old", removed)].concat());
+        let at_12 = policy(12, &[keep, names("new", added)].concat());
         let mut journal = Journal::new(JournalLimits::default());
         journal.push(PolicyDiff::between(&at_10, &at_11));
         journal.push(PolicyDiff::between(&at_11, &at_12));
@@ -1104,13 +1122,28 @@ mod tests {
         for transport in [Transport::Tcp, Transport::Udp] {
             let (records, _) = ixfr(&authority, 10, Some(1232), transport);
             assert_eq!(serials(&records), [12, 12], "{transport:?}");
-            // SOA, NS, the 5 rules of serial 12, SOA.
-            assert_eq!(records.len(), 1 + 1 + 5 + 1, "{transport:?}");
+            // SOA, NS, the rules of serial 12, SOA.
+            assert_eq!(records.len(), 1 + 1 + kept(2) + 2 + 1, "{transport:?}");
         }
         // Over UDP a whole zone that does not fit gets the SOA alone.
         let (records, _) = ixfr(&zone_with_changes(500), 10, Some(1232), Transport::Udp);
         assert_eq!(serials(&records), [12]);
         assert_eq!(records.len(), 1);
+    }
+
+    #[test]
+    fn an_ixfr_whose_difference_outweighs_the_zone_is_answered_axfr_style() {
+        // 11 -> 12 removes 40 names and adds 6 to 3 kept: 46 changes
+        // against a zone of 9 rules.
+        let authority = zone_with(3, 40, 6);
+        let (records, _) = ixfr(&authority, 11, None, Transport::Tcp);
+        assert_eq!(serials(&records), [12, 12]);
+        assert_eq!(records.len(), 1 + 1 + 9 + 1);
+        // As many changes as rules: still the difference.
+        let authority = zone_with(3, 3, 3);
+        let (records, _) = ixfr(&authority, 11, None, Transport::Tcp);
+        assert_eq!(serials(&records), [12, 11, 12, 12]);
+        assert_eq!(records.len(), 4 + 6);
     }
 
     #[test]
