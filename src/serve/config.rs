@@ -333,6 +333,12 @@ pub struct ZoneSection {
     /// The campaign files and their allow-lists, read at (re)load.
     #[serde(skip)]
     pub loaded_campaigns: Arc<Vec<ZoneCampaign>>,
+    /// 0: one policy zone. N >= 2: the policy is served as N zones
+    /// `d0.NAME` .. `dN-1.NAME`, a name going to zone `day % N` of the day
+    /// its window starts, so that a day entering or leaving the horizon
+    /// changes one small zone instead of the whole policy (resolvers
+    /// rebuild a policy zone in full after each transfer).
+    pub split_days: u32,
 }
 
 /// A campaign file named by a zone, read and validated, with its
@@ -385,9 +391,14 @@ impl Default for ZoneSection {
             allow_list: Arc::default(),
             campaigns: Vec::new(),
             loaded_campaigns: Arc::default(),
+            split_days: 0,
         }
     }
 }
+
+/// The most zones one `[[zone]]` may be split into (BIND takes at most 64
+/// policy zones in all).
+pub const MAX_SPLIT_DAYS: u32 = 32;
 
 fn default_zones() -> Vec<ZoneSection> {
     vec![ZoneSection::default()]
@@ -453,6 +464,17 @@ impl ZoneSection {
         }
         self.loaded_campaigns = Arc::new(loaded);
         Ok(())
+    }
+
+    /// The names of the zones served for this section: its name, or one
+    /// name per part when it is split (see `split_days`).
+    pub fn served_names(&self) -> Vec<String> {
+        if self.split_days == 0 {
+            return vec![self.name.clone()];
+        }
+        (0..self.split_days)
+            .map(|part| format!("d{part}.{}", self.name))
+            .collect()
     }
 
     /// SOA fields.
@@ -524,8 +546,14 @@ pub fn check_file(path: &Path) -> Result<Vec<String>> {
             .iter()
             .map(|c| format!("'{}' ({})", c.campaign.name, c.path.display()))
             .collect();
+        let names = zone.served_names();
+        let served = if names.len() > 1 {
+            format!(" (served as {} .. {})", names[0], names[names.len() - 1])
+        } else {
+            String::new()
+        };
         lines.push(format!(
-            "zone {}: {} family seeds from {}",
+            "zone {}{served}: {} family seeds from {}",
             zone.name,
             planner.seed_count(),
             if campaigns.is_empty() {
@@ -640,16 +668,30 @@ impl Config {
                     zone.name
                 );
             }
+            if zone.split_days == 1 || zone.split_days > MAX_SPLIT_DAYS {
+                bail!(
+                    "zone {}: split-days = {}: use 0 (one zone) or 2 to {MAX_SPLIT_DAYS}; \
+                     days-back + days-ahead + 2 puts the day leaving and the day entering \
+                     in different zones",
+                    zone.name,
+                    zone.split_days
+                );
+            }
+            for name in zone.served_names() {
+                parse_name(&name)?;
+            }
         }
         let mut names: Vec<String> = self
             .zone
             .iter()
-            .map(|z| z.name.to_ascii_lowercase())
+            .flat_map(ZoneSection::served_names)
+            .map(|name| name.trim_end_matches('.').to_ascii_lowercase())
             .collect();
+        let count = names.len();
         names.sort();
         names.dedup();
-        if names.len() != self.zone.len() {
-            bail!("two [[zone]] sections have the same name");
+        if names.len() != count {
+            bail!("two [[zone]] sections serve a zone of the same name (split-days adds d0., d1., ...)");
         }
         self.allow_from()?;
         self.keys()?;
@@ -816,6 +858,29 @@ mod tests {
                 Config::parse(&format!("version = 1\n[transfer]\n{bad}\n{keys}")).unwrap_err();
             assert!(format!("{error:#}").contains(why), "{bad}: {error:#}");
         }
+    }
+
+    #[test]
+    fn a_split_zone_is_served_as_day_parts_with_names_that_must_not_clash() {
+        let config =
+            Config::parse("version = 1\n[[zone]]\nname = \"p.rpz\"\nsplit-days = 3\n").unwrap();
+        assert_eq!(
+            config.zone[0].served_names(),
+            ["d0.p.rpz", "d1.p.rpz", "d2.p.rpz"]
+        );
+        for bad in ["1", "33"] {
+            let error = Config::parse(&format!("version = 1\n[[zone]]\nsplit-days = {bad}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(error.contains("use 0 (one zone) or 2 to 32"), "{error}");
+        }
+        let error = Config::parse(
+            "version = 1\n[[zone]]\nname = \"p.rpz\"\nsplit-days = 3\n\
+             [[zone]]\nname = \"D1.p.rpz.\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("same name"), "{error}");
     }
 
     #[test]

@@ -177,9 +177,9 @@ fn prepare(
     let started = std::time::Instant::now();
     let forecast = match forecast.filter(|f| f.covers(at)) {
         Some(forecast) => forecast,
-        None => Arc::new(planner.forecast(at, FORECAST_SPAN)?),
+        None => planner.forecast_covering(at, FORECAST_SPAN)?,
     };
-    let policy = forecast.policy_at(at, next_serial(base.serial, at));
+    let policy = planner.policy_in(&forecast, at, next_serial(base.serial, at));
     // A first plan (serial 0, nothing served yet) has no difference to keep.
     let first = base.serial == 0 && base.rules().is_empty();
     let diff = (!first && !policy.same_content(base)).then(|| PolicyDiff::between(base, &policy));
@@ -193,7 +193,7 @@ fn prepare(
     );
     Ok(Prepared {
         at,
-        valid_until: forecast.next_change(at),
+        valid_until: planner.next_change(&forecast, at),
         base_serial: base.serial,
         forecast,
         policy,
@@ -233,7 +233,7 @@ async fn update(zone: &mut ZoneState, now: DateTime<Utc>, fresh: bool) -> Result
             Err(error) => {
                 tracing::warn!(
                     "zone {}: planning ahead failed: {error:#}",
-                    zone.section.name
+                    zone.policy.zone
                 );
                 None
             }
@@ -305,16 +305,23 @@ async fn save_in_background(zone: &mut ZoneState) {
     }));
 }
 
-async fn open_zone(section: &ZoneSection, config: &Config, at: DateTime<Utc>) -> Result<ZoneState> {
-    let zone_name = cautery_dns::policy::parse_name(&section.name)?;
-    let planner = {
-        let section = section.clone();
-        Arc::new(
-            tokio::task::spawn_blocking(move || Planner::new(&section))
-                .await
-                .context("plan task failed")??,
-        )
-    };
+/// The planners of the zones served for `section` (one, or one per part),
+/// built on the blocking pool (campaign binding reads family files).
+async fn planners(section: &ZoneSection) -> Result<Vec<Arc<Planner>>> {
+    let section = section.clone();
+    let planners = tokio::task::spawn_blocking(move || Planner::for_section(&section))
+        .await
+        .context("plan task failed")??;
+    Ok(planners.into_iter().map(Arc::new).collect())
+}
+
+async fn open_zone(
+    section: &ZoneSection,
+    planner: Arc<Planner>,
+    config: &Config,
+    at: DateTime<Utc>,
+) -> Result<ZoneState> {
+    let zone_name = planner.zone().clone();
     let files = StateFiles::new(&config.server.state_dir, &zone_name);
     let limits = journal_limits(config);
     let loaded = files.load(limits)?;
@@ -452,8 +459,10 @@ async fn serve(mut config: Config, path: Option<PathBuf>, clock: Clock) -> Resul
     let at = clock.now();
     let mut zones = Vec::new();
     for section in &config.zone {
-        metrics.recomputed();
-        zones.push(open_zone(section, &config, at).await?);
+        for planner in planners(section).await? {
+            metrics.recomputed();
+            zones.push(open_zone(section, planner, &config, at).await?);
+        }
     }
     let shared = Arc::new(Shared::new(
         authority(&config, &zones)?,
@@ -532,45 +541,67 @@ async fn serve(mut config: Config, path: Option<PathBuf>, clock: Clock) -> Resul
         if reload {
             // Zones may have been added, removed or changed.
             let mut next = Vec::new();
+            let mut next_changed = Vec::new();
             for section in &config.zone {
-                let existing = zones
-                    .iter()
-                    .position(|z| z.section.name.eq_ignore_ascii_case(&section.name))
-                    .map(|i| zones.remove(i));
-                metrics.recomputed();
-                let result = match existing {
-                    Some(mut zone) => {
-                        let section = section.clone();
-                        let planner = {
-                            let section = section.clone();
-                            tokio::task::spawn_blocking(move || Planner::new(&section))
-                                .await
-                                .context("plan task failed")
-                        };
-                        match planner.and_then(|p| p) {
-                            Ok(planner) => {
-                                zone.section = section;
-                                zone.planner = Arc::new(planner);
-                                update(&mut zone, at, true).await.map(|c| (zone, c))
-                            }
-                            Err(error) => Err(error),
-                        }
-                    }
-                    None => open_zone(section, &config, at).await.map(|z| (z, true)),
-                };
-                match result {
-                    Ok((zone, c)) => {
-                        next.push(zone);
-                        changed[next.len() - 1] = c;
-                    }
+                let planners = match planners(section).await {
+                    Ok(planners) => planners,
                     Err(error) => {
+                        // Keep serving what the section served.
                         metrics.error(cautery_dns::metrics::ErrorKind::Plan);
-                        tracing::error!("zone {}: {error:#}", section.name);
+                        tracing::error!("zone {}: {error:#}; kept as it was", section.name);
+                        while let Some(i) = zones
+                            .iter()
+                            .position(|z| z.section.name.eq_ignore_ascii_case(&section.name))
+                        {
+                            next.push(zones.remove(i));
+                            next_changed.push(false);
+                        }
+                        continue;
+                    }
+                };
+                for planner in planners {
+                    let existing = zones
+                        .iter()
+                        .position(|z| z.policy.zone == *planner.zone())
+                        .map(|i| zones.remove(i));
+                    metrics.recomputed();
+                    let result = match existing {
+                        Some(mut zone) => {
+                            let before = (zone.section.clone(), zone.planner.clone());
+                            zone.section = section.clone();
+                            zone.planner = planner;
+                            match update(&mut zone, at, true).await {
+                                Ok(c) => Ok((zone, c)),
+                                Err(error) => {
+                                    // Keep serving its policy, planned as before.
+                                    metrics.error(cautery_dns::metrics::ErrorKind::Plan);
+                                    tracing::error!(
+                                        "zone {}: {error:#}; kept as it was",
+                                        zone.policy.zone
+                                    );
+                                    (zone.section, zone.planner) = before;
+                                    zone.due = at + chrono::TimeDelta::seconds(60);
+                                    Ok((zone, false))
+                                }
+                            }
+                        }
+                        None => open_zone(section, planner, &config, at)
+                            .await
+                            .map(|z| (z, true)),
+                    };
+                    match result {
+                        Ok((zone, c)) => {
+                            next.push(zone);
+                            next_changed.push(c);
+                        }
+                        Err(error) => {
+                            metrics.error(cautery_dns::metrics::ErrorKind::Plan);
+                            tracing::error!("zone {}: {error:#}", section.name);
+                        }
                     }
                 }
             }
-            changed.truncate(next.len());
-            changed.resize(next.len(), false);
+            changed = next_changed;
             zones = next;
         } else {
             for (zone, changed) in zones.iter_mut().zip(changed.iter_mut()) {

@@ -8,10 +8,16 @@
 //! [`Forecast`] plans a stretch of time once (generation is the expensive
 //! part) and keeps every name with its presences; the policy at any instant
 //! of the stretch is then a filter, and the next instant at which the policy
-//! may change is the next presence bound ([`Forecast::next_change`]). So
+//! may change is the next presence bound ([`Planner::next_change`]). So
 //! families whose windows turn within a day (Suppobox every 512 s, QSnatch
 //! hourly, Kraken at a fixed hour of the week) enter and leave the policy
 //! at their own instants, not at midnight.
+//!
+//! A zone may be split over several zones by day (`split-days`): a name's
+//! presence for a window goes to part `day % N` of the day the window
+//! starts, so that a day entering and a day leaving the horizon each change
+//! one part. The parts of a zone share one forecast: generation runs once
+//! for all of them.
 //!
 //! Names the allow-list of their campaign matches (crates/zone's gate:
 //! inline entries, allow-list files, top-site lists) are kept out and
@@ -19,7 +25,7 @@
 //! the zone are dropped and counted too.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{bail, Context, Result};
 use cautery_dga::Window;
@@ -50,22 +56,34 @@ pub struct Source {
     pub allow: Arc<AllowList>,
 }
 
-/// Everything needed to plan one zone, built when the configuration is
-/// (re)loaded.
+/// Everything needed to plan one served zone, built when the configuration
+/// is (re)loaded. The parts of a split zone share their sources and their
+/// latest forecast.
 pub struct Planner {
+    /// The served zone: the section's name, or its part's.
     zone: Name,
+    /// The longest name among the section's zones: predicted names must
+    /// fit under it (a forecast serves every part).
+    gate: Name,
     soa: SoaFields,
     ns: Vec<Name>,
     ttl: u32,
-    sources: Vec<Source>,
+    sources: Arc<Vec<Source>>,
+    /// This planner's part, of `parts` (1 when the zone is not split).
+    part: u32,
+    parts: u32,
+    /// The latest forecast of the section, for all its parts.
+    latest: Arc<Mutex<Option<Arc<Forecast>>>>,
 }
 
 impl std::fmt::Debug for Planner {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "Planner({}, {} campaigns)",
+            "Planner({}, part {} of {}, {} campaigns)",
             self.zone,
+            self.part,
+            self.parts,
             self.sources.len()
         )
     }
@@ -90,9 +108,44 @@ pub fn serve_action(action: &cautery_zone::Action) -> Result<cautery_dns::Action
 }
 
 impl Planner {
-    /// The planner of `section`: its inline campaign unless it names
-    /// campaign files, else one source per campaign file (already read by
-    /// the configuration).
+    /// One planner per zone served for `section`: the zone itself, or each
+    /// of its parts when it is split; see [`Planner::new`].
+    pub fn for_section(section: &ZoneSection) -> Result<Vec<Planner>> {
+        let whole = Planner::new(section)?;
+        let names = section.served_names();
+        if names.len() == 1 {
+            return Ok(vec![whole]);
+        }
+        let parts = names.len() as u32;
+        let gate = names
+            .iter()
+            .map(|name| parse_name(name))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .max_by_key(Name::len)
+            .unwrap_or_else(|| whole.zone.clone());
+        names
+            .iter()
+            .zip(0..)
+            .map(|(name, part)| {
+                Ok(Planner {
+                    zone: parse_name(name)?,
+                    gate: gate.clone(),
+                    soa: whole.soa.clone(),
+                    ns: whole.ns.clone(),
+                    ttl: whole.ttl,
+                    sources: whole.sources.clone(),
+                    part,
+                    parts,
+                    latest: whole.latest.clone(),
+                })
+            })
+            .collect()
+    }
+
+    /// The planner of `section` as one zone: its inline campaign unless it
+    /// names campaign files, else one source per campaign file (already
+    /// read by the configuration).
     pub fn new(section: &ZoneSection) -> Result<Planner> {
         let mut sources = Vec::new();
         if section.campaigns.is_empty() {
@@ -132,13 +185,23 @@ impl Planner {
             .iter()
             .map(|n| parse_name(n))
             .collect::<Result<Vec<_>, _>>()?;
+        let zone = parse_name(&section.name)?;
         Ok(Planner {
-            zone: parse_name(&section.name)?,
+            gate: zone.clone(),
+            zone,
             soa: section.soa_fields(),
             ns,
             ttl: section.ttl,
-            sources,
+            sources: Arc::new(sources),
+            part: 0,
+            parts: 1,
+            latest: Arc::default(),
         })
+    }
+
+    /// The served zone's name.
+    pub fn zone(&self) -> &Name {
+        &self.zone
     }
 
     /// Families bound to a seed, over all campaigns.
@@ -151,12 +214,38 @@ impl Planner {
         Forecast::compute(self, start, start + span)
     }
 
+    /// A forecast covering `at`: the section's latest when it does (another
+    /// part may have made it), else a new one of `span` from `at`, kept as
+    /// the latest. Blocking; parts asking at once wait for one computation.
+    pub fn forecast_covering(&self, at: DateTime<Utc>, span: TimeDelta) -> Result<Arc<Forecast>> {
+        let mut latest = self
+            .latest
+            .lock()
+            .map_err(|_| anyhow::anyhow!("zone {}: an earlier plan panicked", self.zone))?;
+        if let Some(forecast) = latest.as_ref().filter(|f| f.covers(at)) {
+            return Ok(forecast.clone());
+        }
+        let forecast = Arc::new(self.forecast(at, span)?);
+        *latest = Some(forecast.clone());
+        Ok(forecast)
+    }
+
+    /// This zone's policy at `at` (which should lie in `forecast`'s
+    /// stretch), with `serial`.
+    pub fn policy_in(&self, forecast: &Forecast, at: DateTime<Utc>, serial: u32) -> Policy {
+        forecast.policy_at(self.part, &self.zone, at, serial)
+    }
+
+    /// The first instant after `at` at which this zone's policy may change.
+    pub fn next_change(&self, forecast: &Forecast, at: DateTime<Utc>) -> DateTime<Utc> {
+        forecast.next_change(self.part, at)
+    }
+
     /// The policy at `at`, planned for that instant alone.
     #[cfg(test)]
     pub fn policy_at(&self, at: DateTime<Utc>, serial: u32) -> Result<Policy> {
-        Ok(self
-            .forecast(at, TimeDelta::seconds(1))?
-            .policy_at(at, serial))
+        let forecast = self.forecast(at, TimeDelta::seconds(1))?;
+        Ok(self.policy_in(&forecast, at, serial))
     }
 }
 
@@ -190,6 +279,8 @@ struct Presence {
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
     origin: Arc<Origin>,
+    /// The part of a split zone that holds the name for this window.
+    part: u32,
 }
 
 impl Presence {
@@ -212,23 +303,24 @@ pub struct Forecast {
     pub start: DateTime<Utc>,
     /// First instant not covered.
     pub until: DateTime<Utc>,
-    zone: Name,
     soa: SoaFields,
     ns: Vec<Name>,
     ttl: u32,
     actions: Vec<(Arc<cautery_dns::Action>, bool)>,
     entries: Vec<Entry>,
     presences: Vec<Presence>,
-    /// Instants in `(start, until)` at which a presence begins or ends,
-    /// sorted, each once.
-    changes: Vec<DateTime<Utc>>,
+    /// Per part: the entries with a presence in it, in entry order.
+    by_part: Vec<Vec<u32>>,
+    /// Per part: instants in `(start, until)` at which one of its presences
+    /// begins or ends, sorted, each once.
+    changes: Vec<Vec<DateTime<Utc>>>,
 }
 
 impl std::fmt::Debug for Forecast {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "Forecast({} .. {}, {} names, {} changes)",
+            "Forecast({} .. {}, {} names, {} parts)",
             self.start,
             self.until,
             self.entries.len(),
@@ -242,16 +334,17 @@ impl Forecast {
         let mut forecast = Forecast {
             start,
             until,
-            zone: planner.zone.clone(),
             soa: planner.soa.clone(),
             ns: planner.ns.clone(),
             ttl: planner.ttl,
             actions: Vec::new(),
             entries: Vec::new(),
             presences: Vec::new(),
+            by_part: vec![Vec::new(); planner.parts as usize],
             changes: Vec::new(),
         };
-        let zone_text = planner.zone.to_ascii();
+        let parts = i64::from(planner.parts);
+        let zone_text = planner.gate.to_ascii();
         let zone_text = zone_text.trim_end_matches('.');
         for (index, source) in planner.sources.iter().enumerate() {
             let back = TimeDelta::days(i64::from(source.horizon.days_back));
@@ -307,10 +400,22 @@ impl Forecast {
                             })
                         })
                         .clone();
+                    // The day the window starts; a window open from the
+                    // beginning of time stays in part 0.
+                    let day = window
+                        .from
+                        .map_or(0, |from| from.timestamp().div_euclid(86_400));
+                    let part = day.rem_euclid(parts) as u32;
+                    let entry = forecast.entries.len() as u32;
+                    let held = &mut forecast.by_part[part as usize];
+                    if held.last() != Some(&entry) {
+                        held.push(entry);
+                    }
                     forecast.presences.push(Presence {
                         from: window.from.map(|from| from - ahead),
                         to: window.to.map(|to| to + back),
                         origin: shared,
+                        part,
                     });
                 }
                 forecast.entries.push(Entry {
@@ -321,15 +426,15 @@ impl Forecast {
                 });
             }
         }
-        let mut changes: Vec<DateTime<Utc>> = forecast
-            .presences
-            .iter()
-            .flat_map(|p| [p.from, p.to])
-            .flatten()
-            .filter(|&t| start < t && t < until)
-            .collect();
-        changes.sort_unstable();
-        changes.dedup();
+        let mut changes = vec![Vec::new(); planner.parts as usize];
+        for presence in &forecast.presences {
+            let bounds = [presence.from, presence.to].into_iter().flatten();
+            changes[presence.part as usize].extend(bounds.filter(|&t| start < t && t < until));
+        }
+        for part in &mut changes {
+            part.sort_unstable();
+            part.dedup();
+        }
         forecast.changes = changes;
         Ok(forecast)
     }
@@ -339,23 +444,32 @@ impl Forecast {
         self.start <= at && at < self.until
     }
 
-    /// The first instant after `at` at which the policy may change: a
-    /// presence bound, or the end of the stretch (where the next forecast
-    /// takes over).
-    pub fn next_change(&self, at: DateTime<Utc>) -> DateTime<Utc> {
-        let after = self.changes.partition_point(|&t| t <= at);
-        self.changes.get(after).copied().unwrap_or(self.until)
+    /// The first instant after `at` at which the policy of `part` may
+    /// change: one of its presence bounds, or the end of the stretch (where
+    /// the next forecast takes over).
+    fn next_change(&self, part: u32, at: DateTime<Utc>) -> DateTime<Utc> {
+        let Some(changes) = self.changes.get(part as usize) else {
+            return self.until;
+        };
+        let after = changes.partition_point(|&t| t <= at);
+        changes.get(after).copied().unwrap_or(self.until)
     }
 
-    /// The policy at `at` (which should lie in the stretch), with `serial`.
-    /// A name predicted by several campaigns takes the first campaign's
-    /// action; its origin is the first window in force at `at`.
-    pub fn policy_at(&self, at: DateTime<Utc>, serial: u32) -> Policy {
+    /// The policy of `part`, served as `zone`, at `at` (which should lie in
+    /// the stretch), with `serial`. A name predicted by several campaigns
+    /// takes the first campaign's action; its origin is the first window in
+    /// force at `at`.
+    fn policy_at(&self, part: u32, zone: &Name, at: DateTime<Utc>, serial: u32) -> Policy {
         let mut rules = Vec::new();
-        for entry in &self.entries {
+        let held = self
+            .by_part
+            .get(part as usize)
+            .map_or(&[][..], Vec::as_slice);
+        for &index in held {
+            let entry = &self.entries[index as usize];
             let presences =
                 &self.presences[entry.first as usize..(entry.first + entry.count) as usize];
-            if let Some(present) = presences.iter().find(|p| p.contains(at)) {
+            if let Some(present) = presences.iter().find(|p| p.part == part && p.contains(at)) {
                 let (action, subdomains) = &self.actions[entry.source as usize];
                 rules.push(Rule {
                     name: entry.name.clone(),
@@ -367,7 +481,7 @@ impl Forecast {
         }
         // Policy::new sorts stably: per name, the first campaign wins.
         Policy::new(
-            self.zone.clone(),
+            zone.clone(),
             serial,
             self.soa.clone(),
             self.ns.clone(),
@@ -414,19 +528,19 @@ mod tests {
             zone("families = [\"suppobox\"]\nseeds = \"default\"\ndays-back = 0\ndays-ahead = 0");
         let start = at("2026-11-26T12:00:00Z");
         let forecast = planner.forecast(start, FORECAST_SPAN).unwrap();
-        let change = forecast.next_change(start);
+        let change = planner.next_change(&forecast, start);
         assert!(change > start && change < at("2026-11-27T00:00:00Z"));
         assert_eq!(change.timestamp() % 512, 0, "a slot boundary: {change}");
-        let before = forecast.policy_at(change - TimeDelta::seconds(1), 1);
-        let after = forecast.policy_at(change, 2);
+        let before = planner.policy_in(&forecast, change - TimeDelta::seconds(1), 1);
+        let after = planner.policy_in(&forecast, change, 2);
         assert_ne!(
             names(&before),
             names(&after),
             "the policy changes at {change}"
         );
         // Nothing changes between two boundaries.
-        let following = forecast.next_change(change);
-        let late = forecast.policy_at(following - TimeDelta::seconds(1), 3);
+        let following = planner.next_change(&forecast, change);
+        let late = planner.policy_in(&forecast, following - TimeDelta::seconds(1), 3);
         assert_eq!(names(&after), names(&late));
         // The forecast agrees with a plan made for the instant alone.
         let alone = planner.policy_at(change, 2).unwrap();
@@ -444,8 +558,11 @@ mod tests {
         let noon = at("2026-11-26T12:00:00Z");
         let forecast = planner.forecast(noon, FORECAST_SPAN).unwrap();
         // Daily windows: the next change is midnight, not earlier.
-        assert_eq!(forecast.next_change(noon), at("2026-11-27T00:00:00Z"));
-        let policy = forecast.policy_at(noon, 1);
+        assert_eq!(
+            planner.next_change(&forecast, noon),
+            at("2026-11-27T00:00:00Z")
+        );
+        let policy = planner.policy_in(&forecast, noon, 1);
         let single =
             zone("families = [\"chinad\"]\nseeds = \"default\"\ndays-back = 0\ndays-ahead = 0");
         let mut days = Vec::new();
@@ -459,6 +576,62 @@ mod tests {
         days.sort();
         days.dedup();
         assert_eq!(names(&policy), days);
+    }
+
+    #[test]
+    fn a_split_zone_changes_one_part_for_the_day_leaving_and_one_for_the_day_entering() {
+        let section = "families = [\"chinad\"]\nseeds = \"default\"\n\
+                       days-back = 1\ndays-ahead = 2\nsplit-days = 5";
+        let config = Config::parse(&format!("version = 1\n[[zone]]\n{section}\n")).unwrap();
+        let parts = Planner::for_section(&config.zone[0]).unwrap();
+        let zones: Vec<String> = parts.iter().map(|p| p.zone().to_ascii()).collect();
+        assert_eq!(zones[0], "d0.cautery.rpz.");
+        assert_eq!(zones[4], "d4.cautery.rpz.");
+        assert_eq!(zones.len(), 5);
+        let whole = zone(&section.replace("\nsplit-days = 5", ""));
+
+        let noon = at("2026-11-26T12:00:00Z");
+        let midnight = at("2026-11-27T00:00:00Z");
+        let forecast = parts[0].forecast_covering(noon, FORECAST_SPAN).unwrap();
+        let again = parts[3].forecast_covering(noon, FORECAST_SPAN).unwrap();
+        assert!(
+            Arc::ptr_eq(&forecast, &again),
+            "the parts share one forecast"
+        );
+
+        // Together the parts hold the whole zone's names, each part the
+        // names of its days.
+        let mut held = Vec::new();
+        let mut changed = Vec::new();
+        for (index, part) in parts.iter().enumerate() {
+            let before = names(&part.policy_in(&forecast, noon, 1));
+            let after = names(&part.policy_in(&forecast, midnight, 2));
+            if before != after {
+                changed.push(index);
+                assert_eq!(part.next_change(&forecast, noon), midnight);
+            } else {
+                assert!(part.next_change(&forecast, noon) > midnight, "part {index}");
+            }
+            held.extend(before);
+        }
+        held.sort();
+        held.dedup();
+        assert_eq!(held, names(&whole.policy_at(noon, 1).unwrap()));
+        // 2026-11-25 leaves and 2026-11-29 enters, in parts of their own.
+        let part_of =
+            |day: &str| (at(&format!("{day}T00:00:00Z")).timestamp() / 86_400 % 5) as usize;
+        let (leaving, entering) = (part_of("2026-11-25"), part_of("2026-11-29"));
+        assert_ne!(leaving, entering);
+        let mut expected = vec![leaving, entering];
+        expected.sort();
+        assert_eq!(changed, expected);
+        let entering = names(&parts[entering].policy_in(&forecast, midnight, 2));
+        let single = zone(&section.replace(
+            "days-back = 1\ndays-ahead = 2\nsplit-days = 5",
+            "days-back = 0\ndays-ahead = 0",
+        ));
+        let day = names(&single.policy_at(at("2026-11-29T06:00:00Z"), 1).unwrap());
+        assert_eq!(entering, day);
     }
 
     #[test]
