@@ -177,7 +177,11 @@ impl Cautery {
     }
 
     fn serial(&self, key: Option<&str>) -> u32 {
-        let mut args = vec!["cautery.rpz", "SOA", "+short"];
+        self.serial_of("cautery.rpz", key)
+    }
+
+    fn serial_of(&self, zone: &str, key: Option<&str>) -> u32 {
+        let mut args = vec![zone, "SOA", "+short"];
         if let Some(key) = key {
             args.extend(["-y", key]);
         }
@@ -300,8 +304,27 @@ fn bind_pulls_by_axfr_then_ixfr_after_a_rollover_and_notify() {
 }
 
 fn start_named(dir: &Path, primary: u16, port: u16) -> Guard {
+    start_named_zones(dir, primary, port, &["cautery.rpz".to_owned()])
+}
+
+/// BIND as a secondary of `zones` from cautery at `primary`, each zone a
+/// policy zone in that order.
+fn start_named_zones(dir: &Path, primary: u16, port: u16, zones: &[String]) -> Guard {
     let conf_dir = dir.join("named");
     std::fs::create_dir_all(&conf_dir).expect("named dir");
+    let policy: String = zones
+        .iter()
+        .map(|zone| format!("zone \"{zone}\" min-update-interval 0; "))
+        .collect();
+    let secondaries: String = zones
+        .iter()
+        .map(|zone| {
+            format!(
+                "zone \"{zone}\" {{ type secondary; primaries {{ 127.0.0.1 port {primary}; }}; \
+                 file \"{zone}.db\"; request-ixfr yes; }};\n"
+            )
+        })
+        .collect();
     let conf = format!(
         r#"options {{
     directory "{dir}";
@@ -314,19 +337,68 @@ fn start_named(dir: &Path, primary: u16, port: u16) -> Guard {
     forward only;
     dnssec-validation no;
     notify no;
-    response-policy {{ zone "cautery.rpz" min-update-interval 0; }} qname-wait-recurse no;
+    response-policy {{ {policy}}} qname-wait-recurse no;
 }};
 controls {{ }};
-zone "cautery.rpz" {{
-    type secondary;
-    primaries {{ 127.0.0.1 port {primary}; }};
-    file "cautery.rpz.db";
-    request-ixfr yes;
-}};
-"#,
+{secondaries}"#,
         dir = conf_dir.display()
     );
     spawn_named(dir, &conf_dir, &conf)
+}
+
+#[test]
+fn bind_follows_a_split_zone_and_takes_only_the_parts_a_rollover_changes() {
+    if !installed("named") || !installed("dig") {
+        eprintln!("skipped: named or dig is not installed");
+        return;
+    }
+    let dir = temp_dir("bind-split");
+    let bind_port = free_port();
+    let (old, new) = rollover_names_over("chinad", 2);
+    let cautery = start_cautery(
+        &dir,
+        &format!("{CHINAD_THREE_DAYS}\nsplit-days = 4"),
+        &format!("notify = [\"127.0.0.1:{bind_port}\"]"),
+    );
+    let zones: Vec<String> = (0..4).map(|part| format!("d{part}.cautery.rpz")).collect();
+    let _named = start_named_zones(&dir, cautery.port, bind_port, &zones);
+    wait_for(
+        "BIND to block a day-1 name",
+        Duration::from_secs(30),
+        || status(bind_port, &old) == "NXDOMAIN",
+    );
+    assert_ne!(status(bind_port, &new), "NXDOMAIN");
+    let before: Vec<u32> = zones.iter().map(|z| cautery.serial_of(z, None)).collect();
+    assert!(before.iter().all(|&serial| serial > 0), "{before:?}");
+    let transfers = || {
+        std::fs::read_to_string(dir.join("named.log"))
+            .unwrap_or_default()
+            .matches("Transfer completed")
+            .count()
+    };
+    wait_for("BIND to take every part", Duration::from_secs(10), || {
+        transfers() >= 4
+    });
+    let first = transfers();
+
+    cautery.set_clock(DAY2);
+    let took = wait_for(
+        "BIND to follow the day-2 plan",
+        Duration::from_secs(30),
+        || status(bind_port, &new) == "NXDOMAIN" && status(bind_port, &old) != "NXDOMAIN",
+    );
+    eprintln!("plan change to BIND answering the new policy (split zone): {took:?}");
+    // 2026-11-24 leaves and 2026-11-27 enters: days 20,781 and 20,784
+    // since the epoch, parts 1 and 0 of 4. The other parts keep their serial.
+    let after: Vec<u32> = zones.iter().map(|z| cautery.serial_of(z, None)).collect();
+    let changed: Vec<usize> = (0..4).filter(|&i| after[i] != before[i]).collect();
+    assert_eq!(changed, [0, 1], "{before:?} -> {after:?}");
+    wait_for(
+        "BIND to log both transfers",
+        Duration::from_secs(10),
+        || transfers() >= first + 2,
+    );
+    assert_eq!(transfers(), first + 2, "only the two parts that changed");
 }
 
 /// Writes `conf` as named.conf in `conf_dir` and starts BIND in the
