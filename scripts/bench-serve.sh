@@ -11,7 +11,9 @@
 # QPS_ONLY=1 stops after the throughput part; BASELINE_BIN=path adds a
 # second cautery built from another commit to the rounds (before/after);
 # NSD_SERVERS (default 1) sets NSD's server-count; DNSPERF_ARGS adds dnsperf
-# options, e.g. "-e" for EDNS0 queries as resolvers send them.
+# options, e.g. "-e" for EDNS0 queries as resolvers send them; SPLIT_DAYS
+# (default 11) is the split-days of the second rollover run (the first serves
+# one zone); 0 skips it; ROLLOVER_ONLY=1 runs parts 3 and 4 alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${1:-20}
@@ -48,6 +50,7 @@ listen = "127.0.0.1:$metrics"
 notify = [${notify:+\"127.0.0.1:$notify\"}]
 [[zone]]
 name = "cautery.rpz"
+split-days = ${CAUTERY_SPLIT:-0}
 days-back = $back
 days-ahead = $ahead
 action = "$action"
@@ -60,6 +63,7 @@ TOML
 
 echo "== cautery $(git rev-parse --short HEAD), $(nproc) cores, $(date -u +%FT%TZ)"
 
+if [ -z "${ROLLOVER_ONLY:-}" ]; then
 # 1 and 2 (1M): a sinkhole zone of about a million names.
 start_cautery sink 7 7 sinkhole
 SINK_PID=$CAUTERY_PID; SINK_PORT=$CAUTERY_PORT
@@ -126,61 +130,91 @@ echo "cautery/nsd median ratio: $(echo "scale=3; $(median cautery) / $(median ns
 echo "cautery memory after dnsperf: $(hwm "$SINK_PID")"
 kill "$NSD_PID" "$SINK_PID" ${BASE_PID:-}; wait "$NSD_PID" "$SINK_PID" ${BASE_PID:-} 2>/dev/null || true
 [ -n "${QPS_ONLY:-}" ] && exit 0
+fi
 
-# 3 and 4: the default campaign, BIND as secondary, one day's rollover.
-BIND_PORT=$(free_port)
-start_cautery rpz 2 7 nxdomain "$BIND_PORT"
-RPZ_PORT=$CAUTERY_PORT; RPZ_DIR=$CAUTERY_DIR
-mkdir -p "$WORK/bind"
-cat > "$WORK/bind/named.conf" <<CONF
+# 3 and 4: the default campaign, BIND as secondary, one day's rollover;
+# once with one policy zone, once split into day parts (split-days).
+rollover() { # SPLIT_DAYS
+  local split=$1 zones=() policy="" secondaries="" z
+  if [ "$split" = 0 ]; then zones=(cautery.rpz); else
+    for i in $(seq 0 $((split - 1))); do zones+=("d$i.cautery.rpz"); done; fi
+  echo "== rollover with ${#zones[@]} policy zone(s) (split-days = $split)"
+  BIND_PORT=$(free_port)
+  CAUTERY_SPLIT=$split start_cautery "rpz$split" 2 7 nxdomain "$BIND_PORT"
+  RPZ_PORT=$CAUTERY_PORT; RPZ_DIR=$CAUTERY_DIR
+  local bind=$WORK/bind$split; mkdir -p "$bind"
+  for z in "${zones[@]}"; do
+    policy+="zone \"$z\" min-update-interval 0; "
+    secondaries+="zone \"$z\" { type secondary; primaries { 127.0.0.1 port $RPZ_PORT; }; file \"$z.db\"; request-ixfr yes; };"$'\n'
+  done
+  cat > "$bind/named.conf" <<CONF
 options {
-  directory "$WORK/bind"; pid-file "$WORK/bind/named.pid";
+  directory "$bind"; pid-file "$bind/named.pid";
   listen-on port $BIND_PORT { 127.0.0.1; }; listen-on-v6 { none; };
   recursion yes; allow-query { 127.0.0.1; };
   forwarders { 127.0.0.1 port $RPZ_PORT; }; forward only;
   dnssec-validation no; notify no;
-  response-policy { zone "cautery.rpz" min-update-interval 0; } qname-wait-recurse no;
+  response-policy { $policy} qname-wait-recurse no;
 };
 controls { };
-zone "cautery.rpz" { type secondary; primaries { 127.0.0.1 port $RPZ_PORT; }; file "rpz.db"; request-ixfr yes; };
+$secondaries
 CONF
-/usr/sbin/named -g -c "$WORK/bind/named.conf" 2>"$WORK/bind/log" &
-PIDS+=($!)
+  /usr/sbin/named -g -c "$bind/named.conf" 2>"$bind/log" &
+  local named=$!; PIDS+=($named)
+  wait_until 300 sh -c "dig @127.0.0.1 -p $BIND_PORT $OLD A +time=1 +tries=1 | grep -q NXDOMAIN"
+  echo "BIND loaded ${#zones[@]} zone(s) by AXFR; $OLD blocked"
+  # The midnight rollover: bring the clock to a second before it, let BIND
+  # take those serials and finish updating its policy, let the daemon plan
+  # midnight ahead, then turn the clock and time BIND. Probes start every
+  # 0.1 s without waiting for each other (a probe BIND cannot answer from
+  # policy yet takes about a second).
+  local BEFORE=2026-11-26T23:59:59Z MIDNIGHT=2026-11-27T00:00:00Z
+  echo "$BEFORE" > "$RPZ_DIR/clock.tmp"; mv "$RPZ_DIR/clock.tmp" "$RPZ_DIR/clock"
+  wait_until 120 grep -q "plan ready.*at=$MIDNIGHT" "$RPZ_DIR/log"
+  synced() {
+    for z in "${zones[@]}"; do
+      [ "$(dig @127.0.0.1 -p "$BIND_PORT" "$z" SOA +short | awk '{print $3}')" = \
+        "$(dig @127.0.0.1 -p "$RPZ_PORT" "$z" SOA +short | awk '{print $3}')" ] || return 1
+    done
+  }
+  wait_until 120 synced
+  rpz_idle() { [ "$(grep -c 'reload start' "$bind/log")" = "$(grep -c 'reload done' "$bind/log")" ]; }
+  wait_until 120 rpz_idle
+  sleep 2 # every zone's next plan prepared
+  local serials=() start end
+  for z in "${zones[@]}"; do serials+=("$(dig @127.0.0.1 -p "$RPZ_PORT" "$z" SOA +short | awk '{print $3}')"); done
+  local lines; lines=$(wc -l < "$bind/log")
+  start=$(date +%s.%N)
+  echo "$MIDNIGHT" > "$RPZ_DIR/clock.tmp"; mv "$RPZ_DIR/clock.tmp" "$RPZ_DIR/clock"
+  rm -f "$WORK/hit"; local probes=()
+  for _ in $(seq 600); do
+    (dig @127.0.0.1 -p "$BIND_PORT" "$NEW" A +time=2 +tries=1 | grep -q NXDOMAIN && date +%s.%N >> "$WORK/hit") &
+    probes+=($!); sleep 0.1; [ -s "$WORK/hit" ] && break
+  done
+  wait "${probes[@]}"
+  end=$(sort -n "$WORK/hit" | head -1)
+  echo "plan change to BIND answering the new policy ($NEW blocked), split-days = $split: $(echo "$end - $start" | bc) s"
+  grep -h -e "new plan" -e "swapped and notified" "$RPZ_DIR/log" | sed 's/\x1b\[[0-9;]*m//g' | tail -4
+  tail -n +"$((lines + 1))" "$bind/log" | grep -h -e "Transfer completed" -e "reload done" | tail -6
+  local i
+  for i in "${!zones[@]}"; do
+    z=${zones[$i]}
+    local now; now=$(dig @127.0.0.1 -p "$RPZ_PORT" "$z" SOA +short | awk '{print $3}')
+    [ "$now" = "${serials[$i]}" ] && continue
+    echo "changed at midnight: $z, $(dig @127.0.0.1 -p "$RPZ_PORT" "$z" AXFR | grep -c -v -e '^;' -e '^$') records now;" \
+      "IXFR: $(dig @127.0.0.1 -p "$RPZ_PORT" "$z" IXFR="${serials[$i]}" +tcp | grep 'XFR size');" \
+      "AXFR: $(dig @127.0.0.1 -p "$RPZ_PORT" "$z" AXFR | grep 'XFR size')"
+  done
+  echo "cautery memory (default campaign, BIND attached): $(hwm "$CAUTERY_PID")"
+  kill "$CAUTERY_PID" "$named"; wait "$CAUTERY_PID" "$named" 2>/dev/null || true
+}
 set +o pipefail
 OLD=$("$BIN" generate all --all-seeds --date 2026-11-24 | sort -u > "$WORK/d-2.txt"; "$BIN" generate all --all-seeds --date 2026-11-25 | sort -u > "$WORK/d-1.txt"; comm -23 "$WORK/d-2.txt" "$WORK/d-1.txt" | grep -v '\.\.' | grep -E '^[a-z0-9.-]+$' | head -1)
 NEW=$("$BIN" generate all --all-seeds --date 2026-12-04 | sort -u > "$WORK/d8.txt"; "$BIN" generate all --all-seeds --date 2026-12-03 | sort -u > "$WORK/d7.txt"; comm -23 "$WORK/d8.txt" "$WORK/d7.txt" | grep -v '\.\.' | grep -E '^[a-z0-9.-]+$' | head -1)
 set -o pipefail
-wait_until 300 sh -c "dig @127.0.0.1 -p $BIND_PORT $OLD A +time=1 +tries=1 | grep -q NXDOMAIN"
-echo "== BIND loaded $(dig @127.0.0.1 -p "$RPZ_PORT" cautery.rpz SOA +short | awk '{print $3}') by AXFR; $OLD blocked"
-# The midnight rollover: bring the clock to a second before it, let BIND
-# take that serial and finish updating its policy, let the daemon plan
-# midnight ahead, then turn the clock and time BIND. Probes start every
-# 0.1 s without waiting for each other (a probe BIND cannot answer from
-# policy yet takes about a second).
-BEFORE=2026-11-26T23:59:59Z; MIDNIGHT=2026-11-27T00:00:00Z
-echo "$BEFORE" > "$RPZ_DIR/clock.tmp"; mv "$RPZ_DIR/clock.tmp" "$RPZ_DIR/clock"
-SERIAL=$(date -d "$BEFORE" +%s)
-wait_until 120 sh -c "dig @127.0.0.1 -p $BIND_PORT cautery.rpz SOA +short | grep -q ' $SERIAL '"
-rpz_idle() { [ "$(grep -c 'rpz: cautery.rpz: reload start' "$WORK/bind/log")" = "$(grep -c 'rpz: cautery.rpz: reload done' "$WORK/bind/log")" ]; }
-wait_until 120 rpz_idle
-wait_until 120 grep -q "plan ready.*at=$MIDNIGHT" "$RPZ_DIR/log"
-START=$(date +%s.%N)
-echo "$MIDNIGHT" > "$RPZ_DIR/clock.tmp"; mv "$RPZ_DIR/clock.tmp" "$RPZ_DIR/clock"
-rm -f "$WORK/hit"; PROBES=()
-for _ in $(seq 600); do
-  (dig @127.0.0.1 -p "$BIND_PORT" "$NEW" A +time=2 +tries=1 | grep -q NXDOMAIN && date +%s.%N >> "$WORK/hit") &
-  PROBES+=($!); sleep 0.1; [ -s "$WORK/hit" ] && break
-done
-wait "${PROBES[@]}"
-END=$(sort -n "$WORK/hit" | head -1)
-echo "plan change to BIND answering the new policy ($NEW blocked): $(echo "$END - $START" | bc) s"
-grep -h -e "new plan" -e "swapped and notified" -e "state saved" "$RPZ_DIR/log" | sed 's/\x1b\[[0-9;]*m//g' | tail -3
-grep -h -e "notify from" -e "Transfer completed" -e "rpz: cautery.rpz: reload" -e "rpz QNAME" "$WORK/bind/log" | tail -5
-echo "== one day's IXFR against the full zone"
-dig @127.0.0.1 -p "$RPZ_PORT" cautery.rpz IXFR="$SERIAL" +tcp | grep "XFR size" | sed 's/^/IXFR: /'
-dig @127.0.0.1 -p "$RPZ_PORT" cautery.rpz AXFR | grep "XFR size" | sed 's/^/AXFR: /'
-echo "cautery memory (default campaign, BIND attached): $(hwm "$CAUTERY_PID")"
-kill "$CAUTERY_PID"
+rollover 0
+[ "${SPLIT_DAYS:-11}" != 0 ] && rollover "${SPLIT_DAYS:-11}"
+[ -n "${ROLLOVER_ONLY:-}" ] && exit 0
 
 # 2 (10M): memory with about ten million rules (a quarter year each way).
 start_cautery big 125 125 nxdomain

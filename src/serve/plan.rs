@@ -72,8 +72,10 @@ pub struct Planner {
     /// This planner's part, of `parts` (1 when the zone is not split).
     part: u32,
     parts: u32,
-    /// The latest forecast of the section, for all its parts.
-    latest: Arc<Mutex<Option<Arc<Forecast>>>>,
+    /// The section's two latest forecasts, for all its parts: parts whose
+    /// policy does not change before a forecast ends plan ahead into the
+    /// next one while the others still use the current one.
+    latest: Arc<Mutex<Vec<Arc<Forecast>>>>,
 }
 
 impl std::fmt::Debug for Planner {
@@ -214,19 +216,24 @@ impl Planner {
         Forecast::compute(self, start, start + span)
     }
 
-    /// A forecast covering `at`: the section's latest when it does (another
-    /// part may have made it), else a new one of `span` from `at`, kept as
-    /// the latest. Blocking; parts asking at once wait for one computation.
+    /// A forecast covering `at`: one of the section's two latest when one
+    /// does (another part may have made it), else a new one of `span` from
+    /// `at`, which replaces the older. Blocking; parts asking at once wait
+    /// for one computation.
     pub fn forecast_covering(&self, at: DateTime<Utc>, span: TimeDelta) -> Result<Arc<Forecast>> {
         let mut latest = self
             .latest
             .lock()
             .map_err(|_| anyhow::anyhow!("zone {}: an earlier plan panicked", self.zone))?;
-        if let Some(forecast) = latest.as_ref().filter(|f| f.covers(at)) {
+        if let Some(forecast) = latest.iter().find(|f| f.covers(at)) {
             return Ok(forecast.clone());
         }
         let forecast = Arc::new(self.forecast(at, span)?);
-        *latest = Some(forecast.clone());
+        latest.push(forecast.clone());
+        latest.sort_by_key(|f| f.start);
+        if latest.len() > 2 {
+            latest.remove(0);
+        }
         Ok(forecast)
     }
 
