@@ -245,7 +245,8 @@ enum DateMix {
 pub struct FileFamily {
     /// The parsed file.
     pub spec: FamilySpec,
-    /// The family's metadata, for the shared prediction machinery.
+    /// The family's metadata, for the shared prediction machinery; every
+    /// load of the same definition gets the same one ([`FamilyRegistry`]).
     pub family: &'static Family,
     algorithm: Algorithm,
     date_mix: DateMix,
@@ -422,7 +423,9 @@ impl FileFamily {
         FileFamily::parse_in(&PROCESS_FAMILIES, path, text)
     }
 
-    /// [`FileFamily::parse`] with the metadata kept in `registry`.
+    /// [`FileFamily::parse`] with the metadata kept in `registry` instead of
+    /// the process's; what it leaks outlives the registry, so each new
+    /// registry adds its own bound (for tests and fuzzing, not daemons).
     pub fn parse_in(
         registry: &FamilyRegistry,
         path: &str,
