@@ -91,6 +91,23 @@ fn check_config_names_the_bad_key_in_one_line() {
     }
 }
 
+/// A campaign path to a file without end (/dev/zero reports a size of 0)
+/// was read whole, filling memory; now reading stops past the limit.
+#[test]
+fn an_endless_campaign_file_is_refused_instead_of_filling_memory() {
+    if !Path::new("/dev/zero").exists() {
+        return;
+    }
+    let output = cautery(&["check-config", "/dev/zero"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("campaign file /dev/zero is larger than 64 MiB"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn plan_lists_each_name_once_with_its_origins() {
     let dir = TempDir::new("plan");

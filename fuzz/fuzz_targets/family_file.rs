@@ -5,10 +5,11 @@
 //! its alphabet within its lengths, under one of its TLDs.
 //! Run with `cargo +nightly fuzz run family_file -- -detect_leaks=0`
 //! (a loaded family's metadata is leaked on purpose: it lives as long as
-//! the process).
+//! the process). Each input gets a registry of its own, so that the
+//! process-wide cap on family definitions does not stop the run.
 #![no_main]
 
-use cautery_seeds::FileFamily;
+use cautery_seeds::{FamilyRegistry, FileFamily};
 use chrono::NaiveDate;
 use libfuzzer_sys::fuzz_target;
 
@@ -23,7 +24,8 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(file) else {
         return;
     };
-    let Ok(family) = FileFamily::parse("fuzz.toml", text) else {
+    let registry = FamilyRegistry::new(1, usize::MAX);
+    let Ok(family) = FileFamily::parse_in(&registry, "fuzz.toml", text) else {
         return;
     };
     let Ok(generator) = family.bind(page) else {

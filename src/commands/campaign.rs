@@ -4,8 +4,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use cautery_dga::Window;
+use cautery_seeds::{read_bounded_text, FileKind};
 use cautery_zone::{bind_targets, plan as make_plan, AllowList, Campaign, Plan};
 
 use crate::cli::{CheckConfigArgs, PlanArgs, PlanFormat};
@@ -13,25 +14,42 @@ use crate::dates::{now, parse_instant};
 use crate::output::{self, json_string};
 use crate::Outcome;
 
-/// Largest campaign or allow-list file read, so a wrong path (a disk image,
-/// /dev/zero) fails clearly instead of filling memory.
-const MAX_FILE_BYTES: u64 = 1 << 30;
+/// A campaign: TOML of a few KiB, more with long inline lists.
+pub const CAMPAIGN_FILE: FileKind = FileKind {
+    what: "campaign file",
+    limit: 64 * MIB,
+    advice: "move long name lists into allow-list files",
+};
 
-/// Reads a text file with a size bound and a message naming the file.
-pub fn read_text(path: &Path, what: &str) -> Result<String> {
-    let metadata = std::fs::metadata(path)
-        .with_context(|| format!("cannot read {what} {}", path.display()))?;
-    if metadata.len() > MAX_FILE_BYTES {
-        bail!(
-            "{what} {} is {} bytes; at most {MAX_FILE_BYTES} are read",
-            path.display(),
-            metadata.len()
-        );
-    }
-    let bytes =
-        std::fs::read(path).with_context(|| format!("cannot read {what} {}", path.display()))?;
-    String::from_utf8(bytes)
-        .map_err(|_| anyhow::anyhow!("{what} {} is not UTF-8 text", path.display()))
+/// An allow-list file: a name or suffix a line.
+pub const ALLOW_LIST_FILE: FileKind = FileKind {
+    what: "allow-list file",
+    limit: 512 * MIB,
+    advice: "keep the names that matter (a top-million list is about 30 MB) or split it",
+};
+
+/// A known-legitimate domain list, e.g. a Tranco top-site CSV.
+pub const LEGITIMATE_LIST: FileKind = FileKind {
+    what: "legitimate-domain list",
+    limit: 512 * MIB,
+    advice: "keep the top names (a top-million list is about 30 MB) or split it",
+};
+
+/// The serial state `cautery export` keeps beside an RPZ file: two lines.
+pub const SERIAL_STATE: FileKind = FileKind {
+    what: "serial state",
+    limit: 64 * 1024,
+    advice:
+        "cautery writes two short lines there; delete the file to start the serial from the clock",
+};
+
+const MIB: u64 = 1024 * 1024;
+
+/// Reads a text file of `kind`, at most its limit, with a message naming
+/// the file (so a wrong path such as /dev/zero fails clearly instead of
+/// filling memory).
+pub fn read_text(path: &Path, kind: &FileKind) -> Result<String> {
+    Ok(read_bounded_text(path, kind)?)
 }
 
 /// A campaign read from a file, with the folder its relative paths are
@@ -46,7 +64,7 @@ pub struct LoadedCampaign {
 /// Reads and validates a campaign file.
 pub fn load(path: &str) -> Result<LoadedCampaign> {
     let path = Path::new(path);
-    let text = read_text(path, "campaign file")?;
+    let text = read_text(path, &CAMPAIGN_FILE)?;
     let campaign =
         Campaign::from_toml(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let base = path
@@ -88,7 +106,7 @@ pub fn allow_list(
         .map(|f| resolve(base, f))
         .chain(extra_files.iter().map(PathBuf::from));
     for path in files {
-        let text = read_text(&path, "allow-list file")?;
+        let text = read_text(&path, &ALLOW_LIST_FILE)?;
         allow
             .add_file(&path.display().to_string(), &text)
             .map_err(|e| anyhow::anyhow!("allow-list file {}: {e}", path.display()))?;
@@ -100,7 +118,7 @@ pub fn allow_list(
         .map(|f| resolve(base, f))
         .chain(extra_legitimate.iter().map(PathBuf::from));
     for path in lists {
-        let text = read_text(&path, "legitimate-domain list")?;
+        let text = read_text(&path, &LEGITIMATE_LIST)?;
         let (added, skipped) = allow.add_legitimate(&path.display().to_string(), &text);
         if added == 0 {
             bail!(
@@ -120,7 +138,7 @@ pub fn allow_list(
 
 /// Runs `cautery check-config`.
 pub fn check_config(args: &CheckConfigArgs) -> Result<Outcome> {
-    let text = read_text(Path::new(&args.file), "campaign file")?;
+    let text = read_text(Path::new(&args.file), &CAMPAIGN_FILE)?;
     if crate::serve::config::is_serve_config(&text) {
         let lines = crate::serve::config::check_file(Path::new(&args.file))?;
         let mut out = output::stdout();

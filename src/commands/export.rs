@@ -15,7 +15,7 @@ use cautery_zone::{
 };
 use chrono::TimeDelta;
 
-use super::campaign::{allow_list, load, plan_of, read_text};
+use super::campaign::{allow_list, load, plan_of, read_text, SERIAL_STATE};
 use crate::cli::{ExportArgs, ExportFormat};
 use crate::dates::{now, parse_day};
 use crate::output;
@@ -181,7 +181,7 @@ fn write_files(
         Format::Rpz => {
             let state_path = dir.join(format!("{stem}.rpz.state"));
             let previous = if state_path.exists() {
-                let text = read_text(&state_path, "serial state")?;
+                let text = read_text(&state_path, &SERIAL_STATE)?;
                 let state = SerialState::parse(&text);
                 if state.is_none() {
                     eprintln!(

@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use cautery_dga::{find_public_data_family, public_data_families, Family};
-use cautery_seeds::watch::{Source, WatchConfig, WatchEvent, Watcher};
+use cautery_seeds::watch::{Source, WatchConfig, WatchEvent, Watcher, MAX_BODY_BYTES};
 use cautery_seeds::{
-    predict_from_input, sha256_hex, Archive, FetchLimits, Fetcher, FileFamily, InputPrediction,
-    SeededFamily,
+    predict_from_input, read_bounded, read_bounded_text, sha256_hex, Archive, FetchLimits, Fetcher,
+    FileFamily, FileKind, InputPrediction, SeededFamily,
 };
 use chrono::Utc;
 use clap::{Args, Subcommand};
@@ -145,11 +145,26 @@ pub fn resolve_seeded(name: &str) -> Result<Option<SeededFamily>> {
         .map(SeededFamily::File))
 }
 
+/// A page given with `--input`: at most what a fetch may ever accept, so
+/// that any input the watcher could archive can be replayed from a file.
+const SEED_INPUT: FileKind = FileKind {
+    what: "--input",
+    limit: MAX_BODY_BYTES,
+    advice: "a fetch accepts no more either (max-body-bytes); pass a smaller extract of the page",
+};
+
+/// A `cautery seed watch` configuration: a few sources in a few KiB.
+const WATCH_CONFIG: FileKind = FileKind {
+    what: "watch configuration",
+    limit: 1024 * 1024,
+    advice: "is this the right file? (see etc/seed-watch.example.toml)",
+};
+
 /// The bytes of `--input`: a file, or an archived input's hash.
 fn read_input(text: &str, data: &Path) -> Result<(Vec<u8>, String)> {
     let path = Path::new(text);
     if path.is_file() {
-        let bytes = std::fs::read(path).with_context(|| format!("reading --input {text}"))?;
+        let bytes = read_bounded(path, &SEED_INPUT)?;
         let hash = sha256_hex(&bytes);
         return Ok((bytes, hash));
     }
@@ -418,8 +433,7 @@ fn run_show(args: &ShowArgs, data: &Path) -> Result<Outcome> {
 }
 
 fn run_watch(args: &WatchArgs, data: &Path) -> Result<Outcome> {
-    let text = std::fs::read_to_string(&args.config)
-        .with_context(|| format!("reading {}", args.config.display()))?;
+    let text = read_bounded_text(&args.config, &WATCH_CONFIG)?;
     let config = WatchConfig::parse(&text)?;
     let sources = config
         .sources

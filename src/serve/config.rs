@@ -19,6 +19,13 @@ use cautery_zone::{AllowList, Campaign, SeedSelection};
 
 use crate::commands::campaign::{self, read_text};
 
+/// The `cautery serve` configuration: TOML of a few KiB.
+const CONFIG_FILE: cautery_seeds::FileKind = cautery_seeds::FileKind {
+    what: "config",
+    limit: 64 * 1024 * 1024,
+    advice: "move long name lists into allow-list files",
+};
+
 /// The whole file.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
@@ -504,7 +511,7 @@ impl ZoneSection {
             } else {
                 base.join(file)
             };
-            let text = read_text(&path, "allow-list file")
+            let text = read_text(&path, &campaign::ALLOW_LIST_FILE)
                 .with_context(|| format!("zone {}", self.name))?;
             allow
                 .add_file(&path.display().to_string(), &text)
@@ -611,8 +618,7 @@ impl Config {
     /// Reads and checks a file, and the allow-list and campaign files it
     /// names (relative to its folder).
     pub fn load(path: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read config {}", path.display()))?;
+        let text = read_text(path, &CONFIG_FILE)?;
         let base = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -786,6 +792,21 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The config was read whole: a path to a file without end
+    /// (/dev/zero reports a size of 0) filled memory.
+    #[test]
+    fn an_endless_config_file_is_refused_with_its_limit() {
+        let zero = Path::new("/dev/zero");
+        if !zero.exists() {
+            return;
+        }
+        let error = Config::load(zero).expect_err("endless").to_string();
+        assert!(
+            error.contains("config /dev/zero is larger than 64 MiB"),
+            "{error}"
+        );
+    }
 
     #[test]
     fn an_almost_empty_file_gives_the_embedded_defaults() {

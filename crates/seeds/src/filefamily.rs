@@ -18,12 +18,26 @@
 //! bytes (larger is an input error), a compiled regular expression of at
 //! most [`MAX_REGEX_SIZE`] bytes, a date format of at most
 //! [`MAX_DATE_FORMAT`] bytes, and names of at most 253 octets. Pages
-//! themselves are bounded by the fetcher's body limit.
+//! themselves are bounded by the fetcher's body limit, family files by
+//! [`MAX_FAMILY_FILE_BYTES`].
+//!
+//! Memory across reloads: the shared prediction machinery wants a
+//! `&'static Family`, so a family's metadata is leaked, but once per
+//! distinct definition: a [`FamilyRegistry`] hands the same `&'static
+//! Family` to every load of the same metadata, so a daemon that reloads an
+//! unchanged file every few minutes for months leaks nothing after the
+//! first load. Each *different* definition (a file edited, a new file)
+//! stays in memory until exit; one process keeps at most
+//! [`MAX_FAMILY_DEFINITIONS`] of them and [`MAX_FAMILY_METADATA_BYTES`] of
+//! their metadata, after which loading a new definition fails with an error
+//! that asks for a restart (files already seen still load).
 //!
 //! Limitation: one seed per file; the extraction sees the page as served,
 //! without running scripts.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use cautery_dga::{
     Family, Generator, InputError, InputFormat, Schedule, Scheme, SeedInfo, Seeding,
@@ -45,6 +59,20 @@ const MAX_RAW_SEED_TEXT: usize = 4 * MAX_SEED_TEXT;
 pub const MAX_REGEX_SIZE: usize = 1 << 20;
 /// The longest `hash.date-format`, in bytes.
 pub const MAX_DATE_FORMAT: usize = 64;
+/// The largest family file read, in bytes: these are hand-written TOML of
+/// a few KiB (`etc/families/rustock-model.toml` is 1.3 KiB).
+pub const MAX_FAMILY_FILE_BYTES: u64 = 1024 * 1024;
+/// Family files, for [`crate::local::read_bounded`].
+const FAMILY_FILE: crate::local::FileKind = crate::local::FileKind {
+    what: "family file",
+    limit: MAX_FAMILY_FILE_BYTES,
+    advice: "a family file describes one algorithm in a few KiB; is this the right file?",
+};
+/// The most different family definitions one process keeps (see the
+/// module documentation).
+pub const MAX_FAMILY_DEFINITIONS: usize = 1024;
+/// The most bytes of family metadata one process keeps.
+pub const MAX_FAMILY_METADATA_BYTES: usize = 16 * 1024 * 1024;
 
 /// A family file that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +85,22 @@ pub enum FamilyFileError {
         path: String,
         /// What is wrong.
         detail: String,
+    },
+    /// The file cannot be read, is too large or is not text.
+    #[error(transparent)]
+    Unreadable(#[from] crate::local::LocalFileError),
+    /// The file is valid, but the process already keeps as many family
+    /// definitions as it may; a restart frees them.
+    #[error(
+        "family file {path}: this process already keeps {held}; each different \
+         definition loaded stays in memory until exit, so restart cautery to load new or \
+         changed family files"
+    )]
+    RegistryFull {
+        /// The file.
+        path: String,
+        /// What is held, e.g. "1024 different family definitions".
+        held: String,
     },
 }
 
@@ -201,7 +245,8 @@ enum DateMix {
 pub struct FileFamily {
     /// The parsed file.
     pub spec: FamilySpec,
-    /// The family's metadata, for the shared prediction machinery.
+    /// The family's metadata, for the shared prediction machinery; every
+    /// load of the same definition gets the same one ([`FamilyRegistry`]).
     pub family: &'static Family,
     algorithm: Algorithm,
     date_mix: DateMix,
@@ -210,14 +255,182 @@ pub struct FileFamily {
     regex: Option<regex::Regex>,
 }
 
-fn leak(text: String) -> &'static str {
-    // A family file is loaded once per process; its metadata lives as long.
-    Box::leak(text.into_boxed_str())
+/// The seed list of every file family: the seed text comes from the input.
+static FILE_SEEDS: [SeedInfo; 1] = [SeedInfo {
+    name: "file",
+    value: "",
+    note: "the seed text comes from the input",
+}];
+
+/// Everything a file family's [`Family`] holds that comes from the file;
+/// two loads with equal metadata share one `&'static Family`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Metadata {
+    name: String,
+    summary: String,
+    time_independent: bool,
+    names_per_window: String,
+    tlds: Vec<String>,
+    references: Vec<String>,
+}
+
+impl Metadata {
+    /// About how many bytes keeping this metadata takes: the leaked family
+    /// and the registry's key, a copy of the same strings.
+    fn bytes(&self) -> usize {
+        let leaked = |list: &[String]| {
+            list.iter()
+                .map(|s| s.len() + std::mem::size_of::<&str>())
+                .sum::<usize>()
+        };
+        let kept = |list: &[String]| {
+            list.iter()
+                .map(|s| s.len() + std::mem::size_of::<String>())
+                .sum::<usize>()
+        };
+        let texts = self.name.len() + self.summary.len() + self.names_per_window.len();
+        std::mem::size_of::<Family>()
+            + std::mem::size_of::<Metadata>()
+            + 2 * texts
+            + leaked(&self.tlds)
+            + leaked(&self.references)
+            + kept(&self.tlds)
+            + kept(&self.references)
+    }
+
+    /// Leaks a [`Family`] holding this metadata.
+    fn leak(&self) -> &'static Family {
+        fn leak_str(text: &str) -> &'static str {
+            Box::leak(text.to_owned().into_boxed_str())
+        }
+        fn leak_list(list: &[String]) -> &'static [&'static str] {
+            let list: Vec<&'static str> = list.iter().map(|s| leak_str(s)).collect();
+            Box::leak(list.into_boxed_slice())
+        }
+        Box::leak(Box::new(Family {
+            name: leak_str(&self.name),
+            aliases: &[],
+            summary: leak_str(&self.summary),
+            scheme: Scheme::Hash,
+            seeding: if self.time_independent {
+                Seeding::TID
+            } else {
+                Seeding::TDD
+            },
+            seeds: &FILE_SEEDS,
+            seed_form: "none: the seed text comes from the input",
+            schedule: if self.time_independent {
+                Schedule::Static
+            } else {
+                Schedule::DAILY
+            },
+            lookback: 0,
+            names_per_window: leak_str(&self.names_per_window),
+            tlds: leak_list(&self.tlds),
+            references: leak_list(&self.references),
+            bind: |_| Err(cautery_dga::SeedError::expected("an input (pass --input)")),
+        }))
+    }
+}
+
+/// The `&'static Family` of every distinct family definition loaded, so
+/// that loading one again leaks nothing; bounded in definitions and bytes.
+/// What it hands out is never freed, even when the registry is dropped:
+/// [`FileFamily::parse`] uses one for the whole process, and a registry of
+/// one's own (tests, fuzzing) adds its own bound.
+#[derive(Debug)]
+pub struct FamilyRegistry {
+    inner: Mutex<Registered>,
+}
+
+#[derive(Debug)]
+struct Registered {
+    // A B-tree rather than a hash map: no hasher to seed, and lookups cost
+    // a few comparisons of short strings.
+    families: BTreeMap<Metadata, &'static Family>,
+    bytes: usize,
+    max_definitions: usize,
+    max_bytes: usize,
+}
+
+/// The registry of [`FileFamily::parse`] and [`FileFamily::load`].
+static PROCESS_FAMILIES: FamilyRegistry =
+    FamilyRegistry::new(MAX_FAMILY_DEFINITIONS, MAX_FAMILY_METADATA_BYTES);
+
+impl FamilyRegistry {
+    /// An empty registry that keeps at most `max_definitions` definitions
+    /// and `max_bytes` bytes of metadata.
+    pub const fn new(max_definitions: usize, max_bytes: usize) -> FamilyRegistry {
+        FamilyRegistry {
+            inner: Mutex::new(Registered {
+                families: BTreeMap::new(),
+                bytes: 0,
+                max_definitions,
+                max_bytes,
+            }),
+        }
+    }
+
+    /// How many different definitions it keeps.
+    pub fn len(&self) -> usize {
+        self.lock().families.len()
+    }
+
+    /// Whether it keeps none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Registered> {
+        // Nothing panics while the lock is held but an allocation failure;
+        // the map is consistent between statements, so go on after one.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The family of `metadata`: the one leaked before, or a new one if
+    /// the bounds allow; otherwise the reason, for [`FamilyFileError`].
+    fn intern(&self, metadata: Metadata) -> Result<&'static Family, String> {
+        let mut registered = self.lock();
+        if let Some(family) = registered.families.get(&metadata) {
+            return Ok(family);
+        }
+        if registered.families.len() >= registered.max_definitions {
+            return Err(format!(
+                "{} different family definitions, the most it may",
+                registered.max_definitions
+            ));
+        }
+        let bytes = metadata.bytes();
+        if registered.bytes.saturating_add(bytes) > registered.max_bytes {
+            return Err(format!(
+                "{} bytes of family metadata, and this file's {bytes} more would pass \
+                 the limit of {}",
+                registered.bytes, registered.max_bytes
+            ));
+        }
+        let family = metadata.leak();
+        registered.bytes += bytes;
+        registered.families.insert(metadata, family);
+        Ok(family)
+    }
 }
 
 impl FileFamily {
     /// Parses and checks a family file's text; `path` names it in errors.
+    /// Its metadata comes from the process's [`FamilyRegistry`]: parsing
+    /// the same definition again leaks nothing.
     pub fn parse(path: &str, text: &str) -> Result<Arc<FileFamily>, FamilyFileError> {
+        FileFamily::parse_in(&PROCESS_FAMILIES, path, text)
+    }
+
+    /// [`FileFamily::parse`] with the metadata kept in `registry` instead of
+    /// the process's; what it leaks outlives the registry, so each new
+    /// registry adds its own bound (for tests and fuzzing, not daemons).
+    pub fn parse_in(
+        registry: &FamilyRegistry,
+        path: &str,
+        text: &str,
+    ) -> Result<Arc<FileFamily>, FamilyFileError> {
         let invalid = |detail: String| FamilyFileError::Invalid {
             path: path.to_owned(),
             detail,
@@ -341,43 +554,28 @@ impl FileFamily {
                 spec.extract.join.len()
             )));
         }
-        let tlds: Vec<&'static str> = names.tlds.iter().map(|t| leak(t.clone())).collect();
-        let references: Vec<&'static str> = if spec.references.is_empty() {
-            vec![leak(path.to_owned())]
-        } else {
-            spec.references.iter().map(|r| leak(r.clone())).collect()
-        };
-        let family: &'static Family = Box::leak(Box::new(Family {
-            name: leak(spec.name.clone()),
-            aliases: &[],
-            summary: leak(if spec.model {
+        let metadata = Metadata {
+            name: spec.name.clone(),
+            summary: if spec.model {
                 format!("MODEL, not the real algorithm: {}", spec.summary)
             } else {
                 spec.summary.clone()
-            }),
-            scheme: Scheme::Hash,
-            seeding: if date_mix == DateMix::None {
-                Seeding::TID
-            } else {
-                Seeding::TDD
             },
-            seeds: Box::leak(Box::new([SeedInfo {
-                name: "file",
-                value: "",
-                note: "the seed text comes from the input",
-            }])),
-            seed_form: "none: the seed text comes from the input",
-            schedule: if date_mix == DateMix::None {
-                Schedule::Static
+            time_independent: date_mix == DateMix::None,
+            names_per_window: names.count.to_string(),
+            tlds: names.tlds.clone(),
+            references: if spec.references.is_empty() {
+                vec![path.to_owned()]
             } else {
-                Schedule::DAILY
+                spec.references.clone()
             },
-            lookback: 0,
-            names_per_window: leak(names.count.to_string()),
-            tlds: Box::leak(tlds.into_boxed_slice()),
-            references: Box::leak(references.into_boxed_slice()),
-            bind: |_| Err(cautery_dga::SeedError::expected("an input (pass --input)")),
-        }));
+        };
+        let family = registry
+            .intern(metadata)
+            .map_err(|held| FamilyFileError::RegistryFull {
+                path: path.to_owned(),
+                held,
+            })?;
         Ok(Arc::new(FileFamily {
             spec,
             family,
@@ -389,12 +587,9 @@ impl FileFamily {
         }))
     }
 
-    /// Reads and parses a family file.
-    pub fn load(path: &std::path::Path) -> Result<Arc<FileFamily>, FamilyFileError> {
-        let text = std::fs::read_to_string(path).map_err(|e| FamilyFileError::Invalid {
-            path: path.display().to_string(),
-            detail: e.to_string(),
-        })?;
+    /// Reads (at most [`MAX_FAMILY_FILE_BYTES`]) and parses a family file.
+    pub fn load(path: &Path) -> Result<Arc<FileFamily>, FamilyFileError> {
+        let text = crate::local::read_bounded_text(path, &FAMILY_FILE)?;
         FileFamily::parse(&path.display().to_string(), &text)
     }
 
@@ -762,6 +957,99 @@ tlds = ["com", "net"]
         let text = FILE.replacen("[source]", "[source]\nformat = \"text\"", 1);
         let error = FileFamily::parse("t.toml", &text).expect_err("css over text");
         assert!(error.to_string().contains("extract.css"), "{error}");
+    }
+
+    /// Each load of a family file leaked a new copy of its metadata, so a
+    /// daemon reloading every few minutes grew without bound.
+    #[test]
+    fn reloading_a_family_file_leaks_nothing_new() {
+        let registry = FamilyRegistry::new(8, MAX_FAMILY_METADATA_BYTES);
+        let first = FileFamily::parse_in(&registry, "t.toml", FILE).expect("parses");
+        for _ in 0..100 {
+            let again = FileFamily::parse_in(&registry, "t.toml", FILE).expect("parses");
+            assert!(std::ptr::eq(first.family, again.family));
+        }
+        assert_eq!(registry.len(), 1);
+        // A change that the metadata does not hold (the alphabet) shares it
+        // too; one it holds (the summary) is a new definition.
+        let alphabet = FILE.replacen("abcdefghijklmnopqrstuvwxyz", "abc", 1);
+        let other = FileFamily::parse_in(&registry, "t.toml", &alphabet).expect("parses");
+        assert!(std::ptr::eq(first.family, other.family));
+        assert_eq!(registry.len(), 1);
+        let summary = FILE.replacen("summary = \"test\"", "summary = \"edited\"", 1);
+        let edited = FileFamily::parse_in(&registry, "t.toml", &summary).expect("parses");
+        assert!(!std::ptr::eq(first.family, edited.family));
+        assert_eq!(
+            edited.family.summary,
+            "MODEL, not the real algorithm: edited"
+        );
+        assert_eq!(registry.len(), 2);
+        // A file that does not parse takes no room.
+        let bad = FILE.replacen("version = 1", "version = 2", 1);
+        assert!(FileFamily::parse_in(&registry, "t.toml", &bad).is_err());
+        assert_eq!(registry.len(), 2);
+    }
+
+    #[test]
+    fn the_process_registry_shares_families_across_loads() {
+        let text = FILE.replacen("test-headlines", "test-process-registry", 1);
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("family.toml");
+        std::fs::write(&path, &text).expect("write");
+        let first = FileFamily::load(&path).expect("loads");
+        for _ in 0..10 {
+            let again = FileFamily::load(&path).expect("loads");
+            assert!(std::ptr::eq(first.family, again.family));
+        }
+        let parsed = FileFamily::parse(&path.display().to_string(), &text).expect("parses");
+        assert!(std::ptr::eq(first.family, parsed.family));
+    }
+
+    #[test]
+    fn a_full_registry_asks_for_a_restart_and_still_loads_what_it_holds() {
+        let registry = FamilyRegistry::new(3, MAX_FAMILY_METADATA_BYTES);
+        let version =
+            |n: usize| FILE.replacen("summary = \"test\"", &format!("summary = \"v{n}\""), 1);
+        let kept: Vec<_> = (0..3)
+            .map(|n| FileFamily::parse_in(&registry, "t.toml", &version(n)).expect("room"))
+            .collect();
+        let error = FileFamily::parse_in(&registry, "t.toml", &version(3)).expect_err("full");
+        assert!(
+            matches!(error, FamilyFileError::RegistryFull { .. }),
+            "{error}"
+        );
+        let message = error.to_string();
+        assert!(
+            message.contains("3 different family definitions"),
+            "{message}"
+        );
+        assert!(message.contains("restart"), "{message}");
+        assert_eq!(registry.len(), 3);
+        let again = FileFamily::parse_in(&registry, "t.toml", &version(1)).expect("seen before");
+        assert!(std::ptr::eq(again.family, kept[1].family));
+
+        let probe = FamilyRegistry::new(1, MAX_FAMILY_METADATA_BYTES);
+        FileFamily::parse_in(&probe, "t.toml", FILE).expect("parses");
+        let one = probe.lock().bytes;
+        assert!(one > std::mem::size_of::<Family>(), "{one}");
+        let small = FamilyRegistry::new(100, one + 10);
+        FileFamily::parse_in(&small, "t.toml", FILE).expect("fits");
+        let error = FileFamily::parse_in(&small, "t.toml", &version(0)).expect_err("no bytes left");
+        assert!(
+            error.to_string().contains("bytes of family metadata"),
+            "{error}"
+        );
+        assert_eq!(small.len(), 1);
+    }
+
+    #[test]
+    fn an_oversized_family_file_is_refused() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("huge.toml");
+        let padding = "#".repeat(usize::try_from(MAX_FAMILY_FILE_BYTES).expect("fits"));
+        std::fs::write(&path, format!("{FILE}{padding}")).expect("write");
+        let error = FileFamily::load(&path).expect_err("too large");
+        assert!(error.to_string().contains("larger than 1 MiB"), "{error}");
     }
 
     #[test]

@@ -7,6 +7,7 @@
 //!   records; never modifies or deletes, writes atomically.
 //! - [`fetch`]: bounded HTTP(S) fetching (timeout, redirects, body size).
 //! - [`filefamily`]: content-seeded families described in TOML files.
+//! - [`local`]: bounded reading of the local files an operator names.
 //! - [`watch`]: polling configured sources with interval, jitter and
 //!   backoff; a component a daemon can drive.
 //!
@@ -18,6 +19,7 @@
 pub mod archive;
 pub mod fetch;
 pub mod filefamily;
+pub mod local;
 pub mod watch;
 
 use std::sync::Arc;
@@ -27,7 +29,8 @@ use chrono::NaiveDate;
 
 pub use archive::{sha256_hex, Archive, ArchiveError, FetchRecord};
 pub use fetch::{FetchError, FetchLimits, Fetcher};
-pub use filefamily::{FamilyFileError, FileFamily};
+pub use filefamily::{FamilyFileError, FamilyRegistry, FileFamily};
+pub use local::{read_bounded, read_bounded_text, FileKind, LocalFileError};
 
 /// A family that reads a public input: built in, or from a family file.
 #[derive(Debug, Clone)]
