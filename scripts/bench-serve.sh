@@ -13,7 +13,8 @@
 # NSD_SERVERS (default 1) sets NSD's server-count; DNSPERF_ARGS adds dnsperf
 # options, e.g. "-e" for EDNS0 queries as resolvers send them; SPLIT_DAYS
 # (default 11) is the split-days of the second rollover run (the first serves
-# one zone); 0 skips it; ROLLOVER_ONLY=1 runs parts 3 and 4 alone.
+# one zone); 0 skips it; ROLLOVER_ONLY=1 runs parts 3 and 4 alone;
+# BIND_OPTIONS adds statements to BIND's options block.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${1:-20}
@@ -155,6 +156,7 @@ options {
   forwarders { 127.0.0.1 port $RPZ_PORT; }; forward only;
   dnssec-validation no; notify no;
   response-policy { $policy} qname-wait-recurse no;
+  ${BIND_OPTIONS:-}
 };
 controls { };
 $secondaries
