@@ -156,6 +156,10 @@ options {
   forwarders { 127.0.0.1 port $RPZ_PORT; }; forward only;
   dnssec-validation no; notify no;
   response-policy { $policy} qname-wait-recurse no;
+  # The forwarder (cautery) refuses names outside its zones, and BIND would
+  # keep that SERVFAIL for a second, hiding a rule that arrives meanwhile
+  # from the probes.
+  servfail-ttl 0;
   ${BIND_OPTIONS:-}
 };
 controls { };
@@ -196,6 +200,12 @@ CONF
   wait "${probes[@]}"
   end=$(sort -n "$WORK/hit" | head -1)
   echo "plan change to BIND answering the new policy ($NEW blocked), split-days = $split: $(echo "$end - $start" | bc) s"
+  # BIND answers from a policy zone while it still updates its summary, so
+  # a name early in its walk can be blocked before the rest: the whole
+  # policy is in force when the last zone's RPZ reload is done.
+  wait_until 120 rpz_idle
+  local done_at; done_at=$(tail -n +"$((lines + 1))" "$bind/log" | grep "reload done" | tail -1 | awk '{print $1" "$2}' | sed 's/-/ /g')
+  echo "plan change to the whole new policy in force in BIND (last RPZ reload done), split-days = $split: $(echo "$(date -d "$done_at" +%s.%N) - $start" | bc) s"
   grep -h -e "new plan" -e "swapped and notified" "$RPZ_DIR/log" | sed 's/\x1b\[[0-9;]*m//g' | tail -4
   tail -n +"$((lines + 1))" "$bind/log" | grep -h -e "Transfer completed" -e "reload done" | tail -6
   local i
