@@ -260,16 +260,9 @@ mod tests {
                 match (behaviour, verdict) {
                     (Secondary::Unsigned, _) => {}
                     (_, Verdict::Signed(mut signer)) => signer.sign(&mut out, unix_now()),
-                    (
-                        _,
-                        Verdict::Failed {
-                            error,
-                            key_name,
-                            time_signed,
-                        },
-                    ) => {
+                    (_, Verdict::Failed(failure)) => {
                         out[3] = 9; // NOTAUTH
-                        tsig::append_error(&mut out, &key_name, time_signed, error);
+                        failure.append_to(&mut out, unix_now());
                     }
                     (_, Verdict::Unsigned) => {}
                 }
