@@ -110,19 +110,26 @@ fn start_cautery(dir: &Path, zone: &str, transfer: &str) -> Cautery {
 }
 
 fn start_cautery_with(dir: &Path, server: &str, zone: &str, transfer: &str) -> Cautery {
-    start_cautery_on(dir, "127.0.0.1", server, zone, transfer)
+    start_cautery_on(dir, "127.0.0.1", &[], server, zone, transfer)
 }
 
-/// Starts cautery listening on `host` (a loopback address).
-/// The zone holds one day (`days-back = 0`, `days-ahead = 0`) unless
-/// `zone` sets its own horizon.
-fn start_cautery_on(dir: &Path, host: &str, server: &str, zone: &str, transfer: &str) -> Cautery {
+/// Starts cautery listening on `host` (a loopback address), with the
+/// environment variables `env` added. The zone holds one day (`days-back =
+/// 0`, `days-ahead = 0`) unless `zone` sets its own horizon.
+fn start_cautery_on(
+    dir: &Path,
+    host: &str,
+    env: &[(&str, &str)],
+    server: &str,
+    zone: &str,
+    transfer: &str,
+) -> Cautery {
     let horizon = if zone.contains("days-back") {
         ""
     } else {
         "days-back = 0\ndays-ahead = 0\n"
     };
-    launch_cautery(dir, |port, metrics, state| {
+    launch_cautery(dir, env, |port, metrics, state| {
         format!(
             "version = 1\n\
              [server]\nlisten = [\"{host}:{port}\"]\nstate-dir = \"{state}\"\n{server}\n\
@@ -134,8 +141,13 @@ fn start_cautery_on(dir: &Path, host: &str, server: &str, zone: &str, transfer: 
 }
 
 /// Starts cautery with the configuration `config(port, metrics port,
-/// state directory)` and the test clock, and waits until it listens.
-fn launch_cautery(dir: &Path, config: impl FnOnce(u16, u16, &str) -> String) -> Cautery {
+/// state directory)`, the test clock and the environment variables `env`
+/// added, and waits until it listens.
+fn launch_cautery(
+    dir: &Path,
+    env: &[(&str, &str)],
+    config: impl FnOnce(u16, u16, &str) -> String,
+) -> Cautery {
     let port = free_port();
     let metrics = free_port();
     let clock = dir.join("clock");
@@ -152,6 +164,7 @@ fn launch_cautery(dir: &Path, config: impl FnOnce(u16, u16, &str) -> String) -> 
         .arg(&path)
         .arg("--clock-file")
         .arg(&clock)
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
@@ -894,6 +907,7 @@ fn bind_follows_a_rollover_through_a_tsig_signed_notify_and_refuses_unsigned_one
     let cautery = start_cautery_on(
         &dir,
         "127.0.0.2",
+        &[],
         "",
         "families = [\"chinad\"]",
         &format!(
@@ -1103,9 +1117,88 @@ fn dig_verifies_every_message_of_signed_multi_message_transfers() {
     assert_eq!(xfr_messages(&wrong), 0, "{wrong}");
 }
 
+/// libfaketime's preload library, when the faketime package is installed.
+fn libfaketime() -> Option<String> {
+    let multiarch = std::fs::read_dir("/usr/lib")
+        .ok()?
+        .flatten()
+        .map(|e| e.path());
+    multiarch
+        .chain([PathBuf::from("/usr/lib")])
+        .map(|dir| dir.join("faketime/libfaketime.so.1"))
+        .find(|path| path.exists())
+        .and_then(|path| path.to_str().map(str::to_owned))
+}
+
+#[test]
+fn dig_verifies_the_signed_badtime_answer_of_a_server_an_hour_ahead() {
+    use base64::Engine;
+    // `faketime -f -1h dig` would be the natural test, but dig hangs under
+    // libfaketime (Debian's dig links jemalloc, which reads the clock while
+    // libfaketime is still starting), so the server's clock moves instead:
+    // either way the two clocks differ by an hour.
+    let Some(preload) = libfaketime() else {
+        eprintln!("skipped: faketime is not installed");
+        return;
+    };
+    if !installed("dig") {
+        eprintln!("skipped: dig is not installed");
+        return;
+    }
+    let dir = temp_dir("badtime");
+    let cautery = start_cautery_on(
+        &dir,
+        "127.0.0.1",
+        &[("LD_PRELOAD", &preload), ("FAKETIME", "+1h")],
+        "",
+        "families = [\"chinad\"]",
+        &format!("[[transfer.keys]]\nname = \"xfr-key\"\nsecret = \"{SECRET}\""),
+    );
+    let key = format!("hmac-sha256:xfr-key:{SECRET}");
+    for query in [
+        &["cautery.rpz", "AXFR"][..],
+        &["+tcp", "cautery.rpz", "SOA"],
+    ] {
+        let out = dig(cautery.port, &[&["-y", key.as_str()][..], query].concat());
+        // dig checks the MAC first: on an unsigned or altered answer it
+        // says "tsig verify failure"; only on a verified one does it go on
+        // to the time and find the clocks apart.
+        assert!(
+            out.contains("Couldn't verify signature: clocks are unsynchronized"),
+            "{out}"
+        );
+        assert!(!out.contains("tsig verify failure"), "{out}");
+        let tsig = out
+            .lines()
+            .find(|l| l.contains("\tTSIG\t"))
+            .unwrap_or_else(|| panic!("no TSIG record: {out}"));
+        // Name, TTL, class, type, algorithm, time signed, fudge, MAC size,
+        // MAC, original ID, error, other length, other data.
+        let fields: Vec<&str> = tsig.split_whitespace().collect();
+        assert_eq!(fields.len(), 13, "{tsig}");
+        assert_eq!(fields[7], "32", "a full MAC: {tsig}");
+        assert_eq!(&fields[10..12], ["BADTIME", "6"], "{tsig}");
+        // The request's time echoed; the server's time an hour later.
+        let time_signed: i64 = fields[5].parse().expect("time signed");
+        let server_time = base64::engine::general_purpose::STANDARD
+            .decode(fields[12])
+            .expect("base64 other data");
+        let server_time = server_time
+            .iter()
+            .fold(0i64, |a, b| (a << 8) | i64::from(*b));
+        assert!(
+            (3600..=3602).contains(&(server_time - time_signed)),
+            "{tsig}"
+        );
+        assert!(!out.contains("XFR size"), "no zone data: {out}");
+        assert!(!out.contains("\tCNAME\t"), "no zone data: {out}");
+    }
+    assert!(cautery.metric("cautery_queries_total{type=\"AXFR\",outcome=\"notauth\"}") >= 1);
+}
+
 /// Starts cautery with a `[[zone]]` body given whole (no inline defaults).
 fn start_cautery_zone(dir: &Path, zone: &str) -> Cautery {
-    launch_cautery(dir, |port, metrics, state| {
+    launch_cautery(dir, &[], |port, metrics, state| {
         format!(
             "version = 1\n\
              [server]\nlisten = [\"127.0.0.1:{port}\"]\nstate-dir = \"{state}\"\n\

@@ -393,15 +393,13 @@ impl Authority {
         let kind = QueryKind::of(query.query_type());
         let verdict = tsig::verify(bytes, &self.access.keys, now);
         let mut signer = match verdict {
-            Verdict::Failed {
-                error,
-                key_name,
-                time_signed,
-            } => {
+            Verdict::Failed(failure) => {
+                // No zone data: NOTAUTH, with a TSIG record that is signed
+                // for BADTIME only (RFC 8945 §5.2, §5.3.2).
                 let mut response = response_to(request);
                 response.set_response_code(ResponseCode::NotAuth);
                 let mut out = encode(&response, None);
-                tsig::append_error(&mut out, &key_name, time_signed, error);
+                failure.append_to(&mut out, now);
                 return Handled::new(Reply::Message(out), kind, Outcome::Notauth);
             }
             Verdict::Signed(signer) => Some(signer),
@@ -941,7 +939,7 @@ mod tests {
     use super::*;
     use crate::journal::JournalLimits;
     use crate::policy::parse_name;
-    use crate::tsig::ResponseVerifier;
+    use crate::tsig::{ResponseError, ResponseVerifier};
 
     const NOW: u64 = 1_800_000_000;
 
@@ -1204,6 +1202,83 @@ mod tests {
                 messages += 1;
             }
             assert!(messages >= 3, "{record_type}: {messages} messages");
+        }
+    }
+
+    /// An AXFR request for the policy zone, signed at `signed` with `key`,
+    /// handled at `NOW`: the one message answered and the request's MAC.
+    fn signed_axfr(key: &TsigKey, signed: u64, transport: Transport) -> (Handled, Vec<u8>) {
+        let mut request = Message::new();
+        request.set_id(78);
+        request.add_query(Query::query(zone(), RecordType::AXFR));
+        let mut bytes = request.to_vec().unwrap();
+        let mac = tsig::sign_request(&mut bytes, key, signed);
+        (
+            zone_with_changes(2).handle(&bytes, client(), transport, NOW),
+            mac,
+        )
+    }
+
+    /// The NOTAUTH answer of `handled`, checked for the parts every TSIG
+    /// error answer shares: one message, RCODE 9, the question, no data.
+    fn notauth(handled: Handled) -> Vec<u8> {
+        assert_eq!(handled.outcome, Outcome::Notauth);
+        assert_eq!(handled.transfer, None);
+        let Reply::Message(out) = handled.reply else {
+            panic!("not one message");
+        };
+        let answer = Message::from_vec(&out).unwrap();
+        assert_eq!(answer.id(), 78);
+        assert_eq!(u16::from(answer.response_code()), 9, "NOTAUTH");
+        assert_eq!(answer.queries().len(), 1);
+        assert!(answer.answers().is_empty() && answer.name_servers().is_empty());
+        out
+    }
+
+    #[test]
+    fn an_axfr_signed_with_a_skewed_clock_gets_a_signed_badtime_and_no_zone_data() {
+        // Over TCP it would have been a transfer; over UDP a refusal.
+        for transport in [Transport::Tcp, Transport::Udp] {
+            for skew in [1000, -1000, 301] {
+                let signed = NOW.saturating_add_signed(-skew);
+                let (handled, mac) = signed_axfr(&key(), signed, transport);
+                let out = notauth(handled);
+                let record = tsig::find(&out).unwrap().unwrap();
+                assert_eq!(record.time_signed, signed, "the request's time, echoed");
+                assert_eq!(
+                    ResponseVerifier::new(key(), mac.clone()).verify(&out, signed),
+                    Err(ResponseError::ClockSkew(skew)),
+                    "{transport:?} {skew}"
+                );
+                // Signed with the key: an altered answer does not verify.
+                let mut altered = out.clone();
+                altered[14] ^= 1;
+                assert_eq!(
+                    ResponseVerifier::new(key(), mac).verify(&altered, signed),
+                    Err(ResponseError::BadSignature)
+                );
+            }
+        }
+        // Within the fudge: the transfer.
+        let (handled, _) = signed_axfr(&key(), NOW - 300, Transport::Tcp);
+        assert_eq!(handled.transfer, Some("axfr"));
+    }
+
+    #[test]
+    fn a_wrong_secret_or_an_unknown_key_gets_an_unsigned_notauth() {
+        let wrong = TsigKey::new(key().name, b"wrong secret".to_vec());
+        let unknown = TsigKey::new(parse_name("other-key").unwrap(), b"x".to_vec());
+        for (client_key, error) in [(wrong, tsig::BADSIG), (unknown, tsig::BADKEY)] {
+            for transport in [Transport::Tcp, Transport::Udp] {
+                let (handled, mac) = signed_axfr(&client_key, NOW, transport);
+                let out = notauth(handled);
+                let record = tsig::find(&out).unwrap().unwrap();
+                assert!(record.mac.is_empty(), "MAC size 0 (RFC 8945 §5.3.2)");
+                assert_eq!(
+                    ResponseVerifier::new(client_key.clone(), mac).verify(&out, NOW),
+                    Err(ResponseError::PeerError(error))
+                );
+            }
         }
     }
 }

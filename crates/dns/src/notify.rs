@@ -98,6 +98,9 @@ pub async fn notify_all(policy: Arc<Policy>, targets: Vec<NotifyTarget>, metrics
                     %address, serial, signed, rcode,
                     "NOTIFY refused by the secondary (does it allow NOTIFY from us, with this key?)"
                 ),
+                NotifyResult::BadSignature(error @ ResponseError::ClockSkew(_)) => tracing::warn!(
+                    %address, serial, "NOTIFY refused by the secondary: {error}"
+                ),
                 NotifyResult::BadSignature(error) => tracing::warn!(
                     %address, serial,
                     "NOTIFY response rejected: {error} (check that both sides have the same key)"
@@ -221,6 +224,8 @@ mod tests {
         Unsigned,
         /// Answers REFUSED, signed.
         Refusing,
+        /// Signs as `Signing` does, with a clock this many seconds ahead.
+        Skewed(i64),
     }
 
     /// A secondary on loopback that answers every NOTIFY as told; returns
@@ -240,7 +245,11 @@ mod tests {
             let mut buffer = vec![0u8; 4096];
             while let Ok((length, from)) = socket.recv_from(&mut buffer).await {
                 let request = &buffer[..length];
-                let verdict = tsig::verify(request, &[key(secret)], unix_now());
+                let now = match behaviour {
+                    Secondary::Skewed(offset) => unix_now().saturating_add_signed(offset),
+                    _ => unix_now(),
+                };
+                let verdict = tsig::verify(request, &[key(secret)], now);
                 let parsed = Message::from_vec(request).unwrap();
                 let serial = parsed
                     .answers()
@@ -259,17 +268,10 @@ mod tests {
                 let mut out = response.to_vec().unwrap();
                 match (behaviour, verdict) {
                     (Secondary::Unsigned, _) => {}
-                    (_, Verdict::Signed(mut signer)) => signer.sign(&mut out, unix_now()),
-                    (
-                        _,
-                        Verdict::Failed {
-                            error,
-                            key_name,
-                            time_signed,
-                        },
-                    ) => {
+                    (_, Verdict::Signed(mut signer)) => signer.sign(&mut out, now),
+                    (_, Verdict::Failed(failure)) => {
                         out[3] = 9; // NOTAUTH
-                        tsig::append_error(&mut out, &key_name, time_signed, error);
+                        failure.append_to(&mut out, now);
                     }
                     (_, Verdict::Unsigned) => {}
                 }
@@ -333,6 +335,37 @@ mod tests {
             notify_one(&policy(), &target, 1, SHORT).await,
             NotifyResult::BadSignature(ResponseError::PeerError(tsig::BADSIG))
         );
+    }
+
+    #[tokio::test]
+    async fn a_secondary_an_hour_ahead_answers_a_signed_badtime_and_we_learn_the_skew() {
+        let (address, mut seen) = secondary(Secondary::Skewed(3600), SECRET).await;
+        let target = NotifyTarget {
+            address,
+            key: Some(key(SECRET)),
+        };
+        let result = notify_one(&policy(), &target, 1, SHORT).await;
+        // The second may turn between signing here and checking there.
+        let NotifyResult::BadSignature(error @ ResponseError::ClockSkew(skew)) = result else {
+            panic!("not a clock skew: {result:?}");
+        };
+        assert!((3600..=3601).contains(&skew), "{skew}");
+        assert!(
+            error.to_string().contains(&format!("differ by {skew} s")),
+            "{error}"
+        );
+        assert_eq!(seen.recv().await, Some((false, 42)), "refused for its time");
+        let (address, _seen) = secondary(Secondary::Skewed(-7200), SECRET).await;
+        let target = NotifyTarget {
+            address,
+            key: Some(key(SECRET)),
+        };
+        let result = notify_one(&policy(), &target, 1, SHORT).await;
+        let NotifyResult::BadSignature(error @ ResponseError::ClockSkew(skew)) = result else {
+            panic!("not a clock skew: {result:?}");
+        };
+        assert!((-7200..=-7199).contains(&skew), "{skew}");
+        assert!(error.to_string().contains("behind"), "{error}");
     }
 
     #[tokio::test]

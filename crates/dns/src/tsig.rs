@@ -6,6 +6,14 @@
 //! covers the message as received, minus its TSIG record, with the
 //! original ID and an additional count one lower.
 //!
+//! Errors (RFC 8945 §5.2, §5.3.2): a request with an unknown key (BADKEY)
+//! or a MAC that does not verify (BADSIG) gets an unsigned NOTAUTH answer
+//! (MAC size 0), since nothing proves the client holds the key; a request
+//! with a good MAC but a time outside the fudge (BADTIME) gets a NOTAUTH
+//! answer signed with the key, echoing the request's Time Signed and
+//! carrying the server's time in Other Data, so the client can trust the
+//! answer and learn how far apart the clocks are.
+//!
 //! Limitations: only `hmac-sha256.` keys; truncated MACs (RFC 8945 §5.2.2.1)
 //! are refused; every message of a transfer is signed (the RFC allows
 //! gaps of up to 99 unsigned messages, which this server never makes).
@@ -94,15 +102,42 @@ pub enum Verdict {
     Unsigned,
     /// Signed with a known key and the MAC matches.
     Signed(Signer),
-    /// Signed, but wrong: answer NOTAUTH carrying this TSIG error.
-    Failed {
-        /// The TSIG error code.
-        error: u16,
-        /// The key name the client used.
-        key_name: Name,
-        /// The time the client signed, echoed back.
-        time_signed: u64,
-    },
+    /// Signed, but refused: answer NOTAUTH and finish the answer with
+    /// [`Failure::append_to`].
+    Failed(Failure),
+}
+
+/// Why a signed request was refused, and what its NOTAUTH answer needs.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    /// The TSIG error code: BADKEY, BADSIG or BADTIME.
+    pub error: u16,
+    /// The key name the client used.
+    pub key_name: Name,
+    /// The time the client signed, echoed back.
+    pub time_signed: u64,
+    /// Set for BADTIME only: the request's MAC verified, so the answer is
+    /// signed with the key over it (RFC 8945 §5.3.2).
+    signer: Option<Signer>,
+}
+
+impl Failure {
+    /// Appends the TSIG record of the NOTAUTH answer `message`, at the
+    /// server's time `now`. BADKEY and BADSIG answers are unsigned (MAC
+    /// size 0, RFC 8945 §5.3.2: they must not be signed). A BADTIME answer
+    /// is signed over the request's MAC, the answer and the TSIG variables,
+    /// with the request's Time Signed and `now` as 6 octets of Other Data
+    /// (§5.2.3), so that the client can verify it although its own clock
+    /// is off.
+    pub fn append_to(self, message: &mut Vec<u8>, now: u64) {
+        match self.signer {
+            Some(mut signer) => {
+                let server_time = &now.to_be_bytes()[2..];
+                signer.sign_with(message, self.time_signed, self.error, server_time);
+            }
+            None => append_error(message, &self.key_name, self.time_signed, self.error),
+        }
+    }
 }
 
 /// What is needed to sign the responses to a verified request.
@@ -132,6 +167,12 @@ impl Signer {
     /// bumps the additional count). Messages must be signed in the order
     /// they are sent.
     pub fn sign(&mut self, message: &mut Vec<u8>, now: u64) {
+        self.sign_with(message, now, 0, &[]);
+    }
+
+    /// Signs with Time Signed `time`, TSIG error `error` and Other Data
+    /// `other` (which only the first message's MAC covers).
+    fn sign_with(&mut self, message: &mut Vec<u8>, time: u64, error: u16, other: &[u8]) {
         if message.len() < 12 {
             return;
         }
@@ -141,12 +182,12 @@ impl Signer {
         mac.update(&self.prior_mac);
         mac.update(message);
         if self.first {
-            mac.update(&variables(&self.key.name, now, FUDGE, 0));
+            mac.update(&variables(&self.key.name, time, FUDGE, error, other));
         } else {
-            mac.update(&timers(now, FUDGE));
+            mac.update(&timers(time, FUDGE));
         }
         let digest = mac.finalize().into_bytes().to_vec();
-        append_tsig(message, &self.key.name, now, &digest, id, 0);
+        append_tsig(message, &self.key.name, time, &digest, id, error, other);
         self.prior_mac = digest;
         self.first = false;
     }
@@ -233,10 +274,13 @@ pub fn verify(message: &[u8], keys: &[TsigKey], now: u64) -> Verdict {
         Ok(Some(record)) => record,
         _ => return Verdict::Unsigned,
     };
-    let failed = |error| Verdict::Failed {
-        error,
-        key_name: record.key_name.clone(),
-        time_signed: record.time_signed,
+    let failed = |error| {
+        Verdict::Failed(Failure {
+            error,
+            key_name: record.key_name.clone(),
+            time_signed: record.time_signed,
+            signer: None,
+        })
     };
     let Some(key) = keys.iter().find(|k| k.name == record.key_name) else {
         return failed(BADKEY);
@@ -255,18 +299,25 @@ pub fn verify(message: &[u8], keys: &[TsigKey], now: u64) -> Verdict {
         record.time_signed,
         record.fudge,
         0,
+        &[],
     ));
     if record.mac.len() != 32 || mac.verify_slice(&record.mac).is_err() {
         return failed(BADSIG);
     }
-    if now.abs_diff(record.time_signed) > u64::from(record.fudge) {
-        return failed(BADTIME);
-    }
-    Verdict::Signed(Signer {
+    let signer = Signer {
         key: key.clone(),
         prior_mac: record.mac,
         first: true,
-    })
+    };
+    if now.abs_diff(record.time_signed) > u64::from(record.fudge) {
+        return Verdict::Failed(Failure {
+            error: BADTIME,
+            key_name: record.key_name,
+            time_signed: record.time_signed,
+            signer: Some(signer),
+        });
+    }
+    Verdict::Signed(signer)
 }
 
 /// Signs a request (for tests and for NOTIFY); returns the MAC, which the
@@ -279,9 +330,9 @@ pub fn sign_request(message: &mut Vec<u8>, key: &TsigKey, now: u64) -> Vec<u8> {
     let id = u16::from_be_bytes([message[0], message[1]]);
     let mut mac = key.mac();
     mac.update(message);
-    mac.update(&variables(&key.name, now, FUDGE, 0));
+    mac.update(&variables(&key.name, now, FUDGE, 0, &[]));
     let digest = mac.finalize().into_bytes().to_vec();
-    append_tsig(message, &key.name, now, &digest, id, 0);
+    append_tsig(message, &key.name, now, &digest, id, 0, &[]);
     digest
 }
 
@@ -309,6 +360,16 @@ pub enum ResponseError {
     /// Signed too far from our clock.
     #[error("the response was signed {0} s away from our clock, more than its fudge")]
     BadTime(u64),
+    /// The peer refused our request's time (BADTIME) in an answer signed
+    /// with our key that gives its clock: the peer's time minus the time
+    /// we signed, in seconds.
+    #[error(
+        "the peer refused the time of our request (TSIG error BADTIME): the clocks differ by \
+         {} s, the peer's being {}; synchronise both clocks (NTP)",
+        .0.unsigned_abs(),
+        if *.0 < 0 { "behind" } else { "ahead" }
+    )]
+    ClockSkew(i64),
 }
 
 /// The name of a TSIG error code, for messages.
@@ -356,8 +417,10 @@ impl ResponseVerifier {
             return Err(ResponseError::WrongKey(record.key_name));
         }
         let error = tsig_error(message, record.offset).ok_or(ResponseError::Malformed)?;
-        if error != 0 && error != BADTIME {
-            // BADSIG and BADKEY answers carry no MAC (RFC 8945 §5.3.2).
+        // BADSIG and BADKEY answers carry no MAC (RFC 8945 §5.3.2); nor does
+        // a BADTIME answer from a peer that does not follow §5.2.3, which
+        // then cannot tell us its clock.
+        if error != 0 && (error != BADTIME || record.mac.is_empty()) {
             return Err(ResponseError::PeerError(error));
         }
         let mut unsigned = message[..record.offset].to_vec();
@@ -368,15 +431,17 @@ impl ResponseVerifier {
         mac.update(&(self.prior_mac.len() as u16).to_be_bytes());
         mac.update(&self.prior_mac);
         mac.update(&unsigned);
+        // A BADTIME answer carries the server's time in Other Data, and
+        // the MAC covers it.
+        let other = other_data(message, record.offset).ok_or(ResponseError::Malformed)?;
         if self.first {
-            let other = other_data(message, record.offset).ok_or(ResponseError::Malformed)?;
-            let mut fields = variables(&record.key_name, record.time_signed, record.fudge, error);
-            // `variables` ends with an empty other-data; a BADTIME answer
-            // carries the server's time there, and the MAC covers it.
-            fields.truncate(fields.len() - 2);
-            fields.extend_from_slice(&(other.len() as u16).to_be_bytes());
-            fields.extend_from_slice(other);
-            mac.update(&fields);
+            mac.update(&variables(
+                &record.key_name,
+                record.time_signed,
+                record.fudge,
+                error,
+                other,
+            ));
         } else {
             mac.update(&timers(record.time_signed, record.fudge));
         }
@@ -384,7 +449,15 @@ impl ResponseVerifier {
             return Err(ResponseError::BadSignature);
         }
         if error == BADTIME {
-            return Err(ResponseError::PeerError(error));
+            // Time Signed echoes our request's time (RFC 8945 §5.2.3).
+            return Err(match <[u8; 6]>::try_from(other) {
+                Ok(time) => {
+                    let peer = time.iter().fold(0i64, |acc, b| (acc << 8) | i64::from(*b));
+                    // Both fit 48 bits, so the difference cannot overflow.
+                    ResponseError::ClockSkew(peer - record.time_signed as i64)
+                }
+                Err(_) => ResponseError::PeerError(error),
+            });
         }
         let skew = now.abs_diff(record.time_signed);
         if skew > u64::from(record.fudge) {
@@ -428,11 +501,19 @@ pub fn append_error(message: &mut Vec<u8>, key_name: &Name, time: u64, error: u1
         return;
     }
     let id = u16::from_be_bytes([message[0], message[1]]);
-    append_tsig(message, key_name, time, &[], id, error);
+    append_tsig(message, key_name, time, &[], id, error, &[]);
 }
 
-fn append_tsig(message: &mut Vec<u8>, key: &Name, time: u64, mac: &[u8], id: u16, error: u16) {
-    let mut rdata = Vec::with_capacity(64 + mac.len());
+fn append_tsig(
+    message: &mut Vec<u8>,
+    key: &Name,
+    time: u64,
+    mac: &[u8],
+    id: u16,
+    error: u16,
+    other: &[u8],
+) {
+    let mut rdata = Vec::with_capacity(64 + mac.len() + other.len());
     push_name(&mut rdata, &algorithm());
     rdata.extend_from_slice(&time.to_be_bytes()[2..]);
     rdata.extend_from_slice(&FUDGE.to_be_bytes());
@@ -440,7 +521,8 @@ fn append_tsig(message: &mut Vec<u8>, key: &Name, time: u64, mac: &[u8], id: u16
     rdata.extend_from_slice(mac);
     rdata.extend_from_slice(&id.to_be_bytes());
     rdata.extend_from_slice(&error.to_be_bytes());
-    rdata.extend_from_slice(&0u16.to_be_bytes());
+    rdata.extend_from_slice(&(other.len() as u16).to_be_bytes());
+    rdata.extend_from_slice(other);
     push_name(message, key);
     message.extend_from_slice(&TSIG_TYPE.to_be_bytes());
     message.extend_from_slice(&CLASS_ANY.to_be_bytes());
@@ -464,8 +546,9 @@ fn push_name(out: &mut Vec<u8>, name: &Name) {
     out.push(0);
 }
 
-fn variables(key: &Name, time: u64, fudge: u16, error: u16) -> Vec<u8> {
-    let mut out = Vec::with_capacity(64);
+/// The TSIG variables a first message's MAC covers (RFC 8945 §4.3.3).
+fn variables(key: &Name, time: u64, fudge: u16, error: u16, other: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 + other.len());
     push_name(&mut out, key);
     out.extend_from_slice(&CLASS_ANY.to_be_bytes());
     out.extend_from_slice(&0u32.to_be_bytes());
@@ -473,7 +556,8 @@ fn variables(key: &Name, time: u64, fudge: u16, error: u16) -> Vec<u8> {
     out.extend_from_slice(&time.to_be_bytes()[2..]);
     out.extend_from_slice(&fudge.to_be_bytes());
     out.extend_from_slice(&error.to_be_bytes());
-    out.extend_from_slice(&0u16.to_be_bytes());
+    out.extend_from_slice(&(other.len() as u16).to_be_bytes());
+    out.extend_from_slice(other);
     out
 }
 
@@ -516,16 +600,16 @@ mod tests {
         ));
         assert!(matches!(
             verify(&message, &[key()], 2_000_000),
-            Verdict::Failed { error: BADTIME, .. }
+            Verdict::Failed(Failure { error: BADTIME, .. })
         ));
         let other = TsigKey::new(Name::from_ascii("xfr-key.").unwrap(), b"wrong".to_vec());
         assert!(matches!(
             verify(&message, &[other], 1_000_000),
-            Verdict::Failed { error: BADSIG, .. }
+            Verdict::Failed(Failure { error: BADSIG, .. })
         ));
         assert!(matches!(
             verify(&message, &[], 1_000_000),
-            Verdict::Failed { error: BADKEY, .. }
+            Verdict::Failed(Failure { error: BADKEY, .. })
         ));
         assert!(matches!(verify(&request(), &[key()], 0), Verdict::Unsigned));
     }
@@ -641,6 +725,112 @@ mod tests {
             verifier.verify(&responses[0], 5_000_000),
             Err(ResponseError::BadTime(_))
         ));
+    }
+
+    /// A request signed at `signed` and checked by the server at `now`:
+    /// the NOTAUTH answer the server makes, and the request's MAC.
+    fn refused(keys: &[TsigKey], signed: u64, now: u64) -> (u16, Vec<u8>, Vec<u8>) {
+        let mut message = request();
+        let request_mac = sign_request(&mut message, &key(), signed);
+        let Verdict::Failed(failure) = verify(&message, keys, now) else {
+            panic!("the request is not refused");
+        };
+        let error = failure.error;
+        let mut answer = response(4242, 0);
+        answer[3] = 9; // NOTAUTH
+        failure.append_to(&mut answer, now);
+        (error, answer, request_mac)
+    }
+
+    #[test]
+    fn a_badtime_answer_is_signed_and_tells_the_client_how_far_apart_the_clocks_are() {
+        // The server's clock 1000 s ahead of the client's, then 1000 behind.
+        for (signed, now) in [(1_000_000, 1_001_000), (1_001_000, 1_000_000)] {
+            let (error, answer, request_mac) = refused(&[key()], signed, now);
+            assert_eq!(error, BADTIME);
+            let record = find(&answer).unwrap().unwrap();
+            // RFC 8945 §5.2.3: the request's Time Signed, the server's time
+            // in 6 octets of Other Data, a MAC.
+            assert_eq!(record.time_signed, signed);
+            assert_eq!(record.mac.len(), 32);
+            assert_eq!(
+                other_data(&answer, record.offset),
+                Some(&now.to_be_bytes()[2..])
+            );
+            assert_eq!(tsig_error(&answer, record.offset), Some(BADTIME));
+            // The client's clock is the one that is off: the answer verifies
+            // whatever it reads.
+            let skew = now as i64 - signed as i64;
+            for client_now in [signed, now, 5_000_000] {
+                let mut verifier = ResponseVerifier::new(key(), request_mac.clone());
+                assert_eq!(
+                    verifier.verify(&answer, client_now),
+                    Err(ResponseError::ClockSkew(skew))
+                );
+            }
+            // Only the request's MAC opens it.
+            let mut verifier = ResponseVerifier::new(key(), vec![0; 32]);
+            assert_eq!(
+                verifier.verify(&answer, signed),
+                Err(ResponseError::BadSignature)
+            );
+        }
+    }
+
+    #[test]
+    fn an_altered_badtime_answer_does_not_verify() {
+        let (_, answer, request_mac) = refused(&[key()], 1_000_000, 1_001_000);
+        let record = find(&answer).unwrap().unwrap();
+        let server_time = answer.len() - 1;
+        let time_signed = answer.len() - 6 - 2 - 2 - 2 - 32 - 2 - 2 - 1;
+        assert_eq!(
+            answer[time_signed],
+            1_000_000u64.to_be_bytes()[7],
+            "the last octet of Time Signed"
+        );
+        let mac = answer.len() - 6 - 2 - 2 - 2 - 1;
+        assert_eq!(answer[mac], record.mac[31], "the last octet of the MAC");
+        // A question octet, the server's time, the echoed time, the MAC.
+        for at in [14, server_time, time_signed, mac] {
+            let mut altered = answer.clone();
+            altered[at] ^= 1;
+            let mut verifier = ResponseVerifier::new(key(), request_mac.clone());
+            assert_eq!(
+                verifier.verify(&altered, 1_000_000),
+                Err(ResponseError::BadSignature),
+                "octet {at}"
+            );
+        }
+    }
+
+    #[test]
+    fn badsig_and_badkey_answers_stay_unsigned() {
+        let wrong = TsigKey::new(key().name, b"wrong".to_vec());
+        for (keys, expected) in [(vec![wrong], BADSIG), (Vec::new(), BADKEY)] {
+            let (error, answer, request_mac) = refused(&keys, 1_000_000, 1_000_000);
+            assert_eq!(error, expected);
+            let record = find(&answer).unwrap().unwrap();
+            assert!(record.mac.is_empty(), "MAC size 0 (RFC 8945 §5.3.2)");
+            assert_eq!(other_data(&answer, record.offset), Some(&[][..]));
+            let mut verifier = ResponseVerifier::new(key(), request_mac);
+            assert_eq!(
+                verifier.verify(&answer, 1_000_000),
+                Err(ResponseError::PeerError(expected))
+            );
+        }
+    }
+
+    #[test]
+    fn an_unsigned_badtime_answer_is_reported_as_the_peer_error() {
+        // From a server that does not sign BADTIME (RFC 2845 allowed it):
+        // nothing to verify, so no skew to learn.
+        let (mut verifier, _) = exchange(0);
+        let mut answer = response(4242, 0);
+        append_error(&mut answer, &key().name, 1_000_000, BADTIME);
+        assert_eq!(
+            verifier.verify(&answer, 1_000_000),
+            Err(ResponseError::PeerError(BADTIME))
+        );
     }
 
     #[test]

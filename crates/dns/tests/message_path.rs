@@ -46,9 +46,12 @@ fn seeds() -> Vec<Vec<u8>> {
             out.push(query(name, record_type, true));
         }
     }
-    let mut signed = query("cautery.rpz.", RecordType::AXFR, false);
-    cautery_dns::tsig::sign_request(&mut signed, &key(), 1_800_000_000);
-    out.push(signed);
+    // Signed in time, and signed 1000 s early (a BADTIME answer).
+    for time in [1_800_000_000, 1_799_999_000] {
+        let mut signed = query("cautery.rpz.", RecordType::AXFR, false);
+        cautery_dns::tsig::sign_request(&mut signed, &key(), time);
+        out.push(signed);
+    }
     out
 }
 
@@ -61,6 +64,8 @@ fn run(bytes: &[u8]) {
         );
     }
     let _ = cautery_dns::tsig::find(bytes);
+    let mut verifier = cautery_dns::tsig::ResponseVerifier::new(key(), vec![0; 32]);
+    let _ = verifier.verify(bytes, 1_800_000_000);
 }
 
 #[test]
