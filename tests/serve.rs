@@ -544,9 +544,21 @@ fn the_sinkhole_answers_dig_and_logs_every_query() {
         .starts_with("2026-11-26"));
 }
 
-fn start_unbound(dir: &Path, primary: u16, port: u16) -> Guard {
+/// Unbound with one `rpz:` clause per zone of `zones`, from cautery at
+/// `primary`.
+fn start_unbound(dir: &Path, primary: u16, port: u16, zones: &[String]) -> Guard {
     let conf_dir = dir.join("unbound");
     std::fs::create_dir_all(&conf_dir).expect("unbound dir");
+    let clauses: String = zones
+        .iter()
+        .map(|zone| {
+            format!(
+                "rpz:\n    name: \"{zone}.\"\n    primary: 127.0.0.1@{primary}\n    \
+                 allow-notify: 127.0.0.1\n    zonefile: \"{dir}/{zone}.zone\"\n",
+                dir = conf_dir.display()
+            )
+        })
+        .collect();
     let conf = format!(
         r#"server:
     interface: 127.0.0.1@{port}
@@ -565,12 +577,7 @@ fn start_unbound(dir: &Path, primary: u16, port: u16) -> Guard {
 forward-zone:
     name: "."
     forward-addr: 127.0.0.1@{primary}
-rpz:
-    name: "cautery.rpz."
-    primary: 127.0.0.1@{primary}
-    allow-notify: 127.0.0.1
-    zonefile: "{dir}/cautery.rpz.zone"
-"#,
+{clauses}"#,
         dir = conf_dir.display()
     );
     let path = conf_dir.join("unbound.conf");
@@ -588,19 +595,36 @@ rpz:
 
 #[test]
 fn unbound_pulls_the_policy_and_follows_a_rollover_after_notify() {
+    unbound_follows_a_rollover("unbound", CHINAD_THREE_DAYS, &["cautery.rpz".to_owned()]);
+}
+
+#[test]
+fn unbound_follows_a_rollover_of_a_split_zone() {
+    let zones: Vec<String> = (0..4).map(|part| format!("d{part}.cautery.rpz")).collect();
+    unbound_follows_a_rollover(
+        "unbound-split",
+        &format!("{CHINAD_THREE_DAYS}\nsplit-days = 4"),
+        &zones,
+    );
+}
+
+/// Unbound takes `zones` of cautery serving `zone`, blocks a name of day
+/// 1, and after the clock moves to day 2 and cautery's NOTIFY, blocks a
+/// name of day 2 and no longer the old one.
+fn unbound_follows_a_rollover(name: &str, zone: &str, zones: &[String]) {
     if !installed("unbound") || !installed("dig") {
         eprintln!("skipped: unbound or dig is not installed");
         return;
     }
-    let dir = temp_dir("unbound");
+    let dir = temp_dir(name);
     let unbound_port = free_port();
     let (old, new) = rollover_names_over("chinad", 2);
     let cautery = start_cautery(
         &dir,
-        CHINAD_THREE_DAYS,
+        zone,
         &format!("notify = [\"127.0.0.1:{unbound_port}\"]"),
     );
-    let _unbound = start_unbound(&dir, cautery.port, unbound_port);
+    let _unbound = start_unbound(&dir, cautery.port, unbound_port, zones);
     wait_for(
         "Unbound to block a day-1 name",
         Duration::from_secs(30),
