@@ -119,30 +119,30 @@ impl Planner {
             return Ok(vec![whole]);
         }
         let parts = names.len() as u32;
-        let gate = names
+        let zones = names
             .iter()
             .map(|name| parse_name(name))
-            .collect::<Result<Vec<_>, _>>()?
-            .into_iter()
-            .max_by_key(Name::len)
-            .unwrap_or_else(|| whole.zone.clone());
-        names
+            .collect::<Result<Vec<_>, _>>()?;
+        let gate = zones
             .iter()
+            .max_by_key(|zone| zone.len())
+            .cloned()
+            .unwrap_or_else(|| whole.zone.clone());
+        Ok(zones
+            .into_iter()
             .zip(0..)
-            .map(|(name, part)| {
-                Ok(Planner {
-                    zone: parse_name(name)?,
-                    gate: gate.clone(),
-                    soa: whole.soa.clone(),
-                    ns: whole.ns.clone(),
-                    ttl: whole.ttl,
-                    sources: whole.sources.clone(),
-                    part,
-                    parts,
-                    latest: whole.latest.clone(),
-                })
+            .map(|(zone, part)| Planner {
+                zone,
+                gate: gate.clone(),
+                soa: whole.soa.clone(),
+                ns: whole.ns.clone(),
+                ttl: whole.ttl,
+                sources: whole.sources.clone(),
+                part,
+                parts,
+                latest: whole.latest.clone(),
             })
-            .collect()
+            .collect())
     }
 
     /// The planner of `section` as one zone: its inline campaign unless it
