@@ -1,0 +1,133 @@
+//! Sinkhole answers: names whose rule has a sinkhole action, and their
+//! subdomains when the rule covers them, answered authoritatively with the
+//! sinkhole addresses and a synthesized SOA and NS at the rule's name; the
+//! query-log record of such a hit ([`SinkholeHit`]).
+
+use std::sync::Arc;
+
+use hickory_proto::op::{Message, Query, ResponseCode};
+use hickory_proto::rr::rdata::{A, AAAA, NS};
+use hickory_proto::rr::{Name, RData, Record, RecordType};
+
+use super::answer::{encode, response_to, udp_limit};
+use super::{Authority, Handled, Outcome, QueryKind, Reply, Transport};
+use crate::policy::{parse_name, soa_record, Action, Origin, Rule, SoaFields};
+
+/// Apex data of sinkhole answers.
+#[derive(Debug, Clone)]
+pub struct SinkholeApex {
+    /// SOA fields of every sinkholed name.
+    pub soa: SoaFields,
+    /// Name servers of every sinkholed name.
+    pub ns: Vec<Name>,
+    /// TTL of sinkhole answers.
+    pub ttl: u32,
+}
+
+impl Default for SinkholeApex {
+    fn default() -> Self {
+        SinkholeApex {
+            soa: SoaFields::default(),
+            ns: vec![Name::from_ascii("localhost.").unwrap_or_else(|_| Name::root())],
+            ttl: 300,
+        }
+    }
+}
+
+/// A query that hit a sinkholed name, for the query log.
+#[derive(Debug, Clone)]
+pub struct SinkholeHit {
+    /// The name asked, lower case, without trailing dot.
+    pub name: String,
+    /// The query type.
+    pub record_type: RecordType,
+    /// Where the rule came from.
+    pub origin: Option<Arc<Origin>>,
+}
+
+impl Authority {
+    pub(super) fn sinkhole(
+        &self,
+        request: &Message,
+        query: &Query,
+        transport: Transport,
+    ) -> Handled {
+        let kind = QueryKind::of(query.query_type());
+        let mut text = query.name().to_ascii().to_ascii_lowercase();
+        if text.ends_with('.') {
+            text.pop();
+        }
+        let found = self.zones.iter().find_map(|zone| {
+            zone.policy
+                .covering_rule(&text)
+                .filter(|(rule, _)| rule.action.is_sinkhole())
+        });
+        let Some((rule, exact)) = found else {
+            return self.respond(request, ResponseCode::Refused, kind, Outcome::Refused);
+        };
+        let serial = self.zones.first().map(|z| z.policy.serial).unwrap_or(1);
+        // The apex records are built only when the answer needs them: the
+        // common A query for a sinkholed name does not.
+        let apex = || parse_name(&rule.name).unwrap_or_else(|_| Name::root());
+        let soa = || soa_record(&apex(), &self.sinkhole.soa, serial, self.sinkhole.ttl);
+        let mut response = response_to(request);
+        response.set_authoritative(true);
+        let outcome = if !exact && !rule.subdomains {
+            response.set_response_code(ResponseCode::NXDomain);
+            response.add_name_server(soa());
+            Outcome::Nxdomain
+        } else {
+            let answers = sinkhole_answers(rule, query, exact, &self.sinkhole, &soa, &apex);
+            if answers.is_empty() {
+                response.add_name_server(soa());
+                Outcome::Nodata
+            } else {
+                response.add_answers(answers);
+                Outcome::Answer
+            }
+        };
+        let limit = udp_limit(request, transport);
+        let mut handled = Handled::new(Reply::Message(encode(&response, limit)), kind, outcome);
+        handled.hit = Some(SinkholeHit {
+            name: text,
+            record_type: query.query_type(),
+            origin: rule.origin.clone(),
+        });
+        handled
+    }
+}
+
+fn sinkhole_answers(
+    rule: &Rule,
+    query: &Query,
+    exact: bool,
+    apex: &SinkholeApex,
+    soa: &dyn Fn() -> Record,
+    apex_name: &dyn Fn() -> Name,
+) -> Vec<Record> {
+    let Action::Sinkhole { v4, v6 } = &*rule.action else {
+        return Vec::new();
+    };
+    let owner = query.name().clone();
+    let ttl = apex.ttl;
+    let a = || {
+        v4.iter()
+            .map(|ip| Record::from_rdata(owner.clone(), ttl, RData::A(A(*ip))))
+    };
+    let aaaa = || {
+        v6.iter()
+            .map(|ip| Record::from_rdata(owner.clone(), ttl, RData::AAAA(AAAA(*ip))))
+    };
+    match query.query_type() {
+        RecordType::A => a().collect(),
+        RecordType::AAAA => aaaa().collect(),
+        RecordType::ANY => a().chain(aaaa()).collect(),
+        RecordType::SOA if exact => vec![soa()],
+        RecordType::NS if exact => apex
+            .ns
+            .iter()
+            .map(|ns| Record::from_rdata(apex_name(), ttl, RData::NS(NS(ns.clone()))))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
