@@ -29,10 +29,7 @@ pub use generate::{
     FOREVER, LATEST_DAY, MAX_RANGE_DAYS,
 };
 pub use index::{normalise, Hit, ReverseIndex};
-pub use public::{
-    find_public_data_family, public_data_families, BindInput, InputError, InputFormat, InputSpec,
-    PublicDataFamily,
-};
+pub use public::{BindInput, InputError, InputFormat, InputSpec, PublicDataFamily};
 pub use schedule::{midnight, rfc3339, Schedule, Window};
 
 /// Parsers and rules of public-data families that callers may want on their
@@ -61,6 +58,26 @@ pub fn find_family(name: &str) -> Option<&'static Family> {
         .iter()
         .copied()
         .find(|f| f.name == wanted || f.aliases.iter().any(|a| *a == wanted))
+}
+
+/// Every public-data family, in alphabetical order of name.
+pub fn public_data_families() -> &'static [&'static PublicDataFamily] {
+    static SORTED: std::sync::LazyLock<Vec<&'static PublicDataFamily>> =
+        std::sync::LazyLock::new(|| {
+            let mut all = families::PUBLIC_DATA.to_vec();
+            all.sort_by_key(|f| f.family.name);
+            all
+        });
+    &SORTED
+}
+
+/// The public-data family with this name or alias (case-insensitive).
+pub fn find_public_data_family(name: &str) -> Option<&'static PublicDataFamily> {
+    let wanted = name.trim().to_ascii_lowercase();
+    public_data_families()
+        .iter()
+        .copied()
+        .find(|f| f.family.name == wanted || f.family.aliases.iter().any(|a| *a == wanted))
 }
 
 /// Family names and aliases closest to `name`, best first, for "did you mean"
@@ -137,5 +154,18 @@ mod tests {
     #[test]
     fn suggestions_find_a_misspelt_family() {
         assert_eq!(suggest_families("banjroi").first(), Some(&"banjori"));
+    }
+
+    #[test]
+    fn public_data_families_are_not_in_the_ordinary_registry() {
+        for public in public_data_families() {
+            assert!(
+                find_family(public.family.name).is_none(),
+                "{} would break generate all",
+                public.family.name
+            );
+            assert!((public.family.bind)(public.family.default_seed().value).is_err());
+            assert!(!public.family.references.is_empty());
+        }
     }
 }

@@ -12,7 +12,9 @@
 //!
 //! Public-data families are not in [`crate::all_families`]: they cannot
 //! generate without an input, so `generate all` and the reverse index leave
-//! them out. [`public_data_families`] lists them.
+//! them out. [`crate::public_data_families`] lists them, from the registry
+//! in [`crate::families`]; this module owns only the types, so that the
+//! families depend on it and not the reverse.
 
 use crate::family::{Family, Generator, SeedError};
 
@@ -140,42 +142,4 @@ pub(crate) fn needs_input(_seed: &str) -> Result<Box<dyn Generator>, SeedError> 
     Err(SeedError::expected(
         "an input as well as a seed: this family is seeded by public data (pass --input)",
     ))
-}
-
-/// Every public-data family, in alphabetical order of name.
-pub fn public_data_families() -> &'static [&'static PublicDataFamily] {
-    static SORTED: std::sync::LazyLock<Vec<&'static PublicDataFamily>> =
-        std::sync::LazyLock::new(|| {
-            let mut all = crate::families::PUBLIC_DATA.to_vec();
-            all.sort_by_key(|f| f.family.name);
-            all
-        });
-    &SORTED
-}
-
-/// The public-data family with this name or alias (case-insensitive).
-pub fn find_public_data_family(name: &str) -> Option<&'static PublicDataFamily> {
-    let wanted = name.trim().to_ascii_lowercase();
-    public_data_families()
-        .iter()
-        .copied()
-        .find(|f| f.family.name == wanted || f.family.aliases.iter().any(|a| *a == wanted))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn public_data_families_are_not_in_the_ordinary_registry() {
-        for public in public_data_families() {
-            assert!(
-                crate::find_family(public.family.name).is_none(),
-                "{} would break generate all",
-                public.family.name
-            );
-            assert!((public.family.bind)(public.family.default_seed().value).is_err());
-            assert!(!public.family.references.is_empty());
-        }
-    }
 }
