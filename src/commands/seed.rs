@@ -16,73 +16,13 @@ use cautery_seeds::{
     FileFamily, FileKind, InputPrediction, SeededFamily,
 };
 use chrono::Utc;
-use clap::{Args, Subcommand};
 
-use crate::cli::{GenerateArgs, GenerateFormat};
+use crate::cli::{
+    FetchArgs, GenerateArgs, GenerateFormat, SeedArgs, SeedCommand, ShowArgs, WatchArgs,
+};
 use crate::dates::{parse_day, today};
 use crate::output::{self, json_string};
 use crate::Outcome;
-
-/// `cautery seed`.
-#[derive(Debug, Args)]
-pub struct SeedArgs {
-    /// Where the archive lives (default $CAUTERY_DATA or ./cautery-data).
-    #[arg(long, global = true, value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
-    /// What to do.
-    #[command(subcommand)]
-    pub command: SeedCommand,
-}
-
-/// The seed subcommands.
-#[derive(Debug, Subcommand)]
-pub enum SeedCommand {
-    /// Fetch a source now, archive it, print its hash and whether the predictions changed.
-    Fetch(FetchArgs),
-    /// List every archived fetch, oldest first.
-    List,
-    /// Show the fetches of one archived input, or its bytes with --raw.
-    Show(ShowArgs),
-    /// Poll the configured sources and print new predictions as inputs change.
-    Watch(WatchArgs),
-}
-
-/// `cautery seed fetch`.
-#[derive(Debug, Args)]
-pub struct FetchArgs {
-    /// A public-data family (bedep, orchard-balance) or a family file (.toml).
-    pub source: String,
-    /// Fetch from here instead of the family's own URL.
-    #[arg(long)]
-    pub url: Option<String>,
-    /// Request timeout in seconds.
-    #[arg(long, default_value_t = 30)]
-    pub timeout: u64,
-    /// Largest body accepted, in bytes.
-    #[arg(long, default_value_t = 8 * 1024 * 1024)]
-    pub max_body: u64,
-}
-
-/// `cautery seed show`.
-#[derive(Debug, Args)]
-pub struct ShowArgs {
-    /// SHA-256 of the input, or a prefix of at least 4 digits.
-    pub hash: String,
-    /// Write the input's bytes to stdout instead.
-    #[arg(long)]
-    pub raw: bool,
-}
-
-/// `cautery seed watch`.
-#[derive(Debug, Args)]
-pub struct WatchArgs {
-    /// The watch configuration (TOML, see etc/seed-watch.example.toml).
-    #[arg(long)]
-    pub config: PathBuf,
-    /// Stop after this many seconds (default: run until killed).
-    #[arg(long)]
-    pub for_seconds: Option<u64>,
-}
 
 /// The data directory.
 fn data_dir(given: Option<&Path>) -> PathBuf {
