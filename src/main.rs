@@ -8,11 +8,12 @@
 //! Exit codes: 0 success, 1 when something asked for was not found (like
 //! grep), 2 on a usage or input error. A closed pipe on stdout exits 0.
 
+mod campaigns;
 mod cli;
 mod commands;
+mod daemon;
 mod dates;
 mod output;
-mod serve;
 
 use std::process::ExitCode;
 
@@ -38,7 +39,7 @@ fn main() -> ExitCode {
         Command::CheckConfig(args) => commands::campaign::check_config(&args),
         Command::Plan(args) => commands::campaign::plan(&args),
         Command::Export(args) => commands::export::run(&args),
-        Command::Serve(args) => serve::daemon::run(&args),
+        Command::Serve(args) => daemon::run(&args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

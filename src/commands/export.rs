@@ -10,12 +10,13 @@ use cautery_dga::midnight;
 use cautery_zone::formats::{self, Format};
 use cautery_zone::rpz::{self, SerialState};
 use cautery_zone::{
-    bind_targets, plan_between, Action, AllowConfig, Campaign, CampaignError, Horizon, Policy,
+    bind_targets, plan_between, Action, AllowConfig, Campaign, CampaignError, GatedPlan, Horizon,
     Resolver, SeedSelection, Target, ZoneConfig,
 };
 use chrono::TimeDelta;
 
-use super::campaign::{allow_list, load, plan_of, read_text, SERIAL_STATE};
+use super::campaign::plan_of;
+use crate::campaigns::{allow_list, load, read_text, SERIAL_STATE};
 use crate::cli::{ExportArgs, ExportFormat};
 use crate::dates::{now, parse_day};
 use crate::output;
@@ -43,7 +44,8 @@ fn one_off(args: &ExportArgs) -> Result<Campaign> {
         (None, true) => SeedSelection::All,
         (None, false) => SeedSelection::Default,
     };
-    let action = Action::parse(args.action.as_deref().unwrap_or("nxdomain"))?;
+    let action = Action::parse(args.action.as_deref().unwrap_or("nxdomain"))
+        .map_err(|e| anyhow::anyhow!("--action: {e}"))?;
     let ttl = args.ttl.unwrap_or(300);
     if ttl == 0 || ttl > 604_800 {
         bail!("--ttl {ttl} is out of range: use 1 to 604800 seconds");
@@ -123,7 +125,7 @@ pub fn run(args: &ExportArgs) -> Result<Outcome> {
         let start = midnight(first);
         plan_between(&seeds, start, start, midnight(last) + TimeDelta::days(1))?
     };
-    let policy = Policy::new(plan, &allow, &campaign.zone.name, campaign.subdomains);
+    let policy = GatedPlan::new(plan, &allow, &campaign.zone.name, campaign.subdomains);
     match &args.out {
         Some(dir) => write_files(&policy, &campaign, format, Path::new(dir), args)?,
         None => {
@@ -167,7 +169,7 @@ fn write_atomically(
 }
 
 fn write_files(
-    policy: &Policy,
+    policy: &GatedPlan,
     campaign: &Campaign,
     format: Format,
     dir: &Path,
@@ -239,7 +241,7 @@ fn write_files(
     finish_report(policy, dir, stem, args)
 }
 
-fn finish_report(policy: &Policy, dir: &Path, stem: &str, args: &ExportArgs) -> Result<()> {
+fn finish_report(policy: &GatedPlan, dir: &Path, stem: &str, args: &ExportArgs) -> Result<()> {
     let report = args
         .collisions
         .as_ref()
@@ -250,7 +252,7 @@ fn finish_report(policy: &Policy, dir: &Path, stem: &str, args: &ExportArgs) -> 
 
 /// Writes the collision report to `path`, or to stderr when there is no
 /// path and something was kept out.
-fn report_collisions(policy: &Policy, path: Option<&Path>) -> Result<()> {
+fn report_collisions(policy: &GatedPlan, path: Option<&Path>) -> Result<()> {
     let kept_out = policy.collisions.len() + policy.rejected.len();
     match path {
         Some(path) => {

@@ -20,10 +20,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use ahash::AHashMap;
-use hickory_proto::rr::Name;
 use serde::{Deserialize, Serialize};
 
-use crate::policy::{parse_name, Action, Origin, Policy, PolicyDiff, Rule, SoaFields};
+use cautery_policy::DomainName;
+
+use crate::records::{Action, Policy, PolicyDiff, Provenance, Rule, Soa};
 use crate::Error;
 
 /// Limits of a journal.
@@ -112,19 +113,19 @@ impl Journal {
 #[derive(Serialize, Deserialize)]
 struct PolicyHeader {
     version: u32,
-    zone: String,
+    zone: DomainName,
     serial: u32,
-    soa: SoaFields,
-    ns: Vec<String>,
+    soa: Soa,
+    ns: Vec<DomainName>,
     ttl: u32,
     actions: Vec<Action>,
-    origins: Vec<Origin>,
+    origins: Vec<Provenance>,
     rules: usize,
 }
 
 #[derive(Serialize, Deserialize)]
 struct StoredRule {
-    name: String,
+    name: DomainName,
     action: Action,
     #[serde(default)]
     subdomains: bool,
@@ -147,11 +148,8 @@ pub struct StateFiles {
 
 impl StateFiles {
     /// The state files of `zone` under `dir`.
-    pub fn new(dir: &Path, zone: &Name) -> StateFiles {
-        let mut stem = zone.to_ascii();
-        if stem.ends_with('.') {
-            stem.pop();
-        }
+    pub fn new(dir: &Path, zone: &DomainName) -> StateFiles {
+        let mut stem = zone.to_string();
         if stem.is_empty() {
             stem = "root".into();
         }
@@ -234,7 +232,7 @@ impl StateFiles {
 
 fn stored_rule(rule: &Rule) -> StoredRule {
     StoredRule {
-        name: rule.name.to_string(),
+        name: rule.name.clone(),
         action: (*rule.action).clone(),
         subdomains: rule.subdomains,
     }
@@ -242,10 +240,10 @@ fn stored_rule(rule: &Rule) -> StoredRule {
 
 fn rule_of(stored: StoredRule) -> Rule {
     Rule {
-        name: stored.name.into_boxed_str(),
+        name: stored.name,
         action: Arc::new(stored.action),
         subdomains: stored.subdomains,
-        origin: None,
+        provenance: None,
     }
 }
 
@@ -267,8 +265,8 @@ fn write_atomically(
 fn write_policy(out: &mut impl Write, policy: &Policy) -> std::io::Result<()> {
     let mut actions: Vec<Action> = Vec::new();
     let mut action_index: AHashMap<*const Action, usize> = AHashMap::new();
-    let mut origins: Vec<Origin> = Vec::new();
-    let mut origin_index: AHashMap<*const Origin, usize> = AHashMap::new();
+    let mut origins: Vec<Provenance> = Vec::new();
+    let mut origin_index: AHashMap<*const Provenance, usize> = AHashMap::new();
     for rule in policy.rules() {
         action_index
             .entry(Arc::as_ptr(&rule.action))
@@ -276,7 +274,7 @@ fn write_policy(out: &mut impl Write, policy: &Policy) -> std::io::Result<()> {
                 actions.push((*rule.action).clone());
                 actions.len() - 1
             });
-        if let Some(origin) = &rule.origin {
+        if let Some(origin) = &rule.provenance {
             origin_index.entry(Arc::as_ptr(origin)).or_insert_with(|| {
                 origins.push((**origin).clone());
                 origins.len() - 1
@@ -285,10 +283,10 @@ fn write_policy(out: &mut impl Write, policy: &Policy) -> std::io::Result<()> {
     }
     let header = PolicyHeader {
         version: 1,
-        zone: policy.zone.to_ascii(),
+        zone: policy.zone.clone(),
         serial: policy.serial,
         soa: policy.soa.clone(),
-        ns: policy.ns.iter().map(|n| n.to_ascii()).collect(),
+        ns: policy.ns.clone(),
         ttl: policy.ttl,
         actions,
         origins,
@@ -304,7 +302,7 @@ fn write_policy(out: &mut impl Write, policy: &Policy) -> std::io::Result<()> {
             rule.name,
             u8::from(rule.subdomains)
         )?;
-        match &rule.origin {
+        match &rule.provenance {
             Some(origin) => writeln!(out, "{}", origin_index[&Arc::as_ptr(origin)])?,
             None => writeln!(out, "-")?,
         }
@@ -320,7 +318,7 @@ fn read_policy(mut input: impl BufRead) -> Result<Policy, String> {
         return Err(format!("unknown state version {}", header.version));
     }
     let actions: Vec<Arc<Action>> = header.actions.into_iter().map(Arc::new).collect();
-    let origins: Vec<Arc<Origin>> = header.origins.into_iter().map(Arc::new).collect();
+    let origins: Vec<Arc<Provenance>> = header.origins.into_iter().map(Arc::new).collect();
     let mut rules = Vec::with_capacity(header.rules.min(50_000_000));
     for (number, line) in input.lines().enumerate() {
         let line = line.map_err(|e| e.to_string())?;
@@ -338,25 +336,20 @@ fn read_policy(mut input: impl BufRead) -> Result<Policy, String> {
                     .clone(),
             ),
         };
+        let name = DomainName::new(name)
+            .map_err(|e| format!("rule line {}: '{name}': {e}", number + 2))?;
         rules.push(Rule {
-            name: name.into(),
+            name,
             action: actions.get(action).ok_or_else(bad)?.clone(),
             subdomains,
-            origin,
+            provenance: origin,
         });
     }
-    let zone = parse_name(&header.zone).map_err(|e| e.to_string())?;
-    let ns = header
-        .ns
-        .iter()
-        .map(|n| parse_name(n))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| e.to_string())?;
     Ok(Policy::new(
-        zone,
+        header.zone,
         header.serial,
         header.soa,
-        ns,
+        header.ns,
         header.ttl,
         rules,
     ))
@@ -368,14 +361,16 @@ mod tests {
 
     fn rule(name: &str) -> Rule {
         Rule {
-            name: name.into(),
+            name: DomainName::new(name).unwrap(),
             action: Arc::new(Action::Nxdomain),
             subdomains: false,
-            origin: Some(Arc::new(Origin {
+            provenance: Some(Arc::new(Provenance {
                 family: "necurs".into(),
                 seed: "default".into(),
-                valid_from: "2026-11-26T00:00:00Z".into(),
-                valid_to: String::new(),
+                window: cautery_policy::Window {
+                    from: "2026-11-26T00:00:00Z".parse().ok(),
+                    to: None,
+                },
             })),
         }
     }
@@ -411,12 +406,12 @@ mod tests {
     #[test]
     fn state_survives_a_round_trip() {
         let dir = std::env::temp_dir().join(format!("cautery-journal-{}", std::process::id()));
-        let zone = parse_name("cautery.rpz").unwrap();
+        let zone = DomainName::new("cautery.rpz").unwrap();
         let policy = Policy::new(
             zone.clone(),
             7,
-            SoaFields::default(),
-            vec![parse_name("ns.example").unwrap()],
+            Soa::default(),
+            vec![DomainName::new("ns.example").unwrap()],
             60,
             vec![rule("b.com"), rule("a.com")],
         );
@@ -427,7 +422,7 @@ mod tests {
         let (loaded, loaded_journal) = files.load(JournalLimits::default()).unwrap().unwrap();
         assert!(loaded.same_content(&policy));
         assert_eq!(loaded.serial, 7);
-        assert_eq!(loaded.rules()[0].origin, policy.rules()[0].origin);
+        assert_eq!(loaded.rules()[0].provenance, policy.rules()[0].provenance);
         assert_eq!(loaded_journal.len(), 1);
         let _ = fs::remove_dir_all(dir);
     }

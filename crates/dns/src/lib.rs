@@ -1,8 +1,7 @@
 //! DNS serving for cautery: the RPZ primary and the sinkhole authority.
 //!
-//! - [`policy`]: the input, a policy zone as sorted rules, and the
-//!   difference between two policies. Independent of the planner; whatever
-//!   computes plans converts them into a [`Policy`].
+//! - [`records`]: the input, a policy zone of `cautery-policy` (the model
+//!   the planner fills), as SOA, NS and RPZ records.
 //! - [`journal`]: the bounded IXFR journal and the state files that survive
 //!   restarts.
 //! - [`tsig`]: TSIG (RFC 8945) with HMAC-SHA256.
@@ -13,8 +12,8 @@
 //! - [`server`]: UDP and TCP sockets and their limits.
 //! - [`notify`]: NOTIFY (RFC 1996) to secondaries, TSIG-signed for those
 //!   with a key.
-//! - [`rrl`], [`querylog`], [`metrics`]: rate limiting, the sinkhole query
-//!   log, Prometheus metrics.
+//! - [`rrl`], [`querylog`], [`counters`]: rate limiting, the sinkhole query
+//!   log, the counters the daemon's metrics registry reports.
 //!
 //! Wire format comes from `hickory-proto`; TSIG, the IXFR journal and the
 //! transfer streaming are written here because no crate offers them in a
@@ -26,12 +25,12 @@
 //! falls back to TCP; DNSSEC is not offered.
 
 pub mod authority;
+pub mod counters;
 pub mod journal;
-pub mod metrics;
 pub mod notify;
-pub mod policy;
 pub mod prepared;
 pub mod querylog;
+pub mod records;
 pub mod rrl;
 pub mod server;
 #[doc(hidden)]
@@ -42,10 +41,10 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 pub use authority::{Authority, ServedZone, SinkholeApex, TransferAccess, Transport};
+pub use counters::{Counters, ErrorKind};
 pub use journal::{Journal, JournalLimits, StateFiles};
-pub use metrics::Metrics;
 pub use notify::NotifyTarget;
-pub use policy::{Action, Origin, Policy, PolicyDiff, Rule, SoaFields};
+pub use records::{Action, Policy, PolicyDiff, PolicyRecords, Provenance, Rule, Soa};
 pub use server::{Server, ServerConfig, Shared};
 
 /// Errors of the DNS crate.

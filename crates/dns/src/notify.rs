@@ -21,8 +21,8 @@ use hickory_proto::rr::RecordType;
 use tokio::net::UdpSocket;
 use tokio::task::JoinSet;
 
-use crate::metrics::Metrics;
-use crate::policy::Policy;
+use crate::counters::Counters;
+use crate::records::{Policy, PolicyRecords};
 use crate::tsig::{self, ResponseError, ResponseVerifier, TsigKey};
 
 /// Tries per target.
@@ -65,7 +65,7 @@ pub fn notify_message(id: u16, policy: &Policy) -> Vec<u8> {
     message.set_id(id);
     message.set_op_code(OpCode::Notify);
     message.set_authoritative(true);
-    message.add_query(Query::query(policy.zone.clone(), RecordType::SOA));
+    message.add_query(Query::query(policy.zone_name(), RecordType::SOA));
     message.add_answer(policy.soa_record(policy.serial));
     message.to_vec().unwrap_or_default()
 }
@@ -79,7 +79,7 @@ fn unix_now() -> u64 {
 
 /// Sends NOTIFY for `policy` to every target at once, each with up to five
 /// tries two seconds apart, counting and logging the results.
-pub async fn notify_all(policy: Arc<Policy>, targets: Vec<NotifyTarget>, metrics: Arc<Metrics>) {
+pub async fn notify_all(policy: Arc<Policy>, targets: Vec<NotifyTarget>, metrics: Arc<Counters>) {
     let mut tasks = JoinSet::new();
     for target in targets {
         let policy = policy.clone();
@@ -193,24 +193,17 @@ fn is_response_to(bytes: &[u8], id: u16) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::SoaFields;
+    use crate::records::Soa;
     use crate::tsig::Verdict;
 
     fn policy() -> Policy {
-        let zone = crate::policy::parse_name("cautery.rpz").unwrap();
-        Policy::new(
-            zone.clone(),
-            42,
-            SoaFields::default(),
-            vec![zone],
-            60,
-            Vec::new(),
-        )
+        let zone = cautery_policy::DomainName::new("cautery.rpz").unwrap();
+        Policy::new(zone.clone(), 42, Soa::default(), vec![zone], 60, Vec::new())
     }
 
     fn key(secret: &[u8]) -> TsigKey {
         TsigKey::new(
-            crate::policy::parse_name("xfr-key").unwrap(),
+            crate::records::parse_name("xfr-key").unwrap(),
             secret.to_vec(),
         )
     }

@@ -20,8 +20,8 @@ use std::sync::{mpsc, Arc};
 use chrono::{DateTime, Utc};
 
 use crate::authority::SinkholeHit;
-use crate::metrics::{ErrorKind, Metrics};
-use crate::policy::Origin;
+use crate::counters::{Counters, ErrorKind};
+use crate::records::Provenance;
 
 /// Lines queued at most before lines are dropped.
 const QUEUE: usize = 65_536;
@@ -53,8 +53,9 @@ fn format_line(
         second.0 = seconds;
         second.1 = entry.time.format("%Y-%m-%dT%H:%M:%S").to_string();
     }
-    let origin = entry.hit.origin.as_deref();
-    let field = |o: fn(&Origin) -> &str| origin.map(o).unwrap_or("");
+    let origin = entry.hit.provenance.as_deref();
+    let field = |o: fn(&Provenance) -> &str| origin.map(o).unwrap_or("");
+
     write!(
         out,
         "{{\"time\":\"{}.{:03}Z\",\"client\":\"{}\",\"name\":",
@@ -68,10 +69,33 @@ fn format_line(
     out.extend_from_slice(b",\"seed\":");
     serde_json::to_writer(&mut *out, field(|o| &o.seed))?;
     out.extend_from_slice(b",\"valid_from\":");
-    serde_json::to_writer(&mut *out, field(|o| &o.valid_from))?;
+    write_instant(out, origin.and_then(|o| o.window.from))?;
     out.extend_from_slice(b",\"valid_to\":");
-    serde_json::to_writer(&mut *out, field(|o| &o.valid_to))?;
+    write_instant(out, origin.and_then(|o| o.window.to))?;
     out.extend_from_slice(b"}\n");
+    Ok(())
+}
+
+/// Writes an instant as a JSON string `"2026-01-01T00:00:00Z"`, `""` for
+/// none, without an allocation.
+fn write_instant(
+    out: &mut Vec<u8>,
+    at: Option<chrono::DateTime<chrono::Utc>>,
+) -> std::io::Result<()> {
+    use chrono::{Datelike, Timelike};
+    match at {
+        None => out.extend_from_slice(b"\"\""),
+        Some(at) => write!(
+            out,
+            "\"{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z\"",
+            at.year(),
+            at.month(),
+            at.day(),
+            at.hour(),
+            at.minute(),
+            at.second()
+        )?,
+    }
     Ok(())
 }
 
@@ -90,12 +114,12 @@ pub struct Entry {
 #[derive(Debug, Clone)]
 pub struct QueryLog {
     sender: mpsc::SyncSender<Entry>,
-    metrics: Arc<Metrics>,
+    metrics: Arc<Counters>,
 }
 
 impl QueryLog {
     /// Starts the writer thread. Fails when the file cannot be opened.
-    pub fn start(config: QueryLogConfig, metrics: Arc<Metrics>) -> std::io::Result<QueryLog> {
+    pub fn start(config: QueryLogConfig, metrics: Arc<Counters>) -> std::io::Result<QueryLog> {
         let mut writer = Writer::open(config)?;
         let (sender, receiver) = mpsc::sync_channel::<Entry>(QUEUE);
         let thread_metrics = metrics.clone();
@@ -234,11 +258,13 @@ mod tests {
 
     #[test]
     fn lines_are_json_with_the_documented_fields() {
-        let origin = Origin {
+        let origin = Provenance {
             family: "necurs".into(),
             seed: "quote\"back\\slash".into(),
-            valid_from: "2026-11-26T00:00:00Z".into(),
-            valid_to: String::new(),
+            window: cautery_policy::Window {
+                from: "2026-11-26T00:00:00Z".parse().ok(),
+                to: None,
+            },
         };
         let mut second = (i64::MIN, String::new());
         for (millis, name, origin) in [
@@ -252,21 +278,25 @@ mod tests {
                 hit: SinkholeHit {
                     name: name.into(),
                     record_type: RecordType::AAAA,
-                    origin,
+                    provenance: origin,
                 },
             };
             let mut ours = Vec::new();
             format_line(&mut ours, &entry, &mut second).unwrap();
-            let o = entry.hit.origin.as_deref();
+            let o = entry.hit.provenance.as_deref();
+            let (from, to) = (
+                o.map(|o| o.window.from_rfc3339()).unwrap_or_default(),
+                o.map(|o| o.window.to_rfc3339()).unwrap_or_default(),
+            );
             let expected = Line {
                 time: entry.time.to_rfc3339_opts(SecondsFormat::Millis, true),
                 client: entry.client.to_string(),
                 name: &entry.hit.name,
                 record_type: entry.hit.record_type.to_string(),
-                family: o.map(|o| o.family.as_str()).unwrap_or(""),
-                seed: o.map(|o| o.seed.as_str()).unwrap_or(""),
-                valid_from: o.map(|o| o.valid_from.as_str()).unwrap_or(""),
-                valid_to: o.map(|o| o.valid_to.as_str()).unwrap_or(""),
+                family: o.map(|o| &*o.family).unwrap_or(""),
+                seed: o.map(|o| &*o.seed).unwrap_or(""),
+                valid_from: &from,
+                valid_to: &to,
             };
             let mut expected = serde_json::to_vec(&expected).unwrap();
             expected.push(b'\n');
@@ -295,7 +325,7 @@ mod tests {
                     hit: SinkholeHit {
                         name: "evil.com".into(),
                         record_type: RecordType::A,
-                        origin: None,
+                        provenance: None,
                     },
                 })
                 .unwrap();

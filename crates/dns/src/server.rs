@@ -30,7 +30,7 @@ use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
 use crate::authority::{Authority, Handled, Outcome, Reply, Transport};
-use crate::metrics::{ErrorKind, Metrics};
+use crate::counters::{Counters, ErrorKind};
 use crate::prepared;
 use crate::querylog::{Entry, QueryLog};
 use crate::rrl::{Decision, Rrl, RrlLimits};
@@ -78,8 +78,8 @@ pub struct Shared {
     /// their own copy and read only this counter per packet instead of
     /// taking the lock.
     generation: AtomicU64,
-    /// Metrics.
-    pub metrics: Arc<Metrics>,
+    /// Counters.
+    pub counters: Arc<Counters>,
     rrl: Mutex<Rrl>,
     rrl_enabled: AtomicBool,
     started: Instant,
@@ -94,14 +94,14 @@ struct Snapshot {
 
 impl Shared {
     /// Shared state around a first authority.
-    pub fn new(authority: Authority, metrics: Arc<Metrics>, rrl: RrlLimits) -> Shared {
+    pub fn new(authority: Authority, counters: Arc<Counters>, rrl: RrlLimits) -> Shared {
         Shared {
             snapshot: RwLock::new(Arc::new(Snapshot {
                 authority: Arc::new(authority),
                 query_log: None,
             })),
             generation: AtomicU64::new(0),
-            metrics,
+            counters,
             rrl: Mutex::new(Rrl::new(rrl)),
             rrl_enabled: AtomicBool::new(rrl.responses_per_second > 0),
             started: Instant::now(),
@@ -158,9 +158,9 @@ impl Shared {
     }
 
     fn record(&self, handled: &Handled, client: SocketAddr) {
-        self.metrics.query(handled.kind, handled.outcome);
+        self.counters.query(handled.kind, handled.outcome);
         if let Some(kind) = handled.transfer {
-            self.metrics.transfer(kind);
+            self.counters.transfer(kind);
         }
         if let Some(hit) = &handled.hit {
             if let Some(log) = &self.snapshot().query_log {
@@ -279,7 +279,7 @@ fn udp_worker(socket: std::net::UdpSocket, shared: Arc<Shared>, stop: Arc<Atomic
                 continue
             }
             Err(_) => {
-                shared.metrics.error(ErrorKind::Io);
+                shared.counters.error(ErrorKind::Io);
                 continue;
             }
         };
@@ -315,7 +315,7 @@ fn udp_worker(socket: std::net::UdpSocket, shared: Arc<Shared>, stop: Arc<Atomic
                     }
                     let Reply::Message(bytes) = std::mem::replace(&mut handled.reply, Reply::None)
                     else {
-                        shared.metrics.query(handled.kind, handled.outcome);
+                        shared.counters.query(handled.kind, handled.outcome);
                         continue;
                     };
                     out = bytes;
@@ -329,13 +329,13 @@ fn udp_worker(socket: std::net::UdpSocket, shared: Arc<Shared>, stop: Arc<Atomic
                 outcome = Outcome::RateLimited;
             }
             Decision::Drop => {
-                shared.metrics.query(kind, Outcome::RateLimited);
+                shared.counters.query(kind, Outcome::RateLimited);
                 continue;
             }
         }
-        shared.metrics.query(kind, outcome);
+        shared.counters.query(kind, outcome);
         if socket.send_to(reply, client).is_err() {
-            shared.metrics.error(ErrorKind::Io);
+            shared.counters.error(ErrorKind::Io);
         }
     }
 }
@@ -375,12 +375,12 @@ async fn tcp_loop(
         };
         let Ok((stream, client)) = accepted else {
             // Out of descriptors, usually: back off instead of spinning.
-            shared.metrics.error(ErrorKind::Io);
+            shared.counters.error(ErrorKind::Io);
             tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
         };
         let Ok(permit) = connections.clone().try_acquire_owned() else {
-            shared.metrics.error(ErrorKind::TcpLimit);
+            shared.counters.error(ErrorKind::TcpLimit);
             drop(stream);
             continue;
         };
@@ -414,7 +414,7 @@ async fn tcp_connection(
             Ok(Ok(Some(length))) => length,
             Ok(Ok(None)) | Ok(Err(_)) => return,
             Err(_) => {
-                shared.metrics.error(ErrorKind::TcpTimeout);
+                shared.counters.error(ErrorKind::TcpTimeout);
                 return;
             }
         };
@@ -438,7 +438,7 @@ async fn tcp_connection(
             }
             Reply::Transfer(mut transfer) => {
                 let Ok(_permit) = transfers.clone().try_acquire_owned() else {
-                    shared.metrics.error(ErrorKind::TransferLimit);
+                    shared.counters.error(ErrorKind::TransferLimit);
                     handled.outcome = Outcome::Refused;
                     handled.transfer = None;
                     shared.record(&handled, client);
@@ -452,7 +452,7 @@ async fn tcp_connection(
                         .await
                         .is_err()
                     {
-                        shared.metrics.error(ErrorKind::TcpTimeout);
+                        shared.counters.error(ErrorKind::TcpTimeout);
                         return;
                     }
                 }

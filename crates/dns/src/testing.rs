@@ -9,7 +9,9 @@ use crate::authority::{
     Handled, Prefix, Reply, ServedZone, SinkholeApex, TransferAccess, Transport,
 };
 use crate::journal::{Journal, JournalLimits};
-use crate::policy::{parse_name, Action, Policy, PolicyDiff, Rule, SoaFields};
+use cautery_policy::DomainName;
+
+use crate::records::{parse_name, Action, Policy, PolicyDiff, Rule, Soa};
 use crate::tsig::TsigKey;
 use crate::Authority;
 
@@ -23,10 +25,10 @@ pub fn key() -> TsigKey {
 
 fn rule(name: &str, action: &Arc<Action>, subdomains: bool) -> Rule {
     Rule {
-        name: name.into(),
+        name: DomainName::from_checked(name),
         action: action.clone(),
         subdomains,
-        origin: None,
+        provenance: None,
     }
 }
 
@@ -35,7 +37,7 @@ fn rule(name: &str, action: &Arc<Action>, subdomains: bool) -> Rule {
 pub fn authority() -> &'static Authority {
     static AUTHORITY: OnceLock<Authority> = OnceLock::new();
     AUTHORITY.get_or_init(|| {
-        let zone = parse_name("cautery.rpz").unwrap_or_else(|_| hickory_proto::rr::Name::root());
+        let zone = DomainName::from_checked("cautery.rpz");
         let nx = Arc::new(Action::Nxdomain);
         let sink = Arc::new(Action::Sinkhole {
             v4: vec![Ipv4Addr::new(192, 0, 2, 1)],
@@ -45,7 +47,7 @@ pub fn authority() -> &'static Authority {
             Policy::new(
                 zone.clone(),
                 serial,
-                SoaFields::default(),
+                Soa::default(),
                 vec![zone.clone()],
                 60,
                 rules,
@@ -68,10 +70,7 @@ pub fn authority() -> &'static Authority {
         let mut journal = Journal::new(JournalLimits::default());
         journal.push(PolicyDiff::between(&old, &new));
         Authority {
-            zones: vec![ServedZone {
-                policy: Arc::new(new),
-                journal: Arc::new(journal),
-            }],
+            zones: vec![ServedZone::new(Arc::new(new), Arc::new(journal))],
             access: TransferAccess {
                 allow: Prefix::parse("127.0.0.0/8").into_iter().collect(),
                 keys: vec![key()],

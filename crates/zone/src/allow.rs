@@ -13,7 +13,7 @@
 
 use ahash::AHashMap;
 
-use crate::names::{check_name, normalise_name, parents};
+use cautery_policy::name::{check_name, normalise_name, parents};
 
 /// How a name matched the allow-list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

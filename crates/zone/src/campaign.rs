@@ -9,234 +9,14 @@
 //! Paths of allow-list files are kept as written; the caller resolves them
 //! (the binary, relative to the campaign file's folder) and reads them.
 
-use std::fmt;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-
+use cautery_policy::{check_name, normalise_name, Action, DomainName, Soa};
 use serde::Deserialize;
 
-use crate::names::{check_name, normalise_name};
-use crate::plan::bind_targets;
+use crate::error::CampaignError;
+use crate::targets::{bind_targets, check_horizon, Horizon, SeedSelection, Target};
 
 /// The only campaign file version this crate reads.
 pub const VERSION: u32 = 1;
-
-/// The longest horizon, back plus ahead, in days: the family library serves
-/// at most ten years per request.
-pub const MAX_HORIZON_DAYS: u32 = 3650;
-
-/// A campaign that cannot be used.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum CampaignError {
-    /// Not TOML, an unknown key or a value of the wrong type; the message
-    /// from the TOML reader names the key and the line.
-    #[error("{0}")]
-    Syntax(String),
-    /// A key whose value is well-formed but unusable.
-    #[error("key '{key}': {problem}")]
-    Invalid {
-        /// Dotted path of the key, e.g. `action.addresses`.
-        key: String,
-        /// What is wrong and what to do.
-        problem: String,
-    },
-}
-
-impl CampaignError {
-    pub(crate) fn invalid(key: impl Into<String>, problem: impl Into<String>) -> CampaignError {
-        CampaignError::Invalid {
-            key: key.into(),
-            problem: problem.into(),
-        }
-    }
-}
-
-/// What resolvers answer for a name in the policy.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Action {
-    /// The name does not exist (RPZ `CNAME .`).
-    Nxdomain,
-    /// The name exists but has no data of the type asked (RPZ `CNAME *.`).
-    Nodata,
-    /// No answer at all (RPZ `CNAME rpz-drop.`).
-    Drop,
-    /// Resolve normally; exempts the name from later policy (RPZ `CNAME
-    /// rpz-passthru.`).
-    Passthru,
-    /// Answer with these addresses (A and AAAA local data).
-    Sinkhole(Vec<IpAddr>),
-    /// Answer with a CNAME to a sinkhole name.
-    Cname(String),
-}
-
-impl Action {
-    /// Parses `nxdomain`, `nodata`, `drop`, `passthru`,
-    /// `sinkhole:ADDR[,ADDR...]` or `cname:NAME` (the command-line form).
-    pub fn parse(text: &str) -> Result<Action, CampaignError> {
-        let text = text.trim();
-        let (kind, argument) = match text.split_once(':') {
-            Some((kind, rest)) => (kind, Some(rest)),
-            None => (text, None),
-        };
-        let addresses: Vec<String> = argument
-            .map(|a| a.split(',').map(|s| s.trim().to_owned()).collect())
-            .unwrap_or_default();
-        action_from_parts(
-            "--action",
-            &kind.to_ascii_lowercase(),
-            &addresses,
-            argument.map(str::trim),
-        )
-    }
-
-    /// The keyword naming the action.
-    pub fn keyword(&self) -> &'static str {
-        match self {
-            Action::Nxdomain => "nxdomain",
-            Action::Nodata => "nodata",
-            Action::Drop => "drop",
-            Action::Passthru => "passthru",
-            Action::Sinkhole(_) => "sinkhole",
-            Action::Cname(_) => "cname",
-        }
-    }
-
-    /// The IPv4 sinkhole addresses (empty for other actions).
-    pub fn ipv4(&self) -> Vec<Ipv4Addr> {
-        match self {
-            Action::Sinkhole(all) => all
-                .iter()
-                .filter_map(|a| match a {
-                    IpAddr::V4(v4) => Some(*v4),
-                    IpAddr::V6(_) => None,
-                })
-                .collect(),
-            _ => Vec::new(),
-        }
-    }
-
-    /// The IPv6 sinkhole addresses (empty for other actions).
-    pub fn ipv6(&self) -> Vec<Ipv6Addr> {
-        match self {
-            Action::Sinkhole(all) => all
-                .iter()
-                .filter_map(|a| match a {
-                    IpAddr::V6(v6) => Some(*v6),
-                    IpAddr::V4(_) => None,
-                })
-                .collect(),
-            _ => Vec::new(),
-        }
-    }
-}
-
-impl fmt::Display for Action {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Action::Sinkhole(addresses) => {
-                let list: Vec<String> = addresses.iter().map(ToString::to_string).collect();
-                write!(f, "sinkhole:{}", list.join(","))
-            }
-            Action::Cname(target) => write!(f, "cname:{target}"),
-            other => f.write_str(other.keyword()),
-        }
-    }
-}
-
-fn action_from_parts(
-    key: &str,
-    kind: &str,
-    addresses: &[String],
-    target: Option<&str>,
-) -> Result<Action, CampaignError> {
-    let no_argument = |action: Action| {
-        if addresses.iter().any(|a| !a.is_empty()) || target.is_some_and(|t| !t.is_empty()) {
-            Err(CampaignError::invalid(
-                key,
-                format!("'{kind}' takes no addresses or target; remove them"),
-            ))
-        } else {
-            Ok(action)
-        }
-    };
-    match kind {
-        "nxdomain" => no_argument(Action::Nxdomain),
-        "nodata" => no_argument(Action::Nodata),
-        "drop" => no_argument(Action::Drop),
-        "passthru" => no_argument(Action::Passthru),
-        "sinkhole" => {
-            let mut parsed = Vec::new();
-            for text in addresses.iter().filter(|a| !a.is_empty()) {
-                match text.parse::<IpAddr>() {
-                    Ok(address) => parsed.push(address),
-                    Err(_) => {
-                        return Err(CampaignError::invalid(
-                            key,
-                            format!("'{text}' is not an IPv4 or IPv6 address"),
-                        ))
-                    }
-                }
-            }
-            if parsed.is_empty() {
-                return Err(CampaignError::invalid(
-                    key,
-                    "a sinkhole needs at least one address, e.g. 192.0.2.1 or 2001:db8::1",
-                ));
-            }
-            parsed.sort();
-            parsed.dedup();
-            Ok(Action::Sinkhole(parsed))
-        }
-        "cname" => {
-            let name = normalise_name(target.unwrap_or_default());
-            check_name(&name).map_err(|e| {
-                CampaignError::invalid(
-                    key,
-                    format!(
-                        "the CNAME target must be a host name such as sinkhole.example.net: {e}"
-                    ),
-                )
-            })?;
-            Ok(Action::Cname(name))
-        }
-        other => Err(CampaignError::invalid(
-            key,
-            format!(
-                "unknown action '{other}': use nxdomain, nodata, drop, passthru, sinkhole or cname"
-            ),
-        )),
-    }
-}
-
-/// Which seeds of a family a target covers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SeedSelection {
-    /// The family's default seed.
-    Default,
-    /// Every seed known in public.
-    All,
-    /// Seeds by name, or raw values in the family's own form.
-    Listed(Vec<String>),
-}
-
-/// One family (or `all`) and its seeds.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    /// Family name or alias, or `all` for every deterministic family.
-    pub family: String,
-    /// Which seeds.
-    pub seeds: SeedSelection,
-}
-
-/// How far the plan reaches around the instant it is made for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Horizon {
-    /// Whole days before the instant.
-    pub days_back: u32,
-    /// Whole days after the instant.
-    pub days_ahead: u32,
-}
 
 /// Names kept out of the policy.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -250,23 +30,6 @@ pub struct AllowConfig {
     /// Lists of known-legitimate domains (top-site lists: `rank,domain` CSV
     /// or one domain a line); a name at or under one of them collides.
     pub legitimate: Vec<String>,
-}
-
-/// SOA values of the policy zone (RFC 1035 §3.3.13).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Soa {
-    /// Primary name server.
-    pub mname: String,
-    /// Mailbox of the person responsible, as a name (`hostmaster.example.net`).
-    pub rname: String,
-    /// Seconds between secondaries' checks.
-    pub refresh: u32,
-    /// Seconds before a failed check is retried.
-    pub retry: u32,
-    /// Seconds after which secondaries stop answering without a check.
-    pub expire: u32,
-    /// Negative-caching TTL (RFC 2308).
-    pub minimum: u32,
 }
 
 /// A resolver that will load the RPZ; export checks it can express the
@@ -324,9 +87,9 @@ impl Resolver {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ZoneConfig {
     /// Zone name, e.g. `dga.rpz.example.net`.
-    pub name: String,
+    pub name: DomainName,
     /// Name servers for the apex NS set.
-    pub ns: Vec<String>,
+    pub ns: Vec<DomainName>,
     /// SOA values.
     pub soa: Soa,
 }
@@ -385,7 +148,7 @@ struct RawTarget {
     seeds: Option<RawSeeds>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Clone)]
 #[serde(untagged)]
 enum RawSeeds {
     Keyword(String),
@@ -480,6 +243,150 @@ fn default_kind() -> String {
     "nxdomain".to_owned()
 }
 
+/// The campaign keys that a `[[zone]]` of the daemon's configuration may
+/// still give inline instead of naming campaign files (the form of
+/// configurations written before campaign files existed). They are turned
+/// into a campaign and validated by the same code as a campaign file, so
+/// both have one set of rules and limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InlineCampaign {
+    /// Families, or `all`.
+    pub families: Vec<String>,
+    /// `all` or `default`.
+    pub seeds: String,
+    /// Whole days before the instant.
+    pub days_back: u32,
+    /// Whole days after the instant.
+    pub days_ahead: u32,
+    /// An action keyword.
+    pub action: String,
+    /// Sinkhole addresses, IPv4 and IPv6, for `action = "sinkhole"`.
+    pub addresses: Vec<String>,
+    /// Whether names under a predicted name are covered.
+    pub subdomains: bool,
+    /// `example.gov` exactly, or `.gov` / `*.gov` for a suffix.
+    pub allow: Vec<String>,
+    /// Allow-list files.
+    pub allow_files: Vec<String>,
+    /// TTL of the rules.
+    pub ttl: u32,
+}
+
+impl InlineCampaign {
+    /// The keys of a `[[zone]]` that an inline campaign is made of, in the
+    /// configuration's spelling.
+    pub const KEYS: &'static [&'static str] = &[
+        "families",
+        "seeds",
+        "days-back",
+        "days-ahead",
+        "action",
+        "sinkhole-v4",
+        "sinkhole-v6",
+        "subdomains",
+        "allow",
+        "allow-files",
+    ];
+}
+
+impl Campaign {
+    /// The campaign of a `[[zone]]`'s inline keys, named `name`. Errors
+    /// name the inline keys, not a campaign file's.
+    pub fn from_inline(name: &str, inline: &InlineCampaign) -> Result<Campaign, CampaignError> {
+        let seeds = match inline.seeds.as_str() {
+            "all" | "default" => RawSeeds::Keyword(inline.seeds.clone()),
+            other => {
+                return Err(CampaignError::invalid(
+                    "seeds",
+                    format!("'{other}': use \"all\" or \"default\""),
+                ))
+            }
+        };
+        if inline.families.is_empty() {
+            return Err(CampaignError::invalid(
+                "families",
+                "no family given; write families = [\"all\"] or name some",
+            ));
+        }
+        let mut allow = RawAllow {
+            files: inline.allow_files.clone(),
+            ..RawAllow::default()
+        };
+        for (i, entry) in inline.allow.iter().enumerate() {
+            let trimmed = entry.trim();
+            let suffix = trimmed
+                .strip_prefix("*.")
+                .or_else(|| trimmed.strip_prefix('.'));
+            // One entry, one name: a '#' or a line break would hide a typo.
+            let checked = match suffix {
+                Some(suffix) => check_name(&format!("x.{}", normalise_name(suffix))),
+                None => check_name(&normalise_name(trimmed)),
+            };
+            if entry.contains(['#', '\n', '\r']) || checked.is_err() {
+                return Err(CampaignError::invalid(
+                    format!("allow[{i}]"),
+                    format!(
+                        "'{entry}' is not a domain name or suffix \
+                         (write example.org, or .gov / *.gov for a suffix)"
+                    ),
+                ));
+            }
+            match suffix {
+                Some(suffix) => allow.suffixes.push(suffix.to_owned()),
+                None => allow.names.push(trimmed.to_owned()),
+            }
+        }
+        let raw = RawCampaign {
+            version: VERSION,
+            name: name.to_owned(),
+            target: inline
+                .families
+                .iter()
+                .map(|family| RawTarget {
+                    family: family.clone(),
+                    seeds: Some(seeds.clone()),
+                })
+                .collect(),
+            horizon: RawHorizon {
+                days_back: inline.days_back,
+                days_ahead: inline.days_ahead,
+            },
+            action: RawAction {
+                kind: inline.action.clone(),
+                addresses: inline.addresses.clone(),
+                target: None,
+            },
+            subdomains: inline.subdomains,
+            ttl: inline.ttl,
+            resolvers: Vec::new(),
+            allow,
+            zone: RawZone {
+                name: Some(name.to_owned()),
+                ..RawZone::default()
+            },
+        };
+        Campaign::from_raw(raw).map_err(|error| match error {
+            CampaignError::Invalid { key, problem } => {
+                let key = if key.starts_with("target[") {
+                    key.replace("target", "families")
+                        .replace("].family", "]")
+                        .replace("].seeds", "]")
+                } else if key == "horizon" {
+                    "days-back + days-ahead".to_owned()
+                } else if key == "action" {
+                    "action / sinkhole-v4 / sinkhole-v6".to_owned()
+                } else if let Some(rest) = key.strip_prefix("allow.") {
+                    format!("allow ({rest})")
+                } else {
+                    key
+                };
+                CampaignError::Invalid { key, problem }
+            }
+            other => other,
+        })
+    }
+}
+
 /// The zone name used when none is given.
 pub const DEFAULT_ZONE: &str = "rpz.cautery.invalid";
 
@@ -493,15 +400,15 @@ impl ZoneConfig {
     }
 }
 
-fn host(key: &str, text: &str) -> Result<String, CampaignError> {
+/// A host name of two labels or more, or `localhost`.
+pub(crate) fn host(key: &str, text: &str) -> Result<DomainName, CampaignError> {
     let name = normalise_name(text);
-    if name == "localhost" {
-        return Ok(name);
+    if name != "localhost" {
+        check_name(&name).map_err(|e| {
+            CampaignError::invalid(key, format!("'{text}' is not a usable domain name: {e}"))
+        })?;
     }
-    check_name(&name).map_err(|e| {
-        CampaignError::invalid(key, format!("'{text}' is not a usable domain name: {e}"))
-    })?;
-    Ok(name)
+    Ok(DomainName::from_checked(&name))
 }
 
 fn zone_from_raw(raw: RawZone) -> Result<ZoneConfig, CampaignError> {
@@ -511,7 +418,7 @@ fn zone_from_raw(raw: RawZone) -> Result<ZoneConfig, CampaignError> {
         ns.push(host(&format!("zone.ns[{i}]"), server)?);
     }
     if ns.is_empty() {
-        ns.push("localhost".to_owned());
+        ns.push(DomainName::from_checked("localhost"));
     }
     let mname = match &raw.soa.mname {
         Some(m) => host("zone.soa.mname", m)?,
@@ -519,7 +426,7 @@ fn zone_from_raw(raw: RawZone) -> Result<ZoneConfig, CampaignError> {
     };
     let rname = match &raw.soa.rname {
         Some(r) => host("zone.soa.rname", &r.replacen('@', ".", 1))?,
-        None => format!("hostmaster.{name}"),
+        None => host("zone.soa.rname", &format!("hostmaster.{name}"))?,
     };
     let soa = Soa {
         mname,
@@ -529,23 +436,13 @@ fn zone_from_raw(raw: RawZone) -> Result<ZoneConfig, CampaignError> {
         expire: raw.soa.expire.unwrap_or(604_800),
         minimum: raw.soa.minimum.unwrap_or(60),
     };
-    if soa.retry > soa.refresh {
-        return Err(CampaignError::invalid(
-            "zone.soa.retry",
-            format!(
-                "retry ({}) is longer than refresh ({}); make it shorter",
-                soa.retry, soa.refresh
-            ),
-        ));
-    }
-    if soa.expire <= soa.refresh {
-        return Err(CampaignError::invalid(
-            "zone.soa.expire",
-            format!(
-                "expire ({}) must be longer than refresh ({})",
-                soa.expire, soa.refresh
-            ),
-        ));
+    if let Err(problem) = soa.check_timers() {
+        let key = if soa.retry > soa.refresh {
+            "zone.soa.retry"
+        } else {
+            "zone.soa.expire"
+        };
+        return Err(CampaignError::invalid(key, problem));
     }
     Ok(ZoneConfig { name, ns, soa })
 }
@@ -567,6 +464,12 @@ impl Campaign {
                 None => e.message().trim_end().to_owned(),
             })
         })?;
+        Campaign::from_raw(raw)
+    }
+
+    /// Validates a campaign however it was written: the one path for
+    /// campaign files and for the inline keys of the daemon's `[[zone]]`.
+    fn from_raw(raw: RawCampaign) -> Result<Campaign, CampaignError> {
         if raw.version != VERSION {
             return Err(CampaignError::invalid(
                 "version",
@@ -616,12 +519,12 @@ impl Campaign {
             days_ahead: raw.horizon.days_ahead,
         };
         check_horizon(&horizon)?;
-        let action = action_from_parts(
-            "action",
+        let action = Action::from_parts(
             &raw.action.kind.to_ascii_lowercase(),
             &raw.action.addresses,
             raw.action.target.as_deref(),
-        )?;
+        )
+        .map_err(|e| CampaignError::invalid("action", e.0))?;
         if raw.ttl == 0 || raw.ttl > 604_800 {
             return Err(CampaignError::invalid(
                 "ttl",
@@ -650,7 +553,9 @@ impl Campaign {
             ..AllowConfig::default()
         };
         for (i, name) in raw.allow.names.iter().enumerate() {
-            allow.names.push(host(&format!("allow.names[{i}]"), name)?);
+            allow
+                .names
+                .push(host(&format!("allow.names[{i}]"), name)?.to_string());
         }
         for (i, suffix) in raw.allow.suffixes.iter().enumerate() {
             let bare = suffix
@@ -681,20 +586,6 @@ impl Campaign {
         bind_targets(&campaign.targets)?;
         Ok(campaign)
     }
-}
-
-/// Checks that a horizon fits the family library's limits.
-pub(crate) fn check_horizon(horizon: &Horizon) -> Result<(), CampaignError> {
-    if horizon.days_back.saturating_add(horizon.days_ahead) > MAX_HORIZON_DAYS {
-        return Err(CampaignError::invalid(
-            "horizon",
-            format!(
-                "days-back + days-ahead is {}; at most {MAX_HORIZON_DAYS} days are allowed",
-                u64::from(horizon.days_back) + u64::from(horizon.days_ahead)
-            ),
-        ));
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -765,7 +656,7 @@ mod tests {
         assert_eq!(Action::parse("NXDOMAIN").expect("ok"), Action::Nxdomain);
         assert_eq!(
             Action::parse("cname:Sink.Example.NET.").expect("ok"),
-            Action::Cname("sink.example.net".to_owned())
+            Action::Cname(DomainName::new("sink.example.net").expect("name"))
         );
         let sinkhole = Action::parse("sinkhole:192.0.2.1,2001:db8::1").expect("ok");
         assert_eq!(sinkhole.to_string(), "sinkhole:192.0.2.1,2001:db8::1");

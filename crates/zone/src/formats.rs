@@ -24,15 +24,16 @@ use cautery_dga::rfc3339;
 
 use crate::rpz::instant_text;
 
-use crate::campaign::{Action, Campaign};
-use crate::names::tld;
-use crate::plan::{Entry, Policy};
+use crate::campaign::Campaign;
+use crate::plan::{Entry, GatedPlan};
+use cautery_policy::name::tld;
+use cautery_policy::Action;
 
 /// An export format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Format {
-    /// A Response Policy Zone (see [`crate::rpz`]).
+    /// A Response GatedPlan Zone (see [`crate::rpz`]).
     Rpz,
     /// Unbound `local-zone:`/`local-data:` lines for `include:`.
     Unbound,
@@ -145,7 +146,7 @@ pub fn check(format: Format, campaign: &Campaign) -> Result<(), ExportError> {
             Ok(())
         }
         Format::Unbound => match action {
-            Action::Sinkhole(_) | Action::Cname(_) => Ok(()),
+            Action::Sinkhole { .. } | Action::Cname(_) => Ok(()),
             _ if campaign.subdomains => Ok(()),
             _ => Err(unsupported(
                 format,
@@ -160,7 +161,7 @@ pub fn check(format: Format, campaign: &Campaign) -> Result<(), ExportError> {
                 coverage(action),
                 "dnsmasq's address= and server= always cover subdomains; set subdomains = true",
             )),
-            Action::Nxdomain | Action::Sinkhole(_) | Action::Passthru => Ok(()),
+            Action::Nxdomain | Action::Sinkhole { .. } | Action::Passthru => Ok(()),
             _ => Err(unsupported(
                 format,
                 coverage(action),
@@ -169,8 +170,8 @@ pub fn check(format: Format, campaign: &Campaign) -> Result<(), ExportError> {
             )),
         },
         Format::Hosts => match action {
-            Action::Sinkhole(_) if !campaign.subdomains => Ok(()),
-            Action::Sinkhole(_) => Err(unsupported(
+            Action::Sinkhole { .. } if !campaign.subdomains => Ok(()),
+            Action::Sinkhole { .. } => Err(unsupported(
                 format,
                 coverage(action),
                 "a hosts file has no wildcards; set subdomains = false (--exact) or use another format",
@@ -190,7 +191,7 @@ pub fn check(format: Format, campaign: &Campaign) -> Result<(), ExportError> {
 /// have their own functions). Call [`check`] first.
 pub fn render(
     format: Format,
-    policy: &Policy,
+    policy: &GatedPlan,
     campaign: &Campaign,
     out: &mut impl Write,
 ) -> io::Result<()> {
@@ -212,7 +213,7 @@ pub fn render(
     }
 }
 
-fn unbound(policy: &Policy, campaign: &Campaign, out: &mut impl Write) -> io::Result<()> {
+fn unbound(policy: &GatedPlan, campaign: &Campaign, out: &mut impl Write) -> io::Result<()> {
     writeln!(
         out,
         "# cautery campaign '{}': {} names, action {}; include: from unbound.conf's server: clause",
@@ -228,15 +229,14 @@ fn unbound(policy: &Policy, campaign: &Campaign, out: &mut impl Write) -> io::Re
         (_, true) => "redirect",
         (_, false) => "transparent",
     };
+    // Local data for the actions that answer; the other actions are the
+    // zone type.
     let data: Vec<String> = match &campaign.action {
-        Action::Sinkhole(addresses) => addresses
-            .iter()
-            .map(|a| match a {
-                std::net::IpAddr::V4(v4) => format!("A {v4}"),
-                std::net::IpAddr::V6(v6) => format!("AAAA {v6}"),
-            })
+        Action::Sinkhole { .. } | Action::Cname(_) => campaign
+            .action
+            .rpz_data()
+            .map(|data| data.to_string())
             .collect(),
-        Action::Cname(target) => vec![format!("CNAME {target}.")],
         _ => Vec::new(),
     };
     for entry in policy.entries() {
@@ -249,7 +249,7 @@ fn unbound(policy: &Policy, campaign: &Campaign, out: &mut impl Write) -> io::Re
     Ok(())
 }
 
-fn dnsmasq(policy: &Policy, campaign: &Campaign, out: &mut impl Write) -> io::Result<()> {
+fn dnsmasq(policy: &GatedPlan, campaign: &Campaign, out: &mut impl Write) -> io::Result<()> {
     writeln!(
         out,
         "# cautery campaign '{}': {} names, action {}",
@@ -260,8 +260,8 @@ fn dnsmasq(policy: &Policy, campaign: &Campaign, out: &mut impl Write) -> io::Re
     for entry in policy.entries() {
         let name = entry.name();
         match &campaign.action {
-            Action::Sinkhole(addresses) => {
-                for address in addresses {
+            Action::Sinkhole { .. } => {
+                for address in campaign.action.addresses() {
                     writeln!(out, "address=/{name}/{address}")?;
                 }
             }
@@ -272,7 +272,7 @@ fn dnsmasq(policy: &Policy, campaign: &Campaign, out: &mut impl Write) -> io::Re
     Ok(())
 }
 
-fn hosts(policy: &Policy, campaign: &Campaign, out: &mut impl Write) -> io::Result<()> {
+fn hosts(policy: &GatedPlan, campaign: &Campaign, out: &mut impl Write) -> io::Result<()> {
     writeln!(
         out,
         "# cautery campaign '{}': {} names, action {}",
@@ -280,12 +280,9 @@ fn hosts(policy: &Policy, campaign: &Campaign, out: &mut impl Write) -> io::Resu
         policy.len(),
         campaign.action
     )?;
-    let addresses = match &campaign.action {
-        Action::Sinkhole(addresses) => addresses.as_slice(),
-        _ => &[],
-    };
+    let addresses: Vec<std::net::IpAddr> = campaign.action.addresses().collect();
     for entry in policy.entries() {
-        for address in addresses {
+        for address in &addresses {
             writeln!(out, "{address} {}", entry.name())?;
         }
     }
@@ -301,7 +298,7 @@ pub fn csv_field(text: &str) -> String {
     }
 }
 
-fn csv(policy: &Policy, out: &mut impl Write) -> io::Result<()> {
+fn csv(policy: &GatedPlan, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "domain,family,seed,valid_from,valid_to,tld")?;
     for entry in policy.entries() {
         let name = entry.name();
@@ -322,7 +319,7 @@ fn csv(policy: &Policy, out: &mut impl Write) -> io::Result<()> {
 
 /// The names of a policy grouped by TLD, each group sorted by the start of
 /// the name's window (names in use at all times first), then by name.
-pub fn registry(policy: &Policy) -> BTreeMap<String, Vec<Entry<'_>>> {
+pub fn registry(policy: &GatedPlan) -> BTreeMap<String, Vec<Entry<'_>>> {
     let mut by_tld: BTreeMap<String, Vec<Entry<'_>>> = BTreeMap::new();
     for entry in policy.entries() {
         by_tld
@@ -417,7 +414,7 @@ mod tests {
         .expect("campaign")
     }
 
-    fn policy(campaign: &Campaign) -> Policy {
+    fn policy(campaign: &Campaign) -> GatedPlan {
         let seeds = bind_targets(&campaign.targets).expect("bind");
         let plan = plan(
             &seeds,
@@ -425,7 +422,7 @@ mod tests {
             "2026-11-26T00:00:00Z".parse().expect("instant"),
         )
         .expect("plan");
-        Policy::new(
+        GatedPlan::new(
             plan,
             &AllowList::new(),
             &campaign.zone.name,

@@ -5,9 +5,12 @@
 //! families and seeds to suppress, over which horizon, with which action. The
 //! *planner* ([`plan`]) turns a campaign and an instant into a [`Plan`]: every
 //! name in use somewhere in the horizon, once, with every family, seed and
-//! window that produced it. The *gate* ([`AllowList`], [`Policy`]) keeps
+//! window that produced it. The *gate* ([`AllowList`], [`GatedPlan`]) keeps
 //! allow-listed and known-legitimate names out of the policy and reports each
-//! collision. The renderers write the policy as a Response Policy Zone
+//! collision. The *forecast* ([`forecast`]) plans a stretch of time once and
+//! gives the served [`cautery_policy::Policy`] at any instant in it, the next
+//! instant it changes, and the parts of a zone split by day; `cautery plan`,
+//! `export` and `serve` all go through the same gate. The renderers write the policy as a Response Policy Zone
 //! ([`rpz`], draft-vixie-dnsop-dns-rpz, zone file syntax of RFC 1035 §5)
 //! with an SOA serial that follows RFC 1982 arithmetic, or as Unbound,
 //! dnsmasq, hosts, plain, CSV and per-TLD registry lists ([`formats`]).
@@ -23,18 +26,25 @@
 
 mod allow;
 mod campaign;
+mod error;
+pub mod forecast;
 pub mod formats;
-mod names;
 mod plan;
 pub mod rpz;
+mod targets;
 
 pub use allow::{AllowList, AllowMatch, MatchKind};
-pub use campaign::{
-    Action, AllowConfig, Campaign, CampaignError, Horizon, Resolver, SeedSelection, Soa, Target,
-    ZoneConfig,
+pub use campaign::{AllowConfig, Campaign, InlineCampaign, Resolver, ZoneConfig, VERSION};
+pub use cautery_policy::{check_name, normalise_name, Action, NameError, Soa};
+pub use error::CampaignError;
+pub use forecast::{
+    part_names, Apex, CampaignSource, Forecast, ForecastError, ForecastReport, ZonePlanner,
+    FORECAST_SPAN, MAX_SPLIT_DAYS,
 };
-pub use names::{check_name, normalise_name, NameError};
 pub use plan::{
-    bind_targets, horizon_bounds, plan, plan_between, BoundSeed, Collision, Entry, Origin, Plan,
-    PlanError, Policy, Rejected, Source,
+    horizon_bounds, plan, plan_between, Collision, Entry, GatedPlan, Plan, PlanError, Rejected,
+    Source,
+};
+pub use targets::{
+    bind_targets, check_horizon, BoundSeed, Horizon, SeedSelection, Target, MAX_HORIZON_DAYS,
 };

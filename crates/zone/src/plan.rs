@@ -10,15 +10,13 @@
 
 use std::cmp::Ordering;
 
-use cautery_dga::{
-    all_families, find_family, midnight, predict, suggest_families, Family, Generator, Window,
-    EARLIEST_DAY, LATEST_DAY,
-};
+use cautery_dga::{midnight, predict, Window, EARLIEST_DAY, LATEST_DAY};
+use cautery_policy::{check_name_within, NameError, ProvenanceRef};
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::allow::{AllowList, AllowMatch};
-use crate::campaign::{check_horizon, CampaignError, Horizon, SeedSelection, Target};
-use crate::names::{check_name_within, NameError};
+use crate::error::CampaignError;
+use crate::targets::{check_horizon, BoundSeed, Horizon};
 
 /// A plan that cannot be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -46,114 +44,6 @@ pub enum PlanError {
     Campaign(#[from] CampaignError),
 }
 
-/// A family bound to one seed.
-pub struct BoundSeed {
-    /// The family.
-    pub family: &'static Family,
-    /// The seed's name, or its raw value when given by value.
-    pub seed: String,
-    /// The family bound to the seed.
-    pub generator: Box<dyn Generator>,
-}
-
-impl std::fmt::Debug for BoundSeed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.family.name, self.seed)
-    }
-}
-
-fn unknown_family(key: &str, name: &str) -> CampaignError {
-    let hints = suggest_families(name);
-    let problem = if hints.is_empty() {
-        format!("unknown family '{name}' (cautery families lists all)")
-    } else {
-        let hints: Vec<String> = hints.iter().map(|h| format!("'{h}'")).collect();
-        format!(
-            "unknown family '{name}'; did you mean {}? (cautery families lists all)",
-            hints.join(" or ")
-        )
-    };
-    CampaignError::invalid(key, problem)
-}
-
-/// Binds every target to its seeds; each family and seed once, in the order
-/// given. `all` means every deterministic family; families that draw a
-/// random seed at run time are bound only when named with listed seeds.
-pub fn bind_targets(targets: &[Target]) -> Result<Vec<BoundSeed>, CampaignError> {
-    let mut out: Vec<BoundSeed> = Vec::new();
-    for (i, target) in targets.iter().enumerate() {
-        let key = format!("target[{i}].family");
-        let all = target.family.trim().eq_ignore_ascii_case("all");
-        let families: Vec<&'static Family> = if all {
-            all_families()
-                .iter()
-                .copied()
-                .filter(|f| f.seeding.deterministic)
-                .collect()
-        } else {
-            vec![find_family(&target.family).ok_or_else(|| unknown_family(&key, &target.family))?]
-        };
-        for family in families {
-            let seeds: Vec<(String, &str)> = match &target.seeds {
-                SeedSelection::Listed(list) => list
-                    .iter()
-                    .map(|text| match family.seed_named(text) {
-                        Some(seed) => (seed.name.to_owned(), seed.value),
-                        None => (text.clone(), text.as_str()),
-                    })
-                    .collect(),
-                _ if !family.seeding.deterministic => {
-                    return Err(CampaignError::invalid(
-                        format!("target[{i}].seeds"),
-                        format!(
-                            "{} draws a random seed at run time: list its seeds ({})",
-                            family.name, family.seed_form
-                        ),
-                    ))
-                }
-                SeedSelection::Default => {
-                    let seed = family.default_seed();
-                    vec![(seed.name.to_owned(), seed.value)]
-                }
-                SeedSelection::All => family
-                    .seeds
-                    .iter()
-                    .map(|s| (s.name.to_owned(), s.value))
-                    .collect(),
-            };
-            for (label, value) in seeds {
-                if out
-                    .iter()
-                    .any(|b| std::ptr::eq(b.family, family) && b.seed == label)
-                {
-                    continue;
-                }
-                let generator = (family.bind)(value).map_err(|error| {
-                    CampaignError::invalid(
-                        format!("target[{i}].seeds"),
-                        format!(
-                            "seed '{value}' does not fit {}: {error} (known seeds: {})",
-                            family.name,
-                            family
-                                .seeds
-                                .iter()
-                                .map(|s| s.name)
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    )
-                })?;
-                out.push(BoundSeed {
-                    family,
-                    seed: label,
-                    generator,
-                });
-            }
-        }
-    }
-    Ok(out)
-}
-
 /// A family and seed, as named in a plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
@@ -176,17 +66,6 @@ struct Record {
     window: Window,
 }
 
-/// One family, seed and window that produced a name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Origin<'a> {
-    /// Canonical family name.
-    pub family: &'static str,
-    /// Seed name or raw value.
-    pub seed: &'a str,
-    /// Where the name is in use.
-    pub window: Window,
-}
-
 /// One name of a plan with all its origins.
 #[derive(Debug, Clone, Copy)]
 pub struct Entry<'a> {
@@ -202,13 +81,13 @@ impl<'a> Entry<'a> {
 
     /// Every family, seed and window that produced the name, sorted by
     /// family, seed and window.
-    pub fn origins(&self) -> impl Iterator<Item = Origin<'a>> + 'a {
+    pub fn origins(&self) -> impl Iterator<Item = ProvenanceRef<'a>> + 'a {
         let plan = self.plan;
         plan.records[self.range.0 as usize..self.range.1 as usize]
             .iter()
             .map(move |r| {
                 let source = &plan.sources[r.source as usize];
-                Origin {
+                ProvenanceRef {
                     family: source.family,
                     seed: &source.seed,
                     window: r.window,
@@ -217,10 +96,10 @@ impl<'a> Entry<'a> {
     }
 
     /// The first origin (every entry has one).
-    pub fn first_origin(&self) -> Origin<'a> {
+    pub fn first_origin(&self) -> ProvenanceRef<'a> {
         let record = &self.plan.records[self.range.0 as usize];
         let source = &self.plan.sources[record.source as usize];
-        Origin {
+        ProvenanceRef {
             family: source.family,
             seed: &source.seed,
             window: record.window,
@@ -527,7 +406,7 @@ pub struct Rejected {
 /// A plan passed through the allow-list gate: the names to block, the
 /// collisions kept out and the names that cannot be written.
 #[derive(Debug)]
-pub struct Policy {
+pub struct GatedPlan {
     /// The plan.
     pub plan: Plan,
     kept: Vec<u32>,
@@ -537,11 +416,11 @@ pub struct Policy {
     pub rejected: Vec<Rejected>,
 }
 
-impl Policy {
+impl GatedPlan {
     /// Gates `plan` through `allow`. `zone` is the policy zone's name (owner
     /// names must fit under it) and `subdomains` whether `*.name` rules are
     /// written.
-    pub fn new(plan: Plan, allow: &AllowList, zone: &str, subdomains: bool) -> Policy {
+    pub fn new(plan: Plan, allow: &AllowList, zone: &str, subdomains: bool) -> GatedPlan {
         // Owners are `name.zone` or `*.name.zone`, within 253 octets of text.
         let limit = 253usize
             .saturating_sub(zone.len() + 1)
@@ -559,7 +438,7 @@ impl Policy {
                 kept.push(index as u32);
             }
         }
-        Policy {
+        GatedPlan {
             plan,
             kept,
             collisions,
@@ -598,6 +477,7 @@ pub(crate) fn range_of(entry: &Entry<'_>) -> std::ops::Range<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::targets::{bind_targets, SeedSelection, Target};
     use cautery_dga::predict;
 
     fn at(text: &str) -> DateTime<Utc> {
@@ -696,7 +576,7 @@ mod tests {
         let victim = plan.entry(0).name().to_owned();
         let mut allow = AllowList::new();
         allow.add_name("test-list", &victim);
-        let policy = Policy::new(plan, &allow, "rpz.test", true);
+        let policy = GatedPlan::new(plan, &allow, "rpz.test", true);
         assert_eq!(
             policy.len() + policy.collisions.len() + policy.rejected.len(),
             total

@@ -1,4 +1,4 @@
-//! Response Policy Zones: the policy as a zone file that BIND 9, Unbound,
+//! Response GatedPlan Zones: the policy as a zone file that BIND 9, Unbound,
 //! PowerDNS Recursor and Knot Resolver load.
 //!
 //! Implements the QNAME triggers and actions of draft-vixie-dnsop-dns-rpz
@@ -22,12 +22,14 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use cautery_dga::Window;
+use cautery_policy::serial;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
+use crate::campaign::Campaign;
 pub use crate::campaign::DEFAULT_ZONE;
-use crate::campaign::{Action, Campaign};
-use crate::plan::{Entry, Policy};
+use crate::plan::{Entry, GatedPlan};
+use cautery_policy::Action;
 
 /// The serial of a policy zone and the digest of the content it was given to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,26 +70,12 @@ impl SerialState {
     }
 }
 
-/// Whether `a` is before `b` in RFC 1982 serial arithmetic (32 bits).
-pub fn serial_before(a: u32, b: u32) -> bool {
-    a != b && b.wrapping_sub(a) < (1 << 31)
-}
-
 /// The serial for content with `digest`, given the previous state, at the
 /// instant `at`.
 pub fn next_serial(previous: Option<&SerialState>, digest: &str, at: DateTime<Utc>) -> SerialState {
-    let clock = u32::try_from(at.timestamp().max(1)).unwrap_or(u32::MAX);
     let serial = match previous {
         Some(p) if p.digest == digest => p.serial,
-        Some(p) => {
-            let bumped = p.serial.wrapping_add(1);
-            if serial_before(bumped, clock) {
-                clock
-            } else {
-                bumped
-            }
-        }
-        None => clock,
+        other => serial::next(other.map(|p| p.serial), at),
     };
     SerialState {
         serial,
@@ -132,7 +120,7 @@ impl Write for Digester {
 /// as [`write_header`] writes it without a serial, then every rule's name
 /// and origins (family, seed, window) in binary form, which is cheaper than
 /// rendering millions of rules twice and changes exactly when they do.
-pub fn digest(policy: &Policy, campaign: &Campaign) -> String {
+pub fn digest(policy: &GatedPlan, campaign: &Campaign) -> String {
     let mut digester = Digester::new();
     // Writing to a digester cannot fail.
     let _ = write_header(policy, campaign, None, &mut digester);
@@ -160,7 +148,7 @@ pub fn digest(policy: &Policy, campaign: &Campaign) -> String {
 
 /// Writes the policy zone with SOA serial `serial`.
 pub fn render(
-    policy: &Policy,
+    policy: &GatedPlan,
     campaign: &Campaign,
     serial: u32,
     out: &mut impl Write,
@@ -171,20 +159,7 @@ pub fn render(
 
 /// The right-hand side of a rule, in zone file syntax.
 fn rdata_lines(action: &Action) -> Vec<String> {
-    match action {
-        Action::Nxdomain => vec!["CNAME .".to_owned()],
-        Action::Nodata => vec!["CNAME *.".to_owned()],
-        Action::Drop => vec!["CNAME rpz-drop.".to_owned()],
-        Action::Passthru => vec!["CNAME rpz-passthru.".to_owned()],
-        Action::Cname(target) => vec![format!("CNAME {target}.")],
-        Action::Sinkhole(addresses) => addresses
-            .iter()
-            .map(|a| match a {
-                std::net::IpAddr::V4(v4) => format!("A {v4}"),
-                std::net::IpAddr::V6(v6) => format!("AAAA {v6}"),
-            })
-            .collect(),
-    }
+    action.rpz_data().map(|data| data.to_string()).collect()
 }
 
 /// `from/to` of a window, `-` for an open side.
@@ -204,31 +179,15 @@ pub fn push_window(text: &mut String, window: Window) {
 /// An instant as `2026-01-01T00:00:00Z`, or empty for `None` (CSV fields).
 pub fn instant_text(at: Option<DateTime<Utc>>) -> String {
     let mut text = String::with_capacity(20);
-    if at.is_some() {
-        push_instant(&mut text, at);
-    }
+    cautery_policy::push_instant(&mut text, at);
     text
 }
 
-/// Appends an instant as `2026-01-01T00:00:00Z` (`-` for `None`); the same
-/// text as [`cautery_dga::rfc3339`] without a format string to interpret,
-/// which matters for millions of names.
+/// Appends an instant as `2026-01-01T00:00:00Z` (`-` for `None`).
 pub fn push_instant(text: &mut String, at: Option<DateTime<Utc>>) {
-    use chrono::{Datelike, Timelike};
     match at {
         None => text.push('-'),
-        Some(at) => {
-            let _ = write!(
-                text,
-                "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-                at.year(),
-                at.month(),
-                at.day(),
-                at.hour(),
-                at.minute(),
-                at.second()
-            );
-        }
+        Some(_) => cautery_policy::push_instant(text, at),
     }
 }
 
@@ -253,7 +212,7 @@ fn provenance(entry: &Entry<'_>, text: &mut String) {
 /// Writes the zone's comments, `$ORIGIN`, `$TTL`, SOA and NS records; the
 /// SOA serial is written as `-` when `serial` is `None` (for the digest).
 pub fn write_header(
-    policy: &Policy,
+    policy: &GatedPlan,
     campaign: &Campaign,
     serial: Option<u32>,
     out: &mut impl Write,
@@ -298,7 +257,11 @@ pub fn write_header(
 
 /// Writes one rule per name (and per `*.name` when subdomains are covered),
 /// with provenance comments.
-pub fn write_rules(policy: &Policy, campaign: &Campaign, out: &mut impl Write) -> io::Result<()> {
+pub fn write_rules(
+    policy: &GatedPlan,
+    campaign: &Campaign,
+    out: &mut impl Write,
+) -> io::Result<()> {
     let rdata = rdata_lines(&campaign.action);
     let mut origins = String::new();
     for entry in policy.entries() {
@@ -337,14 +300,14 @@ mod tests {
         let changed = next_serial(Some(&first), "bb", at("2026-11-26T00:00:00Z"));
         assert_eq!(changed.serial, first.serial + 1);
         let later = next_serial(Some(&changed), "cc", at("2026-11-27T00:00:00Z"));
-        assert!(serial_before(changed.serial, later.serial));
+        assert!(serial::is_before(changed.serial, later.serial));
         // A serial ahead of the clock keeps counting from where it is.
         let ahead = SerialState {
             serial: u32::MAX,
             digest: "aa".to_owned(),
         };
         let wrapped = next_serial(Some(&ahead), "bb", at("2026-11-26T00:00:00Z"));
-        assert!(serial_before(ahead.serial, wrapped.serial));
+        assert!(serial::is_before(ahead.serial, wrapped.serial));
     }
 
     #[test]
@@ -358,11 +321,11 @@ mod tests {
         assert_eq!(SerialState::parse("serial=1\ndigest=zz\n"), None);
     }
 
-    fn policy_for(campaign: &Campaign, at: &str) -> Policy {
+    fn policy_for(campaign: &Campaign, at: &str) -> GatedPlan {
         let seeds = crate::bind_targets(&campaign.targets).expect("bind");
         let plan =
             crate::plan(&seeds, &campaign.horizon, at.parse().expect("instant")).expect("plan");
-        Policy::new(
+        GatedPlan::new(
             plan,
             &crate::AllowList::new(),
             &campaign.zone.name,
@@ -409,7 +372,7 @@ mod tests {
             vec!["A 192.0.2.1", "AAAA 2001:db8::1"]
         );
         assert_eq!(
-            rdata_lines(&Action::Cname("sink.example.net".into())),
+            rdata_lines(&Action::parse("cname:sink.example.net").expect("ok")),
             vec!["CNAME sink.example.net."]
         );
     }

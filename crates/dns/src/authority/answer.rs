@@ -7,18 +7,19 @@ use hickory_proto::op::{Edns, Message, MessageType, ResponseCode};
 use hickory_proto::rr::{Name, Record, RecordType};
 
 use super::{Handled, Outcome, QueryKind, Reply, Transport, MAX_UDP_PAYLOAD};
-use crate::policy::Policy;
+use crate::records::{rule_records, Policy, PolicyRecords};
 use crate::tsig::Signer;
 
 /// Fills `response` with the answer for `qname` inside a policy zone.
 pub(super) fn zone_answer(
     policy: &Policy,
+    zone: &Name,
     qname: &Name,
     qtype: RecordType,
     response: &mut Message,
 ) -> Outcome {
     let mut records = Vec::new();
-    if *qname == policy.zone {
+    if qname == zone {
         match qtype {
             RecordType::SOA => records.push(policy.soa_record(policy.serial)),
             RecordType::NS => records.extend(policy.ns_records()),
@@ -32,7 +33,7 @@ pub(super) fn zone_answer(
     }
     // Below the apex: `[*.]TRIGGER.ZONE`; find the rule of TRIGGER.
     let full = qname.to_ascii().to_ascii_lowercase();
-    let zone_text = policy.zone.to_ascii();
+    let zone_text = zone.to_ascii();
     let trigger = full
         .strip_suffix(&zone_text)
         .unwrap_or("")
@@ -49,7 +50,7 @@ pub(super) fn zone_answer(
         return finish(policy, response, records, false);
     }
     let mut all = Vec::new();
-    policy.rule_records(rule, &mut all);
+    rule_records(zone, policy.ttl, rule, &mut all);
     records.extend(all.into_iter().filter(|r| {
         r.name() == qname
             && (qtype == RecordType::ANY

@@ -26,10 +26,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use hickory_proto::op::{Message, OpCode, Query, ResponseCode};
-use hickory_proto::rr::{DNSClass, RecordType};
+use hickory_proto::rr::{DNSClass, Name, RecordType};
 
 use crate::journal::Journal;
-use crate::policy::Policy;
+use crate::records::{Policy, PolicyRecords};
 use crate::tsig::{self, Verdict};
 
 mod access;
@@ -41,7 +41,7 @@ mod transfer;
 pub use access::{Prefix, TransferAccess};
 pub use labels::{Outcome, QueryKind};
 pub use sinkhole::{SinkholeApex, SinkholeHit};
-pub use transfer::{serial_greater, soa_serial, Transfer};
+pub use transfer::{soa_serial, Transfer};
 
 use answer::{encode, encode_signed, formerr_from_header, response_to, udp_limit, zone_answer};
 
@@ -57,6 +57,19 @@ pub struct ServedZone {
     pub policy: Arc<Policy>,
     /// Its journal, ending at the current serial.
     pub journal: Arc<Journal>,
+    /// The zone's name in wire form, made once rather than per query.
+    pub name: Name,
+}
+
+impl ServedZone {
+    /// A policy served with its journal.
+    pub fn new(policy: Arc<Policy>, journal: Arc<Journal>) -> ServedZone {
+        ServedZone {
+            name: policy.zone_name(),
+            policy,
+            journal,
+        }
+    }
 }
 
 /// Everything the message path reads: swapped whole on every change, so a
@@ -162,7 +175,7 @@ impl Authority {
             return self.respond(&request, ResponseCode::Refused, kind, Outcome::Refused);
         }
         let qname = query.name().to_lowercase();
-        if let Some(zone) = self.zones.iter().find(|z| z.policy.zone.zone_of(&qname)) {
+        if let Some(zone) = self.zones.iter().find(|z| z.name.zone_of(&qname)) {
             return self.policy_zone(&request, bytes, zone, &query, client, transport, now);
         }
         if matches!(query.query_type(), RecordType::AXFR | RecordType::IXFR) {
@@ -243,7 +256,13 @@ impl Authority {
                 let mut response = response_to(request);
                 response.set_authoritative(true);
                 let qname = query.name().to_lowercase();
-                let outcome = zone_answer(policy, &qname, query.query_type(), &mut response);
+                let outcome = zone_answer(
+                    policy,
+                    &zone.name,
+                    &qname,
+                    query.query_type(),
+                    &mut response,
+                );
                 let limit = udp_limit(request, transport);
                 let out = encode_signed(&response, limit, signer.as_mut(), now);
                 Handled::new(Reply::Message(out), kind, outcome)
@@ -256,8 +275,9 @@ impl Authority {
 mod tests {
     use super::*;
     use crate::journal::JournalLimits;
-    use crate::policy::{parse_name, Action, PolicyDiff, Rule, SoaFields};
+    use crate::records::{parse_name, Action, PolicyDiff, Rule, Soa};
     use crate::tsig::{ResponseError, ResponseVerifier, TsigKey};
+    use cautery_policy::DomainName;
     use hickory_proto::rr::Name;
 
     pub(super) const NOW: u64 = 1_800_000_000;
@@ -275,20 +295,14 @@ mod tests {
         let rules = names
             .iter()
             .map(|name| Rule {
-                name: name.as_str().into(),
+                name: DomainName::new(name).unwrap(),
                 action: nx.clone(),
                 subdomains: false,
-                origin: None,
+                provenance: None,
             })
             .collect();
-        Policy::new(
-            zone(),
-            serial,
-            SoaFields::default(),
-            vec![zone()],
-            60,
-            rules,
-        )
+        let zone = DomainName::new("cautery.rpz").unwrap();
+        Policy::new(zone.clone(), serial, Soa::default(), vec![zone], 60, rules)
     }
 
     fn names(prefix: &str, count: usize) -> Vec<String> {
@@ -323,10 +337,7 @@ mod tests {
         last.push(PolicyDiff::between(&at_11, &at_12));
         assert!(journal.since(10).is_some() && last.since(10).is_none());
         Authority {
-            zones: vec![ServedZone {
-                policy: Arc::new(at_12),
-                journal: Arc::new(last),
-            }],
+            zones: vec![ServedZone::new(Arc::new(at_12), Arc::new(last))],
             access: TransferAccess {
                 allow: Prefix::parse("127.0.0.0/8").into_iter().collect(),
                 keys: vec![key()],

@@ -11,13 +11,13 @@ use hickory_proto::rr::{Name, RData, Record, RecordType};
 
 use super::answer::{encode, response_to, udp_limit};
 use super::{Authority, Handled, Outcome, QueryKind, Reply, Transport};
-use crate::policy::{parse_name, soa_record, Action, Origin, Rule, SoaFields};
+use crate::records::{parse_name, soa_record, Action, Provenance, Rule, Soa};
 
 /// Apex data of sinkhole answers.
 #[derive(Debug, Clone)]
 pub struct SinkholeApex {
     /// SOA fields of every sinkholed name.
-    pub soa: SoaFields,
+    pub soa: Soa,
     /// Name servers of every sinkholed name.
     pub ns: Vec<Name>,
     /// TTL of sinkhole answers.
@@ -27,7 +27,7 @@ pub struct SinkholeApex {
 impl Default for SinkholeApex {
     fn default() -> Self {
         SinkholeApex {
-            soa: SoaFields::default(),
+            soa: Soa::default(),
             ns: vec![Name::from_ascii("localhost.").unwrap_or_else(|_| Name::root())],
             ttl: 300,
         }
@@ -42,7 +42,7 @@ pub struct SinkholeHit {
     /// The query type.
     pub record_type: RecordType,
     /// Where the rule came from.
-    pub origin: Option<Arc<Origin>>,
+    pub provenance: Option<Arc<Provenance>>,
 }
 
 impl Authority {
@@ -91,7 +91,7 @@ impl Authority {
         handled.hit = Some(SinkholeHit {
             name: text,
             record_type: query.query_type(),
-            origin: rule.origin.clone(),
+            provenance: rule.provenance.clone(),
         });
         handled
     }

@@ -16,20 +16,16 @@ use std::sync::Arc;
 
 use hickory_proto::op::{Message, ResponseCode};
 use hickory_proto::rr::rdata::SOA;
-use hickory_proto::rr::{RData, Record};
+use hickory_proto::rr::{Name, RData, Record};
 
 use super::answer::{encode_signed, response_to, udp_limit};
 use super::{Authority, Handled, Outcome, QueryKind, Reply, ServedZone, Transport};
-use crate::policy::{Policy, PolicyDiff, Rule};
+use crate::records::{rule_records, Policy, PolicyDiff, PolicyRecords, Rule};
 use crate::tsig::Signer;
+use cautery_policy::serial;
 
 /// Target size of one transfer message; records never straddle messages.
 const TRANSFER_CHUNK: usize = 16_000;
-
-/// RFC 1982 serial number arithmetic: whether `a` is after `b`.
-pub fn serial_greater(a: u32, b: u32) -> bool {
-    a != b && a.wrapping_sub(b) < 0x8000_0000
-}
 
 impl Authority {
     pub(super) fn ixfr(
@@ -54,7 +50,7 @@ impl Authority {
         // Up to date, or newer than us (a bogus serial): the current SOA
         // alone, which tells the client there is nothing newer here.
         let up_to_date =
-            client_serial == policy.serial || serial_greater(client_serial, policy.serial);
+            client_serial == policy.serial || serial::is_after(client_serial, policy.serial);
         let current_soa = |signer: Option<&mut Signer>| {
             let mut response = response_to(request);
             response.set_authoritative(true);
@@ -113,6 +109,8 @@ enum Part {
 pub struct Transfer {
     header: Message,
     policy: Arc<Policy>,
+    /// The zone's name in wire form, made once per transfer.
+    zone: Name,
     parts: Vec<Part>,
     part: usize,
     position: usize,
@@ -127,6 +125,7 @@ impl Transfer {
         header.set_authoritative(true);
         Transfer {
             header,
+            zone: policy.zone_name(),
             policy,
             parts: Vec::new(),
             part: 0,
@@ -273,7 +272,7 @@ impl Transfer {
                     match rules.get(self.position) {
                         Some(rule) => {
                             let before = records.len();
-                            self.policy.rule_records(rule, &mut records);
+                            rule_records(&self.zone, self.policy.ttl, rule, &mut records);
                             size += records[before..].iter().map(estimate).sum::<usize>();
                             self.position += 1;
                         }

@@ -1,6 +1,7 @@
-//! The policy of a zone at any instant, made by crates/zone's planner (the
-//! one `cautery plan` and `export` use) from the zone's campaigns: the
-//! inline one of its `[[zone]]` section and the campaign files it names.
+//! The policy of a served zone at any instant, planned ahead: the planner of
+//! `cautery serve`, built on the same [`plan_between`] and gate
+//! ([`GatedPlan`]) as `cautery plan` and `export`, so all three give the same
+//! rules for the same campaign and instant.
 //!
 //! A name is in the policy at the instant `t` when one of its windows
 //! `[from, to)` meets `[t - days-back, t + days-ahead]`, that is while
@@ -8,7 +9,7 @@
 //! [`Forecast`] plans a stretch of time once (generation is the expensive
 //! part) and keeps every name with its presences; the policy at any instant
 //! of the stretch is then a filter, and the next instant at which the policy
-//! may change is the next presence bound ([`Planner::next_change`]). So
+//! may change is the next presence bound ([`ZonePlanner::next_change`]). So
 //! families whose windows turn within a day (Suppobox every 512 s, QSnatch
 //! hourly, Kraken at a fixed hour of the week) enter and leave the policy
 //! at their own instants, not at midnight.
@@ -19,70 +20,124 @@
 //! one part. The parts of a zone share one forecast: generation runs once
 //! for all of them.
 //!
-//! Names the allow-list of their campaign matches (crates/zone's gate:
-//! inline entries, allow-list files, top-site lists) are kept out and
-//! counted in one warning per forecast; names that cannot be written under
-//! the zone are dropped and counted too.
+//! Pure and clock-free like the rest of the crate: the daemon passes every
+//! instant. What the gate kept out is counted in a [`ForecastReport`] per
+//! campaign for the caller to log.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use anyhow::{bail, Context, Result};
 use cautery_dga::Window;
-use cautery_dns::policy::parse_name;
-use cautery_dns::{Origin, Policy, Rule, SoaFields};
-use cautery_zone::{bind_targets, plan_between, AllowList, BoundSeed, Campaign, Horizon};
+use cautery_policy::{Action, DomainName, NameError, Policy, Provenance, Rule, Soa};
 use chrono::{DateTime, TimeDelta, Utc};
-use hickory_proto::rr::Name;
 
-use super::config::ZoneSection;
+use crate::allow::AllowList;
+use crate::campaign::Campaign;
+use crate::error::CampaignError;
+use crate::plan::{plan_between, GatedPlan, PlanError};
+use crate::targets::{bind_targets, BoundSeed, Horizon};
 
 /// How much time one forecast covers: generation runs about once a day.
 pub const FORECAST_SPAN: TimeDelta = TimeDelta::hours(24);
 
-/// One campaign of a zone, ready to plan.
-pub struct Source {
-    /// `inline` or the campaign file, for logs.
+/// The most zones one policy may be split into (BIND takes at most 64
+/// policy zones in all).
+pub const MAX_SPLIT_DAYS: u32 = 32;
+
+/// A forecast that could not be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("zone {zone}: campaign {campaign}: {source}")]
+pub struct ForecastError {
+    /// The zone.
+    pub zone: String,
+    /// The campaign's label.
+    pub campaign: String,
+    /// Why.
+    pub source: PlanError,
+}
+
+/// One campaign of a served zone, bound and ready to plan.
+pub struct CampaignSource {
+    /// The campaign file, or `inline`, for logs.
     pub label: String,
     /// Families bound to their seeds.
     pub seeds: Vec<BoundSeed>,
     /// Days around the instant.
     pub horizon: Horizon,
     /// What resolvers do with the names.
-    pub action: Arc<cautery_dns::Action>,
+    pub action: Arc<Action>,
     /// Whether `*.name` is covered too.
     pub subdomains: bool,
     /// Names kept out.
     pub allow: Arc<AllowList>,
 }
 
-/// Everything needed to plan one served zone, built when the configuration
-/// is (re)loaded. The parts of a split zone share their sources and their
-/// latest forecast.
-pub struct Planner {
-    /// The served zone: the section's name, or its part's.
-    zone: Name,
-    /// The longest name among the section's zones: predicted names must
-    /// fit under it (a forecast serves every part).
-    gate: Name,
-    soa: SoaFields,
-    ns: Vec<Name>,
-    ttl: u32,
-    sources: Arc<Vec<Source>>,
-    /// This planner's part, of `parts` (1 when the zone is not split).
-    part: u32,
-    parts: u32,
-    /// The section's two latest forecasts, for all its parts: parts whose
-    /// policy does not change before a forecast ends plan ahead into the
-    /// next one while the others still use the current one.
-    latest: Arc<Mutex<Vec<Arc<Forecast>>>>,
+impl CampaignSource {
+    /// Binds `campaign`'s targets; `allow` is its allow-list, read by the
+    /// caller.
+    pub fn new(
+        label: &str,
+        campaign: &Campaign,
+        allow: Arc<AllowList>,
+    ) -> Result<CampaignSource, CampaignError> {
+        Ok(CampaignSource {
+            label: label.to_owned(),
+            seeds: bind_targets(&campaign.targets)?,
+            horizon: campaign.horizon,
+            action: Arc::new(campaign.action.clone()),
+            subdomains: campaign.subdomains,
+            allow,
+        })
+    }
 }
 
-impl std::fmt::Debug for Planner {
+impl std::fmt::Debug for CampaignSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "Planner({}, part {} of {}, {} campaigns)",
+            "CampaignSource({}, {} seeds)",
+            self.label,
+            self.seeds.len()
+        )
+    }
+}
+
+/// The apex of a served zone: everything but its rules and serial.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Apex {
+    /// SOA values.
+    pub soa: Soa,
+    /// Name servers.
+    pub ns: Vec<DomainName>,
+    /// TTL of every record.
+    pub ttl: u32,
+}
+
+/// Plans one served zone: the zone itself, or one part of a zone split by
+/// day. The parts of a split zone share their campaigns and their latest
+/// forecasts.
+pub struct ZonePlanner {
+    /// The served zone: the zone's name, or its part's.
+    zone: DomainName,
+    /// The longest name among the parts: predicted names must fit under it
+    /// (a forecast serves every part).
+    gate: DomainName,
+    apex: Arc<Apex>,
+    sources: Arc<Vec<CampaignSource>>,
+    /// This planner's part, of `parts` (1 when the zone is not split).
+    part: u32,
+    parts: u32,
+    /// The two latest forecasts, for all parts: parts whose policy does not
+    /// change before a forecast ends plan ahead into the next one while the
+    /// others still use the current one.
+    latest: Arc<Mutex<Vec<Arc<Forecast>>>>,
+}
+
+impl std::fmt::Debug for ZonePlanner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "ZonePlanner({}, part {} of {}, {} campaigns)",
             self.zone,
             self.part,
             self.parts,
@@ -91,119 +146,60 @@ impl std::fmt::Debug for Planner {
     }
 }
 
-/// crates/zone's action as the DNS server serves it.
-pub fn serve_action(action: &cautery_zone::Action) -> Result<cautery_dns::Action> {
-    Ok(match action {
-        cautery_zone::Action::Nxdomain => cautery_dns::Action::Nxdomain,
-        cautery_zone::Action::Nodata => cautery_dns::Action::Nodata,
-        cautery_zone::Action::Drop => cautery_dns::Action::Drop,
-        cautery_zone::Action::Passthru => cautery_dns::Action::Passthru,
-        cautery_zone::Action::Sinkhole(_) => cautery_dns::Action::Sinkhole {
-            v4: action.ipv4(),
-            v6: action.ipv6(),
-        },
-        other => bail!(
-            "action '{other}' is not served by cautery serve: use a sinkhole address instead \
-             (cautery export writes it)"
-        ),
-    })
+/// The names of the zones a policy named `zone` is served as: itself, or
+/// `d0.zone` .. `dN-1.zone` when split into `split_days` parts (0 for one
+/// zone).
+pub fn part_names(zone: &DomainName, split_days: u32) -> Result<Vec<DomainName>, NameError> {
+    if split_days == 0 {
+        return Ok(vec![zone.clone()]);
+    }
+    (0..split_days)
+        .map(|part| DomainName::new(&format!("d{part}.{zone}")))
+        .collect()
 }
 
-impl Planner {
-    /// One planner per zone served for `section`: the zone itself, or each
-    /// of its parts when it is split; see [`Planner::new`].
-    pub fn for_section(section: &ZoneSection) -> Result<Vec<Planner>> {
-        let whole = Planner::new(section)?;
-        let names = section.served_names();
-        if names.len() == 1 {
-            return Ok(vec![whole]);
-        }
-        let parts = names.len() as u32;
-        let zones = names
-            .iter()
-            .map(|name| parse_name(name))
-            .collect::<Result<Vec<_>, _>>()?;
+impl ZonePlanner {
+    /// One planner per zone served for the policy `zone`: the zone itself
+    /// when `split_days` is 0, else one per part (see [`part_names`]).
+    pub fn for_zone(
+        zone: &DomainName,
+        split_days: u32,
+        apex: Apex,
+        sources: Vec<CampaignSource>,
+    ) -> Result<Vec<ZonePlanner>, NameError> {
+        let zones = part_names(zone, split_days)?;
+        let parts = zones.len() as u32;
         let gate = zones
             .iter()
             .max_by_key(|zone| zone.len())
             .cloned()
-            .unwrap_or_else(|| whole.zone.clone());
+            .unwrap_or_else(|| zone.clone());
+        let apex = Arc::new(apex);
+        let sources = Arc::new(sources);
+        let latest: Arc<Mutex<Vec<Arc<Forecast>>>> = Arc::default();
         Ok(zones
             .into_iter()
             .zip(0..)
-            .map(|(zone, part)| Planner {
+            .map(|(zone, part)| ZonePlanner {
                 zone,
                 gate: gate.clone(),
-                soa: whole.soa.clone(),
-                ns: whole.ns.clone(),
-                ttl: whole.ttl,
-                sources: whole.sources.clone(),
+                apex: apex.clone(),
+                sources: sources.clone(),
                 part,
                 parts,
-                latest: whole.latest.clone(),
+                latest: latest.clone(),
             })
             .collect())
     }
 
-    /// The planner of `section` as one zone: its inline campaign unless it
-    /// names campaign files, else one source per campaign file (already
-    /// read by the configuration).
-    pub fn new(section: &ZoneSection) -> Result<Planner> {
-        let mut sources = Vec::new();
-        if section.campaigns.is_empty() {
-            let seeds = section.seeds_selection();
-            let targets: Vec<cautery_zone::Target> = section
-                .families
-                .iter()
-                .map(|family| cautery_zone::Target {
-                    family: family.clone(),
-                    seeds: seeds.clone(),
-                })
-                .collect();
-            let seeds = bind_targets(&targets).map_err(|e| {
-                anyhow::anyhow!("zone {}: families: {}", section.name, problem_of(&e))
-            })?;
-            sources.push(Source {
-                label: "inline".into(),
-                seeds,
-                horizon: Horizon {
-                    days_back: section.days_back,
-                    days_ahead: section.days_ahead,
-                },
-                action: Arc::new(section.action()?),
-                subdomains: section.subdomains,
-                allow: section.allow_list.clone(),
-            });
-        }
-        for loaded in section.loaded_campaigns.iter() {
-            sources.push(Source::of_campaign(
-                &loaded.path.display().to_string(),
-                &loaded.campaign,
-                loaded.allow.clone(),
-            )?);
-        }
-        let ns = section
-            .ns
-            .iter()
-            .map(|n| parse_name(n))
-            .collect::<Result<Vec<_>, _>>()?;
-        let zone = parse_name(&section.name)?;
-        Ok(Planner {
-            gate: zone.clone(),
-            zone,
-            soa: section.soa_fields(),
-            ns,
-            ttl: section.ttl,
-            sources: Arc::new(sources),
-            part: 0,
-            parts: 1,
-            latest: Arc::default(),
-        })
+    /// The served zone's name.
+    pub fn zone(&self) -> &DomainName {
+        &self.zone
     }
 
-    /// The served zone's name.
-    pub fn zone(&self) -> &Name {
-        &self.zone
+    /// The campaigns planned.
+    pub fn sources(&self) -> &[CampaignSource] {
+        &self.sources
     }
 
     /// Families bound to a seed, over all campaigns.
@@ -212,21 +208,27 @@ impl Planner {
     }
 
     /// Plans `[start, start + span)`.
-    pub fn forecast(&self, start: DateTime<Utc>, span: TimeDelta) -> Result<Forecast> {
+    pub fn forecast(
+        &self,
+        start: DateTime<Utc>,
+        span: TimeDelta,
+    ) -> Result<Forecast, ForecastError> {
         Forecast::compute(self, start, start + span)
     }
 
-    /// A forecast covering `at`: one of the section's two latest when one
-    /// does (another part may have made it), else a new one of `span` from
-    /// `at`, which replaces the older. Blocking; parts asking at once wait
-    /// for one computation.
-    pub fn forecast_covering(&self, at: DateTime<Utc>, span: TimeDelta) -> Result<Arc<Forecast>> {
-        let mut latest = self
-            .latest
-            .lock()
-            .map_err(|_| anyhow::anyhow!("zone {}: an earlier plan panicked", self.zone))?;
+    /// A forecast covering `at`: one of the two latest when one does
+    /// (another part may have made it), else a new one of `span` from `at`,
+    /// which replaces the older; and whether it is new. Blocking; parts
+    /// asking at once wait for one computation.
+    pub fn forecast_covering(
+        &self,
+        at: DateTime<Utc>,
+        span: TimeDelta,
+    ) -> Result<(Arc<Forecast>, bool), ForecastError> {
+        // A panic while planning leaves the list as it was: usable.
+        let mut latest = self.latest.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(forecast) = latest.iter().find(|f| f.covers(at)) {
-            return Ok(forecast.clone());
+            return Ok((forecast.clone(), false));
         }
         let forecast = Arc::new(self.forecast(at, span)?);
         latest.push(forecast.clone());
@@ -234,7 +236,7 @@ impl Planner {
         if latest.len() > 2 {
             latest.remove(0);
         }
-        Ok(forecast)
+        Ok((forecast, true))
     }
 
     /// This zone's policy at `at` (which should lie in `forecast`'s
@@ -249,43 +251,33 @@ impl Planner {
     }
 
     /// The policy at `at`, planned for that instant alone.
-    #[cfg(test)]
-    pub fn policy_at(&self, at: DateTime<Utc>, serial: u32) -> Result<Policy> {
+    pub fn policy_at(&self, at: DateTime<Utc>, serial: u32) -> Result<Policy, ForecastError> {
         let forecast = self.forecast(at, TimeDelta::seconds(1))?;
         Ok(self.policy_in(&forecast, at, serial))
     }
 }
 
-impl Source {
-    fn of_campaign(label: &str, campaign: &Campaign, allow: Arc<AllowList>) -> Result<Source> {
-        let seeds = bind_targets(&campaign.targets)
-            .map_err(|e| anyhow::anyhow!("campaign {label}: {e}"))?;
-        Ok(Source {
-            label: label.to_owned(),
-            seeds,
-            horizon: campaign.horizon,
-            action: Arc::new(
-                serve_action(&campaign.action).with_context(|| format!("campaign {label}"))?,
-            ),
-            subdomains: campaign.subdomains,
-            allow,
-        })
-    }
-}
-
-fn problem_of(error: &cautery_zone::CampaignError) -> String {
-    match error {
-        cautery_zone::CampaignError::Invalid { problem, .. } => problem.clone(),
-        other => other.to_string(),
-    }
+/// What the gate kept out of one campaign's names in a forecast.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForecastReport {
+    /// The campaign's label.
+    pub campaign: String,
+    /// Names kept out by the allow-list.
+    pub kept_out: usize,
+    /// One of them, with the list and entry it matched.
+    pub kept_out_example: Option<(String, String, String)>,
+    /// Names that cannot be written under the zone.
+    pub rejected: usize,
+    /// One of them, with why.
+    pub rejected_example: Option<(String, String)>,
 }
 
 /// The stretch of time in which a name is in the policy, `None` being
-/// unbounded, and the origin reported for it.
+/// unbounded, and the provenance reported for it.
 struct Presence {
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
-    origin: Arc<Origin>,
+    provenance: Arc<Provenance>,
     /// The part of a split zone that holds the name for this window.
     part: u32,
 }
@@ -297,7 +289,7 @@ impl Presence {
 }
 
 struct Entry {
-    name: Box<str>,
+    name: DomainName,
     source: u32,
     /// Range in `Forecast::presences`.
     first: u32,
@@ -310,10 +302,10 @@ pub struct Forecast {
     pub start: DateTime<Utc>,
     /// First instant not covered.
     pub until: DateTime<Utc>,
-    soa: SoaFields,
-    ns: Vec<Name>,
-    ttl: u32,
-    actions: Vec<(Arc<cautery_dns::Action>, bool)>,
+    /// Per campaign, what the gate kept out.
+    pub reports: Vec<ForecastReport>,
+    apex: Arc<Apex>,
+    actions: Vec<(Arc<Action>, bool)>,
     entries: Vec<Entry>,
     presences: Vec<Presence>,
     /// Per part: the entries with a presence in it, in entry order.
@@ -337,13 +329,16 @@ impl std::fmt::Debug for Forecast {
 }
 
 impl Forecast {
-    fn compute(planner: &Planner, start: DateTime<Utc>, until: DateTime<Utc>) -> Result<Forecast> {
+    fn compute(
+        planner: &ZonePlanner,
+        start: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Forecast, ForecastError> {
         let mut forecast = Forecast {
             start,
             until,
-            soa: planner.soa.clone(),
-            ns: planner.ns.clone(),
-            ttl: planner.ttl,
+            reports: Vec::new(),
+            apex: planner.apex.clone(),
             actions: Vec::new(),
             entries: Vec::new(),
             presences: Vec::new(),
@@ -351,8 +346,6 @@ impl Forecast {
             changes: Vec::new(),
         };
         let parts = i64::from(planner.parts);
-        let zone_text = planner.gate.to_ascii();
-        let zone_text = zone_text.trim_end_matches('.');
         for (index, source) in planner.sources.iter().enumerate() {
             let back = TimeDelta::days(i64::from(source.horizon.days_back));
             let ahead = TimeDelta::days(i64::from(source.horizon.days_ahead));
@@ -364,48 +357,41 @@ impl Forecast {
                 start - back,
                 until + ahead + TimeDelta::seconds(1),
             )
-            .with_context(|| format!("zone {zone_text}: {}", source.label))?;
-            let gated =
-                cautery_zone::Policy::new(plan, &source.allow, zone_text, source.subdomains);
-            if let Some(first) = gated.collisions.first() {
-                tracing::warn!(
-                    zone = %zone_text,
-                    campaign = %source.label,
-                    kept_out = gated.collisions.len(),
-                    example = %gated.plan.entry(first.index).name(),
-                    list = %first.matched.list,
-                    entry = %first.matched.entry,
-                    "predicted names kept out of the policy by the allow-list"
-                );
-            }
-            if let Some(first) = gated.rejected.first() {
-                tracing::warn!(
-                    zone = %zone_text,
-                    campaign = %source.label,
-                    rejected = gated.rejected.len(),
-                    example = %gated.plan.entry(first.index).name(),
-                    error = %first.error,
-                    "predicted names that cannot be written under the zone are left out"
-                );
-            }
+            .map_err(|error| ForecastError {
+                zone: planner.zone.to_string(),
+                campaign: source.label.clone(),
+                source: error,
+            })?;
+            let gated = GatedPlan::new(plan, &source.allow, &planner.gate, source.subdomains);
+            forecast.reports.push(ForecastReport {
+                campaign: source.label.clone(),
+                kept_out: gated.collisions.len(),
+                kept_out_example: gated.collisions.first().map(|c| {
+                    (
+                        gated.plan.entry(c.index).name().to_owned(),
+                        c.matched.list.clone(),
+                        c.matched.entry.clone(),
+                    )
+                }),
+                rejected: gated.rejected.len(),
+                rejected_example: gated.rejected.first().map(|r| {
+                    (
+                        gated.plan.entry(r.index).name().to_owned(),
+                        r.error.to_string(),
+                    )
+                }),
+            });
             forecast
                 .actions
                 .push((source.action.clone(), source.subdomains));
-            let mut origins: HashMap<(&str, &str, Window), Arc<Origin>> = HashMap::new();
+            let mut shared: HashMap<(&str, &str, Window), Arc<Provenance>> = HashMap::new();
             for entry in gated.entries() {
                 let first = forecast.presences.len() as u32;
                 for origin in entry.origins() {
                     let window = origin.window;
-                    let shared = origins
+                    let provenance = shared
                         .entry((origin.family, origin.seed, window))
-                        .or_insert_with(|| {
-                            Arc::new(Origin {
-                                family: origin.family.to_owned(),
-                                seed: origin.seed.to_owned(),
-                                valid_from: window.from_rfc3339(),
-                                valid_to: window.to_rfc3339(),
-                            })
-                        })
+                        .or_insert_with(|| Arc::new(origin.to_owned()))
                         .clone();
                     // The day the window starts; a window open from the
                     // beginning of time stays in part 0.
@@ -421,12 +407,13 @@ impl Forecast {
                     forecast.presences.push(Presence {
                         from: window.from.map(|from| from - ahead),
                         to: window.to.map(|to| to + back),
-                        origin: shared,
+                        provenance,
                         part,
                     });
                 }
                 forecast.entries.push(Entry {
-                    name: entry.name().into(),
+                    // The gate checked every name it kept.
+                    name: DomainName::from_checked(entry.name()),
                     source: index as u32,
                     first,
                     count: forecast.presences.len() as u32 - first,
@@ -464,9 +451,9 @@ impl Forecast {
 
     /// The policy of `part`, served as `zone`, at `at` (which should lie in
     /// the stretch), with `serial`. A name predicted by several campaigns
-    /// takes the first campaign's action; its origin is the first window in
-    /// force at `at`.
-    fn policy_at(&self, part: u32, zone: &Name, at: DateTime<Utc>, serial: u32) -> Policy {
+    /// takes the first campaign's action; its provenance is the first
+    /// window in force at `at`.
+    fn policy_at(&self, part: u32, zone: &DomainName, at: DateTime<Utc>, serial: u32) -> Policy {
         let mut rules = Vec::new();
         let held = self
             .by_part
@@ -482,7 +469,7 @@ impl Forecast {
                     name: entry.name.clone(),
                     action: action.clone(),
                     subdomains: *subdomains,
-                    origin: Some(present.origin.clone()),
+                    provenance: Some(present.provenance.clone()),
                 });
             }
         }
@@ -490,9 +477,9 @@ impl Forecast {
         Policy::new(
             zone.clone(),
             serial,
-            self.soa.clone(),
-            self.ns.clone(),
-            self.ttl,
+            self.apex.soa.clone(),
+            self.apex.ns.clone(),
+            self.apex.ttl,
             rules,
         )
     }
@@ -501,15 +488,43 @@ impl Forecast {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::serve::config::Config;
+    use crate::campaign::InlineCampaign;
 
     fn at(text: &str) -> DateTime<Utc> {
-        text.parse().unwrap()
+        text.parse().expect("instant")
     }
 
-    fn zone(text: &str) -> Planner {
-        let config = Config::parse(&format!("version = 1\n[[zone]]\n{text}\n")).unwrap();
-        Planner::new(&config.zone[0]).unwrap()
+    fn inline(family: &str, back: u32, ahead: u32) -> InlineCampaign {
+        InlineCampaign {
+            families: vec![family.to_owned()],
+            seeds: "default".into(),
+            days_back: back,
+            days_ahead: ahead,
+            action: "nxdomain".into(),
+            addresses: Vec::new(),
+            subdomains: false,
+            allow: Vec::new(),
+            allow_files: Vec::new(),
+            ttl: 60,
+        }
+    }
+
+    fn planners(campaign: &InlineCampaign, split_days: u32, allow: AllowList) -> Vec<ZonePlanner> {
+        let zone = DomainName::new("cautery.rpz").expect("zone");
+        let parsed = Campaign::from_inline("cautery.rpz", campaign).expect("campaign");
+        let source = CampaignSource::new("inline", &parsed, Arc::new(allow)).expect("bind");
+        let apex = Apex {
+            soa: Soa::default(),
+            ns: vec![DomainName::new("localhost").expect("ns")],
+            ttl: 60,
+        };
+        ZonePlanner::for_zone(&zone, split_days, apex, vec![source]).expect("planners")
+    }
+
+    fn zone(family: &str, back: u32, ahead: u32) -> ZonePlanner {
+        planners(&inline(family, back, ahead), 0, AllowList::new())
+            .pop()
+            .expect("one zone")
     }
 
     fn names(policy: &Policy) -> Vec<String> {
@@ -518,23 +533,26 @@ mod tests {
 
     #[test]
     fn a_necurs_zone_holds_its_names_once_with_provenance() {
-        let planner =
-            zone("families = [\"necurs\"]\nseeds = \"default\"\ndays-back = 0\ndays-ahead = 0");
-        let policy = planner.policy_at(at("2026-11-26T12:00:00Z"), 7).unwrap();
+        let planner = zone("necurs", 0, 0);
+        let policy = planner
+            .policy_at(at("2026-11-26T12:00:00Z"), 7)
+            .expect("policy");
         assert!(!policy.rules().is_empty());
-        let rule = &policy.rules()[0];
-        assert_eq!(rule.origin.as_ref().unwrap().family, "necurs");
-        let next = planner.policy_at(at("2026-12-30T00:00:00Z"), 8).unwrap();
+        let provenance = policy.rules()[0].provenance.as_ref().expect("provenance");
+        assert_eq!(&*provenance.family, "necurs");
+        assert!(provenance.window.contains(at("2026-11-26T12:00:00Z")));
+        let next = planner
+            .policy_at(at("2026-12-30T00:00:00Z"), 8)
+            .expect("policy");
         assert!(!policy.same_content(&next), "the plan follows the clock");
     }
 
     #[test]
     fn sub_day_windows_enter_and_leave_at_their_own_instant_not_at_midnight() {
         // Suppobox: one name per 512-second slot, each in use 85 slots.
-        let planner =
-            zone("families = [\"suppobox\"]\nseeds = \"default\"\ndays-back = 0\ndays-ahead = 0");
+        let planner = zone("suppobox", 0, 0);
         let start = at("2026-11-26T12:00:00Z");
-        let forecast = planner.forecast(start, FORECAST_SPAN).unwrap();
+        let forecast = planner.forecast(start, FORECAST_SPAN).expect("forecast");
         let change = planner.next_change(&forecast, start);
         assert!(change > start && change < at("2026-11-27T00:00:00Z"));
         assert_eq!(change.timestamp() % 512, 0, "a slot boundary: {change}");
@@ -550,34 +568,32 @@ mod tests {
         let late = planner.policy_in(&forecast, following - TimeDelta::seconds(1), 3);
         assert_eq!(names(&after), names(&late));
         // The forecast agrees with a plan made for the instant alone.
-        let alone = planner.policy_at(change, 2).unwrap();
+        let alone = planner.policy_at(change, 2).expect("policy");
         assert_eq!(names(&after), names(&alone));
         let alone = planner
             .policy_at(change - TimeDelta::seconds(1), 1)
-            .unwrap();
+            .expect("policy");
         assert_eq!(names(&before), names(&alone));
     }
 
     #[test]
     fn the_horizon_widens_presence_by_days_ahead_and_back() {
-        let planner =
-            zone("families = [\"chinad\"]\nseeds = \"default\"\ndays-back = 1\ndays-ahead = 2");
+        let planner = zone("chinad", 1, 2);
         let noon = at("2026-11-26T12:00:00Z");
-        let forecast = planner.forecast(noon, FORECAST_SPAN).unwrap();
+        let forecast = planner.forecast(noon, FORECAST_SPAN).expect("forecast");
         // Daily windows: the next change is midnight, not earlier.
         assert_eq!(
             planner.next_change(&forecast, noon),
             at("2026-11-27T00:00:00Z")
         );
         let policy = planner.policy_in(&forecast, noon, 1);
-        let single =
-            zone("families = [\"chinad\"]\nseeds = \"default\"\ndays-back = 0\ndays-ahead = 0");
+        let single = zone("chinad", 0, 0);
         let mut days = Vec::new();
         for day in ["2026-11-25", "2026-11-26", "2026-11-27", "2026-11-28"] {
             days.extend(names(
                 &single
                     .policy_at(at(&format!("{day}T06:00:00Z")), 1)
-                    .unwrap(),
+                    .expect("policy"),
             ));
         }
         days.sort();
@@ -587,20 +603,22 @@ mod tests {
 
     #[test]
     fn a_split_zone_changes_one_part_for_the_day_leaving_and_one_for_the_day_entering() {
-        let section = "families = [\"chinad\"]\nseeds = \"default\"\n\
-                       days-back = 1\ndays-ahead = 2\nsplit-days = 5";
-        let config = Config::parse(&format!("version = 1\n[[zone]]\n{section}\n")).unwrap();
-        let parts = Planner::for_section(&config.zone[0]).unwrap();
-        let zones: Vec<String> = parts.iter().map(|p| p.zone().to_ascii()).collect();
-        assert_eq!(zones[0], "d0.cautery.rpz.");
-        assert_eq!(zones[4], "d4.cautery.rpz.");
+        let parts = planners(&inline("chinad", 1, 2), 5, AllowList::new());
+        let zones: Vec<String> = parts.iter().map(|p| p.zone().to_string()).collect();
         assert_eq!(zones.len(), 5);
-        let whole = zone(&section.replace("\nsplit-days = 5", ""));
+        assert_eq!(zones[0], "d0.cautery.rpz");
+        assert_eq!(zones[4], "d4.cautery.rpz");
+        let whole = zone("chinad", 1, 2);
 
         let noon = at("2026-11-26T12:00:00Z");
         let midnight = at("2026-11-27T00:00:00Z");
-        let forecast = parts[0].forecast_covering(noon, FORECAST_SPAN).unwrap();
-        let again = parts[3].forecast_covering(noon, FORECAST_SPAN).unwrap();
+        let (forecast, fresh) = parts[0]
+            .forecast_covering(noon, FORECAST_SPAN)
+            .expect("forecast");
+        let (again, made) = parts[3]
+            .forecast_covering(noon, FORECAST_SPAN)
+            .expect("forecast");
+        assert!(fresh && !made);
         assert!(
             Arc::ptr_eq(&forecast, &again),
             "the parts share one forecast"
@@ -623,7 +641,7 @@ mod tests {
         }
         held.sort();
         held.dedup();
-        assert_eq!(held, names(&whole.policy_at(noon, 1).unwrap()));
+        assert_eq!(held, names(&whole.policy_at(noon, 1).expect("policy")));
         // 2026-11-25 leaves and 2026-11-29 enters, in parts of their own.
         let part_of =
             |day: &str| (at(&format!("{day}T00:00:00Z")).timestamp() / 86_400 % 5) as usize;
@@ -633,53 +651,72 @@ mod tests {
         expected.sort();
         assert_eq!(changed, expected);
         let entering = names(&parts[entering].policy_in(&forecast, midnight, 2));
-        let single = zone(&section.replace(
-            "days-back = 1\ndays-ahead = 2\nsplit-days = 5",
-            "days-back = 0\ndays-ahead = 0",
-        ));
-        let day = names(&single.policy_at(at("2026-11-29T06:00:00Z"), 1).unwrap());
+        let day = names(
+            &zone("chinad", 0, 0)
+                .policy_at(at("2026-11-29T06:00:00Z"), 1)
+                .expect("policy"),
+        );
         assert_eq!(entering, day);
     }
 
     #[test]
-    fn allow_list_entries_and_files_keep_names_out_of_the_zone() {
-        let at = at("2026-11-26T12:00:00Z");
-        let section = "version = 1\n[[zone]]\nfamilies = [\"necurs\"]\nseeds = \"default\"\n\
-                       days-back = 0\ndays-ahead = 0\n";
-        let open = Config::parse(section).unwrap();
-        let all = Planner::new(&open.zone[0])
-            .unwrap()
-            .policy_at(at, 1)
-            .unwrap();
+    fn allow_list_entries_keep_names_out_and_are_reported() {
+        let instant = at("2026-11-26T12:00:00Z");
+        let all = zone("necurs", 0, 0).policy_at(instant, 1).expect("policy");
         let names = names(&all);
         assert!(names.len() >= 3);
-        let (allowed, by_file, kept) = (&names[0], &names[1], &names[2]);
-
-        let dir = std::env::temp_dir().join(format!("cautery-allow-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join("allow.txt"), format!("# ours\n{by_file}\n")).unwrap();
-        let path = dir.join("cautery.toml");
-        std::fs::write(
-            &path,
-            format!(
-                "{section}allow = [\"{}\", \".gov\"]\nallow-files = [\"allow.txt\"]\n",
-                allowed.to_uppercase()
-            ),
-        )
-        .unwrap();
-        let gated = Config::load(&path).unwrap();
-        let policy = Planner::new(&gated.zone[0])
-            .unwrap()
-            .policy_at(at, 1)
-            .unwrap();
-        let held: Vec<&str> = policy.rules().iter().map(|r| &*r.name).collect();
+        let (allowed, suffixed, kept) = (&names[0], &names[1], &names[2]);
+        let mut campaign = inline("necurs", 0, 0);
+        campaign.allow = vec![allowed.to_uppercase(), format!("*.{suffixed}")];
+        let planner = planners(&campaign, 0, {
+            let parsed = Campaign::from_inline("cautery.rpz", &campaign).expect("campaign");
+            let mut allow = AllowList::new();
+            for name in &parsed.allow.names {
+                allow.add_name("allow.names", name);
+            }
+            for suffix in &parsed.allow.suffixes {
+                allow.add_suffix("allow.suffixes", suffix);
+            }
+            allow
+        })
+        .pop()
+        .expect("zone");
+        let forecast = planner
+            .forecast(instant, TimeDelta::seconds(1))
+            .expect("forecast");
+        let policy = planner.policy_in(&forecast, instant, 1);
+        let held: Vec<&str> = policy.rules().iter().map(|r| r.name.as_str()).collect();
         assert!(!held.contains(&allowed.as_str()), "{allowed} is allowed");
         assert!(
-            !held.contains(&by_file.as_str()),
-            "{by_file} is allowed by file"
+            !held.contains(&suffixed.as_str()),
+            "{suffixed} is allowed as a suffix"
         );
         assert!(held.contains(&kept.as_str()), "{kept} stays blocked");
         assert_eq!(held.len(), names.len() - 2);
-        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(forecast.reports[0].kept_out, 2);
+    }
+
+    #[test]
+    fn inline_keys_are_checked_by_the_campaign_rules_and_name_the_inline_key() {
+        let mut bad = inline("necrus", 0, 0);
+        let error = Campaign::from_inline("cautery.rpz", &bad).expect_err("unknown family");
+        assert!(error.to_string().contains("families[0]"), "{error}");
+        assert!(error.to_string().contains("necurs"), "{error}");
+        bad = inline("necurs", 3000, 3000);
+        let error = Campaign::from_inline("cautery.rpz", &bad).expect_err("horizon");
+        assert!(
+            error.to_string().contains("days-back + days-ahead"),
+            "{error}"
+        );
+        bad = inline("necurs", 0, 0);
+        bad.action = "sinkhole".into();
+        let error = Campaign::from_inline("cautery.rpz", &bad).expect_err("no address");
+        assert!(error.to_string().contains("sinkhole-v4"), "{error}");
+        bad.seeds = "some".into();
+        let error = Campaign::from_inline("cautery.rpz", &bad).expect_err("seeds");
+        assert!(
+            error.to_string().contains("\"all\" or \"default\""),
+            "{error}"
+        );
     }
 }

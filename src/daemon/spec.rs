@@ -1,7 +1,14 @@
-//! The daemon's configuration: a versioned TOML file (`version = 1`),
-//! kebab-case keys, unknown keys rejected, every key with a default so that
-//! an empty file (or none at all) gives a working server.
-//! `etc/cautery.example.toml` explains every key.
+//! The daemon's configuration file as written: a versioned TOML file
+//! (`version = 1`), kebab-case keys, unknown keys rejected, every key with a
+//! default so that an empty file (or none at all) gives a working server.
+//! `etc/cautery.example.toml` explains every key. [`super::runtime`] turns
+//! it, once per (re)load, into the typed configuration the units run on.
+//!
+//! A `[[zone]]` is a campaign: it names campaign files (the TOML of `cautery
+//! plan` and `export`), or gives the same keys inline (`families`, `seeds`,
+//! `days-back`, ...), which crates/zone turns into a campaign with the same
+//! rules and limits as a file. It adds only what belongs to serving: its
+//! name, TTL, SOA, NS and `split-days`.
 
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -12,12 +19,13 @@ use base64::Engine as _;
 use serde::Deserialize;
 
 use cautery_dns::authority::Prefix;
-use cautery_dns::policy::parse_name;
+use cautery_dns::records::parse_name;
 use cautery_dns::tsig::TsigKey;
-use cautery_dns::{Action, NotifyTarget, SoaFields};
-use cautery_zone::{AllowList, Campaign, SeedSelection};
+use cautery_dns::NotifyTarget;
+use cautery_policy::{DomainName, Soa};
+use cautery_zone::{AllowList, Campaign, InlineCampaign, MAX_SPLIT_DAYS};
 
-use crate::commands::campaign::{self, read_text};
+use crate::campaigns::{allow_list, load, read_text};
 
 /// The `cautery serve` configuration: TOML of a few KiB.
 const CONFIG_FILE: cautery_seeds::FileKind = cautery_seeds::FileKind {
@@ -50,6 +58,9 @@ pub struct Config {
     /// Policy zones, each with its campaign.
     #[serde(default = "default_zones")]
     pub zone: Vec<ZoneSection>,
+    /// The folder relative paths in the file are resolved against.
+    #[serde(skip)]
+    pub base: PathBuf,
 }
 
 /// `[server]`.
@@ -271,10 +282,10 @@ pub struct SoaSection {
 
 impl Default for SoaSection {
     fn default() -> Self {
-        let d = SoaFields::default();
+        let d = Soa::default();
         SoaSection {
-            mname: d.mname,
-            rname: d.rname,
+            mname: d.mname.to_string(),
+            rname: d.rname.to_string(),
             refresh: d.refresh,
             retry: d.retry,
             expire: d.expire,
@@ -284,15 +295,23 @@ impl Default for SoaSection {
 }
 
 impl SoaSection {
-    fn fields(&self) -> SoaFields {
-        SoaFields {
-            mname: self.mname.clone(),
-            rname: self.rname.clone(),
+    /// The SOA, its names checked: a typo is an error that names the key,
+    /// never a silent `.`.
+    pub fn soa(&self, section: &str) -> Result<Soa> {
+        let name = |key: &str, text: &str| {
+            DomainName::new(&text.replacen('@', ".", 1)).map_err(|e| {
+                anyhow::anyhow!("{section} soa.{key} = '{text}' is not a usable domain name: {e}")
+            })
+        };
+        let soa = Soa {
+            mname: name("mname", &self.mname)?,
+            rname: name("rname", &self.rname)?,
             refresh: self.refresh,
             retry: self.retry,
             expire: self.expire,
             minimum: self.minimum,
-        }
+        };
+        Ok(soa)
     }
 }
 
@@ -330,16 +349,10 @@ pub struct ZoneSection {
     /// Allow-list files, one entry a line, `#` comments; relative paths are
     /// under the config file's folder. Read at every (re)load.
     pub allow_files: Vec<PathBuf>,
-    /// The gate built from `allow` and `allow-files` at (re)load.
-    #[serde(skip)]
-    pub allow_list: Arc<AllowList>,
     /// Campaign files (the TOML of `cautery plan` and `export`) whose
     /// predictions fill the zone instead of the inline keys above; relative
     /// paths are under the config file's folder.
     pub campaigns: Vec<PathBuf>,
-    /// The campaign files and their allow-lists, read at (re)load.
-    #[serde(skip)]
-    pub loaded_campaigns: Arc<Vec<ZoneCampaign>>,
     /// 0: one policy zone. N >= 2: the policy is served as N zones
     /// `d0.NAME` .. `dN-1.NAME`, a name going to zone `day % N` of the day
     /// its window starts, so that a day entering or leaving the horizon
@@ -348,35 +361,17 @@ pub struct ZoneSection {
     pub split_days: u32,
 }
 
-/// A campaign file named by a zone, read and validated, with its
-/// allow-list (inline entries, files and top-site lists).
+/// A campaign of a zone, read and validated, with its allow-list (inline
+/// entries, files and top-site lists).
 #[derive(Debug)]
 pub struct ZoneCampaign {
-    /// Where it was read from.
-    pub path: PathBuf,
+    /// `inline`, or the campaign file it was read from.
+    pub label: String,
     /// The campaign.
     pub campaign: Campaign,
     /// Its allow-list gate.
     pub allow: Arc<AllowList>,
 }
-
-/// Keys of a `[[zone]]` that describe its inline campaign; a zone that
-/// names campaign files takes them from the files instead.
-const INLINE_CAMPAIGN_KEYS: &[&str] = &[
-    "families",
-    "seeds",
-    "days-back",
-    "days-ahead",
-    "action",
-    "sinkhole-v4",
-    "sinkhole-v6",
-    "subdomains",
-    "allow",
-    "allow-files",
-];
-
-/// The longest horizon, back plus ahead, that crates/zone plans.
-const MAX_HORIZON_DAYS: u32 = 3650;
 
 impl Default for ZoneSection {
     fn default() -> Self {
@@ -395,61 +390,63 @@ impl Default for ZoneSection {
             subdomains: false,
             allow: Vec::new(),
             allow_files: Vec::new(),
-            allow_list: Arc::default(),
             campaigns: Vec::new(),
-            loaded_campaigns: Arc::default(),
             split_days: 0,
         }
     }
 }
-
-/// The most zones one `[[zone]]` may be split into (BIND takes at most 64
-/// policy zones in all).
-pub const MAX_SPLIT_DAYS: u32 = 32;
 
 fn default_zones() -> Vec<ZoneSection> {
     vec![ZoneSection::default()]
 }
 
 impl ZoneSection {
-    /// The action, checked.
-    pub fn action(&self) -> Result<Action> {
-        Ok(match self.action.as_str() {
-            "nxdomain" => Action::Nxdomain,
-            "nodata" => Action::Nodata,
-            "drop" => Action::Drop,
-            "passthru" => Action::Passthru,
-            "sinkhole" => {
-                if self.sinkhole_v4.is_empty() && self.sinkhole_v6.is_empty() {
-                    bail!(
-                        "zone {}: action \"sinkhole\" needs sinkhole-v4 or sinkhole-v6 addresses",
-                        self.name
-                    );
-                }
-                Action::Sinkhole {
-                    v4: self.sinkhole_v4.clone(),
-                    v6: self.sinkhole_v6.clone(),
-                }
-            }
-            other => bail!(
-                "zone {}: unknown action '{other}': use nxdomain, nodata, drop, passthru or sinkhole",
-                self.name
-            ),
-        })
+    /// The zone's name, checked.
+    pub fn zone_name(&self) -> Result<DomainName> {
+        DomainName::new(&self.name)
+            .map_err(|e| anyhow::anyhow!("[[zone]] name = '{}': {e}", self.name))
     }
 
-    /// The `seeds` key as crates/zone's selection.
-    pub fn seeds_selection(&self) -> SeedSelection {
-        if self.seeds == "default" {
-            SeedSelection::Default
-        } else {
-            SeedSelection::All
+    /// The inline campaign keys.
+    fn inline(&self) -> InlineCampaign {
+        InlineCampaign {
+            families: self.families.clone(),
+            seeds: self.seeds.clone(),
+            days_back: self.days_back,
+            days_ahead: self.days_ahead,
+            action: self.action.clone(),
+            addresses: self
+                .sinkhole_v4
+                .iter()
+                .map(ToString::to_string)
+                .chain(self.sinkhole_v6.iter().map(ToString::to_string))
+                .collect(),
+            subdomains: self.subdomains,
+            allow: self.allow.clone(),
+            allow_files: self
+                .allow_files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect(),
+            ttl: self.ttl,
         }
     }
 
-    /// Reads and validates the campaign files and their allow-lists;
-    /// relative paths are resolved against `base`.
-    pub fn read_campaigns(&mut self, base: &Path) -> Result<()> {
+    /// Reads and validates the zone's campaigns and their allow-lists: the
+    /// campaign files it names, else its inline keys; relative paths are
+    /// resolved against `base`, the config file's folder.
+    pub fn read_campaigns(&self, base: &Path) -> Result<Vec<ZoneCampaign>> {
+        if self.campaigns.is_empty() {
+            let campaign = Campaign::from_inline(&self.name, &self.inline())
+                .map_err(|e| anyhow::anyhow!("zone {}: {e}", self.name))?;
+            let allow = allow_list(&campaign, base, &[], &[])
+                .with_context(|| format!("zone {}", self.name))?;
+            return Ok(vec![ZoneCampaign {
+                label: "inline".into(),
+                campaign,
+                allow: Arc::new(allow),
+            }]);
+        }
         let mut loaded = Vec::new();
         for file in &self.campaigns {
             let path = if file.is_absolute() {
@@ -457,74 +454,24 @@ impl ZoneSection {
             } else {
                 base.join(file)
             };
-            let found = campaign::load(&path.display().to_string())
-                .with_context(|| format!("zone {}", self.name))?;
-            let allow = campaign::allow_list(&found.campaign, &found.base, &[], &[])
-                .with_context(|| format!("zone {}: campaign {}", self.name, path.display()))?;
-            crate::serve::plan::serve_action(&found.campaign.action)
+            let found =
+                load(&path.display().to_string()).with_context(|| format!("zone {}", self.name))?;
+            let allow = allow_list(&found.campaign, &found.base, &[], &[])
                 .with_context(|| format!("zone {}: campaign {}", self.name, path.display()))?;
             loaded.push(ZoneCampaign {
-                path,
+                label: path.display().to_string(),
                 campaign: found.campaign,
                 allow: Arc::new(allow),
             });
         }
-        self.loaded_campaigns = Arc::new(loaded);
-        Ok(())
+        Ok(loaded)
     }
 
     /// The names of the zones served for this section: its name, or one
     /// name per part when it is split (see `split_days`).
-    pub fn served_names(&self) -> Vec<String> {
-        if self.split_days == 0 {
-            return vec![self.name.clone()];
-        }
-        (0..self.split_days)
-            .map(|part| format!("d{part}.{}", self.name))
-            .collect()
-    }
-
-    /// SOA fields.
-    pub fn soa_fields(&self) -> SoaFields {
-        self.soa.fields()
-    }
-
-    /// Builds the allow-list gate from `allow` and `allow-files`, with the
-    /// parsing of crates/zone (as `cautery export` does for campaigns);
-    /// relative files are resolved against `base`.
-    pub fn read_allow_list(&mut self, base: &Path) -> Result<()> {
-        let mut allow = AllowList::new();
-        for (i, entry) in self.allow.iter().enumerate() {
-            // One entry, one line: a '#' or a line break would hide a typo.
-            let single = !entry.contains(['#', '\n', '\r']);
-            if !single || allow.add_file("allow", entry) != Ok(1) {
-                bail!(
-                    "zone {}: allow[{i}] = '{entry}' is not a domain name or suffix \
-                     (write example.org, or .gov / *.gov for a suffix)",
-                    self.name
-                );
-            }
-        }
-        for file in &self.allow_files {
-            let path = if file.is_absolute() {
-                file.clone()
-            } else {
-                base.join(file)
-            };
-            let text = read_text(&path, &campaign::ALLOW_LIST_FILE)
-                .with_context(|| format!("zone {}", self.name))?;
-            allow
-                .add_file(&path.display().to_string(), &text)
-                .map_err(|e| {
-                    anyhow::anyhow!(
-                        "zone {}: allow-list file {}: {e}",
-                        self.name,
-                        path.display()
-                    )
-                })?;
-        }
-        self.allow_list = Arc::new(allow);
-        Ok(())
+    pub fn served_names(&self) -> Result<Vec<DomainName>> {
+        cautery_zone::part_names(&self.zone_name()?, self.split_days)
+            .map_err(|e| anyhow::anyhow!("zone {}: a part's name: {e}", self.name))
     }
 }
 
@@ -542,35 +489,42 @@ pub fn is_serve_config(text: &str) -> bool {
 
 /// `cautery check-config` for a daemon configuration: reads it and every
 /// allow-list and campaign file it names, and binds every zone's families
-/// and seeds, without starting anything. Returns one line per zone.
+/// and seeds (the runtime configuration a start would run on), without
+/// starting anything. Returns one line per zone.
 pub fn check_file(path: &Path) -> Result<Vec<String>> {
     let config = Config::load(path)?;
-    let mut lines = Vec::new();
-    for zone in &config.zone {
-        let planner = crate::serve::plan::Planner::new(zone)?;
-        let campaigns: Vec<String> = zone
-            .loaded_campaigns
-            .iter()
-            .map(|c| format!("'{}' ({})", c.campaign.name, c.path.display()))
-            .collect();
-        let names = zone.served_names();
-        let served = if names.len() > 1 {
-            format!(" (served as {} .. {})", names[0], names[names.len() - 1])
-        } else {
-            String::new()
-        };
-        lines.push(format!(
-            "zone {}{served}: {} family seeds from {}",
-            zone.name,
-            planner.seed_count(),
-            if campaigns.is_empty() {
-                "the inline campaign".to_owned()
+    let runtime = super::runtime::Runtime::build(config)?;
+    Ok(runtime
+        .zones
+        .iter()
+        .map(|zone| {
+            let parts = &zone.planners;
+            let served = if parts.len() > 1 {
+                format!(
+                    " (served as {} .. {})",
+                    parts[0].zone(),
+                    parts[parts.len() - 1].zone()
+                )
             } else {
-                format!("campaigns {}", campaigns.join(", "))
-            }
-        ));
-    }
-    Ok(lines)
+                String::new()
+            };
+            let campaigns: Vec<String> = zone
+                .campaigns
+                .iter()
+                .map(|c| format!("'{}' ({})", c.campaign.name, c.label))
+                .collect();
+            format!(
+                "zone {}{served}: {} family seeds from {}",
+                zone.name,
+                parts.first().map_or(0, |p| p.seed_count()),
+                if zone.campaigns.iter().all(|c| c.label == "inline") {
+                    "the inline campaign".to_owned()
+                } else {
+                    format!("campaigns {}", campaigns.join(", "))
+                }
+            )
+        })
+        .collect())
 }
 
 /// Refuses a zone that names campaign files and sets inline campaign keys
@@ -584,7 +538,7 @@ fn check_inline_keys(text: &str, config: &Config) -> Result<()> {
         if zone.campaigns.is_empty() {
             continue;
         }
-        let set: Vec<&str> = INLINE_CAMPAIGN_KEYS
+        let set: Vec<&str> = InlineCampaign::KEYS
             .iter()
             .copied()
             .filter(|key| raw.get(*key).is_some())
@@ -612,11 +566,12 @@ impl Config {
             transfer: TransferSection::default(),
             sinkhole: SinkholeSection::default(),
             zone: default_zones(),
+            base: PathBuf::from("."),
         }
     }
 
-    /// Reads and checks a file, and the allow-list and campaign files it
-    /// names (relative to its folder).
+    /// Reads and checks a file; the campaign and allow-list files it names
+    /// are read when the runtime configuration is built.
     pub fn load(path: &Path) -> Result<Config> {
         let text = read_text(path, &CONFIG_FILE)?;
         let base = path
@@ -635,12 +590,9 @@ impl Config {
 
     fn parse_at(text: &str, base: &Path) -> Result<Config> {
         let mut config: Config = toml::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?;
+        config.base = base.to_path_buf();
         config.check()?;
         check_inline_keys(text, &config)?;
-        for zone in &mut config.zone {
-            zone.read_allow_list(base)?;
-            zone.read_campaigns(base)?;
-        }
         Ok(config)
     }
 
@@ -656,24 +608,12 @@ impl Config {
             bail!("[server] listen is empty: give at least one address, e.g. \"127.0.0.1:5353\"");
         }
         for zone in &self.zone {
-            parse_name(&zone.name)?;
-            zone.action()?;
-            if !matches!(zone.seeds.as_str(), "all" | "default") {
-                bail!(
-                    "zone {}: seeds = '{}': use \"all\" or \"default\"",
-                    zone.name,
-                    zone.seeds
-                );
-            }
+            zone.zone_name()?;
             for ns in &zone.ns {
-                parse_name(ns)?;
+                DomainName::new(ns)
+                    .map_err(|e| anyhow::anyhow!("zone {}: ns '{ns}': {e}", zone.name))?;
             }
-            if zone.days_back.saturating_add(zone.days_ahead) > MAX_HORIZON_DAYS {
-                bail!(
-                    "zone {}: days-back + days-ahead must be at most {MAX_HORIZON_DAYS}",
-                    zone.name
-                );
-            }
+            zone.soa.soa(&format!("zone {}:", zone.name))?;
             if zone.split_days == 1 || zone.split_days > MAX_SPLIT_DAYS {
                 bail!(
                     "zone {}: split-days = {}: use 0 (one zone) or 2 to {MAX_SPLIT_DAYS}; \
@@ -683,16 +623,16 @@ impl Config {
                     zone.split_days
                 );
             }
-            for name in zone.served_names() {
-                parse_name(&name)?;
-            }
+            zone.served_names()?;
         }
-        let mut names: Vec<String> = self
-            .zone
-            .iter()
-            .flat_map(ZoneSection::served_names)
-            .map(|name| name.trim_end_matches('.').to_ascii_lowercase())
-            .collect();
+        self.sinkhole.soa.soa("[sinkhole]")?;
+        for ns in &self.sinkhole.ns {
+            DomainName::new(ns).map_err(|e| anyhow::anyhow!("[sinkhole] ns '{ns}': {e}"))?;
+        }
+        let mut names: Vec<DomainName> = Vec::new();
+        for zone in &self.zone {
+            names.extend(zone.served_names()?);
+        }
         let count = names.len();
         names.sort();
         names.dedup();
@@ -775,11 +715,6 @@ impl Config {
             .collect()
     }
 
-    /// The sinkhole apex data.
-    pub fn sinkhole_soa(&self) -> SoaFields {
-        self.sinkhole.soa.fields()
-    }
-
     /// The query log path, resolved against the state directory.
     pub fn query_log_path(&self) -> Option<PathBuf> {
         if self.query_log.path.is_empty() {
@@ -792,6 +727,13 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::daemon::runtime::Runtime;
+
+    /// Parses a file's text and builds its runtime configuration, which
+    /// reads the campaigns and allow-lists it names.
+    fn build(text: &str) -> Result<Runtime> {
+        Runtime::build(Config::parse(text)?)
+    }
 
     /// The config was read whole: a path to a file without end
     /// (/dev/zero reports a size of 0) filled memory.
@@ -820,30 +762,33 @@ mod tests {
     fn unknown_keys_and_versions_are_refused() {
         assert!(Config::parse("version = 1\n[server]\nlisten-on = []\n").is_err());
         assert!(Config::parse("version = 2\n").is_err());
-        let error = Config::parse("version = 1\n[[zone]]\naction = \"sinkhole\"\n").unwrap_err();
+        let error = build("version = 1\n[[zone]]\naction = \"sinkhole\"\n").unwrap_err();
         assert!(format!("{error:#}").contains("sinkhole-v4"));
     }
 
     #[test]
     fn allow_entries_are_checked_and_missing_allow_files_refused() {
         let zone = "version = 1\n[[zone]]\n";
-        assert!(Config::parse(&format!("{zone}allow = [\"example.gov\", \"*.mil\"]\n")).is_ok());
+        let families = "families = [\"banjori\"]\n";
+        assert!(build(&format!(
+            "{zone}{families}allow = [\"example.gov\", \"*.mil\"]\n"
+        ))
+        .is_ok());
         for bad in ["not a name", "localhost", "", "a.com # b.com"] {
-            let error = Config::parse(&format!("{zone}allow = [\"{bad}\"]\n")).unwrap_err();
+            let error = build(&format!("{zone}allow = [\"{bad}\"]\n")).unwrap_err();
             assert!(
                 format!("{error:#}").contains("allow[0]"),
                 "{bad}: {error:#}"
             );
         }
-        let error = Config::parse(&format!(
-            "{zone}allow-files = [\"/nonexistent/cautery-allow.txt\"]\n"
+        let error = build(&format!(
+            "{zone}{families}allow-files = [\"/nonexistent/cautery-allow.txt\"]\n"
         ))
         .unwrap_err();
         assert!(
             format!("{error:#}").contains("allow-list file"),
             "{error:#}"
         );
-        assert!(Config::embedded().zone[0].allow_list.is_empty());
     }
 
     #[test]
@@ -886,7 +831,7 @@ mod tests {
         let config =
             Config::parse("version = 1\n[[zone]]\nname = \"p.rpz\"\nsplit-days = 3\n").unwrap();
         assert_eq!(
-            config.zone[0].served_names(),
+            config.zone[0].served_names().unwrap(),
             ["d0.p.rpz", "d1.p.rpz", "d2.p.rpz"]
         );
         for bad in ["1", "33"] {
@@ -927,14 +872,36 @@ mod tests {
             text.contains("days-back, action cannot be set with campaigns"),
             "{text}"
         );
-        let error = Config::parse(
-            "version = 1\n[[zone]]\ncampaigns = [\"/nonexistent/cautery-campaign.toml\"]\n",
-        )
-        .unwrap_err();
+        let error =
+            build("version = 1\n[[zone]]\ncampaigns = [\"/nonexistent/cautery-campaign.toml\"]\n")
+                .unwrap_err();
         assert!(
             format!("{error:#}").contains("cautery-campaign.toml"),
             "{error:#}"
         );
+    }
+
+    /// A typo in an SOA name became the root name `.` in every SOA served.
+    #[test]
+    fn soa_name_typos_are_errors_not_the_root() {
+        for (text, key) in [
+            ("[[zone]]\nsoa.mname = \"ns1..example\"\n", "soa.mname"),
+            (
+                "[[zone]]\nsoa.rname = \"host master.example\"\n",
+                "soa.rname",
+            ),
+            (
+                "[sinkhole]\nsoa.mname = \"-bad.example\"\n",
+                "[sinkhole] soa.mname",
+            ),
+        ] {
+            let error = Config::parse(&format!("version = 1\n{text}")).unwrap_err();
+            assert!(format!("{error:#}").contains(key), "{text}: {error:#}");
+        }
+        let config =
+            Config::parse("version = 1\n[[zone]]\nsoa.rname = \"me@example.org\"\n").unwrap();
+        let soa = config.zone[0].soa.soa("zone").unwrap();
+        assert_eq!(soa.rname, "me.example.org");
     }
 
     #[test]

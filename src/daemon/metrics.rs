@@ -1,0 +1,163 @@
+//! The daemon's metrics registry: its own gauges and counters (serial and
+//! rules per zone, plan recomputations, plan errors) and the DNS server's
+//! counters, rendered together in the Prometheus text format (names
+//! prefixed `cautery_`, low-cardinality labels only). The `http` unit
+//! serves it at `/metrics`.
+
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use cautery_dns::authority::{Outcome, QueryKind};
+use cautery_dns::{Counters, ErrorKind};
+
+/// Per-zone gauges.
+#[derive(Debug, Clone, Default)]
+struct ZoneGauges {
+    zone: String,
+    serial: u32,
+    rules: u64,
+}
+
+/// The metrics registry.
+#[derive(Debug, Default)]
+pub struct Registry {
+    /// The DNS server's counters, bumped on the message path.
+    pub dns: Arc<Counters>,
+    recomputations: AtomicU64,
+    plan_errors: AtomicU64,
+    zones: Mutex<Vec<ZoneGauges>>,
+}
+
+impl Registry {
+    /// Counts one plan recomputation.
+    pub fn recomputed(&self) {
+        self.recomputations.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a plan that could not be computed or saved.
+    pub fn plan_error(&self) {
+        self.plan_errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Sets the serial and rule count of a zone.
+    pub fn set_zone(&self, zone: &str, serial: u32, rules: usize) {
+        let mut zones = self.zones.lock().unwrap_or_else(|e| e.into_inner());
+        match zones.iter_mut().find(|z| z.zone == zone) {
+            Some(z) => {
+                z.serial = serial;
+                z.rules = rules as u64;
+            }
+            None => zones.push(ZoneGauges {
+                zone: zone.to_string(),
+                serial,
+                rules: rules as u64,
+            }),
+        }
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let zones = self.zones.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let _ = writeln!(out, "# HELP cautery_serial Serial of each policy zone.");
+        let _ = writeln!(out, "# TYPE cautery_serial gauge");
+        for z in &zones {
+            let _ = writeln!(out, "cautery_serial{{zone=\"{}.\"}} {}", z.zone, z.serial);
+        }
+        let _ = writeln!(out, "# HELP cautery_rules Rules in each policy zone.");
+        let _ = writeln!(out, "# TYPE cautery_rules gauge");
+        for z in &zones {
+            let _ = writeln!(out, "cautery_rules{{zone=\"{}.\"}} {}", z.zone, z.rules);
+        }
+        let _ = writeln!(
+            out,
+            "# HELP cautery_queries_total DNS requests by query type and outcome."
+        );
+        let _ = writeln!(out, "# TYPE cautery_queries_total counter");
+        for kind in QueryKind::ALL {
+            for outcome in Outcome::ALL {
+                let value = self.dns.queries(kind, outcome);
+                if value > 0 {
+                    let _ = writeln!(
+                        out,
+                        "cautery_queries_total{{type=\"{}\",outcome=\"{}\"}} {value}",
+                        kind.label(),
+                        outcome.label()
+                    );
+                }
+            }
+        }
+        let _ = writeln!(
+            out,
+            "# HELP cautery_transfers_total Zone transfers started."
+        );
+        let _ = writeln!(out, "# TYPE cautery_transfers_total counter");
+        for (kind, value) in self.dns.transfers() {
+            let _ = writeln!(out, "cautery_transfers_total{{type=\"{kind}\"}} {value}");
+        }
+        let _ = writeln!(
+            out,
+            "# HELP cautery_notifies_total NOTIFY messages sent, by result."
+        );
+        let _ = writeln!(out, "# TYPE cautery_notifies_total counter");
+        for (result, value) in self.dns.notifies() {
+            let _ = writeln!(out, "cautery_notifies_total{{result=\"{result}\"}} {value}");
+        }
+        let _ = writeln!(out, "# HELP cautery_errors_total Errors by kind.");
+        let _ = writeln!(out, "# TYPE cautery_errors_total counter");
+        for kind in ErrorKind::ALL {
+            let _ = writeln!(
+                out,
+                "cautery_errors_total{{kind=\"{}\"}} {}",
+                kind.label(),
+                self.dns.errors(kind)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "cautery_errors_total{{kind=\"plan\"}} {}",
+            self.plan_errors.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP cautery_plan_recomputations_total Plans computed."
+        );
+        let _ = writeln!(out, "# TYPE cautery_plan_recomputations_total counter");
+        let _ = writeln!(
+            out,
+            "cautery_plan_recomputations_total {}",
+            self.recomputations.load(Ordering::Relaxed)
+        );
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_registry_renders_its_own_and_the_dns_counters() {
+        let registry = Registry::default();
+        registry.set_zone("cautery.rpz", 7, 42);
+        registry.recomputed();
+        registry.plan_error();
+        registry.dns.query(QueryKind::A, Outcome::Answer);
+        registry.dns.transfer("ixfr");
+        let text = registry.render();
+        for line in [
+            "cautery_serial{zone=\"cautery.rpz.\"} 7",
+            "cautery_rules{zone=\"cautery.rpz.\"} 42",
+            "cautery_queries_total{type=\"A\",outcome=\"answer\"} 1",
+            "cautery_transfers_total{type=\"ixfr\"} 1",
+            "cautery_errors_total{kind=\"plan\"} 1",
+            "cautery_plan_recomputations_total 1",
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "{line} missing from\n{text}"
+            );
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! The runtime configuration: the file ([`super::spec`]) parsed once into
+//! typed values, with every campaign read, checked and bound to the family
+//! library, every address, key and limit resolved. Built at start and at
+//! each SIGHUP (off the async threads: binding reads family files and
+//! allow-lists); a reload swaps it whole, and each unit takes from it what
+//! it runs on.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use cautery_dns::authority::{SinkholeApex, TransferAccess};
+use cautery_dns::querylog::QueryLogConfig;
+use cautery_dns::records::parse_name;
+use cautery_dns::rrl::RrlLimits;
+use cautery_dns::{JournalLimits, NotifyTarget, ServerConfig};
+use cautery_policy::{Action, DomainName};
+use cautery_zone::{Apex, CampaignSource, ZonePlanner};
+
+use super::spec::{Config, ZoneCampaign};
+
+/// One `[[zone]]` ready to plan: its campaigns and one planner per zone it
+/// is served as (one, or one per day part).
+pub struct ZoneRuntime {
+    /// The policy's name (the section's name).
+    pub name: DomainName,
+    /// Its campaigns, read and checked.
+    pub campaigns: Vec<ZoneCampaign>,
+    /// One planner per served zone.
+    pub planners: Vec<Arc<ZonePlanner>>,
+}
+
+/// Everything the units run on.
+pub struct Runtime {
+    /// The file as read.
+    pub spec: Config,
+    /// Policy zones.
+    pub zones: Vec<ZoneRuntime>,
+    /// Who may transfer.
+    pub access: TransferAccess,
+    /// Secondaries to NOTIFY on every change.
+    pub notify: Vec<NotifyTarget>,
+    /// Apex data of sinkholed names.
+    pub sinkhole: SinkholeApex,
+    /// Bounds of each zone's IXFR journal.
+    pub journal: JournalLimits,
+    /// Response-rate limits.
+    pub rrl: RrlLimits,
+    /// The sinkhole query log, if on.
+    pub query_log: Option<QueryLogConfig>,
+    /// The metrics endpoint, if on.
+    pub metrics_listen: Option<SocketAddr>,
+    /// Sockets and their limits.
+    pub server: ServerConfig,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let zones: Vec<String> = self.zones.iter().map(|z| z.name.to_string()).collect();
+        write!(f, "Runtime(zones {zones:?})")
+    }
+}
+
+/// Refuses a campaign whose action the daemon cannot serve.
+fn check_served(zone: &str, campaign: &ZoneCampaign) -> Result<()> {
+    if let Action::Cname(_) = campaign.campaign.action {
+        bail!(
+            "zone {zone}: campaign {}: action '{}' is not served by cautery serve: use a \
+             sinkhole address instead (cautery export writes it)",
+            campaign.label,
+            campaign.campaign.action
+        );
+    }
+    Ok(())
+}
+
+impl Runtime {
+    /// Builds the runtime configuration of `spec`: reads its campaigns and
+    /// allow-lists and binds their families and seeds. Blocking.
+    pub fn build(spec: Config) -> Result<Runtime> {
+        let mut zones = Vec::new();
+        for section in &spec.zone {
+            let name = section.zone_name()?;
+            let campaigns = section.read_campaigns(&spec.base)?;
+            let mut sources = Vec::new();
+            for campaign in &campaigns {
+                check_served(&section.name, campaign)?;
+                sources.push(
+                    CampaignSource::new(
+                        &campaign.label,
+                        &campaign.campaign,
+                        campaign.allow.clone(),
+                    )
+                    .map_err(|e| {
+                        anyhow::anyhow!("zone {}: {}: {e}", section.name, campaign.label)
+                    })?,
+                );
+            }
+            let ns = section
+                .ns
+                .iter()
+                .map(|n| DomainName::new(n))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| anyhow::anyhow!("zone {}: ns: {e}", section.name))?;
+            let apex = Apex {
+                soa: section.soa.soa(&format!("zone {}:", section.name))?,
+                ns,
+                ttl: section.ttl,
+            };
+            let planners = ZonePlanner::for_zone(&name, section.split_days, apex, sources)
+                .map_err(|e| anyhow::anyhow!("zone {}: {e}", section.name))?;
+            zones.push(ZoneRuntime {
+                name,
+                campaigns,
+                planners: planners.into_iter().map(Arc::new).collect(),
+            });
+        }
+        let sinkhole = SinkholeApex {
+            soa: spec.sinkhole.soa.soa("[sinkhole]")?,
+            ns: spec
+                .sinkhole
+                .ns
+                .iter()
+                .map(|n| parse_name(n))
+                .collect::<Result<Vec<_>, _>>()?,
+            ttl: spec.sinkhole.ttl,
+        };
+        let metrics_listen = if spec.metrics.listen.is_empty() {
+            None
+        } else {
+            Some(spec.metrics.listen.parse().with_context(|| {
+                format!(
+                    "[metrics] listen = '{}' is not an address:port",
+                    spec.metrics.listen
+                )
+            })?)
+        };
+        let rrl = RrlLimits {
+            responses_per_second: spec.server.rate_limit,
+            slip: spec.server.rate_limit_slip,
+            max_tracked: 100_000,
+        };
+        Ok(Runtime {
+            access: TransferAccess {
+                allow: spec.allow_from()?,
+                keys: spec.keys()?,
+                require_key: spec.transfer.require_key,
+            },
+            notify: spec.notify_targets()?,
+            sinkhole,
+            journal: JournalLimits {
+                max_entries: spec.transfer.journal_entries,
+                max_rules: spec.transfer.journal_rules,
+            },
+            rrl,
+            query_log: spec.query_log_path().map(|path| QueryLogConfig {
+                path,
+                max_bytes: spec.query_log.max_bytes.max(4096),
+                keep: spec.query_log.keep,
+            }),
+            metrics_listen,
+            server: ServerConfig {
+                listen: spec.server.listen.clone(),
+                tcp_max_connections: spec.server.tcp_max_connections,
+                tcp_idle_timeout: Duration::from_secs(spec.server.tcp_idle_timeout.max(1)),
+                max_transfers: spec.server.max_transfers,
+                rrl,
+                ..ServerConfig::default()
+            },
+            zones,
+            spec,
+        })
+    }
+}

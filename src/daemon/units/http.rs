@@ -1,0 +1,80 @@
+//! The HTTP unit: the metrics registry at `/metrics` in the Prometheus text
+//! format. A minimal server: it reads at most 8 KiB of request head with a
+//! timeout, answers `GET /metrics` and 404 otherwise, and closes the
+//! connection. The address changes only on restart.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+use crate::daemon::center::{stopped, Center, Unit};
+use crate::daemon::metrics::Registry;
+
+/// Binds the metrics address, if the runtime configuration has one, then
+/// runs the unit.
+pub async fn start(center: Arc<Center>) -> Result<Option<Unit>> {
+    let Some(address) = center.runtime().metrics_listen else {
+        return Ok(None);
+    };
+    let listener = TcpListener::bind(address)
+        .await
+        .with_context(|| format!("cannot listen for metrics on {address}"))?;
+    let address: SocketAddr = listener.local_addr().unwrap_or(address);
+    tracing::info!(%address, "metrics at http://{address}/metrics");
+    Ok(Some(Unit::spawn("http", async move {
+        tokio::select! {
+            _ = stopped(center.stopping()) => {}
+            _ = serve(listener, center.metrics.clone()) => {}
+        }
+    })))
+}
+
+/// Serves `/metrics` on `listener`.
+async fn serve(listener: TcpListener, metrics: Arc<Registry>) {
+    loop {
+        let Ok((mut stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let metrics = metrics.clone();
+        tokio::spawn(async move {
+            let mut head = vec![0u8; 8192];
+            let mut filled = 0;
+            let read = tokio::time::timeout(Duration::from_secs(5), async {
+                while filled < head.len() {
+                    let n = stream.read(&mut head[filled..]).await?;
+                    if n == 0 {
+                        break;
+                    }
+                    filled += n;
+                    if head[..filled].windows(4).any(|w| w == b"\r\n\r\n") {
+                        break;
+                    }
+                }
+                Ok::<_, std::io::Error>(())
+            })
+            .await;
+            if !matches!(read, Ok(Ok(()))) {
+                return;
+            }
+            let line = head[..filled].split(|b| *b == b'\n').next().unwrap_or(&[]);
+            let (status, body) = if line.starts_with(b"GET /metrics ") {
+                ("200 OK", metrics.render())
+            } else {
+                ("404 Not Found", "not found: try /metrics\n".to_string())
+            };
+            let response = format!(
+                "HTTP/1.1 {status}\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = tokio::time::timeout(
+                Duration::from_secs(5),
+                stream.write_all(response.as_bytes()),
+            )
+            .await;
+        });
+    }
+}

@@ -1,0 +1,16 @@
+//! The daemon's units, each one job run as one task on the center: started
+//! in order, reloaded when the center's runtime configuration changes, and
+//! stopped together.
+//!
+//! - [`publisher`]: plans every policy zone and follows its plan over time
+//!   (scheduler), swaps the served state, sends NOTIFY, saves the state.
+//! - [`dns`]: the DNS sockets (RPZ primary and sinkhole authority).
+//! - [`http`]: the metrics endpoint.
+//!
+//! The coming subsystems (connection sinkhole and event store, registration
+//! monitor, resolver-log ingestion, HTTP API) arrive the same way: a crate
+//! of pure logic plus a unit here.
+
+pub mod dns;
+pub mod http;
+pub mod publisher;
