@@ -1,5 +1,9 @@
 //! The integration tests: one test binary that runs the real `cautery`
-//! binary, one module per area. One binary links once instead of five times.
+//! binary, one module per area, all on the helpers of [`harness`] (which
+//! also states the rule for a program a test needs and cannot find). One
+//! binary links once instead of five times.
+
+mod harness;
 
 mod block;
 mod cli;
