@@ -1,39 +1,10 @@
 //! The real `cautery` binary: output formats, exit codes and error messages.
 
 use std::collections::HashSet;
-use std::io::{Read, Write};
-use std::process::{Command, Output, Stdio};
+use std::io::Read;
+use std::process::Stdio;
 
-fn cautery(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cautery"))
-        .args(args)
-        .output()
-        .expect("run cautery")
-}
-
-fn cautery_with_stdin(args: &[&str], input: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cautery"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn cautery");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let input = input.to_owned();
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child.wait_with_output().expect("wait");
-    writer.join().expect("writer").expect("write stdin");
-    output
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("utf-8 stdout")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).expect("utf-8 stderr")
-}
+use crate::harness::{cautery, cautery_command, cautery_with_stdin, stderr, stdout};
 
 fn families_json() -> Vec<serde_json::Value> {
     let output = cautery(&["families", "--format", "json"]);
@@ -290,7 +261,7 @@ fn lookup_reads_stdin_and_finds_every_origin() {
 
 #[test]
 fn a_closed_pipe_exits_0() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cautery"))
+    let mut child = cautery_command()
         .args([
             "generate",
             "all",

@@ -3,47 +3,9 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
-fn cautery(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cautery"))
-        .args(args)
-        .output()
-        .expect("run cautery")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8(bytes.to_vec()).expect("utf-8")
-}
-
-/// A temporary folder removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let path = std::env::temp_dir().join(format!("cautery-block-{tag}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).expect("temp dir");
-        TempDir(path)
-    }
-
-    fn write(&self, name: &str, content: &str) -> String {
-        let path = self.0.join(name);
-        fs::write(&path, content).expect("write");
-        path.to_str().expect("utf-8").to_owned()
-    }
-
-    fn path(&self, name: &str) -> String {
-        self.0.join(name).to_str().expect("utf-8").to_owned()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
+use crate::harness::{cautery, text, utf8, TempDir};
 
 const CAMPAIGN: &str = "version = 1\nname = \"t\"\n[[target]]\nfamily = \"cryptolocker\"\n\
                         [horizon]\ndays-back = 1\ndays-ahead = 1\n[zone]\nname = \"rpz.test\"\n";
@@ -83,7 +45,8 @@ fn check_config_names_the_bad_key_in_one_line() {
         ),
     ] {
         let file = dir.write("c.toml", &content);
-        let output = cautery(&["check-config", &file]);
+        let file = utf8(&file);
+        let output = cautery(&["check-config", file]);
         assert_eq!(output.status.code(), Some(2), "{content}");
         let stderr = text(&output.stderr);
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
@@ -112,9 +75,10 @@ fn an_endless_campaign_file_is_refused_instead_of_filling_memory() {
 fn plan_lists_each_name_once_with_its_origins() {
     let dir = TempDir::new("plan");
     let file = dir.write("c.toml", CAMPAIGN);
+    let file = utf8(&file);
     let output = cautery(&[
         "plan",
-        &file,
+        file,
         "--at",
         "2026-11-26T12:00:00Z",
         "--format",
@@ -141,13 +105,13 @@ fn plan_lists_each_name_once_with_its_origins() {
 fn rpz_serials_change_only_with_the_content() {
     let dir = TempDir::new("serial");
     let file = dir.write("c.toml", CAMPAIGN);
-    let out = dir.path("out");
+    let file = utf8(&file);
+    let out = dir.join("out");
+    let out = utf8(&out);
     let serial = |at: &str| {
-        let output = cautery(&[
-            "export", &file, "--format", "rpz", "--at", at, "--out", &out,
-        ]);
+        let output = cautery(&["export", file, "--format", "rpz", "--at", at, "--out", out]);
         assert!(output.status.success(), "{}", text(&output.stderr));
-        let zone = fs::read_to_string(Path::new(&out).join("t.rpz")).expect("zone");
+        let zone = fs::read_to_string(Path::new(out).join("t.rpz")).expect("zone");
         let soa = zone
             .lines()
             .find(|l| l.starts_with("@ IN SOA"))
@@ -177,20 +141,23 @@ fn legitimate_domains_are_kept_out_and_reported() {
         .next()
         .expect("a name");
     let list = dir.write("top.csv", &format!("1,google.com\n2,{victim}\n"));
+    let list = utf8(&list);
     let file = dir.write(
         "c.toml",
         &format!("{CAMPAIGN}[allow]\nlegitimate = [\"top.csv\"]\n"),
     );
-    let out = dir.path("out");
+    let file = utf8(&file);
+    let out = dir.join("out");
+    let out = utf8(&out);
     let output = cautery(&[
         "export",
-        &file,
+        file,
         "--format",
         "domains",
         "--at",
         "2026-11-26",
         "--out",
-        &out,
+        out,
     ]);
     assert!(output.status.success(), "{}", text(&output.stderr));
     assert!(
@@ -198,15 +165,15 @@ fn legitimate_domains_are_kept_out_and_reported() {
         "{}",
         text(&output.stderr)
     );
-    let domains = fs::read_to_string(Path::new(&out).join("t.domains.txt")).expect("list");
+    let domains = fs::read_to_string(Path::new(out).join("t.domains.txt")).expect("list");
     assert!(!domains.lines().any(|l| l == victim));
-    let report = fs::read_to_string(Path::new(&out).join("t.collisions.csv")).expect("report");
+    let report = fs::read_to_string(Path::new(out).join("t.collisions.csv")).expect("report");
     let line = report
         .lines()
         .find(|l| l.starts_with(&format!("{victim},")))
         .expect("collision listed");
     assert!(
-        line.contains("cryptolocker") && line.contains(&list),
+        line.contains("cryptolocker") && line.contains(list),
         "{line}"
     );
 }
@@ -217,6 +184,7 @@ fn one_off_exports_write_to_stdout() {
     let names = generated("cryptolocker", "2026-11-26", "2026-11-26");
     let allowed = names.iter().next().expect("a name").clone();
     let allow = dir.write("allow.txt", &format!("{allowed}\n"));
+    let allow = utf8(&allow);
     let output = cautery(&[
         "export",
         "--family",
@@ -228,7 +196,7 @@ fn one_off_exports_write_to_stdout() {
         "--action",
         "nxdomain",
         "--allow-list",
-        &allow,
+        allow,
         "--zone",
         "dga.rpz.test",
         "--format",
@@ -258,8 +226,9 @@ fn one_off_exports_write_to_stdout() {
 fn formats_refuse_what_they_cannot_express() {
     let dir = TempDir::new("refuse");
     let file = dir.write("c.toml", CAMPAIGN);
+    let file = utf8(&file);
     for (format, needle) in [("hosts", "hosts"), ("registry", "--out")] {
-        let output = cautery(&["export", &file, "--format", format, "--at", "2026-11-26"]);
+        let output = cautery(&["export", file, "--format", format, "--at", "2026-11-26"]);
         assert_eq!(output.status.code(), Some(2), "{format}");
         assert!(output.stdout.is_empty());
         let stderr = text(&output.stderr);
@@ -285,19 +254,21 @@ fn formats_refuse_what_they_cannot_express() {
 fn registry_lists_cover_every_name_once() {
     let dir = TempDir::new("registry");
     let file = dir.write("c.toml", CAMPAIGN);
-    let out = dir.path("out");
+    let file = utf8(&file);
+    let out = dir.join("out");
+    let out = utf8(&out);
     let output = cautery(&[
         "export",
-        &file,
+        file,
         "--format",
         "registry",
         "--at",
         "2026-11-26T12:00:00Z",
         "--out",
-        &out,
+        out,
     ]);
     assert!(output.status.success(), "{}", text(&output.stderr));
-    let folder = Path::new(&out).join("t.registry");
+    let folder = Path::new(out).join("t.registry");
     let summary = fs::read_to_string(folder.join("summary.csv")).expect("summary");
     let mut seen = BTreeSet::new();
     for line in summary.lines().skip(1) {

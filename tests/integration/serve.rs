@@ -4,14 +4,19 @@
 //! Every server listens on loopback on ports picked at run time; resolvers
 //! forward only to cautery, never to the internet. Time moves through the
 //! daemon's clock file, and every wait is a poll with a bounded timeout.
-//! A test whose program is not installed says so and passes (CI installs
-//! bind9, unbound and dnsutils).
+//! A test whose program is not installed fails, naming the package, unless
+//! `CAUTERY_SKIP_RESOLVER_TESTS=1` is set (see the harness).
 
 use std::io::Write;
-use std::net::{TcpListener, UdpSocket};
+use std::net::UdpSocket;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
+
+use crate::harness::{
+    cautery, cautery_command, dig, dig_at, free_port, program, require, require_library, status,
+    stderr, stdout, utf8, wait_until, Process, TempDir,
+};
 
 const SECRET: &str = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LTMyYg==";
 const DAY1: &str = "2026-11-26T12:00:00Z";
@@ -22,49 +27,9 @@ const DAY2: &str = "2026-11-27T12:00:00Z";
 /// is answered with the difference rather than the whole zone.
 const CHINAD_THREE_DAYS: &str = "families = [\"chinad\"]\ndays-back = 2\ndays-ahead = 0";
 
-fn installed(program: &str) -> bool {
-    ["/usr/sbin", "/usr/bin", "/sbin", "/bin"]
-        .iter()
-        .any(|dir| Path::new(dir).join(program).exists())
-}
-
-/// A port free on 127.0.0.1 for both UDP and TCP.
-fn free_port() -> u16 {
-    loop {
-        let tcp = TcpListener::bind("127.0.0.1:0").expect("bind tcp");
-        let port = tcp.local_addr().expect("addr").port();
-        if UdpSocket::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-}
-
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("cautery-serve-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
 fn names_of(family: &str, day: &str) -> Vec<String> {
-    let output = Command::new(env!("CARGO_BIN_EXE_cautery"))
-        .args(["generate", family, "--date", &day[..10]])
-        .output()
-        .expect("generate");
-    String::from_utf8(output.stdout)
-        .expect("utf-8")
-        .lines()
-        .map(str::to_owned)
-        .collect()
+    let output = cautery(&["generate", family, "--date", &day[..10]]);
+    stdout(&output).lines().map(str::to_owned).collect()
 }
 
 /// A name of day 1 that day 2 no longer has, and the other way round.
@@ -98,11 +63,10 @@ fn rollover_names_over(family: &str, back: usize) -> (String, String) {
 }
 
 struct Cautery {
-    child: Guard,
+    process: Process,
     port: u16,
     metrics: u16,
     clock: PathBuf,
-    dir: PathBuf,
 }
 
 fn start_cautery(dir: &Path, zone: &str, transfer: &str) -> Cautery {
@@ -158,27 +122,23 @@ fn launch_cautery(
     let config = config(port, metrics, &state.display().to_string());
     let path = dir.join("cautery.toml");
     std::fs::write(&path, config).expect("config");
-    let log = std::fs::File::create(dir.join("cautery.log")).expect("log");
-    let child = Command::new(env!("CARGO_BIN_EXE_cautery"))
+    let mut command = cautery_command();
+    command
         .args(["serve", "--config"])
         .arg(&path)
         .arg("--clock-file")
         .arg(&clock)
-        .envs(env.iter().copied())
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("start cautery");
+        .envs(env.iter().copied());
     let server = Cautery {
-        child: Guard(child),
+        process: Process::start("cautery", command, &dir.join("cautery.log")),
         port,
         metrics,
         clock,
-        dir: dir.to_path_buf(),
     };
-    wait_for("cautery to listen", Duration::from_secs(60), || {
+    wait_until(Duration::from_secs(60), || {
         server.log().contains("listening")
-    });
+    })
+    .expect("cautery to listen");
     server
 }
 
@@ -221,67 +181,29 @@ impl Cautery {
     }
 
     fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.join("cautery.log")).unwrap_or_default()
+        self.process.log()
     }
-}
-
-fn dig(port: u16, args: &[&str]) -> String {
-    dig_at("127.0.0.1", port, args)
-}
-
-fn dig_at(host: &str, port: u16, args: &[&str]) -> String {
-    let output = Command::new("dig")
-        .arg(format!("@{host}"))
-        .args(["-p", &port.to_string(), "+time=2", "+tries=1"])
-        .args(args)
-        .output()
-        .expect("run dig");
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn status(port: u16, name: &str) -> String {
-    let out = dig(port, &[name, "A", "+noall", "+comments"]);
-    out.split("status: ")
-        .nth(1)
-        .and_then(|s| s.split(',').next())
-        .unwrap_or("none")
-        .to_string()
-}
-
-fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) -> Duration {
-    let start = Instant::now();
-    while start.elapsed() < timeout {
-        if done() {
-            return start.elapsed();
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    panic!("timed out after {timeout:?} waiting for {what}");
 }
 
 #[test]
 fn bind_pulls_by_axfr_then_ixfr_after_a_rollover_and_notify() {
-    if !installed("named") || !installed("dig") {
-        eprintln!("skipped: named or dig is not installed");
+    if !(require("named", "bind9") && require("dig", "bind9-dnsutils")) {
         return;
     }
-    let dir = temp_dir("bind");
+    let dir = TempDir::new("bind");
     let bind_port = free_port();
     let (old, new) = rollover_names_over("chinad", 2);
     let cautery = start_cautery(
-        &dir,
+        dir.path(),
         CHINAD_THREE_DAYS,
         &format!("notify = [\"127.0.0.1:{bind_port}\"]"),
     );
     // named takes the port picked before cautery started, so that cautery's
     // NOTIFY list can name it.
-    let _named = start_named(&dir, cautery.port, bind_port);
+    let _named = start_named(dir.path(), cautery.port, bind_port);
     let port = bind_port;
-    wait_for(
-        "BIND to block a day-1 name",
-        Duration::from_secs(30),
-        || status(port, &old) == "NXDOMAIN",
-    );
+    wait_until(Duration::from_secs(30), || status(port, &old) == "NXDOMAIN")
+        .expect("BIND to block a day-1 name");
     assert_ne!(
         status(port, &new),
         "NXDOMAIN",
@@ -290,11 +212,10 @@ fn bind_pulls_by_axfr_then_ixfr_after_a_rollover_and_notify() {
     let before = cautery.serial(None);
     let started = Instant::now();
     cautery.set_clock(DAY2);
-    wait_for(
-        "BIND to follow the day-2 plan",
-        Duration::from_secs(30),
-        || status(port, &new) == "NXDOMAIN" && status(port, &old) != "NXDOMAIN",
-    );
+    wait_until(Duration::from_secs(30), || {
+        status(port, &new) == "NXDOMAIN" && status(port, &old) != "NXDOMAIN"
+    })
+    .expect("BIND to follow the day-2 plan");
     let took = started.elapsed();
     eprintln!("plan change to BIND answering the new policy: {took:?}");
     assert!(cautery.serial(None) != before);
@@ -316,13 +237,13 @@ fn bind_pulls_by_axfr_then_ixfr_after_a_rollover_and_notify() {
     assert!(records[records.len() - 1] < records[0], "{records:?}");
 }
 
-fn start_named(dir: &Path, primary: u16, port: u16) -> Guard {
+fn start_named(dir: &Path, primary: u16, port: u16) -> Process {
     start_named_zones(dir, primary, port, &["cautery.rpz".to_owned()])
 }
 
 /// BIND as a secondary of `zones` from cautery at `primary`, each zone a
 /// policy zone in that order.
-fn start_named_zones(dir: &Path, primary: u16, port: u16, zones: &[String]) -> Guard {
+fn start_named_zones(dir: &Path, primary: u16, port: u16, zones: &[String]) -> Process {
     let conf_dir = dir.join("named");
     std::fs::create_dir_all(&conf_dir).expect("named dir");
     let policy: String = zones
@@ -361,25 +282,23 @@ controls {{ }};
 
 #[test]
 fn bind_follows_a_split_zone_and_takes_only_the_parts_a_rollover_changes() {
-    if !installed("named") || !installed("dig") {
-        eprintln!("skipped: named or dig is not installed");
+    if !(require("named", "bind9") && require("dig", "bind9-dnsutils")) {
         return;
     }
-    let dir = temp_dir("bind-split");
+    let dir = TempDir::new("bind-split");
     let bind_port = free_port();
     let (old, new) = rollover_names_over("chinad", 2);
     let cautery = start_cautery(
-        &dir,
+        dir.path(),
         &format!("{CHINAD_THREE_DAYS}\nsplit-days = 4"),
         &format!("notify = [\"127.0.0.1:{bind_port}\"]"),
     );
     let zones: Vec<String> = (0..4).map(|part| format!("d{part}.cautery.rpz")).collect();
-    let _named = start_named_zones(&dir, cautery.port, bind_port, &zones);
-    wait_for(
-        "BIND to block a day-1 name",
-        Duration::from_secs(30),
-        || status(bind_port, &old) == "NXDOMAIN",
-    );
+    let _named = start_named_zones(dir.path(), cautery.port, bind_port, &zones);
+    wait_until(Duration::from_secs(30), || {
+        status(bind_port, &old) == "NXDOMAIN"
+    })
+    .expect("BIND to block a day-1 name");
     assert_ne!(status(bind_port, &new), "NXDOMAIN");
     let before: Vec<u32> = zones.iter().map(|z| cautery.serial_of(z, None)).collect();
     assert!(before.iter().all(|&serial| serial > 0), "{before:?}");
@@ -389,56 +308,43 @@ fn bind_follows_a_split_zone_and_takes_only_the_parts_a_rollover_changes() {
             .matches("Transfer completed")
             .count()
     };
-    wait_for("BIND to take every part", Duration::from_secs(10), || {
-        transfers() >= 4
-    });
+    wait_until(Duration::from_secs(10), || transfers() >= 4).expect("BIND to take every part");
     let first = transfers();
 
     cautery.set_clock(DAY2);
-    let took = wait_for(
-        "BIND to follow the day-2 plan",
-        Duration::from_secs(30),
-        || status(bind_port, &new) == "NXDOMAIN" && status(bind_port, &old) != "NXDOMAIN",
-    );
+    let took = wait_until(Duration::from_secs(30), || {
+        status(bind_port, &new) == "NXDOMAIN" && status(bind_port, &old) != "NXDOMAIN"
+    })
+    .expect("BIND to follow the day-2 plan");
     eprintln!("plan change to BIND answering the new policy (split zone): {took:?}");
     // 2026-11-24 leaves and 2026-11-27 enters: days 20,781 and 20,784
     // since the epoch, parts 1 and 0 of 4. The other parts keep their serial.
     let after: Vec<u32> = zones.iter().map(|z| cautery.serial_of(z, None)).collect();
     let changed: Vec<usize> = (0..4).filter(|&i| after[i] != before[i]).collect();
     assert_eq!(changed, [0, 1], "{before:?} -> {after:?}");
-    wait_for(
-        "BIND to log both transfers",
-        Duration::from_secs(10),
-        || transfers() >= first + 2,
-    );
+    wait_until(Duration::from_secs(10), || transfers() >= first + 2)
+        .expect("BIND to log both transfers");
     assert_eq!(transfers(), first + 2, "only the two parts that changed");
 }
 
 /// Writes `conf` as named.conf in `conf_dir` and starts BIND in the
 /// foreground, its log in `dir`/named.log.
-fn spawn_named(dir: &Path, conf_dir: &Path, conf: &str) -> Guard {
+fn spawn_named(dir: &Path, conf_dir: &Path, conf: &str) -> Process {
     let path = conf_dir.join("named.conf");
     std::fs::write(&path, conf).expect("named.conf");
-    let log = std::fs::File::create(dir.join("named.log")).expect("named log");
-    let child = Command::new("/usr/sbin/named")
-        .args(["-g", "-c"])
-        .arg(&path)
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("start named");
-    Guard(child)
+    let mut command = Command::new(program("named"));
+    command.args(["-g", "-c"]).arg(&path);
+    Process::start("named", command, &dir.join("named.log"))
 }
 
 #[test]
 fn dig_transfers_need_the_tsig_key_when_one_is_required() {
-    if !installed("dig") {
-        eprintln!("skipped: dig is not installed");
+    if !require("dig", "bind9-dnsutils") {
         return;
     }
-    let dir = temp_dir("tsig");
+    let dir = TempDir::new("tsig");
     let cautery = start_cautery(
-        &dir,
+        dir.path(),
         CHINAD_THREE_DAYS,
         &format!(
             "require-key = true\n[[transfer.keys]]\nname = \"xfr-key\"\nsecret = \"{SECRET}\""
@@ -468,9 +374,10 @@ fn dig_transfers_need_the_tsig_key_when_one_is_required() {
     let before = cautery.serial(Some(&key));
     assert!(before > 0);
     cautery.set_clock(DAY2);
-    wait_for("a new serial", Duration::from_secs(30), || {
+    wait_until(Duration::from_secs(30), || {
         cautery.serial(Some(&key)) != before
-    });
+    })
+    .expect("a new serial");
     let ixfr = format!("IXFR={before}");
     let unsigned = dig(cautery.port, &["+tcp", "cautery.rpz", &ixfr]);
     assert!(unsigned.contains("Transfer failed"), "{unsigned}");
@@ -488,14 +395,13 @@ fn dig_transfers_need_the_tsig_key_when_one_is_required() {
 
 #[test]
 fn the_sinkhole_answers_dig_and_logs_every_query() {
-    if !installed("dig") {
-        eprintln!("skipped: dig is not installed");
+    if !require("dig", "bind9-dnsutils") {
         return;
     }
-    let dir = temp_dir("sinkhole");
+    let dir = TempDir::new("sinkhole");
     let names = names_of("chinad", DAY1);
     let cautery = start_cautery(
-        &dir,
+        dir.path(),
         &format!(
             "families = [\"chinad\"]\naction = \"sinkhole\"\nsinkhole-v4 = [\"192.0.2.53\"]\nsinkhole-v6 = [\"2001:db8::53\"]\nsubdomains = true\nallow = [\"{}\"]",
             names[3]
@@ -523,11 +429,12 @@ fn the_sinkhole_answers_dig_and_logs_every_query() {
     );
     assert!(dig(cautery.port, &["example.org", "A"]).contains("status: REFUSED"));
     let log = dir.join("state/queries.jsonl");
-    wait_for("three query log lines", Duration::from_secs(10), || {
+    wait_until(Duration::from_secs(10), || {
         std::fs::read_to_string(&log)
             .map(|t| t.lines().count() >= 3)
             .unwrap_or(false)
-    });
+    })
+    .expect("three query log lines");
     let text = std::fs::read_to_string(&log).expect("query log");
     let first: serde_json::Value =
         serde_json::from_str(text.lines().next().expect("a line")).expect("json");
@@ -546,7 +453,7 @@ fn the_sinkhole_answers_dig_and_logs_every_query() {
 
 /// Unbound with one `rpz:` clause per zone of `zones`, from cautery at
 /// `primary`.
-fn start_unbound(dir: &Path, primary: u16, port: u16, zones: &[String]) -> Guard {
+fn start_unbound(dir: &Path, primary: u16, port: u16, zones: &[String]) -> Process {
     let conf_dir = dir.join("unbound");
     std::fs::create_dir_all(&conf_dir).expect("unbound dir");
     let clauses: String = zones
@@ -582,15 +489,9 @@ forward-zone:
     );
     let path = conf_dir.join("unbound.conf");
     std::fs::write(&path, conf).expect("unbound.conf");
-    let log = std::fs::File::create(dir.join("unbound.log")).expect("unbound log");
-    let child = Command::new("/usr/sbin/unbound")
-        .args(["-d", "-c"])
-        .arg(&path)
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("start unbound");
-    Guard(child)
+    let mut command = Command::new(program("unbound"));
+    command.args(["-d", "-c"]).arg(&path);
+    Process::start("unbound", command, &dir.join("unbound.log"))
 }
 
 #[test]
@@ -612,32 +513,29 @@ fn unbound_follows_a_rollover_of_a_split_zone() {
 /// 1, and after the clock moves to day 2 and cautery's NOTIFY, blocks a
 /// name of day 2 and no longer the old one.
 fn unbound_follows_a_rollover(name: &str, zone: &str, zones: &[String]) {
-    if !installed("unbound") || !installed("dig") {
-        eprintln!("skipped: unbound or dig is not installed");
+    if !(require("unbound", "unbound") && require("dig", "bind9-dnsutils")) {
         return;
     }
-    let dir = temp_dir(name);
+    let dir = TempDir::new(name);
     let unbound_port = free_port();
     let (old, new) = rollover_names_over("chinad", 2);
     let cautery = start_cautery(
-        &dir,
+        dir.path(),
         zone,
         &format!("notify = [\"127.0.0.1:{unbound_port}\"]"),
     );
-    let _unbound = start_unbound(&dir, cautery.port, unbound_port, zones);
-    wait_for(
-        "Unbound to block a day-1 name",
-        Duration::from_secs(30),
-        || status(unbound_port, &old) == "NXDOMAIN",
-    );
+    let _unbound = start_unbound(dir.path(), cautery.port, unbound_port, zones);
+    wait_until(Duration::from_secs(30), || {
+        status(unbound_port, &old) == "NXDOMAIN"
+    })
+    .expect("Unbound to block a day-1 name");
     assert_ne!(status(unbound_port, &new), "NXDOMAIN");
     let started = Instant::now();
     cautery.set_clock(DAY2);
-    wait_for(
-        "Unbound to follow the day-2 plan",
-        Duration::from_secs(30),
-        || status(unbound_port, &new) == "NXDOMAIN" && status(unbound_port, &old) != "NXDOMAIN",
-    );
+    wait_until(Duration::from_secs(30), || {
+        status(unbound_port, &new) == "NXDOMAIN" && status(unbound_port, &old) != "NXDOMAIN"
+    })
+    .expect("Unbound to follow the day-2 plan");
     eprintln!(
         "plan change to Unbound answering the new policy: {:?}",
         started.elapsed()
@@ -649,13 +547,12 @@ fn unbound_follows_a_rollover(name: &str, zone: &str, zones: &[String]) {
 fn stalled_garbage_and_flooding_tcp_clients_do_not_harm_others() {
     use std::io::Read;
     use std::net::TcpStream;
-    if !installed("dig") {
-        eprintln!("skipped: dig is not installed");
+    if !require("dig", "bind9-dnsutils") {
         return;
     }
-    let dir = temp_dir("abuse");
+    let dir = TempDir::new("abuse");
     let cautery = start_cautery_with(
-        &dir,
+        dir.path(),
         "tcp-idle-timeout = 1\nmax-transfers = 2\ntcp-max-connections = 64",
         "families = [\"chinad\"]",
         "",
@@ -715,12 +612,11 @@ fn closed(read: std::io::Result<usize>) -> bool {
 fn sighup_reloads_without_dropping_a_query_and_sigterm_stops() {
     use hickory_proto::op::{Message, Query};
     use hickory_proto::rr::{Name, RecordType};
-    if !installed("dig") {
-        eprintln!("skipped: dig is not installed");
+    if !require("dig", "bind9-dnsutils") {
         return;
     }
-    let dir = temp_dir("reload");
-    let mut cautery = start_cautery(&dir, "families = [\"chinad\"]", "");
+    let dir = TempDir::new("reload");
+    let mut cautery = start_cautery(dir.path(), "families = [\"chinad\"]", "");
     let port = cautery.port;
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let asking = {
@@ -753,57 +649,42 @@ fn sighup_reloads_without_dropping_a_query_and_sigterm_stops() {
     let config = dir.join("cautery.toml");
     let text = std::fs::read_to_string(&config).expect("config");
     std::fs::write(&config, format!("{text}action = \"nodata\"\n")).expect("config");
-    let pid = cautery.child.0.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-HUP", &pid])
-        .status()
-        .expect("kill")
-        .success());
-    wait_for("the reloaded action", Duration::from_secs(30), || {
+    cautery.process.signal("HUP");
+    wait_until(Duration::from_secs(30), || {
         dig(port, &["cautery.rpz", "AXFR"]).contains("CNAME\t*.")
-    });
+    })
+    .expect("the reloaded action");
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let (sent, answered) = asking.join().expect("asking thread");
     assert!(sent > 10);
     assert_eq!(sent, answered, "queries dropped during the reload");
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .expect("kill")
-        .success());
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = cautery.child.0.try_wait().expect("wait") {
-            break status;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "no exit after SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    cautery.process.signal("TERM");
+    let mut exit = None;
+    wait_until(Duration::from_secs(10), || {
+        exit = cautery.process.exited();
+        exit.is_some()
+    })
+    .expect("no exit after SIGTERM");
+    let status = exit.expect("an exit status");
     assert!(status.success(), "{status:?}");
     assert!(cautery.log().contains("shutting down"));
 }
 
 #[test]
 fn the_journal_survives_a_restart_so_ixfr_stays_incremental() {
-    if !installed("dig") {
-        eprintln!("skipped: dig is not installed");
+    if !require("dig", "bind9-dnsutils") {
         return;
     }
-    let dir = temp_dir("restart");
-    let first = start_cautery(&dir, CHINAD_THREE_DAYS, "");
+    let dir = TempDir::new("restart");
+    let first = start_cautery(dir.path(), CHINAD_THREE_DAYS, "");
     let day1 = first.serial(None);
     first.set_clock(DAY2);
-    wait_for("the day-2 serial", Duration::from_secs(30), || {
-        first.serial(None) != day1
-    });
+    wait_until(Duration::from_secs(30), || first.serial(None) != day1).expect("the day-2 serial");
     let day2 = first.serial(None);
     drop(first);
     // Same state directory and clock: same serial, and the journal still
     // answers an IXFR from day 1 with the difference only.
-    let second = start_cautery_keeping_state(&dir, CHINAD_THREE_DAYS, "");
+    let second = start_cautery_keeping_state(dir.path(), CHINAD_THREE_DAYS, "");
     assert_eq!(second.serial(None), day2);
     let ixfr = dig(
         second.port,
@@ -883,7 +764,7 @@ fn send_notify(port: u16, secret: Option<&[u8]>) -> String {
     .to_string()
 }
 
-fn start_named_signed(dir: &Path, primary: &str, primary_port: u16, port: u16) -> Guard {
+fn start_named_signed(dir: &Path, primary: &str, primary_port: u16, port: u16) -> Process {
     let conf_dir = dir.join("named");
     std::fs::create_dir_all(&conf_dir).expect("named dir");
     // The primary is cautery at `primary`, while its NOTIFY comes from
@@ -920,16 +801,15 @@ zone "cautery.rpz" {{
 
 #[test]
 fn bind_follows_a_rollover_through_a_tsig_signed_notify_and_refuses_unsigned_ones() {
-    if !installed("named") || !installed("dig") {
-        eprintln!("skipped: named or dig is not installed");
+    if !(require("named", "bind9") && require("dig", "bind9-dnsutils")) {
         return;
     }
-    let dir = temp_dir("bind-tsig");
+    let dir = TempDir::new("bind-tsig");
     let bind_port = free_port();
     let (old, new) = rollover_names("chinad");
     // cautery on 127.0.0.2 (loopback too); its NOTIFY leaves from 127.0.0.1.
     let cautery = start_cautery_on(
-        &dir,
+        dir.path(),
         "127.0.0.2",
         &[],
         "",
@@ -940,13 +820,12 @@ fn bind_follows_a_rollover_through_a_tsig_signed_notify_and_refuses_unsigned_one
              [[transfer.keys]]\nname = \"xfr-key\"\nsecret = \"{SECRET}\""
         ),
     );
-    let _named = start_named_signed(&dir, "127.0.0.2", cautery.port, bind_port);
+    let _named = start_named_signed(dir.path(), "127.0.0.2", cautery.port, bind_port);
     let named_log = || std::fs::read_to_string(dir.join("named.log")).unwrap_or_default();
-    wait_for(
-        "BIND to block a day-1 name",
-        Duration::from_secs(30),
-        || status(bind_port, &old) == "NXDOMAIN",
-    );
+    wait_until(Duration::from_secs(30), || {
+        status(bind_port, &old) == "NXDOMAIN"
+    })
+    .expect("BIND to block a day-1 name");
     assert!(
         named_log().contains("TSIG 'xfr-key'"),
         "the transfer was not signed: {}",
@@ -970,11 +849,10 @@ fn bind_follows_a_rollover_through_a_tsig_signed_notify_and_refuses_unsigned_one
     );
     let started = Instant::now();
     cautery.set_clock(DAY2);
-    wait_for(
-        "BIND to follow the day-2 plan",
-        Duration::from_secs(30),
-        || status(bind_port, &new) == "NXDOMAIN" && status(bind_port, &old) != "NXDOMAIN",
-    );
+    wait_until(Duration::from_secs(30), || {
+        status(bind_port, &new) == "NXDOMAIN" && status(bind_port, &old) != "NXDOMAIN"
+    })
+    .expect("BIND to follow the day-2 plan");
     eprintln!(
         "plan change to BIND answering, by signed NOTIFY: {:?}",
         started.elapsed()
@@ -995,9 +873,10 @@ fn bind_follows_a_rollover_through_a_tsig_signed_notify_and_refuses_unsigned_one
         "{log}"
     );
     // BIND's answers to the NOTIFY were signed and verified here.
-    wait_for("the NOTIFY count", Duration::from_secs(10), || {
+    wait_until(Duration::from_secs(10), || {
         cautery.metric("cautery_notifies_total{result=\"answered\"}") >= 2
-    });
+    })
+    .expect("the NOTIFY count");
     assert!(
         !cautery.log().contains("NOTIFY response rejected"),
         "{}",
@@ -1008,23 +887,27 @@ fn bind_follows_a_rollover_through_a_tsig_signed_notify_and_refuses_unsigned_one
 
 #[test]
 fn dig_ixfr_over_udp_gets_the_difference_when_it_fits_and_the_soa_when_not() {
-    if !installed("dig") {
-        eprintln!("skipped: dig is not installed");
+    if !require("dig", "bind9-dnsutils") {
         return;
     }
     // torpig changes a handful of names a day, chinad a thousand.
+    let (small_dir, large_dir) = (
+        TempDir::new("udp-ixfr-small"),
+        TempDir::new("udp-ixfr-large"),
+    );
     let small = start_cautery(
-        &temp_dir("udp-ixfr-small"),
+        small_dir.path(),
         "families = [\"torpig\"]\ndays-back = 2\ndays-ahead = 0",
         "",
     );
-    let large = start_cautery(&temp_dir("udp-ixfr-large"), CHINAD_THREE_DAYS, "");
+    let large = start_cautery(large_dir.path(), CHINAD_THREE_DAYS, "");
     let (small_day1, large_day1) = (small.serial(None), large.serial(None));
     small.set_clock(DAY2);
     large.set_clock(DAY2);
-    wait_for("the day-2 serials", Duration::from_secs(30), || {
+    wait_until(Duration::from_secs(30), || {
         small.serial(None) != small_day1 && large.serial(None) != large_day1
-    });
+    })
+    .expect("the day-2 serials");
     let (small_day2, large_day2) = (small.serial(None), large.serial(None));
     // Three days of names each side of the rollover.
     let days = |days: &[&str]| -> std::collections::BTreeSet<String> {
@@ -1095,13 +978,12 @@ fn dig_ixfr_over_udp_gets_the_difference_when_it_fits_and_the_soa_when_not() {
 
 #[test]
 fn dig_verifies_every_message_of_signed_multi_message_transfers() {
-    if !installed("dig") {
-        eprintln!("skipped: dig is not installed");
+    if !require("dig", "bind9-dnsutils") {
         return;
     }
-    let dir = temp_dir("tsig-messages");
+    let dir = TempDir::new("tsig-messages");
     let cautery = start_cautery(
-        &dir,
+        dir.path(),
         CHINAD_THREE_DAYS,
         &format!("[[transfer.keys]]\nname = \"xfr-key\"\nsecret = \"{SECRET}\""),
     );
@@ -1115,9 +997,10 @@ fn dig_verifies_every_message_of_signed_multi_message_transfers() {
         "{axfr}"
     );
     cautery.set_clock(DAY2);
-    wait_for("a new serial", Duration::from_secs(30), || {
+    wait_until(Duration::from_secs(30), || {
         cautery.serial(Some(&key)) != before
-    });
+    })
+    .expect("a new serial");
     let ixfr = dig(
         cautery.port,
         &["+tcp", "-y", &key, "cautery.rpz", &format!("IXFR={before}")],
@@ -1141,19 +1024,6 @@ fn dig_verifies_every_message_of_signed_multi_message_transfers() {
     assert_eq!(xfr_messages(&wrong), 0, "{wrong}");
 }
 
-/// libfaketime's preload library, when the faketime package is installed.
-fn libfaketime() -> Option<String> {
-    let multiarch = std::fs::read_dir("/usr/lib")
-        .ok()?
-        .flatten()
-        .map(|e| e.path());
-    multiarch
-        .chain([PathBuf::from("/usr/lib")])
-        .map(|dir| dir.join("faketime/libfaketime.so.1"))
-        .find(|path| path.exists())
-        .and_then(|path| path.to_str().map(str::to_owned))
-}
-
 #[test]
 fn dig_verifies_the_signed_badtime_answer_of_a_server_an_hour_ahead() {
     use base64::Engine;
@@ -1161,19 +1031,18 @@ fn dig_verifies_the_signed_badtime_answer_of_a_server_an_hour_ahead() {
     // libfaketime (Debian's dig links jemalloc, which reads the clock while
     // libfaketime is still starting), so the server's clock moves instead:
     // either way the two clocks differ by an hour.
-    let Some(preload) = libfaketime() else {
-        eprintln!("skipped: faketime is not installed");
+    let Some(preload) = require_library("faketime/libfaketime.so.1", "libfaketime") else {
         return;
     };
-    if !installed("dig") {
-        eprintln!("skipped: dig is not installed");
+    let preload = utf8(&preload);
+    if !require("dig", "bind9-dnsutils") {
         return;
     }
-    let dir = temp_dir("badtime");
+    let dir = TempDir::new("badtime");
     let cautery = start_cautery_on(
-        &dir,
+        dir.path(),
         "127.0.0.1",
-        &[("LD_PRELOAD", &preload), ("FAKETIME", "+1h")],
+        &[("LD_PRELOAD", preload), ("FAKETIME", "+1h")],
         "",
         "families = [\"chinad\"]",
         &format!("[[transfer.keys]]\nname = \"xfr-key\"\nsecret = \"{SECRET}\""),
@@ -1259,15 +1128,14 @@ fn next_changes(log: &str) -> Vec<chrono::DateTime<chrono::Utc>> {
 
 #[test]
 fn a_sub_day_window_enters_and_leaves_the_zone_at_its_instant_not_at_midnight() {
-    if !installed("dig") {
-        eprintln!("skipped: dig is not installed");
+    if !require("dig", "bind9-dnsutils") {
         return;
     }
     // Suppobox turns a name every 512 s; with no horizon, the zone holds the
     // names in use at the instant.
-    let dir = temp_dir("subday");
+    let dir = TempDir::new("subday");
     let cautery = start_cautery_zone(
-        &dir,
+        dir.path(),
         "families = [\"suppobox\"]\nseeds = \"default\"\ndays-back = 0\ndays-ahead = 0",
     );
     let day1: chrono::DateTime<chrono::Utc> = DAY1.parse().expect("instant");
@@ -1292,11 +1160,8 @@ fn a_sub_day_window_enters_and_leaves_the_zone_at_its_instant_not_at_midnight() 
     assert_eq!(zone_names(cautery.port), before);
     // ...at the boundary the zone changes, with the boundary as its serial.
     cautery.set_clock(&change.to_rfc3339());
-    wait_for(
-        "the serial of the boundary",
-        Duration::from_secs(30),
-        || cautery.serial(None) != first,
-    );
+    wait_until(Duration::from_secs(30), || cautery.serial(None) != first)
+        .expect("the serial of the boundary");
     assert_eq!(i64::from(cautery.serial(None)), change.timestamp());
     let after = zone_names(cautery.port);
     assert!(
@@ -1326,11 +1191,10 @@ fn a_sub_day_window_enters_and_leaves_the_zone_at_its_instant_not_at_midnight() 
 
 #[test]
 fn a_zone_served_from_a_campaign_file_matches_export_and_follows_sighup() {
-    if !installed("dig") {
-        eprintln!("skipped: dig is not installed");
+    if !require("dig", "bind9-dnsutils") {
         return;
     }
-    let dir = temp_dir("campaign");
+    let dir = TempDir::new("campaign");
     let exported = |extra: &str| -> Vec<String> {
         std::fs::write(
             dir.join("campaign.toml"),
@@ -1342,7 +1206,7 @@ fn a_zone_served_from_a_campaign_file_matches_export_and_follows_sighup() {
             ),
         )
         .expect("campaign");
-        let output = Command::new(env!("CARGO_BIN_EXE_cautery"))
+        let output = cautery_command()
             .arg("export")
             .arg(dir.join("campaign.toml"))
             .args(["--format", "domains", "--at", DAY1])
@@ -1369,13 +1233,13 @@ fn a_zone_served_from_a_campaign_file_matches_export_and_follows_sighup() {
 
     // check-config reads the serve file, the campaign and its allow-list.
     let zone = "campaigns = [\"campaign.toml\"]";
-    let cautery = start_cautery_zone(&dir, zone);
-    let check = Command::new(env!("CARGO_BIN_EXE_cautery"))
+    let cautery = start_cautery_zone(dir.path(), zone);
+    let check = cautery_command()
         .arg("check-config")
         .arg(dir.join("cautery.toml"))
         .output()
         .expect("check-config");
-    let said = String::from_utf8_lossy(&check.stdout);
+    let said = stdout(&check);
     assert!(check.status.success(), "{check:?}");
     assert!(said.contains("campaigns 'test'"), "{said}");
     assert_eq!(zone_names(cautery.port), expected);
@@ -1386,15 +1250,9 @@ fn a_zone_served_from_a_campaign_file_matches_export_and_follows_sighup() {
     let expected = exported(&format!("names = [\"{gone}\"]\n"));
     assert!(!expected.contains(&gone));
     let serial = cautery.serial(None);
-    let pid = cautery.child.0.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-HUP", &pid])
-        .status()
-        .expect("kill")
-        .success());
-    wait_for("the reloaded campaign", Duration::from_secs(30), || {
-        cautery.serial(None) != serial
-    });
+    cautery.process.signal("HUP");
+    wait_until(Duration::from_secs(30), || cautery.serial(None) != serial)
+        .expect("the reloaded campaign");
     assert_eq!(zone_names(cautery.port), expected);
 
     // A broken campaign fails check-config and the reload keeps the zone.
@@ -1403,24 +1261,21 @@ fn a_zone_served_from_a_campaign_file_matches_export_and_follows_sighup() {
         "version = 1\n[[target]]\nfamily = \"chinadd\"\n",
     )
     .expect("campaign");
-    let check = Command::new(env!("CARGO_BIN_EXE_cautery"))
+    let check = cautery_command()
         .arg("check-config")
         .arg(dir.join("cautery.toml"))
         .output()
         .expect("check-config");
     assert_eq!(check.status.code(), Some(2));
     assert!(
-        String::from_utf8_lossy(&check.stderr).contains("did you mean 'chinad'"),
+        stderr(&check).contains("did you mean 'chinad'"),
         "{check:?}"
     );
-    assert!(Command::new("kill")
-        .args(["-HUP", &pid])
-        .status()
-        .expect("kill")
-        .success());
-    wait_for("the failed reload", Duration::from_secs(30), || {
+    cautery.process.signal("HUP");
+    wait_until(Duration::from_secs(30), || {
         cautery.log().contains("reload failed")
-    });
+    })
+    .expect("the failed reload");
     assert_eq!(zone_names(cautery.port), expected);
 
     // Inline campaign keys beside campaign files are refused.
@@ -1429,14 +1284,14 @@ fn a_zone_served_from_a_campaign_file_matches_export_and_follows_sighup() {
         "version = 1\n[[zone]]\ncampaigns = [\"campaign.toml\"]\nfamilies = [\"necurs\"]\n",
     )
     .expect("config");
-    let check = Command::new(env!("CARGO_BIN_EXE_cautery"))
+    let check = cautery_command()
         .arg("check-config")
         .arg(dir.join("both.toml"))
         .output()
         .expect("check-config");
     assert_eq!(check.status.code(), Some(2));
     assert!(
-        String::from_utf8_lossy(&check.stderr).contains("families cannot be set with campaigns"),
+        stderr(&check).contains("families cannot be set with campaigns"),
         "{check:?}"
     );
 }

@@ -9,16 +9,19 @@
 //! campaign's action, while an allow-listed predicted name and a name nobody
 //! predicted get the upstream answer.
 //!
-//! The resolvers come from Debian packages (`.ci/run` installs them). Set
-//! `CAUTERY_SKIP_RESOLVER_TESTS=1` to skip these tests on a machine without
-//! them; otherwise a missing resolver is a failure, not a silent pass.
+//! The resolvers come from Debian packages (`.ci/run` installs them); a
+//! missing one fails its test unless `CAUTERY_SKIP_RESOLVER_TESTS=1` is set
+//! (see the harness).
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::net::{TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
+
+use crate::harness::{
+    cautery, free_port, program, query, require, stdout, wait_until, Process, TempDir,
+};
 
 /// What the upstream answers for every name under a TLD of the root zone.
 const UPSTREAM_ADDRESS: &str = "198.51.100.7";
@@ -31,203 +34,51 @@ const DAY: &str = "2026-11-26";
 /// A family with about a thousand names a day under ordinary TLDs.
 const FAMILY: &str = "cryptolocker";
 
-fn skip(binary: &str) -> bool {
-    let found = Command::new("sh")
-        .args([
-            "-c",
-            &format!("command -v {binary} || test -x /usr/sbin/{binary}"),
-        ])
-        .stdout(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if found {
-        return false;
-    }
-    if std::env::var_os("CAUTERY_SKIP_RESOLVER_TESTS").is_some() {
-        eprintln!("skipping: {binary} is not installed");
-        return true;
-    }
-    panic!(
-        "{binary} is not installed: apt-get install bind9 bind9-utils dnsutils unbound \
-         pdns-recursor knot-resolver (as .ci/run does), or set CAUTERY_SKIP_RESOLVER_TESTS=1"
-    );
-}
-
-fn binary(name: &str) -> String {
-    let sbin = format!("/usr/sbin/{name}");
-    if Path::new(&sbin).exists() {
-        sbin
-    } else {
-        name.to_owned()
-    }
-}
-
-/// A port free on 127.0.0.1 for both UDP and TCP at the time of asking.
-fn free_port() -> u16 {
-    for _ in 0..100 {
-        let udp = UdpSocket::bind("127.0.0.1:0").expect("bind udp");
-        let port = udp.local_addr().expect("addr").port();
-        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
-            return port;
-        }
-    }
-    panic!("no free loopback port");
-}
-
-/// A temporary folder removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        let path = std::env::temp_dir().join(format!(
-            "cautery-{tag}-{}-{}",
-            std::process::id(),
-            free_port()
-        ));
-        fs::create_dir_all(&path).expect("temp dir");
-        TempDir(path)
-    }
-
-    fn file(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-
-    fn write(&self, name: &str, text: &str) -> PathBuf {
-        let path = self.file(name);
-        fs::write(&path, text).expect("write");
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A server process, killed on drop.
+/// A resolver or the upstream, with the port it answers on.
 struct Server {
-    name: &'static str,
-    child: Child,
+    process: Process,
     port: u16,
-    log: PathBuf,
 }
 
 impl Server {
-    fn start(name: &'static str, mut command: Command, port: u16, log: PathBuf) -> Server {
-        let file = fs::File::create(&log).expect("log file");
-        let child = command
-            .stdin(Stdio::null())
-            .stdout(file.try_clone().expect("log"))
-            .stderr(file)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
+    /// Starts `command` with its output in `log`, to answer on `port`.
+    fn start(name: &str, command: Command, port: u16, log: PathBuf) -> Server {
         Server {
-            name,
-            child,
+            process: Process::start(name, command, &log),
             port,
-            log,
         }
     }
 
-    fn log(&self) -> String {
-        fs::read_to_string(&self.log).unwrap_or_default()
+    fn name(&self) -> &str {
+        self.process.name()
     }
 
     /// Polls with queries for `probe` until the server gives `expected`
     /// (the upstream's wildcard answer), or fails after READY_TIMEOUT.
     fn wait_ready(&mut self, probe: &str) {
-        let deadline = Instant::now() + READY_TIMEOUT;
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("{} exited with {status}:\n{}", self.name, self.log());
-            }
-            let answer = dig(self.port, probe, "A");
-            if answer.status == "NOERROR" && !answer.records.is_empty() {
-                return;
-            }
-            if Instant::now() > deadline {
+        let mut last = None;
+        let (process, port) = (&mut self.process, self.port);
+        let ready = wait_until(READY_TIMEOUT, || {
+            if let Some(status) = process.exited() {
                 panic!(
-                    "{} did not answer {probe} within {READY_TIMEOUT:?} (last: {answer:?}):\n{}",
-                    self.name,
-                    self.log()
+                    "{} exited with {status}:\n{}",
+                    process.name(),
+                    process.log()
                 );
             }
-            std::thread::sleep(Duration::from_millis(100));
+            let answer = query(port, probe, "A");
+            let ready = answer.status == "NOERROR" && !answer.records.is_empty();
+            last = Some(answer);
+            ready
+        });
+        if ready.is_err() {
+            panic!(
+                "{} did not answer {probe} within {READY_TIMEOUT:?} (last: {last:?}):\n{}",
+                self.name(),
+                self.process.log()
+            );
         }
     }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-#[derive(Debug)]
-struct Answer {
-    status: String,
-    /// `TYPE RDATA` of each answer record.
-    records: Vec<String>,
-}
-
-impl Answer {
-    fn addresses(&self) -> Vec<&str> {
-        self.records
-            .iter()
-            .filter_map(|r| r.strip_prefix("A "))
-            .collect()
-    }
-}
-
-/// One query with `dig`: one try, a short timeout, no recursion flags
-/// beyond the default RD.
-fn dig(port: u16, name: &str, rtype: &str) -> Answer {
-    let output = Command::new("dig")
-        .args([
-            "@127.0.0.1",
-            "-p",
-            &port.to_string(),
-            "+tries=1",
-            "+time=1",
-            "+nocookie",
-            name,
-            rtype,
-        ])
-        .output()
-        .expect("run dig");
-    let text = String::from_utf8_lossy(&output.stdout);
-    let status = text
-        .lines()
-        .find_map(|l| l.split("status: ").nth(1))
-        .map(|s| s.split(',').next().unwrap_or_default().trim().to_owned())
-        .unwrap_or_else(|| "TIMEOUT".to_owned());
-    let mut records = Vec::new();
-    let mut in_answer = false;
-    for line in text.lines() {
-        if line.starts_with(";; ANSWER SECTION") {
-            in_answer = true;
-            continue;
-        }
-        if in_answer {
-            if line.trim().is_empty() || line.starts_with(";;") {
-                break;
-            }
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            if fields.len() >= 5 {
-                records.push(format!("{} {}", fields[3], fields[4..].join(" ")));
-            }
-        }
-    }
-    Answer { status, records }
-}
-
-fn cautery(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cautery"))
-        .args(args)
-        .output()
-        .expect("run cautery")
 }
 
 /// The names a test works with: two predicted names (one of which will be
@@ -244,11 +95,7 @@ fn names() -> Names {
         "generate", FAMILY, "--from", DAY, "--to", DAY, "--format", "plain",
     ]);
     assert!(output.status.success());
-    let all: Vec<String> = String::from_utf8(output.stdout)
-        .expect("utf-8")
-        .lines()
-        .map(str::to_owned)
-        .collect();
+    let all: Vec<String> = stdout(&output).lines().map(str::to_owned).collect();
     assert!(all.len() > 10, "{FAMILY} predicts too few names");
     let unpredicted = "cautery-unpredicted-name.com".to_owned();
     assert!(!all.contains(&unpredicted));
@@ -280,7 +127,7 @@ fn upstream(dir: &TempDir, names: &Names) -> Server {
     }
     dir.write("root.zone", &zone);
     let port = free_port();
-    let d = dir.0.display();
+    let d = dir.path().display();
     let conf = dir.write(
         "upstream.conf",
         &format!(
@@ -290,9 +137,9 @@ fn upstream(dir: &TempDir, names: &Names) -> Server {
              controls {{ }};\nzone \".\" {{ type primary; file \"{d}/root.zone\"; }};\n"
         ),
     );
-    let mut command = Command::new(binary("named"));
+    let mut command = Command::new(program("named"));
     command.args(["-g", "-c"]).arg(&conf);
-    let mut server = Server::start("upstream named", command, port, dir.file("upstream.log"));
+    let mut server = Server::start("upstream named", command, port, dir.join("upstream.log"));
     server.wait_ready(&names.unpredicted);
     server
 }
@@ -318,7 +165,7 @@ fn campaign(dir: &TempDir, action_table: &str, names: &Names) -> PathBuf {
 
 /// Exports `campaign` as `format` into `dir`; returns the file written.
 fn export(dir: &TempDir, campaign: &Path, format: &str, extra: &[&str]) -> PathBuf {
-    let out = dir.file("out");
+    let out = dir.join("out");
     let mut args = vec![
         "export",
         campaign.to_str().expect("utf-8 path"),
@@ -352,7 +199,7 @@ fn sinkhole() -> String {
 
 /// The collision report names the allow-listed name with its family and list.
 fn assert_collision_reported(dir: &TempDir, names: &Names) {
-    let report = fs::read_to_string(dir.file("out").join("test.collisions.csv")).expect("report");
+    let report = fs::read_to_string(dir.join("out").join("test.collisions.csv")).expect("report");
     let line = report
         .lines()
         .find(|l| l.starts_with(&format!("{},", names.allowed)))
@@ -372,43 +219,45 @@ fn assert_collision_reported(dir: &TempDir, names: &Names) {
 fn assert_policy(resolver: &Server, names: &Names, action: &str) {
     let sub = format!("www.{}", names.blocked);
     for name in [&names.blocked, &sub] {
-        let answer = dig(resolver.port, name, "A");
+        let answer = query(resolver.port, name, "A");
         match action {
             "nxdomain" => assert_eq!(
-                answer.status, "NXDOMAIN",
+                answer.status,
+                "NXDOMAIN",
                 "{}: {name} should not exist: {answer:?}",
-                resolver.name
+                resolver.name()
             ),
             "sinkhole" => {
                 assert_eq!(
-                    answer.status, "NOERROR",
+                    answer.status,
+                    "NOERROR",
                     "{}: {name}: {answer:?}",
-                    resolver.name
+                    resolver.name()
                 );
                 assert_eq!(
                     answer.addresses(),
                     vec![SINKHOLE],
                     "{}: {name} should go to the sinkhole",
-                    resolver.name
+                    resolver.name()
                 );
             }
             other => panic!("no assertion for {other}"),
         }
     }
     for name in [&names.allowed, &names.unpredicted] {
-        let answer = dig(resolver.port, name, "A");
+        let answer = query(resolver.port, name, "A");
         assert_eq!(
             (answer.status.as_str(), answer.addresses()),
             ("NOERROR", vec![UPSTREAM_ADDRESS]),
             "{}: {name} should resolve upstream",
-            resolver.name
+            resolver.name()
         );
     }
 }
 
 fn start_bind(dir: &TempDir, policy: &Path, upstream_port: u16) -> Server {
     let port = free_port();
-    let d = dir.0.display();
+    let d = dir.path().display();
     dir.write("hints", HINTS);
     let conf = dir.write(
         "resolver.conf",
@@ -425,9 +274,9 @@ fn start_bind(dir: &TempDir, policy: &Path, upstream_port: u16) -> Server {
             policy.display()
         ),
     );
-    let mut command = Command::new(binary("named"));
+    let mut command = Command::new(program("named"));
     command.args(["-g", "-c"]).arg(&conf);
-    Server::start("named", command, port, dir.file("resolver.log"))
+    Server::start("named", command, port, dir.join("resolver.log"))
 }
 
 fn start_unbound(
@@ -437,7 +286,7 @@ fn start_unbound(
     upstream_port: u16,
 ) -> Server {
     let port = free_port();
-    let d = dir.0.display();
+    let d = dir.path().display();
     dir.write("hints", HINTS);
     let mut conf = format!(
         "server:\n  interface: 127.0.0.1@{port}\n  port: {port}\n  do-ip6: no\n  username: \"\"\n  \
@@ -460,14 +309,14 @@ fn start_unbound(
         ));
     }
     let conf = dir.write("unbound.conf", &conf);
-    let mut command = Command::new(binary("unbound"));
+    let mut command = Command::new(program("unbound"));
     command.args(["-d", "-c"]).arg(&conf);
-    Server::start("unbound", command, port, dir.file("unbound.log"))
+    Server::start("unbound", command, port, dir.join("unbound.log"))
 }
 
 fn start_pdns(dir: &TempDir, policy: &Path, upstream_port: u16) -> Server {
     let port = free_port();
-    let d = dir.0.display();
+    let d = dir.path().display();
     dir.write("hints", HINTS);
     dir.write(
         "rpz.lua",
@@ -484,14 +333,14 @@ fn start_pdns(dir: &TempDir, policy: &Path, upstream_port: u16) -> Server {
              security-poll-suffix=\ndaemon=no\ndisable-syslog=yes\nwrite-pid=no\nqname-minimization=no\n"
         ),
     );
-    let mut command = Command::new(binary("pdns_recursor"));
+    let mut command = Command::new(program("pdns_recursor"));
     command.arg(format!("--config-dir={d}"));
-    Server::start("pdns_recursor", command, port, dir.file("pdns.log"))
+    Server::start("pdns_recursor", command, port, dir.join("pdns.log"))
 }
 
 fn start_knot(dir: &TempDir, policy: &Path, upstream_port: u16) -> Server {
     let port = free_port();
-    let d = dir.0.display();
+    let d = dir.path().display();
     let conf = dir.write(
         "kresd.conf",
         &format!(
@@ -505,11 +354,11 @@ fn start_knot(dir: &TempDir, policy: &Path, upstream_port: u16) -> Server {
             policy.display()
         ),
     );
-    let rundir = dir.file("kresd");
+    let rundir = dir.join("kresd");
     fs::create_dir_all(&rundir).expect("rundir");
-    let mut command = Command::new(binary("kresd"));
+    let mut command = Command::new(program("kresd"));
     command.args(["-n", "-c"]).arg(&conf).arg(&rundir);
-    Server::start("kresd", command, port, dir.file("kresd.log"))
+    Server::start("kresd", command, port, dir.join("kresd.log"))
 }
 
 /// Runs one resolver with one action: export, start, wait, assert.
@@ -526,7 +375,7 @@ fn check_rpz(tag: &str, action: &str, start: impl Fn(&TempDir, &Path, u16) -> Se
     let policy = export(&dir, &campaign, "rpz", &[]);
     assert_collision_reported(&dir, &names);
     if tag.starts_with("bind") {
-        let check = Command::new(binary("named-checkzone"))
+        let check = Command::new(program("named-checkzone"))
             .args(["-k", "fail", "rpz.test"])
             .arg(&policy)
             .output()
@@ -544,7 +393,10 @@ fn check_rpz(tag: &str, action: &str, start: impl Fn(&TempDir, &Path, u16) -> Se
 
 #[test]
 fn bind_applies_the_rpz() {
-    if skip("named") || skip("dig") {
+    if !(require("named", "bind9")
+        && require("named-checkzone", "bind9-utils")
+        && require("dig", "bind9-dnsutils"))
+    {
         return;
     }
     check_rpz("bind-nx", "nxdomain", start_bind);
@@ -553,7 +405,10 @@ fn bind_applies_the_rpz() {
 
 #[test]
 fn unbound_applies_the_rpz() {
-    if skip("unbound") || skip("named") || skip("dig") {
+    if !(require("unbound", "unbound")
+        && require("named", "bind9")
+        && require("dig", "bind9-dnsutils"))
+    {
         return;
     }
     let start = |dir: &TempDir, policy: &Path, upstream: u16| {
@@ -565,7 +420,10 @@ fn unbound_applies_the_rpz() {
 
 #[test]
 fn unbound_applies_the_local_zone_list() {
-    if skip("unbound") || skip("named") || skip("dig") {
+    if !(require("unbound", "unbound")
+        && require("named", "bind9")
+        && require("dig", "bind9-dnsutils"))
+    {
         return;
     }
     for (tag, action) in [
@@ -590,7 +448,10 @@ fn unbound_applies_the_local_zone_list() {
 
 #[test]
 fn powerdns_recursor_applies_the_rpz() {
-    if skip("pdns_recursor") || skip("named") || skip("dig") {
+    if !(require("pdns_recursor", "pdns-recursor")
+        && require("named", "bind9")
+        && require("dig", "bind9-dnsutils"))
+    {
         return;
     }
     check_rpz("pdns-nx", "nxdomain", start_pdns);
@@ -599,7 +460,10 @@ fn powerdns_recursor_applies_the_rpz() {
 
 #[test]
 fn knot_resolver_applies_the_rpz() {
-    if skip("kresd") || skip("named") || skip("dig") {
+    if !(require("kresd", "knot-resolver")
+        && require("named", "bind9")
+        && require("dig", "bind9-dnsutils"))
+    {
         return;
     }
     check_rpz("knot-nx", "nxdomain", start_knot);

@@ -10,6 +10,8 @@ use std::process::{Command, Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use crate::harness::{cautery_command, text, Process, TempDir};
+
 /// What the server answers on a path.
 #[derive(Clone)]
 enum Route {
@@ -127,17 +129,14 @@ fn serve(mut stream: TcpStream, routes: &Mutex<HashMap<String, Route>>, served: 
     };
 }
 
-fn cautery(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cautery"))
+/// Runs cautery with its archive in `data` and no family files.
+fn cautery_in(data: &Path, args: &[&str]) -> Output {
+    cautery_command()
         .args(args)
         .env("CAUTERY_DATA", data)
         .env("CAUTERY_FAMILY_DIRS", data.join("no-family-files"))
         .output()
         .expect("run cautery")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -212,7 +211,7 @@ fn names_of(output: &Output) -> BTreeSet<String> {
 #[test]
 fn bedep_fetched_from_the_server_is_bit_exact_with_arbor_logs() {
     let server = Server::start();
-    let data = tempfile::tempdir().expect("tempdir");
+    let data = TempDir::new("seeds");
     for (stem, day, configs) in [
         ("2015_4_7", "2015-04-15", 2),
         ("2015_10_26", "2015-10-26", 6),
@@ -221,7 +220,7 @@ fn bedep_fetched_from_the_server_is_bit_exact_with_arbor_logs() {
             "/ecb.xml",
             Route::Body(200, fixture(&format!("{stem}.xml"))),
         );
-        let fetched = cautery(
+        let fetched = cautery_in(
             data.path(),
             &["seed", "fetch", "bedep", "--url", &server.url("/ecb.xml")],
         );
@@ -231,7 +230,7 @@ fn bedep_fetched_from_the_server_is_bit_exact_with_arbor_logs() {
         assert_eq!(expected.len(), configs);
         for (config, names) in expected.iter().enumerate() {
             let seed = format!("config{config}");
-            let got = names_of(&cautery(
+            let got = names_of(&cautery_in(
                 data.path(),
                 &[
                     "generate",
@@ -252,12 +251,12 @@ fn bedep_fetched_from_the_server_is_bit_exact_with_arbor_logs() {
 
 #[test]
 fn predictions_cite_the_input_hash_and_match_a_local_file() {
-    let data = tempfile::tempdir().expect("tempdir");
+    let data = TempDir::new("seeds");
     let file = format!(
         "{}/test-data/bedep/2015_4_24.xml",
         env!("CARGO_MANIFEST_DIR")
     );
-    let output = cautery(
+    let output = cautery_in(
         data.path(),
         &[
             "generate",
@@ -302,9 +301,9 @@ fn predictions_cite_the_input_hash_and_match_a_local_file() {
 #[test]
 fn fetch_tells_whether_the_predictions_changed() {
     let server = Server::start();
-    let data = tempfile::tempdir().expect("tempdir");
+    let data = TempDir::new("seeds");
     let url = server.url("/ecb.xml");
-    let fetch = || cautery(data.path(), &["seed", "fetch", "bedep", "--url", &url]);
+    let fetch = || cautery_in(data.path(), &["seed", "fetch", "bedep", "--url", &url]);
     server.set("/ecb.xml", Route::Body(200, fixture("2015_4_7.xml")));
     let first = fetch();
     assert!(
@@ -323,7 +322,7 @@ fn fetch_tells_whether_the_predictions_changed() {
         "{}",
         text(&changed.stdout)
     );
-    let list = cautery(data.path(), &["seed", "list"]);
+    let list = cautery_in(data.path(), &["seed", "list"]);
     assert_eq!(text(&list.stdout).lines().count(), 3);
     assert_eq!(
         std::fs::read_dir(data.path().join("objects"))
@@ -331,7 +330,7 @@ fn fetch_tells_whether_the_predictions_changed() {
             .count(),
         2
     );
-    let show = cautery(data.path(), &["seed", "show", &sha256_of(&changed)[..10]]);
+    let show = cautery_in(data.path(), &["seed", "show", &sha256_of(&changed)[..10]]);
     assert!(
         text(&show.stdout).contains("last-modified: Tue, 07 Apr 2015"),
         "{}",
@@ -343,10 +342,10 @@ fn fetch_tells_whether_the_predictions_changed() {
 #[test]
 fn bad_inputs_give_clear_errors_and_leave_the_last_good_input_in_force() {
     let server = Server::start();
-    let data = tempfile::tempdir().expect("tempdir");
+    let data = TempDir::new("seeds");
     let good = fixture("2015_4_7.xml");
     server.set("/good", Route::Body(200, good.clone()));
-    let first = cautery(
+    let first = cautery_in(
         data.path(),
         &["seed", "fetch", "bedep", "--url", &server.url("/good")],
     );
@@ -379,7 +378,7 @@ fn bad_inputs_give_clear_errors_and_leave_the_last_good_input_in_force() {
     ];
     for (path, route, message) in cases {
         server.set(path, route);
-        let output = cautery(
+        let output = cautery_in(
             data.path(),
             &[
                 "seed",
@@ -398,7 +397,7 @@ fn bad_inputs_give_clear_errors_and_leave_the_last_good_input_in_force() {
         assert!(stderr.contains(message), "{path}: {stderr}");
         assert_eq!(stderr.lines().count(), 1, "{path}: one line: {stderr}");
         assert_archive_intact(data.path());
-        let still = cautery(
+        let still = cautery_in(
             data.path(),
             &[
                 "generate",
@@ -420,10 +419,10 @@ fn bad_inputs_give_clear_errors_and_leave_the_last_good_input_in_force() {
 #[test]
 fn orchard_balance_from_the_server_and_from_a_file_agree() {
     let server = Server::start();
-    let data = tempfile::tempdir().expect("tempdir");
+    let data = TempDir::new("seeds");
     let answer = br#"{"1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa":{"final_balance":7264937589,"n_tx":4110,"total_received":7264937589}}"#;
     server.set("/balance", Route::Body(200, answer.to_vec()));
-    let fetched = cautery(
+    let fetched = cautery_in(
         data.path(),
         &[
             "seed",
@@ -435,13 +434,13 @@ fn orchard_balance_from_the_server_and_from_a_file_agree() {
     );
     assert!(fetched.status.success(), "{}", text(&fetched.stderr));
     let hash = sha256_of(&fetched);
-    let from_archive = names_of(&cautery(
+    let from_archive = names_of(&cautery_in(
         data.path(),
         &["generate", "orchard-balance", "--input", &hash],
     ));
     let file = data.path().join("answer.json");
     std::fs::write(&file, answer).expect("write");
-    let from_file = names_of(&cautery(
+    let from_file = names_of(&cautery_in(
         data.path(),
         &[
             "generate",
@@ -456,7 +455,7 @@ fn orchard_balance_from_the_server_and_from_a_file_agree() {
         "/rate-limited",
         Route::Body(200, b"<html>Too many requests</html>".to_vec()),
     );
-    let refused = cautery(
+    let refused = cautery_in(
         data.path(),
         &[
             "seed",
@@ -506,7 +505,7 @@ tlds = ["com", "net"]
 #[test]
 fn a_content_seeded_family_file_end_to_end() {
     let server = Server::start();
-    let data = tempfile::tempdir().expect("tempdir");
+    let data = TempDir::new("seeds");
     let path = family_file(data.path(), &server.url("/news"));
     let path = path.to_str().expect("utf-8");
     let page = |a: &str| {
@@ -516,10 +515,10 @@ fn a_content_seeded_family_file_end_to_end() {
         "/news",
         Route::Body(200, page("Storm hits coast").into_bytes()),
     );
-    let first = cautery(data.path(), &["seed", "fetch", path]);
+    let first = cautery_in(data.path(), &["seed", "fetch", path]);
     assert!(first.status.success(), "{}", text(&first.stderr));
     let generate = |hash: &str, day: &str| {
-        names_of(&cautery(
+        names_of(&cautery_in(
             data.path(),
             &["generate", path, "--date", day, "--input", hash],
         ))
@@ -538,7 +537,7 @@ fn a_content_seeded_family_file_end_to_end() {
         "/news",
         Route::Body(200, page("Election called").into_bytes()),
     );
-    let second = cautery(data.path(), &["seed", "fetch", path]);
+    let second = cautery_in(data.path(), &["seed", "fetch", path]);
     assert!(
         text(&second.stdout).contains("predictions changed"),
         "{}",
@@ -552,14 +551,14 @@ fn a_content_seeded_family_file_end_to_end() {
             b"<html><body><h1>New design</h1></body></html>".to_vec(),
         ),
     );
-    let redesigned = cautery(data.path(), &["seed", "fetch", path]);
+    let redesigned = cautery_in(data.path(), &["seed", "fetch", path]);
     assert_eq!(redesigned.status.code(), Some(2));
     assert!(
         text(&redesigned.stderr).contains("h2.headline"),
         "{}",
         text(&redesigned.stderr)
     );
-    let families = Command::new(env!("CARGO_BIN_EXE_cautery"))
+    let families = cautery_command()
         .args(["families"])
         .env("CAUTERY_FAMILY_DIRS", data.path())
         .output()
@@ -575,7 +574,7 @@ fn a_content_seeded_family_file_end_to_end() {
 #[test]
 fn watch_prints_new_predictions_soon_after_an_input_changes() {
     let server = Server::start();
-    let data = tempfile::tempdir().expect("tempdir");
+    let data = TempDir::new("seeds");
     server.set("/ecb.xml", Route::Body(200, fixture("2015_4_7.xml")));
     let config = data.path().join("watch.toml");
     std::fs::write(
@@ -586,7 +585,7 @@ fn watch_prints_new_predictions_soon_after_an_input_changes() {
         ),
     )
     .expect("write config");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_cautery"))
+    let mut child = cautery_command()
         .args([
             "seed",
             "watch",
@@ -601,6 +600,7 @@ fn watch_prints_new_predictions_soon_after_an_input_changes() {
         .spawn()
         .expect("spawn watch");
     let stdout = child.stdout.take().expect("stdout");
+    let watch = Process::guard("seed watch", child);
     let (sender, receiver) = std::sync::mpsc::channel::<(String, Instant)>();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
@@ -624,8 +624,7 @@ fn watch_prints_new_predictions_soon_after_an_input_changes() {
         .first_served("/ecb.xml", &changed)
         .expect("changed input served");
     let latency = printed.duration_since(served);
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(watch);
     assert_ne!(first, second);
     let hash = second
         .split_whitespace()
