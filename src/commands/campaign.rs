@@ -19,7 +19,7 @@ use crate::Outcome;
 pub fn check_config(args: &CheckConfigArgs) -> Result<Outcome> {
     let text = read_text(Path::new(&args.file), &CAMPAIGN_FILE)?;
     if crate::daemon::spec::is_serve_config(&text) {
-        let lines = crate::daemon::spec::check_file(Path::new(&args.file))?;
+        let lines = crate::daemon::runtime::check_file(Path::new(&args.file))?;
         let mut out = output::stdout();
         writeln!(out, "{}: ok: cautery serve configuration", args.file)?;
         for line in lines {

@@ -18,6 +18,8 @@ use cautery_dns::{JournalLimits, NotifyTarget, ServerConfig};
 use cautery_policy::{Action, DomainName};
 use cautery_zone::{Apex, CampaignSource, ZonePlanner};
 
+use std::path::Path;
+
 use super::spec::{Config, ZoneCampaign};
 
 /// One `[[zone]]` ready to plan: its campaigns and one planner per zone it
@@ -171,5 +173,115 @@ impl Runtime {
             zones,
             spec,
         })
+    }
+}
+
+/// `cautery check-config` for a daemon configuration: reads it and every
+/// allow-list and campaign file it names, and binds every zone's families
+/// and seeds (the runtime configuration a start would run on), without
+/// starting anything. Returns one line per zone.
+pub fn check_file(path: &Path) -> Result<Vec<String>> {
+    let config = Config::load(path)?;
+    let runtime = Runtime::build(config)?;
+    Ok(runtime
+        .zones
+        .iter()
+        .map(|zone| {
+            let parts = &zone.planners;
+            let served = if parts.len() > 1 {
+                format!(
+                    " (served as {} .. {})",
+                    parts[0].zone(),
+                    parts[parts.len() - 1].zone()
+                )
+            } else {
+                String::new()
+            };
+            let campaigns: Vec<String> = zone
+                .campaigns
+                .iter()
+                .map(|c| format!("'{}' ({})", c.campaign.name, c.label))
+                .collect();
+            format!(
+                "zone {}{served}: {} family seeds from {}",
+                zone.name,
+                parts.first().map_or(0, |p| p.seed_count()),
+                if zone.campaigns.iter().all(|c| c.label == "inline") {
+                    "the inline campaign".to_owned()
+                } else {
+                    format!("campaigns {}", campaigns.join(", "))
+                }
+            )
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Parses a file's text and builds its runtime configuration, which
+    /// reads the campaigns and allow-lists it names.
+    fn build(text: &str) -> Result<Runtime> {
+        Runtime::build(Config::parse(text)?)
+    }
+
+    #[test]
+    fn inline_campaign_keys_are_checked_when_the_runtime_is_built() {
+        let error = build("version = 1\n[[zone]]\naction = \"sinkhole\"\n").unwrap_err();
+        assert!(format!("{error:#}").contains("sinkhole-v4"), "{error:#}");
+        let dir = tempfile::tempdir().unwrap();
+        let campaign = dir.path().join("cname.toml");
+        std::fs::write(
+            &campaign,
+            "version = 1\n[[target]]\nfamily = \"banjori\"\n\
+             [action]\nkind = \"cname\"\ntarget = \"sink.example.net\"\n",
+        )
+        .unwrap();
+        let error = build(&format!(
+            "version = 1\n[[zone]]\ncampaigns = [\"{}\"]\n",
+            campaign.display()
+        ))
+        .unwrap_err();
+        assert!(
+            format!("{error:#}").contains("not served by cautery serve"),
+            "{error:#}"
+        );
+    }
+
+    #[test]
+    fn campaign_files_must_exist() {
+        let error =
+            build("version = 1\n[[zone]]\ncampaigns = [\"/nonexistent/cautery-campaign.toml\"]\n")
+                .unwrap_err();
+        assert!(
+            format!("{error:#}").contains("cautery-campaign.toml"),
+            "{error:#}"
+        );
+    }
+
+    #[test]
+    fn allow_entries_are_checked_and_missing_allow_files_refused() {
+        let zone = "version = 1\n[[zone]]\n";
+        let families = "families = [\"banjori\"]\n";
+        assert!(build(&format!(
+            "{zone}{families}allow = [\"example.gov\", \"*.mil\"]\n"
+        ))
+        .is_ok());
+        for bad in ["not a name", "localhost", "", "a.com # b.com"] {
+            let error = build(&format!("{zone}allow = [\"{bad}\"]\n")).unwrap_err();
+            assert!(
+                format!("{error:#}").contains("allow[0]"),
+                "{bad}: {error:#}"
+            );
+        }
+        let error = build(&format!(
+            "{zone}{families}allow-files = [\"/nonexistent/cautery-allow.txt\"]\n"
+        ))
+        .unwrap_err();
+        assert!(
+            format!("{error:#}").contains("allow-list file"),
+            "{error:#}"
+        );
     }
 }

@@ -101,6 +101,51 @@ fn plan_lists_each_name_once_with_its_origins() {
     assert_eq!(names, generated("cryptolocker", "2026-11-25", "2026-11-27"));
 }
 
+/// `plan` printed names that `export` kept out by the allow-list, and
+/// exited 0 with a missing allow-list file where `export` exited 2: it is
+/// now a dry run of `export` for the same campaign and instant.
+#[test]
+fn plan_is_a_dry_run_of_export_with_the_same_allow_list_gate() {
+    let dir = TempDir::new("dry-run");
+    let at = "2026-11-26T12:00:00Z";
+    let all = generated("cryptolocker", "2026-11-25", "2026-11-27");
+    let allowed: Vec<&String> = all.iter().take(2).collect();
+    dir.write("allow.txt", &format!("{}\n{}\n", allowed[0], allowed[1]));
+    let with_allow = format!("{CAMPAIGN}[allow]\nfiles = [\"allow.txt\"]\n");
+    let file = dir.write("c.toml", &with_allow);
+    let file = utf8(&file);
+    let planned = cautery(&["plan", file, "--at", at]);
+    assert!(planned.status.success(), "{}", text(&planned.stderr));
+    let planned: BTreeSet<String> = text(&planned.stdout)
+        .lines()
+        .map(|l| l.split('\t').next().unwrap_or("").to_owned())
+        .collect();
+    let exported = cautery(&["export", file, "--at", at, "--format", "domains"]);
+    assert!(exported.status.success(), "{}", text(&exported.stderr));
+    let exported: BTreeSet<String> = text(&exported.stdout)
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(planned, exported, "plan and export give the same names");
+    assert_eq!(planned.len(), all.len() - 2);
+    assert!(!planned.contains(allowed[0]) && !planned.contains(allowed[1]));
+
+    let missing = dir.write(
+        "missing.toml",
+        &format!("{CAMPAIGN}[allow]\nfiles = [\"nowhere.txt\"]\n"),
+    );
+    for command in ["plan", "export"] {
+        let mut args = vec![command, utf8(&missing), "--at", at];
+        if command == "export" {
+            args.extend(["--format", "domains"]);
+        }
+        let output = cautery(&args);
+        assert_eq!(output.status.code(), Some(2), "{command}");
+        assert!(text(&output.stderr).contains("nowhere.txt"), "{command}");
+    }
+}
+
 #[test]
 fn rpz_serials_change_only_with_the_content() {
     let dir = TempDir::new("serial");

@@ -133,15 +133,19 @@ pub fn parents(name: &str) -> impl Iterator<Item = &str> {
 /// A domain name, lower case, without a final dot, checked as a host name
 /// (see the module documentation). Single labels (`localhost`) are allowed
 /// here; a policy rule's name must have two ([`check_name`]).
+///
+/// The text is shared: the forecast, the policy in force, the next one and
+/// the journal's differences hold the same name, so a policy made at each
+/// change instant copies a pointer per rule, not the name.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct DomainName(Box<str>);
+pub struct DomainName(std::sync::Arc<str>);
 
 impl DomainName {
     /// Normalises and checks `text`: a host name of one or more labels.
     pub fn new(text: &str) -> Result<DomainName, NameError> {
         let name = normalise_name(text);
         check_host(&name, 253)?;
-        Ok(DomainName(name.into_boxed_str()))
+        Ok(DomainName(name.into()))
     }
 
     /// A name that will own policy rules: at least two labels, at most
@@ -149,7 +153,7 @@ impl DomainName {
     pub fn for_policy(text: &str, limit: usize) -> Result<DomainName, NameError> {
         let name = normalise_name(text);
         check_name_within(&name, limit)?;
-        Ok(DomainName(name.into_boxed_str()))
+        Ok(DomainName(name.into()))
     }
 
     /// A name the caller has already normalised and checked with

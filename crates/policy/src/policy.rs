@@ -1,7 +1,7 @@
 //! A policy zone as a sorted list of rules with a hash index, and the
 //! difference between two policies (one IXFR delta, RFC 1995).
 //!
-//! Rules are kept compact (a boxed name and two shared pointers) so that ten
+//! Rules are kept compact (a shared name, two shared pointers, a flag) so that ten
 //! million of them fit in well under a gigabyte.
 
 use std::sync::Arc;
