@@ -18,9 +18,12 @@ end=$(date +%s.%N)
 echo "$names names, $(python3 -c "print(f'{$names/($end-$start):,.0f}')") names/s"
 
 echo "== slowest families (one year, default seed, names/s)"
+# Families seeded by public data (bedep, orchard-balance, ...) need an archived
+# input and are left out; a family that fails must not end the script.
 for family in $("$bin" families --format json | python3 -c 'import json,sys; print(" ".join(f["name"] for f in json.load(sys.stdin) if f["deterministic"]))'); do
   start=$(date +%s.%N)
-  n=$(taskset -c 0 "$bin" generate "$family" --all-seeds --from 2026-01-01 --to 2026-12-31 | wc -l)
+  n=$(taskset -c 0 "$bin" generate "$family" --all-seeds --from 2026-01-01 --to 2026-12-31 2>/dev/null | wc -l) || continue
+  [ "$n" -gt 0 ] || continue
   end=$(date +%s.%N)
   python3 -c "print(f'{$n/($end-$start):14,.0f} names/s  {$n:>10} names  $family')"
 done | sort -n | head -8

@@ -17,11 +17,13 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc};
 
+use ahash::AHashMap;
 use chrono::{DateTime, Utc};
 
 use crate::authority::SinkholeHit;
 use crate::counters::{Counters, ErrorKind};
 use crate::records::Provenance;
+use cautery_policy::Window;
 
 /// Lines queued at most before lines are dropped.
 const QUEUE: usize = 65_536;
@@ -40,15 +42,65 @@ pub struct QueryLogConfig {
     pub keep: u32,
 }
 
+/// What the writer keeps between lines so that a line costs little to
+/// format: the date and time up to the second, and the window text of the
+/// provenances seen lately (a busy sinkhole logs the same few thousand
+/// windows over and over).
+#[derive(Debug, Default)]
+struct LineCache {
+    second: (i64, String),
+    /// Keyed by the provenance's address; the window is compared too, so a
+    /// freed and reused address never gives another window's text.
+    windows: AHashMap<usize, (Window, Vec<u8>)>,
+}
+
+/// Windows remembered at most before the cache starts over.
+const WINDOW_CACHE: usize = 65_536;
+
+impl LineCache {
+    fn new() -> LineCache {
+        LineCache {
+            second: (i64::MIN, String::new()),
+            windows: AHashMap::new(),
+        }
+    }
+
+    /// `,"valid_from":"...","valid_to":"..."` of `origin` into `out`.
+    fn write_window(
+        &mut self,
+        out: &mut Vec<u8>,
+        origin: Option<&Arc<Provenance>>,
+    ) -> std::io::Result<()> {
+        let Some(origin) = origin else {
+            out.extend_from_slice(b",\"valid_from\":\"\",\"valid_to\":\"\"");
+            return Ok(());
+        };
+        let key = Arc::as_ptr(origin) as usize;
+        if let Some((window, text)) = self.windows.get(&key) {
+            if *window == origin.window {
+                out.extend_from_slice(text);
+                return Ok(());
+            }
+        }
+        let mut text = Vec::with_capacity(64);
+        text.extend_from_slice(b",\"valid_from\":");
+        write_instant(&mut text, origin.window.from)?;
+        text.extend_from_slice(b",\"valid_to\":");
+        write_instant(&mut text, origin.window.to)?;
+        out.extend_from_slice(&text);
+        if self.windows.len() >= WINDOW_CACHE {
+            self.windows.clear();
+        }
+        self.windows.insert(key, (origin.window, text));
+        Ok(())
+    }
+}
+
 /// Writes one JSON line for `entry` into `out`, without the allocations of
 /// a serialised struct: the log writer keeps up with the sinkhole this way.
-/// `second` caches the date and time up to the seconds.
-fn format_line(
-    out: &mut Vec<u8>,
-    entry: &Entry,
-    second: &mut (i64, String),
-) -> std::io::Result<()> {
+fn format_line(out: &mut Vec<u8>, entry: &Entry, cache: &mut LineCache) -> std::io::Result<()> {
     let seconds = entry.time.timestamp();
+    let second = &mut cache.second;
     if second.0 != seconds {
         second.0 = seconds;
         second.1 = entry.time.format("%Y-%m-%dT%H:%M:%S").to_string();
@@ -59,7 +111,7 @@ fn format_line(
     write!(
         out,
         "{{\"time\":\"{}.{:03}Z\",\"client\":\"{}\",\"name\":",
-        second.1,
+        cache.second.1,
         entry.time.timestamp_subsec_millis().min(999),
         entry.client
     )?;
@@ -68,10 +120,7 @@ fn format_line(
     serde_json::to_writer(&mut *out, field(|o| &o.family))?;
     out.extend_from_slice(b",\"seed\":");
     serde_json::to_writer(&mut *out, field(|o| &o.seed))?;
-    out.extend_from_slice(b",\"valid_from\":");
-    write_instant(out, origin.and_then(|o| o.window.from))?;
-    out.extend_from_slice(b",\"valid_to\":");
-    write_instant(out, origin.and_then(|o| o.window.to))?;
+    cache.write_window(out, entry.hit.provenance.as_ref())?;
     out.extend_from_slice(b"}\n");
     Ok(())
 }
@@ -106,9 +155,14 @@ pub struct Entry {
     pub time: DateTime<Utc>,
     /// Who asked.
     pub client: SocketAddr,
+    /// Whether it came over TCP (else UDP).
+    pub tcp: bool,
     /// What hit.
     pub hit: SinkholeHit,
 }
+
+/// Takes each entry after the writer thread has written it.
+pub type Observer = Box<dyn FnMut(Entry) + Send>;
 
 /// The sending side of the query log.
 #[derive(Debug, Clone)]
@@ -120,6 +174,17 @@ pub struct QueryLog {
 impl QueryLog {
     /// Starts the writer thread. Fails when the file cannot be opened.
     pub fn start(config: QueryLogConfig, metrics: Arc<Counters>) -> std::io::Result<QueryLog> {
+        QueryLog::start_with(config, metrics, None)
+    }
+
+    /// Starts the writer thread, which also hands every entry it writes to
+    /// `observer` (the daemon's event store takes them this way, off the
+    /// query path). Fails when the file cannot be opened.
+    pub fn start_with(
+        config: QueryLogConfig,
+        metrics: Arc<Counters>,
+        mut observer: Option<Observer>,
+    ) -> std::io::Result<QueryLog> {
         let mut writer = Writer::open(config)?;
         let (sender, receiver) = mpsc::sync_channel::<Entry>(QUEUE);
         let thread_metrics = metrics.clone();
@@ -134,7 +199,12 @@ impl QueryLog {
                     let mut result = Ok(());
                     loop {
                         match receiver.try_recv() {
-                            Ok(entry) => result = result.and_then(|_| writer.write(&entry)),
+                            Ok(entry) => {
+                                result = result.and_then(|_| writer.write(&entry));
+                                if let Some(observer) = observer.as_mut() {
+                                    observer(entry);
+                                }
+                            }
                             Err(mpsc::TryRecvError::Empty) => break,
                             Err(mpsc::TryRecvError::Disconnected) => {
                                 open = false;
@@ -168,8 +238,8 @@ struct Writer {
     size: u64,
     /// The line being formatted, reused.
     line: Vec<u8>,
-    /// The last second formatted and its text up to the seconds.
-    second: (i64, String),
+    /// What formatting keeps between lines.
+    cache: LineCache,
 }
 
 impl Writer {
@@ -189,13 +259,13 @@ impl Writer {
             out: BufWriter::new(file),
             size,
             line: Vec::with_capacity(256),
-            second: (i64::MIN, String::new()),
+            cache: LineCache::new(),
         })
     }
 
     fn write(&mut self, entry: &Entry) -> std::io::Result<()> {
         self.line.clear();
-        format_line(&mut self.line, entry, &mut self.second)?;
+        format_line(&mut self.line, entry, &mut self.cache)?;
         let length = self.line.len() as u64;
         if self.size > 0 && self.size + length > self.config.max_bytes {
             self.rotate()?;
@@ -266,7 +336,7 @@ mod tests {
                 to: None,
             },
         };
-        let mut second = (i64::MIN, String::new());
+        let mut cache = LineCache::new();
         for (millis, name, origin) in [
             (1_764_115_200_007, "evil.com", Some(Arc::new(origin))),
             (1_764_115_200_999, "ctl\u{1}\"name", None),
@@ -275,6 +345,7 @@ mod tests {
             let entry = Entry {
                 time: DateTime::from_timestamp_millis(millis).unwrap(),
                 client: "[2001:db8::1]:53000".parse().unwrap(),
+                tcp: false,
                 hit: SinkholeHit {
                     name: name.into(),
                     record_type: RecordType::AAAA,
@@ -282,7 +353,11 @@ mod tests {
                 },
             };
             let mut ours = Vec::new();
-            format_line(&mut ours, &entry, &mut second).unwrap();
+            format_line(&mut ours, &entry, &mut cache).unwrap();
+            // Again: the window text now comes from the cache.
+            let mut again = Vec::new();
+            format_line(&mut again, &entry, &mut cache).unwrap();
+            assert_eq!(again, ours);
             let o = entry.hit.provenance.as_deref();
             let (from, to) = (
                 o.map(|o| o.window.from_rfc3339()).unwrap_or_default(),
@@ -322,6 +397,7 @@ mod tests {
                 .write(&Entry {
                     time: DateTime::UNIX_EPOCH,
                     client: "127.0.0.1:5000".parse().unwrap(),
+                    tcp: false,
                     hit: SinkholeHit {
                         name: "evil.com".into(),
                         record_type: RecordType::A,

@@ -167,6 +167,7 @@ impl Shared {
                 log.log(Entry {
                     time: chrono::Utc::now(),
                     client,
+                    tcp: true,
                     hit: hit.clone(),
                 });
             }
@@ -296,6 +297,7 @@ fn udp_worker(socket: std::net::UdpSocket, shared: Arc<Shared>, stop: Arc<Atomic
                         log.log(Entry {
                             time: chrono::Utc::now(),
                             client,
+                            tcp: false,
                             hit: fast.hit(),
                         });
                     }
@@ -310,6 +312,7 @@ fn udp_worker(socket: std::net::UdpSocket, shared: Arc<Shared>, stop: Arc<Atomic
                         log.log(Entry {
                             time: chrono::Utc::now(),
                             client,
+                            tcp: false,
                             hit,
                         });
                     }

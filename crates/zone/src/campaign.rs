@@ -353,7 +353,13 @@ impl Campaign {
             },
             action: RawAction {
                 kind: inline.action.clone(),
-                addresses: inline.addresses.clone(),
+                // Inline sinkhole addresses were always ignored by other
+                // actions; configurations that keep them still load.
+                addresses: if inline.action.trim().eq_ignore_ascii_case("sinkhole") {
+                    inline.addresses.clone()
+                } else {
+                    Vec::new()
+                },
                 target: None,
             },
             subdomains: inline.subdomains,
@@ -678,6 +684,30 @@ mod tests {
     fn overlong_horizons_are_refused() {
         let text = with("[horizon]\ndays-back = 3000\ndays-ahead = 3000");
         assert!(Campaign::from_toml(&text).is_err());
+    }
+
+    /// The daemon's zones kept `sinkhole-v4` beside `action = "nxdomain"`
+    /// (the benchmark's configuration does); the addresses only ever
+    /// applied to sinkhole zones, so such a configuration still loads.
+    #[test]
+    fn inline_sinkhole_addresses_are_ignored_by_other_actions_as_before() {
+        let mut inline = InlineCampaign {
+            families: vec!["banjori".into()],
+            seeds: "default".into(),
+            days_back: 0,
+            days_ahead: 0,
+            action: "nxdomain".into(),
+            addresses: vec!["192.0.2.1".into()],
+            subdomains: false,
+            allow: Vec::new(),
+            allow_files: Vec::new(),
+            ttl: 60,
+        };
+        let campaign = Campaign::from_inline("cautery.rpz", &inline).expect("loads");
+        assert_eq!(campaign.action, Action::Nxdomain);
+        inline.action = "sinkhole".into();
+        let campaign = Campaign::from_inline("cautery.rpz", &inline).expect("loads");
+        assert_eq!(campaign.action.ipv4().len(), 1);
     }
 
     #[test]
