@@ -1,0 +1,111 @@
+//! Event stores: where the sinkhole's events are kept until they are
+//! reported and retention deletes them.
+//!
+//! - [`EventStore`]: the three things the daemon, the reports and retention
+//!   need (insert a batch, page through a time range, delete old events in
+//!   bounded batches).
+//! - [`SqliteStore`]: the default, one file next to the daemon's state
+//!   (WAL, `synchronous = NORMAL`, one transaction per batch).
+//! - [`PostgresStore`]: one database shared by many sinkhole nodes (batches
+//!   go in with binary `COPY`).
+//!
+//! Both keep one table, `events`, with one column per field of
+//! [`Event`](crate::Event), created by versioned migrations recorded in a
+//! `schema_version` table. Times are microseconds since the Unix epoch, UTC.
+//!
+//! Blocking code: the daemon runs a store on a thread of its own.
+//!
+//! Known limitations: a page cursor is the id of the last event of the
+//! previous page; if retention deletes that event between two pages the
+//! next page fails with [`StoreError::UnknownCursor`]. The PostgreSQL store
+//! connects without TLS unless it is given a client ([`PostgresStore::from_client`]).
+
+mod columns;
+mod postgresql;
+mod sqlite;
+
+use chrono::{DateTime, Utc};
+
+use crate::event::Event;
+
+pub use self::postgresql::PostgresStore;
+pub use self::sqlite::SqliteStore;
+
+/// The newest schema version this code writes and reads.
+pub const SCHEMA_VERSION: i64 = 1;
+
+/// What the daemon, the reports and retention need from a store.
+pub trait EventStore {
+    /// Stores a batch of events, all or none.
+    fn insert(&mut self, events: &[Event]) -> Result<(), StoreError>;
+
+    /// Events with `from <= time < to`, ordered by time and then by id, at
+    /// most `limit` of them, each with its id. For the next page pass the id
+    /// of the last event returned as `after_id`; a page shorter than `limit`
+    /// is the last.
+    fn events_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        after_id: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<(i64, Event)>, StoreError>;
+
+    /// Deletes at most `max_rows` of the oldest events with `time < before`
+    /// and says how many it deleted. Bounded so that a large purge does not
+    /// hold the store for long; [`crate::retention::purge`] loops over it.
+    fn delete_before(
+        &mut self,
+        before: DateTime<Utc>,
+        max_rows: usize,
+    ) -> Result<usize, StoreError>;
+}
+
+/// Why a store could not do what was asked, and what to do about it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// SQLite refused.
+    #[error("SQLite event store {path}: {source}; check that the directory exists and is writable and that no other program holds the file locked")]
+    Sqlite {
+        /// The database file.
+        path: String,
+        /// What SQLite said.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// PostgreSQL refused, or could not be reached.
+    #[error("PostgreSQL event store: {source}; check the connection URL, that the server is up, and that the role may create tables in the database")]
+    Postgres {
+        /// What the client or the server said.
+        #[source]
+        source: postgres::Error,
+    },
+    /// The store was migrated by a newer cautery.
+    #[error("the event store has schema version {found}, this cautery knows versions up to {supported}; upgrade cautery, or point it at a new store")]
+    SchemaTooNew {
+        /// The version found in `schema_version`.
+        found: i64,
+        /// [`SCHEMA_VERSION`].
+        supported: i64,
+    },
+    /// A row that cannot be an event.
+    #[error("event {id} in the store has {column} {value:?}, which cautery never writes; the store was changed by another program or is damaged: delete the row or restore the store from a backup")]
+    CorruptRow {
+        /// The row's id.
+        id: i64,
+        /// The column.
+        column: &'static str,
+        /// What it holds.
+        value: String,
+    },
+    /// The cursor of a page no longer exists.
+    #[error("no event with id {id} to continue after (deleted by retention while paging?); start again from the first page")]
+    UnknownCursor {
+        /// The `after_id` given.
+        id: i64,
+    },
+}
+
+#[cfg(test)]
+mod tests;

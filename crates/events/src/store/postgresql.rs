@@ -1,0 +1,342 @@
+//! The PostgreSQL event store: one database that the sinkhole nodes of a
+//! deployment write to and the reports read from.
+//!
+//! Same columns as the SQLite store (see `columns`), with an identity
+//! column for ids. A batch goes in with one binary `COPY ... FROM STDIN`
+//! inside a transaction, so it is all or nothing and costs one round trip.
+//!
+//! Known limitations: [`PostgresStore::connect`] does not use TLS; give
+//! [`PostgresStore::from_client`] a client connected with a TLS connector
+//! for a database across a network. Two nodes migrating a new database at
+//! the same instant may both try; the loser fails once and succeeds on its
+//! next start.
+
+use chrono::{DateTime, Utc};
+use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::types::{ToSql, Type};
+use postgres::{Client, NoTls, Row};
+use std::cell::RefCell;
+
+use super::columns::{micros, RawEvent, COLUMNS, COLUMN_COUNT};
+use super::{EventStore, StoreError, SCHEMA_VERSION};
+use crate::event::Event;
+
+/// Schema migrations, the first creating version 1. Never edit one that
+/// has shipped: add the next.
+const MIGRATIONS: &[&str] = &["CREATE TABLE events (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        time_us BIGINT NOT NULL,
+        protocol TEXT NOT NULL,
+        transport TEXT NOT NULL,
+        src_ip TEXT NOT NULL,
+        src_port INTEGER NOT NULL,
+        dst_ip TEXT NOT NULL,
+        dst_port INTEGER NOT NULL,
+        name TEXT,
+        family TEXT,
+        seed TEXT,
+        window_from_us BIGINT,
+        window_to_us BIGINT,
+        campaign TEXT,
+        dns_qtype TEXT,
+        http_method TEXT,
+        http_target TEXT,
+        http_host TEXT,
+        http_user_agent TEXT,
+        http_referer TEXT,
+        http_forwarded_for TEXT,
+        http_body_len BIGINT,
+        http_body_sha256 TEXT,
+        tls_sni TEXT,
+        tls_alpn TEXT,
+        tls_ja4 TEXT,
+        tcp_first_bytes_hex TEXT,
+        tcp_len BIGINT,
+        src_asn BIGINT,
+        src_as_name TEXT,
+        src_country TEXT
+    );
+    CREATE INDEX events_time ON events (time_us, id);
+    CREATE INDEX events_src_ip ON events (src_ip);"];
+
+/// The types of [`COLUMNS`], in order, for binary `COPY`.
+const COLUMN_TYPES: [Type; COLUMN_COUNT] = [
+    Type::INT8, // time_us
+    Type::TEXT, // protocol
+    Type::TEXT, // transport
+    Type::TEXT, // src_ip
+    Type::INT4, // src_port
+    Type::TEXT, // dst_ip
+    Type::INT4, // dst_port
+    Type::TEXT, // name
+    Type::TEXT, // family
+    Type::TEXT, // seed
+    Type::INT8, // window_from_us
+    Type::INT8, // window_to_us
+    Type::TEXT, // campaign
+    Type::TEXT, // dns_qtype
+    Type::TEXT, // http_method
+    Type::TEXT, // http_target
+    Type::TEXT, // http_host
+    Type::TEXT, // http_user_agent
+    Type::TEXT, // http_referer
+    Type::TEXT, // http_forwarded_for
+    Type::INT8, // http_body_len
+    Type::TEXT, // http_body_sha256
+    Type::TEXT, // tls_sni
+    Type::TEXT, // tls_alpn
+    Type::TEXT, // tls_ja4
+    Type::TEXT, // tcp_first_bytes_hex
+    Type::INT8, // tcp_len
+    Type::INT8, // src_asn
+    Type::TEXT, // src_as_name
+    Type::TEXT, // src_country
+];
+
+/// Events in a PostgreSQL database.
+pub struct PostgresStore {
+    // The trait reads through `&self`; the client needs `&mut` for every
+    // query. The store is used from one thread, so a RefCell is enough.
+    client: RefCell<Client>,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore").finish_non_exhaustive()
+    }
+}
+
+fn error(source: postgres::Error) -> StoreError {
+    StoreError::Postgres { source }
+}
+
+impl PostgresStore {
+    /// Connects without TLS to `url` (`postgresql://user:password@host/db`
+    /// or `host=... user=... dbname=...`) and brings the schema to
+    /// [`SCHEMA_VERSION`].
+    pub fn connect(url: &str) -> Result<PostgresStore, StoreError> {
+        PostgresStore::from_client(Client::connect(url, NoTls).map_err(error)?)
+    }
+
+    /// A store over a client connected by the caller (with TLS, a search
+    /// path, a statement timeout); brings the schema to [`SCHEMA_VERSION`].
+    pub fn from_client(client: Client) -> Result<PostgresStore, StoreError> {
+        let store = PostgresStore {
+            client: RefCell::new(client),
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// The client, to close it or to use it for something else.
+    pub fn into_client(self) -> Client {
+        self.client.into_inner()
+    }
+
+    /// The schema version of the store.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        let row = self
+            .client
+            .borrow_mut()
+            .query_one(
+                "SELECT coalesce(max(version), 0)::BIGINT FROM schema_version",
+                &[],
+            )
+            .map_err(error)?;
+        row.try_get(0).map_err(error)
+    }
+
+    fn migrate(&self) -> Result<(), StoreError> {
+        self.client
+            .borrow_mut()
+            .batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
+            .map_err(error)?;
+        let found = self.schema_version()?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::SchemaTooNew {
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        let mut client = self.client.borrow_mut();
+        for (index, migration) in MIGRATIONS.iter().enumerate() {
+            let version = index as i64 + 1;
+            if version <= found {
+                continue;
+            }
+            let mut transaction = client.transaction().map_err(error)?;
+            transaction.batch_execute(migration).map_err(error)?;
+            transaction
+                .execute(
+                    "INSERT INTO schema_version (version) VALUES ($1)",
+                    &[&version],
+                )
+                .map_err(error)?;
+            transaction.commit().map_err(error)?;
+        }
+        Ok(())
+    }
+}
+
+fn port(port: i64) -> i32 {
+    // Ports come from a u16; the conversion cannot fail.
+    i32::try_from(port).unwrap_or(i32::MAX)
+}
+
+fn raw_of(row: &Row) -> Result<(i64, RawEvent), postgres::Error> {
+    let id: i64 = row.try_get(0)?;
+    let src_port: i32 = row.try_get(5)?;
+    let dst_port: i32 = row.try_get(7)?;
+    Ok((
+        id,
+        RawEvent {
+            time_us: row.try_get(1)?,
+            protocol: row.try_get(2)?,
+            transport: row.try_get(3)?,
+            src_ip: row.try_get(4)?,
+            src_port: i64::from(src_port),
+            dst_ip: row.try_get(6)?,
+            dst_port: i64::from(dst_port),
+            name: row.try_get(8)?,
+            family: row.try_get(9)?,
+            seed: row.try_get(10)?,
+            window_from_us: row.try_get(11)?,
+            window_to_us: row.try_get(12)?,
+            campaign: row.try_get(13)?,
+            dns_qtype: row.try_get(14)?,
+            http_method: row.try_get(15)?,
+            http_target: row.try_get(16)?,
+            http_host: row.try_get(17)?,
+            http_user_agent: row.try_get(18)?,
+            http_referer: row.try_get(19)?,
+            http_forwarded_for: row.try_get(20)?,
+            http_body_len: row.try_get(21)?,
+            http_body_sha256: row.try_get(22)?,
+            tls_sni: row.try_get(23)?,
+            tls_alpn: row.try_get(24)?,
+            tls_ja4: row.try_get(25)?,
+            tcp_first_bytes_hex: row.try_get(26)?,
+            tcp_len: row.try_get(27)?,
+            src_asn: row.try_get(28)?,
+            src_as_name: row.try_get(29)?,
+            src_country: row.try_get(30)?,
+        },
+    ))
+}
+
+impl EventStore for PostgresStore {
+    fn insert(&mut self, events: &[Event]) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let mut client = self.client.borrow_mut();
+        let mut transaction = client.transaction().map_err(error)?;
+        let sink = transaction
+            .copy_in(&format!(
+                "COPY events ({COLUMNS}) FROM STDIN (FORMAT binary)"
+            ))
+            .map_err(error)?;
+        let mut writer = BinaryCopyInWriter::new(sink, &COLUMN_TYPES);
+        for event in events {
+            let raw = RawEvent::from_event(event);
+            let src_port = port(raw.src_port);
+            let dst_port = port(raw.dst_port);
+            let values: [&(dyn ToSql + Sync); COLUMN_COUNT] = [
+                &raw.time_us,
+                &raw.protocol,
+                &raw.transport,
+                &raw.src_ip,
+                &src_port,
+                &raw.dst_ip,
+                &dst_port,
+                &raw.name,
+                &raw.family,
+                &raw.seed,
+                &raw.window_from_us,
+                &raw.window_to_us,
+                &raw.campaign,
+                &raw.dns_qtype,
+                &raw.http_method,
+                &raw.http_target,
+                &raw.http_host,
+                &raw.http_user_agent,
+                &raw.http_referer,
+                &raw.http_forwarded_for,
+                &raw.http_body_len,
+                &raw.http_body_sha256,
+                &raw.tls_sni,
+                &raw.tls_alpn,
+                &raw.tls_ja4,
+                &raw.tcp_first_bytes_hex,
+                &raw.tcp_len,
+                &raw.src_asn,
+                &raw.src_as_name,
+                &raw.src_country,
+            ];
+            writer.write(&values).map_err(error)?;
+        }
+        writer.finish().map_err(error)?;
+        transaction.commit().map_err(error)
+    }
+
+    fn events_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        after_id: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<(i64, Event)>, StoreError> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut client = self.client.borrow_mut();
+        let rows = match after_id {
+            None => client.query(
+                &format!(
+                    "SELECT id, {COLUMNS} FROM events WHERE time_us >= $1 AND time_us < $2 \
+                     ORDER BY time_us, id LIMIT $3"
+                ),
+                &[&micros(from), &micros(to), &limit],
+            ),
+            Some(id) => {
+                let cursor = client
+                    .query_opt("SELECT time_us FROM events WHERE id = $1", &[&id])
+                    .map_err(error)?;
+                let Some(cursor) = cursor else {
+                    return Err(StoreError::UnknownCursor { id });
+                };
+                let time: i64 = cursor.try_get(0).map_err(error)?;
+                client.query(
+                    &format!(
+                        "SELECT id, {COLUMNS} FROM events WHERE (time_us, id) > ($1, $2) \
+                         AND time_us >= $3 AND time_us < $4 ORDER BY time_us, id LIMIT $5"
+                    ),
+                    &[&time, &id, &micros(from), &micros(to), &limit],
+                )
+            }
+        }
+        .map_err(error)?;
+        rows.iter()
+            .map(|row| {
+                let (id, raw) = raw_of(row).map_err(error)?;
+                Ok((id, raw.into_event(id)?))
+            })
+            .collect()
+    }
+
+    fn delete_before(
+        &mut self,
+        before: DateTime<Utc>,
+        max_rows: usize,
+    ) -> Result<usize, StoreError> {
+        let max_rows = i64::try_from(max_rows).unwrap_or(i64::MAX);
+        let deleted = self
+            .client
+            .borrow_mut()
+            .execute(
+                "DELETE FROM events WHERE id IN \
+                 (SELECT id FROM events WHERE time_us < $1 ORDER BY time_us, id LIMIT $2)",
+                &[&micros(before), &max_rows],
+            )
+            .map_err(error)?;
+        Ok(usize::try_from(deleted).unwrap_or(usize::MAX))
+    }
+}

@@ -1,0 +1,347 @@
+//! The SQLite event store, the default: one file, no server.
+//!
+//! The file is opened in WAL mode with `synchronous = NORMAL`: a power cut
+//! may lose the last batches but never corrupts the file, and readers (the
+//! reports) do not block the writer. Each batch is one transaction through
+//! one prepared statement, which is what makes 100,000 events a second
+//! possible on a small machine.
+//!
+//! Known limitations: one writer at a time (SQLite's); a second process
+//! writing waits up to five seconds for the lock, then fails.
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::columns::{micros, RawEvent, COLUMNS};
+use super::{EventStore, StoreError, SCHEMA_VERSION};
+use crate::event::Event;
+
+/// Schema migrations, the first creating version 1. Never edit one that
+/// has shipped: add the next.
+const MIGRATIONS: &[&str] = &["CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        time_us INTEGER NOT NULL,
+        protocol TEXT NOT NULL,
+        transport TEXT NOT NULL,
+        src_ip TEXT NOT NULL,
+        src_port INTEGER NOT NULL,
+        dst_ip TEXT NOT NULL,
+        dst_port INTEGER NOT NULL,
+        name TEXT,
+        family TEXT,
+        seed TEXT,
+        window_from_us INTEGER,
+        window_to_us INTEGER,
+        campaign TEXT,
+        dns_qtype TEXT,
+        http_method TEXT,
+        http_target TEXT,
+        http_host TEXT,
+        http_user_agent TEXT,
+        http_referer TEXT,
+        http_forwarded_for TEXT,
+        http_body_len INTEGER,
+        http_body_sha256 TEXT,
+        tls_sni TEXT,
+        tls_alpn TEXT,
+        tls_ja4 TEXT,
+        tcp_first_bytes_hex TEXT,
+        tcp_len INTEGER,
+        src_asn INTEGER,
+        src_as_name TEXT,
+        src_country TEXT
+    );
+    -- SQLite ends every index with the rowid, so this one also serves the
+    -- (time, id) order and cursor of events_between.
+    CREATE INDEX events_time ON events (time_us);
+    CREATE INDEX events_src_ip ON events (src_ip);"];
+
+/// The first page of a time range: `?1` from, `?2` to, `?3` limit.
+fn first_page_sql() -> String {
+    format!(
+        "SELECT id, {COLUMNS} FROM events WHERE time_us >= ?1 AND time_us < ?2 \
+         ORDER BY time_us, id LIMIT ?3"
+    )
+}
+
+/// A page after the cursor (`?1` its time, `?4` its id) up to `?2`, from
+/// `?5`, at most `?3` events. The row value lets SQLite walk the time index
+/// from the cursor on instead of scanning the range again.
+fn next_page_sql() -> String {
+    format!(
+        "SELECT id, {COLUMNS} FROM events WHERE (time_us, id) > (?1, ?4) \
+         AND time_us >= ?5 AND time_us < ?2 ORDER BY time_us, id LIMIT ?3"
+    )
+}
+
+/// Deletes the oldest events before `?1`, at most `?2`.
+const DELETE_SQL: &str = "DELETE FROM events WHERE id IN \
+     (SELECT id FROM events WHERE time_us < ?1 ORDER BY time_us, id LIMIT ?2)";
+
+/// Events in one SQLite file.
+#[derive(Debug)]
+pub struct SqliteStore {
+    connection: Connection,
+    path: String,
+}
+
+impl SqliteStore {
+    /// Opens (creating if need be) the store at `path` and brings its schema
+    /// to [`SCHEMA_VERSION`].
+    pub fn open(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
+        let path = path.as_ref().display().to_string();
+        let error = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let connection = Connection::open(&path).map_err(error)?;
+        let mut store = SqliteStore { connection, path };
+        store.configure().map_err(|source| store.error(source))?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// The schema version of the open store.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        self.connection
+            .query_row(
+                "SELECT coalesce(max(version), 0) FROM schema_version",
+                [],
+                |row| row.get(0),
+            )
+            .map_err(|source| self.error(source))
+    }
+
+    fn error(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn configure(&mut self) -> rusqlite::Result<()> {
+        // journal_mode answers with the mode it set, so it is a query.
+        let _mode: String = self
+            .connection
+            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        self.connection
+            .pragma_update(None, "synchronous", "NORMAL")?;
+        self.connection.busy_timeout(Duration::from_secs(5))?;
+        // Statements: one insert, two page queries, one delete.
+        self.connection.set_prepared_statement_cache_capacity(16);
+        Ok(())
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let error = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        self.connection
+            .execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            .map_err(error)?;
+        let found = self.schema_version()?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::SchemaTooNew {
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        for (index, migration) in MIGRATIONS.iter().enumerate() {
+            let version = index as i64 + 1;
+            if version <= found {
+                continue;
+            }
+            let transaction = self.connection.transaction().map_err(error)?;
+            transaction.execute_batch(migration).map_err(error)?;
+            transaction
+                .execute(
+                    "INSERT INTO schema_version (version) VALUES (?1)",
+                    [version],
+                )
+                .map_err(error)?;
+            transaction.commit().map_err(error)?;
+        }
+        Ok(())
+    }
+
+    fn insert_batch(&mut self, events: &[Event]) -> rusqlite::Result<()> {
+        let transaction = self.connection.transaction()?;
+        {
+            let mut statement = transaction.prepare_cached(&format!(
+                "INSERT INTO events ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
+                 ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, \
+                 ?27, ?28, ?29, ?30)"
+            ))?;
+            for event in events {
+                let raw = RawEvent::from_event(event);
+                statement.execute(params![
+                    raw.time_us,
+                    raw.protocol,
+                    raw.transport,
+                    raw.src_ip,
+                    raw.src_port,
+                    raw.dst_ip,
+                    raw.dst_port,
+                    raw.name,
+                    raw.family,
+                    raw.seed,
+                    raw.window_from_us,
+                    raw.window_to_us,
+                    raw.campaign,
+                    raw.dns_qtype,
+                    raw.http_method,
+                    raw.http_target,
+                    raw.http_host,
+                    raw.http_user_agent,
+                    raw.http_referer,
+                    raw.http_forwarded_for,
+                    raw.http_body_len,
+                    raw.http_body_sha256,
+                    raw.tls_sni,
+                    raw.tls_alpn,
+                    raw.tls_ja4,
+                    raw.tcp_first_bytes_hex,
+                    raw.tcp_len,
+                    raw.src_asn,
+                    raw.src_as_name,
+                    raw.src_country,
+                ])?;
+            }
+        }
+        transaction.commit()
+    }
+
+    fn page(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        after_id: Option<i64>,
+        limit: usize,
+    ) -> rusqlite::Result<Result<Vec<(i64, Event)>, StoreError>> {
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let (sql, cursor) = match after_id {
+            None => (first_page_sql(), (micros(from), 0)),
+            Some(id) => {
+                let time: Option<i64> = self
+                    .connection
+                    .prepare_cached("SELECT time_us FROM events WHERE id = ?1")?
+                    .query_row([id], |row| row.get(0))
+                    .optional()?;
+                let Some(time) = time else {
+                    return Ok(Err(StoreError::UnknownCursor { id }));
+                };
+                (next_page_sql(), (time, id))
+            }
+        };
+        let mut statement = self.connection.prepare_cached(&sql)?;
+        let mut rows = if after_id.is_some() {
+            statement.query(params![cursor.0, micros(to), limit, cursor.1, micros(from)])?
+        } else {
+            statement.query(params![cursor.0, micros(to), limit])?
+        };
+        let mut events = Vec::new();
+        while let Some(row) = rows.next()? {
+            let id: i64 = row.get(0)?;
+            let raw = RawEvent {
+                time_us: row.get(1)?,
+                protocol: row.get(2)?,
+                transport: row.get(3)?,
+                src_ip: row.get(4)?,
+                src_port: row.get(5)?,
+                dst_ip: row.get(6)?,
+                dst_port: row.get(7)?,
+                name: row.get(8)?,
+                family: row.get(9)?,
+                seed: row.get(10)?,
+                window_from_us: row.get(11)?,
+                window_to_us: row.get(12)?,
+                campaign: row.get(13)?,
+                dns_qtype: row.get(14)?,
+                http_method: row.get(15)?,
+                http_target: row.get(16)?,
+                http_host: row.get(17)?,
+                http_user_agent: row.get(18)?,
+                http_referer: row.get(19)?,
+                http_forwarded_for: row.get(20)?,
+                http_body_len: row.get(21)?,
+                http_body_sha256: row.get(22)?,
+                tls_sni: row.get(23)?,
+                tls_alpn: row.get(24)?,
+                tls_ja4: row.get(25)?,
+                tcp_first_bytes_hex: row.get(26)?,
+                tcp_len: row.get(27)?,
+                src_asn: row.get(28)?,
+                src_as_name: row.get(29)?,
+                src_country: row.get(30)?,
+            };
+            match raw.into_event(id) {
+                Ok(event) => events.push((id, event)),
+                Err(error) => return Ok(Err(error)),
+            }
+        }
+        Ok(Ok(events))
+    }
+}
+
+impl EventStore for SqliteStore {
+    fn insert(&mut self, events: &[Event]) -> Result<(), StoreError> {
+        self.insert_batch(events)
+            .map_err(|source| self.error(source))
+    }
+
+    fn events_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        after_id: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<(i64, Event)>, StoreError> {
+        self.page(from, to, after_id, limit)
+            .map_err(|source| self.error(source))?
+    }
+
+    fn delete_before(
+        &mut self,
+        before: DateTime<Utc>,
+        max_rows: usize,
+    ) -> Result<usize, StoreError> {
+        let max_rows = i64::try_from(max_rows).unwrap_or(i64::MAX);
+        self.connection
+            .prepare_cached(DELETE_SQL)
+            .and_then(|mut statement| statement.execute(params![micros(before), max_rows]))
+            .map_err(|source| self.error(source))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Paging a day of 10 million events must not scan or sort the day
+    /// once per page.
+    #[test]
+    fn pages_and_deletes_walk_the_time_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path().join("events.db")).unwrap();
+        for sql in [first_page_sql(), next_page_sql(), DELETE_SQL.to_owned()] {
+            let mut statement = store
+                .connection
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .unwrap();
+            let nulls = vec![rusqlite::types::Null; statement.parameter_count()];
+            let plan: Vec<String> = statement
+                .query_map(rusqlite::params_from_iter(nulls), |row| row.get(3))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            let plan = plan.join("; ");
+            assert!(plan.contains("INDEX events_time"), "{sql}: {plan}");
+            assert!(!plan.contains("TEMP B-TREE"), "{sql}: {plan}");
+        }
+    }
+}

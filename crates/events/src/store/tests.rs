@@ -1,0 +1,287 @@
+//! The same checks for every store: SQLite always, PostgreSQL when
+//! `CAUTERY_TEST_POSTGRES` names a database.
+
+use chrono::Duration;
+
+use super::*;
+use crate::event::Details;
+use crate::testing::{at, dns_event, http_event, tcp_event, tls_event};
+
+fn one_of_each() -> Vec<Event> {
+    let mut open_window = dns_event("192.0.2.1:5353", "qwkjxhbd.com", "AAAA");
+    if let Some(attribution) = &mut open_window.attribution {
+        attribution.provenance.window.to = None;
+    }
+    vec![
+        open_window,
+        http_event("192.0.2.2:40000"),
+        tls_event("[2001:db8::2]:40001"),
+        tcp_event("[::ffff:192.0.2.3]:40002"),
+    ]
+}
+
+fn whole_day(store: &dyn EventStore) -> Vec<(i64, Event)> {
+    store
+        .events_between(at(0, 0, 0), at(0, 0, 0) + Duration::days(1), None, 1000)
+        .unwrap()
+}
+
+/// Every event comes back field for field, in time order.
+fn round_trip(store: &mut dyn EventStore) {
+    let events = one_of_each();
+    store.insert(&events).unwrap();
+    store.insert(&[]).unwrap();
+    let read: Vec<Event> = whole_day(store).into_iter().map(|(_, e)| e).collect();
+    assert_eq!(read, events);
+}
+
+/// Pages of ties in time follow the id, none lost or repeated; the range is
+/// half-open.
+fn paging(store: &mut dyn EventStore) {
+    let mut events = Vec::new();
+    for i in 0..25u16 {
+        let mut event = dns_event(&format!("192.0.2.{}:{}", i % 3, 1000 + i), "a.com", "A");
+        event.time = at(5, 0, u32::from(i % 2));
+        events.push(event);
+    }
+    let mut before = dns_event("192.0.2.9:1", "a.com", "A");
+    before.time = at(4, 59, 59);
+    let mut at_end = dns_event("192.0.2.9:2", "a.com", "A");
+    at_end.time = at(6, 0, 0);
+    events.push(before);
+    events.push(at_end);
+    store.insert(&events).unwrap();
+
+    let (from, to) = (at(5, 0, 0), at(6, 0, 0));
+    let mut cursor = None;
+    let mut seen = Vec::new();
+    loop {
+        let page = store.events_between(from, to, cursor, 10).unwrap();
+        let done = page.len() < 10;
+        cursor = page.last().map(|(id, _)| *id).or(cursor);
+        seen.extend(page);
+        if done {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), 25);
+    let keys: Vec<_> = seen.iter().map(|(id, e)| (e.time, *id)).collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(keys, sorted, "pages in (time, id) order without repeats");
+    assert!(seen.iter().all(|(_, e)| e.time >= from && e.time < to));
+}
+
+/// Deletes are bounded, oldest first, and stop at the cut-off.
+fn bounded_delete(store: &mut dyn EventStore) {
+    let mut events = Vec::new();
+    for minute in 0..10 {
+        let mut event = tcp_event("192.0.2.4:1");
+        event.time = at(1, minute, 0);
+        events.push(event);
+    }
+    store.insert(&events).unwrap();
+    assert_eq!(store.delete_before(at(1, 7, 0), 4).unwrap(), 4);
+    assert_eq!(store.delete_before(at(1, 7, 0), 4).unwrap(), 3);
+    assert_eq!(store.delete_before(at(1, 7, 0), 4).unwrap(), 0);
+    let left: Vec<_> = whole_day(store).into_iter().map(|(_, e)| e.time).collect();
+    assert_eq!(left, vec![at(1, 7, 0), at(1, 8, 0), at(1, 9, 0)]);
+}
+
+fn unknown_cursor(store: &mut dyn EventStore) {
+    let error = store
+        .events_between(at(0, 0, 0), at(1, 0, 0), Some(987_654_321), 10)
+        .unwrap_err();
+    assert!(matches!(
+        error,
+        StoreError::UnknownCursor { id: 987_654_321 }
+    ));
+    assert!(error
+        .to_string()
+        .contains("start again from the first page"));
+}
+
+#[test]
+fn sqlite_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    round_trip(&mut SqliteStore::open(dir.path().join("events.db")).unwrap());
+}
+
+#[test]
+fn sqlite_paging() {
+    let dir = tempfile::tempdir().unwrap();
+    paging(&mut SqliteStore::open(dir.path().join("events.db")).unwrap());
+}
+
+#[test]
+fn sqlite_bounded_delete() {
+    let dir = tempfile::tempdir().unwrap();
+    bounded_delete(&mut SqliteStore::open(dir.path().join("events.db")).unwrap());
+}
+
+#[test]
+fn sqlite_unknown_cursor() {
+    let dir = tempfile::tempdir().unwrap();
+    unknown_cursor(&mut SqliteStore::open(dir.path().join("events.db")).unwrap());
+}
+
+#[test]
+fn sqlite_reopen_keeps_events_and_migrates_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.db");
+    SqliteStore::open(&path)
+        .unwrap()
+        .insert(&one_of_each())
+        .unwrap();
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(whole_day(&store).len(), 4);
+    let connection = rusqlite::Connection::open(path).unwrap();
+    let rows: i64 = connection
+        .query_row("SELECT count(*) FROM schema_version", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(rows, 1);
+    let mode: String = connection
+        .query_row("PRAGMA journal_mode", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+}
+
+#[test]
+fn sqlite_from_a_newer_cautery_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.db");
+    drop(SqliteStore::open(&path).unwrap());
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute("INSERT INTO schema_version (version) VALUES (99)", [])
+        .unwrap();
+    let error = SqliteStore::open(path).unwrap_err();
+    assert!(matches!(
+        error,
+        StoreError::SchemaTooNew {
+            found: 99,
+            supported: SCHEMA_VERSION
+        }
+    ));
+    assert!(error.to_string().contains("upgrade cautery"));
+}
+
+#[test]
+fn sqlite_row_written_by_someone_else_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.db");
+    let mut store = SqliteStore::open(&path).unwrap();
+    store.insert(&[tcp_event("192.0.2.5:1")]).unwrap();
+    rusqlite::Connection::open(path)
+        .unwrap()
+        .execute("UPDATE events SET protocol = 'gopher'", [])
+        .unwrap();
+    let error = store
+        .events_between(at(0, 0, 0), at(23, 59, 59) + Duration::seconds(1), None, 10)
+        .unwrap_err();
+    assert!(
+        matches!(error, StoreError::CorruptRow { column: "protocol", ref value, .. } if value == "gopher")
+    );
+}
+
+#[test]
+fn sqlite_keeps_microseconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(dir.path().join("events.db")).unwrap();
+    let mut event = tcp_event("192.0.2.6:1");
+    event.time = at(3, 0, 0) + Duration::nanoseconds(1_234_567);
+    store.insert(&[event]).unwrap();
+    let (_, read) = whole_day(&store).remove(0);
+    assert_eq!(read.time, at(3, 0, 0) + Duration::microseconds(1_234));
+    assert!(matches!(read.details, Details::Tcp { len: 4, .. }));
+}
+
+/// Measures the insert rate: `cargo test -p cautery-events --release --
+/// --ignored sqlite_insert_rate --nocapture`.
+#[test]
+#[ignore = "a measurement, run by hand"]
+fn sqlite_insert_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(dir.path().join("events.db")).unwrap();
+    let template = one_of_each();
+    let batch: Vec<Event> = (0..10_000u32)
+        .map(|i| {
+            let mut event = template[(i % 4) as usize].clone();
+            event.time = at(0, 0, 0) + Duration::milliseconds(i64::from(i));
+            event.src = std::net::SocketAddr::new(
+                std::net::Ipv4Addr::from(0xc000_0200 + (i % 250)).into(),
+                (i % 60_000) as u16,
+            );
+            event
+        })
+        .collect();
+    let start = std::time::Instant::now();
+    for _ in 0..100 {
+        store.insert(&batch).unwrap();
+    }
+    let elapsed = start.elapsed();
+    println!(
+        "inserted 1,000,000 events in batches of 10,000 in {elapsed:.2?}: {:.0} events/s",
+        1e6 / elapsed.as_secs_f64()
+    );
+}
+
+/// The PostgreSQL URL to test against, or `None` (skipped) when there is
+/// none; a failure when one is required.
+fn postgres_url() -> Option<String> {
+    match std::env::var("CAUTERY_TEST_POSTGRES") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var("CAUTERY_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "CAUTERY_REQUIRE_POSTGRES=1 but CAUTERY_TEST_POSTGRES is not set. Run \
+                 scripts/test-postgres.sh as root (it starts Debian's PostgreSQL cluster, \
+                 creates a role and a database and runs these tests), or set \
+                 CAUTERY_TEST_POSTGRES to the URL of a database where the tests may create \
+                 schemas, e.g. postgresql://cautery:cautery@localhost/cautery_events_test; or unset \
+                 CAUTERY_REQUIRE_POSTGRES to skip the PostgreSQL tests"
+            );
+            eprintln!(
+                "skipped: the PostgreSQL store tests need CAUTERY_TEST_POSTGRES=<connection URL>"
+            );
+            None
+        }
+    }
+}
+
+/// A store in a fresh schema of its own, so that tests do not see each
+/// other's rows.
+fn postgres_store(url: &str, schema: &str) -> PostgresStore {
+    let mut client = postgres::Client::connect(url, postgres::NoTls)
+        .unwrap_or_else(|error| panic!("cannot connect to CAUTERY_TEST_POSTGRES={url}: {error}"));
+    client
+        .batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}; \
+             SET search_path TO {schema}"
+        ))
+        .unwrap();
+    PostgresStore::from_client(client).unwrap()
+}
+
+#[test]
+fn postgres_store_behaves_as_sqlite() {
+    let Some(url) = postgres_url() else {
+        return;
+    };
+    round_trip(&mut postgres_store(&url, "cautery_events_test_round_trip"));
+    paging(&mut postgres_store(&url, "cautery_events_test_paging"));
+    bounded_delete(&mut postgres_store(&url, "cautery_events_test_delete"));
+    unknown_cursor(&mut postgres_store(&url, "cautery_events_test_cursor"));
+    let mut store = postgres_store(&url, "cautery_events_test_version");
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    store.insert(&one_of_each()).unwrap();
+    // Migrating again is a no-op.
+    let mut client = store.into_client();
+    client
+        .batch_execute("SET search_path TO cautery_events_test_version")
+        .unwrap();
+    let store = PostgresStore::from_client(client).unwrap();
+    assert_eq!(whole_day(&store).len(), 4);
+}
