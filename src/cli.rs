@@ -33,6 +33,10 @@ pub enum Command {
     Export(ExportArgs),
     /// Serve policy zones as a DNS primary (AXFR, IXFR, NOTIFY, TSIG) and answer sinkholed names.
     Serve(ServeArgs),
+    /// List the sinkhole events stored by `cautery serve`.
+    Events(EventsArgs),
+    /// Write a day's sinkhole events as Shadowserver-format CSV reports, one per network.
+    Report(ReportArgs),
 }
 
 /// `cautery check-config`.
@@ -301,4 +305,64 @@ pub struct ServeArgs {
     /// Read the scheduler's time (RFC 3339) from this file instead of the clock (for tests).
     #[arg(long, value_name = "FILE", hide = true)]
     pub clock_file: Option<std::path::PathBuf>,
+}
+
+/// `cautery events`.
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// The `serve` configuration whose event store to read (default: the embedded one).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+    /// First instant (RFC 3339 or a day), default 24 hours ago.
+    #[arg(long, value_name = "INSTANT")]
+    pub from: Option<String>,
+    /// Instant after the last (RFC 3339 or a day), default now.
+    #[arg(long, value_name = "INSTANT")]
+    pub to: Option<String>,
+    /// Most events listed.
+    #[arg(long, default_value_t = 100_000)]
+    pub limit: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = EventsFormat::Jsonl)]
+    pub format: EventsFormat,
+}
+
+/// Output formats of `cautery events`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EventsFormat {
+    /// One JSON object a line.
+    Jsonl,
+    /// CSV with a header line.
+    Csv,
+}
+
+/// `cautery report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The `serve` configuration whose event store to read (default: the embedded one).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+    /// The day (UTC) to report.
+    #[arg(long, value_name = "DAY")]
+    pub date: String,
+    /// How to scope the files: one per source /24 (IPv4) or /48 (IPv6) network, per source ASN or per country (those two need enriched events).
+    #[arg(long, value_enum, default_value_t = ReportScope::Cidr)]
+    pub by: ReportScope,
+    /// Report these scopes instead (repeat): `as64500`, `192.0.2.0/24`, `2001:db8::/32`, `country-nl`.
+    #[arg(long, value_name = "SCOPE")]
+    pub scope: Vec<String>,
+    /// The folder the CSV files are written to.
+    #[arg(long, value_name = "DIR")]
+    pub out: std::path::PathBuf,
+}
+
+/// Scopes of `cautery report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportScope {
+    /// Per source autonomous system (needs enrichment).
+    Asn,
+    /// Per source network (/24 or /48).
+    Cidr,
+    /// Per source country (needs enrichment).
+    Country,
 }

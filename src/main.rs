@@ -40,6 +40,8 @@ fn main() -> ExitCode {
         Command::Plan(args) => commands::campaign::plan(&args),
         Command::Export(args) => commands::export::run(&args),
         Command::Serve(args) => daemon::run(&args),
+        Command::Events(args) => commands::events::list(&args),
+        Command::Report(args) => commands::events::report(&args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cautery_dns::Shared;
+use cautery_events::Attribution;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -73,6 +74,25 @@ impl Center {
     /// Tells every unit to stop.
     pub fn stop(&self) {
         self.stop.send_replace(true);
+    }
+
+    /// The prediction behind `name` at this instant: the rule of a served
+    /// policy zone that covers it, with the zone's campaign as the tag.
+    pub fn attribute(&self, name: &str) -> Option<Attribution> {
+        let name = name.trim_end_matches('.').to_ascii_lowercase();
+        let authority = self.dns.authority();
+        let runtime = self.runtime();
+        authority.zones.iter().find_map(|zone| {
+            let (rule, exact) = zone.policy.covering_rule(&name)?;
+            if !exact && !rule.subdomains {
+                return None;
+            }
+            let provenance = rule.provenance.as_deref()?.clone();
+            Some(Attribution {
+                provenance,
+                campaign: runtime.tag_of(&zone.policy.zone),
+            })
+        })
     }
 }
 

@@ -26,6 +26,8 @@ pub struct Registry {
     pub dns: Arc<Counters>,
     recomputations: AtomicU64,
     plan_errors: AtomicU64,
+    events_stored: AtomicU64,
+    events_dropped: AtomicU64,
     zones: Mutex<Vec<ZoneGauges>>,
 }
 
@@ -38,6 +40,16 @@ impl Registry {
     /// Counts a plan that could not be computed or saved.
     pub fn plan_error(&self) {
         self.plan_errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts events written to the store.
+    pub fn events_stored(&self, count: u64) {
+        self.events_stored.fetch_add(count, Ordering::Relaxed);
+    }
+
+    /// Counts events dropped (queue full, or the store failing too long).
+    pub fn event_dropped(&self, count: u64) {
+        self.events_dropped.fetch_add(count, Ordering::Relaxed);
     }
 
     /// Sets the serial and rule count of a zone.
@@ -119,6 +131,21 @@ impl Registry {
             "cautery_errors_total{{kind=\"plan\"}} {}",
             self.plan_errors.load(Ordering::Relaxed)
         );
+        let _ = writeln!(
+            out,
+            "# HELP cautery_events_total Sinkhole events, by what became of them."
+        );
+        let _ = writeln!(out, "# TYPE cautery_events_total counter");
+        for (result, counter) in [
+            ("stored", &self.events_stored),
+            ("dropped", &self.events_dropped),
+        ] {
+            let _ = writeln!(
+                out,
+                "cautery_events_total{{result=\"{result}\"}} {}",
+                counter.load(Ordering::Relaxed)
+            );
+        }
         let _ = writeln!(
             out,
             "# HELP cautery_plan_recomputations_total Plans computed."

@@ -7,11 +7,12 @@
 //!   units run on; a reload builds a new one and swaps it.
 //! - [`center`]: what the units share (runtime configuration, metrics
 //!   registry, DNS state, clock, stop signal) and how a unit runs.
-//! - [`units`]: publisher (planning and scheduling), DNS, HTTP metrics.
+//! - [`units`]: publisher (planning and scheduling), DNS, connection
+//!   sinkhole, event store writer, HTTP metrics.
 //! - [`clock`], [`metrics`]: the only clock, the metrics registry.
 //!
-//! Order of start: configuration, state and first plans, query log, DNS
-//! sockets, metrics endpoint, scheduler. SIGTERM and SIGINT stop every unit
+//! Order of start: configuration, state and first plans, event store, query
+//! log, DNS sockets, sinkhole listeners, metrics endpoint, scheduler. SIGTERM and SIGINT stop every unit
 //! together; SIGHUP rereads the configuration file, builds a new runtime
 //! configuration and swaps it in, and every unit reloads from it; a file
 //! that does not load leaves the running configuration in force.
@@ -102,9 +103,14 @@ async fn serve(config: Config, path: Option<PathBuf>, clock: Clock) -> Result<()
         runtime.rrl,
     ));
     let center = Arc::new(Center::new(runtime, clock, metrics, dns, path));
-    let mut units = vec![units::dns::start(center.clone()).await?];
+    let events = units::events::start(&center)?;
+    let sink = events.as_ref().map(|(sink, _)| sink.clone());
+    let mut units = vec![units::dns::start(center.clone(), sink.clone()).await?];
+    units.extend(units::sinkhole::start(center.clone(), sink).await?);
     units.extend(units::http::start(center.clone()).await?);
     units.push(publisher.run(center.clone()));
+    // Last, so that it writes what the others sent before they stopped.
+    units.extend(events.map(|(_, unit)| unit));
 
     let mut terminate = signal(SignalKind::terminate()).context("cannot catch SIGTERM")?;
     let mut interrupt = signal(SignalKind::interrupt()).context("cannot catch SIGINT")?;

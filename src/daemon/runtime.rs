@@ -33,6 +33,78 @@ pub struct ZoneRuntime {
     pub planners: Vec<Arc<ZonePlanner>>,
 }
 
+/// Where events are stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreLocation {
+    /// A SQLite file.
+    Sqlite(std::path::PathBuf),
+    /// A PostgreSQL connection URL.
+    Postgres(String),
+}
+
+impl std::fmt::Display for StoreLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreLocation::Sqlite(path) => write!(f, "{}", path.display()),
+            // The URL may hold a password.
+            StoreLocation::Postgres(url) => match url.split_once('@') {
+                Some((_, host)) => write!(f, "postgres://…@{host}"),
+                None => f.write_str(url),
+            },
+        }
+    }
+}
+
+/// The event store's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventsConfig {
+    /// Where.
+    pub store: StoreLocation,
+    /// Days kept; 0 for ever.
+    pub retain_days: u32,
+    /// Events waiting at most.
+    pub queue: usize,
+}
+
+/// The connection sinkhole's listeners and bounds.
+#[derive(Debug, Clone)]
+pub struct ListenerConfig {
+    /// HTTP listeners.
+    pub http: Vec<SocketAddr>,
+    /// TLS listeners.
+    pub tls: Vec<SocketAddr>,
+    /// Raw TCP listeners.
+    pub tcp: Vec<SocketAddr>,
+    /// Connections open at most.
+    pub max_connections: usize,
+    /// Connections open at most per source address.
+    pub max_connections_per_source: usize,
+    /// Time a client has for what is recorded.
+    pub read_timeout: Duration,
+    /// Bytes of a body or stream kept.
+    pub sample_bytes: usize,
+    /// The whole fixed HTTP response.
+    pub http_response: Vec<u8>,
+}
+
+/// The fixed answer of the HTTP sinkhole.
+fn http_response(status: u16, body: &str) -> Vec<u8> {
+    let reason = match status {
+        200 => "OK",
+        204 => "No Content",
+        403 => "Forbidden",
+        404 => "Not Found",
+        503 => "Service Unavailable",
+        _ => "Status",
+    };
+    format!(
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: text/plain; charset=utf-8\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
 /// Everything the units run on.
 pub struct Runtime {
     /// The file as read.
@@ -55,6 +127,23 @@ pub struct Runtime {
     pub metrics_listen: Option<SocketAddr>,
     /// Sockets and their limits.
     pub server: ServerConfig,
+    /// The connection sinkhole.
+    pub listeners: ListenerConfig,
+    /// The event store, if on.
+    pub events: Option<EventsConfig>,
+    /// Per served zone, the tag its events carry: the campaign's name when
+    /// the zone has one campaign, else the zone's name.
+    tags: Vec<(DomainName, String)>,
+}
+
+impl Runtime {
+    /// The tag of events attributed through the served zone `zone`.
+    pub fn tag_of(&self, zone: &DomainName) -> String {
+        self.tags
+            .iter()
+            .find(|(served, _)| served == zone)
+            .map_or_else(|| zone.to_string(), |(_, tag)| tag.clone())
+    }
 }
 
 impl std::fmt::Debug for Runtime {
@@ -143,7 +232,49 @@ impl Runtime {
             slip: spec.server.rate_limit_slip,
             max_tracked: 100_000,
         };
+        let tags = zones
+            .iter()
+            .flat_map(|zone| {
+                let tag = match zone.campaigns.as_slice() {
+                    [one] => one.campaign.name.clone(),
+                    _ => zone.name.to_string(),
+                };
+                zone.planners
+                    .iter()
+                    .map(move |p| (p.zone().clone(), tag.clone()))
+            })
+            .collect();
+        let events = if spec.events.store.is_empty() {
+            None
+        } else {
+            let store = if spec.events.store.starts_with("postgres://")
+                || spec.events.store.starts_with("postgresql://")
+            {
+                StoreLocation::Postgres(spec.events.store.clone())
+            } else {
+                StoreLocation::Sqlite(spec.server.state_dir.join(&spec.events.store))
+            };
+            Some(EventsConfig {
+                store,
+                retain_days: spec.events.retain_days,
+                queue: spec.events.queue,
+            })
+        };
+        let sinkhole_spec = &spec.sinkhole;
+        let listeners = ListenerConfig {
+            http: sinkhole_spec.http_listen.clone(),
+            tls: sinkhole_spec.tls_listen.clone(),
+            tcp: sinkhole_spec.tcp_listen.clone(),
+            max_connections: sinkhole_spec.max_connections,
+            max_connections_per_source: sinkhole_spec.max_connections_per_source,
+            read_timeout: Duration::from_secs(sinkhole_spec.read_timeout),
+            sample_bytes: sinkhole_spec.sample_bytes,
+            http_response: http_response(sinkhole_spec.http_status, &sinkhole_spec.http_body),
+        };
         Ok(Runtime {
+            tags,
+            events,
+            listeners,
             access: TransferAccess {
                 allow: spec.allow_from()?,
                 keys: spec.keys()?,

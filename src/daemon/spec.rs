@@ -52,9 +52,12 @@ pub struct Config {
     /// Who may transfer, whom to notify, journal bounds.
     #[serde(default)]
     pub transfer: TransferSection,
-    /// Sinkhole apex data.
+    /// Sinkhole apex data and connection listeners.
     #[serde(default)]
     pub sinkhole: SinkholeSection,
+    /// The event store.
+    #[serde(default)]
+    pub events: EventsSection,
     /// Policy zones, each with its campaign.
     #[serde(default = "default_zones")]
     pub zone: Vec<ZoneSection>,
@@ -250,6 +253,25 @@ pub struct SinkholeSection {
     pub ns: Vec<String>,
     /// TTL of sinkhole answers.
     pub ttl: u32,
+    /// Addresses where bots' HTTP requests are recorded and answered.
+    pub http_listen: Vec<SocketAddr>,
+    /// Addresses where bots' TLS ClientHellos are recorded (no handshake).
+    pub tls_listen: Vec<SocketAddr>,
+    /// Addresses where the first bytes of raw TCP connections are recorded.
+    pub tcp_listen: Vec<SocketAddr>,
+    /// Connections open at most, over every listener.
+    pub max_connections: usize,
+    /// Connections open at most from one source address.
+    pub max_connections_per_source: usize,
+    /// Seconds a client has to send what is recorded (request head and
+    /// body sample, ClientHello, first bytes).
+    pub read_timeout: u64,
+    /// Bytes of an HTTP request body or of a raw TCP stream kept.
+    pub sample_bytes: usize,
+    /// The HTTP status answered to every request.
+    pub http_status: u16,
+    /// The HTTP body answered to every request.
+    pub http_body: String,
 }
 
 impl Default for SinkholeSection {
@@ -258,6 +280,38 @@ impl Default for SinkholeSection {
             soa: SoaSection::default(),
             ns: vec!["localhost".into()],
             ttl: 300,
+            http_listen: Vec::new(),
+            tls_listen: Vec::new(),
+            tcp_listen: Vec::new(),
+            max_connections: 4096,
+            max_connections_per_source: 32,
+            read_timeout: 10,
+            sample_bytes: 4096,
+            http_status: 200,
+            http_body: "This domain is sinkholed.\n".into(),
+        }
+    }
+}
+
+/// `[events]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct EventsSection {
+    /// The event store: a SQLite file (relative paths are under the state
+    /// directory) or a `postgres://` URL; empty turns events off.
+    pub store: String,
+    /// Days events are kept; 0 keeps them for ever.
+    pub retain_days: u32,
+    /// Events waiting for the store at most; more are dropped and counted.
+    pub queue: usize,
+}
+
+impl Default for EventsSection {
+    fn default() -> Self {
+        EventsSection {
+            store: "events.sqlite".into(),
+            retain_days: 30,
+            queue: 100_000,
         }
     }
 }
@@ -481,9 +535,16 @@ pub fn is_serve_config(text: &str) -> bool {
     let Ok(table) = toml::from_str::<toml::Table>(text) else {
         return false;
     };
-    ["server", "metrics", "query-log", "transfer", "sinkhole"]
-        .iter()
-        .any(|key| table.contains_key(*key))
+    [
+        "server",
+        "metrics",
+        "query-log",
+        "transfer",
+        "sinkhole",
+        "events",
+    ]
+    .iter()
+    .any(|key| table.contains_key(*key))
         || table.get("zone").is_some_and(toml::Value::is_array)
 }
 
@@ -525,6 +586,7 @@ impl Config {
             query_log: QueryLogSection::default(),
             transfer: TransferSection::default(),
             sinkhole: SinkholeSection::default(),
+            events: EventsSection::default(),
             zone: default_zones(),
             base: PathBuf::from("."),
         }
@@ -566,6 +628,34 @@ impl Config {
         }
         if self.server.listen.is_empty() {
             bail!("[server] listen is empty: give at least one address, e.g. \"127.0.0.1:5353\"");
+        }
+        let sinkhole = &self.sinkhole;
+        if sinkhole.max_connections == 0 || sinkhole.max_connections_per_source == 0 {
+            bail!("[sinkhole] max-connections and max-connections-per-source must be at least 1");
+        }
+        if !(1..=300).contains(&sinkhole.read_timeout) {
+            bail!(
+                "[sinkhole] read-timeout = {}: use 1 to 300 seconds",
+                sinkhole.read_timeout
+            );
+        }
+        if sinkhole.sample_bytes > 1024 * 1024 {
+            bail!(
+                "[sinkhole] sample-bytes = {}: keep at most 1048576",
+                sinkhole.sample_bytes
+            );
+        }
+        if !(100..=599).contains(&sinkhole.http_status) {
+            bail!(
+                "[sinkhole] http-status = {}: use an HTTP status, 100 to 599",
+                sinkhole.http_status
+            );
+        }
+        if sinkhole.http_body.len() > 64 * 1024 {
+            bail!("[sinkhole] http-body is longer than 64 KiB; keep the answer short");
+        }
+        if self.events.queue == 0 {
+            bail!("[events] queue must be at least 1");
         }
         for zone in &self.zone {
             zone.zone_name()?;

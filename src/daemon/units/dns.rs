@@ -1,34 +1,83 @@
 //! The DNS unit: the UDP and TCP sockets of the RPZ primary and the
 //! sinkhole authority (crates/dns), answering from the state the publisher
 //! swaps into the center. On reload it takes the new rate limits and query
-//! log; listening addresses change only on restart.
+//! log; listening addresses change only on restart. Every sinkhole query
+//! the query log writes also goes to the event store.
 
-use std::sync::Arc;
+use std::net::SocketAddr;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use cautery_dns::querylog::QueryLog;
+use cautery_dns::querylog::{Entry, Observer, QueryLog};
 use cautery_dns::Server;
+use cautery_events::{Details, Event, Transport};
 
+use super::events::EventSink;
 use crate::daemon::center::{stopped, Center, Unit};
 use crate::daemon::runtime::Runtime;
 
-/// Opens the sinkhole query log of `runtime`, if it has one.
-fn query_log(runtime: &Runtime, center: &Center) -> Result<Option<QueryLog>> {
+/// A sinkhole query as an event, attributed by its rule's provenance and
+/// the campaign of the zone that holds the name.
+fn dns_event(entry: Entry, dst: SocketAddr, center: Option<&Center>) -> Event {
+    let attribution = center.and_then(|c| c.attribute(&entry.hit.name));
+    Event {
+        time: entry.time,
+        transport: if entry.tcp {
+            Transport::Tcp
+        } else {
+            Transport::Udp
+        },
+        src: entry.client,
+        dst,
+        attribution,
+        details: Details::Dns {
+            qtype: entry.hit.record_type.to_string(),
+        },
+        name: Some(entry.hit.name),
+        src_asn: None,
+        src_as_name: None,
+        src_country: None,
+    }
+}
+
+/// Opens the sinkhole query log of `runtime`, if it has one; with an event
+/// store, every entry it writes also becomes an event (the observer holds
+/// the center weakly: the center holds the log).
+fn query_log(
+    runtime: &Runtime,
+    center: &Arc<Center>,
+    sink: Option<&EventSink>,
+) -> Result<Option<QueryLog>> {
     let Some(config) = &runtime.query_log else {
         return Ok(None);
     };
+    let observer: Option<Observer> = sink.cloned().map(|sink| {
+        let weak: Weak<Center> = Arc::downgrade(center);
+        let dst = runtime
+            .server
+            .listen
+            .first()
+            .copied()
+            .unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
+        Box::new(move |entry: Entry| {
+            let center = weak.upgrade();
+            sink.send(dns_event(entry, dst, center.as_deref()));
+        }) as Observer
+    });
     let path = config.path.clone();
-    let log = QueryLog::start(config.clone(), center.metrics.dns.clone())
+    let log = QueryLog::start_with(config.clone(), center.metrics.dns.clone(), observer)
         .with_context(|| format!("cannot open the query log {}", path.display()))?;
     Ok(Some(log))
 }
 
 /// Opens the query log and binds every listening address, then runs the
 /// unit. Fails, before anything is served, when an address is taken.
-pub async fn start(center: Arc<Center>) -> Result<Unit> {
+pub async fn start(center: Arc<Center>, sink: Option<EventSink>) -> Result<Unit> {
     let runtime = center.runtime();
-    center.dns.set_query_log(query_log(&runtime, &center)?);
+    center
+        .dns
+        .set_query_log(query_log(&runtime, &center, sink.as_ref())?);
     let server = Server::start(&runtime.server, center.dns.clone(), center.stopping()).await?;
     for address in &server.local_addrs {
         tracing::info!(%address, "listening (udp+tcp)");
@@ -49,7 +98,7 @@ pub async fn start(center: Arc<Center>) -> Result<Unit> {
                         tracing::warn!("listen addresses change only on restart");
                     }
                     center.dns.set_rrl(runtime.rrl);
-                    match query_log(&runtime, &center) {
+                    match query_log(&runtime, &center, sink.as_ref()) {
                         Ok(log) => center.dns.set_query_log(log),
                         Err(error) => tracing::error!("{error:#}"),
                     }

@@ -5,12 +5,15 @@
 //! - [`publisher`]: plans every policy zone and follows its plan over time
 //!   (scheduler), swaps the served state, sends NOTIFY, saves the state.
 //! - [`dns`]: the DNS sockets (RPZ primary and sinkhole authority).
+//! - [`sinkhole`]: the connection sinkhole (HTTP, TLS, raw TCP listeners).
+//! - [`events`]: the event store's writer.
 //! - [`http`]: the metrics endpoint.
 //!
-//! The coming subsystems (connection sinkhole and event store, registration
-//! monitor, resolver-log ingestion, HTTP API) arrive the same way: a crate
-//! of pure logic plus a unit here.
+//! The coming subsystems (registration monitor, resolver-log ingestion,
+//! HTTP API) arrive the same way: a crate of pure logic plus a unit here.
 
 pub mod dns;
+pub mod events;
 pub mod http;
 pub mod publisher;
+pub mod sinkhole;

@@ -1,0 +1,234 @@
+//! The connection sinkhole and the event store end to end: `cautery serve`
+//! with HTTP, TLS and raw TCP listeners; a "bot" asks the sinkhole for a
+//! predicted name over DNS and then connects; every step lands in the
+//! event store, attributed to the family that predicted the name, and
+//! `cautery events` and `cautery report` read it back.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::path::Path;
+use std::time::Duration;
+
+use crate::harness::{
+    cautery, cautery_command, dig, free_port, require, text, wait_until, Process, TempDir,
+};
+
+/// The columns of Shadowserver's `event4_sinkhole_http` report, as IntelMQ's
+/// parser tests hold them.
+const HTTP_COLUMNS: &str = "\"timestamp\",\"protocol\",\"src_ip\",\"src_port\",\"src_asn\",\"src_geo\",\"src_region\",\"src_city\",\"src_hostname\",\"src_naics\",\"src_sector\",\"device_vendor\",\"device_type\",\"device_model\",\"dst_ip\",\"dst_port\",\"dst_asn\",\"dst_geo\",\"dst_region\",\"dst_city\",\"dst_hostname\",\"dst_naics\",\"dst_sector\",\"public_source\",\"infection\",\"family\",\"tag\",\"application\",\"version\",\"event_id\",\"http_url\",\"http_host\",\"http_agent\",\"forwarded_by\",\"ssl_cipher\",\"http_referer\"";
+
+/// A TLS 1.3 ClientHello offering `h2`, naming `sni`.
+fn client_hello(sni: &str) -> Vec<u8> {
+    fn extension(kind: u16, body: &[u8]) -> Vec<u8> {
+        let mut out = kind.to_be_bytes().to_vec();
+        out.extend((body.len() as u16).to_be_bytes());
+        out.extend(body);
+        out
+    }
+    let mut server_name = vec![0u8];
+    server_name.extend((sni.len() as u16).to_be_bytes());
+    server_name.extend(sni.as_bytes());
+    let mut sni_body = (server_name.len() as u16).to_be_bytes().to_vec();
+    sni_body.extend(server_name);
+    let mut extensions = extension(0x0000, &sni_body);
+    extensions.extend(extension(0x0010, &[0, 3, 2, b'h', b'2']));
+    extensions.extend(extension(0x002b, &[2, 0x03, 0x04]));
+    extensions.extend(extension(0x000d, &[0, 2, 0x04, 0x03]));
+    let mut hello = vec![0x03, 0x03];
+    hello.extend([7u8; 32]);
+    hello.push(0);
+    hello.extend([0, 4, 0x13, 0x01, 0x13, 0x02]);
+    hello.extend([1, 0]);
+    hello.extend((extensions.len() as u16).to_be_bytes());
+    hello.extend(extensions);
+    let mut handshake = vec![1, 0];
+    handshake.extend((hello.len() as u16).to_be_bytes());
+    handshake.extend(hello);
+    let mut record = vec![0x16, 0x03, 0x01];
+    record.extend((handshake.len() as u16).to_be_bytes());
+    record.extend(handshake);
+    record
+}
+
+fn events(config: &Path) -> Vec<serde_json::Value> {
+    let output = cautery(&[
+        "events",
+        "--config",
+        config.to_str().unwrap_or(""),
+        "--format",
+        "jsonl",
+    ]);
+    text(&output.stdout)
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect()
+}
+
+#[test]
+fn a_bot_resolving_and_connecting_lands_as_attributed_events_and_in_reports() {
+    if !require("dig", "bind9-dnsutils") {
+        return;
+    }
+    let dir = TempDir::new("events");
+    let generated = cautery(&["generate", "necurs", "--date", "2026-11-26"]);
+    let name = text(&generated.stdout)
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_owned();
+    assert!(!name.is_empty());
+    let (dns, metrics, http, tls, tcp) = (
+        free_port(),
+        free_port(),
+        free_port(),
+        free_port(),
+        free_port(),
+    );
+    std::fs::write(dir.join("clock"), "2026-11-26T12:00:00Z").unwrap();
+    let config = dir.write(
+        "cautery.toml",
+        &format!(
+            "version = 1\n[server]\nlisten = [\"127.0.0.1:{dns}\"]\nstate-dir = \"{}\"\n\
+             [metrics]\nlisten = \"127.0.0.1:{metrics}\"\n\
+             [sinkhole]\nhttp-listen = [\"127.0.0.1:{http}\"]\ntls-listen = [\"127.0.0.1:{tls}\"]\n\
+             tcp-listen = [\"127.0.0.1:{tcp}\"]\nmax-connections-per-source = 3\nread-timeout = 2\n\
+             [[zone]]\nname = \"sink.rpz\"\nfamilies = [\"necurs\"]\nseeds = \"default\"\n\
+             days-back = 0\ndays-ahead = 0\naction = \"sinkhole\"\nsinkhole-v4 = [\"127.0.0.1\"]\n",
+            dir.join("state").display()
+        ),
+    );
+    let mut command = cautery_command();
+    command
+        .args(["serve", "--config"])
+        .arg(&config)
+        .arg("--clock-file")
+        .arg(dir.join("clock"));
+    let server = Process::start("cautery", command, &dir.join("cautery.log"));
+    wait_until(Duration::from_secs(120), || {
+        server.log().contains("sinkhole listening") && server.log().contains("listening (udp+tcp)")
+    })
+    .unwrap_or_else(|e| panic!("{e:?}: {}", server.log()));
+
+    // The bot resolves the name at the sinkhole...
+    let answer = dig(dns, &[&name, "A", "+short"]);
+    assert!(answer.contains("127.0.0.1"), "{answer}");
+
+    // ...holds connections open (slowloris); past the per-source bound a
+    // connection is closed at once...
+    let idle: Vec<TcpStream> = (0..3)
+        .map(|_| TcpStream::connect(("127.0.0.1", http)).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let mut refused = TcpStream::connect(("127.0.0.1", http)).unwrap();
+    refused
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut byte = [0u8; 1];
+    assert_eq!(
+        refused.read(&mut byte).unwrap_or(0),
+        0,
+        "closed over the bound"
+    );
+    drop(idle);
+    // ...and once the idle ones timed out, it is served.
+    std::thread::sleep(Duration::from_millis(2500));
+    let mut web = TcpStream::connect(("127.0.0.1", http)).unwrap();
+    web.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    write!(
+        web,
+        "POST /gate.php?id=7 HTTP/1.1\r\nHost: {}:80\r\nUser-Agent: bot/1.0\r\nContent-Length: 5\r\n\r\nhello",
+        name.to_uppercase()
+    )
+    .unwrap();
+    let mut response = String::new();
+    let _ = web.read_to_string(&mut response);
+    assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
+
+    let mut hello = TcpStream::connect(("127.0.0.1", tls)).unwrap();
+    hello.write_all(&client_hello(&name)).unwrap();
+    hello
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let _ = hello.read(&mut byte);
+
+    let mut raw = TcpStream::connect(("127.0.0.1", tcp)).unwrap();
+    raw.write_all(b"\x01\x02hello").unwrap();
+    raw.shutdown(Shutdown::Write).unwrap();
+    let _ = raw.read(&mut byte);
+
+    let mut stored = Vec::new();
+    wait_until(Duration::from_secs(20), || {
+        stored = events(&config);
+        stored.len() >= 4
+    })
+    .unwrap_or_else(|e| panic!("{e:?}: {stored:?}\n{}", server.log()));
+    let of = |protocol: &str| {
+        stored
+            .iter()
+            .find(|e| e["protocol"] == protocol)
+            .unwrap_or_else(|| panic!("no {protocol} event in {stored:?}"))
+            .clone()
+    };
+    let query = of("dns");
+    assert_eq!(query["name"], name.as_str());
+    assert_eq!(query["family"], "necurs");
+    assert_eq!(query["transport"], "udp");
+    let request = of("http");
+    assert_eq!(request["family"], "necurs", "{request}");
+    assert_eq!(request["campaign"], "sink.rpz");
+    assert!(request["detail"]
+        .as_str()
+        .unwrap_or("")
+        .starts_with("POST /gate.php?id=7 bot/1.0"));
+    let handshake = of("tls");
+    assert_eq!(handshake["family"], "necurs", "{handshake}");
+    assert!(
+        handshake["detail"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("t13d"),
+        "{handshake}"
+    );
+    let connection = of("tcp");
+    assert_eq!(connection["family"], "", "no name, no attribution");
+    assert!(
+        connection["detail"].as_str().unwrap_or("").contains("0102"),
+        "{connection}"
+    );
+
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let out = dir.join("reports");
+    let report = cautery(&[
+        "report",
+        "--config",
+        config.to_str().unwrap_or(""),
+        "--date",
+        &today,
+        "--out",
+        out.to_str().unwrap_or(""),
+    ]);
+    assert!(report.status.success(), "{}", text(&report.stderr));
+    let http_file = out.join(format!(
+        "{today}-event4_sinkhole_http-cidr-127.0.0.0_24.csv"
+    ));
+    let content = std::fs::read_to_string(&http_file).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; wrote {}",
+            http_file.display(),
+            text(&report.stdout)
+        )
+    });
+    let mut lines = content.lines();
+    assert_eq!(lines.next(), Some(HTTP_COLUMNS));
+    let row = lines.next().unwrap_or("");
+    assert!(
+        row.contains("\"necurs\"") && row.contains("\"sink.rpz\""),
+        "{row}"
+    );
+    assert!(out
+        .join(format!("{today}-event4_sinkhole_dns-cidr-127.0.0.0_24.csv"))
+        .exists());
+    assert!(out
+        .join(format!("{today}-event4_sinkhole-cidr-127.0.0.0_24.csv"))
+        .exists());
+}
