@@ -3,11 +3,16 @@
 //! The file is opened in WAL mode with `synchronous = NORMAL`: a power cut
 //! may lose the last batches but never corrupts the file, and readers (the
 //! reports) do not block the writer. Each batch is one transaction through
-//! one prepared statement, which is what makes 100,000 events a second
-//! possible on a small machine.
+//! one prepared statement.
 //!
 //! Known limitations: one writer at a time (SQLite's); a second process
-//! writing waits up to five seconds for the lock, then fails.
+//! writing waits up to five seconds for the lock, then fails. The index on
+//! the source address costs most of the insert time when events come from
+//! many sources: its insertions land all over the index, and every commit
+//! writes each page it dirtied to the WAL. Measured on 2 cores (release,
+//! 1M events from 100,000 sources): about 45,000 events/s in batches of
+//! 10,000, 80,000 in batches of 100,000, and 150,000 in batches of 10,000
+//! without that index; so the daemon should write large batches.
 
 use std::path::Path;
 use std::time::Duration;
