@@ -209,7 +209,7 @@ fn a_bot_resolving_and_connecting_lands_as_attributed_events_and_in_reports() {
     ]);
     assert!(report.status.success(), "{}", text(&report.stderr));
     let http_file = out.join(format!(
-        "{today}-event4_sinkhole_http-cidr-127.0.0.0_24.csv"
+        "{today}-event4_sinkhole_http-cidr-127_0_0_0-24.csv"
     ));
     let content = std::fs::read_to_string(&http_file).unwrap_or_else(|e| {
         panic!(
@@ -226,9 +226,9 @@ fn a_bot_resolving_and_connecting_lands_as_attributed_events_and_in_reports() {
         "{row}"
     );
     assert!(out
-        .join(format!("{today}-event4_sinkhole_dns-cidr-127.0.0.0_24.csv"))
+        .join(format!("{today}-event4_sinkhole_dns-cidr-127_0_0_0-24.csv"))
         .exists());
     assert!(out
-        .join(format!("{today}-event4_sinkhole-cidr-127.0.0.0_24.csv"))
+        .join(format!("{today}-event4_sinkhole-cidr-127_0_0_0-24.csv"))
         .exists());
 }
