@@ -10,8 +10,13 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::harness::{
-    cautery, cautery_command, dig, free_port, require, text, wait_until, Process, TempDir,
+    cautery, cautery_command, dig, free_port, require, require_python_module, text, wait_until,
+    Process, TempDir,
 };
+
+/// The IntelMQ that `.ci/run` installs: the last release whose Shadowserver
+/// parser ships its column mappings rather than downloading them.
+const INTELMQ: &str = "intelmq==3.2.1";
 
 /// The columns of Shadowserver's `event4_sinkhole_http` report, as IntelMQ's
 /// parser tests hold them.
@@ -69,6 +74,7 @@ fn a_bot_resolving_and_connecting_lands_as_attributed_events_and_in_reports() {
     if !require("dig", "bind9-dnsutils") {
         return;
     }
+    let intelmq = require_python_module("intelmq", INTELMQ);
     let dir = TempDir::new("events");
     let generated = cautery(&["generate", "necurs", "--date", "2026-11-26"]);
     let name = text(&generated.stdout)
@@ -209,7 +215,7 @@ fn a_bot_resolving_and_connecting_lands_as_attributed_events_and_in_reports() {
     ]);
     assert!(report.status.success(), "{}", text(&report.stderr));
     let http_file = out.join(format!(
-        "{today}-event4_sinkhole_http-cidr-127.0.0.0_24.csv"
+        "{today}-event4_sinkhole_http-cidr-127_0_0_0-24.csv"
     ));
     let content = std::fs::read_to_string(&http_file).unwrap_or_else(|e| {
         panic!(
@@ -225,10 +231,38 @@ fn a_bot_resolving_and_connecting_lands_as_attributed_events_and_in_reports() {
         row.contains("\"necurs\"") && row.contains("\"sink.rpz\""),
         "{row}"
     );
-    assert!(out
-        .join(format!("{today}-event4_sinkhole_dns-cidr-127.0.0.0_24.csv"))
-        .exists());
-    assert!(out
-        .join(format!("{today}-event4_sinkhole-cidr-127.0.0.0_24.csv"))
-        .exists());
+    let dns_file = out.join(format!("{today}-event4_sinkhole_dns-cidr-127_0_0_0-24.csv"));
+    let other_file = out.join(format!("{today}-event4_sinkhole-cidr-127_0_0_0-24.csv"));
+    assert!(dns_file.exists());
+    assert!(other_file.exists());
+
+    if intelmq {
+        intelmq_parses(&[&http_file, &other_file, &dns_file]);
+    }
+}
+
+/// IntelMQ's Shadowserver parser takes every one of `files`, by its file
+/// name, with no error and no line dropped, and maps the fields
+/// (tests/intelmq/parse_reports.py says which).
+fn intelmq_parses(files: &[&Path]) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/intelmq/parse_reports.py");
+    let output = std::process::Command::new("python3")
+        .arg(&script)
+        .args(files)
+        .output()
+        .expect("run python3");
+    let said = format!("{}{}", text(&output.stdout), text(&output.stderr));
+    assert!(output.status.success(), "IntelMQ: {said}");
+    eprint!("{said}");
+    for file in files {
+        let name = file
+            .file_name()
+            .and_then(|name| name.to_str())
+            .unwrap_or("");
+        let line = said
+            .lines()
+            .find(|line| line.starts_with(&format!("{name}: ")))
+            .unwrap_or_else(|| panic!("no line for {name}: {said}"));
+        assert!(!line.starts_with(&format!("{name}: 0 events")), "{said}");
+    }
 }

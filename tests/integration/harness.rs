@@ -8,8 +8,10 @@
 //! A test that runs an external program (BIND's `named` and `dig`,
 //! Unbound, PowerDNS Recursor, Knot Resolver, libfaketime) first calls
 //! [`require`] (or [`require_library`]) for each, naming the Debian package
-//! that provides it. A missing program fails the test with the command
-//! that installs it (`apt-get install bind9`), as `.ci/run` does, so a
+//! that provides it; a Python module (IntelMQ) is asked for with
+//! [`require_python_module`], naming its pip requirement. A missing program
+//! fails the test with the command that installs it (`apt-get install
+//! bind9`, `pip install intelmq==3.2.1`), as `.ci/run` does, so a
 //! machine without the resolvers can never pass by testing nothing. With
 //! `CAUTERY_SKIP_RESOLVER_TESTS=1` in the environment the test says it is
 //! skipped, and why, and passes instead.
@@ -170,7 +172,24 @@ pub fn program(program: &str) -> PathBuf {
 /// false, after saying so, if it is not and `CAUTERY_SKIP_RESOLVER_TESTS=1`
 /// is set; otherwise a panic naming the Debian `package` to install.
 pub fn require(program: &str, package: &str) -> bool {
-    find(program).is_some() || skip(program, package)
+    find(program).is_some() || skip(program, &format!("apt-get install {package}"))
+}
+
+/// Whether a test may go on with the Python module `module` (imported by
+/// `python3`), as [`require`] for a program; a missing one names the pip
+/// requirement `pip` (`intelmq==3.2.1`) to install.
+pub fn require_python_module(module: &str, pip: &str) -> bool {
+    let imported = Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    imported
+        || skip(
+            &format!("the Python module {module}"),
+            &format!("pip install {pip}"),
+        )
 }
 
 /// The path of the shared library `file` (e.g. `faketime/libfaketime.so.1`)
@@ -187,13 +206,14 @@ pub fn require_library(file: &str, package: &str) -> Option<PathBuf> {
         .map(|dir| dir.join(file))
         .find(|path| path.exists());
     if found.is_none() {
-        skip(file, package);
+        skip(file, &format!("apt-get install {package}"));
     }
     found
 }
 
-/// The one rule for a missing program: fail, unless told to skip.
-fn skip(program: &str, package: &str) -> bool {
+/// The one rule for a missing program: fail, unless told to skip;
+/// `install` is the command that installs it.
+fn skip(program: &str, install: &str) -> bool {
     let test = std::thread::current()
         .name()
         .unwrap_or("this test")
@@ -203,7 +223,7 @@ fn skip(program: &str, package: &str) -> bool {
         return false;
     }
     panic!(
-        "{test} needs {program}, which is not installed: apt-get install {package} \
+        "{test} needs {program}, which is not installed: {install} \
          (.ci/run installs every program the tests use), or set {SKIP_VARIABLE}=1 to skip"
     );
 }
@@ -395,6 +415,27 @@ fn a_missing_program_fails_with_its_package_unless_skipping_is_asked_for() {
         "{message}"
     );
     assert!(require("sh", "dash"));
+}
+
+#[test]
+fn a_missing_python_module_fails_with_its_pip_requirement_unless_skipping() {
+    let module = "cautery_test_no_such_module";
+    if std::env::var_os(SKIP_VARIABLE).is_some_and(|value| value == "1") {
+        assert!(!require_python_module(module, "no-such-requirement==1"));
+        return;
+    }
+    let failure =
+        std::panic::catch_unwind(|| require_python_module(module, "no-such-requirement==1"))
+            .expect_err("a missing module is a failure");
+    let message = failure
+        .downcast_ref::<String>()
+        .expect("a formatted panic message");
+    assert!(
+        message.contains(&format!("the Python module {module}"))
+            && message.contains("pip install no-such-requirement==1")
+            && message.contains("CAUTERY_SKIP_RESOLVER_TESTS=1"),
+        "{message}"
+    );
 }
 
 #[test]

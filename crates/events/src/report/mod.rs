@@ -17,7 +17,8 @@
 //! the sinkhole does not know (region, city, NAICS, the sinkhole's own AS)
 //! stays empty. `infection` and `family` are the DGA family, `tag` the
 //! campaign, `public_source` is `cautery`. `http_url` is the request's
-//! method and target (`POST /gate.php`) without the HTTP version.
+//! method and target (`POST /gate.php`) without the HTTP version;
+//! `http_host` the `Host` header without a port.
 //!
 //! [`write_reports`] writes one file per report and [`Scope`] that has
 //! rows, `{date}-{report}-{scope}.csv`, reading the day from the store a
@@ -326,6 +327,25 @@ fn source_columns(row: &mut Row, event: &Event, src: IpAddr) {
         .empty(8);
 }
 
+/// The name in a `Host` header, without the port a bot may add
+/// (`NAME.COM:80`, `[2001:db8::1]:8080`): Shadowserver's `http_host` is a
+/// host name (the port is `dst_port`), and IntelMQ maps it to
+/// `destination.fqdn` only then, dropping `name:port` without a word.
+fn host_name(host: &str) -> &str {
+    if host.starts_with('[') {
+        return match host.find(']') {
+            Some(end) => &host[..=end],
+            None => host,
+        };
+    }
+    match host.rsplit_once(':') {
+        Some((name, port)) if !name.contains(':') && port.bytes().all(|b| b.is_ascii_digit()) => {
+            name
+        }
+        _ => host,
+    }
+}
+
 /// The row of an HTTP, TLS or TCP event.
 fn connection_row(event: &Event, report: Report) -> String {
     let mut row = Row::new();
@@ -358,7 +378,7 @@ fn connection_row(event: &Event, report: Report) -> String {
         } = &event.details
         {
             row.text(Some(format!("{method} {target}").as_str()))
-                .text(host.as_deref().or(event.name.as_deref()))
+                .text(host.as_deref().map(host_name).or(event.name.as_deref()))
                 .text(user_agent.as_deref())
                 .text(forwarded_for.as_deref())
                 // ssl_cipher

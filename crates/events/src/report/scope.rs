@@ -7,6 +7,7 @@
 //! no AS or country scope.
 
 use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
 use ipnet::IpNet;
@@ -38,21 +39,67 @@ impl Scope {
     }
 }
 
-/// The form used in file names: `as64500`, `cidr-192.0.2.0_24`,
-/// `cidr-2001-db8--_32` (colons would trouble some file systems), `country-nl`.
+/// The form used in file names: `as64500`, `cidr-192_0_2_0-24`,
+/// `cidr-2001_db8__-32`, `country-nl`.
+///
+/// A network is written with `_` for the dots and colons of its address and
+/// `-` before its prefix length, so that the name is only ASCII letters,
+/// digits, `_` and single `-`: IntelMQ's Shadowserver parser takes a file
+/// only if its name matches `^(\d{4}-\d{2}-\d{2}-)?(\w+)(-\w+)*\.csv$` and
+/// rejects the whole file otherwise, and colons would trouble some file
+/// systems. An IPv6 address is written in hexadecimal groups, never with an
+/// embedded dotted quad, so the name reads back as the same network.
 impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Scope::Asn(asn) => write!(f, "as{asn}"),
-            Scope::Cidr(network) => write!(
+            Scope::Cidr(IpNet::V4(network)) => write!(
                 f,
-                "cidr-{}_{}",
-                network.network().to_string().replace(':', "-"),
+                "cidr-{}-{}",
+                network.network().to_string().replace('.', "_"),
+                network.prefix_len()
+            ),
+            Scope::Cidr(IpNet::V6(network)) => write!(
+                f,
+                "cidr-{}-{}",
+                ipv6_groups(network.network()).replace(':', "_"),
                 network.prefix_len()
             ),
             Scope::Country(code) => write!(f, "country-{}", code.to_ascii_lowercase()),
         }
     }
+}
+
+/// `address` in hexadecimal groups with the longest run of two or more
+/// zero groups (the first of equal runs) as `::`, as RFC 5952 writes it,
+/// but without the dotted quad that `Display` uses for IPv4-mapped
+/// addresses.
+fn ipv6_groups(address: Ipv6Addr) -> String {
+    let groups = address.segments();
+    let mut longest = (0, 0);
+    let mut start = 0;
+    for (index, group) in groups.iter().enumerate() {
+        if *group != 0 {
+            start = index + 1;
+        } else if index + 1 - start > longest.1 - longest.0 {
+            longest = (start, index + 1);
+        }
+    }
+    let hex = |groups: &[u16]| {
+        groups
+            .iter()
+            .map(|group| format!("{group:x}"))
+            .collect::<Vec<_>>()
+            .join(":")
+    };
+    if longest.1 - longest.0 < 2 {
+        return hex(&groups);
+    }
+    format!(
+        "{}::{}",
+        hex(&groups[..longest.0]),
+        hex(&groups[longest.1..])
+    )
 }
 
 /// A scope that could not be read.
@@ -83,15 +130,7 @@ impl FromStr for Scope {
             return Err(error());
         }
         let network = match lower.strip_prefix("cidr-") {
-            Some(name) => {
-                let (address, prefix) = name.rsplit_once('_').ok_or_else(error)?;
-                let address = if address.contains('.') {
-                    address.to_owned()
-                } else {
-                    address.replace('-', ":")
-                };
-                format!("{address}/{prefix}")
-            }
+            Some(name) => file_name_network(name).ok_or_else(error)?,
             None => lower,
         };
         network
@@ -99,6 +138,31 @@ impl FromStr for Scope {
             .map(|network| Scope::Cidr(network.trunc()))
             .map_err(|_| error())
     }
+}
+
+/// `192_0_2_0-24` or `2001_db8__-32` as `address/prefix`; also the forms
+/// of earlier releases, `192.0.2.0_24` and `2001-db8--_32`, which IntelMQ
+/// did not take, so that scopes written that way still read.
+fn file_name_network(name: &str) -> Option<String> {
+    if let Some((address, prefix)) = name.rsplit_once('-') {
+        if !prefix.is_empty() && prefix.bytes().all(|b| b.is_ascii_digit()) {
+            let dotted = address.replace('_', ".");
+            if dotted.parse::<Ipv4Addr>().is_ok() {
+                return Some(format!("{dotted}/{prefix}"));
+            }
+            let colons = address.replace('_', ":");
+            if colons.parse::<Ipv6Addr>().is_ok() {
+                return Some(format!("{colons}/{prefix}"));
+            }
+        }
+    }
+    let (address, prefix) = name.rsplit_once('_')?;
+    let address = if address.contains('.') {
+        address.to_owned()
+    } else {
+        address.replace('-', ":")
+    };
+    Some(format!("{address}/{prefix}"))
 }
 
 #[cfg(test)]
@@ -144,18 +208,72 @@ mod tests {
     #[test]
     fn file_name_forms() {
         assert_eq!(Scope::Asn(64500).to_string(), "as64500");
-        assert_eq!(scope("192.0.2.9/24").to_string(), "cidr-192.0.2.0_24");
-        assert_eq!(scope("2001:db8::/32").to_string(), "cidr-2001-db8--_32");
+        assert_eq!(scope("192.0.2.9/24").to_string(), "cidr-192_0_2_0-24");
+        assert_eq!(scope("2001:db8::/32").to_string(), "cidr-2001_db8__-32");
         assert_eq!(Scope::Country("NL".to_owned()).to_string(), "country-nl");
         for text in [
             "as64500",
-            "cidr-192.0.2.0_24",
-            "cidr-2001-db8--_32",
+            "cidr-192_0_2_0-24",
+            "cidr-2001_db8__-32",
+            "cidr-__-0",
+            "cidr-__1-128",
+            "cidr-2001_db8_0_1__1-128",
+            "cidr-__ffff_0_0-96",
             "country-nl",
         ] {
             assert_eq!(scope(text).to_string(), text);
         }
         assert_eq!(scope("AS64500"), Scope::Asn(64500));
+        // The forms of earlier releases still read.
+        assert_eq!(scope("cidr-192.0.2.0_24"), scope("192.0.2.0/24"));
+        assert_eq!(scope("cidr-2001-db8--_32"), scope("2001:db8::/32"));
+    }
+
+    /// IntelMQ's Shadowserver parser drops a file whose name does not match
+    /// its pattern (`intelmq/bots/parsers/shadowserver/parser.py`): only
+    /// word characters between single dashes.
+    #[test]
+    fn file_names_are_ones_intelmq_takes() {
+        let takes = |name: &str| {
+            name.split('-').all(|part| {
+                !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            })
+        };
+        for text in [
+            "as64500",
+            "country-nl",
+            "127.0.0.0/8",
+            "192.0.2.0/24",
+            "0.0.0.0/0",
+            "2001:db8::/32",
+            "::/0",
+            "::1/128",
+            "::ffff:192.0.2.0/120",
+            "2001:db8:0:1::/64",
+            "fe80::1:0:0:1/128",
+        ] {
+            let name = scope(text).to_string();
+            assert!(takes(&name), "{text}: {name}");
+            assert_eq!(scope(&name), scope(text), "{text}: {name}");
+        }
+    }
+
+    #[test]
+    fn ipv6_groups_compress_the_longest_zero_run_only() {
+        for (text, groups) in [
+            ("::", "::"),
+            ("::1", "::1"),
+            ("1::", "1::"),
+            ("2001:db8::", "2001:db8::"),
+            ("1:0:0:2:0:0:0:3", "1:0:0:2::3"),
+            ("1:0:2:0:3:0:4:0", "1:0:2:0:3:0:4:0"),
+            ("1:0:0:2:3:0:0:4", "1::2:3:0:0:4"),
+            ("::ffff:192.0.2.1", "::ffff:c000:201"),
+        ] {
+            let address: Ipv6Addr = text.parse().unwrap();
+            assert_eq!(ipv6_groups(address), groups, "{text}");
+            assert_eq!(groups.parse::<Ipv6Addr>().unwrap(), address);
+        }
     }
 
     #[test]

@@ -62,11 +62,11 @@ fn file_names_carry_date_report_and_scope() {
     );
     assert_eq!(
         Report::Event6SinkholeDns.file_name(day, &"2001:db8::/32".parse().unwrap()),
-        "2021-03-04-event6_sinkhole_dns-cidr-2001-db8--_32.csv"
+        "2021-03-04-event6_sinkhole_dns-cidr-2001_db8__-32.csv"
     );
     assert_eq!(
         Report::Event4Sinkhole.file_name(day, &"192.0.2.0/24".parse().unwrap()),
-        "2021-03-04-event4_sinkhole-cidr-192.0.2.0_24.csv"
+        "2021-03-04-event4_sinkhole-cidr-192_0_2_0-24.csv"
     );
     assert_eq!(
         Report::Event4SinkholeDns.file_name(day, &Scope::Country("NL".to_owned())),
@@ -201,15 +201,15 @@ fn a_day_is_reported_per_scope_with_dns_counted() {
             file(&[HTTP], Report::Event4SinkholeHttp),
         ),
         (
-            "2026-03-04-event4_sinkhole_dns-cidr-192.0.2.0_24.csv",
+            "2026-03-04-event4_sinkhole_dns-cidr-192_0_2_0-24.csv",
             file(&[DNS_AAAA, DNS_A, DNS_OTHER], Report::Event4SinkholeDns),
         ),
         (
-            "2026-03-04-event4_sinkhole_http-cidr-192.0.2.0_24.csv",
+            "2026-03-04-event4_sinkhole_http-cidr-192_0_2_0-24.csv",
             file(&[HTTP], Report::Event4SinkholeHttp),
         ),
         (
-            "2026-03-04-event4_sinkhole-cidr-192.0.2.0_24.csv",
+            "2026-03-04-event4_sinkhole-cidr-192_0_2_0-24.csv",
             file(&[TCP], Report::Event4Sinkhole),
         ),
         (
@@ -221,11 +221,11 @@ fn a_day_is_reported_per_scope_with_dns_counted() {
             file(&[DNS_V6], Report::Event6SinkholeDns),
         ),
         (
-            "2026-03-04-event6_sinkhole-cidr-2001-db8--_32.csv",
+            "2026-03-04-event6_sinkhole-cidr-2001_db8__-32.csv",
             file(&[TLS], Report::Event6Sinkhole),
         ),
         (
-            "2026-03-04-event6_sinkhole_dns-cidr-2001-db8--_32.csv",
+            "2026-03-04-event6_sinkhole_dns-cidr-2001_db8__-32.csv",
             file(&[DNS_V6], Report::Event6SinkholeDns),
         ),
     ]
@@ -294,6 +294,35 @@ fn dns_counts_beyond_memory_take_more_passes_and_agree() {
             expected.sort();
             assert_eq!(sorted, expected, "{name} with {rows} rows in memory");
         }
+    }
+}
+
+/// A bot's `Host: NAME.COM:80` becomes `http_host` `NAME.COM`, which
+/// IntelMQ's Shadowserver parser maps to `destination.fqdn`; with the port
+/// it dropped the field.
+#[test]
+fn http_host_is_the_host_name_without_a_port() {
+    for (host, column) in [
+        ("QWKJXHBD.COM:80", "QWKJXHBD.COM"),
+        ("qwkjxhbd.com:", "qwkjxhbd.com"),
+        ("qwkjxhbd.com", "qwkjxhbd.com"),
+        ("192.0.2.80:8080", "192.0.2.80"),
+        ("[2001:db8::80]:8080", "[2001:db8::80]"),
+        ("[2001:db8::80]", "[2001:db8::80]"),
+        ("2001:db8::80", "2001:db8::80"),
+        ("qwkjxhbd.com:http", "qwkjxhbd.com:http"),
+    ] {
+        let mut event = http_event("192.0.2.2:40000");
+        if let Details::Http { host: header, .. } = &mut event.details {
+            *header = Some(host.to_owned());
+        }
+        let row = connection_row(&event, Report::Event4SinkholeHttp);
+        assert!(
+            row.contains(&format!(
+                "\"POST /gate.php?id=\"\"1\"\"\",\"{column}\",\"Mozilla"
+            )),
+            "{host}: {row}"
+        );
     }
 }
 
