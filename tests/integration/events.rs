@@ -71,7 +71,7 @@ fn events(config: &Path) -> Vec<serde_json::Value> {
 
 #[test]
 fn a_bot_resolving_and_connecting_lands_as_attributed_events_and_in_reports() {
-    if !require("dig", "bind9-dnsutils") {
+    if !(require("dig", "bind9-dnsutils") && require("named", "bind9")) {
         return;
     }
     let intelmq = require_python_module("intelmq", INTELMQ);
@@ -115,9 +115,39 @@ fn a_bot_resolving_and_connecting_lands_as_attributed_events_and_in_reports() {
     })
     .unwrap_or_else(|e| panic!("{e:?}: {}", server.log()));
 
-    // The bot resolves the name at the sinkhole...
+    // The bot's resolver, BIND, forwards to the sinkhole authority; the
+    // bot resolves the name through it...
+    let resolver = free_port();
+    let named_dir = dir.join("named");
+    std::fs::create_dir_all(&named_dir).unwrap();
+    let conf = named_dir.join("named.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "options {{ directory \"{d}\"; pid-file \"{d}/named.pid\";\n\
+             listen-on port {resolver} {{ 127.0.0.1; }}; listen-on-v6 {{ none; }};\n\
+             recursion yes; allow-query {{ 127.0.0.1; }};\n\
+             forwarders {{ 127.0.0.1 port {dns}; }}; forward only;\n\
+             dnssec-validation no; notify no; }};\ncontrols {{ }};\n",
+            d = named_dir.display()
+        ),
+    )
+    .unwrap();
+    let mut named = std::process::Command::new(crate::harness::program("named"));
+    named.args(["-g", "-c"]).arg(&conf);
+    let named = Process::start("named", named, &dir.join("named.log"));
+    let mut answer = String::new();
+    wait_until(Duration::from_secs(30), || {
+        answer = dig(resolver, &[&name, "A", "+short"]);
+        answer.lines().any(|line| line.trim() == "127.0.0.1")
+    })
+    .unwrap_or_else(|e| panic!("{e:?}: {answer}\n{}", named.log()));
+    // ...and one more time straight at the sinkhole.
     let answer = dig(dns, &[&name, "A", "+short"]);
-    assert!(answer.contains("127.0.0.1"), "{answer}");
+    assert!(
+        answer.lines().any(|line| line.trim() == "127.0.0.1"),
+        "{answer}"
+    );
 
     // ...holds connections open (slowloris); past the per-source bound a
     // connection is closed at once...
@@ -165,7 +195,7 @@ fn a_bot_resolving_and_connecting_lands_as_attributed_events_and_in_reports() {
     let mut stored = Vec::new();
     wait_until(Duration::from_secs(20), || {
         stored = events(&config);
-        stored.len() >= 4
+        stored.len() >= 5
     })
     .unwrap_or_else(|e| panic!("{e:?}: {stored:?}\n{}", server.log()));
     let of = |protocol: &str| {
@@ -175,6 +205,11 @@ fn a_bot_resolving_and_connecting_lands_as_attributed_events_and_in_reports() {
             .unwrap_or_else(|| panic!("no {protocol} event in {stored:?}"))
             .clone()
     };
+    let queries = stored.iter().filter(|e| e["protocol"] == "dns").count();
+    assert!(
+        queries >= 2,
+        "one query through BIND, one straight: {stored:?}"
+    );
     let query = of("dns");
     assert_eq!(query["name"], name.as_str());
     assert_eq!(query["family"], "necurs");
