@@ -14,7 +14,7 @@ use cautery_events::{Details, Event, EventStore};
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::cli::{EventsArgs, EventsFormat, ReportArgs, ReportScope};
-use crate::daemon::runtime::Runtime;
+use crate::daemon::runtime::EventsConfig;
 use crate::daemon::spec::Config;
 use crate::daemon::units::events::open_store;
 use crate::dates::{now, parse_day, parse_instant};
@@ -30,8 +30,7 @@ fn store_of(config: Option<&std::path::Path>) -> Result<Box<dyn EventStore + Sen
         Some(path) => Config::load(path)?,
         None => Config::embedded(),
     };
-    let runtime = Runtime::build(config)?;
-    let Some(events) = &runtime.events else {
+    let Some(events) = EventsConfig::of(&config) else {
         bail!("the configuration has no event store ([events] store is empty)");
     };
     if let crate::daemon::runtime::StoreLocation::Sqlite(path) = &events.store {

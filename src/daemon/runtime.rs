@@ -66,6 +66,28 @@ pub struct EventsConfig {
     pub queue: usize,
 }
 
+impl EventsConfig {
+    /// The event store of a configuration file, `None` when events are off.
+    /// Needs nothing else of the file, so `cautery events` and `report`
+    /// find the store without reading campaigns.
+    pub fn of(spec: &Config) -> Option<EventsConfig> {
+        let text = &spec.events.store;
+        if text.is_empty() {
+            return None;
+        }
+        let store = if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            StoreLocation::Postgres(text.clone())
+        } else {
+            StoreLocation::Sqlite(spec.server.state_dir.join(text))
+        };
+        Some(EventsConfig {
+            store,
+            retain_days: spec.events.retain_days,
+            queue: spec.events.queue,
+        })
+    }
+}
+
 /// The connection sinkhole's listeners and bounds.
 #[derive(Debug, Clone)]
 pub struct ListenerConfig {
@@ -244,22 +266,7 @@ impl Runtime {
                     .map(move |p| (p.zone().clone(), tag.clone()))
             })
             .collect();
-        let events = if spec.events.store.is_empty() {
-            None
-        } else {
-            let store = if spec.events.store.starts_with("postgres://")
-                || spec.events.store.starts_with("postgresql://")
-            {
-                StoreLocation::Postgres(spec.events.store.clone())
-            } else {
-                StoreLocation::Sqlite(spec.server.state_dir.join(&spec.events.store))
-            };
-            Some(EventsConfig {
-                store,
-                retain_days: spec.events.retain_days,
-                queue: spec.events.queue,
-            })
-        };
+        let events = EventsConfig::of(&spec);
         let sinkhole_spec = &spec.sinkhole;
         let listeners = ListenerConfig {
             http: sinkhole_spec.http_listen.clone(),
