@@ -28,6 +28,7 @@ pub struct Registry {
     plan_errors: AtomicU64,
     events_stored: AtomicU64,
     events_dropped: AtomicU64,
+    events_spooled: AtomicU64,
     zones: Mutex<Vec<ZoneGauges>>,
 }
 
@@ -45,6 +46,11 @@ impl Registry {
     /// Counts events written to the store.
     pub fn events_stored(&self, count: u64) {
         self.events_stored.fetch_add(count, Ordering::Relaxed);
+    }
+
+    /// Counts events written to spool files while the store was down.
+    pub fn events_spooled(&self, count: u64) {
+        self.events_spooled.fetch_add(count, Ordering::Relaxed);
     }
 
     /// Counts events dropped (queue full, or the store failing too long).
@@ -139,6 +145,7 @@ impl Registry {
         for (result, counter) in [
             ("stored", &self.events_stored),
             ("dropped", &self.events_dropped),
+            ("spooled", &self.events_spooled),
         ] {
             let _ = writeln!(
                 out,

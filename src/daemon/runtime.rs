@@ -18,7 +18,7 @@ use cautery_dns::{JournalLimits, NotifyTarget, ServerConfig};
 use cautery_policy::{Action, DomainName};
 use cautery_zone::{Apex, CampaignSource, ZonePlanner};
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::spec::{Config, ZoneCampaign};
 
@@ -37,7 +37,7 @@ pub struct ZoneRuntime {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StoreLocation {
     /// A SQLite file.
-    Sqlite(std::path::PathBuf),
+    Sqlite(PathBuf),
     /// A PostgreSQL connection URL.
     Postgres(String),
 }
@@ -64,6 +64,8 @@ pub struct EventsConfig {
     pub retain_days: u32,
     /// Events waiting at most.
     pub queue: usize,
+    /// Where batches wait while the store is down.
+    pub spool: PathBuf,
 }
 
 impl EventsConfig {
@@ -84,6 +86,7 @@ impl EventsConfig {
             store,
             retain_days: spec.events.retain_days,
             queue: spec.events.queue,
+            spool: spec.server.state_dir.join("events-spool"),
         })
     }
 }

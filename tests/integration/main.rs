@@ -11,3 +11,4 @@ mod events;
 mod resolvers;
 mod seeds;
 mod serve;
+mod spool;

@@ -16,11 +16,16 @@ use std::net::{IpAddr, SocketAddr};
 
 use cautery_policy::Provenance;
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 /// One observation of a client at the sinkhole.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Serialisable so that events can wait in spool files while the store is
+/// down (see [`crate::spool`]); that form is private to cautery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     /// When the query or connection arrived. Stores keep microseconds.
+    #[serde(with = "micros")]
     pub time: DateTime<Utc>,
     /// UDP or TCP.
     pub transport: Transport,
@@ -60,7 +65,7 @@ impl Event {
 
 /// The family, seed and window of the prediction a name came from, and the
 /// campaign that sinkholed it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attribution {
     /// Family, seed and window of the prediction.
     pub provenance: Provenance,
@@ -105,7 +110,7 @@ impl Protocol {
 }
 
 /// The transport an event arrived on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Transport {
     /// UDP.
     Udp,
@@ -133,7 +138,7 @@ impl Transport {
 }
 
 /// What the protocol told about the client.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Details {
     /// A DNS query.
     Dns {
@@ -186,6 +191,28 @@ impl Details {
             Details::Tls { .. } => Protocol::Tls,
             Details::Tcp { .. } => Protocol::Tcp,
         }
+    }
+}
+
+/// An event time as microseconds since the Unix epoch, as the stores keep
+/// it.
+mod micros {
+    use chrono::{DateTime, Utc};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(
+        time: &DateTime<Utc>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_i64(time.timestamp_micros())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<DateTime<Utc>, D::Error> {
+        let micros = i64::deserialize(deserializer)?;
+        DateTime::from_timestamp_micros(micros)
+            .ok_or_else(|| serde::de::Error::custom(format!("time out of range: {micros} µs")))
     }
 }
 

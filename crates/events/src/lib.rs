@@ -13,6 +13,7 @@
 //!   `event4_sinkhole_dns` formats and their `event6_*` twins, streamed from
 //!   the store in pages.
 //! - [`retention`]: deleting old events in bounded batches.
+//! - [`spool`]: batches waiting on local disk while the store is down.
 //!
 //! Blocking code without an async runtime of its own: the daemon runs a
 //! store on a thread of its own. (The PostgreSQL client runs a private
@@ -27,6 +28,7 @@
 pub mod event;
 pub mod report;
 pub mod retention;
+pub mod spool;
 pub mod store;
 #[cfg(test)]
 mod testing;
@@ -35,4 +37,5 @@ pub use event::{Attribution, Details, Event, Protocol, Transport};
 pub use report::{
     write_reports, Report, ReportError, ReportFile, ReportOptions, ReportSummary, Scope,
 };
+pub use spool::{Spool, SpoolError};
 pub use store::{EventStore, PostgresStore, SqliteStore, StoreError};

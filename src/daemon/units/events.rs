@@ -2,17 +2,20 @@
 //! sinkhole queries (taken from the query log's writer) arrive on a bounded
 //! queue; one thread writes them in batches of at most a second or 100,000
 //! events, so an event reaches the store within about a second and a
-//! `kill -9` loses at most that. When the store fails, the batches wait in
-//! memory (up to ten times the queue) and are written in order once it
-//! works again; an event that finds the queue full is dropped, counted in
+//! `kill -9` loses at most that. When the store fails (PostgreSQL away, a
+//! full disk under SQLite), the batches go to spool files in
+//! `state-dir/events-spool` and are replayed in order once it works again,
+//! also after a restart; a lost PostgreSQL connection is opened again.
+//! Only when the spool cannot be written either do batches wait in memory
+//! (up to ten times the queue). An event that finds the queue full, or
+//! that neither store, spool nor memory can hold, is dropped, counted in
 //! `cautery_events_total{result="dropped"}` and logged, never lost
 //! silently. Events older than `retain-days` are deleted every hour in
 //! bounded batches.
 //!
-//! Known limitations: waiting batches are kept in memory, not spooled to
-//! files, so a store that stays down through a restart loses them (they are
-//! counted as dropped); the store is chosen at start (a reload that changes
-//! `[events] store` says a restart is needed).
+//! Known limitations: the store is chosen at start (a reload that changes
+//! `[events] store` says a restart is needed); a crash during a replay can
+//! store one batch twice.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,8 +23,8 @@ use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use cautery_events::store::{EventStore, PostgresStore, SqliteStore};
-use cautery_events::Event;
+use cautery_events::store::{EventStore, PostgresStore, SqliteStore, StoreError};
+use cautery_events::{Event, Spool, SpoolError};
 
 use crate::daemon::center::{stopped, Center, Unit};
 use crate::daemon::metrics::Registry;
@@ -79,7 +82,14 @@ pub fn start(center: &Arc<Center>) -> Result<Option<(EventSink, Unit)>> {
     let Some(config) = runtime.events.clone() else {
         return Ok(None);
     };
-    let store = open_store(&config.store)?;
+    let store = match &config.store {
+        // A bad SQLite path is a configuration error: refuse to start.
+        StoreLocation::Sqlite(_) => Some(open_store(&config.store)?),
+        // The PostgreSQL client blocks on a runtime of its own, so it
+        // connects on the writer's thread; a sinkhole node keeps answering
+        // while the shared database is away, its events spooling meanwhile.
+        StoreLocation::Postgres(_) => None,
+    };
     tracing::info!(store = %config.store, retain_days = config.retain_days, "event store open");
     let (sender, receiver) = mpsc::sync_channel(config.queue);
     let stop = Arc::new(AtomicBool::new(false));
@@ -120,17 +130,140 @@ pub fn start(center: &Arc<Center>) -> Result<Option<(EventSink, Unit)>> {
     Ok(Some((sink, unit)))
 }
 
-/// The writer thread: batches, writes, retries, deletes old events.
+/// Where batches go that the store did not take: spool files first, and
+/// memory (bounded) only when the spool cannot be written either.
+struct Backlog {
+    spool: Option<Spool>,
+    memory: VecDeque<Vec<Event>>,
+    memory_events: usize,
+    memory_limit: usize,
+}
+
+impl Backlog {
+    fn is_empty(&self) -> bool {
+        self.memory.is_empty() && self.spool.as_ref().is_none_or(Spool::is_empty)
+    }
+
+    /// Keeps a batch after everything already waiting. Order holds: once a
+    /// batch waits in memory, later ones wait there too until it drains.
+    fn keep(&mut self, batch: Vec<Event>, metrics: &Registry) {
+        if self.memory.is_empty() {
+            if let Some(spool) = self.spool.as_mut() {
+                match spool.push(&batch) {
+                    Ok(()) => {
+                        metrics.events_spooled(batch.len() as u64);
+                        return;
+                    }
+                    Err(error) => tracing::error!(
+                        "cannot spool {} events ({error}); they wait in memory",
+                        batch.len()
+                    ),
+                }
+            }
+        }
+        self.memory_events += batch.len();
+        self.memory.push_back(batch);
+        while self.memory_events > self.memory_limit {
+            let Some(oldest) = self.memory.pop_front() else {
+                break;
+            };
+            self.memory_events -= oldest.len();
+            metrics.event_dropped(oldest.len() as u64);
+            tracing::error!(
+                dropped = oldest.len(),
+                "neither the event store nor the spool takes events and the events waiting in memory reached their bound; oldest batch dropped"
+            );
+        }
+    }
+
+    /// Writes waiting batches, oldest first, until the store fails.
+    fn drain(&mut self, store: &mut dyn EventStore, metrics: &Registry) -> Result<(), StoreError> {
+        if let Some(spool) = self.spool.as_mut() {
+            loop {
+                let batch = match spool.oldest() {
+                    Ok(Some(batch)) => batch,
+                    Ok(None) => break,
+                    Err(error @ SpoolError::Damaged { .. }) => {
+                        tracing::error!("{error}");
+                        continue;
+                    }
+                    Err(error) => {
+                        tracing::error!("cannot read the spool: {error}");
+                        break;
+                    }
+                };
+                store.insert(&batch)?;
+                metrics.events_stored(batch.len() as u64);
+                if let Err(error) = spool.pop() {
+                    // Left in place it would be stored again: stop using
+                    // the spool rather than duplicate every restart.
+                    tracing::error!(
+                        "cannot remove a replayed spool file ({error}); spooling stops"
+                    );
+                    self.spool = None;
+                    break;
+                }
+            }
+        }
+        while let Some(batch) = self.memory.front() {
+            store.insert(batch)?;
+            metrics.events_stored(batch.len() as u64);
+            self.memory_events -= batch.len();
+            self.memory.pop_front();
+        }
+        Ok(())
+    }
+
+    /// At stop: what still waits in memory goes to the spool if it can.
+    fn settle(&mut self, metrics: &Registry) {
+        let batches: Vec<_> = self.memory.drain(..).collect();
+        self.memory_events = 0;
+        for batch in batches {
+            let spooled = match self.spool.as_mut() {
+                Some(spool) => spool.push(&batch).is_ok(),
+                None => false,
+            };
+            if spooled {
+                metrics.events_spooled(batch.len() as u64);
+            } else {
+                metrics.event_dropped(batch.len() as u64);
+                tracing::error!(
+                    lost = batch.len(),
+                    "stopping with events neither the store nor the spool took"
+                );
+            }
+        }
+    }
+}
+
+/// The writer thread: batches, writes, spools what the store refuses,
+/// replays it in order, deletes old events.
 fn write_events(
-    mut store: Box<dyn EventStore + Send>,
+    store: Option<Box<dyn EventStore + Send>>,
     receiver: mpsc::Receiver<Event>,
     stop: &AtomicBool,
     metrics: &Registry,
     config: &EventsConfig,
 ) {
-    let mut waiting: VecDeque<Vec<Event>> = VecDeque::new();
-    let mut waiting_events = 0usize;
-    let limit = config.queue.saturating_mul(10);
+    let mut store = store;
+    let spool = match Spool::open(&config.spool) {
+        Ok(spool) => {
+            if !spool.is_empty() {
+                tracing::info!(batches = spool.len(), dir = %spool.dir().display(), "spooled events from an earlier run wait for the store");
+            }
+            Some(spool)
+        }
+        Err(error) => {
+            tracing::error!("cannot open the event spool, events wait in memory only: {error}");
+            None
+        }
+    };
+    let mut backlog = Backlog {
+        spool,
+        memory: VecDeque::new(),
+        memory_events: 0,
+        memory_limit: config.queue.saturating_mul(10),
+    };
     let mut last_retention = Instant::now() - RETENTION_EVERY;
     let mut last_complaint: Option<Instant> = None;
     loop {
@@ -150,60 +283,60 @@ fn write_events(
             }
         }
         let received = batch.len();
-        if !batch.is_empty() {
-            waiting_events += batch.len();
-            waiting.push_back(batch);
+        if store.is_none() {
+            // Lost earlier (a PostgreSQL restart): connect again.
+            store = open_store(&config.store).ok();
         }
-        while waiting_events > limit {
-            if let Some(oldest) = waiting.pop_front() {
-                waiting_events -= oldest.len();
-                metrics.event_dropped(oldest.len() as u64);
-                tracing::error!(
-                    dropped = oldest.len(),
-                    "the event store is still failing and the waiting events reached their bound; oldest batch dropped"
-                );
-            }
-        }
-        while let Some(batch) = waiting.front() {
-            match store.insert(batch) {
-                Ok(()) => {
-                    metrics.events_stored(batch.len() as u64);
-                    waiting_events -= batch.len();
-                    waiting.pop_front();
-                    last_complaint = None;
-                }
-                Err(error) => {
-                    if last_complaint.is_none_or(|t| t.elapsed() > Duration::from_secs(60)) {
-                        tracing::error!(
-                            waiting = waiting_events,
-                            "event store write failed, retrying: {error}"
-                        );
-                        last_complaint = Some(Instant::now());
+        let written = match store.as_mut() {
+            None => Err("cannot connect".to_owned()),
+            Some(store) => backlog
+                .drain(store.as_mut(), metrics)
+                .and_then(|()| {
+                    if batch.is_empty() || !backlog.is_empty() {
+                        return Ok(());
                     }
-                    break;
+                    store.insert(&batch)?;
+                    metrics.events_stored(batch.len() as u64);
+                    batch.clear();
+                    Ok(())
+                })
+                .map_err(|error| error.to_string()),
+        };
+        if !batch.is_empty() {
+            backlog.keep(std::mem::take(&mut batch), metrics);
+        }
+        match written {
+            Ok(()) => last_complaint = None,
+            Err(error) => {
+                if last_complaint.is_none_or(|t| t.elapsed() > Duration::from_secs(60)) {
+                    tracing::error!(
+                        "event store write failed, events spool until it works: {error}"
+                    );
+                    last_complaint = Some(Instant::now());
+                }
+                // Reconnect next time: the client may be dead for good.
+                if matches!(config.store, StoreLocation::Postgres(_)) {
+                    store = None;
                 }
             }
         }
         if config.retain_days > 0 && last_retention.elapsed() >= RETENTION_EVERY {
-            last_retention = Instant::now();
-            let cutoff = cautery_events::retention::cutoff(chrono::Utc::now(), config.retain_days);
-            match cautery_events::retention::purge(store.as_mut(), cutoff, RETENTION_BATCH) {
-                Ok(summary) if summary.rows == 0 => {}
-                Ok(summary) => tracing::info!(deleted = summary.rows, "old events deleted"),
-                Err(error) => tracing::warn!("deleting old events failed: {error}"),
+            if let Some(store) = store.as_mut() {
+                last_retention = Instant::now();
+                let cutoff =
+                    cautery_events::retention::cutoff(chrono::Utc::now(), config.retain_days);
+                match cautery_events::retention::purge(store.as_mut(), cutoff, RETENTION_BATCH) {
+                    Ok(summary) if summary.rows == 0 => {}
+                    Ok(summary) => tracing::info!(deleted = summary.rows, "old events deleted"),
+                    Err(error) => tracing::warn!("deleting old events failed: {error}"),
+                }
             }
         }
         if stopping && received == 0 {
-            if waiting_events > 0 {
-                metrics.event_dropped(waiting_events as u64);
-                tracing::error!(
-                    lost = waiting_events,
-                    "stopping with events the store did not take"
-                );
-            }
+            backlog.settle(metrics);
             return;
         }
-        if !waiting.is_empty() {
+        if !backlog.is_empty() {
             // The store failed: do not spin.
             std::thread::sleep(Duration::from_millis(200));
         }

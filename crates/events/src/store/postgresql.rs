@@ -110,12 +110,22 @@ fn error(source: postgres::Error) -> StoreError {
     StoreError::Postgres { source }
 }
 
+/// How long a connection attempt may take unless the URL says
+/// (`connect_timeout`).
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
 impl PostgresStore {
     /// Connects without TLS to `url` (`postgresql://user:password@host/db`
     /// or `host=... user=... dbname=...`) and brings the schema to
     /// [`SCHEMA_VERSION`].
     pub fn connect(url: &str) -> Result<PostgresStore, StoreError> {
-        PostgresStore::from_client(Client::connect(url, NoTls).map_err(error)?)
+        let mut config: postgres::Config = url.parse().map_err(error)?;
+        if config.get_connect_timeout().is_none() {
+            // A server that does not answer must not hold the writer (and
+            // the events behind it) for the system's TCP timeout.
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        PostgresStore::from_client(config.connect(NoTls).map_err(error)?)
     }
 
     /// A store over a client connected by the caller (with TLS, a search
