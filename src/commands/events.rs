@@ -94,7 +94,7 @@ pub fn list(args: &EventsArgs) -> Result<Outcome> {
     if args.format == EventsFormat::Csv {
         writeln!(
             out,
-            "time,protocol,transport,src,dst,name,family,seed,valid_from,valid_to,campaign,detail"
+            "time,protocol,transport,src,dst,name,family,seed,valid_from,valid_to,campaign,detail,src_asn,src_as_name,src_country"
         )?;
     }
     let count = for_each_event(store.as_ref(), from, to, args.limit, |event| {
@@ -112,7 +112,7 @@ pub fn list(args: &EventsArgs) -> Result<Outcome> {
         match args.format {
             EventsFormat::Csv => writeln!(
                 out,
-                "{time},{},{},{},{},{},{},{},{from},{to},{},{}",
+                "{time},{},{},{},{},{},{},{},{from},{to},{},{},{},{},{}",
                 event.protocol().as_str(),
                 event.transport.as_str(),
                 event.src,
@@ -121,7 +121,10 @@ pub fn list(args: &EventsArgs) -> Result<Outcome> {
                 csv_field(family),
                 csv_field(seed),
                 csv_field(campaign),
-                csv_field(&detail)
+                csv_field(&detail),
+                event.src_asn.map(|n| n.to_string()).unwrap_or_default(),
+                csv_field(event.src_as_name.as_deref().unwrap_or("")),
+                csv_field(event.src_country.as_deref().unwrap_or(""))
             )?,
             EventsFormat::Jsonl => {
                 write!(
@@ -144,6 +147,14 @@ pub fn list(args: &EventsArgs) -> Result<Outcome> {
                 json_string(&mut out, campaign)?;
                 out.write_all(b",\"detail\":")?;
                 json_string(&mut out, &detail)?;
+                match event.src_asn {
+                    Some(asn) => write!(out, ",\"src_asn\":{asn}")?,
+                    None => out.write_all(b",\"src_asn\":null")?,
+                }
+                out.write_all(b",\"src_as_name\":")?;
+                json_string(&mut out, event.src_as_name.as_deref().unwrap_or(""))?;
+                out.write_all(b",\"src_country\":")?;
+                json_string(&mut out, event.src_country.as_deref().unwrap_or(""))?;
                 out.write_all(b"}\n")?;
             }
         }
@@ -220,7 +231,7 @@ pub fn report(args: &ReportArgs) -> Result<Outcome> {
         )?;
         if unscoped > 0 {
             eprintln!(
-                "cautery: {unscoped} events of {day} have no {} (events are not enriched with AS and country data); use --by cidr to report them",
+                "cautery: {unscoped} events of {day} have no {}: set [enrich] asn-db and country-db in the serve config (MaxMind-format .mmdb files), or the databases do not know those sources; use --by cidr to report them",
                 if args.by == ReportScope::Asn { "AS number" } else { "country" }
             );
         }

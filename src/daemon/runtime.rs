@@ -15,6 +15,7 @@ use cautery_dns::querylog::QueryLogConfig;
 use cautery_dns::records::parse_name;
 use cautery_dns::rrl::RrlLimits;
 use cautery_dns::{JournalLimits, NotifyTarget, ServerConfig};
+use cautery_events::Enricher;
 use cautery_policy::{Action, DomainName};
 use cautery_zone::{Apex, CampaignSource, ZonePlanner};
 
@@ -91,6 +92,13 @@ impl EventsConfig {
     }
 }
 
+/// The `[enrich]` databases; paths relative to the configuration file.
+fn enricher_of(spec: &Config) -> Result<Enricher> {
+    let path = |text: &str| (!text.is_empty()).then(|| spec.base.join(text));
+    let (asn, country) = (path(&spec.enrich.asn_db), path(&spec.enrich.country_db));
+    Enricher::open(asn.as_deref(), country.as_deref()).context("[enrich]")
+}
+
 /// The connection sinkhole's listeners and bounds.
 #[derive(Debug, Clone)]
 pub struct ListenerConfig {
@@ -156,6 +164,9 @@ pub struct Runtime {
     pub listeners: ListenerConfig,
     /// The event store, if on.
     pub events: Option<EventsConfig>,
+    /// AS and country of event sources (`[enrich]`), empty without
+    /// databases.
+    pub enricher: Arc<Enricher>,
     /// Per served zone, the tag its events carry: the campaign's name when
     /// the zone has one campaign, else the zone's name.
     tags: Vec<(DomainName, String)>,
@@ -270,6 +281,7 @@ impl Runtime {
             })
             .collect();
         let events = EventsConfig::of(&spec);
+        let enricher = Arc::new(enricher_of(&spec)?);
         let sinkhole_spec = &spec.sinkhole;
         let listeners = ListenerConfig {
             http: sinkhole_spec.http_listen.clone(),
@@ -284,6 +296,7 @@ impl Runtime {
         Ok(Runtime {
             tags,
             events,
+            enricher,
             listeners,
             access: TransferAccess {
                 allow: spec.allow_from()?,

@@ -58,6 +58,9 @@ pub struct Config {
     /// The event store.
     #[serde(default)]
     pub events: EventsSection,
+    /// AS and country databases for events.
+    #[serde(default)]
+    pub enrich: EnrichSection,
     /// Policy zones, each with its campaign.
     #[serde(default = "default_zones")]
     pub zone: Vec<ZoneSection>,
@@ -314,6 +317,19 @@ impl Default for EventsSection {
             queue: 100_000,
         }
     }
+}
+
+/// `[enrich]`: MaxMind-format databases that give each event's source its
+/// AS and country; relative paths are under the configuration file's
+/// folder. Reloaded on SIGHUP.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct EnrichSection {
+    /// GeoLite2-ASN or ip-location-db AS `.mmdb`; empty for none.
+    pub asn_db: String,
+    /// GeoLite2-Country/-City or ip-location-db country `.mmdb`; empty for
+    /// none.
+    pub country_db: String,
 }
 
 /// An SOA's fields.
@@ -587,6 +603,7 @@ impl Config {
             transfer: TransferSection::default(),
             sinkhole: SinkholeSection::default(),
             events: EventsSection::default(),
+            enrich: EnrichSection::default(),
             zone: default_zones(),
             base: PathBuf::from("."),
         }

@@ -10,8 +10,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use crate::harness::{
-    cautery, cautery_command, dig, free_port, require, require_python_module, text, wait_until,
-    Process, TempDir,
+    cautery, cautery_command, dig, free_port, require, require_python_module, text, utf8,
+    wait_until, Process, TempDir,
 };
 
 /// The IntelMQ that `.ci/run` installs: the last release whose Shadowserver
@@ -99,8 +99,12 @@ fn a_bot_resolving_and_connecting_lands_as_attributed_events_and_in_reports() {
              [sinkhole]\nhttp-listen = [\"127.0.0.1:{http}\"]\ntls-listen = [\"127.0.0.1:{tls}\"]\n\
              tcp-listen = [\"127.0.0.1:{tcp}\"]\nmax-connections-per-source = 3\nread-timeout = 2\n\
              [[zone]]\nname = \"sink.rpz\"\nfamilies = [\"necurs\"]\nseeds = \"default\"\n\
-             days-back = 0\ndays-ahead = 0\naction = \"sinkhole\"\nsinkhole-v4 = [\"127.0.0.1\"]\n",
-            dir.join("state").display()
+             days-back = 0\ndays-ahead = 0\naction = \"sinkhole\"\nsinkhole-v4 = [\"127.0.0.1\"]\n\
+             [enrich]\nasn-db = \"{enrich}/asn.mmdb\"\ncountry-db = \"{enrich}/country.mmdb\"\n",
+            dir.join("state").display(),
+            enrich = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("test-data/enrich")
+                .display()
         ),
     );
     let mut command = cautery_command();
@@ -216,6 +220,14 @@ fn a_bot_resolving_and_connecting_lands_as_attributed_events_and_in_reports() {
     assert_eq!(query["transport"], "udp");
     let request = of("http");
     assert_eq!(request["family"], "necurs", "{request}");
+    // 127.0.0.1 is AS64500 in NL in the test databases.
+    assert_eq!(request["src_asn"], 64500, "{request}");
+    assert_eq!(request["src_as_name"], "EXAMPLE-NET-A");
+    assert_eq!(request["src_country"], "NL");
+    assert!(
+        stored.iter().all(|e| e["src_country"] == "NL"),
+        "{stored:?}"
+    );
     assert_eq!(request["campaign"], "sink.rpz");
     assert!(request["detail"]
         .as_str()
@@ -271,8 +283,34 @@ fn a_bot_resolving_and_connecting_lands_as_attributed_events_and_in_reports() {
     assert!(dns_file.exists());
     assert!(other_file.exists());
 
+    // Per AS, the file a network's abuse desk gets, with the AS and
+    // country columns filled.
+    let by_asn = dir.join("by-asn");
+    let report = cautery(&[
+        "report",
+        "--config",
+        utf8(&config),
+        "--date",
+        &today,
+        "--by",
+        "asn",
+        "--out",
+        utf8(&by_asn),
+    ]);
+    assert!(report.status.success(), "{}", text(&report.stderr));
+    let asn_file = by_asn.join(format!("{today}-event4_sinkhole_http-as64500.csv"));
+    let content = std::fs::read_to_string(&asn_file).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; wrote {}",
+            asn_file.display(),
+            text(&report.stdout)
+        )
+    });
+    let row = content.lines().nth(1).unwrap_or("");
+    assert!(row.contains(",64500,\"NL\","), "src_asn, src_geo: {row}");
+
     if intelmq {
-        intelmq_parses(&[&http_file, &other_file, &dns_file]);
+        intelmq_parses(&[&http_file, &other_file, &dns_file, &asn_file]);
     }
 }
 

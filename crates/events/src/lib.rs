@@ -12,6 +12,7 @@
 //!   Shadowserver's `event4_sinkhole_http`, `event4_sinkhole` and
 //!   `event4_sinkhole_dns` formats and their `event6_*` twins, streamed from
 //!   the store in pages.
+//! - [`enrich`]: the source's AS and country from MaxMind-format databases.
 //! - [`retention`]: deleting old events in bounded batches.
 //! - [`spool`]: batches waiting on local disk while the store is down.
 //!
@@ -21,10 +22,11 @@
 //! a report and the cut-off of retention are parameters.
 //!
 //! Known limitations: enrichment (AS, country) is filled by the daemon
-//! before insert and never recomputed; the reports leave empty the columns
+//! before insert and never recomputed for stored events; the reports leave empty the columns
 //! the sinkhole cannot know (region, city, NAICS, sector, device, the
 //! sinkhole's own AS).
 
+pub mod enrich;
 pub mod event;
 pub mod report;
 pub mod retention;
@@ -33,6 +35,7 @@ pub mod store;
 #[cfg(test)]
 mod testing;
 
+pub use enrich::{EnrichError, Enricher, Origin};
 pub use event::{Attribution, Details, Event, Protocol, Transport};
 pub use report::{
     write_reports, Report, ReportError, ReportFile, ReportOptions, ReportSummary, Scope,

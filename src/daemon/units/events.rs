@@ -13,18 +13,21 @@
 //! silently. Events older than `retain-days` are deleted every hour in
 //! bounded batches.
 //!
+//! Each batch is enriched before it is stored: the source's AS and country
+//! from the `[enrich]` databases, which a reload replaces.
+//!
 //! Known limitations: the store is chosen at start (a reload that changes
 //! `[events] store` says a restart is needed); a crash during a replay can
 //! store one batch twice.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use cautery_events::store::{EventStore, PostgresStore, SqliteStore, StoreError};
-use cautery_events::{Event, Spool, SpoolError};
+use cautery_events::{Enricher, Event, Spool, SpoolError};
 
 use crate::daemon::center::{stopped, Center, Unit};
 use crate::daemon::metrics::Registry;
@@ -93,13 +96,16 @@ pub fn start(center: &Arc<Center>) -> Result<Option<(EventSink, Unit)>> {
     tracing::info!(store = %config.store, retain_days = config.retain_days, "event store open");
     let (sender, receiver) = mpsc::sync_channel(config.queue);
     let stop = Arc::new(AtomicBool::new(false));
+    // The databases of `[enrich]`, replaced at each reload.
+    let enricher = Arc::new(Mutex::new(runtime.enricher.clone()));
     let writer = {
         let stop = stop.clone();
         let metrics = center.metrics.clone();
         let config = config.clone();
+        let enricher = enricher.clone();
         std::thread::Builder::new()
             .name("events".into())
-            .spawn(move || write_events(store, receiver, &stop, &metrics, &config))
+            .spawn(move || write_events(store, receiver, &stop, &metrics, &config, &enricher))
             .context("cannot start the event writer")?
     };
     let sink = EventSink {
@@ -118,6 +124,9 @@ pub fn start(center: &Arc<Center>) -> Result<Option<(EventSink, Unit)>> {
                         break;
                     }
                     let runtime = reloads.borrow_and_update().clone();
+                    if let Ok(mut current) = enricher.lock() {
+                        *current = runtime.enricher.clone();
+                    }
                     if runtime.events.as_ref().map(|e| &e.store) != Some(&config.store) {
                         tracing::warn!("[events] store changes only on restart");
                     }
@@ -244,6 +253,7 @@ fn write_events(
     stop: &AtomicBool,
     metrics: &Registry,
     config: &EventsConfig,
+    enricher: &Mutex<Arc<Enricher>>,
 ) {
     let mut store = store;
     let spool = match Spool::open(&config.spool) {
@@ -283,6 +293,10 @@ fn write_events(
             }
         }
         let received = batch.len();
+        if !batch.is_empty() {
+            let databases = enricher.lock().map(|e| e.clone()).unwrap_or_default();
+            databases.enrich(&mut batch);
+        }
         if store.is_none() {
             // Lost earlier (a PostgreSQL restart): connect again.
             store = open_store(&config.store).ok();
