@@ -354,6 +354,12 @@ pub struct ReportArgs {
     /// The folder the CSV files are written to.
     #[arg(long, value_name = "DIR")]
     pub out: std::path::PathBuf,
+    /// Subscribers file (TOML: name, mail, scopes); without --scope, their scopes are reported (default: the configuration's [report] subscribers).
+    #[arg(long, value_name = "FILE")]
+    pub subscribers: Option<std::path::PathBuf>,
+    /// Mail each subscriber its own files through [mail] of the configuration; a delivery is recorded in DIR/sent.tsv and never repeated, a failed one is retried by the next run.
+    #[arg(long)]
+    pub send: bool,
 }
 
 /// Scopes of `cautery report`.

@@ -8,29 +8,39 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::net::IpAddr;
 
+use std::path::Path;
+
 use anyhow::{bail, Context, Result};
-use cautery_events::report::{write_reports, ReportOptions, Scope};
+use cautery_events::report::{
+    load_subscribers, write_reports, Ledger, ReportFile, ReportOptions, ReportSummary, Scope,
+    Subscriber,
+};
 use cautery_events::{Details, Event, EventStore};
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 use crate::cli::{EventsArgs, EventsFormat, ReportArgs, ReportScope};
 use crate::daemon::runtime::EventsConfig;
 use crate::daemon::spec::Config;
 use crate::daemon::units::events::open_store;
 use crate::dates::{now, parse_day, parse_instant};
+use crate::mail::MailSettings;
 use crate::output::{self, json_string};
 use crate::Outcome;
 
 /// Events read from the store at a time.
 const PAGE: usize = 10_000;
 
-/// The event store of a `serve` configuration.
-fn store_of(config: Option<&std::path::Path>) -> Result<Box<dyn EventStore + Send>> {
-    let config = match config {
+/// The `serve` configuration of `--config`, else the embedded one.
+fn config_of(path: Option<&Path>) -> Result<Config> {
+    Ok(match path {
         Some(path) => Config::load(path)?,
         None => Config::embedded(),
-    };
-    let Some(events) = EventsConfig::of(&config) else {
+    })
+}
+
+/// The event store of a `serve` configuration.
+pub fn store_of(config: &Config) -> Result<Box<dyn EventStore + Send>> {
+    let Some(events) = EventsConfig::of(config) else {
         bail!("the configuration has no event store ([events] store is empty)");
     };
     if let crate::daemon::runtime::StoreLocation::Sqlite(path) = &events.store {
@@ -89,7 +99,7 @@ pub fn list(args: &EventsArgs) -> Result<Outcome> {
     if from >= to {
         bail!("--from must be before --to");
     }
-    let store = store_of(args.config.as_deref())?;
+    let store = store_of(&config_of(args.config.as_deref())?)?;
     let mut out = output::stdout();
     if args.format == EventsFormat::Csv {
         writeln!(
@@ -195,25 +205,27 @@ fn network_of(address: IpAddr) -> Option<Scope> {
         .map(|net| Scope::Cidr(net.trunc()))
 }
 
-/// Runs `cautery report`.
-pub fn report(args: &ReportArgs) -> Result<Outcome> {
-    let day = parse_day("--date", &args.date)?;
-    let store = store_of(args.config.as_deref())?;
-    let mut scopes: Vec<Scope> = Vec::new();
-    for text in &args.scope {
-        scopes.push(text.parse().map_err(|e| anyhow::anyhow!("--scope: {e}"))?);
-    }
+/// Writes the reports of `day` into `out`: for `scopes`, or when there are
+/// none for every network, AS or country (`by`) with events that day.
+/// Returns what was written and how many events fit no scope.
+pub fn write_day(
+    store: &dyn EventStore,
+    day: NaiveDate,
+    by: ReportScope,
+    mut scopes: Vec<Scope>,
+    out: &Path,
+) -> Result<(ReportSummary, usize)> {
+    let mut unscoped = 0usize;
     if scopes.is_empty() {
         let from = day.and_time(chrono::NaiveTime::MIN).and_utc();
         let mut found: BTreeSet<String> = BTreeSet::new();
-        let mut unscoped = 0usize;
         for_each_event(
-            store.as_ref(),
+            store,
             from,
             from + TimeDelta::days(1),
             usize::MAX,
             |event| {
-                let scope = match args.by {
+                let scope = match by {
                     ReportScope::Cidr => network_of(event.src_ip()),
                     ReportScope::Asn => event.src_asn.map(Scope::Asn),
                     ReportScope::Country => event.src_country.clone().map(Scope::Country),
@@ -229,27 +241,130 @@ pub fn report(args: &ReportArgs) -> Result<Outcome> {
                 Ok(())
             },
         )?;
-        if unscoped > 0 {
-            eprintln!(
-                "cautery: {unscoped} events of {day} have no {}: set [enrich] asn-db and country-db in the serve config (MaxMind-format .mmdb files), or the databases do not know those sources; use --by cidr to report them",
-                if args.by == ReportScope::Asn { "AS number" } else { "country" }
-            );
+    }
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    let summary = write_reports(store, day, &scopes, out, &ReportOptions::default())?;
+    Ok((summary, unscoped))
+}
+
+/// What [`deliver`] did, per subscriber name.
+#[derive(Debug, Default)]
+pub struct Delivery {
+    /// Mailed now.
+    pub sent: Vec<String>,
+    /// Mailed by an earlier run (in the ledger).
+    pub already: Vec<String>,
+    /// No events in its scopes that day.
+    pub nothing: Vec<String>,
+    /// Failed, with why; the next run tries again.
+    pub failed: Vec<(String, String)>,
+}
+
+/// Mails each subscriber its files of `day` that the ledger in `out` does
+/// not list as sent, and records each delivery there.
+pub fn deliver(
+    day: NaiveDate,
+    files: &[ReportFile],
+    subscribers: &[Subscriber],
+    out: &Path,
+    mail: &MailSettings,
+) -> Result<Delivery> {
+    let mut ledger = Ledger::open(&out.join("sent.tsv"))?;
+    let mut delivery = Delivery::default();
+    for subscriber in subscribers {
+        let name = subscriber.name.clone();
+        let mine = subscriber.files_of(files);
+        if mine.is_empty() {
+            delivery.nothing.push(name);
+        } else if ledger.was_sent(day, &name) {
+            delivery.already.push(name);
+        } else {
+            match mail.send_reports(subscriber, day, &mine) {
+                Ok(()) => {
+                    ledger.record(day, &name, Utc::now(), &mine)?;
+                    delivery.sent.push(name);
+                }
+                Err(error) => delivery.failed.push((name, format!("{error:#}"))),
+            }
         }
     }
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("cannot create {}", args.out.display()))?;
-    let summary = write_reports(
-        store.as_ref(),
-        day,
-        &scopes,
-        &args.out,
-        &ReportOptions::default(),
-    )?;
+    Ok(delivery)
+}
+
+/// The subscribers of `--subscribers`, else of the configuration's
+/// `[report] subscribers`; none when neither names a file.
+pub fn subscribers_of(config: &Config, given: Option<&Path>) -> Result<Vec<Subscriber>> {
+    let path = match given {
+        Some(path) => path.to_path_buf(),
+        None if config.report.subscribers.is_empty() => return Ok(Vec::new()),
+        None => config.base.join(&config.report.subscribers),
+    };
+    Ok(load_subscribers(&path)?)
+}
+
+/// Runs `cautery report`.
+pub fn report(args: &ReportArgs) -> Result<Outcome> {
+    let day = parse_day("--date", &args.date)?;
+    let config = config_of(args.config.as_deref())?;
+    let subscribers = subscribers_of(&config, args.subscribers.as_deref())?;
+    if args.send && subscribers.is_empty() {
+        bail!("--send needs subscribers: give --subscribers FILE or set [report] subscribers in the configuration");
+    }
+    let mail = if args.send {
+        Some(MailSettings::of(&config)?)
+    } else {
+        None
+    };
+    let store = store_of(&config)?;
+    let mut scopes: Vec<Scope> = Vec::new();
+    for text in &args.scope {
+        scopes.push(text.parse().map_err(|e| anyhow::anyhow!("--scope: {e}"))?);
+    }
+    if scopes.is_empty() {
+        for subscriber in &subscribers {
+            for scope in &subscriber.scopes {
+                if !scopes.contains(scope) {
+                    scopes.push(scope.clone());
+                }
+            }
+        }
+    }
+    let (summary, unscoped) = write_day(store.as_ref(), day, args.by, scopes, &args.out)?;
+    if unscoped > 0 {
+        eprintln!(
+            "cautery: {unscoped} events of {day} have no {}: set [enrich] asn-db and country-db in the serve config (MaxMind-format .mmdb files), or the databases do not know those sources; use --by cidr to report them",
+            if args.by == ReportScope::Asn { "AS number" } else { "country" }
+        );
+    }
     let mut out = output::stdout();
     for file in &summary.files {
         writeln!(out, "{}\t{} rows", file.path.display(), file.rows)?;
     }
     out.flush()?;
+    if let Some(mail) = mail {
+        let delivery = deliver(day, &summary.files, &subscribers, &args.out, &mail)?;
+        for name in &delivery.sent {
+            writeln!(out, "sent\t{name}")?;
+        }
+        for name in &delivery.already {
+            writeln!(out, "already sent\t{name}")?;
+        }
+        for name in &delivery.nothing {
+            writeln!(out, "nothing to send\t{name}")?;
+        }
+        out.flush()?;
+        if !delivery.failed.is_empty() {
+            for (name, why) in &delivery.failed {
+                eprintln!("cautery: sending to {name} failed: {why}");
+            }
+            bail!(
+                "{} of {} subscribers could not be sent their reports; run again to retry them (what was sent is in {}, and is not sent twice)",
+                delivery.failed.len(),
+                subscribers.len(),
+                args.out.join("sent.tsv").display()
+            );
+        }
+    }
     Ok(if summary.files.is_empty() {
         Outcome::NotFound
     } else {

@@ -108,6 +108,7 @@ async fn serve(config: Config, path: Option<PathBuf>, clock: Clock) -> Result<()
     let mut units = vec![units::dns::start(center.clone(), sink.clone()).await?];
     units.extend(units::sinkhole::start(center.clone(), sink).await?);
     units.extend(units::http::start(center.clone()).await?);
+    units.push(units::reports::start(center.clone()));
     units.push(publisher.run(center.clone()));
     // Last, so that it writes what the others sent before they stopped.
     units.extend(events.map(|(_, unit)| unit));

@@ -15,6 +15,7 @@ use cautery_dns::querylog::QueryLogConfig;
 use cautery_dns::records::parse_name;
 use cautery_dns::rrl::RrlLimits;
 use cautery_dns::{JournalLimits, NotifyTarget, ServerConfig};
+use cautery_events::report::Subscriber;
 use cautery_events::Enricher;
 use cautery_policy::{Action, DomainName};
 use cautery_zone::{Apex, CampaignSource, ZonePlanner};
@@ -22,6 +23,8 @@ use cautery_zone::{Apex, CampaignSource, ZonePlanner};
 use std::path::{Path, PathBuf};
 
 use super::spec::{Config, ZoneCampaign};
+use crate::cli::ReportScope;
+use crate::mail::MailSettings;
 
 /// One `[[zone]]` ready to plan: its campaigns and one planner per zone it
 /// is served as (one, or one per day part).
@@ -89,6 +92,64 @@ impl EventsConfig {
             queue: spec.events.queue,
             spool: spec.server.state_dir.join("events-spool"),
         })
+    }
+}
+
+/// The daily reports of `[report]` and their delivery (`[mail]`).
+#[derive(Debug, Clone)]
+pub struct ReportSchedule {
+    /// Time of day (UTC) when yesterday's reports are written.
+    pub at: chrono::NaiveTime,
+    /// One file per network, AS or country.
+    pub by: ReportScope,
+    /// Folder of the files and of the ledger of sent mail.
+    pub out: PathBuf,
+    /// Who gets which files.
+    pub subscribers: Vec<Subscriber>,
+    /// How to mail them, when `send` is on.
+    pub mail: Option<MailSettings>,
+}
+
+impl ReportSchedule {
+    fn of(spec: &Config, events: bool) -> Result<Option<ReportSchedule>> {
+        let section = &spec.report;
+        if section.at.is_empty() {
+            if section.send {
+                bail!("[report] send = true needs at = \"HH:MM\" (UTC), the time of the daily run");
+            }
+            return Ok(None);
+        }
+        let at = chrono::NaiveTime::parse_from_str(&section.at, "%H:%M").map_err(|_| {
+            anyhow::anyhow!(
+                "[report] at = {:?}: write the time of day in UTC as HH:MM, e.g. \"06:00\"",
+                section.at
+            )
+        })?;
+        if !events {
+            bail!("[report] at is set but [events] store is empty: reports are made from stored events");
+        }
+        let by = match section.by.as_str() {
+            "asn" => ReportScope::Asn,
+            "cidr" => ReportScope::Cidr,
+            "country" => ReportScope::Country,
+            other => bail!("[report] by = {other:?}: use \"asn\", \"cidr\" or \"country\""),
+        };
+        let subscribers = crate::commands::events::subscribers_of(spec, None)?;
+        let mail = if section.send {
+            if subscribers.is_empty() {
+                bail!("[report] send = true needs subscribers: name a subscribers file");
+            }
+            Some(MailSettings::of(spec)?)
+        } else {
+            None
+        };
+        Ok(Some(ReportSchedule {
+            at,
+            by,
+            out: spec.server.state_dir.join(&section.out),
+            subscribers,
+            mail,
+        }))
     }
 }
 
@@ -167,6 +228,8 @@ pub struct Runtime {
     /// AS and country of event sources (`[enrich]`), empty without
     /// databases.
     pub enricher: Arc<Enricher>,
+    /// The daily reports (`[report] at`), if scheduled.
+    pub report: Option<ReportSchedule>,
     /// Per served zone, the tag its events carry: the campaign's name when
     /// the zone has one campaign, else the zone's name.
     tags: Vec<(DomainName, String)>,
@@ -282,6 +345,7 @@ impl Runtime {
             .collect();
         let events = EventsConfig::of(&spec);
         let enricher = Arc::new(enricher_of(&spec)?);
+        let report = ReportSchedule::of(&spec, events.is_some())?;
         let sinkhole_spec = &spec.sinkhole;
         let listeners = ListenerConfig {
             http: sinkhole_spec.http_listen.clone(),
@@ -297,6 +361,7 @@ impl Runtime {
             tags,
             events,
             enricher,
+            report,
             listeners,
             access: TransferAccess {
                 allow: spec.allow_from()?,

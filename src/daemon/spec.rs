@@ -61,6 +61,12 @@ pub struct Config {
     /// AS and country databases for events.
     #[serde(default)]
     pub enrich: EnrichSection,
+    /// The daily reports and their delivery.
+    #[serde(default)]
+    pub report: ReportSection,
+    /// The mail server reports go through.
+    #[serde(default)]
+    pub mail: MailSection,
     /// Policy zones, each with its campaign.
     #[serde(default = "default_zones")]
     pub zone: Vec<ZoneSection>,
@@ -330,6 +336,67 @@ pub struct EnrichSection {
     /// GeoLite2-Country/-City or ip-location-db country `.mmdb`; empty for
     /// none.
     pub country_db: String,
+}
+
+/// `[report]`: the daily per-network reports the daemon writes, and sends
+/// to subscribers when `send` is on.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct ReportSection {
+    /// `HH:MM` (UTC) when yesterday's reports are written; empty: never
+    /// (`cautery report` still works).
+    pub at: String,
+    /// `asn`, `cidr` or `country`: one file per source AS, network or
+    /// country (when there are no subscribers).
+    pub by: String,
+    /// Folder of the files; relative paths are under the state directory.
+    pub out: String,
+    /// Subscribers file (TOML); relative paths are under the configuration
+    /// file's folder; empty: none.
+    pub subscribers: String,
+    /// Whether the daemon mails each subscriber its files.
+    pub send: bool,
+}
+
+impl Default for ReportSection {
+    fn default() -> Self {
+        ReportSection {
+            at: String::new(),
+            by: "cidr".into(),
+            out: "reports".into(),
+            subscribers: String::new(),
+            send: false,
+        }
+    }
+}
+
+/// `[mail]`: the SMTP server reports are sent through.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct MailSection {
+    /// `host:port` of the SMTP server (submission on 587 usually).
+    pub smtp: String,
+    /// The sender address.
+    pub from: String,
+    /// `required` (default), `opportunistic` or `never`.
+    pub starttls: String,
+    /// User name for SMTP AUTH; empty: no authentication.
+    pub username: String,
+    /// File holding the password (one line); relative paths are under the
+    /// configuration file's folder.
+    pub password_file: String,
+}
+
+impl Default for MailSection {
+    fn default() -> Self {
+        MailSection {
+            smtp: String::new(),
+            from: String::new(),
+            starttls: "required".into(),
+            username: String::new(),
+            password_file: String::new(),
+        }
+    }
 }
 
 /// An SOA's fields.
@@ -604,6 +671,8 @@ impl Config {
             sinkhole: SinkholeSection::default(),
             events: EventsSection::default(),
             enrich: EnrichSection::default(),
+            report: ReportSection::default(),
+            mail: MailSection::default(),
             zone: default_zones(),
             base: PathBuf::from("."),
         }

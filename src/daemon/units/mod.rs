@@ -16,4 +16,5 @@ pub mod dns;
 pub mod events;
 pub mod http;
 pub mod publisher;
+pub mod reports;
 pub mod sinkhole;

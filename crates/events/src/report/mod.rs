@@ -40,6 +40,7 @@
 
 mod csv;
 mod scope;
+pub mod subscribers;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
@@ -51,6 +52,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use self::csv::Row;
 pub use self::scope::{Scope, ScopeError};
+pub use self::subscribers::{load_subscribers, Ledger, Subscriber, SubscribersError};
 use crate::event::{Details, Event, Protocol};
 use crate::store::{EventStore, StoreError};
 
