@@ -446,6 +446,63 @@ mod tests {
     }
 
     #[test]
+    fn report_schedule_mistakes_name_the_key_to_fix() {
+        let cases = [
+            ("[report]\nsend = true\n", "needs at = \"HH:MM\""),
+            ("[report]\nat = \"6am\"\n", "[report] at = \"6am\""),
+            ("[report]\nat = \"06:00\"\nby = \"city\"\n", "by = \"city\""),
+            (
+                "[report]\nat = \"06:00\"\nsend = true\n",
+                "needs subscribers",
+            ),
+            (
+                "[events]\nstore = \"\"\n[report]\nat = \"06:00\"\n",
+                "[events] store is empty",
+            ),
+            (
+                "[report]\nat = \"06:00\"\nsubscribers = \"/nonexistent/subscribers.toml\"\n",
+                "/nonexistent/subscribers.toml",
+            ),
+        ];
+        for (section, expected) in cases {
+            let error = build(&format!("version = 1\n{section}")).unwrap_err();
+            assert!(
+                format!("{error:#}").contains(expected),
+                "{expected}: {error:#}"
+            );
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let subscribers = dir.path().join("subscribers.toml");
+        std::fs::write(
+            &subscribers,
+            "version = 1\n[[subscriber]]\nname = \"A\"\nmail = [\"a@example.net\"]\nscopes = [\"as64500\"]\n",
+        )
+        .unwrap();
+        let with = |mail: &str| {
+            build(&format!(
+                "version = 1\n[report]\nat = \"06:00\"\nsend = true\nsubscribers = \"{}\"\n[mail]\n{mail}",
+                subscribers.display()
+            ))
+        };
+        let error = with("from = \"c@example.net\"\n").unwrap_err();
+        assert!(
+            format!("{error:#}").contains("[mail] smtp is empty"),
+            "{error:#}"
+        );
+        let error =
+            with("smtp = \"127.0.0.1:25\"\nfrom = \"c@example.net\"\nstarttls = \"maybe\"\n")
+                .unwrap_err();
+        assert!(
+            format!("{error:#}").contains("starttls = \"maybe\""),
+            "{error:#}"
+        );
+        let runtime = with("smtp = \"127.0.0.1:25\"\nfrom = \"c@example.net\"\n").unwrap();
+        let schedule = runtime.report.expect("scheduled");
+        assert_eq!(schedule.at.to_string(), "06:00:00");
+        assert_eq!(schedule.subscribers.len(), 1);
+    }
+
+    #[test]
     fn inline_campaign_keys_are_checked_when_the_runtime_is_built() {
         let error = build("version = 1\n[[zone]]\naction = \"sinkhole\"\n").unwrap_err();
         assert!(format!("{error:#}").contains("sinkhole-v4"), "{error:#}");
