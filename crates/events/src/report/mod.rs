@@ -51,6 +51,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use self::csv::Row;
+use self::scope::ScopeIndex;
 pub use self::scope::{Scope, ScopeError};
 pub use self::subscribers::{load_subscribers, Ledger, Subscriber, SubscribersError};
 use crate::event::{Details, Event, Protocol};
@@ -563,6 +564,8 @@ pub fn write_reports(
     // a partition that overflows splits in two.
     let mut partitions: Vec<(u64, u64)> = vec![(1, 0)];
     let mut passes = 0;
+    let index = ScopeIndex::new(scopes);
+    let mut matching = Vec::new();
     while let Some((modulus, residue)) = partitions.pop() {
         let first_pass = passes == 0;
         passes += 1;
@@ -574,10 +577,8 @@ pub fn write_reports(
         let splittable = modulus < 1 << 62;
         for_each_event(store, from, to, options.page_size, |event| {
             let report = Report::of(event);
-            for (index, scope) in scopes.iter().enumerate() {
-                if !scope.matches(event) {
-                    continue;
-                }
+            index.matching(event, &mut matching);
+            for &index in &matching {
                 let Details::Dns { qtype } = &event.details else {
                     if first_pass {
                         files.write(report, index, &connection_row(event, report))?;

@@ -7,7 +7,7 @@
 //! no AS or country scope.
 
 use std::fmt;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
 use ipnet::IpNet;
@@ -36,6 +36,77 @@ impl Scope {
                 .as_deref()
                 .is_some_and(|country| country.eq_ignore_ascii_case(code)),
         }
+    }
+}
+
+/// The scopes of one report run, indexed so that the scopes an event
+/// belongs to are found by a few hash lookups, not by trying each scope: a
+/// run for 1,000 subscribers' ASes must not cost 1,000 comparisons per
+/// event.
+#[derive(Debug, Default)]
+pub(crate) struct ScopeIndex {
+    asn: ahash::HashMap<u32, Vec<usize>>,
+    country: ahash::HashMap<String, Vec<usize>>,
+    /// Per prefix length present, the networks of that length.
+    cidr: Vec<(u8, ahash::HashMap<IpAddr, Vec<usize>>)>,
+}
+
+impl ScopeIndex {
+    pub(crate) fn new(scopes: &[Scope]) -> ScopeIndex {
+        let mut index = ScopeIndex::default();
+        for (position, scope) in scopes.iter().enumerate() {
+            match scope {
+                Scope::Asn(asn) => index.asn.entry(*asn).or_default().push(position),
+                Scope::Country(code) => index
+                    .country
+                    .entry(code.to_ascii_uppercase())
+                    .or_default()
+                    .push(position),
+                Scope::Cidr(network) => {
+                    let length = network.prefix_len();
+                    // An IPv4 /24 and an IPv6 /24 share a length but not
+                    // addresses: one map holds both.
+                    let slot = match index.cidr.iter().position(|(l, _)| *l == length) {
+                        Some(slot) => slot,
+                        None => {
+                            index.cidr.push((length, ahash::HashMap::default()));
+                            index.cidr.len() - 1
+                        }
+                    };
+                    index.cidr[slot]
+                        .1
+                        .entry(network.trunc().addr())
+                        .or_default()
+                        .push(position);
+                }
+            }
+        }
+        index
+    }
+
+    /// The positions of the scopes `event` belongs to, in order, into
+    /// `found` (cleared first).
+    pub(crate) fn matching(&self, event: &Event, found: &mut Vec<usize>) {
+        found.clear();
+        if let Some(asn) = event.src_asn {
+            found.extend(self.asn.get(&asn).into_iter().flatten());
+        }
+        if let Some(country) = &event.src_country {
+            found.extend(
+                self.country
+                    .get(&country.to_ascii_uppercase())
+                    .into_iter()
+                    .flatten(),
+            );
+        }
+        let source = event.src_ip();
+        for (length, networks) in &self.cidr {
+            let Ok(network) = ipnet::IpNet::new(source, *length) else {
+                continue;
+            };
+            found.extend(networks.get(&network.trunc().addr()).into_iter().flatten());
+        }
+        found.sort_unstable();
     }
 }
 
@@ -172,6 +243,55 @@ mod tests {
 
     fn scope(text: &str) -> Scope {
         text.parse().unwrap()
+    }
+
+    #[test]
+    fn the_index_finds_exactly_the_scopes_that_match() {
+        let scopes: Vec<Scope> = [
+            "as64500",
+            "as64501",
+            "country-nl",
+            "country-de",
+            "192.0.2.0/24",
+            "192.0.0.0/16",
+            "192.0.2.128/25",
+            "2001:db8::/32",
+            "2001:db8:1::/48",
+            "0.0.0.0/0",
+            "::/0",
+            "as64500",
+        ]
+        .iter()
+        .map(|text| scope(text))
+        .collect();
+        let index = ScopeIndex::new(&scopes);
+        let mut found = Vec::new();
+        let sources = [
+            "192.0.2.1:1",
+            "192.0.2.200:1",
+            "192.0.9.9:1",
+            "[::ffff:192.0.2.130]:1",
+            "198.51.100.1:1",
+            "[2001:db8:1::5]:1",
+            "[2001:db8:2::5]:1",
+            "[2001:db9::1]:1",
+        ];
+        for (n, source) in sources.iter().enumerate() {
+            for (asn, country) in [
+                (None, None),
+                (Some(64500), Some("nl")),
+                (Some(64501), Some("DE")),
+            ] {
+                let mut event = dns_event(source, "a.com", "A");
+                event.src_asn = asn;
+                event.src_country = country.map(str::to_owned);
+                index.matching(&event, &mut found);
+                let expected: Vec<usize> = (0..scopes.len())
+                    .filter(|&i| scopes[i].matches(&event))
+                    .collect();
+                assert_eq!(found, expected, "{source} {asn:?} {country:?} (case {n})");
+            }
+        }
     }
 
     #[test]

@@ -198,47 +198,140 @@ fn sqlite_keeps_microseconds() {
     assert!(matches!(read.details, Details::Tcp { len: 4, .. }));
 }
 
-/// Measures the insert rate: `cargo test -p cautery-events --release --
-/// --ignored sqlite_insert_rate --nocapture`. A sinkhole's events arrive in
-/// time order from many sources: here 1M events, in batches of 10,000
-/// (`CAUTERY_BENCH_BATCH`), a millisecond apart, from 100,000 addresses, a
-/// quarter of each protocol.
-#[test]
-#[ignore = "a measurement, run by hand"]
-fn sqlite_insert_rate() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = SqliteStore::open(dir.path().join("events.db")).unwrap();
+/// `count` events of one day as a sinkhole sees them: in time order, a
+/// quarter of each protocol, from `sources` distinct IPv4 addresses of
+/// 10.0.0.0/8 spread over 1,000 autonomous systems (enriched), in batches
+/// of `batch`.
+fn day_of_events(count: u32, sources: u32, batch: u32) -> impl Iterator<Item = Vec<Event>> {
     let template = one_of_each();
-    let size: u32 = std::env::var("CAUTERY_BENCH_BATCH")
+    let step_us = (86_400_000_000 / i64::from(count.max(1))).max(1);
+    (0..count.div_ceil(batch)).map(move |b| {
+        (b * batch..((b + 1) * batch).min(count))
+            .map(|n| {
+                let mut event = template[(n % 4) as usize].clone();
+                event.time = at(0, 0, 0) + Duration::microseconds(i64::from(n) * step_us);
+                let host = n.wrapping_mul(2_654_435_761) % sources.max(1);
+                event.src = std::net::SocketAddr::new(
+                    std::net::Ipv4Addr::from(0x0a00_0000 + host).into(),
+                    (n % 60_000) as u16,
+                );
+                event.src_asn = Some(4_200_000_000 + host % 1_000);
+                event
+            })
+            .collect()
+    })
+}
+
+fn bench_number(name: &str, default: u32) -> u32 {
+    std::env::var(name)
         .ok()
-        .and_then(|size| size.parse().ok())
-        .unwrap_or(10_000);
-    let batches: Vec<Vec<Event>> = (0..1_000_000 / size)
-        .map(|batch| {
-            (0..size)
-                .map(|i| {
-                    let n = batch * size + i;
-                    let mut event = template[(n % 4) as usize].clone();
-                    event.time = at(0, 0, 0) + Duration::milliseconds(i64::from(n));
-                    let host = n.wrapping_mul(7919) % 100_000;
-                    event.src = std::net::SocketAddr::new(
-                        std::net::Ipv4Addr::from(0x0a00_0000 + host).into(),
-                        (n % 60_000) as u16,
-                    );
-                    event
-                })
-                .collect()
+        .and_then(|value| value.replace('_', "").parse().ok())
+        .unwrap_or(default)
+}
+
+/// Peak resident memory of this process, from /proc.
+fn peak_rss_mib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
         })
-        .collect();
+        .map_or(0, |kb| kb / 1024)
+}
+
+fn insert_rate(store: &mut dyn EventStore, what: &str) {
+    let count = bench_number("CAUTERY_BENCH_EVENTS", 1_000_000);
+    let size = bench_number("CAUTERY_BENCH_BATCH", 100_000);
+    let batches: Vec<Vec<Event>> = day_of_events(count, 100_000, size).collect();
     let start = std::time::Instant::now();
     for batch in &batches {
         store.insert(batch).unwrap();
     }
     let elapsed = start.elapsed();
     println!(
-        "inserted 1,000,000 events in batches of {size} in {elapsed:.2?}: {:.0} events/s",
-        1e6 / elapsed.as_secs_f64()
+        "{what}: inserted {count} events in batches of {size} in {elapsed:.2?}: {:.0} events/s",
+        f64::from(count) / elapsed.as_secs_f64()
     );
+}
+
+/// Measures the SQLite insert rate: `cargo test -p cautery-events --release
+/// -- --ignored sqlite_insert_rate --nocapture` (scripts/bench-sinkhole.sh).
+/// `CAUTERY_BENCH_EVENTS` (default 1M) events in batches of
+/// `CAUTERY_BENCH_BATCH` (default 100,000).
+#[test]
+#[ignore = "a measurement, run by hand"]
+fn sqlite_insert_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(dir.path().join("events.db")).unwrap();
+    insert_rate(&mut store, "SQLite");
+}
+
+/// The same into PostgreSQL (`CAUTERY_TEST_POSTGRES`), by binary COPY.
+#[test]
+#[ignore = "a measurement, run by hand"]
+fn postgres_insert_rate() {
+    let Some(url) = postgres_url() else {
+        return;
+    };
+    let mut store = postgres_store(&url, "cautery_events_bench");
+    insert_rate(&mut store, "PostgreSQL");
+}
+
+/// A day of `CAUTERY_BENCH_EVENTS` events (default 10M) from
+/// `CAUTERY_BENCH_SOURCES` distinct addresses (default 2M) in SQLite: the
+/// insert time, the store's size per million events, and the time and
+/// memory of that day's per-AS reports (1,000 ASes, every file).
+#[test]
+#[ignore = "a measurement, run by hand"]
+fn report_of_a_big_day() {
+    let count = bench_number("CAUTERY_BENCH_EVENTS", 10_000_000);
+    let sources = bench_number("CAUTERY_BENCH_SOURCES", 2_000_000);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.db");
+    let mut store = SqliteStore::open(&path).unwrap();
+    let start = std::time::Instant::now();
+    for batch in day_of_events(count, sources, 100_000) {
+        store.insert(&batch).unwrap();
+    }
+    let inserted = start.elapsed();
+    let bytes: u64 = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok()?.metadata().ok())
+        .map(|m| m.len())
+        .sum();
+    println!(
+        "stored {count} events from {sources} sources in {inserted:.2?} ({:.0} events/s); store {:.1} MiB, {:.1} MiB per million events; peak memory so far {} MiB",
+        f64::from(count) / inserted.as_secs_f64(),
+        bytes as f64 / 1048576.0,
+        bytes as f64 / 1048576.0 / (f64::from(count) / 1e6),
+        peak_rss_mib()
+    );
+    let scopes: Vec<crate::report::Scope> = (0..1_000)
+        .map(|n| crate::report::Scope::Asn(4_200_000_000 + n))
+        .collect();
+    let out = dir.path().join("reports");
+    std::fs::create_dir_all(&out).unwrap();
+    let start = std::time::Instant::now();
+    let summary = crate::report::write_reports(
+        &store,
+        at(0, 0, 0).date_naive(),
+        &scopes,
+        &out,
+        &crate::report::ReportOptions::default(),
+    )
+    .unwrap();
+    println!(
+        "reports of the day: {} files, {} rows in {:.2?} ({} passes); peak memory {} MiB",
+        summary.files.len(),
+        summary.rows(),
+        start.elapsed(),
+        summary.passes,
+        peak_rss_mib()
+    );
+    assert!(summary.rows() > 0);
 }
 
 /// The PostgreSQL URL to test against, or `None` (skipped) when there is
