@@ -22,6 +22,8 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Find which family, seed and window produce the given names.
     Lookup(LookupArgs),
+    /// Find the clients that ask for predicted DGA names in resolver logs (BIND, Unbound, dnsmasq, Zeek).
+    Detect(DetectArgs),
     /// Public-data seeds: fetch, list, show and watch the inputs of bedep,
     /// orchard-balance and content-seeded families.
     Seed(SeedArgs),
@@ -233,6 +235,63 @@ pub enum LookupFormat {
     Plain,
     /// One JSON object per name with all its origins.
     Jsonl,
+}
+
+/// `cautery detect`.
+#[derive(Debug, Args)]
+pub struct DetectArgs {
+    /// Resolver logs to read; stdin when none is given.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// The logs' format; told from each input's first lines when not given.
+    #[arg(long, value_enum, default_value_t = DetectInput::Auto)]
+    pub input_format: DetectInput,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DetectFormat::Plain)]
+    pub format: DetectFormat,
+    /// Fewest distinct names of one family a client must ask for (within --window-hours) to be reported.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    pub min_names: u32,
+    /// The span, in hours, within which those names must fall.
+    #[arg(long, default_value_t = 24, value_name = "HOURS", value_parser = clap::value_parser!(u32).range(1..=8784))]
+    pub window_hours: u32,
+    /// How many hours outside a name's window a query for it still counts (bots with wrong clocks).
+    #[arg(long, default_value_t = 24, value_name = "HOURS", value_parser = clap::value_parser!(u32).range(0..=8784))]
+    pub slack_hours: u32,
+    /// The year of syslog-style timestamps (dnsmasq, Unbound log-time-ascii), which carry none; default this year.
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// Print line counts, the index size and timings on stderr.
+    #[arg(long)]
+    pub stats: bool,
+}
+
+/// Input formats of `cautery detect`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum DetectInput {
+    /// Tell from the first lines of each input.
+    Auto,
+    /// BIND 9 `queries` and `rpz` category lines.
+    Bind,
+    /// Unbound `log-queries`, `log-replies` and `rpz-log` lines.
+    Unbound,
+    /// dnsmasq `log-queries` (plain or `=extra`).
+    Dnsmasq,
+    /// Zeek dns.log, tab-separated with its `#fields` header.
+    ZeekTsv,
+    /// Zeek dns.log as JSON lines.
+    ZeekJson,
+}
+
+/// Formats of `cautery detect`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum DetectFormat {
+    /// One tab-separated line per client and family: client, family, first_seen, last_seen, names, nxdomain_share, samples.
+    Plain,
+    /// One JSON object per client and family.
+    Jsonl,
+    /// CSV with a header line.
+    Csv,
 }
 
 /// `cautery seed`.

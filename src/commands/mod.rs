@@ -2,6 +2,7 @@
 //! arguments into bound generators.
 
 pub mod campaign;
+pub mod detect;
 pub mod events;
 pub mod export;
 pub mod families;
