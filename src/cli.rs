@@ -24,6 +24,8 @@ pub enum Command {
     Lookup(LookupArgs),
     /// Find the clients that ask for predicted DGA names in resolver logs (BIND, Unbound, dnsmasq, Zeek).
     Detect(DetectArgs),
+    /// Score names as DGA-like or not: the family when a known DGA makes the name today, else the classifier's label.
+    Classify(ClassifyArgs),
     /// Public-data seeds: fetch, list, show and watch the inputs of bedep,
     /// orchard-balance and content-seeded families.
     Seed(SeedArgs),
@@ -262,6 +264,32 @@ pub struct DetectArgs {
     #[arg(long)]
     pub year: Option<i32>,
     /// Print line counts, the index size and timings on stderr.
+    #[arg(long)]
+    pub stats: bool,
+}
+
+/// `cautery classify`.
+#[derive(Debug, Args)]
+pub struct ClassifyArgs {
+    /// Names to score; read from stdin, one per line, when none are given.
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = LookupFormat::Plain)]
+    pub format: LookupFormat,
+    /// The day whose predictions (30 days either side) name families; default today.
+    #[arg(long, value_name = "DAY")]
+    pub date: Option<String>,
+    /// Score only, without looking names up in the reverse index (no family labels; starts at once).
+    #[arg(long)]
+    pub no_lookup: bool,
+    /// A model file written by scripts/train-classifier.py instead of the shipped one.
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// For training: print each name's registrable label and features instead of scores.
+    #[arg(long, hide = true)]
+    pub features: bool,
+    /// Print the rate on stderr.
     #[arg(long)]
     pub stats: bool,
 }

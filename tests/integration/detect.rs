@@ -293,3 +293,45 @@ fn detect_refuses_what_it_cannot_read_and_skips_malformed_lines() {
         stderr(&output)
     );
 }
+
+#[test]
+fn classify_names_the_family_it_knows_and_scores_the_rest() {
+    let predicted = &todays_names("necurs", 1)[0];
+    let output = cautery(&[
+        "classify",
+        "--format",
+        "jsonl",
+        predicted,
+        "www.wikipedia.org",
+        "qx7vbn2kdlzj9wq.co.uk",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let rows: Vec<serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect();
+    let labels: Vec<&str> = rows.iter().filter_map(|r| r["label"].as_str()).collect();
+    assert_eq!(labels, ["necurs", "benign", "dga"], "{}", stdout(&output));
+    for row in &rows {
+        let score = row["score"].as_f64().expect("a score");
+        assert!((0.0..=1.0).contains(&score), "{row}");
+    }
+    // The registrable label is scored, not the suffix or the subdomains.
+    let plain = cautery(&[
+        "classify",
+        "--no-lookup",
+        "qx7vbn2kdlzj9wq.co.uk",
+        "www.qx7vbn2kdlzj9wq.com",
+    ]);
+    let scores: Vec<String> = stdout(&plain)
+        .lines()
+        .filter_map(|line| line.split('\t').nth(1).map(str::to_owned))
+        .collect();
+    assert_eq!(scores.len(), 2);
+    assert_eq!(scores[0], scores[1], "{}", stdout(&plain));
+    // A model that is not one is refused with exit 2.
+    let dir = TempDir::new("classify-model");
+    let bad = dir.write("model.json", "{\"features\": []}");
+    let refused = cautery(&["classify", "--model", utf8(&bad), "a.example"]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+}

@@ -21,6 +21,7 @@
 //! their client only with `log-queries=extra`; names that no family
 //! explains are not scored yet (the classifier is still to come).
 
+pub mod classify;
 pub mod findings;
 pub mod formats;
 mod record;
