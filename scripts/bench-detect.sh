@@ -49,3 +49,16 @@ echo "$STATS" | awk -v lines="$LINES" '
                                                   if ($i == "attributed") attributed = $(i+2) } }
   END { printf "parse: %.0f lines/s; parse + attribute: %.0f lines/s (one core)\n",
         lines / read, lines / (read + attributed) }'
+
+# The classifier: names/s of `cautery classify --no-lookup` on one core over
+# the log's names (benign-looking and DGA), then the leave-family-out
+# evaluation beside dgaintel's ONNX model when the datasets and onnxruntime
+# are there (DATASETS, default ../shared/datasets/detect).
+awk '{ print $NF == "(10.0.0.53)" ? $(NF-4) : "" }' "$WORK/queries.log" | grep . > "$WORK/names"
+taskset -c 0 "$BIN" classify --no-lookup --stats < "$WORK/names" 2>&1 >/dev/null
+DATASETS=${DATASETS:-../shared/datasets/detect}
+if [ -d "$DATASETS" ] && python3 -c 'import sklearn, onnxruntime' 2>/dev/null; then
+  python3 scripts/train-classifier.py --binary "$BIN" --datasets "$DATASETS" --onnx --out "$WORK/model.json"
+else
+  echo "skipped the classifier evaluation: needs $DATASETS, scikit-learn and onnxruntime"
+fi
