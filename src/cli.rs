@@ -260,6 +260,9 @@ pub struct DetectArgs {
     /// How many hours outside a name's window a query for it still counts (bots with wrong clocks).
     #[arg(long, default_value_t = 24, value_name = "HOURS", value_parser = clap::value_parser!(u32).range(0..=8784))]
     pub slack_hours: u32,
+    /// Fewest distinct names that no family explains but the classifier flags for an `unknown-dga` finding (within --window-hours); 0 turns them off.
+    #[arg(long, default_value_t = 10)]
+    pub unknown_min_names: u32,
     /// The year of syslog-style timestamps (dnsmasq, Unbound log-time-ascii), which carry none; default this year.
     #[arg(long)]
     pub year: Option<i32>,

@@ -14,6 +14,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
+use cautery_detect::classify::{Model, Suffixes};
 use cautery_detect::formats::read_bounded_line;
 use cautery_detect::{detect_format, Collection, Finding, InputFormat, LineParser, Settings};
 use chrono::{Datelike, TimeDelta};
@@ -43,6 +44,7 @@ pub fn run(args: &DetectArgs) -> Result<Outcome> {
         min_names: args.min_names as usize,
         window: TimeDelta::hours(i64::from(args.window_hours)),
         slack: TimeDelta::hours(i64::from(args.slack_hours)),
+        unknown_min_names: args.unknown_min_names as usize,
         ..Settings::default()
     };
     let started = Instant::now();
@@ -74,7 +76,10 @@ pub fn run(args: &DetectArgs) -> Result<Outcome> {
     let index = build_index(first_day, last_day)?;
     let built = started.elapsed();
     let started = Instant::now();
-    let findings = collection.findings(&index, &settings);
+    let (model, suffixes) = (Model::shipped(), Suffixes::shipped());
+    let is_dga =
+        |name: &str| model.score_label(suffixes.registrable_label(name)) >= model.threshold();
+    let findings = collection.findings(&index, &settings, &is_dga);
     let attributed = started.elapsed();
     let mut out = output::stdout();
     write_findings(&mut out, &findings, args.format)?;

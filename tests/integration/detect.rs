@@ -279,16 +279,41 @@ fn detect_refuses_what_it_cannot_read_and_skips_malformed_lines() {
         ));
         log.push_str("{\"ts\":\"broken\n");
     }
+    // And a client asking for random-looking names no family makes: the
+    // classifier's unknown-dga.
+    let mut state: u64 = 7;
+    for _ in 0..12 {
+        let label: String = (0..24)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                b"bcdfghjklmnpqrstvwxz0123456789"[(state >> 33) as usize % 30] as char
+            })
+            .collect();
+        let now = chrono::Utc::now().timestamp();
+        log.push_str(&format!(
+            "{{\"ts\":{now},\"id.orig_h\":\"192.0.2.50\",\"query\":\"{label}.com\",\"rcode_name\":\"NXDOMAIN\"}}\n"
+        ));
+    }
     let file = dir.write("dns.json", &log);
     let output = cautery(&["detect", "--format", "csv", utf8(&file)]);
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 2, "{text}");
-    assert!(lines[1].starts_with("2001:db8::7,necurs,"), "{}", lines[1]);
-    assert!(lines[1].contains(",3,3,1.000,"), "{}", lines[1]);
+    assert_eq!(lines.len(), 3, "{text}");
     assert!(
-        stderr(&output).contains("skipped 3 malformed zeek-json line(s) of 6"),
+        lines[1].starts_with("192.0.2.50,unknown-dga,,"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[1].contains(",12,12,1.000,"), "{}", lines[1]);
+    assert!(lines[2].starts_with("2001:db8::7,necurs,"), "{}", lines[2]);
+    assert!(lines[2].contains(",3,3,1.000,"), "{}", lines[2]);
+    let off = cautery(&["detect", "--unknown-min-names", "0", utf8(&file)]);
+    assert_eq!(stdout(&off).lines().count(), 1, "{}", stdout(&off));
+    assert!(
+        stderr(&output).contains("skipped 3 malformed zeek-json line(s) of 18"),
         "{}",
         stderr(&output)
     );

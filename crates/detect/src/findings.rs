@@ -21,6 +21,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::record::Record;
 
+/// The family of findings made of names the classifier flags and no known
+/// family explains.
+pub const UNKNOWN_DGA: &str = "unknown-dga";
+
 /// Thresholds of a finding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settings {
@@ -34,6 +38,10 @@ pub struct Settings {
     pub slack: TimeDelta,
     /// How many sample names a finding carries.
     pub samples: usize,
+    /// Fewest distinct names no family explains, but the classifier
+    /// flags, that make an `unknown-dga` finding (within the window); 0
+    /// turns those findings off.
+    pub unknown_min_names: usize,
 }
 
 impl Default for Settings {
@@ -43,6 +51,7 @@ impl Default for Settings {
             window: TimeDelta::hours(24),
             slack: TimeDelta::hours(24),
             samples: 5,
+            unknown_min_names: 10,
         }
     }
 }
@@ -181,8 +190,15 @@ impl Collection {
     }
 
     /// Attributes every record through `index` and returns the findings,
-    /// ordered by client, then family.
-    pub fn findings(&self, index: &ReverseIndex, settings: &Settings) -> Vec<Finding> {
+    /// ordered by client, then family. Names no family of the index makes
+    /// at all are given to `is_dga` (once each); those it flags count for
+    /// the family [`UNKNOWN_DGA`].
+    pub fn findings(
+        &self,
+        index: &ReverseIndex,
+        settings: &Settings,
+        is_dga: &dyn Fn(&str) -> bool,
+    ) -> Vec<Finding> {
         // Each name's origins, looked up once: (family, seed, window).
         let origins: Vec<Vec<(&'static str, String, cautery_dga::Window)>> = self
             .names
@@ -195,9 +211,26 @@ impl Collection {
                     .collect()
             })
             .collect();
+        let unknown: Vec<bool> = if settings.unknown_min_names == 0 {
+            vec![false; self.names.len()]
+        } else {
+            self.names
+                .iter()
+                .zip(&origins)
+                .map(|(name, hits)| hits.is_empty() && is_dga(name))
+                .collect()
+        };
         let mut groups: AHashMap<(u32, &'static str), Group> = AHashMap::new();
         for observation in &self.observations {
             let hits = &origins[observation.name as usize];
+            if unknown[observation.name as usize] {
+                groups
+                    .entry((observation.client, UNKNOWN_DGA))
+                    .or_default()
+                    .observations
+                    .push(*observation);
+                continue;
+            }
             if hits.is_empty() {
                 continue;
             }
@@ -237,9 +270,12 @@ impl Collection {
     ) -> Option<Finding> {
         group.observations.sort_by_key(|o| o.millis);
         let observations = &group.observations;
-        if most_distinct_within(observations, settings.window.num_milliseconds())
-            < settings.min_names
-        {
+        let needed = if family == UNKNOWN_DGA {
+            settings.unknown_min_names.max(settings.min_names)
+        } else {
+            settings.min_names
+        };
+        if most_distinct_within(observations, settings.window.num_milliseconds()) < needed {
             return None;
         }
         let mut seen: AHashMap<u32, ()> = AHashMap::new();
@@ -392,7 +428,7 @@ mod tests {
                 .add(&record("2026-12-02T13:00:00Z", "127.0.0.4", name, None))
                 .unwrap();
         }
-        let findings = collection.findings(&index, &Settings::default());
+        let findings = collection.findings(&index, &Settings::default(), &|_| false);
         assert_eq!(findings.len(), 1, "{findings:?}");
         let finding = &findings[0];
         assert_eq!(finding.client.to_string(), "127.0.0.2");
@@ -409,7 +445,57 @@ mod tests {
             min_names: 6,
             ..Settings::default()
         };
-        assert!(collection.findings(&index, &strict).is_empty());
+        assert!(collection.findings(&index, &strict, &|_| false).is_empty());
+    }
+
+    #[test]
+    fn flagged_names_no_family_explains_make_unknown_dga_findings() {
+        let index = index("necurs", "2026-12-01", "2026-12-03");
+        let names = names_of("necurs", "2026-12-02");
+        let mut collection = Collection::new();
+        for (i, name) in names.iter().take(12).enumerate() {
+            let time = format!("2026-12-02T12:{i:02}:00Z");
+            collection
+                .add(&record(
+                    &time,
+                    "10.0.0.9",
+                    &format!("zz{i}q.example"),
+                    Some(true),
+                ))
+                .unwrap();
+            // A known family's name is never unknown, whatever the score.
+            collection
+                .add(&record(&time, "10.0.0.8", name, None))
+                .unwrap();
+            collection
+                .add(&record(&time, "10.0.0.7", &format!("ok{i}.example"), None))
+                .unwrap();
+        }
+        let flag = |name: &str| name.starts_with("zz") || names.iter().any(|n| n == name);
+        let findings = collection.findings(&index, &Settings::default(), &flag);
+        let found: Vec<(String, &str)> = findings
+            .iter()
+            .map(|f| (f.client.to_string(), f.family))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("10.0.0.8".to_owned(), "necurs"),
+                ("10.0.0.9".to_owned(), UNKNOWN_DGA)
+            ]
+        );
+        assert_eq!(findings[1].names, 12);
+        assert_eq!(findings[1].nxdomain_share, Some(1.0));
+        let fewer = Settings {
+            unknown_min_names: 13,
+            ..Settings::default()
+        };
+        assert_eq!(collection.findings(&index, &fewer, &flag).len(), 1);
+        let off = Settings {
+            unknown_min_names: 0,
+            ..Settings::default()
+        };
+        assert_eq!(collection.findings(&index, &off, &flag).len(), 1);
     }
 
     #[test]

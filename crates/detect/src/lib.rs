@@ -19,7 +19,8 @@
 //! `dd-Mon-yyyy`, syslog-style prefixes) are taken as UTC; syslog-style
 //! prefixes carry no year, so the caller gives one; dnsmasq replies name
 //! their client only with `log-queries=extra`; names that no family
-//! explains are not scored yet (the classifier is still to come).
+//! explains are scored by [`classify`]; enough flagged names from one
+//! client make an `unknown-dga` finding.
 
 pub mod classify;
 pub mod findings;
@@ -27,6 +28,6 @@ pub mod formats;
 mod record;
 mod time;
 
-pub use findings::{Collection, Finding, Settings};
+pub use findings::{Collection, Finding, Settings, UNKNOWN_DGA};
 pub use formats::{detect_format, InputFormat, LineParser, Malformed};
 pub use record::Record;
