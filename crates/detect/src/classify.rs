@@ -289,7 +289,17 @@ mod tests {
         assert_eq!(list.registrable_label("qwrtzp.unknowntld"), "qwrtzp");
         assert_eq!(list.registrable_label("co.uk"), "co");
         assert_eq!(list.registrable_label(""), "");
-        for odd in [".", "..", "a..b", ".com", "\u{e9}t\u{e9}.fr", "a.\u{e9}", "x.", "-.-", "*.ck"] {
+        for odd in [
+            ".",
+            "..",
+            "a..b",
+            ".com",
+            "\u{e9}t\u{e9}.fr",
+            "a.\u{e9}",
+            "x.",
+            "-.-",
+            "*.ck",
+        ] {
             let label = list.registrable_label(odd);
             assert!(odd.contains(label), "{odd}: {label}");
         }
