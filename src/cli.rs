@@ -22,6 +22,10 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Find which family, seed and window produce the given names.
     Lookup(LookupArgs),
+    /// Find the clients that ask for predicted DGA names in resolver logs (BIND, Unbound, dnsmasq, Zeek).
+    Detect(DetectArgs),
+    /// Score names as DGA-like or not: the family when a known DGA makes the name today, else the classifier's label.
+    Classify(ClassifyArgs),
     /// Public-data seeds: fetch, list, show and watch the inputs of bedep,
     /// orchard-balance and content-seeded families.
     Seed(SeedArgs),
@@ -233,6 +237,92 @@ pub enum LookupFormat {
     Plain,
     /// One JSON object per name with all its origins.
     Jsonl,
+}
+
+/// `cautery detect`.
+#[derive(Debug, Args)]
+pub struct DetectArgs {
+    /// Resolver logs to read; stdin when none is given.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// The logs' format; told from each input's first lines when not given.
+    #[arg(long, value_enum, default_value_t = DetectInput::Auto)]
+    pub input_format: DetectInput,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DetectFormat::Plain)]
+    pub format: DetectFormat,
+    /// Fewest distinct names of one family a client must ask for (within --window-hours) to be reported.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    pub min_names: u32,
+    /// The span, in hours, within which those names must fall.
+    #[arg(long, default_value_t = 24, value_name = "HOURS", value_parser = clap::value_parser!(u32).range(1..=8784))]
+    pub window_hours: u32,
+    /// How many hours outside a name's window a query for it still counts (bots with wrong clocks).
+    #[arg(long, default_value_t = 24, value_name = "HOURS", value_parser = clap::value_parser!(u32).range(0..=8784))]
+    pub slack_hours: u32,
+    /// Fewest distinct names that no family explains but the classifier flags for an `unknown-dga` finding (within --window-hours); 0 turns them off.
+    #[arg(long, default_value_t = 10)]
+    pub unknown_min_names: u32,
+    /// The year of syslog-style timestamps (dnsmasq, Unbound log-time-ascii), which carry none; default this year.
+    #[arg(long)]
+    pub year: Option<i32>,
+    /// Print line counts, the index size and timings on stderr.
+    #[arg(long)]
+    pub stats: bool,
+}
+
+/// `cautery classify`.
+#[derive(Debug, Args)]
+pub struct ClassifyArgs {
+    /// Names to score; read from stdin, one per line, when none are given.
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = LookupFormat::Plain)]
+    pub format: LookupFormat,
+    /// The day whose predictions (30 days either side) name families; default today.
+    #[arg(long, value_name = "DAY")]
+    pub date: Option<String>,
+    /// Score only, without looking names up in the reverse index (no family labels; starts at once).
+    #[arg(long)]
+    pub no_lookup: bool,
+    /// A model file written by scripts/train-classifier.py instead of the shipped one.
+    #[arg(long, value_name = "FILE")]
+    pub model: Option<PathBuf>,
+    /// For training: print each name's registrable label and features instead of scores.
+    #[arg(long, hide = true)]
+    pub features: bool,
+    /// Print the rate on stderr.
+    #[arg(long)]
+    pub stats: bool,
+}
+
+/// Input formats of `cautery detect`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum DetectInput {
+    /// Tell from the first lines of each input.
+    Auto,
+    /// BIND 9 `queries` and `rpz` category lines.
+    Bind,
+    /// Unbound `log-queries`, `log-replies` and `rpz-log` lines.
+    Unbound,
+    /// dnsmasq `log-queries` (plain or `=extra`).
+    Dnsmasq,
+    /// Zeek dns.log, tab-separated with its `#fields` header.
+    ZeekTsv,
+    /// Zeek dns.log as JSON lines.
+    ZeekJson,
+}
+
+/// Formats of `cautery detect`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum DetectFormat {
+    /// One tab-separated line per client and family: client, family, first_seen, last_seen, names, nxdomain_share, samples.
+    Plain,
+    /// One JSON object per client and family.
+    Jsonl,
+    /// CSV with a header line.
+    Csv,
 }
 
 /// `cautery seed`.

@@ -36,6 +36,8 @@ fn main() -> ExitCode {
         Command::Families(args) => commands::families::run(&args),
         Command::Generate(args) => commands::generate::run(&args),
         Command::Lookup(args) => commands::lookup::run(&args),
+        Command::Detect(args) => commands::detect::run(&args),
+        Command::Classify(args) => commands::classify::run(&args),
         Command::Seed(args) => commands::seed::run(&args),
         Command::CheckConfig(args) => commands::campaign::check_config(&args),
         Command::Plan(args) => commands::campaign::plan(&args),

@@ -2,6 +2,8 @@
 //! arguments into bound generators.
 
 pub mod campaign;
+pub mod classify;
+pub mod detect;
 pub mod events;
 pub mod export;
 pub mod families;

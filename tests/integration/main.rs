@@ -7,6 +7,7 @@ mod harness;
 
 mod block;
 mod cli;
+mod detect;
 mod events;
 mod reports;
 mod resolvers;

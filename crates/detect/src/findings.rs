@@ -1,0 +1,520 @@
+//! From records to findings: which client asked for the names of which
+//! family, at the moments the family used them.
+//!
+//! A [`Collection`] keeps every record of an input compactly (names and
+//! clients interned, an observation is 24 bytes) and knows the span of time
+//! it covers; the caller builds a `cautery_dga::ReverseIndex` over that span
+//! plus [`Settings::slack`] and asks for [`Collection::findings`]. A name
+//! counts for a family only when one of the family's windows for it,
+//! widened by the slack on both sides, holds the instant of the query; a
+//! client becomes a finding only when it asked for at least
+//! [`Settings::min_names`] distinct names of the family within some
+//! [`Settings::window`], so one accidental lookup (a researcher, a
+//! colliding word-list name) does not make an infected host.
+
+use std::collections::BTreeSet;
+use std::net::IpAddr;
+
+use ahash::AHashMap;
+use cautery_dga::ReverseIndex;
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::record::Record;
+
+/// The family of findings made of names the classifier flags and no known
+/// family explains.
+pub const UNKNOWN_DGA: &str = "unknown-dga";
+
+/// Thresholds of a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// Fewest distinct names of a family a client must ask for within
+    /// [`Settings::window`].
+    pub min_names: usize,
+    /// The span within which those names must fall.
+    pub window: TimeDelta,
+    /// How far outside a name's window a query still counts (bots with
+    /// wrong clocks, resolvers logging in local time, names retried late).
+    pub slack: TimeDelta,
+    /// How many sample names a finding carries.
+    pub samples: usize,
+    /// Fewest distinct names no family explains, but the classifier
+    /// flags, that make an `unknown-dga` finding (within the window); 0
+    /// turns those findings off.
+    pub unknown_min_names: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            min_names: 3,
+            window: TimeDelta::hours(24),
+            slack: TimeDelta::hours(24),
+            samples: 5,
+            unknown_min_names: 10,
+        }
+    }
+}
+
+/// A conclusion about one client: it runs a family's DGA.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// The querying address.
+    pub client: IpAddr,
+    /// The family (canonical name).
+    pub family: &'static str,
+    /// The seeds of the family whose names it asked for.
+    pub seeds: Vec<String>,
+    /// Its first query for a name of the family.
+    pub first_seen: DateTime<Utc>,
+    /// Its last such query.
+    pub last_seen: DateTime<Utc>,
+    /// Distinct names of the family asked for.
+    pub names: usize,
+    /// Lines (queries, replies, rewrites) about those names.
+    pub lines: usize,
+    /// The share of those lines that report NXDOMAIN, among the lines that
+    /// report an answer at all; `None` when none does.
+    pub nxdomain_share: Option<f64>,
+    /// Some of the names, first asked first.
+    pub samples: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Observation {
+    millis: i64,
+    name: u32,
+    client: u32,
+    /// 0 unknown, 1 answered, 2 NXDOMAIN.
+    answer: u8,
+}
+
+/// The records of an input, kept for attribution.
+#[derive(Debug, Default)]
+pub struct Collection {
+    name_ids: AHashMap<Box<str>, u32>,
+    names: Vec<Box<str>>,
+    client_ids: AHashMap<IpAddr, u32>,
+    clients: Vec<IpAddr>,
+    observations: Vec<Observation>,
+    first: Option<i64>,
+    last: Option<i64>,
+}
+
+/// More distinct names or clients than an index of 32 bits holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("more than 4 294 967 295 distinct names or clients in one input; split it")]
+pub struct CollectionFull;
+
+fn intern<K: std::hash::Hash + Eq>(
+    ids: &mut AHashMap<K, u32>,
+    key: K,
+    push: impl FnOnce(),
+    next: usize,
+) -> Result<u32, CollectionFull> {
+    if let Some(&id) = ids.get(&key) {
+        return Ok(id);
+    }
+    let id = u32::try_from(next).map_err(|_| CollectionFull)?;
+    ids.insert(key, id);
+    push();
+    Ok(id)
+}
+
+impl Collection {
+    /// An empty collection.
+    pub fn new() -> Collection {
+        Collection::default()
+    }
+
+    /// Keeps one record.
+    pub fn add(&mut self, record: &Record) -> Result<(), CollectionFull> {
+        let name = match self.name_ids.get(record.name.as_str()) {
+            Some(&id) => id,
+            None => {
+                let next = self.names.len();
+                let names = &mut self.names;
+                let boxed: Box<str> = record.name.as_str().into();
+                intern(
+                    &mut self.name_ids,
+                    boxed.clone(),
+                    || names.push(boxed),
+                    next,
+                )?
+            }
+        };
+        let next = self.clients.len();
+        let clients = &mut self.clients;
+        let client = intern(
+            &mut self.client_ids,
+            record.client,
+            || clients.push(record.client),
+            next,
+        )?;
+        let millis = record.time.timestamp_millis();
+        self.first = Some(self.first.map_or(millis, |first| first.min(millis)));
+        self.last = Some(self.last.map_or(millis, |last| last.max(millis)));
+        self.observations.push(Observation {
+            millis,
+            name,
+            client,
+            answer: match record.nxdomain {
+                None => 0,
+                Some(false) => 1,
+                Some(true) => 2,
+            },
+        });
+        Ok(())
+    }
+
+    /// Number of records kept.
+    pub fn len(&self) -> usize {
+        self.observations.len()
+    }
+
+    /// Whether no record was kept.
+    pub fn is_empty(&self) -> bool {
+        self.observations.is_empty()
+    }
+
+    /// Number of distinct names.
+    pub fn distinct_names(&self) -> usize {
+        self.names.len()
+    }
+
+    /// The first and last instants of the records, if any.
+    pub fn span(&self) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        let first = DateTime::from_timestamp_millis(self.first?)?;
+        let last = DateTime::from_timestamp_millis(self.last?)?;
+        Some((first, last))
+    }
+
+    /// Attributes every record through `index` and returns the findings,
+    /// ordered by client, then family. Names no family of the index makes
+    /// at all are given to `is_dga` (once each); those it flags count for
+    /// the family [`UNKNOWN_DGA`].
+    pub fn findings(
+        &self,
+        index: &ReverseIndex,
+        settings: &Settings,
+        is_dga: &dyn Fn(&str) -> bool,
+    ) -> Vec<Finding> {
+        // Each name's origins, looked up once: (family, seed, window).
+        let origins: Vec<Vec<(&'static str, String, cautery_dga::Window)>> = self
+            .names
+            .iter()
+            .map(|name| {
+                index
+                    .lookup(name)
+                    .into_iter()
+                    .map(|hit| (hit.family, hit.seed.to_owned(), hit.window))
+                    .collect()
+            })
+            .collect();
+        let unknown: Vec<bool> = if settings.unknown_min_names == 0 {
+            vec![false; self.names.len()]
+        } else {
+            self.names
+                .iter()
+                .zip(&origins)
+                .map(|(name, hits)| hits.is_empty() && is_dga(name))
+                .collect()
+        };
+        let mut groups: AHashMap<(u32, &'static str), Group> = AHashMap::new();
+        for observation in &self.observations {
+            let hits = &origins[observation.name as usize];
+            if unknown[observation.name as usize] {
+                groups
+                    .entry((observation.client, UNKNOWN_DGA))
+                    .or_default()
+                    .observations
+                    .push(*observation);
+                continue;
+            }
+            if hits.is_empty() {
+                continue;
+            }
+            let Some(at) = DateTime::from_timestamp_millis(observation.millis) else {
+                continue;
+            };
+            let (start, end) = (at - settings.slack, at + settings.slack);
+            let mut counted: Vec<&'static str> = Vec::new();
+            for (family, seed, window) in hits {
+                if !window.overlaps(start, end) {
+                    continue;
+                }
+                let group = groups.entry((observation.client, family)).or_default();
+                group.seeds.insert(seed.clone());
+                if !counted.contains(family) {
+                    counted.push(family);
+                    group.observations.push(*observation);
+                }
+            }
+        }
+        let mut findings: Vec<Finding> = groups
+            .into_iter()
+            .filter_map(|((client, family), group)| {
+                self.finding(self.clients[client as usize], family, group, settings)
+            })
+            .collect();
+        findings.sort_by(|a, b| (a.client, a.family).cmp(&(b.client, b.family)));
+        findings
+    }
+
+    fn finding(
+        &self,
+        client: IpAddr,
+        family: &'static str,
+        mut group: Group,
+        settings: &Settings,
+    ) -> Option<Finding> {
+        group.observations.sort_by_key(|o| o.millis);
+        let observations = &group.observations;
+        let needed = if family == UNKNOWN_DGA {
+            settings.unknown_min_names.max(settings.min_names)
+        } else {
+            settings.min_names
+        };
+        if most_distinct_within(observations, settings.window.num_milliseconds()) < needed {
+            return None;
+        }
+        let mut seen: AHashMap<u32, ()> = AHashMap::new();
+        let mut samples = Vec::new();
+        for observation in observations {
+            if seen.insert(observation.name, ()).is_none() && samples.len() < settings.samples {
+                samples.push(self.names[observation.name as usize].to_string());
+            }
+        }
+        let answered = observations.iter().filter(|o| o.answer != 0).count();
+        let nxdomain = observations.iter().filter(|o| o.answer == 2).count();
+        #[allow(clippy::cast_precision_loss)]
+        let nxdomain_share = (answered > 0).then(|| nxdomain as f64 / answered as f64);
+        Some(Finding {
+            client,
+            family,
+            seeds: group.seeds.into_iter().collect(),
+            first_seen: DateTime::from_timestamp_millis(observations.first()?.millis)?,
+            last_seen: DateTime::from_timestamp_millis(observations.last()?.millis)?,
+            names: seen.len(),
+            lines: observations.len(),
+            nxdomain_share,
+            samples,
+        })
+    }
+}
+
+#[derive(Debug, Default)]
+struct Group {
+    seeds: BTreeSet<String>,
+    observations: Vec<Observation>,
+}
+
+/// The most distinct names among observations (sorted by time) that fall
+/// within any span of `window` milliseconds.
+fn most_distinct_within(observations: &[Observation], window: i64) -> usize {
+    let mut counts: AHashMap<u32, usize> = AHashMap::new();
+    let mut most = 0;
+    let mut start = 0;
+    for (end, observation) in observations.iter().enumerate() {
+        *counts.entry(observation.name).or_insert(0) += 1;
+        while observation.millis - observations[start].millis > window {
+            let name = observations[start].name;
+            if let Some(count) = counts.get_mut(&name) {
+                *count -= 1;
+                if *count == 0 {
+                    counts.remove(&name);
+                }
+            }
+            start += 1;
+        }
+        debug_assert!(start <= end);
+        most = most.max(counts.len());
+    }
+    most
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cautery_dga::{find_family, predict, Generator};
+    use chrono::NaiveDate;
+
+    fn day(text: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(text, "%Y-%m-%d").unwrap()
+    }
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    /// Every name `family` (default seed) uses on `day`, with its window.
+    fn names_of(family: &str, on: &str) -> Vec<String> {
+        let family = find_family(family).unwrap();
+        let generator: Box<dyn Generator> = (family.bind)(family.default_seed().value).unwrap();
+        let mut out = Vec::new();
+        predict(
+            family,
+            generator.as_ref(),
+            day(on),
+            day(on),
+            |name, window| {
+                if window.contains(at(&format!("{on}T12:00:00Z"))) {
+                    out.push(name.to_ascii_lowercase());
+                }
+            },
+        )
+        .unwrap();
+        out
+    }
+
+    fn index(family: &str, first: &str, last: &str) -> ReverseIndex {
+        let family = find_family(family).unwrap();
+        let generator = (family.bind)(family.default_seed().value).unwrap();
+        let mut index = ReverseIndex::new();
+        index
+            .add(family, "default", generator.as_ref(), day(first), day(last))
+            .unwrap();
+        index
+    }
+
+    fn record(time: &str, client: &str, name: &str, nxdomain: Option<bool>) -> Record {
+        Record {
+            time: at(time),
+            client: client.parse().unwrap(),
+            name: name.to_owned(),
+            nxdomain,
+        }
+    }
+
+    #[test]
+    fn only_clients_with_enough_names_of_the_day_are_found() {
+        let names = names_of("necurs", "2026-12-02");
+        let old = names_of("necurs", "2026-09-01");
+        assert!(names.len() > 10 && !old.is_empty());
+        let index = index("necurs", "2026-08-25", "2026-12-09");
+        let mut collection = Collection::new();
+        // .2: infected, five names of the day, some NXDOMAIN.
+        for (i, name) in names.iter().take(5).enumerate() {
+            let time = format!("2026-12-02T12:0{i}:00Z");
+            collection
+                .add(&record(&time, "127.0.0.2", name, None))
+                .unwrap();
+            collection
+                .add(&record(&time, "127.0.0.2", name, Some(i % 2 == 0)))
+                .unwrap();
+        }
+        // .3: one accidental lookup of a name of the day, and benign names.
+        collection
+            .add(&record(
+                "2026-12-02T12:00:00Z",
+                "127.0.0.3",
+                &names[0],
+                None,
+            ))
+            .unwrap();
+        collection
+            .add(&record(
+                "2026-12-02T12:00:00Z",
+                "127.0.0.3",
+                "www.example.com",
+                None,
+            ))
+            .unwrap();
+        // .4: names of September asked for in December: not that moment's.
+        for name in old.iter().take(5) {
+            collection
+                .add(&record("2026-12-02T13:00:00Z", "127.0.0.4", name, None))
+                .unwrap();
+        }
+        let findings = collection.findings(&index, &Settings::default(), &|_| false);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        let finding = &findings[0];
+        assert_eq!(finding.client.to_string(), "127.0.0.2");
+        assert_eq!(finding.family, "necurs");
+        assert_eq!(finding.names, 5);
+        assert_eq!(finding.lines, 10);
+        assert_eq!(finding.nxdomain_share, Some(0.6));
+        assert_eq!(finding.first_seen, at("2026-12-02T12:00:00Z"));
+        assert_eq!(finding.last_seen, at("2026-12-02T12:04:00Z"));
+        assert_eq!(finding.samples, names[..5].to_vec());
+        assert_eq!(finding.seeds, ["default"]);
+
+        let strict = Settings {
+            min_names: 6,
+            ..Settings::default()
+        };
+        assert!(collection.findings(&index, &strict, &|_| false).is_empty());
+    }
+
+    #[test]
+    fn flagged_names_no_family_explains_make_unknown_dga_findings() {
+        let index = index("necurs", "2026-12-01", "2026-12-03");
+        let names = names_of("necurs", "2026-12-02");
+        let mut collection = Collection::new();
+        for (i, name) in names.iter().take(12).enumerate() {
+            let time = format!("2026-12-02T12:{i:02}:00Z");
+            collection
+                .add(&record(
+                    &time,
+                    "10.0.0.9",
+                    &format!("zz{i}q.example"),
+                    Some(true),
+                ))
+                .unwrap();
+            // A known family's name is never unknown, whatever the score.
+            collection
+                .add(&record(&time, "10.0.0.8", name, None))
+                .unwrap();
+            collection
+                .add(&record(&time, "10.0.0.7", &format!("ok{i}.example"), None))
+                .unwrap();
+        }
+        let flag = |name: &str| name.starts_with("zz") || names.iter().any(|n| n == name);
+        let findings = collection.findings(&index, &Settings::default(), &flag);
+        let found: Vec<(String, &str)> = findings
+            .iter()
+            .map(|f| (f.client.to_string(), f.family))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("10.0.0.8".to_owned(), "necurs"),
+                ("10.0.0.9".to_owned(), UNKNOWN_DGA)
+            ]
+        );
+        assert_eq!(findings[1].names, 12);
+        assert_eq!(findings[1].nxdomain_share, Some(1.0));
+        let fewer = Settings {
+            unknown_min_names: 13,
+            ..Settings::default()
+        };
+        assert_eq!(collection.findings(&index, &fewer, &flag).len(), 1);
+        let off = Settings {
+            unknown_min_names: 0,
+            ..Settings::default()
+        };
+        assert_eq!(collection.findings(&index, &off, &flag).len(), 1);
+    }
+
+    #[test]
+    fn names_spread_wider_than_the_window_do_not_add_up() {
+        let obs = |millis, name| Observation {
+            millis,
+            name,
+            client: 0,
+            answer: 0,
+        };
+        let hour = 3_600_000;
+        let spread = [
+            obs(0, 1),
+            obs(2 * hour, 2),
+            obs(4 * hour, 3),
+            obs(4 * hour, 3),
+        ];
+        assert_eq!(most_distinct_within(&spread, hour), 1);
+        assert_eq!(most_distinct_within(&spread, 2 * hour), 2);
+        assert_eq!(most_distinct_within(&spread, 4 * hour), 3);
+    }
+}

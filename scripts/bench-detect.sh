@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# cautery detect's parse and attribution rate on one core: a synthetic BIND
+# query log (print-time, category and severity on, as a real resolver's
+# `queries` channel writes it) of LINES lines, 2000 clients, 1% of the
+# lines asking for names necurs and qakbot use on DAY (20 infected clients),
+# the rest for benign-looking names. `cautery detect --stats` reports the
+# time to read (parse and keep every line), to build the reverse index over
+# the log's days plus the slack, and to attribute; lines/s here leave the
+# index build out (its cost depends on the days covered, not on the log).
+# Usage: scripts/bench-detect.sh [LINES]   (default 1000000)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+LINES=${1:-1000000}
+DAY=${DAY:-2026-11-26}
+WORK=$(mktemp -d /tmp/cautery-detect-bench.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+cargo build --release -q
+BIN=$PWD/target/release/cautery
+"$BIN" generate necurs --date "$DAY" | head -200 > "$WORK/necurs"
+"$BIN" generate qakbot --date "$DAY" | head -200 > "$WORK/qakbot"
+awk -v lines="$LINES" -v day="$DAY" '
+  BEGIN { srand(7); split(day, d, "-"); month = "JanFebMarAprMayJunJulAugSepOctNovDec";
+          stamp = sprintf("%02d-%s-%04d", d[3], substr(month, (d[2] - 1) * 3 + 1, 3), d[1]) }
+  FNR == 1 { file++ }
+  file == 1 { necurs[n1++] = $0; next }
+  file == 2 { qakbot[n2++] = $0; next }
+  END {
+    for (i = 0; i < lines; i++) {
+      second = int(i * 86000 / lines)
+      client = int(rand() * 2000)
+      if (i % 100 == 0) {
+        infected = int(rand() * 20)
+        client = infected
+        name = (infected < 10) ? necurs[int(rand() * n1)] : qakbot[int(rand() * n2)]
+      } else {
+        name = sprintf("www%d.site%d.example.com", int(rand() * 50), int(rand() * 20000))
+      }
+      printf "%s %02d:%02d:%02d.%03d queries: info: client @0x7f0d2c0a6b68 10.%d.%d.%d#%d (%s): query: %s IN A +E(0)K (10.0.0.53)\n",
+        stamp, second / 3600, (second / 60) % 60, second % 60, i % 1000,
+        int(client / 65536) % 256, int(client / 256) % 256, client % 256, 1024 + i % 60000, name, name
+    }
+  }' "$WORK/necurs" "$WORK/qakbot" > "$WORK/queries.log"
+echo "log: $(wc -l < "$WORK/queries.log") lines, $(du -h "$WORK/queries.log" | cut -f1)"
+STATS=$(taskset -c 0 "$BIN" detect --stats "$WORK/queries.log" 2>&1 >"$WORK/findings")
+echo "$STATS"
+echo "findings: $(wc -l < "$WORK/findings") (expected 20)"
+echo "$STATS" | awk -v lines="$LINES" '
+  /read .* queries/ { for (i = 1; i <= NF; i++) { if ($i == "in" && $(i+2) == "s;" && !read) read = $(i+1);
+                                                  if ($i == "attributed") attributed = $(i+2) } }
+  END { printf "parse: %.0f lines/s; parse + attribute: %.0f lines/s (one core)\n",
+        lines / read, lines / (read + attributed) }'
+
+# The classifier: names/s of `cautery classify --no-lookup` on one core over
+# the log's names (benign-looking and DGA), then the leave-family-out
+# evaluation beside dgaintel's ONNX model when the datasets and onnxruntime
+# are there (DATASETS, default ../shared/datasets/detect).
+awk '{ print $NF == "(10.0.0.53)" ? $(NF-4) : "" }' "$WORK/queries.log" | grep . > "$WORK/names"
+taskset -c 0 "$BIN" classify --no-lookup --stats < "$WORK/names" 2>&1 >/dev/null
+DATASETS=${DATASETS:-../shared/datasets/detect}
+if [ -d "$DATASETS" ] && python3 -c 'import sklearn, onnxruntime' 2>/dev/null; then
+  python3 scripts/train-classifier.py --binary "$BIN" --datasets "$DATASETS" --onnx --out "$WORK/model.json"
+else
+  echo "skipped the classifier evaluation: needs $DATASETS, scikit-learn and onnxruntime"
+fi

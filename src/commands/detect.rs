@@ -1,0 +1,273 @@
+//! `cautery detect`: which clients of a resolver run which DGA, from its
+//! query logs.
+//!
+//! Every input is read once: its format told from its first lines (or
+//! given), each line parsed by `cautery-detect` (malformed lines counted,
+//! reported once per input, and skipped), the records kept compactly. Then
+//! the reverse index is built over the days the logs cover plus the slack,
+//! and every query is attributed at its own instant. Exit 0 when it ran,
+//! whatever it found.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+use cautery_detect::classify::{Model, Suffixes};
+use cautery_detect::formats::read_bounded_line;
+use cautery_detect::{detect_format, Collection, Finding, InputFormat, LineParser, Settings};
+use chrono::{Datelike, TimeDelta};
+
+use super::lookup::build_index;
+use crate::cli::{DetectArgs, DetectFormat, DetectInput};
+use crate::dates::today;
+use crate::output::{self, json_string};
+use crate::Outcome;
+
+/// Lines read to tell an input's format.
+const SAMPLE_LINES: usize = 64;
+
+/// What reading one input gave.
+#[derive(Debug, Default)]
+struct Counts {
+    lines: usize,
+    records: usize,
+    malformed: usize,
+    first_malformed: Option<(usize, cautery_detect::Malformed)>,
+}
+
+/// Runs `cautery detect`.
+pub fn run(args: &DetectArgs) -> Result<Outcome> {
+    let year = args.year.unwrap_or_else(|| today().year());
+    let settings = Settings {
+        min_names: args.min_names as usize,
+        window: TimeDelta::hours(i64::from(args.window_hours)),
+        slack: TimeDelta::hours(i64::from(args.slack_hours)),
+        unknown_min_names: args.unknown_min_names as usize,
+        ..Settings::default()
+    };
+    let started = Instant::now();
+    let mut collection = Collection::new();
+    if args.files.is_empty() {
+        let stdin = std::io::stdin();
+        read_input("stdin", &mut stdin.lock(), args, year, &mut collection)?;
+    } else {
+        for path in &args.files {
+            let file = File::open(path)
+                .with_context(|| format!("cannot open {}; check the path", path.display()))?;
+            let mut reader = BufReader::with_capacity(1 << 16, file);
+            read_input(&label(path), &mut reader, args, year, &mut collection)?;
+        }
+    }
+    let read = started.elapsed();
+    let Some((first, last)) = collection.span() else {
+        if args.stats {
+            eprintln!("cautery: no queries in the input; nothing to attribute");
+        }
+        return Ok(Outcome::Success);
+    };
+    let first_day = (first - settings.slack).date_naive();
+    let last_day = (last + settings.slack).date_naive();
+    cautery_dga::check_range(first_day, last_day).with_context(|| {
+        format!("the logs span {first} to {last}; give fewer days of logs at a time")
+    })?;
+    let started = Instant::now();
+    let index = build_index(first_day, last_day)?;
+    let built = started.elapsed();
+    let started = Instant::now();
+    let (model, suffixes) = (Model::shipped(), Suffixes::shipped());
+    let is_dga =
+        |name: &str| model.score_label(suffixes.registrable_label(name)) >= model.threshold();
+    let findings = collection.findings(&index, &settings, &is_dga);
+    let attributed = started.elapsed();
+    let mut out = output::stdout();
+    write_findings(&mut out, &findings, args.format)?;
+    out.flush()?;
+    if args.stats {
+        eprintln!(
+            "cautery: read {} queries ({} distinct names) in {:.2} s; indexed {} names ({first_day} to {last_day}) in {:.2} s; attributed in {:.2} s; {} findings",
+            collection.len(),
+            collection.distinct_names(),
+            read.as_secs_f64(),
+            index.len(),
+            built.as_secs_f64(),
+            attributed.as_secs_f64(),
+            findings.len()
+        );
+    }
+    Ok(Outcome::Success)
+}
+
+fn label(path: &Path) -> String {
+    path.display().to_string()
+}
+
+fn chosen_format(input: DetectInput) -> Option<InputFormat> {
+    match input {
+        DetectInput::Auto => None,
+        DetectInput::Bind => Some(InputFormat::Bind),
+        DetectInput::Unbound => Some(InputFormat::Unbound),
+        DetectInput::Dnsmasq => Some(InputFormat::Dnsmasq),
+        DetectInput::ZeekTsv => Some(InputFormat::ZeekTsv),
+        DetectInput::ZeekJson => Some(InputFormat::ZeekJson),
+    }
+}
+
+fn read_input(
+    name: &str,
+    reader: &mut impl BufRead,
+    args: &DetectArgs,
+    year: i32,
+    collection: &mut Collection,
+) -> Result<()> {
+    let mut sample = Vec::new();
+    let mut line = Vec::new();
+    let mut ended = false;
+    while sample.len() < SAMPLE_LINES {
+        if !read_bounded_line(reader, &mut line).with_context(|| format!("reading {name}"))? {
+            ended = true;
+            break;
+        }
+        sample.push(line.clone());
+    }
+    if sample.iter().all(|l| l.iter().all(u8::is_ascii_whitespace)) {
+        return Ok(());
+    }
+    let format = match chosen_format(args.input_format) {
+        Some(format) => format,
+        None => match detect_format(&sample, year) {
+            Some(format) => format,
+            None => bail!(
+                "cannot tell the format of {name} from its first {} lines (no query line of BIND, Unbound, dnsmasq or Zeek); name it with --input-format",
+                sample.len()
+            ),
+        },
+    };
+    let mut parser = LineParser::new(format, year);
+    let mut counts = Counts::default();
+    let mut take = |bytes: &[u8], counts: &mut Counts| -> Result<()> {
+        counts.lines += 1;
+        match parser.parse(bytes) {
+            Ok(Some(record)) => {
+                counts.records += 1;
+                collection.add(&record)?;
+            }
+            Ok(None) => {}
+            Err(error) => {
+                counts.malformed += 1;
+                counts.first_malformed.get_or_insert((counts.lines, error));
+            }
+        }
+        Ok(())
+    };
+    for bytes in &sample {
+        take(bytes, &mut counts)?;
+    }
+    if !ended {
+        while read_bounded_line(reader, &mut line).with_context(|| format!("reading {name}"))? {
+            take(&line, &mut counts)?;
+        }
+    }
+    if let Some((number, error)) = counts.first_malformed {
+        eprintln!(
+            "cautery: {name}: skipped {} malformed {} line(s) of {} (first: line {number}, {error})",
+            counts.malformed,
+            format.name(),
+            counts.lines
+        );
+    }
+    if args.stats {
+        eprintln!(
+            "cautery: {name}: {} lines as {}, {} queries",
+            counts.lines,
+            format.name(),
+            counts.records
+        );
+    }
+    Ok(())
+}
+
+fn share(finding: &Finding) -> String {
+    finding
+        .nxdomain_share
+        .map_or_else(String::new, |share| format!("{share:.3}"))
+}
+
+fn write_findings(out: &mut impl Write, findings: &[Finding], format: DetectFormat) -> Result<()> {
+    if format == DetectFormat::Csv {
+        writeln!(
+            out,
+            "client,family,seeds,first_seen,last_seen,names,lines,nxdomain_share,samples"
+        )?;
+    }
+    for finding in findings {
+        let first = cautery_dga::rfc3339(finding.first_seen);
+        let last = cautery_dga::rfc3339(finding.last_seen);
+        match format {
+            DetectFormat::Plain => writeln!(
+                out,
+                "{}\t{}\t{first}\t{last}\t{}\t{}\t{}",
+                finding.client,
+                finding.family,
+                finding.names,
+                if finding.nxdomain_share.is_some() {
+                    share(finding)
+                } else {
+                    "-".to_owned()
+                },
+                finding.samples.join(",")
+            )?,
+            DetectFormat::Csv => writeln!(
+                out,
+                "{},{},{},{first},{last},{},{},{},{}",
+                finding.client,
+                finding.family,
+                csv_field(&finding.seeds.join(" ")),
+                finding.names,
+                finding.lines,
+                share(finding),
+                csv_field(&finding.samples.join(" "))
+            )?,
+            DetectFormat::Jsonl => {
+                write!(
+                    out,
+                    "{{\"client\":\"{}\",\"family\":\"{}\",\"seeds\":[",
+                    finding.client, finding.family
+                )?;
+                for (i, seed) in finding.seeds.iter().enumerate() {
+                    if i > 0 {
+                        out.write_all(b",")?;
+                    }
+                    json_string(out, seed)?;
+                }
+                write!(
+                    out,
+                    "],\"first_seen\":\"{first}\",\"last_seen\":\"{last}\",\"names\":{},\"lines\":{},\"nxdomain_share\":{},\"samples\":[",
+                    finding.names,
+                    finding.lines,
+                    finding
+                        .nxdomain_share
+                        .map_or_else(|| "null".to_owned(), |s| format!("{s:.3}"))
+                )?;
+                for (i, sample) in finding.samples.iter().enumerate() {
+                    if i > 0 {
+                        out.write_all(b",")?;
+                    }
+                    json_string(out, sample)?;
+                }
+                writeln!(out, "]}}")?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A CSV field, quoted when it holds a comma, quote or line end (RFC 4180).
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_owned()
+    }
+}
