@@ -37,6 +37,8 @@ pub enum Command {
     Events(EventsArgs),
     /// Write a day's sinkhole events as Shadowserver-format CSV reports, one per network.
     Report(ReportArgs),
+    /// Watch predicted names for registration: zone files, DNS, RDAP; alerts.
+    Monitor(MonitorArgs),
 }
 
 /// `cautery check-config`.
@@ -365,4 +367,39 @@ pub enum ReportScope {
     Cidr,
     /// Per source country (needs enrichment).
     Country,
+}
+
+/// `cautery monitor`.
+#[derive(Debug, Args)]
+pub struct MonitorArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: MonitorCommand,
+}
+
+/// The subcommands of `cautery monitor`.
+#[derive(Debug, Subcommand)]
+pub enum MonitorCommand {
+    /// Run one check of a campaign's predicted names; one line per name found registered.
+    Check(MonitorCheckArgs),
+}
+
+/// `cautery monitor check`.
+#[derive(Debug, Args)]
+pub struct MonitorCheckArgs {
+    /// The campaign file (TOML), as `cautery plan` reads it.
+    #[arg(value_name = "CAMPAIGN")]
+    pub campaign: String,
+    /// A registry zone file (RFC 1035 master format, plain or gzip; `-` for stdin); repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub zone_file: Vec<String>,
+    /// The origin of relative names in the zone files until their own `$ORIGIN` (e.g. `com`).
+    #[arg(long, value_name = "NAME")]
+    pub origin: Option<String>,
+    /// The instant whose plan is checked (RFC 3339, a day, or `now`); default now.
+    #[arg(long, value_name = "INSTANT")]
+    pub at: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Plain)]
+    pub format: PlanFormat,
 }
