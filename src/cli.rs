@@ -402,4 +402,27 @@ pub struct MonitorCheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = PlanFormat::Plain)]
     pub format: PlanFormat,
+    /// Remember the names found in this SQLite file (the events database, e.g. the serve state
+    /// folder's events.sqlite) and raise alerts: one per event, repeated after --renotify-days.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<std::path::PathBuf>,
+    /// Print the alerts raised (JSON lines) instead of the names found. Needs --state.
+    #[arg(long, requires = "state")]
+    pub alerts: bool,
+    /// POST each alert as JSON to this URL, signed (X-Cautery-Signature: sha256=HMAC). Needs --state.
+    #[arg(long, value_name = "URL", requires = "state")]
+    pub webhook: Option<String>,
+    /// The webhook's HMAC-SHA256 secret, read from this file (trailing newline ignored).
+    #[arg(long, value_name = "FILE", requires = "webhook")]
+    pub webhook_secret_file: Option<std::path::PathBuf>,
+    /// Send the Slack/Mattermost form `{"text": ...}` instead of the full JSON alert.
+    #[arg(long, requires = "webhook")]
+    pub webhook_chat: bool,
+    /// A name-server suffix of your own sinkhole (repeatable): names delegated there are held,
+    /// not reported as registered; a move away from them is a `changed` alert.
+    #[arg(long, value_name = "SUFFIX")]
+    pub held_ns: Vec<String>,
+    /// Repeat an alert that stays true after this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = 7)]
+    pub renotify_days: u32,
 }

@@ -6,17 +6,31 @@
 //! predicted name found delegated. Exit 0 when the check ran (whether or not
 //! anything was found), 2 on bad input: an unreadable, truncated or corrupt
 //! zone file names the file and the line.
+//!
+//! With `--state FILE` each name found is compared with what was known
+//! (`cautery_monitor::observe`), the state is saved in the events database
+//! in the monitor's own tables, and the alerts due go to the sinks: stdout
+//! (`--alerts`, JSON lines) and a signed webhook (`--webhook`). A name's new
+//! state is saved only after its alerts were delivered, so an alert a
+//! webhook did not take is raised again by the next check.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
 
+use std::time::Duration;
+
 use anyhow::{bail, Context, Result};
-use cautery_monitor::{join_zone, open_stream, Found, JoinStats, PredictionIndex, ZoneReader};
-use cautery_zone::GatedPlan;
+use cautery_monitor::{
+    join_zone, observe, open_stream, signature, Alert, AlertRules, Evidence, Found, JoinStats,
+    Observation, PredictionIndex, SqliteState, ZoneReader, SIGNATURE_HEADER,
+};
+use cautery_zone::{normalise_name, GatedPlan};
+use chrono::{DateTime, Utc};
 
 use crate::campaigns::{allow_list, load};
 use crate::cli::{MonitorArgs, MonitorCheckArgs, MonitorCommand, PlanFormat};
 use crate::commands::campaign::plan_of;
+use crate::dates::{now, parse_instant};
 use crate::output;
 use crate::Outcome;
 
@@ -52,8 +66,18 @@ fn check(args: &MonitorCheckArgs) -> Result<Outcome> {
         total.found += stats.found;
     }
     let mut out = output::stdout();
-    for hit in &found {
-        write_found(&mut out, hit, args.format)?;
+    if args.state.is_some() {
+        let at = match args.at.as_deref() {
+            Some(text) => parse_instant("--at", text)?,
+            None => now(),
+        };
+        let days_ahead = i64::from(campaign.horizon.days_ahead);
+        raise_alerts(args, &found, at, days_ahead, &mut out)?;
+    }
+    if !args.alerts {
+        for hit in &found {
+            write_found(&mut out, hit, args.format)?;
+        }
     }
     out.flush()?;
     eprintln!(
@@ -152,4 +176,199 @@ fn write_found(out: &mut impl Write, hit: &Found<'_>, format: PlanFormat) -> Res
         }
     }
     Ok(())
+}
+
+/// Compares each name found with the state, saves it and sends the alerts due.
+fn raise_alerts(
+    args: &MonitorCheckArgs,
+    found: &[Found<'_>],
+    at: DateTime<Utc>,
+    days_ahead: i64,
+    out: &mut impl Write,
+) -> Result<()> {
+    let Some(path) = &args.state else {
+        return Ok(());
+    };
+    let mut store = SqliteState::open(path)?;
+    let rules = AlertRules {
+        renotify: chrono::Duration::days(i64::from(args.renotify_days.max(1))),
+        expiry_warn_days: 30,
+        held_ns: args
+            .held_ns
+            .iter()
+            .map(|suffix| normalise_name(suffix))
+            .collect(),
+    };
+    let webhook = match &args.webhook {
+        Some(url) => Some(Webhook::new(
+            url,
+            args.webhook_secret_file.as_deref(),
+            args.webhook_chat,
+        )?),
+        None => None,
+    };
+    let mut failures = 0;
+    for hit in found {
+        let domain = hit.entry.name();
+        let previous = store.load(domain)?;
+        let seen = Observation {
+            domain: domain.to_owned(),
+            ns: hit.ns.clone(),
+            registrar: None,
+            expires: None,
+            source: hit.source.clone(),
+        };
+        let (state, due) = observe(previous.as_ref(), &seen, at, &rules);
+        let evidence = evidence_of(hit, days_ahead);
+        let mut changes = Vec::new();
+        let alerts: Vec<Alert> = due
+            .into_iter()
+            .map(|due| {
+                changes.extend(due.changes.iter().cloned());
+                Alert {
+                    kind: due.kind,
+                    at,
+                    domain: domain.to_owned(),
+                    source: hit.source.clone(),
+                    ns: state.ns.clone(),
+                    registrar: state.registrar.clone(),
+                    expires: state.expires,
+                    first_seen: Some(state.first_seen),
+                    changes: due.changes,
+                    away_from_sinkhole: due.away_from_sinkhole,
+                    repeat: due.repeat,
+                    detail: String::new(),
+                    evidence: evidence.clone(),
+                }
+            })
+            .collect();
+        let mut delivered = true;
+        for alert in &alerts {
+            if args.alerts {
+                writeln!(out, "{}", alert.to_json())?;
+            }
+            if let Some(webhook) = &webhook {
+                if let Err(error) = webhook.send(alert) {
+                    eprintln!("cautery: {error:#}");
+                    delivered = false;
+                }
+            }
+        }
+        if delivered {
+            store.save(&state, &changes, &alerts)?;
+        } else {
+            failures += 1;
+        }
+    }
+    if failures > 0 {
+        bail!(
+            "{failures} names' alerts were not delivered; their state was not saved, so the next \
+             check raises them again"
+        );
+    }
+    Ok(())
+}
+
+fn evidence_of(hit: &Found<'_>, days_ahead: i64) -> Vec<Evidence> {
+    hit.entry
+        .origins()
+        .map(|origin| {
+            let references = cautery_dga::find_family(origin.family)
+                .map(|family| family.references.iter().map(|r| r.to_string()).collect())
+                .unwrap_or_default();
+            let predicted_from = origin
+                .window
+                .from
+                .map(|from| from - chrono::Duration::days(days_ahead));
+            Evidence {
+                family: origin.family.to_owned(),
+                seed: origin.seed.to_owned(),
+                valid_from: cautery_zone::rpz::instant_text(origin.window.from),
+                valid_to: cautery_zone::rpz::instant_text(origin.window.to),
+                predicted_from: cautery_zone::rpz::instant_text(predicted_from),
+                algorithm_source: references,
+                input_sha256: None,
+            }
+        })
+        .collect()
+}
+
+/// A webhook sink: JSON POST, HMAC-signed when a secret is given.
+struct Webhook {
+    url: String,
+    secret: Option<Vec<u8>>,
+    chat: bool,
+    agent: ureq::Agent,
+}
+
+/// Attempts per alert, and the pause between them.
+const WEBHOOK_ATTEMPTS: u32 = 3;
+const WEBHOOK_PAUSE: Duration = Duration::from_millis(500);
+
+impl Webhook {
+    fn new(url: &str, secret_file: Option<&std::path::Path>, chat: bool) -> Result<Webhook> {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            bail!("--webhook {url}: expected an http:// or https:// URL");
+        }
+        let secret = match secret_file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| {
+                    format!("cannot read the webhook secret file {}", path.display())
+                })?;
+                let secret = text.trim_end_matches(['\n', '\r']);
+                if secret.is_empty() {
+                    bail!(
+                        "webhook secret file {} is empty; put the shared secret in it",
+                        path.display()
+                    );
+                }
+                Some(secret.as_bytes().to_vec())
+            }
+            None => None,
+        };
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(10)))
+            .http_status_as_error(false)
+            .user_agent("cautery monitor")
+            .build()
+            .into();
+        Ok(Webhook {
+            url: url.to_owned(),
+            secret,
+            chat,
+            agent,
+        })
+    }
+
+    fn send(&self, alert: &Alert) -> Result<()> {
+        let body = if self.chat {
+            alert.chat_json()
+        } else {
+            alert.to_json()
+        };
+        let mut last = String::new();
+        for attempt in 0..WEBHOOK_ATTEMPTS {
+            if attempt > 0 {
+                std::thread::sleep(WEBHOOK_PAUSE);
+            }
+            let mut request = self
+                .agent
+                .post(&self.url)
+                .header("Content-Type", "application/json");
+            if let Some(secret) = &self.secret {
+                request = request.header(SIGNATURE_HEADER, &signature(secret, body.as_bytes()));
+            }
+            match request.send(body.as_bytes()) {
+                Ok(response) if response.status().is_success() => return Ok(()),
+                Ok(response) => last = format!("answered {}", response.status()),
+                Err(error) => last = error.to_string(),
+            }
+        }
+        bail!(
+            "webhook {}: the {} alert for {} was not delivered after {WEBHOOK_ATTEMPTS} attempts: {last}",
+            self.url,
+            alert.kind.as_str(),
+            alert.domain
+        )
+    }
 }

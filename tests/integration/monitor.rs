@@ -178,3 +178,166 @@ fn truncated_corrupt_and_missing_zone_files_exit_2_naming_the_file() {
     assert_eq!(none.status.code(), Some(2));
     assert!(stderr(&none).contains("--zone-file"), "{}", stderr(&none));
 }
+
+/// A webhook receiver on a loopback port: records each POST's signature
+/// header and body, answers `status`.
+struct Receiver {
+    port: u16,
+    posts: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+    status: std::sync::Arc<std::sync::atomic::AtomicU16>,
+}
+
+impl Receiver {
+    fn start() -> Receiver {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let posts = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let status = std::sync::Arc::new(std::sync::atomic::AtomicU16::new(200));
+        let (kept, code) = (posts.clone(), status.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                let (mut length, mut signature) = (0usize, String::new());
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    let lower = line.to_ascii_lowercase();
+                    if let Some(value) = lower.strip_prefix("content-length:") {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                    if lower.starts_with("x-cautery-signature:") {
+                        signature = line["x-cautery-signature:".len()..].trim().to_owned();
+                    }
+                }
+                let mut body = vec![0; length];
+                if reader.read_exact(&mut body).is_err() {
+                    continue;
+                }
+                let code = code.load(std::sync::atomic::Ordering::SeqCst);
+                if code == 200 {
+                    kept.lock()
+                        .expect("lock")
+                        .push((signature, String::from_utf8_lossy(&body).into_owned()));
+                }
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {code} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                );
+            }
+        });
+        Receiver {
+            port,
+            posts,
+            status,
+        }
+    }
+
+    fn take(&self) -> Vec<serde_json::Value> {
+        use hmac::Mac;
+        let posts = std::mem::take(&mut *self.posts.lock().expect("lock"));
+        posts
+            .into_iter()
+            .map(|(signature, body)| {
+                let mut mac =
+                    hmac::Hmac::<sha2::Sha256>::new_from_slice(b"s3cret").expect("any key");
+                mac.update(body.as_bytes());
+                let hex: String = mac
+                    .finalize()
+                    .into_bytes()
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                assert_eq!(signature, format!("sha256={hex}"), "signature of {body}");
+                serde_json::from_str(&body).expect("JSON body")
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn alerts_reach_a_signed_webhook_once_per_event_and_again_when_undelivered() {
+    let dir = TempDir::new("monitor-alerts");
+    let campaign = campaign(&dir);
+    let names = predicted(&campaign, AT);
+    let (evil, held) = (&names[5], &names[6]);
+    let secret = dir.write("secret", "s3cret\n");
+    let state = dir.join("events.sqlite");
+    let receiver = Receiver::start();
+    let url = format!("http://127.0.0.1:{}/hook", receiver.port);
+    let zone = |evil_ns: &str, held_ns: &str| {
+        dir.write(
+            "tld.zone",
+            &format!("{evil}. NS {evil_ns}.\n{held}. NS {held_ns}.\n"),
+        )
+    };
+    let check = |zone: &std::path::Path| {
+        cautery(&[
+            "monitor",
+            "check",
+            &campaign,
+            "--zone-file",
+            utf8(zone),
+            "--at",
+            AT,
+            "--state",
+            utf8(&state),
+            "--webhook",
+            &url,
+            "--webhook-secret-file",
+            utf8(&secret),
+            "--held-ns",
+            "sinkhole.test",
+        ])
+    };
+    // First check: the name delegated elsewhere is registered; the one on our sinkhole is held.
+    let first = zone("ns1.evil.test", "ns1.sinkhole.test");
+    let output = check(&first);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let alerts = receiver.take();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["kind"], "registered");
+    assert_eq!(alerts[0]["domain"], evil.as_str());
+    assert_eq!(alerts[0]["ns"][0], "ns1.evil.test");
+    let evidence = &alerts[0]["evidence"][0];
+    assert_eq!(evidence["family"], "necurs");
+    assert!(evidence["predicted_from"].as_str() <= evidence["valid_from"].as_str());
+    assert!(!evidence["algorithm_source"]
+        .as_array()
+        .expect("array")
+        .is_empty());
+    // Same zone again: nothing new, nothing sent.
+    let output = check(&first);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(receiver.take().is_empty());
+    // The held name moves away from the sinkhole while the webhook fails:
+    // exit 2, and the next check raises the alert again, once.
+    let moved = zone("ns1.evil.test", "ns.elsewhere.test");
+    receiver
+        .status
+        .store(500, std::sync::atomic::Ordering::SeqCst);
+    let output = check(&moved);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("not delivered"),
+        "{}",
+        stderr(&output)
+    );
+    receiver
+        .status
+        .store(200, std::sync::atomic::Ordering::SeqCst);
+    let output = check(&moved);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let alerts = receiver.take();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["kind"], "changed");
+    assert_eq!(alerts[0]["domain"], held.as_str());
+    assert_eq!(alerts[0]["away_from_sinkhole"], true);
+    assert_eq!(alerts[0]["changes"][0]["from"], "ns1.sinkhole.test");
+    let output = check(&moved);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(receiver.take().is_empty());
+}

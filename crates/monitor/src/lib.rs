@@ -8,16 +8,28 @@
 //!   `@`, blank owners and parentheses handled, every line bounded.
 //! - [`join`]: the join of such a stream with the names of a plan (a hash
 //!   index of the predicted names, one lookup per `NS` line).
+//! - [`state`]: what is remembered per name found registered, and which
+//!   alerts are due (registered, changed, expiring), once per event.
+//! - [`alert`]: alerts with their evidence, as JSON, chat text, and the
+//!   HMAC-SHA256 signature of webhook bodies.
+//! - [`store`]: the state in SQLite, beside the sinkhole events in tables
+//!   of its own.
 //!
-//! It does no file or network I/O of its own (readers are passed in) and
-//! never reads the clock.
+//! It does no network I/O, reads no file but its SQLite state (readers are
+//! passed in) and never reads the clock.
 //!
 //! Known limitations: `$INCLUDE` is refused (registry files do not use it);
 //! names with `\DDD` escapes are kept escaped, so they never match a
 //! predicted name (predicted names are plain host names).
 
+pub mod alert;
 pub mod join;
+pub mod state;
+pub mod store;
 pub mod zonefile;
 
+pub use alert::{signature, Alert, Evidence, SIGNATURE_HEADER};
 pub use join::{join_zone, Found, JoinStats, PredictionIndex};
+pub use state::{observe, AlertKind, AlertRules, Change, Due, NameState, Observation};
+pub use store::{SqliteState, StoreError};
 pub use zonefile::{open_stream, Delegation, ZoneFileError, ZoneReader, MAX_LINE};
