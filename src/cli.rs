@@ -425,4 +425,13 @@ pub struct MonitorCheckArgs {
     /// Repeat an alert that stays true after this many days.
     #[arg(long, value_name = "DAYS", default_value_t = 7)]
     pub renotify_days: u32,
+    /// Ask RDAP about each name found: base URLs from this IANA bootstrap file (dns.json).
+    #[arg(long, value_name = "FILE")]
+    pub rdap_bootstrap: Option<std::path::PathBuf>,
+    /// At least this many milliseconds between two RDAP requests to one server.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    pub rdap_interval_ms: u64,
+    /// Warn when a held name expires within this many days (from RDAP).
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub expiry_warn_days: u32,
 }

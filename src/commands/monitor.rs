@@ -20,9 +20,11 @@ use std::io::{self, BufRead, BufReader, Write};
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
+use cautery_monitor::rdap::MAX_BODY;
 use cautery_monitor::{
-    join_zone, observe, open_stream, signature, Alert, AlertRules, Evidence, Found, JoinStats,
-    Observation, PredictionIndex, SqliteState, ZoneReader, SIGNATURE_HEADER,
+    domain_url, join_zone, observe, open_stream, parse_domain, retry_after, signature, Alert,
+    AlertRules, Bootstrap, DomainRecord, Evidence, Found, JoinStats, Observation, PredictionIndex,
+    SqliteState, ZoneReader, SIGNATURE_HEADER,
 };
 use cautery_zone::{normalise_name, GatedPlan};
 use chrono::{DateTime, Utc};
@@ -65,6 +67,22 @@ fn check(args: &MonitorCheckArgs) -> Result<Outcome> {
         total.delegations += stats.delegations;
         total.found += stats.found;
     }
+    let records = match &args.rdap_bootstrap {
+        Some(path) => {
+            let mut client = RdapClient::new(path, args.rdap_interval_ms)?;
+            found
+                .iter()
+                .map(|hit| match client.lookup(hit.entry.name()) {
+                    Ok(record) => record,
+                    Err(error) => {
+                        eprintln!("cautery: {error:#}");
+                        None
+                    }
+                })
+                .collect()
+        }
+        None => vec![None; found.len()],
+    };
     let mut out = output::stdout();
     if args.state.is_some() {
         let at = match args.at.as_deref() {
@@ -72,11 +90,11 @@ fn check(args: &MonitorCheckArgs) -> Result<Outcome> {
             None => now(),
         };
         let days_ahead = i64::from(campaign.horizon.days_ahead);
-        raise_alerts(args, &found, at, days_ahead, &mut out)?;
+        raise_alerts(args, &found, &records, at, days_ahead, &mut out)?;
     }
     if !args.alerts {
-        for hit in &found {
-            write_found(&mut out, hit, args.format)?;
+        for (hit, record) in found.iter().zip(&records) {
+            write_found(&mut out, hit, record.as_ref(), args.format)?;
         }
     }
     out.flush()?;
@@ -122,7 +140,12 @@ fn instant(at: Option<chrono::DateTime<chrono::Utc>>) -> serde_json::Value {
     }
 }
 
-fn write_found(out: &mut impl Write, hit: &Found<'_>, format: PlanFormat) -> Result<()> {
+fn write_found(
+    out: &mut impl Write,
+    hit: &Found<'_>,
+    record: Option<&DomainRecord>,
+    format: PlanFormat,
+) -> Result<()> {
     let name = hit.entry.name();
     match format {
         PlanFormat::Plain => {
@@ -161,7 +184,7 @@ fn write_found(out: &mut impl Write, hit: &Found<'_>, format: PlanFormat) -> Res
                     })
                 })
                 .collect();
-            let line = serde_json::json!({
+            let mut line = serde_json::json!({
                 "domain": name,
                 "family": first.family,
                 "seed": first.seed,
@@ -171,6 +194,12 @@ fn write_found(out: &mut impl Write, hit: &Found<'_>, format: PlanFormat) -> Res
                 "ns": hit.ns,
                 "origins": origins,
             });
+            if let Some(record) = record {
+                line["registrar"] = serde_json::json!(record.registrar);
+                line["expires"] = serde_json::json!(record.expires.map(|t| t.to_rfc3339()));
+                line["status"] = serde_json::json!(record.status);
+                line["rdap_ns"] = serde_json::json!(record.ns);
+            }
             serde_json::to_writer(&mut *out, &line)?;
             out.write_all(b"\n")?;
         }
@@ -182,6 +211,7 @@ fn write_found(out: &mut impl Write, hit: &Found<'_>, format: PlanFormat) -> Res
 fn raise_alerts(
     args: &MonitorCheckArgs,
     found: &[Found<'_>],
+    records: &[Option<DomainRecord>],
     at: DateTime<Utc>,
     days_ahead: i64,
     out: &mut impl Write,
@@ -192,7 +222,7 @@ fn raise_alerts(
     let mut store = SqliteState::open(path)?;
     let rules = AlertRules {
         renotify: chrono::Duration::days(i64::from(args.renotify_days.max(1))),
-        expiry_warn_days: 30,
+        expiry_warn_days: args.expiry_warn_days,
         held_ns: args
             .held_ns
             .iter()
@@ -208,14 +238,14 @@ fn raise_alerts(
         None => None,
     };
     let mut failures = 0;
-    for hit in found {
+    for (hit, record) in found.iter().zip(records) {
         let domain = hit.entry.name();
         let previous = store.load(domain)?;
         let seen = Observation {
             domain: domain.to_owned(),
             ns: hit.ns.clone(),
-            registrar: None,
-            expires: None,
+            registrar: record.as_ref().and_then(|r| r.registrar.clone()),
+            expires: record.as_ref().and_then(|r| r.expires),
             source: hit.source.clone(),
         };
         let (state, due) = observe(previous.as_ref(), &seen, at, &rules);
@@ -370,5 +400,113 @@ impl Webhook {
             alert.kind.as_str(),
             alert.domain
         )
+    }
+}
+
+/// RDAP over HTTP: one request at a time, at least `interval` apart per
+/// server, `429` answered by waiting its `Retry-After` (at most a minute).
+struct RdapClient {
+    bootstrap: Bootstrap,
+    agent: ureq::Agent,
+    interval: Duration,
+    last: std::collections::HashMap<String, std::time::Instant>,
+}
+
+/// Attempts per name; the longest wait a `Retry-After` may ask for.
+const RDAP_ATTEMPTS: u32 = 4;
+const RDAP_WAIT_CAP: Duration = Duration::from_secs(60);
+
+impl RdapClient {
+    fn new(bootstrap: &std::path::Path, interval_ms: u64) -> Result<RdapClient> {
+        let text = std::fs::read(bootstrap).with_context(|| {
+            format!(
+                "cannot read the RDAP bootstrap file {}",
+                bootstrap.display()
+            )
+        })?;
+        let bootstrap = Bootstrap::parse(&text).with_context(|| {
+            format!(
+                "{} (download https://data.iana.org/rdap/dns.json)",
+                bootstrap.display()
+            )
+        })?;
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(15)))
+            .http_status_as_error(false)
+            .max_redirects(3)
+            .user_agent("cautery monitor")
+            .build()
+            .into();
+        Ok(RdapClient {
+            bootstrap,
+            agent,
+            interval: Duration::from_millis(interval_ms),
+            last: std::collections::HashMap::new(),
+        })
+    }
+
+    /// The registration of `domain`; `None` when RDAP does not know it (404)
+    /// or no server serves its TLD.
+    fn lookup(&mut self, domain: &str) -> Result<Option<DomainRecord>> {
+        let Some(base) = self.bootstrap.base_urls(domain).and_then(|urls| {
+            urls.iter()
+                .find(|u| u.starts_with("https://"))
+                .or(urls.first())
+                .cloned()
+        }) else {
+            return Ok(None);
+        };
+        let url = domain_url(&base, domain);
+        let server = base
+            .split('/')
+            .nth(2)
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let mut backoff = Duration::from_secs(1);
+        for _ in 0..RDAP_ATTEMPTS {
+            if let Some(last) = self.last.get(&server) {
+                let next = *last + self.interval;
+                let now = std::time::Instant::now();
+                if next > now {
+                    std::thread::sleep(next - now);
+                }
+            }
+            self.last.insert(server.clone(), std::time::Instant::now());
+            let mut response = match self
+                .agent
+                .get(&url)
+                .header("Accept", "application/rdap+json")
+                .call()
+            {
+                Ok(response) => response,
+                Err(error) => bail!("RDAP {url}: {error}"),
+            };
+            match response.status().as_u16() {
+                200 => {
+                    let body = response
+                        .body_mut()
+                        .with_config()
+                        .limit(MAX_BODY as u64)
+                        .read_to_vec()
+                        .with_context(|| format!("RDAP {url}: reading the answer"))?;
+                    return Ok(Some(parse_domain(&body, domain)?));
+                }
+                404 => return Ok(None),
+                429 | 503 => {
+                    let cap = chrono::Duration::from_std(RDAP_WAIT_CAP).unwrap_or_default();
+                    let wait = response
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| retry_after(v, now(), cap))
+                        .and_then(|w| w.to_std().ok())
+                        .unwrap_or(backoff);
+                    backoff = (backoff * 2).min(RDAP_WAIT_CAP);
+                    std::thread::sleep(wait);
+                }
+                status => bail!("RDAP {url} answered {status}"),
+            }
+        }
+        bail!("RDAP {url}: still rate-limited after {RDAP_ATTEMPTS} attempts; try later")
     }
 }

@@ -341,3 +341,170 @@ fn alerts_reach_a_signed_webhook_once_per_event_and_again_when_undelivered() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(receiver.take().is_empty());
 }
+
+/// The requests a test server received: when, and which path.
+type RequestLog = std::sync::Arc<std::sync::Mutex<Vec<(std::time::Instant, String)>>>;
+
+type Handler = dyn Fn(&str, usize) -> (u16, Vec<(&'static str, String)>, String) + Send + Sync;
+
+/// A loopback HTTP server answering GETs with `handler(path, nth request for
+/// that path)`; returns its port and the log of (instant, path).
+fn http_server(handler: Box<Handler>) -> (u16, RequestLog) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = log.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let mut request = String::new();
+            let _ = reader.read_line(&mut request);
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+            }
+            let path = request.split(' ').nth(1).unwrap_or_default().to_owned();
+            let nth = {
+                let mut log = kept.lock().expect("lock");
+                log.push((std::time::Instant::now(), path.clone()));
+                log.iter().filter(|(_, p)| *p == path).count()
+            };
+            let (status, headers, body) = handler(&path, nth);
+            let mut head = format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: application/rdap+json\r\ncontent-length: {}\r\nconnection: close\r\n",
+                body.len()
+            );
+            for (name, value) in headers {
+                head.push_str(&format!("{name}: {value}\r\n"));
+            }
+            let _ = write!(stream, "{head}\r\n{body}");
+        }
+    });
+    (port, log)
+}
+
+fn fixture(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("test-data/monitor/rdap")
+        .join(name);
+    std::fs::read_to_string(&path).expect("fixture")
+}
+
+#[test]
+fn rdap_with_429_answers_gives_registrar_and_expiry_and_the_expiring_alert() {
+    let dir = TempDir::new("monitor-rdap");
+    let campaign = campaign(&dir);
+    let names = predicted(&campaign, AT);
+    let (evil, held) = (names[8].clone(), names[9].clone());
+    let held_answer = fixture("held-domain.json").replace("{DOMAIN}", &held.to_uppercase());
+    let limited = fixture("too-many-requests.json");
+    let held_path = format!("/rdap/domain/{held}");
+    let (port, log) = http_server(Box::new(move |path, nth| {
+        if path == held_path {
+            if nth == 1 {
+                // The first answer asks the client to wait one second.
+                (429, vec![("retry-after", "1".to_owned())], limited.clone())
+            } else {
+                (200, Vec::new(), held_answer.clone())
+            }
+        } else {
+            (404, Vec::new(), "{\"errorCode\": 404}".to_owned())
+        }
+    }));
+    let tlds: Vec<String> = [&evil, &held]
+        .iter()
+        .map(|n| format!("\"{}\"", n.rsplit('.').next().expect("tld")))
+        .collect();
+    let bootstrap = dir.write(
+        "dns.json",
+        &fixture("dns.json")
+            .replace("\"{TLDS}\"", &tlds.join(", "))
+            .replace("{BASE}", &format!("http://127.0.0.1:{port}/rdap/")),
+    );
+    let zone = dir.write(
+        "tld.zone",
+        &format!("{evil}. NS ns.evil.test.\n{held}. NS ns1.sinkhole.test.\n{held}. NS ns2.sinkhole.test.\n"),
+    );
+    let state = dir.join("events.sqlite");
+    let output = cautery(&[
+        "monitor",
+        "check",
+        &campaign,
+        "--zone-file",
+        utf8(&zone),
+        "--at",
+        AT,
+        "--state",
+        utf8(&state),
+        "--alerts",
+        "--held-ns",
+        "sinkhole.test",
+        "--rdap-bootstrap",
+        utf8(&bootstrap),
+        "--rdap-interval-ms",
+        "200",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let alerts: Vec<serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    let kinds: Vec<(&str, &str)> = alerts
+        .iter()
+        .map(|a| {
+            (
+                a["kind"].as_str().expect("kind"),
+                a["domain"].as_str().expect("domain"),
+            )
+        })
+        .collect();
+    let mut expected = vec![("registered", evil.as_str()), ("expiring", held.as_str())];
+    expected.sort_by_key(|(_, d)| names.iter().position(|n| n == d));
+    let mut got = kinds.clone();
+    got.sort_by_key(|(_, d)| names.iter().position(|n| n == d));
+    assert_eq!(got, expected, "{alerts:?}");
+    let expiring = alerts
+        .iter()
+        .find(|a| a["kind"] == "expiring")
+        .expect("expiring");
+    assert_eq!(expiring["registrar"], "Takedown Registrar Ltd");
+    assert_eq!(expiring["expires"], "2026-12-06T00:00:00Z");
+    // The 429 was honoured: the retry came a second later, and requests to
+    // the one server were at least the interval apart.
+    let log = log.lock().expect("lock").clone();
+    let held_requests: Vec<_> = log.iter().filter(|(_, p)| p.ends_with(&held)).collect();
+    assert_eq!(held_requests.len(), 2, "{log:?}");
+    assert!(held_requests[1].0 - held_requests[0].0 >= std::time::Duration::from_millis(950));
+    for pair in log.windows(2) {
+        assert!(
+            pair[1].0 - pair[0].0 >= std::time::Duration::from_millis(190),
+            "{log:?}"
+        );
+    }
+    // Malformed RDAP JSON is refused with a clear line, and the check goes on.
+    let broken = dir.write(
+        "broken.json",
+        "{\"services\": [[[\"test\"], [\"http://127.0.0.1:1/\"]]]",
+    );
+    let output = cautery(&[
+        "monitor",
+        "check",
+        &campaign,
+        "--zone-file",
+        utf8(&zone),
+        "--at",
+        AT,
+        "--rdap-bootstrap",
+        utf8(&broken),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("not valid RDAP JSON"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -12,6 +12,8 @@
 //!   alerts are due (registered, changed, expiring), once per event.
 //! - [`alert`]: alerts with their evidence, as JSON, chat text, and the
 //!   HMAC-SHA256 signature of webhook bodies.
+//! - [`rdap`]: RDAP bootstrap, query URLs, the fields kept of an RFC 9083
+//!   domain answer, and `Retry-After`.
 //! - [`store`]: the state in SQLite, beside the sinkhole events in tables
 //!   of its own.
 //!
@@ -24,12 +26,14 @@
 
 pub mod alert;
 pub mod join;
+pub mod rdap;
 pub mod state;
 pub mod store;
 pub mod zonefile;
 
 pub use alert::{signature, Alert, Evidence, SIGNATURE_HEADER};
 pub use join::{join_zone, Found, JoinStats, PredictionIndex};
+pub use rdap::{domain_url, parse_domain, retry_after, Bootstrap, DomainRecord, RdapError};
 pub use state::{observe, AlertKind, AlertRules, Change, Due, NameState, Observation};
 pub use store::{SqliteState, StoreError};
 pub use zonefile::{open_stream, Delegation, ZoneFileError, ZoneReader, MAX_LINE};
