@@ -382,6 +382,36 @@ pub struct MonitorArgs {
 pub enum MonitorCommand {
     /// Run one check of a campaign's predicted names; one line per name found registered.
     Check(MonitorCheckArgs),
+    /// The health of every source the checks recorded; exit 1 when any is unhealthy.
+    Status(MonitorStatusArgs),
+}
+
+/// When a source of the monitor is unhealthy.
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// Minutes between checks; a source without a good check for twice this long is late.
+    #[arg(long, value_name = "MINUTES", default_value_t = 60)]
+    pub interval_minutes: u32,
+    /// Failures in a row that make a source unhealthy.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub max_failures: u32,
+    /// Hours after which a zone file (by its modification time) is stale.
+    #[arg(long, value_name = "HOURS", default_value_t = 48)]
+    pub zone_max_age_hours: u32,
+}
+
+/// `cautery monitor status`.
+#[derive(Debug, Args)]
+pub struct MonitorStatusArgs {
+    /// The monitor's state (the SQLite file given to `monitor check --state`).
+    #[arg(long, value_name = "FILE")]
+    pub state: std::path::PathBuf,
+    /// The instant to judge at (RFC 3339, a day, or `now`); default now.
+    #[arg(long, value_name = "INSTANT")]
+    pub at: Option<String>,
+    /// When a source is unhealthy.
+    #[command(flatten)]
+    pub health: HealthArgs,
 }
 
 /// `cautery monitor check`.
@@ -434,4 +464,7 @@ pub struct MonitorCheckArgs {
     /// Warn when a held name expires within this many days (from RDAP).
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     pub expiry_warn_days: u32,
+    /// When a source is unhealthy (a `health` alert on each change, with --state).
+    #[command(flatten)]
+    pub health: HealthArgs,
 }

@@ -26,11 +26,14 @@ use cautery_monitor::{
     AlertRules, Bootstrap, DomainRecord, Evidence, Found, JoinStats, Observation, PredictionIndex,
     SqliteState, ZoneReader, SIGNATURE_HEADER,
 };
+use cautery_monitor::{problems, record, AlertKind, HealthRules};
 use cautery_zone::{normalise_name, GatedPlan};
 use chrono::{DateTime, Utc};
 
 use crate::campaigns::{allow_list, load};
-use crate::cli::{MonitorArgs, MonitorCheckArgs, MonitorCommand, PlanFormat};
+use crate::cli::{
+    HealthArgs, MonitorArgs, MonitorCheckArgs, MonitorCommand, MonitorStatusArgs, PlanFormat,
+};
 use crate::commands::campaign::plan_of;
 use crate::dates::{now, parse_instant};
 use crate::output;
@@ -40,6 +43,7 @@ use crate::Outcome;
 pub fn run(args: &MonitorArgs) -> Result<Outcome> {
     match &args.command {
         MonitorCommand::Check(check_args) => check(check_args),
+        MonitorCommand::Status(status_args) => status(status_args),
     }
 }
 
@@ -61,8 +65,20 @@ fn check(args: &MonitorCheckArgs) -> Result<Outcome> {
     let index = PredictionIndex::new(&gated);
     let mut found: Vec<Found<'_>> = Vec::new();
     let mut total = JoinStats::default();
+    let at = match args.at.as_deref() {
+        Some(text) => parse_instant("--at", text)?,
+        None => now(),
+    };
     for path in &args.zone_file {
-        let stats = join_file(path, args.origin.as_deref(), &index, &mut found)?;
+        let result = join_file(path, args.origin.as_deref(), &index, &mut found);
+        if args.state.is_some() {
+            let outcome = match &result {
+                Ok(_) => Ok(modified(path)),
+                Err(error) => Err(format!("{error:#}")),
+            };
+            record_source(args, &format!("zone-file:{path}"), at, outcome)?;
+        }
+        let stats = result?;
         total.lines += stats.lines;
         total.delegations += stats.delegations;
         total.found += stats.found;
@@ -85,10 +101,6 @@ fn check(args: &MonitorCheckArgs) -> Result<Outcome> {
     };
     let mut out = output::stdout();
     if args.state.is_some() {
-        let at = match args.at.as_deref() {
-            Some(text) => parse_instant("--at", text)?,
-            None => now(),
-        };
         let days_ahead = i64::from(campaign.horizon.days_ahead);
         raise_alerts(args, &found, &records, at, days_ahead, &mut out)?;
     }
@@ -509,4 +521,135 @@ impl RdapClient {
         }
         bail!("RDAP {url}: still rate-limited after {RDAP_ATTEMPTS} attempts; try later")
     }
+}
+
+fn health_rules(args: &HealthArgs) -> HealthRules {
+    HealthRules {
+        interval: chrono::Duration::minutes(i64::from(args.interval_minutes.max(1))),
+        max_failures: args.max_failures,
+        max_data_age: chrono::Duration::hours(i64::from(args.zone_max_age_hours)),
+    }
+}
+
+/// A file's modification time, for the staleness of zone files.
+fn modified(path: &str) -> Option<DateTime<Utc>> {
+    if path == "-" {
+        return None;
+    }
+    let time = std::fs::metadata(path).and_then(|m| m.modified()).ok()?;
+    Some(DateTime::<Utc>::from(time))
+}
+
+/// Records how a source did in this check; when its health changes, a
+/// `health` alert goes to the sinks (unhealthy with the reasons, or recovered).
+fn record_source(
+    args: &MonitorCheckArgs,
+    source: &str,
+    at: DateTime<Utc>,
+    outcome: std::result::Result<Option<DateTime<Utc>>, String>,
+) -> Result<()> {
+    let Some(path) = &args.state else {
+        return Ok(());
+    };
+    let mut store = SqliteState::open(path)?;
+    let previous = store.sources()?.into_iter().find(|s| s.source == source);
+    let mut health = record(previous.as_ref(), source, at, outcome);
+    let found = problems(&health, at, &health_rules(&args.health));
+    let unhealthy = !found.is_empty();
+    let mut alerts = Vec::new();
+    if unhealthy != health.unhealthy {
+        let detail = if unhealthy {
+            found
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        } else {
+            "recovered".to_owned()
+        };
+        alerts.push(Alert {
+            kind: AlertKind::Health,
+            at,
+            domain: String::new(),
+            source: source.to_owned(),
+            ns: Vec::new(),
+            registrar: None,
+            expires: None,
+            first_seen: None,
+            changes: Vec::new(),
+            away_from_sinkhole: false,
+            repeat: false,
+            detail,
+            evidence: Vec::new(),
+        });
+    }
+    let webhook = match &args.webhook {
+        Some(url) => Some(Webhook::new(
+            url,
+            args.webhook_secret_file.as_deref(),
+            args.webhook_chat,
+        )?),
+        None => None,
+    };
+    let mut delivered = true;
+    for alert in &alerts {
+        if args.alerts {
+            // Health alerts are few; stdout stays line-ordered with the others.
+            let mut out = io::stdout().lock();
+            writeln!(out, "{}", alert.to_json())?;
+        }
+        if let Some(webhook) = &webhook {
+            if let Err(error) = webhook.send(alert) {
+                eprintln!("cautery: {error:#}");
+                delivered = false;
+            }
+        }
+    }
+    if delivered {
+        health.unhealthy = unhealthy;
+    }
+    store.save_source(&health, if delivered { &alerts } else { &[] })?;
+    Ok(())
+}
+
+/// Runs `cautery monitor status`.
+fn status(args: &MonitorStatusArgs) -> Result<Outcome> {
+    if !args.state.exists() {
+        bail!(
+            "no monitor state at {}; run cautery monitor check --state {} first",
+            args.state.display(),
+            args.state.display()
+        );
+    }
+    let at = match args.at.as_deref() {
+        Some(text) => parse_instant("--at", text)?,
+        None => now(),
+    };
+    let store = SqliteState::open(&args.state)?;
+    let sources = store.sources()?;
+    let rules = health_rules(&args.health);
+    let mut out = output::stdout();
+    let mut unhealthy = sources.is_empty();
+    if sources.is_empty() {
+        writeln!(out, "unhealthy: no source was ever checked")?;
+    }
+    for source in &sources {
+        let found = problems(source, at, &rules);
+        let last_ok = source
+            .last_ok
+            .map_or_else(|| "never".to_owned(), |t| t.to_rfc3339());
+        if found.is_empty() {
+            writeln!(out, "ok\t{}\tlast good cycle {last_ok}", source.source)?;
+        } else {
+            unhealthy = true;
+            let reasons: Vec<String> = found.iter().map(ToString::to_string).collect();
+            writeln!(out, "unhealthy\t{}\t{}", source.source, reasons.join("; "))?;
+        }
+    }
+    out.flush()?;
+    Ok(if unhealthy {
+        Outcome::NotFound
+    } else {
+        Outcome::Success
+    })
 }

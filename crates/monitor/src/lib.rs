@@ -14,6 +14,8 @@
 //!   HMAC-SHA256 signature of webhook bodies.
 //! - [`rdap`]: RDAP bootstrap, query URLs, the fields kept of an RFC 9083
 //!   domain answer, and `Retry-After`.
+//! - [`health`]: the watcher's own health per source: late cycles,
+//!   repeated failures, stale data.
 //! - [`store`]: the state in SQLite, beside the sinkhole events in tables
 //!   of its own.
 //!
@@ -25,6 +27,7 @@
 //! predicted name (predicted names are plain host names).
 
 pub mod alert;
+pub mod health;
 pub mod join;
 pub mod rdap;
 pub mod state;
@@ -32,6 +35,7 @@ pub mod store;
 pub mod zonefile;
 
 pub use alert::{signature, Alert, Evidence, SIGNATURE_HEADER};
+pub use health::{problems, record, HealthRules, Problem, SourceHealth};
 pub use join::{join_zone, Found, JoinStats, PredictionIndex};
 pub use rdap::{domain_url, parse_domain, retry_after, Bootstrap, DomainRecord, RdapError};
 pub use state::{observe, AlertKind, AlertRules, Change, Due, NameState, Observation};

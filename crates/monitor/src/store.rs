@@ -15,10 +15,12 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::alert::Alert;
+use crate::health::SourceHealth;
 use crate::state::{Change, NameState};
 
 /// Migrations; never edit one that was released, append.
-const MIGRATIONS: &[&str] = &["CREATE TABLE monitor_names (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE monitor_names (
     domain TEXT PRIMARY KEY,
     first_seen TEXT NOT NULL,
     last_seen TEXT NOT NULL,
@@ -42,7 +44,17 @@ CREATE TABLE monitor_alerts (
     domain TEXT NOT NULL,
     body TEXT NOT NULL
 );
-CREATE INDEX monitor_alerts_at ON monitor_alerts (at);"];
+CREATE INDEX monitor_alerts_at ON monitor_alerts (at);",
+    "CREATE TABLE monitor_sources (
+    source TEXT PRIMARY KEY,
+    last_attempt TEXT NOT NULL,
+    last_ok TEXT,
+    failures INTEGER NOT NULL,
+    last_error TEXT NOT NULL,
+    data_time TEXT,
+    unhealthy INTEGER NOT NULL
+);",
+];
 
 /// Why the store failed.
 #[derive(Debug, thiserror::Error)]
@@ -262,6 +274,109 @@ impl SqliteState {
                 )
                 .map_err(error)?;
         }
+        for alert in alerts {
+            transaction
+                .execute(
+                    "INSERT INTO monitor_alerts (at, kind, domain, body) VALUES (?1, ?2, ?3, ?4)",
+                    params![
+                        alert.at.to_rfc3339(),
+                        alert.kind.as_str(),
+                        alert.domain,
+                        alert.to_json()
+                    ],
+                )
+                .map_err(error)?;
+        }
+        transaction.commit().map_err(error)
+    }
+
+    /// Every source's health, by source.
+    pub fn sources(&self) -> Result<Vec<SourceHealth>, StoreError> {
+        type Row = (
+            String,
+            String,
+            Option<String>,
+            u32,
+            String,
+            Option<String>,
+            bool,
+        );
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT source, last_attempt, last_ok, failures, last_error, data_time, unhealthy
+                 FROM monitor_sources ORDER BY source",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows: Vec<Row> = statement
+            .query_map([], |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                    row.get(5)?,
+                    row.get(6)?,
+                ))
+            })
+            .map_err(|e| self.error(e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.error(e))?;
+        rows.into_iter()
+            .map(|(source, attempt, ok, failures, error, data, unhealthy)| {
+                let instant = |text: &str| -> Result<DateTime<Utc>, StoreError> {
+                    DateTime::parse_from_rfc3339(text)
+                        .map(|t| t.with_timezone(&Utc))
+                        .map_err(|e| StoreError::Corrupt {
+                            path: self.path.clone(),
+                            domain: source.clone(),
+                            message: format!("instant '{text}': {e}"),
+                        })
+                };
+                Ok(SourceHealth {
+                    last_attempt: instant(&attempt)?,
+                    last_ok: ok.as_deref().map(instant).transpose()?,
+                    failures,
+                    last_error: error,
+                    data_time: data.as_deref().map(instant).transpose()?,
+                    unhealthy,
+                    source,
+                })
+            })
+            .collect()
+    }
+
+    /// Saves a source's health and the health alerts raised about it.
+    pub fn save_source(
+        &mut self,
+        health: &SourceHealth,
+        alerts: &[Alert],
+    ) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let error = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let transaction = self.connection.transaction().map_err(error)?;
+        transaction
+            .execute(
+                "INSERT INTO monitor_sources
+                   (source, last_attempt, last_ok, failures, last_error, data_time, unhealthy)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (source) DO UPDATE SET last_attempt = ?2, last_ok = ?3,
+                   failures = ?4, last_error = ?5, data_time = ?6, unhealthy = ?7",
+                params![
+                    health.source,
+                    health.last_attempt.to_rfc3339(),
+                    health.last_ok.map(|t| t.to_rfc3339()),
+                    health.failures,
+                    health.last_error,
+                    health.data_time.map(|t| t.to_rfc3339()),
+                    health.unhealthy
+                ],
+            )
+            .map_err(error)?;
         for alert in alerts {
             transaction
                 .execute(
