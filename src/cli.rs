@@ -381,7 +381,7 @@ pub struct MonitorArgs {
 #[derive(Debug, Subcommand)]
 pub enum MonitorCommand {
     /// Run one check of a campaign's predicted names; one line per name found registered.
-    Check(MonitorCheckArgs),
+    Check(Box<MonitorCheckArgs>),
     /// The health of every source the checks recorded; exit 1 when any is unhealthy.
     Status(MonitorStatusArgs),
 }
@@ -448,6 +448,9 @@ pub struct MonitorCheckArgs {
     /// Send the Slack/Mattermost form `{"text": ...}` instead of the full JSON alert.
     #[arg(long, requires = "webhook")]
     pub webhook_chat: bool,
+    /// Send each alert as an RFC 5424 syslog message over UDP to this HOST:PORT. Needs --state.
+    #[arg(long, value_name = "HOST:PORT", requires = "state")]
+    pub syslog: Option<String>,
     /// A name-server suffix of your own sinkhole (repeatable): names delegated there are held,
     /// not reported as registered; a move away from them is a `changed` alert.
     #[arg(long, value_name = "SUFFIX")]

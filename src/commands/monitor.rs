@@ -295,6 +295,12 @@ fn raise_alerts(
                     delivered = false;
                 }
             }
+            if let Some(address) = &args.syslog {
+                if let Err(error) = send_syslog(address, alert) {
+                    eprintln!("cautery: {error:#}");
+                    delivered = false;
+                }
+            }
         }
         if delivered {
             store.save(&state, &changes, &alerts)?;
@@ -604,6 +610,12 @@ fn record_source(
                 delivered = false;
             }
         }
+        if let Some(address) = &args.syslog {
+            if let Err(error) = send_syslog(address, alert) {
+                eprintln!("cautery: {error:#}");
+                delivered = false;
+            }
+        }
     }
     if delivered {
         health.unhealthy = unhealthy;
@@ -652,4 +664,26 @@ fn status(args: &MonitorStatusArgs) -> Result<Outcome> {
     } else {
         Outcome::Success
     })
+}
+
+/// Sends one alert as an RFC 5424 message in one UDP datagram (RFC 5426).
+fn send_syslog(address: &str, alert: &Alert) -> Result<()> {
+    use std::net::{ToSocketAddrs, UdpSocket};
+    let target = address
+        .to_socket_addrs()
+        .with_context(|| format!("--syslog {address}: expected HOST:PORT"))?
+        .next()
+        .with_context(|| format!("--syslog {address}: no address"))?;
+    let local = if target.is_ipv4() {
+        "0.0.0.0:0"
+    } else {
+        "[::]:0"
+    };
+    let socket = UdpSocket::bind(local).context("syslog: opening a UDP socket")?;
+    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let message = alert.syslog(hostname.trim());
+    socket
+        .send_to(message.as_bytes(), target)
+        .with_context(|| format!("syslog {address}: sending"))?;
+    Ok(())
 }

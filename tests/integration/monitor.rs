@@ -614,3 +614,48 @@ fn the_health_alert_fires_when_a_source_stops_and_clears_when_it_returns() {
         stdout(&output)
     );
 }
+
+#[test]
+fn alerts_reach_a_loopback_syslog_receiver_in_rfc_5424_form() {
+    let dir = TempDir::new("monitor-syslog");
+    let campaign = campaign(&dir);
+    let names = predicted(&campaign, AT);
+    let zone = dir.write("tld.zone", &format!("{}. NS ns.evil.test.\n", names[12]));
+    let receiver = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    receiver
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .expect("timeout");
+    let address = receiver.local_addr().expect("addr").to_string();
+    let state = dir.join("events.sqlite");
+    let output = cautery(&[
+        "monitor",
+        "check",
+        &campaign,
+        "--zone-file",
+        utf8(&zone),
+        "--at",
+        AT,
+        "--state",
+        utf8(&state),
+        "--syslog",
+        &address,
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut buffer = [0u8; 4096];
+    let (length, _) = receiver.recv_from(&mut buffer).expect("a syslog message");
+    let message = String::from_utf8_lossy(&buffer[..length]).into_owned();
+    // daemon.warning = 3*8+4; version 1; RFC 3339 time; app cautery; msgid the kind.
+    assert!(
+        message.starts_with("<28>1 2026-11-26T00:00:00Z "),
+        "{message}"
+    );
+    assert!(
+        message.contains(" cautery - registered [cautery@32473 kind=\"registered\""),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!("domain=\"{}\"", names[12])),
+        "{message}"
+    );
+    assert!(message.contains("family=\"necurs\""), "{message}");
+}
