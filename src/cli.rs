@@ -448,6 +448,10 @@ pub struct MonitorCheckArgs {
     /// Send the Slack/Mattermost form `{"text": ...}` instead of the full JSON alert.
     #[arg(long, requires = "webhook")]
     pub webhook_chat: bool,
+    /// Write registry request files for the names found: per TLD, `TLD.csv` (the shape of
+    /// `export --format registry`) and `TLD.evidence.json` (name servers, source, evidence).
+    #[arg(long, value_name = "DIR")]
+    pub registry_requests: Option<std::path::PathBuf>,
     /// Send each alert as an RFC 5424 syslog message over UDP to this HOST:PORT. Needs --state.
     #[arg(long, value_name = "HOST:PORT", requires = "state")]
     pub syslog: Option<String>,

@@ -104,6 +104,10 @@ fn check(args: &MonitorCheckArgs) -> Result<Outcome> {
         let days_ahead = i64::from(campaign.horizon.days_ahead);
         raise_alerts(args, &found, &records, at, days_ahead, &mut out)?;
     }
+    if let Some(folder) = &args.registry_requests {
+        let days_ahead = i64::from(campaign.horizon.days_ahead);
+        write_registry_requests(folder, &found, days_ahead)?;
+    }
     if !args.alerts {
         for (hit, record) in found.iter().zip(&records) {
             write_found(&mut out, hit, record.as_ref(), args.format)?;
@@ -685,5 +689,46 @@ fn send_syslog(address: &str, alert: &Alert) -> Result<()> {
     socket
         .send_to(message.as_bytes(), target)
         .with_context(|| format!("syslog {address}: sending"))?;
+    Ok(())
+}
+
+/// Per TLD, the registry request for the names found: `TLD.csv` in the
+/// shape of `export --format registry` and `TLD.evidence.json`.
+fn write_registry_requests(
+    folder: &std::path::Path,
+    found: &[Found<'_>],
+    days_ahead: i64,
+) -> Result<()> {
+    use std::collections::BTreeMap;
+    std::fs::create_dir_all(folder)
+        .with_context(|| format!("cannot create {}", folder.display()))?;
+    let mut by_tld: BTreeMap<&str, Vec<&Found<'_>>> = BTreeMap::new();
+    for hit in found {
+        let name = hit.entry.name();
+        let tld = name.rsplit('.').next().unwrap_or(name);
+        by_tld.entry(tld).or_default().push(hit);
+    }
+    for (tld, hits) in &by_tld {
+        let entries: Vec<cautery_zone::Entry<'_>> = hits.iter().map(|hit| hit.entry).collect();
+        let mut csv = Vec::new();
+        cautery_zone::formats::render_registry_tld(&entries, &mut csv)?;
+        let csv_path = folder.join(cautery_zone::formats::registry_file(tld));
+        std::fs::write(&csv_path, csv)
+            .with_context(|| format!("cannot write {}", csv_path.display()))?;
+        let evidence: Vec<serde_json::Value> = hits
+            .iter()
+            .map(|hit| {
+                serde_json::json!({
+                    "domain": hit.entry.name(),
+                    "ns": hit.ns,
+                    "source": hit.source,
+                    "evidence": evidence_of(hit, days_ahead),
+                })
+            })
+            .collect();
+        let json_path = folder.join(format!("{tld}.evidence.json"));
+        std::fs::write(&json_path, serde_json::to_string_pretty(&evidence)?)
+            .with_context(|| format!("cannot write {}", json_path.display()))?;
+    }
     Ok(())
 }

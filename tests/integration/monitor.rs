@@ -659,3 +659,49 @@ fn alerts_reach_a_loopback_syslog_receiver_in_rfc_5424_form() {
     );
     assert!(message.contains("family=\"necurs\""), "{message}");
 }
+
+#[test]
+fn registry_requests_list_the_names_found_per_tld_with_evidence() {
+    let dir = TempDir::new("monitor-registry");
+    let campaign = campaign(&dir);
+    let names = predicted(&campaign, AT);
+    let tld = |n: &String| n.rsplit('.').next().expect("tld").to_owned();
+    let first = &names[13];
+    let other = names
+        .iter()
+        .find(|n| tld(n) != tld(first))
+        .expect("a second TLD");
+    let zone = dir.write(
+        "tld.zone",
+        &format!("{first}. NS ns.evil.test.\n{other}. NS ns.evil.test.\n"),
+    );
+    let out = dir.join("requests");
+    let output = cautery(&[
+        "monitor",
+        "check",
+        &campaign,
+        "--zone-file",
+        utf8(&zone),
+        "--at",
+        AT,
+        "--registry-requests",
+        utf8(&out),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    for name in [first, other] {
+        let csv = std::fs::read_to_string(out.join(format!("{}.csv", tld(name)))).expect("csv");
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines[0], "domain,valid_from,valid_to,sources");
+        assert_eq!(lines.len(), 2, "{csv}");
+        assert!(lines[1].starts_with(&format!("{name},")), "{csv}");
+        assert!(lines[1].ends_with("necurs/9"), "{csv}");
+        let evidence: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join(format!("{}.evidence.json", tld(name))))
+                .expect("json"),
+        )
+        .expect("valid JSON");
+        assert_eq!(evidence[0]["domain"], name.as_str());
+        assert_eq!(evidence[0]["ns"][0], "ns.evil.test");
+        assert_eq!(evidence[0]["evidence"][0]["family"], "necurs");
+    }
+}
