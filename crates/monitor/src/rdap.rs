@@ -359,4 +359,44 @@ mod tests {
         );
         assert_eq!(retry_after("soon", now, cap), None);
     }
+
+    #[test]
+    fn mutated_answers_never_panic_and_keep_fields_bounded() {
+        // A deterministic stand-in for the fuzz target: byte flips and cuts
+        // of a real-shaped answer, plus an over-long name server list.
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let alphabet = b"{}[]\",:0aZ\\ \x00";
+        for _ in 0..2000 {
+            let mut bytes = ANSWER.as_bytes().to_vec();
+            for _ in 0..(1 + next() % 4) {
+                let at = (next() as usize) % bytes.len();
+                if next() % 4 == 0 {
+                    bytes.truncate(at.max(1));
+                } else {
+                    bytes[at] = alphabet[(next() as usize) % alphabet.len()];
+                }
+            }
+            if let Ok(record) = parse_domain(&bytes, "example.com") {
+                assert!(record.ns.len() <= MAX_ITEMS && record.status.len() <= MAX_ITEMS);
+                assert!(record.ns.windows(2).all(|w| w[0] < w[1]));
+            }
+        }
+        let servers: Vec<String> = (0..100)
+            .map(|i| format!("{{\"ldhName\": \"ns{i}.test\"}}"))
+            .collect();
+        let long = format!(
+            "{{\"objectClassName\": \"domain\", \"ldhName\": \"{}\", \"nameservers\": [{}]}}",
+            "x".repeat(5000),
+            servers.join(",")
+        );
+        let record = parse_domain(long.as_bytes(), "x.test").expect("parses");
+        assert_eq!(record.ns.len(), MAX_ITEMS);
+        assert_eq!(record.name.len(), MAX_FIELD);
+    }
 }

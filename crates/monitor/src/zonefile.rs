@@ -614,4 +614,47 @@ mod tests {
         // Plain text passes through untouched.
         assert_eq!(read_all(text.as_bytes()).expect("plain"), 2000);
     }
+
+    #[test]
+    fn mutated_zone_files_never_panic_and_keep_names_well_formed() {
+        // A deterministic stand-in for the fuzz target, run on every test:
+        // byte flips, insertions and cuts of a small CZDS-like file.
+        let seed = b"$ORIGIN com.\n$TTL 86400\n@ IN SOA a. b. (1 2 3 4 5)\nexample NS ns1.example.net.\n\tNS ns2\nb.com. 300 IN NS ns.b.com.\nc TXT \"x;(y\" \\; \n";
+        let alphabet = b" \t\n;()\"\\.@$aZ09";
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..3000 {
+            let mut bytes = seed.to_vec();
+            for _ in 0..(1 + next() % 6) {
+                let at = (next() as usize) % (bytes.len() + 1);
+                match next() % 3 {
+                    0 if at < bytes.len() => {
+                        bytes[at] = alphabet[(next() as usize) % alphabet.len()]
+                    }
+                    1 => bytes.insert(at, alphabet[(next() as usize) % alphabet.len()]),
+                    _ => bytes.truncate(at.max(1)),
+                }
+            }
+            let mut reader = ZoneReader::new(bytes.as_slice());
+            let mut last = 0;
+            while let Ok(Some(d)) = reader.next_delegation() {
+                for name in [d.owner, d.ns] {
+                    assert!(name.len() <= MAX_NAME, "{name}");
+                    assert!(!name.bytes().any(|b| b.is_ascii_uppercase()), "{name}");
+                    assert!(
+                        !name.starts_with('.'),
+                        "{name:?} from {:?}",
+                        String::from_utf8_lossy(&bytes)
+                    );
+                }
+                assert!(d.line >= last);
+                last = d.line;
+            }
+        }
+    }
 }
