@@ -41,6 +41,8 @@ pub enum Command {
     Events(EventsArgs),
     /// Write a day's sinkhole events as Shadowserver-format CSV reports, one per network.
     Report(ReportArgs),
+    /// Watch predicted names for registration: zone files, DNS, RDAP; alerts.
+    Monitor(MonitorArgs),
 }
 
 /// `cautery check-config`.
@@ -461,4 +463,111 @@ pub enum ReportScope {
     Cidr,
     /// Per source country (needs enrichment).
     Country,
+}
+
+/// `cautery monitor`.
+#[derive(Debug, Args)]
+pub struct MonitorArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: MonitorCommand,
+}
+
+/// The subcommands of `cautery monitor`.
+#[derive(Debug, Subcommand)]
+pub enum MonitorCommand {
+    /// Run one check of a campaign's predicted names; one line per name found registered.
+    Check(Box<MonitorCheckArgs>),
+    /// The health of every source the checks recorded; exit 1 when any is unhealthy.
+    Status(MonitorStatusArgs),
+}
+
+/// When a source of the monitor is unhealthy.
+#[derive(Debug, Args)]
+pub struct HealthArgs {
+    /// Minutes between checks; a source without a good check for twice this long is late.
+    #[arg(long, value_name = "MINUTES", default_value_t = 60)]
+    pub interval_minutes: u32,
+    /// Failures in a row that make a source unhealthy.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub max_failures: u32,
+    /// Hours after which a zone file (by its modification time) is stale.
+    #[arg(long, value_name = "HOURS", default_value_t = 48)]
+    pub zone_max_age_hours: u32,
+}
+
+/// `cautery monitor status`.
+#[derive(Debug, Args)]
+pub struct MonitorStatusArgs {
+    /// The monitor's state (the SQLite file given to `monitor check --state`).
+    #[arg(long, value_name = "FILE")]
+    pub state: std::path::PathBuf,
+    /// The instant to judge at (RFC 3339, a day, or `now`); default now.
+    #[arg(long, value_name = "INSTANT")]
+    pub at: Option<String>,
+    /// When a source is unhealthy.
+    #[command(flatten)]
+    pub health: HealthArgs,
+}
+
+/// `cautery monitor check`.
+#[derive(Debug, Args)]
+pub struct MonitorCheckArgs {
+    /// The campaign file (TOML), as `cautery plan` reads it.
+    #[arg(value_name = "CAMPAIGN")]
+    pub campaign: String,
+    /// A registry zone file (RFC 1035 master format, plain or gzip; `-` for stdin); repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub zone_file: Vec<String>,
+    /// The origin of relative names in the zone files until their own `$ORIGIN` (e.g. `com`).
+    #[arg(long, value_name = "NAME")]
+    pub origin: Option<String>,
+    /// The instant whose plan is checked (RFC 3339, a day, or `now`); default now.
+    #[arg(long, value_name = "INSTANT")]
+    pub at: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Plain)]
+    pub format: PlanFormat,
+    /// Remember the names found in this SQLite file (the events database, e.g. the serve state
+    /// folder's events.sqlite) and raise alerts: one per event, repeated after --renotify-days.
+    #[arg(long, value_name = "FILE")]
+    pub state: Option<std::path::PathBuf>,
+    /// Print the alerts raised (JSON lines) instead of the names found. Needs --state.
+    #[arg(long, requires = "state")]
+    pub alerts: bool,
+    /// POST each alert as JSON to this URL, signed (X-Cautery-Signature: sha256=HMAC). Needs --state.
+    #[arg(long, value_name = "URL", requires = "state")]
+    pub webhook: Option<String>,
+    /// The webhook's HMAC-SHA256 secret, read from this file (trailing newline ignored).
+    #[arg(long, value_name = "FILE", requires = "webhook")]
+    pub webhook_secret_file: Option<std::path::PathBuf>,
+    /// Send the Slack/Mattermost form `{"text": ...}` instead of the full JSON alert.
+    #[arg(long, requires = "webhook")]
+    pub webhook_chat: bool,
+    /// Write registry request files for the names found: per TLD, `TLD.csv` (the shape of
+    /// `export --format registry`) and `TLD.evidence.json` (name servers, source, evidence).
+    #[arg(long, value_name = "DIR")]
+    pub registry_requests: Option<std::path::PathBuf>,
+    /// Send each alert as an RFC 5424 syslog message over UDP to this HOST:PORT. Needs --state.
+    #[arg(long, value_name = "HOST:PORT", requires = "state")]
+    pub syslog: Option<String>,
+    /// A name-server suffix of your own sinkhole (repeatable): names delegated there are held,
+    /// not reported as registered; a move away from them is a `changed` alert.
+    #[arg(long, value_name = "SUFFIX")]
+    pub held_ns: Vec<String>,
+    /// Repeat an alert that stays true after this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = 7)]
+    pub renotify_days: u32,
+    /// Ask RDAP about each name found: base URLs from this IANA bootstrap file (dns.json).
+    #[arg(long, value_name = "FILE")]
+    pub rdap_bootstrap: Option<std::path::PathBuf>,
+    /// At least this many milliseconds between two RDAP requests to one server.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    pub rdap_interval_ms: u64,
+    /// Warn when a held name expires within this many days (from RDAP).
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub expiry_warn_days: u32,
+    /// When a source is unhealthy (a `health` alert on each change, with --state).
+    #[command(flatten)]
+    pub health: HealthArgs,
 }

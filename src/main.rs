@@ -45,6 +45,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => daemon::run(&args),
         Command::Events(args) => commands::events::list(&args),
         Command::Report(args) => commands::events::report(&args),
+        Command::Monitor(args) => commands::monitor::run(&args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -9,6 +9,7 @@ pub mod export;
 pub mod families;
 pub mod generate;
 pub mod lookup;
+pub mod monitor;
 pub mod seed;
 
 use anyhow::{bail, Result};

@@ -10,6 +10,7 @@ mod cli;
 mod detect;
 mod events;
 mod reports;
+mod monitor;
 mod resolvers;
 mod seeds;
 mod serve;

@@ -1,0 +1,455 @@
+//! The monitor's state in SQLite: the same database file as the sinkhole
+//! events (`[events] store`), in tables of its own (`monitor_names`,
+//! `monitor_changes`, `monitor_alerts`) with a migration table of its own
+//! (`monitor_schema_version`), so that the console and reports can join
+//! names found registered with the events of the same names, and neither
+//! schema's migrations touch the other's.
+//!
+//! Known limitation: PostgreSQL (`[events] store = "postgres://..."`) is not
+//! implemented for the monitor yet.
+
+use std::path::Path;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::alert::Alert;
+use crate::health::SourceHealth;
+use crate::state::{Change, NameState};
+
+/// Migrations; never edit one that was released, append.
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE monitor_names (
+    domain TEXT PRIMARY KEY,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    ns TEXT NOT NULL,
+    registrar TEXT,
+    expires TEXT,
+    changed_at TEXT NOT NULL,
+    alerted TEXT NOT NULL
+);
+CREATE TABLE monitor_changes (
+    domain TEXT NOT NULL,
+    at TEXT NOT NULL,
+    what TEXT NOT NULL,
+    before TEXT NOT NULL,
+    after TEXT NOT NULL
+);
+CREATE INDEX monitor_changes_domain ON monitor_changes (domain, at);
+CREATE TABLE monitor_alerts (
+    at TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    domain TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX monitor_alerts_at ON monitor_alerts (at);",
+    "CREATE TABLE monitor_sources (
+    source TEXT PRIMARY KEY,
+    last_attempt TEXT NOT NULL,
+    last_ok TEXT,
+    failures INTEGER NOT NULL,
+    last_error TEXT NOT NULL,
+    data_time TEXT,
+    unhealthy INTEGER NOT NULL
+);",
+];
+
+/// Why the store failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// SQLite failed.
+    #[error("monitor state {path}: {source}")]
+    Sqlite {
+        /// The database file.
+        path: String,
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
+    /// A newer cautery wrote the state.
+    #[error("monitor state {path} has schema version {found}, newer than this cautery's {supported}; upgrade cautery")]
+    SchemaTooNew {
+        /// The database file.
+        path: String,
+        /// Found.
+        found: i64,
+        /// Supported.
+        supported: i64,
+    },
+    /// A stored row does not parse.
+    #[error("monitor state {path}: row of {domain} is corrupt: {message}")]
+    Corrupt {
+        /// The database file.
+        path: String,
+        /// The name.
+        domain: String,
+        /// What.
+        message: String,
+    },
+}
+
+/// The monitor's tables in a SQLite database.
+#[derive(Debug)]
+pub struct SqliteState {
+    connection: Connection,
+    path: String,
+}
+
+impl SqliteState {
+    /// Opens (creating if need be) the database at `path` and brings the
+    /// monitor's tables to the current version.
+    pub fn open(path: impl AsRef<Path>) -> Result<SqliteState, StoreError> {
+        let path = path.as_ref().display().to_string();
+        let connection = Connection::open(&path).map_err(|source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        })?;
+        let mut state = SqliteState { connection, path };
+        state
+            .connection
+            .busy_timeout(Duration::from_secs(5))
+            .map_err(|e| state.error(e))?;
+        state.migrate()?;
+        Ok(state)
+    }
+
+    fn error(&self, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn migrate(&mut self) -> Result<(), StoreError> {
+        self.connection
+            .execute_batch(
+                "CREATE TABLE IF NOT EXISTS monitor_schema_version (version INTEGER NOT NULL)",
+            )
+            .map_err(|e| self.error(e))?;
+        let found: i64 = self
+            .connection
+            .query_row(
+                "SELECT coalesce(max(version), 0) FROM monitor_schema_version",
+                [],
+                |row| row.get(0),
+            )
+            .map_err(|e| self.error(e))?;
+        let supported = MIGRATIONS.len() as i64;
+        if found > supported {
+            return Err(StoreError::SchemaTooNew {
+                path: self.path.clone(),
+                found,
+                supported,
+            });
+        }
+        let path = self.path.clone();
+        let error = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        for (index, migration) in MIGRATIONS.iter().enumerate() {
+            let version = index as i64 + 1;
+            if version <= found {
+                continue;
+            }
+            let transaction = self.connection.transaction().map_err(error)?;
+            transaction.execute_batch(migration).map_err(error)?;
+            transaction
+                .execute(
+                    "INSERT INTO monitor_schema_version (version) VALUES (?1)",
+                    [version],
+                )
+                .map_err(error)?;
+            transaction.commit().map_err(error)?;
+        }
+        Ok(())
+    }
+
+    /// The state of `domain`, if it was ever found registered.
+    pub fn load(&self, domain: &str) -> Result<Option<NameState>, StoreError> {
+        type Row = (
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+            String,
+        );
+        let row: Option<Row> = self
+            .connection
+            .query_row(
+                "SELECT first_seen, last_seen, ns, registrar, expires, changed_at, alerted
+                 FROM monitor_names WHERE domain = ?1",
+                [domain],
+                |row| {
+                    Ok((
+                        row.get(0)?,
+                        row.get(1)?,
+                        row.get(2)?,
+                        row.get(3)?,
+                        row.get(4)?,
+                        row.get(5)?,
+                        row.get(6)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(|e| self.error(e))?;
+        let Some((first_seen, last_seen, ns, registrar, expires, changed_at, alerted)) = row else {
+            return Ok(None);
+        };
+        let corrupt = |message: String| StoreError::Corrupt {
+            path: self.path.clone(),
+            domain: domain.to_owned(),
+            message,
+        };
+        let instant = |text: &str| -> Result<DateTime<Utc>, StoreError> {
+            DateTime::parse_from_rfc3339(text)
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|e| corrupt(format!("instant '{text}': {e}")))
+        };
+        Ok(Some(NameState {
+            domain: domain.to_owned(),
+            first_seen: instant(&first_seen)?,
+            last_seen: instant(&last_seen)?,
+            ns: serde_json::from_str(&ns).map_err(|e| corrupt(format!("ns: {e}")))?,
+            registrar,
+            expires: expires.as_deref().map(instant).transpose()?,
+            changed_at: instant(&changed_at)?,
+            alerted: serde_json::from_str(&alerted)
+                .map_err(|e| corrupt(format!("alerted: {e}")))?,
+        }))
+    }
+
+    /// Saves a name's state, the changes that led to it and the alerts
+    /// raised, in one transaction.
+    pub fn save(
+        &mut self,
+        state: &NameState,
+        changes: &[Change],
+        alerts: &[Alert],
+    ) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let error = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let transaction = self.connection.transaction().map_err(error)?;
+        let ns = serde_json::to_string(&state.ns).unwrap_or_default();
+        let alerted = serde_json::to_string(&state.alerted).unwrap_or_default();
+        transaction
+            .execute(
+                "INSERT INTO monitor_names
+                   (domain, first_seen, last_seen, ns, registrar, expires, changed_at, alerted)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (domain) DO UPDATE SET last_seen = ?3, ns = ?4, registrar = ?5,
+                   expires = ?6, changed_at = ?7, alerted = ?8",
+                params![
+                    state.domain,
+                    state.first_seen.to_rfc3339(),
+                    state.last_seen.to_rfc3339(),
+                    ns,
+                    state.registrar,
+                    state.expires.map(|t| t.to_rfc3339()),
+                    state.changed_at.to_rfc3339(),
+                    alerted
+                ],
+            )
+            .map_err(error)?;
+        for change in changes {
+            transaction
+                .execute(
+                    "INSERT INTO monitor_changes (domain, at, what, before, after)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![
+                        state.domain,
+                        state.last_seen.to_rfc3339(),
+                        change.what,
+                        change.from,
+                        change.to
+                    ],
+                )
+                .map_err(error)?;
+        }
+        for alert in alerts {
+            transaction
+                .execute(
+                    "INSERT INTO monitor_alerts (at, kind, domain, body) VALUES (?1, ?2, ?3, ?4)",
+                    params![
+                        alert.at.to_rfc3339(),
+                        alert.kind.as_str(),
+                        alert.domain,
+                        alert.to_json()
+                    ],
+                )
+                .map_err(error)?;
+        }
+        transaction.commit().map_err(error)
+    }
+
+    /// Every source's health, by source.
+    pub fn sources(&self) -> Result<Vec<SourceHealth>, StoreError> {
+        type Row = (
+            String,
+            String,
+            Option<String>,
+            u32,
+            String,
+            Option<String>,
+            bool,
+        );
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT source, last_attempt, last_ok, failures, last_error, data_time, unhealthy
+                 FROM monitor_sources ORDER BY source",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows: Vec<Row> = statement
+            .query_map([], |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                    row.get(5)?,
+                    row.get(6)?,
+                ))
+            })
+            .map_err(|e| self.error(e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.error(e))?;
+        rows.into_iter()
+            .map(|(source, attempt, ok, failures, error, data, unhealthy)| {
+                let instant = |text: &str| -> Result<DateTime<Utc>, StoreError> {
+                    DateTime::parse_from_rfc3339(text)
+                        .map(|t| t.with_timezone(&Utc))
+                        .map_err(|e| StoreError::Corrupt {
+                            path: self.path.clone(),
+                            domain: source.clone(),
+                            message: format!("instant '{text}': {e}"),
+                        })
+                };
+                Ok(SourceHealth {
+                    last_attempt: instant(&attempt)?,
+                    last_ok: ok.as_deref().map(instant).transpose()?,
+                    failures,
+                    last_error: error,
+                    data_time: data.as_deref().map(instant).transpose()?,
+                    unhealthy,
+                    source,
+                })
+            })
+            .collect()
+    }
+
+    /// Saves a source's health and the health alerts raised about it.
+    pub fn save_source(
+        &mut self,
+        health: &SourceHealth,
+        alerts: &[Alert],
+    ) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let error = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let transaction = self.connection.transaction().map_err(error)?;
+        transaction
+            .execute(
+                "INSERT INTO monitor_sources
+                   (source, last_attempt, last_ok, failures, last_error, data_time, unhealthy)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (source) DO UPDATE SET last_attempt = ?2, last_ok = ?3,
+                   failures = ?4, last_error = ?5, data_time = ?6, unhealthy = ?7",
+                params![
+                    health.source,
+                    health.last_attempt.to_rfc3339(),
+                    health.last_ok.map(|t| t.to_rfc3339()),
+                    health.failures,
+                    health.last_error,
+                    health.data_time.map(|t| t.to_rfc3339()),
+                    health.unhealthy
+                ],
+            )
+            .map_err(error)?;
+        for alert in alerts {
+            transaction
+                .execute(
+                    "INSERT INTO monitor_alerts (at, kind, domain, body) VALUES (?1, ?2, ?3, ?4)",
+                    params![
+                        alert.at.to_rfc3339(),
+                        alert.kind.as_str(),
+                        alert.domain,
+                        alert.to_json()
+                    ],
+                )
+                .map_err(error)?;
+        }
+        transaction.commit().map_err(error)
+    }
+
+    /// Alerts stored, oldest first: `(kind, domain)`.
+    pub fn alerts(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare("SELECT kind, domain FROM monitor_alerts ORDER BY rowid")
+            .map_err(|e| self.error(e))?;
+        let rows = statement
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::{observe, AlertRules, Observation};
+
+    #[test]
+    fn state_survives_reopening_beside_another_schema_version_table() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("events.sqlite");
+        {
+            // The events store's own migration table, as crates/events makes it.
+            let connection = Connection::open(&path).expect("open");
+            connection
+                .execute_batch(
+                    "CREATE TABLE schema_version (version INTEGER NOT NULL);
+                     INSERT INTO schema_version VALUES (7);",
+                )
+                .expect("events schema");
+        }
+        let rules = AlertRules {
+            renotify: chrono::Duration::days(1),
+            expiry_warn_days: 30,
+            held_ns: Vec::new(),
+        };
+        let seen = Observation {
+            domain: "abc.com".into(),
+            ns: vec!["ns.evil.test".into()],
+            registrar: Some("Reg".into()),
+            expires: Some(DateTime::UNIX_EPOCH + chrono::Duration::days(20_000)),
+            source: "test".into(),
+        };
+        let at = DateTime::UNIX_EPOCH + chrono::Duration::days(19_000);
+        let (state, due) = observe(None, &seen, at, &rules);
+        assert_eq!(due.len(), 1);
+        let mut store = SqliteState::open(&path).expect("open");
+        assert_eq!(store.load("abc.com").expect("load"), None);
+        store.save(&state, &[], &[]).expect("save");
+        drop(store);
+        let store = SqliteState::open(&path).expect("reopen");
+        assert_eq!(store.load("abc.com").expect("load"), Some(state));
+        let version: i64 = Connection::open(&path)
+            .expect("open")
+            .query_row("SELECT max(version) FROM schema_version", [], |r| r.get(0))
+            .expect("events version");
+        assert_eq!(version, 7, "the events' migration table is untouched");
+    }
+}

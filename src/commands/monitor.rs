@@ -1,0 +1,734 @@
+//! `cautery monitor`: the registration watch at the command line.
+//!
+//! `cautery monitor check CAMPAIGN --zone-file F...` plans the campaign at an
+//! instant (the same plan and allow-list gate as `cautery plan`), streams each
+//! zone file through `cautery_monitor`'s reader and prints one line per
+//! predicted name found delegated. Exit 0 when the check ran (whether or not
+//! anything was found), 2 on bad input: an unreadable, truncated or corrupt
+//! zone file names the file and the line.
+//!
+//! With `--state FILE` each name found is compared with what was known
+//! (`cautery_monitor::observe`), the state is saved in the events database
+//! in the monitor's own tables, and the alerts due go to the sinks: stdout
+//! (`--alerts`, JSON lines) and a signed webhook (`--webhook`). A name's new
+//! state is saved only after its alerts were delivered, so an alert a
+//! webhook did not take is raised again by the next check.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Write};
+
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use cautery_monitor::rdap::MAX_BODY;
+use cautery_monitor::{
+    domain_url, join_zone, observe, open_stream, parse_domain, retry_after, signature, Alert,
+    AlertRules, Bootstrap, DomainRecord, Evidence, Found, JoinStats, Observation, PredictionIndex,
+    SqliteState, ZoneReader, SIGNATURE_HEADER,
+};
+use cautery_monitor::{problems, record, AlertKind, HealthRules};
+use cautery_zone::{normalise_name, GatedPlan};
+use chrono::{DateTime, Utc};
+
+use crate::campaigns::{allow_list, load};
+use crate::cli::{
+    HealthArgs, MonitorArgs, MonitorCheckArgs, MonitorCommand, MonitorStatusArgs, PlanFormat,
+};
+use crate::commands::campaign::plan_of;
+use crate::dates::{now, parse_instant};
+use crate::output;
+use crate::Outcome;
+
+/// Runs `cautery monitor`.
+pub fn run(args: &MonitorArgs) -> Result<Outcome> {
+    match &args.command {
+        MonitorCommand::Check(check_args) => check(check_args),
+        MonitorCommand::Status(status_args) => status(status_args),
+    }
+}
+
+/// Read buffer of a zone file: large, since a `.com` file is gigabytes.
+const READ_BUFFER: usize = 1 << 20;
+
+fn check(args: &MonitorCheckArgs) -> Result<Outcome> {
+    if args.zone_file.is_empty() {
+        bail!("no source to check: give --zone-file FILE (a registry zone file, plain or gzip)");
+    }
+    if args.zone_file.iter().filter(|f| f.as_str() == "-").count() > 1 {
+        bail!("--zone-file - (stdin) given more than once; stdin can be read once");
+    }
+    let loaded = load(&args.campaign)?;
+    let allow = allow_list(&loaded.campaign, &loaded.base, &[], &[])?;
+    let plan = plan_of(&loaded.campaign, args.at.as_deref())?;
+    let campaign = &loaded.campaign;
+    let gated = GatedPlan::new(plan, &allow, &campaign.zone.name, campaign.subdomains);
+    let index = PredictionIndex::new(&gated);
+    let mut found: Vec<Found<'_>> = Vec::new();
+    let mut total = JoinStats::default();
+    let at = match args.at.as_deref() {
+        Some(text) => parse_instant("--at", text)?,
+        None => now(),
+    };
+    for path in &args.zone_file {
+        let result = join_file(path, args.origin.as_deref(), &index, &mut found);
+        if args.state.is_some() {
+            let outcome = match &result {
+                Ok(_) => Ok(modified(path)),
+                Err(error) => Err(format!("{error:#}")),
+            };
+            record_source(args, &format!("zone-file:{path}"), at, outcome)?;
+        }
+        let stats = result?;
+        total.lines += stats.lines;
+        total.delegations += stats.delegations;
+        total.found += stats.found;
+    }
+    let records = match &args.rdap_bootstrap {
+        Some(path) => {
+            let mut client = RdapClient::new(path, args.rdap_interval_ms)?;
+            found
+                .iter()
+                .map(|hit| match client.lookup(hit.entry.name()) {
+                    Ok(record) => record,
+                    Err(error) => {
+                        eprintln!("cautery: {error:#}");
+                        None
+                    }
+                })
+                .collect()
+        }
+        None => vec![None; found.len()],
+    };
+    let mut out = output::stdout();
+    if args.state.is_some() {
+        let days_ahead = i64::from(campaign.horizon.days_ahead);
+        raise_alerts(args, &found, &records, at, days_ahead, &mut out)?;
+    }
+    if let Some(folder) = &args.registry_requests {
+        let days_ahead = i64::from(campaign.horizon.days_ahead);
+        write_registry_requests(folder, &found, days_ahead)?;
+    }
+    if !args.alerts {
+        for (hit, record) in found.iter().zip(&records) {
+            write_found(&mut out, hit, record.as_ref(), args.format)?;
+        }
+    }
+    out.flush()?;
+    eprintln!(
+        "cautery: {} predicted names checked against {} delegations in {} zone files: {} found registered",
+        index.len(),
+        total.delegations,
+        args.zone_file.len(),
+        total.found
+    );
+    Ok(Outcome::Success)
+}
+
+fn join_file<'a>(
+    path: &str,
+    origin: Option<&str>,
+    index: &PredictionIndex<'a>,
+    found: &mut Vec<Found<'a>>,
+) -> Result<JoinStats> {
+    let input: Box<dyn BufRead> = if path == "-" {
+        Box::new(BufReader::with_capacity(READ_BUFFER, io::stdin().lock()))
+    } else {
+        let file = File::open(path)
+            .with_context(|| format!("cannot read zone file {path}: check the path"))?;
+        if file.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+            bail!("zone file {path} is a folder; give the file itself");
+        }
+        Box::new(BufReader::with_capacity(READ_BUFFER, file))
+    };
+    let stream = open_stream(input).with_context(|| format!("cannot read zone file {path}"))?;
+    let mut reader = ZoneReader::new(stream);
+    if let Some(origin) = origin {
+        reader = reader.with_origin(origin).context("--origin")?;
+    }
+    join_zone(&mut reader, index, &format!("zone-file:{path}"), found)
+        .with_context(|| format!("zone file {path}"))
+}
+
+fn instant(at: Option<chrono::DateTime<chrono::Utc>>) -> serde_json::Value {
+    match at {
+        Some(_) => serde_json::Value::String(cautery_zone::rpz::instant_text(at)),
+        None => serde_json::Value::Null,
+    }
+}
+
+fn write_found(
+    out: &mut impl Write,
+    hit: &Found<'_>,
+    record: Option<&DomainRecord>,
+    format: PlanFormat,
+) -> Result<()> {
+    let name = hit.entry.name();
+    match format {
+        PlanFormat::Plain => {
+            write!(out, "{name}")?;
+            let origins: Vec<String> = hit
+                .entry
+                .origins()
+                .map(|o| {
+                    format!(
+                        "{}/{} {}",
+                        o.family,
+                        o.seed,
+                        cautery_zone::rpz::window_text(o.window)
+                    )
+                })
+                .collect();
+            writeln!(
+                out,
+                "\t{}\t{}\t{}",
+                origins.join(","),
+                hit.source,
+                hit.ns.join(",")
+            )?;
+        }
+        PlanFormat::Jsonl => {
+            let first = hit.entry.first_origin();
+            let origins: Vec<serde_json::Value> = hit
+                .entry
+                .origins()
+                .map(|o| {
+                    serde_json::json!({
+                        "family": o.family,
+                        "seed": o.seed,
+                        "valid_from": instant(o.window.from),
+                        "valid_to": instant(o.window.to),
+                    })
+                })
+                .collect();
+            let mut line = serde_json::json!({
+                "domain": name,
+                "family": first.family,
+                "seed": first.seed,
+                "valid_from": instant(first.window.from),
+                "valid_to": instant(first.window.to),
+                "source": hit.source,
+                "ns": hit.ns,
+                "origins": origins,
+            });
+            if let Some(record) = record {
+                line["registrar"] = serde_json::json!(record.registrar);
+                line["expires"] = serde_json::json!(record.expires.map(|t| t.to_rfc3339()));
+                line["status"] = serde_json::json!(record.status);
+                line["rdap_ns"] = serde_json::json!(record.ns);
+            }
+            serde_json::to_writer(&mut *out, &line)?;
+            out.write_all(b"\n")?;
+        }
+    }
+    Ok(())
+}
+
+/// Compares each name found with the state, saves it and sends the alerts due.
+fn raise_alerts(
+    args: &MonitorCheckArgs,
+    found: &[Found<'_>],
+    records: &[Option<DomainRecord>],
+    at: DateTime<Utc>,
+    days_ahead: i64,
+    out: &mut impl Write,
+) -> Result<()> {
+    let Some(path) = &args.state else {
+        return Ok(());
+    };
+    let mut store = SqliteState::open(path)?;
+    let rules = AlertRules {
+        renotify: chrono::Duration::days(i64::from(args.renotify_days.max(1))),
+        expiry_warn_days: args.expiry_warn_days,
+        held_ns: args
+            .held_ns
+            .iter()
+            .map(|suffix| normalise_name(suffix))
+            .collect(),
+    };
+    let webhook = match &args.webhook {
+        Some(url) => Some(Webhook::new(
+            url,
+            args.webhook_secret_file.as_deref(),
+            args.webhook_chat,
+        )?),
+        None => None,
+    };
+    let mut failures = 0;
+    for (hit, record) in found.iter().zip(records) {
+        let domain = hit.entry.name();
+        let previous = store.load(domain)?;
+        let seen = Observation {
+            domain: domain.to_owned(),
+            ns: hit.ns.clone(),
+            registrar: record.as_ref().and_then(|r| r.registrar.clone()),
+            expires: record.as_ref().and_then(|r| r.expires),
+            source: hit.source.clone(),
+        };
+        let (state, due) = observe(previous.as_ref(), &seen, at, &rules);
+        let evidence = evidence_of(hit, days_ahead);
+        let mut changes = Vec::new();
+        let alerts: Vec<Alert> = due
+            .into_iter()
+            .map(|due| {
+                changes.extend(due.changes.iter().cloned());
+                Alert {
+                    kind: due.kind,
+                    at,
+                    domain: domain.to_owned(),
+                    source: hit.source.clone(),
+                    ns: state.ns.clone(),
+                    registrar: state.registrar.clone(),
+                    expires: state.expires,
+                    first_seen: Some(state.first_seen),
+                    changes: due.changes,
+                    away_from_sinkhole: due.away_from_sinkhole,
+                    repeat: due.repeat,
+                    detail: String::new(),
+                    evidence: evidence.clone(),
+                }
+            })
+            .collect();
+        let mut delivered = true;
+        for alert in &alerts {
+            if args.alerts {
+                writeln!(out, "{}", alert.to_json())?;
+            }
+            if let Some(webhook) = &webhook {
+                if let Err(error) = webhook.send(alert) {
+                    eprintln!("cautery: {error:#}");
+                    delivered = false;
+                }
+            }
+            if let Some(address) = &args.syslog {
+                if let Err(error) = send_syslog(address, alert) {
+                    eprintln!("cautery: {error:#}");
+                    delivered = false;
+                }
+            }
+        }
+        if delivered {
+            store.save(&state, &changes, &alerts)?;
+        } else {
+            failures += 1;
+        }
+    }
+    if failures > 0 {
+        bail!(
+            "{failures} names' alerts were not delivered; their state was not saved, so the next \
+             check raises them again"
+        );
+    }
+    Ok(())
+}
+
+fn evidence_of(hit: &Found<'_>, days_ahead: i64) -> Vec<Evidence> {
+    hit.entry
+        .origins()
+        .map(|origin| {
+            let references = cautery_dga::find_family(origin.family)
+                .map(|family| family.references.iter().map(|r| r.to_string()).collect())
+                .unwrap_or_default();
+            let predicted_from = origin
+                .window
+                .from
+                .map(|from| from - chrono::Duration::days(days_ahead));
+            Evidence {
+                family: origin.family.to_owned(),
+                seed: origin.seed.to_owned(),
+                valid_from: cautery_zone::rpz::instant_text(origin.window.from),
+                valid_to: cautery_zone::rpz::instant_text(origin.window.to),
+                predicted_from: cautery_zone::rpz::instant_text(predicted_from),
+                algorithm_source: references,
+                input_sha256: None,
+            }
+        })
+        .collect()
+}
+
+/// A webhook sink: JSON POST, HMAC-signed when a secret is given.
+struct Webhook {
+    url: String,
+    secret: Option<Vec<u8>>,
+    chat: bool,
+    agent: ureq::Agent,
+}
+
+/// Attempts per alert, and the pause between them.
+const WEBHOOK_ATTEMPTS: u32 = 3;
+const WEBHOOK_PAUSE: Duration = Duration::from_millis(500);
+
+impl Webhook {
+    fn new(url: &str, secret_file: Option<&std::path::Path>, chat: bool) -> Result<Webhook> {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            bail!("--webhook {url}: expected an http:// or https:// URL");
+        }
+        let secret = match secret_file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| {
+                    format!("cannot read the webhook secret file {}", path.display())
+                })?;
+                let secret = text.trim_end_matches(['\n', '\r']);
+                if secret.is_empty() {
+                    bail!(
+                        "webhook secret file {} is empty; put the shared secret in it",
+                        path.display()
+                    );
+                }
+                Some(secret.as_bytes().to_vec())
+            }
+            None => None,
+        };
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(10)))
+            .http_status_as_error(false)
+            .user_agent("cautery monitor")
+            .build()
+            .into();
+        Ok(Webhook {
+            url: url.to_owned(),
+            secret,
+            chat,
+            agent,
+        })
+    }
+
+    fn send(&self, alert: &Alert) -> Result<()> {
+        let body = if self.chat {
+            alert.chat_json()
+        } else {
+            alert.to_json()
+        };
+        let mut last = String::new();
+        for attempt in 0..WEBHOOK_ATTEMPTS {
+            if attempt > 0 {
+                std::thread::sleep(WEBHOOK_PAUSE);
+            }
+            let mut request = self
+                .agent
+                .post(&self.url)
+                .header("Content-Type", "application/json");
+            if let Some(secret) = &self.secret {
+                request = request.header(SIGNATURE_HEADER, &signature(secret, body.as_bytes()));
+            }
+            match request.send(body.as_bytes()) {
+                Ok(response) if response.status().is_success() => return Ok(()),
+                Ok(response) => last = format!("answered {}", response.status()),
+                Err(error) => last = error.to_string(),
+            }
+        }
+        bail!(
+            "webhook {}: the {} alert for {} was not delivered after {WEBHOOK_ATTEMPTS} attempts: {last}",
+            self.url,
+            alert.kind.as_str(),
+            alert.domain
+        )
+    }
+}
+
+/// RDAP over HTTP: one request at a time, at least `interval` apart per
+/// server, `429` answered by waiting its `Retry-After` (at most a minute).
+struct RdapClient {
+    bootstrap: Bootstrap,
+    agent: ureq::Agent,
+    interval: Duration,
+    last: std::collections::HashMap<String, std::time::Instant>,
+}
+
+/// Attempts per name; the longest wait a `Retry-After` may ask for.
+const RDAP_ATTEMPTS: u32 = 4;
+const RDAP_WAIT_CAP: Duration = Duration::from_secs(60);
+
+impl RdapClient {
+    fn new(bootstrap: &std::path::Path, interval_ms: u64) -> Result<RdapClient> {
+        let text = std::fs::read(bootstrap).with_context(|| {
+            format!(
+                "cannot read the RDAP bootstrap file {}",
+                bootstrap.display()
+            )
+        })?;
+        let bootstrap = Bootstrap::parse(&text).with_context(|| {
+            format!(
+                "{} (download https://data.iana.org/rdap/dns.json)",
+                bootstrap.display()
+            )
+        })?;
+        let agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(15)))
+            .http_status_as_error(false)
+            .max_redirects(3)
+            .user_agent("cautery monitor")
+            .build()
+            .into();
+        Ok(RdapClient {
+            bootstrap,
+            agent,
+            interval: Duration::from_millis(interval_ms),
+            last: std::collections::HashMap::new(),
+        })
+    }
+
+    /// The registration of `domain`; `None` when RDAP does not know it (404)
+    /// or no server serves its TLD.
+    fn lookup(&mut self, domain: &str) -> Result<Option<DomainRecord>> {
+        let Some(base) = self.bootstrap.base_urls(domain).and_then(|urls| {
+            urls.iter()
+                .find(|u| u.starts_with("https://"))
+                .or(urls.first())
+                .cloned()
+        }) else {
+            return Ok(None);
+        };
+        let url = domain_url(&base, domain);
+        let server = base
+            .split('/')
+            .nth(2)
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let mut backoff = Duration::from_secs(1);
+        for _ in 0..RDAP_ATTEMPTS {
+            if let Some(last) = self.last.get(&server) {
+                let next = *last + self.interval;
+                let now = std::time::Instant::now();
+                if next > now {
+                    std::thread::sleep(next - now);
+                }
+            }
+            self.last.insert(server.clone(), std::time::Instant::now());
+            let mut response = match self
+                .agent
+                .get(&url)
+                .header("Accept", "application/rdap+json")
+                .call()
+            {
+                Ok(response) => response,
+                Err(error) => bail!("RDAP {url}: {error}"),
+            };
+            match response.status().as_u16() {
+                200 => {
+                    let body = response
+                        .body_mut()
+                        .with_config()
+                        .limit(MAX_BODY as u64)
+                        .read_to_vec()
+                        .with_context(|| format!("RDAP {url}: reading the answer"))?;
+                    return Ok(Some(parse_domain(&body, domain)?));
+                }
+                404 => return Ok(None),
+                429 | 503 => {
+                    let cap = chrono::Duration::from_std(RDAP_WAIT_CAP).unwrap_or_default();
+                    let wait = response
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| retry_after(v, now(), cap))
+                        .and_then(|w| w.to_std().ok())
+                        .unwrap_or(backoff);
+                    backoff = (backoff * 2).min(RDAP_WAIT_CAP);
+                    std::thread::sleep(wait);
+                }
+                status => bail!("RDAP {url} answered {status}"),
+            }
+        }
+        bail!("RDAP {url}: still rate-limited after {RDAP_ATTEMPTS} attempts; try later")
+    }
+}
+
+fn health_rules(args: &HealthArgs) -> HealthRules {
+    HealthRules {
+        interval: chrono::Duration::minutes(i64::from(args.interval_minutes.max(1))),
+        max_failures: args.max_failures,
+        max_data_age: chrono::Duration::hours(i64::from(args.zone_max_age_hours)),
+    }
+}
+
+/// A file's modification time, for the staleness of zone files.
+fn modified(path: &str) -> Option<DateTime<Utc>> {
+    if path == "-" {
+        return None;
+    }
+    let time = std::fs::metadata(path).and_then(|m| m.modified()).ok()?;
+    Some(DateTime::<Utc>::from(time))
+}
+
+/// Records how a source did in this check; when its health changes, a
+/// `health` alert goes to the sinks (unhealthy with the reasons, or recovered).
+fn record_source(
+    args: &MonitorCheckArgs,
+    source: &str,
+    at: DateTime<Utc>,
+    outcome: std::result::Result<Option<DateTime<Utc>>, String>,
+) -> Result<()> {
+    let Some(path) = &args.state else {
+        return Ok(());
+    };
+    let mut store = SqliteState::open(path)?;
+    let previous = store.sources()?.into_iter().find(|s| s.source == source);
+    let mut health = record(previous.as_ref(), source, at, outcome);
+    let found = problems(&health, at, &health_rules(&args.health));
+    let unhealthy = !found.is_empty();
+    let mut alerts = Vec::new();
+    if unhealthy != health.unhealthy {
+        let detail = if unhealthy {
+            found
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        } else {
+            "recovered".to_owned()
+        };
+        alerts.push(Alert {
+            kind: AlertKind::Health,
+            at,
+            domain: String::new(),
+            source: source.to_owned(),
+            ns: Vec::new(),
+            registrar: None,
+            expires: None,
+            first_seen: None,
+            changes: Vec::new(),
+            away_from_sinkhole: false,
+            repeat: false,
+            detail,
+            evidence: Vec::new(),
+        });
+    }
+    let webhook = match &args.webhook {
+        Some(url) => Some(Webhook::new(
+            url,
+            args.webhook_secret_file.as_deref(),
+            args.webhook_chat,
+        )?),
+        None => None,
+    };
+    let mut delivered = true;
+    for alert in &alerts {
+        if args.alerts {
+            // Health alerts are few; stdout stays line-ordered with the others.
+            let mut out = io::stdout().lock();
+            writeln!(out, "{}", alert.to_json())?;
+        }
+        if let Some(webhook) = &webhook {
+            if let Err(error) = webhook.send(alert) {
+                eprintln!("cautery: {error:#}");
+                delivered = false;
+            }
+        }
+        if let Some(address) = &args.syslog {
+            if let Err(error) = send_syslog(address, alert) {
+                eprintln!("cautery: {error:#}");
+                delivered = false;
+            }
+        }
+    }
+    if delivered {
+        health.unhealthy = unhealthy;
+    }
+    store.save_source(&health, if delivered { &alerts } else { &[] })?;
+    Ok(())
+}
+
+/// Runs `cautery monitor status`.
+fn status(args: &MonitorStatusArgs) -> Result<Outcome> {
+    if !args.state.exists() {
+        bail!(
+            "no monitor state at {}; run cautery monitor check --state {} first",
+            args.state.display(),
+            args.state.display()
+        );
+    }
+    let at = match args.at.as_deref() {
+        Some(text) => parse_instant("--at", text)?,
+        None => now(),
+    };
+    let store = SqliteState::open(&args.state)?;
+    let sources = store.sources()?;
+    let rules = health_rules(&args.health);
+    let mut out = output::stdout();
+    let mut unhealthy = sources.is_empty();
+    if sources.is_empty() {
+        writeln!(out, "unhealthy: no source was ever checked")?;
+    }
+    for source in &sources {
+        let found = problems(source, at, &rules);
+        let last_ok = source
+            .last_ok
+            .map_or_else(|| "never".to_owned(), |t| t.to_rfc3339());
+        if found.is_empty() {
+            writeln!(out, "ok\t{}\tlast good cycle {last_ok}", source.source)?;
+        } else {
+            unhealthy = true;
+            let reasons: Vec<String> = found.iter().map(ToString::to_string).collect();
+            writeln!(out, "unhealthy\t{}\t{}", source.source, reasons.join("; "))?;
+        }
+    }
+    out.flush()?;
+    Ok(if unhealthy {
+        Outcome::NotFound
+    } else {
+        Outcome::Success
+    })
+}
+
+/// Sends one alert as an RFC 5424 message in one UDP datagram (RFC 5426).
+fn send_syslog(address: &str, alert: &Alert) -> Result<()> {
+    use std::net::{ToSocketAddrs, UdpSocket};
+    let target = address
+        .to_socket_addrs()
+        .with_context(|| format!("--syslog {address}: expected HOST:PORT"))?
+        .next()
+        .with_context(|| format!("--syslog {address}: no address"))?;
+    let local = if target.is_ipv4() {
+        "0.0.0.0:0"
+    } else {
+        "[::]:0"
+    };
+    let socket = UdpSocket::bind(local).context("syslog: opening a UDP socket")?;
+    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let message = alert.syslog(hostname.trim());
+    socket
+        .send_to(message.as_bytes(), target)
+        .with_context(|| format!("syslog {address}: sending"))?;
+    Ok(())
+}
+
+/// Per TLD, the registry request for the names found: `TLD.csv` in the
+/// shape of `export --format registry` and `TLD.evidence.json`.
+fn write_registry_requests(
+    folder: &std::path::Path,
+    found: &[Found<'_>],
+    days_ahead: i64,
+) -> Result<()> {
+    use std::collections::BTreeMap;
+    std::fs::create_dir_all(folder)
+        .with_context(|| format!("cannot create {}", folder.display()))?;
+    let mut by_tld: BTreeMap<&str, Vec<&Found<'_>>> = BTreeMap::new();
+    for hit in found {
+        let name = hit.entry.name();
+        let tld = name.rsplit('.').next().unwrap_or(name);
+        by_tld.entry(tld).or_default().push(hit);
+    }
+    for (tld, hits) in &by_tld {
+        let entries: Vec<cautery_zone::Entry<'_>> = hits.iter().map(|hit| hit.entry).collect();
+        let mut csv = Vec::new();
+        cautery_zone::formats::render_registry_tld(&entries, &mut csv)?;
+        let csv_path = folder.join(cautery_zone::formats::registry_file(tld));
+        std::fs::write(&csv_path, csv)
+            .with_context(|| format!("cannot write {}", csv_path.display()))?;
+        let evidence: Vec<serde_json::Value> = hits
+            .iter()
+            .map(|hit| {
+                serde_json::json!({
+                    "domain": hit.entry.name(),
+                    "ns": hit.ns,
+                    "source": hit.source,
+                    "evidence": evidence_of(hit, days_ahead),
+                })
+            })
+            .collect();
+        let json_path = folder.join(format!("{tld}.evidence.json"));
+        std::fs::write(&json_path, serde_json::to_string_pretty(&evidence)?)
+            .with_context(|| format!("cannot write {}", json_path.display()))?;
+    }
+    Ok(())
+}

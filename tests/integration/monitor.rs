@@ -1,0 +1,707 @@
+//! `cautery monitor check`: predicted names joined with registry zone files
+//! (plain and gzip, as CZDS hands them out), and the errors of bad files.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use crate::harness::{cautery, require, stderr, stdout, utf8, TempDir};
+
+const AT: &str = "2026-11-26T00:00:00Z";
+
+fn campaign(dir: &TempDir) -> String {
+    let path = dir.write(
+        "campaign.toml",
+        "version = 1\nname = \"watch\"\n[[target]]\nfamily = \"necurs\"\nseeds = \"default\"\n\
+         [horizon]\ndays-back = 1\ndays-ahead = 1\n[zone]\nname = \"rpz.test\"\n",
+    );
+    utf8(&path).to_owned()
+}
+
+/// The campaign's predicted names at `at`, from `cautery plan`.
+fn predicted(campaign: &str, at: &str) -> Vec<String> {
+    let output = cautery(&["plan", campaign, "--at", at]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    stdout(&output)
+        .lines()
+        .map(|line| line.split('\t').next().expect("name").to_owned())
+        .collect()
+}
+
+fn gzip(dir: &TempDir, name: &str, text: &str) -> String {
+    let plain = dir.write(name, text);
+    let status = Command::new("gzip")
+        .arg("-kf")
+        .arg(&plain)
+        .status()
+        .expect("run gzip");
+    assert!(status.success());
+    format!("{}.gz", utf8(&plain))
+}
+
+#[test]
+fn zone_files_report_exactly_the_predicted_names_delegated_with_their_servers() {
+    if !require("gzip", "gzip") {
+        return;
+    }
+    let dir = TempDir::new("monitor-check");
+    let campaign = campaign(&dir);
+    let names = predicted(&campaign, AT);
+    assert!(names.len() > 100, "{} names", names.len());
+    // Three predicted names written three ways (absolute, relative to
+    // $ORIGIN with a blank-owner continuation, upper case in a second
+    // file), a fourth predicted name only as an A record (not delegated),
+    // and a look-alike that is not predicted.
+    let (a, b, c, d) = (&names[3], &names[40], &names[77], &names[90]);
+    let (b_label, b_origin) = b.split_once('.').expect("dotted");
+    let first = format!(
+        "; a registry file\n$TTL 86400\n{a}. 172800 IN NS ns1.sinkhole.test.\n\
+         {a}. 172800 IN NS ns2.sinkhole.test.\n{d}. 3600 IN A 192.0.2.1\n\
+         x{a}. IN NS ns.other.test.\n$ORIGIN {b_origin}.\n@ IN SOA a. b. (\n 1 2 3\n 4 5 )\n\
+         {b_label} NS ns.evil\n\tNS NS.EVIL.TEST.\n"
+    );
+    let first = gzip(&dir, "first.zone", &first);
+    let second = dir.write(
+        "second.zone",
+        &format!("{} IN NS Ns.Elsewhere.Test.\n", c.to_uppercase() + "."),
+    );
+    let output = cautery(&[
+        "monitor",
+        "check",
+        &campaign,
+        "--zone-file",
+        &first,
+        "--zone-file",
+        utf8(&second),
+        "--at",
+        AT,
+        "--format",
+        "jsonl",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let found: BTreeMap<String, serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|line| {
+            let value: serde_json::Value = serde_json::from_str(line).expect("json line");
+            (value["domain"].as_str().expect("domain").to_owned(), value)
+        })
+        .collect();
+    let expected: Vec<&String> = {
+        let mut v = vec![a, b, c];
+        v.sort();
+        v
+    };
+    assert_eq!(found.keys().collect::<Vec<_>>(), expected);
+    let ns = |name: &str| -> Vec<String> {
+        found[name]["ns"]
+            .as_array()
+            .expect("ns")
+            .iter()
+            .map(|v| v.as_str().expect("str").to_owned())
+            .collect()
+    };
+    assert_eq!(ns(a), ["ns1.sinkhole.test", "ns2.sinkhole.test"]);
+    assert_eq!(
+        ns(b),
+        [format!("ns.evil.{b_origin}"), "ns.evil.test".into()]
+    );
+    assert_eq!(ns(c), ["ns.elsewhere.test"]);
+    assert_eq!(found[a.as_str()]["source"], format!("zone-file:{first}"));
+    for value in found.values() {
+        assert_eq!(value["family"], "necurs");
+        for key in ["seed", "valid_from", "valid_to"] {
+            assert!(value[key].is_string(), "{key} in {value}");
+        }
+        assert!(value["valid_from"].as_str() < value["valid_to"].as_str());
+    }
+
+    // A month later the same names are out of the horizon: nothing found, still exit 0.
+    let later = cautery(&[
+        "monitor",
+        "check",
+        &campaign,
+        "--zone-file",
+        &first,
+        "--at",
+        "2026-12-26",
+    ]);
+    assert!(later.status.success(), "{}", stderr(&later));
+    assert_eq!(stdout(&later), "");
+}
+
+#[test]
+fn truncated_corrupt_and_missing_zone_files_exit_2_naming_the_file() {
+    if !require("gzip", "gzip") {
+        return;
+    }
+    let dir = TempDir::new("monitor-bad");
+    let campaign = campaign(&dir);
+    let mut lines = String::new();
+    for i in 0..5000 {
+        lines.push_str(&format!("name{i}.test. NS ns.test.\n"));
+    }
+    let whole = gzip(&dir, "whole.zone", &lines);
+    let bytes = std::fs::read(&whole).expect("read");
+    let cut = dir.join("cut.zone.gz");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).expect("write");
+    let open_paren = dir.write(
+        "paren.zone",
+        "a.test. NS ns.test.\nb.test. SOA a. b. ( 1 2\n",
+    );
+    let include = dir.write("include.zone", "$INCLUDE /etc/passwd\n");
+    for (path, expected) in [
+        (utf8(&cut).to_owned(), "truncated or corrupt gzip"),
+        (utf8(&open_paren).to_owned(), "truncated"),
+        (utf8(&include).to_owned(), "line 1: directive $INCLUDE"),
+        (
+            utf8(&dir.join("missing.zone")).to_owned(),
+            "cannot read zone file",
+        ),
+    ] {
+        let output = cautery(&[
+            "monitor",
+            "check",
+            &campaign,
+            "--zone-file",
+            &path,
+            "--at",
+            AT,
+        ]);
+        assert_eq!(output.status.code(), Some(2), "{path}: {}", stderr(&output));
+        let message = stderr(&output);
+        assert!(
+            message.contains(&path) && message.contains(expected),
+            "{path}: {message}"
+        );
+        assert_eq!(message.lines().count(), 1, "one line: {message}");
+    }
+    let none = cautery(&["monitor", "check", &campaign]);
+    assert_eq!(none.status.code(), Some(2));
+    assert!(stderr(&none).contains("--zone-file"), "{}", stderr(&none));
+}
+
+/// A webhook receiver on a loopback port: records each POST's signature
+/// header and body, answers `status`.
+struct Receiver {
+    port: u16,
+    posts: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
+    status: std::sync::Arc<std::sync::atomic::AtomicU16>,
+}
+
+impl Receiver {
+    fn start() -> Receiver {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let posts = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let status = std::sync::Arc::new(std::sync::atomic::AtomicU16::new(200));
+        let (kept, code) = (posts.clone(), status.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { continue };
+                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                let (mut length, mut signature) = (0usize, String::new());
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    let lower = line.to_ascii_lowercase();
+                    if let Some(value) = lower.strip_prefix("content-length:") {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                    if lower.starts_with("x-cautery-signature:") {
+                        signature = line["x-cautery-signature:".len()..].trim().to_owned();
+                    }
+                }
+                let mut body = vec![0; length];
+                if reader.read_exact(&mut body).is_err() {
+                    continue;
+                }
+                let code = code.load(std::sync::atomic::Ordering::SeqCst);
+                if code == 200 {
+                    kept.lock()
+                        .expect("lock")
+                        .push((signature, String::from_utf8_lossy(&body).into_owned()));
+                }
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {code} X\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                );
+            }
+        });
+        Receiver {
+            port,
+            posts,
+            status,
+        }
+    }
+
+    fn take(&self) -> Vec<serde_json::Value> {
+        use hmac::Mac;
+        let posts = std::mem::take(&mut *self.posts.lock().expect("lock"));
+        posts
+            .into_iter()
+            .map(|(signature, body)| {
+                let mut mac =
+                    hmac::Hmac::<sha2::Sha256>::new_from_slice(b"s3cret").expect("any key");
+                mac.update(body.as_bytes());
+                let hex: String = mac
+                    .finalize()
+                    .into_bytes()
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect();
+                assert_eq!(signature, format!("sha256={hex}"), "signature of {body}");
+                serde_json::from_str(&body).expect("JSON body")
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn alerts_reach_a_signed_webhook_once_per_event_and_again_when_undelivered() {
+    let dir = TempDir::new("monitor-alerts");
+    let campaign = campaign(&dir);
+    let names = predicted(&campaign, AT);
+    let (evil, held) = (&names[5], &names[6]);
+    let secret = dir.write("secret", "s3cret\n");
+    let state = dir.join("events.sqlite");
+    let receiver = Receiver::start();
+    let url = format!("http://127.0.0.1:{}/hook", receiver.port);
+    let zone = |evil_ns: &str, held_ns: &str| {
+        dir.write(
+            "tld.zone",
+            &format!("{evil}. NS {evil_ns}.\n{held}. NS {held_ns}.\n"),
+        )
+    };
+    let check = |zone: &std::path::Path| {
+        cautery(&[
+            "monitor",
+            "check",
+            &campaign,
+            "--zone-file",
+            utf8(zone),
+            "--at",
+            AT,
+            "--state",
+            utf8(&state),
+            "--webhook",
+            &url,
+            "--webhook-secret-file",
+            utf8(&secret),
+            "--held-ns",
+            "sinkhole.test",
+        ])
+    };
+    // First check: the name delegated elsewhere is registered; the one on our sinkhole is held.
+    let first = zone("ns1.evil.test", "ns1.sinkhole.test");
+    let output = check(&first);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let alerts = receiver.take();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["kind"], "registered");
+    assert_eq!(alerts[0]["domain"], evil.as_str());
+    assert_eq!(alerts[0]["ns"][0], "ns1.evil.test");
+    let evidence = &alerts[0]["evidence"][0];
+    assert_eq!(evidence["family"], "necurs");
+    assert!(evidence["predicted_from"].as_str() <= evidence["valid_from"].as_str());
+    assert!(!evidence["algorithm_source"]
+        .as_array()
+        .expect("array")
+        .is_empty());
+    // Same zone again: nothing new, nothing sent.
+    let output = check(&first);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(receiver.take().is_empty());
+    // The held name moves away from the sinkhole while the webhook fails:
+    // exit 2, and the next check raises the alert again, once.
+    let moved = zone("ns1.evil.test", "ns.elsewhere.test");
+    receiver
+        .status
+        .store(500, std::sync::atomic::Ordering::SeqCst);
+    let output = check(&moved);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("not delivered"),
+        "{}",
+        stderr(&output)
+    );
+    receiver
+        .status
+        .store(200, std::sync::atomic::Ordering::SeqCst);
+    let output = check(&moved);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let alerts = receiver.take();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["kind"], "changed");
+    assert_eq!(alerts[0]["domain"], held.as_str());
+    assert_eq!(alerts[0]["away_from_sinkhole"], true);
+    assert_eq!(alerts[0]["changes"][0]["from"], "ns1.sinkhole.test");
+    let output = check(&moved);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(receiver.take().is_empty());
+}
+
+/// The requests a test server received: when, and which path.
+type RequestLog = std::sync::Arc<std::sync::Mutex<Vec<(std::time::Instant, String)>>>;
+
+type Handler = dyn Fn(&str, usize) -> (u16, Vec<(&'static str, String)>, String) + Send + Sync;
+
+/// A loopback HTTP server answering GETs with `handler(path, nth request for
+/// that path)`; returns its port and the log of (instant, path).
+fn http_server(handler: Box<Handler>) -> (u16, RequestLog) {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let kept = log.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let mut request = String::new();
+            let _ = reader.read_line(&mut request);
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+            }
+            let path = request.split(' ').nth(1).unwrap_or_default().to_owned();
+            let nth = {
+                let mut log = kept.lock().expect("lock");
+                log.push((std::time::Instant::now(), path.clone()));
+                log.iter().filter(|(_, p)| *p == path).count()
+            };
+            let (status, headers, body) = handler(&path, nth);
+            let mut head = format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: application/rdap+json\r\ncontent-length: {}\r\nconnection: close\r\n",
+                body.len()
+            );
+            for (name, value) in headers {
+                head.push_str(&format!("{name}: {value}\r\n"));
+            }
+            let _ = write!(stream, "{head}\r\n{body}");
+        }
+    });
+    (port, log)
+}
+
+fn fixture(name: &str) -> String {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("test-data/monitor/rdap")
+        .join(name);
+    std::fs::read_to_string(&path).expect("fixture")
+}
+
+#[test]
+fn rdap_with_429_answers_gives_registrar_and_expiry_and_the_expiring_alert() {
+    let dir = TempDir::new("monitor-rdap");
+    let campaign = campaign(&dir);
+    let names = predicted(&campaign, AT);
+    let (evil, held) = (names[8].clone(), names[9].clone());
+    let held_answer = fixture("held-domain.json").replace("{DOMAIN}", &held.to_uppercase());
+    let limited = fixture("too-many-requests.json");
+    let held_path = format!("/rdap/domain/{held}");
+    let (port, log) = http_server(Box::new(move |path, nth| {
+        if path == held_path {
+            if nth == 1 {
+                // The first answer asks the client to wait one second.
+                (429, vec![("retry-after", "1".to_owned())], limited.clone())
+            } else {
+                (200, Vec::new(), held_answer.clone())
+            }
+        } else {
+            (404, Vec::new(), "{\"errorCode\": 404}".to_owned())
+        }
+    }));
+    let tlds: Vec<String> = [&evil, &held]
+        .iter()
+        .map(|n| format!("\"{}\"", n.rsplit('.').next().expect("tld")))
+        .collect();
+    let bootstrap = dir.write(
+        "dns.json",
+        &fixture("dns.json")
+            .replace("\"{TLDS}\"", &tlds.join(", "))
+            .replace("{BASE}", &format!("http://127.0.0.1:{port}/rdap/")),
+    );
+    let zone = dir.write(
+        "tld.zone",
+        &format!("{evil}. NS ns.evil.test.\n{held}. NS ns1.sinkhole.test.\n{held}. NS ns2.sinkhole.test.\n"),
+    );
+    let state = dir.join("events.sqlite");
+    let output = cautery(&[
+        "monitor",
+        "check",
+        &campaign,
+        "--zone-file",
+        utf8(&zone),
+        "--at",
+        AT,
+        "--state",
+        utf8(&state),
+        "--alerts",
+        "--held-ns",
+        "sinkhole.test",
+        "--rdap-bootstrap",
+        utf8(&bootstrap),
+        "--rdap-interval-ms",
+        "500",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let alerts: Vec<serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    let kinds: Vec<(&str, &str)> = alerts
+        .iter()
+        .map(|a| {
+            (
+                a["kind"].as_str().expect("kind"),
+                a["domain"].as_str().expect("domain"),
+            )
+        })
+        .collect();
+    let mut expected = vec![("registered", evil.as_str()), ("expiring", held.as_str())];
+    expected.sort_by_key(|(_, d)| names.iter().position(|n| n == d));
+    let mut got = kinds.clone();
+    got.sort_by_key(|(_, d)| names.iter().position(|n| n == d));
+    assert_eq!(got, expected, "{alerts:?}");
+    let expiring = alerts
+        .iter()
+        .find(|a| a["kind"] == "expiring")
+        .expect("expiring");
+    assert_eq!(expiring["registrar"], "Takedown Registrar Ltd");
+    assert_eq!(expiring["expires"], "2026-12-06T00:00:00Z");
+    // The 429 was honoured: the retry came a second later, and requests to
+    // the one server were about the interval apart (the server notes them
+    // when it has read them, so allow for connection set-up).
+    let log = log.lock().expect("lock").clone();
+    let held_requests: Vec<_> = log.iter().filter(|(_, p)| p.ends_with(&held)).collect();
+    assert_eq!(held_requests.len(), 2, "{log:?}");
+    assert!(held_requests[1].0 - held_requests[0].0 >= std::time::Duration::from_millis(950));
+    for pair in log.windows(2) {
+        assert!(
+            pair[1].0 - pair[0].0 >= std::time::Duration::from_millis(400),
+            "{log:?}"
+        );
+    }
+    // Malformed RDAP JSON is refused with a clear line, and the check goes on.
+    let broken = dir.write(
+        "broken.json",
+        "{\"services\": [[[\"test\"], [\"http://127.0.0.1:1/\"]]]",
+    );
+    let output = cautery(&[
+        "monitor",
+        "check",
+        &campaign,
+        "--zone-file",
+        utf8(&zone),
+        "--at",
+        AT,
+        "--rdap-bootstrap",
+        utf8(&broken),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("not valid RDAP JSON"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn the_health_alert_fires_when_a_source_stops_and_clears_when_it_returns() {
+    let dir = TempDir::new("monitor-health");
+    let campaign = campaign(&dir);
+    let names = predicted(&campaign, AT);
+    let zone_text = format!("{}. NS ns.evil.test.\n", names[11]);
+    let zone = dir.write("tld.zone", &zone_text);
+    let state = dir.join("events.sqlite");
+    let check = |at: &str| {
+        cautery(&[
+            "monitor",
+            "check",
+            &campaign,
+            "--zone-file",
+            utf8(&zone),
+            "--at",
+            at,
+            "--state",
+            utf8(&state),
+            "--alerts",
+            "--max-failures",
+            "1",
+        ])
+    };
+    let status = |at: &str| {
+        cautery(&[
+            "monitor",
+            "status",
+            "--state",
+            utf8(&state),
+            "--at",
+            at,
+            "--interval-minutes",
+            "60",
+            "--max-failures",
+            "1",
+        ])
+    };
+    let health_alerts = |output: &std::process::Output| -> Vec<serde_json::Value> {
+        stdout(output)
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).expect("json"))
+            .filter(|a| a["kind"] == "health")
+            .collect()
+    };
+    let output = status(AT);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "no state yet: {}",
+        stderr(&output)
+    );
+
+    let output = check("2026-11-26T00:00:00Z");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(health_alerts(&output).is_empty());
+    let output = status("2026-11-26T00:30:00Z");
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(
+        stdout(&output).starts_with("ok\tzone-file:"),
+        "{}",
+        stdout(&output)
+    );
+
+    // The source stops: the zone file is gone.
+    std::fs::remove_file(&zone).expect("remove");
+    let output = check("2026-11-26T01:00:00Z");
+    assert_eq!(output.status.code(), Some(2));
+    let alerts = health_alerts(&output);
+    assert_eq!(alerts.len(), 1, "{}", stdout(&output));
+    assert!(alerts[0]["detail"]
+        .as_str()
+        .expect("detail")
+        .contains("failing"));
+    assert_eq!(alerts[0]["source"], format!("zone-file:{}", utf8(&zone)));
+    let output = status("2026-11-26T01:10:00Z");
+    assert_eq!(output.status.code(), Some(1), "{}", stdout(&output));
+    assert!(
+        stdout(&output).starts_with("unhealthy\tzone-file:"),
+        "{}",
+        stdout(&output)
+    );
+    // Still down: no second alert for the same state.
+    let output = check("2026-11-26T02:00:00Z");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(health_alerts(&output).is_empty(), "{}", stdout(&output));
+
+    // It returns: one alert saying so, and status is healthy again.
+    std::fs::write(&zone, &zone_text).expect("restore");
+    let output = check("2026-11-26T03:00:00Z");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let alerts = health_alerts(&output);
+    assert_eq!(alerts.len(), 1, "{}", stdout(&output));
+    assert_eq!(alerts[0]["detail"], "recovered");
+    assert_eq!(status("2026-11-26T03:30:00Z").status.code(), Some(0));
+    // No check for over twice the interval: late.
+    let output = status("2026-11-26T05:30:00Z");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).contains("late: last good cycle"),
+        "{}",
+        stdout(&output)
+    );
+}
+
+#[test]
+fn alerts_reach_a_loopback_syslog_receiver_in_rfc_5424_form() {
+    let dir = TempDir::new("monitor-syslog");
+    let campaign = campaign(&dir);
+    let names = predicted(&campaign, AT);
+    let zone = dir.write("tld.zone", &format!("{}. NS ns.evil.test.\n", names[12]));
+    let receiver = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    receiver
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .expect("timeout");
+    let address = receiver.local_addr().expect("addr").to_string();
+    let state = dir.join("events.sqlite");
+    let output = cautery(&[
+        "monitor",
+        "check",
+        &campaign,
+        "--zone-file",
+        utf8(&zone),
+        "--at",
+        AT,
+        "--state",
+        utf8(&state),
+        "--syslog",
+        &address,
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mut buffer = [0u8; 4096];
+    let (length, _) = receiver.recv_from(&mut buffer).expect("a syslog message");
+    let message = String::from_utf8_lossy(&buffer[..length]).into_owned();
+    // daemon.warning = 3*8+4; version 1; RFC 3339 time; app cautery; msgid the kind.
+    assert!(
+        message.starts_with("<28>1 2026-11-26T00:00:00Z "),
+        "{message}"
+    );
+    assert!(
+        message.contains(" cautery - registered [cautery@32473 kind=\"registered\""),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!("domain=\"{}\"", names[12])),
+        "{message}"
+    );
+    assert!(message.contains("family=\"necurs\""), "{message}");
+}
+
+#[test]
+fn registry_requests_list_the_names_found_per_tld_with_evidence() {
+    let dir = TempDir::new("monitor-registry");
+    let campaign = campaign(&dir);
+    let names = predicted(&campaign, AT);
+    let tld = |n: &String| n.rsplit('.').next().expect("tld").to_owned();
+    let first = &names[13];
+    let other = names
+        .iter()
+        .find(|n| tld(n) != tld(first))
+        .expect("a second TLD");
+    let zone = dir.write(
+        "tld.zone",
+        &format!("{first}. NS ns.evil.test.\n{other}. NS ns.evil.test.\n"),
+    );
+    let out = dir.join("requests");
+    let output = cautery(&[
+        "monitor",
+        "check",
+        &campaign,
+        "--zone-file",
+        utf8(&zone),
+        "--at",
+        AT,
+        "--registry-requests",
+        utf8(&out),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    for name in [first, other] {
+        let csv = std::fs::read_to_string(out.join(format!("{}.csv", tld(name)))).expect("csv");
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines[0], "domain,valid_from,valid_to,sources");
+        assert_eq!(lines.len(), 2, "{csv}");
+        assert!(lines[1].starts_with(&format!("{name},")), "{csv}");
+        assert!(lines[1].ends_with("necurs/9"), "{csv}");
+        let evidence: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(out.join(format!("{}.evidence.json", tld(name))))
+                .expect("json"),
+        )
+        .expect("valid JSON");
+        assert_eq!(evidence[0]["domain"], name.as_str());
+        assert_eq!(evidence[0]["ns"][0], "ns.evil.test");
+        assert_eq!(evidence[0]["evidence"][0]["family"], "necurs");
+    }
+}
