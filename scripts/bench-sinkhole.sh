@@ -6,7 +6,9 @@
 #     run, rounds alternating. Both close the connection after each answer
 #     (a sinkhole records each connection), so wrk reconnects every time.
 #  2. Events stored and dropped during the cautery rounds.
-#  3. Event inserts per second into SQLite (the crate's measurement).
+#  3. Event inserts per second into SQLite and PostgreSQL, and a day of 10M
+#     events from 2M sources: store size, report time and memory (the
+#     crate's measurements).
 # Needs: nginx (nginx-light) and wrk. Usage: scripts/bench-sinkhole.sh [SECONDS]
 # Environment: ROUNDS (default 3), CONNECTIONS (default 64).
 set -euo pipefail
@@ -90,5 +92,7 @@ sleep 2
 curl -s "http://127.0.0.1:$METRICS/metrics" | grep '^cautery_events_total'
 echo "cautery memory: $(hwm "$CAUTERY"); event store: $(du -h "$WORK/state/events.sqlite"* | awk '{print $1}' | paste -sd+) for $(curl -s "http://127.0.0.1:$METRICS/metrics" | awk '/result="stored"/ {print $2}') events"
 
-echo "== event inserts into SQLite (crates/events, release)"
-CAUTERY_BENCH_BATCH=100000 cargo test -q --release -p cautery-events -- --ignored --nocapture 2>&1 | grep -i -E "events/s|inserted" || true
+echo "== event inserts into SQLite and PostgreSQL (crates/events, release; PostgreSQL when CAUTERY_TEST_POSTGRES is set)"
+CAUTERY_BENCH_BATCH=100000 cargo test -q --release -p cautery-events -- --ignored --nocapture sqlite_insert_rate postgres_insert_rate 2>&1 | grep -i -E "events/s|inserted|skipped" || true
+echo "== a big day: CAUTERY_BENCH_EVENTS (10M) events from CAUTERY_BENCH_SOURCES (2M) addresses, per-AS reports of 1,000 ASes"
+cargo test -q --release -p cautery-events -- --ignored --nocapture report_of_a_big_day 2>&1 | grep -E "stored|reports of the day" || true
