@@ -146,6 +146,44 @@ fn a_bot_resolving_and_connecting_lands_as_attributed_events_and_in_reports() {
         answer.lines().any(|line| line.trim() == "127.0.0.1")
     })
     .unwrap_or_else(|e| panic!("{e:?}: {answer}\n{}", named.log()));
+    // A resolver that blocks by cautery's RPZ (a secondary of sink.rpz,
+    // action sinkhole) answers the sinkhole address itself: its only
+    // forwarder is a dead port, so the answer can come from the policy
+    // zone alone. The bot then connects there, below.
+    let rpz_resolver = free_port();
+    let rpz_dir = dir.join("named-rpz");
+    std::fs::create_dir_all(&rpz_dir).unwrap();
+    let rpz_conf = rpz_dir.join("named.conf");
+    std::fs::write(
+        &rpz_conf,
+        format!(
+            "options {{ directory \"{d}\"; pid-file \"{d}/named.pid\";\n\
+             listen-on port {rpz_resolver} {{ 127.0.0.1; }}; listen-on-v6 {{ none; }};\n\
+             recursion yes; allow-query {{ 127.0.0.1; }};\n\
+             forwarders {{ 127.0.0.1 port {dead}; }}; forward only;\n\
+             dnssec-validation no; notify no;\n\
+             response-policy {{ zone \"sink.rpz\"; }} qname-wait-recurse no; }};\n\
+             controls {{ }};\n\
+             zone \"sink.rpz\" {{ type secondary; primaries {{ 127.0.0.1 port {dns}; }}; file \"sink.rpz.db\"; }};\n",
+            d = rpz_dir.display(),
+            dead = free_port()
+        ),
+    )
+    .unwrap();
+    let mut rpz_named = std::process::Command::new(crate::harness::program("named"));
+    rpz_named.args(["-g", "-c"]).arg(&rpz_conf);
+    let rpz_named = Process::start("named", rpz_named, &dir.join("named-rpz.log"));
+    let mut answer = String::new();
+    wait_until(Duration::from_secs(30), || {
+        answer = dig(rpz_resolver, &[&name, "A", "+short"]);
+        answer.lines().any(|line| line.trim() == "127.0.0.1")
+    })
+    .unwrap_or_else(|e| panic!("{e:?}: {answer}\n{}", rpz_named.log()));
+    assert!(
+        rpz_named.log().contains("rpz"),
+        "BIND loaded the policy zone: {}",
+        rpz_named.log()
+    );
     // ...and one more time straight at the sinkhole.
     let answer = dig(dns, &[&name, "A", "+short"]);
     assert!(
