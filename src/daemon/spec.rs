@@ -84,6 +84,8 @@ pub struct ServerSection {
     pub rate_limit: u32,
     /// Every n-th rate-limited response is sent truncated.
     pub rate_limit_slip: u32,
+    /// DNS cookie secret, 32 hex digits; empty: random per process.
+    pub cookie_secret: String,
 }
 
 impl Default for ServerSection {
@@ -96,6 +98,7 @@ impl Default for ServerSection {
             max_transfers: 16,
             rate_limit: 0,
             rate_limit_slip: 2,
+            cookie_secret: String::new(),
         }
     }
 }

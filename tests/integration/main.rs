@@ -7,6 +7,7 @@ mod harness;
 
 mod block;
 mod cli;
+mod compliance;
 mod events;
 mod resolvers;
 mod seeds;

@@ -77,6 +77,7 @@ pub fn authority() -> &'static Authority {
                 require_key: false,
             },
             sinkhole: SinkholeApex::default(),
+            cookie_secret: Some(crate::authority::CookieSecret(*b"fixture-cookie!!")),
         }
     })
 }

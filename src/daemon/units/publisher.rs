@@ -347,6 +347,7 @@ impl Publisher {
                 .collect(),
             access: self.runtime.access.clone(),
             sinkhole: self.runtime.sinkhole.clone(),
+            cookie_secret: Some(self.runtime.cookie_secret),
         }
     }
 
