@@ -158,6 +158,8 @@ pub struct TransferSection {
     pub journal_entries: usize,
     /// Changed rules kept in the journal, over all differences.
     pub journal_rules: usize,
+    /// Answer an IXFR over several changes as one condensed difference.
+    pub ixfr_condense: bool,
 }
 
 impl Default for TransferSection {
@@ -169,6 +171,7 @@ impl Default for TransferSection {
             notify: Vec::new(),
             journal_entries: 1024,
             journal_rules: 4_000_000,
+            ixfr_condense: false,
         }
     }
 }

@@ -78,6 +78,7 @@ pub fn authority() -> &'static Authority {
             },
             sinkhole: SinkholeApex::default(),
             cookie_secret: Some(crate::authority::CookieSecret(*b"fixture-cookie!!")),
+            condense_ixfr: false,
         }
     })
 }

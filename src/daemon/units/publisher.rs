@@ -348,6 +348,7 @@ impl Publisher {
             access: self.runtime.access.clone(),
             sinkhole: self.runtime.sinkhole.clone(),
             cookie_secret: Some(self.runtime.cookie_secret),
+            condense_ixfr: self.runtime.spec.transfer.ixfr_condense,
         }
     }
 

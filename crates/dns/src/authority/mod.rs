@@ -95,6 +95,9 @@ pub struct Authority {
     pub sinkhole: SinkholeApex,
     /// The secret of server cookies (RFC 7873); none: cookies ignored.
     pub cookie_secret: Option<CookieSecret>,
+    /// Whether an IXFR spanning several journal entries is answered as
+    /// one condensed difference (RFC 1995 §5) rather than one per entry.
+    pub condense_ixfr: bool,
 }
 
 /// The transport a request arrived on.
@@ -403,7 +406,7 @@ mod tests {
         TsigKey::new(parse_name("xfr-key").unwrap(), b"0123456789abcdef".to_vec())
     }
 
-    fn policy(serial: u32, names: &[String]) -> Policy {
+    pub(super) fn policy(serial: u32, names: &[String]) -> Policy {
         let nx = Arc::new(Action::Nxdomain);
         let rules = names
             .iter()
@@ -458,6 +461,7 @@ mod tests {
             },
             sinkhole: SinkholeApex::default(),
             cookie_secret: None,
+            condense_ixfr: false,
         }
     }
 
