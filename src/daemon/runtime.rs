@@ -310,6 +310,8 @@ impl Runtime {
                 tcp_idle_timeout: Duration::from_secs(spec.server.tcp_idle_timeout.max(1)),
                 max_transfers: spec.server.max_transfers,
                 rrl,
+                tls_listen: spec.transfer.tls_listen.clone(),
+                tls: transfer_tls(&spec)?,
                 ..ServerConfig::default()
             },
             zones,
@@ -356,6 +358,25 @@ pub fn check_file(path: &Path) -> Result<Vec<String>> {
             )
         })
         .collect())
+}
+
+/// The TLS configuration of `[transfer] tls-listen`, from the certificate
+/// and key files; none when nothing listens over TLS.
+fn transfer_tls(spec: &Config) -> Result<Option<Arc<cautery_dns::tls::ServerConfig>>> {
+    let transfer = &spec.transfer;
+    if transfer.tls_listen.is_empty() {
+        return Ok(None);
+    }
+    if transfer.tls_certificate.as_os_str().is_empty() || transfer.tls_key.as_os_str().is_empty() {
+        bail!(
+            "[transfer] tls-listen needs tls-certificate and tls-key (PEM files of the \
+             certificate chain and its private key)"
+        );
+    }
+    Ok(Some(cautery_dns::tls::server_config(
+        &transfer.tls_certificate,
+        &transfer.tls_key,
+    )?))
 }
 
 /// The cookie secret of `[server] cookie-secret`, or one drawn once per

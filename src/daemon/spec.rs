@@ -160,6 +160,12 @@ pub struct TransferSection {
     pub journal_rules: usize,
     /// Answer an IXFR over several changes as one condensed difference.
     pub ixfr_condense: bool,
+    /// Addresses serving the policy zones over TLS (XoT, RFC 9103).
+    pub tls_listen: Vec<SocketAddr>,
+    /// PEM file of the TLS certificate chain.
+    pub tls_certificate: PathBuf,
+    /// PEM file of the TLS private key.
+    pub tls_key: PathBuf,
 }
 
 impl Default for TransferSection {
@@ -172,6 +178,9 @@ impl Default for TransferSection {
             journal_entries: 1024,
             journal_rules: 4_000_000,
             ixfr_condense: false,
+            tls_listen: Vec::new(),
+            tls_certificate: PathBuf::new(),
+            tls_key: PathBuf::new(),
         }
     }
 }

@@ -12,3 +12,4 @@ mod events;
 mod resolvers;
 mod seeds;
 mod serve;
+mod xot;
