@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use cautery_dns::authority::{SinkholeApex, TransferAccess};
+use cautery_dns::authority::{CookieSecret, SinkholeApex, TransferAccess};
 use cautery_dns::querylog::QueryLogConfig;
 use cautery_dns::records::parse_name;
 use cautery_dns::rrl::RrlLimits;
@@ -211,6 +211,8 @@ pub struct Runtime {
     pub notify: Vec<NotifyTarget>,
     /// Apex data of sinkholed names.
     pub sinkhole: SinkholeApex,
+    /// The secret of DNS server cookies.
+    pub cookie_secret: CookieSecret,
     /// Bounds of each zone's IXFR journal.
     pub journal: JournalLimits,
     /// Response-rate limits.
@@ -316,6 +318,7 @@ impl Runtime {
                 .collect::<Result<Vec<_>, _>>()?,
             ttl: spec.sinkhole.ttl,
         };
+        let cookie_secret = cookie_secret(&spec.server.cookie_secret)?;
         let metrics_listen = if spec.metrics.listen.is_empty() {
             None
         } else {
@@ -370,6 +373,7 @@ impl Runtime {
             },
             notify: spec.notify_targets()?,
             sinkhole,
+            cookie_secret,
             journal: JournalLimits {
                 max_entries: spec.transfer.journal_entries,
                 max_rules: spec.transfer.journal_rules,
@@ -387,6 +391,8 @@ impl Runtime {
                 tcp_idle_timeout: Duration::from_secs(spec.server.tcp_idle_timeout.max(1)),
                 max_transfers: spec.server.max_transfers,
                 rrl,
+                tls_listen: spec.transfer.tls_listen.clone(),
+                tls: transfer_tls(&spec)?,
                 ..ServerConfig::default()
             },
             zones,
@@ -433,6 +439,63 @@ pub fn check_file(path: &Path) -> Result<Vec<String>> {
             )
         })
         .collect())
+}
+
+/// The TLS configuration of `[transfer] tls-listen`, from the certificate
+/// and key files; none when nothing listens over TLS.
+fn transfer_tls(spec: &Config) -> Result<Option<Arc<cautery_dns::tls::ServerConfig>>> {
+    let transfer = &spec.transfer;
+    if transfer.tls_listen.is_empty() {
+        return Ok(None);
+    }
+    if transfer.tls_certificate.as_os_str().is_empty() || transfer.tls_key.as_os_str().is_empty() {
+        bail!(
+            "[transfer] tls-listen needs tls-certificate and tls-key (PEM files of the \
+             certificate chain and its private key)"
+        );
+    }
+    Ok(Some(cautery_dns::tls::server_config(
+        &transfer.tls_certificate,
+        &transfer.tls_key,
+    )?))
+}
+
+/// The cookie secret of `[server] cookie-secret`, or one drawn once per
+/// process (so that a reload keeps the cookies clients hold).
+fn cookie_secret(text: &str) -> Result<CookieSecret> {
+    if text.is_empty() {
+        static RANDOM: std::sync::OnceLock<[u8; 16]> = std::sync::OnceLock::new();
+        let secret = RANDOM.get_or_init(|| {
+            let mut secret = [0u8; 16];
+            // The kernel's generator; the process-keyed hasher of std as a
+            // fallback where /dev/urandom cannot be read.
+            let read = std::fs::File::open("/dev/urandom")
+                .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut secret));
+            if read.is_err() {
+                use std::hash::{BuildHasher, Hasher};
+                for (i, chunk) in secret.chunks_mut(8).enumerate() {
+                    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+                    hasher.write_usize(i);
+                    chunk.copy_from_slice(&hasher.finish().to_be_bytes());
+                }
+            }
+            secret
+        });
+        return Ok(CookieSecret(*secret));
+    }
+    let bytes: Vec<u8> = (0..text.len())
+        .step_by(2)
+        .filter_map(|i| text.get(i..i + 2))
+        .map(|pair| u8::from_str_radix(pair, 16))
+        .collect::<Result<_, _>>()
+        .unwrap_or_default();
+    let secret: [u8; 16] = bytes.try_into().map_err(|_| {
+        anyhow::anyhow!(
+            "[server] cookie-secret must be 32 hexadecimal digits (16 octets), \
+             e.g. from `openssl rand -hex 16`, or \"\" for a random one"
+        )
+    })?;
+    Ok(CookieSecret(secret))
 }
 
 #[cfg(test)]
@@ -523,6 +586,27 @@ mod tests {
             format!("{error:#}").contains("not served by cautery serve"),
             "{error:#}"
         );
+    }
+
+    #[test]
+    fn the_cookie_secret_is_32_hex_digits_or_random_once_per_process() {
+        for bad in [
+            "abc",
+            "00112233445566778899aabbccddeeff00",
+            "zz112233445566778899aabbccddeeff",
+        ] {
+            let error = cookie_secret(bad).unwrap_err();
+            assert!(
+                format!("{error:#}").contains("32 hexadecimal digits"),
+                "{bad}"
+            );
+        }
+        let secret = cookie_secret("00112233445566778899aabbccddeeff").unwrap();
+        assert_eq!(secret.0[1], 0x11);
+        assert_eq!(secret.0[15], 0xff);
+        let random = cookie_secret("").unwrap();
+        assert_eq!(random, cookie_secret("").unwrap(), "kept across reloads");
+        assert_ne!(random.0, [0; 16]);
     }
 
     #[test]

@@ -93,6 +93,8 @@ pub struct ServerSection {
     pub rate_limit: u32,
     /// Every n-th rate-limited response is sent truncated.
     pub rate_limit_slip: u32,
+    /// DNS cookie secret, 32 hex digits; empty: random per process.
+    pub cookie_secret: String,
 }
 
 impl Default for ServerSection {
@@ -105,6 +107,7 @@ impl Default for ServerSection {
             max_transfers: 16,
             rate_limit: 0,
             rate_limit_slip: 2,
+            cookie_secret: String::new(),
         }
     }
 }
@@ -164,6 +167,14 @@ pub struct TransferSection {
     pub journal_entries: usize,
     /// Changed rules kept in the journal, over all differences.
     pub journal_rules: usize,
+    /// Answer an IXFR over several changes as one condensed difference.
+    pub ixfr_condense: bool,
+    /// Addresses serving the policy zones over TLS (XoT, RFC 9103).
+    pub tls_listen: Vec<SocketAddr>,
+    /// PEM file of the TLS certificate chain.
+    pub tls_certificate: PathBuf,
+    /// PEM file of the TLS private key.
+    pub tls_key: PathBuf,
 }
 
 impl Default for TransferSection {
@@ -175,6 +186,10 @@ impl Default for TransferSection {
             notify: Vec::new(),
             journal_entries: 1024,
             journal_rules: 4_000_000,
+            ixfr_condense: false,
+            tls_listen: Vec::new(),
+            tls_certificate: PathBuf::new(),
+            tls_key: PathBuf::new(),
         }
     }
 }

@@ -9,7 +9,8 @@
 //!   (RFC 1995), NOTIFY messages (RFC 1996), sinkhole answers.
 //! - [`prepared`]: the allocation-free fast path for plain sinkhole
 //!   queries, byte-identical to the full path's answers.
-//! - [`server`]: UDP and TCP sockets and their limits.
+//! - [`server`]: UDP and TCP sockets and their limits, and TLS listeners
+//!   for zone transfers ([`tls`], XoT, RFC 9103).
 //! - [`notify`]: NOTIFY (RFC 1996) to secondaries, TSIG-signed for those
 //!   with a key.
 //! - [`rrl`], [`querylog`], [`counters`]: rate limiting, the sinkhole query
@@ -35,6 +36,7 @@ pub mod rrl;
 pub mod server;
 #[doc(hidden)]
 pub mod testing;
+pub mod tls;
 pub mod tsig;
 
 use std::net::SocketAddr;
@@ -70,6 +72,14 @@ pub enum Error {
     /// A state file that does not parse.
     #[error("{path}: {reason}; remove it to start over with a full transfer for every secondary")]
     BadState {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// A TLS certificate or key that cannot be used.
+    #[error("{path}: {reason} (tls-certificate and tls-key must be PEM files of a certificate chain and its private key)")]
+    Tls {
         /// The file.
         path: PathBuf,
         /// Why.

@@ -215,11 +215,13 @@ pub fn answer<'a>(
         }
     }
     if edns {
-        // The full path's OPT: our payload size, version 0, no flags.
+        // The full path's OPT: our payload size, version 0, the DO bit
+        // copied (RFC 3225 §3).
+        let dnssec_ok = request[question_end + 7] & 0x80;
         out.push(0);
         out.extend_from_slice(&[0, 41]);
         out.extend_from_slice(&MAX_UDP_PAYLOAD.to_be_bytes());
-        out.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+        out.extend_from_slice(&[0, 0, dnssec_ok, 0, 0, 0]);
     }
     Some(FastAnswer {
         rule,
@@ -374,7 +376,7 @@ mod tests {
                 let parsed = Message::from_vec(&out).unwrap();
                 let edns = parsed.extensions().as_ref().expect("an OPT record");
                 assert_eq!(edns.max_payload(), MAX_UDP_PAYLOAD);
-                assert!(!edns.flags().dnssec_ok);
+                assert_eq!(edns.flags().dnssec_ok, dnssec_ok, "DO copied");
             }
         }
     }
@@ -467,6 +469,62 @@ mod tests {
         let mut dotted = plain.clone();
         dotted[13] = b'.';
         assert!(declined(&dotted));
+    }
+
+    #[test]
+    fn the_compliance_corpus_is_declined_or_answered_as_the_full_path_answers() {
+        // Flags, classes, EDNS versions, DO, options: the fast path answers
+        // only what it can answer exactly as the full path does.
+        let authority = authority();
+        let plain = query("evil.com.", RecordType::A);
+        let mut answered = 0;
+        for (high, low) in [
+            (0x01u8, 0u8),
+            (0x05, 0),
+            (0x03, 0),
+            (0x01, 0x80),
+            (0x01, 0x10),
+            (0x01, 0x01),
+            (0x09, 0),
+        ] {
+            for class in [1u8, 3, 4, 254, 255] {
+                for opt in [
+                    None,
+                    Some((0u8, 0x00u8, &[][..])),
+                    Some((0, 0x80, &[][..])),
+                    Some((1, 0x00, &[][..])),
+                    Some((255, 0x80, &[][..])),
+                    Some((0, 0x00, &[0u8, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8][..])),
+                    Some((0, 0x00, &[0u8, 3, 0, 0][..])),
+                ] {
+                    let mut request = plain.clone();
+                    request[2] = high;
+                    request[3] = low;
+                    let last = request.len() - 1;
+                    request[last] = class;
+                    if let Some((version, flags, options)) = opt {
+                        request[11] = 1;
+                        request.extend_from_slice(&[0, 0, 41, 4, 0, 0, version, flags, 0]);
+                        request.extend_from_slice(&(options.len() as u16).to_be_bytes());
+                        request.extend_from_slice(options);
+                    }
+                    let mut out = Vec::new();
+                    if answer(&authority, &request, &mut out).is_some() {
+                        answered += 1;
+                        assert_eq!(Some(out), full_path(&authority, &request), "{request:02x?}");
+                        assert_eq!(class, 1);
+                        assert!(
+                            opt.is_none_or(
+                                |(version, _, options)| version == 0 && options.is_empty()
+                            )
+                        );
+                    }
+                }
+            }
+        }
+        // Headers with RD, AA, RA or CD asked (the answer's flags are the
+        // server's own), each without OPT, with OPT, with OPT and DO.
+        assert_eq!(answered, 4 * 3);
     }
 
     #[test]

@@ -24,8 +24,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 use tokio::task::JoinSet;
 
@@ -53,6 +53,10 @@ pub struct ServerConfig {
     pub udp_workers: usize,
     /// Response-rate limiting.
     pub rrl: RrlLimits,
+    /// Addresses of the TLS listeners (XoT, RFC 9103), with `tls`.
+    pub tls_listen: Vec<SocketAddr>,
+    /// The TLS configuration of those listeners.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl Default for ServerConfig {
@@ -66,6 +70,8 @@ impl Default for ServerConfig {
             // One per core: more threads on one socket only add wake-ups.
             udp_workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             rrl: RrlLimits::default(),
+            tls_listen: Vec::new(),
+            tls: None,
         }
     }
 }
@@ -245,6 +251,23 @@ impl Server {
                 config.clone(),
             ));
         }
+        if let Some(tls) = &config.tls {
+            for address in &config.tls_listen {
+                let tcp = TcpListener::bind(address)
+                    .await
+                    .map_err(|e| Error::Bind(*address, e))?;
+                local_addrs.push(tcp.local_addr().map_err(|e| Error::Bind(*address, e))?);
+                tasks.spawn(tls_loop(
+                    tcp,
+                    tokio_rustls::TlsAcceptor::from(tls.clone()),
+                    shared.clone(),
+                    shutdown.clone(),
+                    connections.clone(),
+                    transfers.clone(),
+                    config.clone(),
+                ));
+            }
+        }
         Ok(Server { local_addrs, tasks })
     }
 
@@ -391,6 +414,7 @@ async fn tcp_loop(
         let transfers = transfers.clone();
         let config = config.clone();
         let shutdown = shutdown.clone();
+        let _ = stream.set_nodelay(true);
         tokio::spawn(async move {
             let _permit = permit;
             tcp_connection(stream, client, shared, transfers, config, shutdown).await;
@@ -398,15 +422,62 @@ async fn tcp_loop(
     }
 }
 
-async fn tcp_connection(
-    mut stream: TcpStream,
+/// The TLS listener (XoT, RFC 9103): as [`tcp_loop`], with a TLS handshake
+/// that must end within the idle timeout before the first message; the
+/// connections share the TCP connection cap.
+async fn tls_loop(
+    listener: TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    shared: Arc<Shared>,
+    mut shutdown: watch::Receiver<bool>,
+    connections: Arc<Semaphore>,
+    transfers: Arc<Semaphore>,
+    config: ServerConfig,
+) {
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = shutdown.changed() => return,
+        };
+        let Ok((stream, client)) = accepted else {
+            shared.counters.error(ErrorKind::Io);
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        let Ok(permit) = connections.clone().try_acquire_owned() else {
+            shared.counters.error(ErrorKind::TcpLimit);
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let (acceptor, shared, transfers, config, shutdown) = (
+            acceptor.clone(),
+            shared.clone(),
+            transfers.clone(),
+            config.clone(),
+            shutdown.clone(),
+        );
+        tokio::spawn(async move {
+            let _permit = permit;
+            match tokio::time::timeout(config.tcp_idle_timeout, acceptor.accept(stream)).await {
+                Ok(Ok(tls)) => {
+                    tcp_connection(tls, client, shared, transfers, config, shutdown).await;
+                }
+                Ok(Err(_)) => shared.counters.error(ErrorKind::Io),
+                Err(_) => shared.counters.error(ErrorKind::TcpTimeout),
+            }
+        });
+    }
+}
+
+async fn tcp_connection<S: AsyncRead + AsyncWrite + Unpin>(
+    mut stream: S,
     client: SocketAddr,
     shared: Arc<Shared>,
     transfers: Arc<Semaphore>,
     config: ServerConfig,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let _ = stream.set_nodelay(true);
     let mut buffer = vec![0u8; 65_535];
     loop {
         let read = tokio::select! {
@@ -476,7 +547,10 @@ fn refuse(request: &[u8]) -> Vec<u8> {
     out
 }
 
-async fn read_message(stream: &mut TcpStream, buffer: &mut [u8]) -> std::io::Result<Option<usize>> {
+async fn read_message<S: AsyncRead + Unpin>(
+    stream: &mut S,
+    buffer: &mut [u8],
+) -> std::io::Result<Option<usize>> {
     let mut prefix = [0u8; 2];
     match stream.read_exact(&mut prefix).await {
         Ok(_) => {}
@@ -491,8 +565,8 @@ async fn read_message(stream: &mut TcpStream, buffer: &mut [u8]) -> std::io::Res
     Ok(Some(length))
 }
 
-async fn write_message(
-    stream: &mut TcpStream,
+async fn write_message<S: AsyncWrite + Unpin>(
+    stream: &mut S,
     bytes: &[u8],
     timeout: Duration,
 ) -> std::io::Result<()> {
@@ -502,7 +576,12 @@ async fn write_message(
     let mut framed = Vec::with_capacity(bytes.len() + 2);
     framed.extend_from_slice(&length.to_be_bytes());
     framed.extend_from_slice(bytes);
-    match tokio::time::timeout(timeout, stream.write_all(&framed)).await {
+    // A TLS stream holds what it has not sent until flushed.
+    let write = async {
+        stream.write_all(&framed).await?;
+        stream.flush().await
+    };
+    match tokio::time::timeout(timeout, write).await {
         Ok(result) => result,
         Err(_) => Err(std::io::Error::new(
             std::io::ErrorKind::TimedOut,

@@ -77,6 +77,8 @@ pub fn authority() -> &'static Authority {
                 require_key: false,
             },
             sinkhole: SinkholeApex::default(),
+            cookie_secret: Some(crate::authority::CookieSecret(*b"fixture-cookie!!")),
+            condense_ixfr: false,
         }
     })
 }

@@ -79,8 +79,12 @@ pub async fn start(center: Arc<Center>, sink: Option<EventSink>) -> Result<Unit>
         .dns
         .set_query_log(query_log(&runtime, &center, sink.as_ref())?);
     let server = Server::start(&runtime.server, center.dns.clone(), center.stopping()).await?;
-    for address in &server.local_addrs {
+    let plain = runtime.server.listen.len();
+    for address in &server.local_addrs[..plain.min(server.local_addrs.len())] {
         tracing::info!(%address, "listening (udp+tcp)");
+    }
+    for address in server.local_addrs.iter().skip(plain) {
+        tracing::info!(%address, "listening (tls, XoT)");
     }
     Ok(Unit::spawn("dns", async move {
         let mut reloads = center.reloads();

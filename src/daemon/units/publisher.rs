@@ -347,6 +347,8 @@ impl Publisher {
                 .collect(),
             access: self.runtime.access.clone(),
             sinkhole: self.runtime.sinkhole.clone(),
+            cookie_secret: Some(self.runtime.cookie_secret),
+            condense_ixfr: self.runtime.spec.transfer.ixfr_condense,
         }
     }
 

@@ -4,6 +4,7 @@
 //! answer does not fit, and TSIG signing (RFC 8945) of single messages.
 
 use hickory_proto::op::{Edns, Message, MessageType, ResponseCode};
+use hickory_proto::rr::rdata::opt::EdnsCode;
 use hickory_proto::rr::{Name, Record, RecordType};
 
 use super::{Handled, Outcome, QueryKind, Reply, Transport, MAX_UDP_PAYLOAD};
@@ -90,9 +91,16 @@ pub(super) fn response_to(request: &Message) -> Message {
     response.set_op_code(request.op_code());
     response.set_recursion_desired(request.recursion_desired());
     response.add_queries(request.queries().iter().cloned());
-    if request.extensions().is_some() {
+    if let Some(asked) = request.extensions() {
         let mut edns = Edns::new();
         edns.set_max_payload(MAX_UDP_PAYLOAD);
+        // RFC 3225 §3: the DO bit is copied into the response.
+        edns.set_dnssec_ok(asked.flags().dnssec_ok);
+        // The answer's cookie, which `Authority::handle` put in place of
+        // the request's.
+        if let Some(cookie) = asked.option(EdnsCode::Cookie) {
+            edns.options_mut().insert(cookie.clone());
+        }
         response.set_edns(edns);
     }
     response

@@ -11,12 +11,18 @@
 //! - anything else: REFUSED (this server is authoritative for nothing else).
 //!
 //! Malformed requests get FORMERR when their header can be read and are
-//! dropped otherwise; responses are never sent to responses.
+//! dropped otherwise; responses are never sent to responses. The checks
+//! before dispatch are those of RFC 6891 and RFC 8906 as NSD applies them
+//! (`tests/integration/compliance.rs` compares the two): NOTIMP for other
+//! opcodes; FORMERR for an RCODE in a query, records outside the additional
+//! section, a second OPT, a malformed cookie; BADVERS for EDNS versions
+//! above 0; class ANY answered from class IN without AA, others REFUSED.
 //!
 //! This module owns the state the message path reads ([`Authority`],
 //! [`ServedZone`]), the dispatch of [`Authority::handle`] and its result
 //! ([`Handled`], [`Reply`]); the rest lives in one file per job:
 //! - `access`: who may transfer policy zones (address prefixes, TSIG keys);
+//! - `edns`: EDNS options of answers, DNS cookies (RFC 7873, RFC 9018);
 //! - `labels`: the metric labels of a request ([`QueryKind`], [`Outcome`]);
 //! - `answer`: answers inside a policy zone and the encoding of responses;
 //! - `transfer`: AXFR (RFC 5936) and IXFR (RFC 1995), streamed;
@@ -26,6 +32,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use hickory_proto::op::{Message, OpCode, Query, ResponseCode};
+use hickory_proto::rr::rdata::opt::{EdnsCode, EdnsOption};
 use hickory_proto::rr::{DNSClass, Name, RecordType};
 
 use crate::journal::Journal;
@@ -34,11 +41,15 @@ use crate::tsig::{self, Verdict};
 
 mod access;
 mod answer;
+#[cfg(test)]
+mod compliance;
+mod edns;
 mod labels;
 mod sinkhole;
 mod transfer;
 
 pub use access::{Prefix, TransferAccess};
+pub use edns::CookieSecret;
 pub use labels::{Outcome, QueryKind};
 pub use sinkhole::{SinkholeApex, SinkholeHit};
 pub use transfer::{soa_serial, Transfer};
@@ -82,6 +93,11 @@ pub struct Authority {
     pub access: TransferAccess,
     /// Sinkhole apex data.
     pub sinkhole: SinkholeApex,
+    /// The secret of server cookies (RFC 7873); none: cookies ignored.
+    pub cookie_secret: Option<CookieSecret>,
+    /// Whether an IXFR spanning several journal entries is answered as
+    /// one condensed difference (RFC 1995 §5) rather than one per entry.
+    pub condense_ixfr: bool,
 }
 
 /// The transport a request arrived on.
@@ -150,7 +166,7 @@ impl Authority {
         if bytes[2] & 0x80 != 0 {
             return Handled::dropped();
         }
-        let request = match Message::from_vec(bytes) {
+        let mut request = match Message::from_vec(bytes) {
             Ok(message) => message,
             Err(_) => return formerr_from_header(bytes),
         };
@@ -167,21 +183,121 @@ impl Authority {
                 Outcome::Notimp,
             );
         }
+        // The checks of NSD's query path: no RCODE in a query, one
+        // question, no records in the answer section nor in the authority
+        // section (but the SOA of an IXFR), nothing in the additional
+        // section but OPT and TSIG (more than one OPT fails to parse).
+        if bytes[3] & 0x0F != 0 {
+            return formerr_from_header(bytes);
+        }
+        let ixfr = request
+            .queries()
+            .first()
+            .is_some_and(|q| q.query_type() == RecordType::IXFR);
+        if !request.answers().is_empty()
+            || (!ixfr && !request.name_servers().is_empty())
+            || request
+                .additionals()
+                .iter()
+                .any(|r| r.record_type() != RecordType::TSIG)
+        {
+            return formerr_from_header(bytes);
+        }
+        let cookie = match request.extensions() {
+            Some(edns) if edns.version() > 0 => {
+                // RFC 6891 §6.1.3: BADVERS, version 0, no answer.
+                let mut response = response_to(&request);
+                response.set_response_code(ResponseCode::BADVERS);
+                // No data, so no DO bit and no cookie (as NSD).
+                if let Some(edns) = response.extensions_mut().as_mut() {
+                    edns.set_dnssec_ok(false);
+                    edns.options_mut().remove(EdnsCode::Cookie);
+                }
+                let out = encode(&response, None);
+                return Handled::new(Reply::Message(out), kind, Outcome::Formerr);
+            }
+            Some(edns) => edns::request_cookie(edns),
+            None => edns::RequestCookie::Absent,
+        };
+        if cookie == edns::RequestCookie::Malformed {
+            return formerr_from_header(bytes);
+        }
+        // The answer's cookie replaces the request's, so that every answer
+        // built from the request (`response_to`) carries it.
+        let reply_cookie =
+            edns::answer_cookie(self.cookie_secret.as_ref(), &cookie, client.ip(), now);
+        if let Some(edns) = request.extensions_mut().as_mut() {
+            edns.options_mut().remove(EdnsCode::Cookie);
+            if let Some(value) = reply_cookie {
+                edns.options_mut()
+                    .insert(EdnsOption::Unknown(edns::COOKIE, value));
+            }
+        }
         if request.queries().len() != 1 {
-            return self.respond(&request, ResponseCode::FormErr, kind, Outcome::Formerr);
+            if request.queries().is_empty()
+                && request.extensions().is_some()
+                && request.name_servers().is_empty()
+            {
+                // An EDNS probe without a question (RFC 7873 §5.4 uses
+                // them to learn a server cookie): NOERROR and the OPT.
+                return self.respond(&request, ResponseCode::NoError, kind, Outcome::Answer);
+            }
+            let mut handled = formerr_from_header(bytes);
+            if let Reply::Message(out) = &mut handled.reply {
+                // As NSD: no flag but QR.
+                out[2] = 0x80;
+            }
+            return handled;
         }
         let query = request.queries()[0].clone();
-        if query.query_class() != DNSClass::IN {
-            return self.respond(&request, ResponseCode::Refused, kind, Outcome::Refused);
+        match query.query_class() {
+            DNSClass::IN => {}
+            // Class ANY is answered from class IN data, not
+            // authoritatively (RFC 1035 §3.2.5; as NSD).
+            DNSClass::ANY if !ixfr && query.query_type() != RecordType::AXFR => {
+                let mut handled = self.answer_in(&request, bytes, &query, client, transport, now);
+                if let Reply::Message(out) = &mut handled.reply {
+                    if tsig::find(out).ok().flatten().is_none() {
+                        out[2] &= !0x04;
+                    }
+                }
+                return handled;
+            }
+            // CHAOS (version.bind, id.server) is refused with the question;
+            // other classes without it, as NSD answers both.
+            DNSClass::CH => {
+                return self.respond(&request, ResponseCode::Refused, kind, Outcome::Refused)
+            }
+            _ => {
+                let mut response = response_to(&request);
+                response.take_queries();
+                response.set_response_code(ResponseCode::Refused);
+                let out = encode(&response, None);
+                return Handled::new(Reply::Message(out), kind, Outcome::Refused);
+            }
         }
+        self.answer_in(&request, bytes, &query, client, transport, now)
+    }
+
+    /// Answers a query of class IN (or ANY).
+    fn answer_in(
+        &self,
+        request: &Message,
+        bytes: &[u8],
+        query: &Query,
+        client: SocketAddr,
+        transport: Transport,
+        now: u64,
+    ) -> Handled {
+        let kind = QueryKind::of(query.query_type());
         let qname = query.name().to_lowercase();
         if let Some(zone) = self.zones.iter().find(|z| z.name.zone_of(&qname)) {
-            return self.policy_zone(&request, bytes, zone, &query, client, transport, now);
+            return self.policy_zone(request, bytes, zone, query, client, transport, now);
         }
         if matches!(query.query_type(), RecordType::AXFR | RecordType::IXFR) {
-            return self.respond(&request, ResponseCode::Refused, kind, Outcome::Refused);
+            return self.respond(request, ResponseCode::Refused, kind, Outcome::Refused);
         }
-        self.sinkhole(&request, &query, transport)
+        self.sinkhole(request, query, transport)
     }
 
     fn respond(
@@ -290,7 +406,7 @@ mod tests {
         TsigKey::new(parse_name("xfr-key").unwrap(), b"0123456789abcdef".to_vec())
     }
 
-    fn policy(serial: u32, names: &[String]) -> Policy {
+    pub(super) fn policy(serial: u32, names: &[String]) -> Policy {
         let nx = Arc::new(Action::Nxdomain);
         let rules = names
             .iter()
@@ -344,6 +460,8 @@ mod tests {
                 require_key: false,
             },
             sinkhole: SinkholeApex::default(),
+            cookie_secret: None,
+            condense_ixfr: false,
         }
     }
 

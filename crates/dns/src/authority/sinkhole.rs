@@ -10,6 +10,7 @@ use hickory_proto::rr::rdata::{A, AAAA, NS};
 use hickory_proto::rr::{Name, RData, Record, RecordType};
 
 use super::answer::{encode, response_to, udp_limit};
+use super::edns::{add_option, EXTENDED_ERROR, NOT_AUTHORITATIVE};
 use super::{Authority, Handled, Outcome, QueryKind, Reply, Transport};
 use crate::records::{parse_name, soa_record, Action, Provenance, Rule, Soa};
 
@@ -63,13 +64,35 @@ impl Authority {
                 .filter(|(rule, _)| rule.action.is_sinkhole())
         });
         let Some((rule, exact)) = found else {
-            return self.respond(request, ResponseCode::Refused, kind, Outcome::Refused);
+            // Not authoritative: REFUSED, with the Extended DNS Error that
+            // says so when the client speaks EDNS (RFC 8914 §4.21, as NSD).
+            let mut response = response_to(request);
+            response.set_response_code(ResponseCode::Refused);
+            add_option(
+                &mut response,
+                EXTENDED_ERROR,
+                NOT_AUTHORITATIVE.to_be_bytes().to_vec(),
+            );
+            let out = encode(&response, udp_limit(request, transport));
+            return Handled::new(Reply::Message(out), kind, Outcome::Refused);
         };
         let serial = self.zones.first().map(|z| z.policy.serial).unwrap_or(1);
         // The apex records are built only when the answer needs them: the
-        // common A query for a sinkholed name does not.
-        let apex = || parse_name(&rule.name).unwrap_or_else(|_| Name::root());
-        let soa = || soa_record(&apex(), &self.sinkhole.soa, serial, self.sinkhole.ttl);
+        // common A query for a sinkholed name does not. At the rule's own
+        // name the apex is the name as asked (its case kept, as NSD's
+        // compression to the question keeps it).
+        let apex = || {
+            if exact {
+                query.name().clone()
+            } else {
+                parse_name(&rule.name).unwrap_or_else(|_| Name::root())
+            }
+        };
+        // RFC 2308 §3: the SOA of a negative answer lives no longer than
+        // its minimum field.
+        let negative_ttl = self.sinkhole.ttl.min(self.sinkhole.soa.minimum);
+        let soa = || soa_record(&apex(), &self.sinkhole.soa, serial, negative_ttl);
+        let answer_soa = || soa_record(&apex(), &self.sinkhole.soa, serial, self.sinkhole.ttl);
         let mut response = response_to(request);
         response.set_authoritative(true);
         let outcome = if !exact && !rule.subdomains {
@@ -77,7 +100,7 @@ impl Authority {
             response.add_name_server(soa());
             Outcome::Nxdomain
         } else {
-            let answers = sinkhole_answers(rule, query, exact, &self.sinkhole, &soa, &apex);
+            let answers = sinkhole_answers(rule, query, exact, &self.sinkhole, &answer_soa);
             if answers.is_empty() {
                 response.add_name_server(soa());
                 Outcome::Nodata
@@ -103,7 +126,6 @@ fn sinkhole_answers(
     exact: bool,
     apex: &SinkholeApex,
     soa: &dyn Fn() -> Record,
-    apex_name: &dyn Fn() -> Name,
 ) -> Vec<Record> {
     let Action::Sinkhole { v4, v6 } = &*rule.action else {
         return Vec::new();
@@ -126,7 +148,7 @@ fn sinkhole_answers(
         RecordType::NS if exact => apex
             .ns
             .iter()
-            .map(|ns| Record::from_rdata(apex_name(), ttl, RData::NS(NS(ns.clone()))))
+            .map(|ns| Record::from_rdata(owner.clone(), ttl, RData::NS(NS(ns.clone()))))
             .collect(),
         _ => Vec::new(),
     }

@@ -61,10 +61,20 @@ impl Authority {
         if up_to_date {
             return current_soa(signer.as_mut());
         }
-        let diffs = zone.journal.since(client_serial).filter(|diffs| {
-            let changes: usize = diffs.iter().map(|d| d.len()).sum();
-            changes <= policy.rules().len()
-        });
+        let diffs = zone
+            .journal
+            .since(client_serial)
+            .map(|diffs| {
+                if self.condense_ixfr && diffs.len() > 1 {
+                    vec![Arc::new(condense(&diffs))]
+                } else {
+                    diffs
+                }
+            })
+            .filter(|diffs| {
+                let changes: usize = diffs.iter().map(|d| d.len()).sum();
+                changes <= policy.rules().len()
+            });
         let mut transfer = match diffs {
             Some(diffs) => Transfer::ixfr(request, policy.clone(), diffs, signer, now),
             None => Transfer::axfr(request, policy.clone(), signer, now),
@@ -288,6 +298,45 @@ impl Transfer {
     }
 }
 
+/// The differences `diffs` (consecutive, oldest first) as one: the rules
+/// the first removed from the client's version that the last does not
+/// hold, and the rules of the last version the first did not hold (RFC
+/// 1995 §5, condensation). A rule removed and added back unchanged is in
+/// neither; names come out sorted, as the journal's differences are.
+fn condense(diffs: &[Arc<PolicyDiff>]) -> PolicyDiff {
+    use std::collections::BTreeMap;
+    // Per name: the rule the client holds (if a difference removed it)
+    // and the rule the newest version holds (if one added it).
+    let mut names: BTreeMap<&cautery_policy::DomainName, (Option<&Rule>, Option<&Rule>)> =
+        BTreeMap::new();
+    for diff in diffs {
+        for rule in &diff.removed {
+            let entry = names.entry(&rule.name).or_default();
+            match entry.1 {
+                // Added by an earlier difference: that addition is undone.
+                Some(_) => entry.1 = None,
+                None => entry.0 = Some(rule),
+            }
+        }
+        for rule in &diff.added {
+            names.entry(&rule.name).or_default().1 = Some(rule);
+        }
+    }
+    let mut condensed = PolicyDiff {
+        from_serial: diffs.first().map_or(0, |d| d.from_serial),
+        to_serial: diffs.last().map_or(0, |d| d.to_serial),
+        ..PolicyDiff::default()
+    };
+    for (old, new) in names.into_values() {
+        if old.is_some() && old == new {
+            continue;
+        }
+        condensed.removed.extend(old.cloned());
+        condensed.added.extend(new.cloned());
+    }
+    condensed
+}
+
 fn estimate(record: &Record) -> usize {
     // Owner (compression makes it shorter), fixed fields and RDATA.
     record.name().len() + 10 + 20
@@ -492,5 +541,115 @@ mod tests {
             }
             assert!(messages >= 3, "{record_type}: {messages} messages");
         }
+    }
+
+    /// Serials 10 to 13 in the journal: 10 -> 11 removes a, adds d; 11 ->
+    /// 12 adds a back and e, removes b; 12 -> 13 removes e, adds f.
+    fn three_changes(condense: bool) -> Authority {
+        // Eight names kept throughout, so that the three changes (seven
+        // rules) weigh less than the zone and IXFR answers them.
+        let set = |names: &[&str]| {
+            names
+                .iter()
+                .map(|n| format!("{n}.example"))
+                .chain((0..8).map(|i| format!("k{i}.example")))
+                .collect::<Vec<_>>()
+        };
+        let versions = [
+            crate::authority::tests::policy(10, &set(&["a", "b", "c"])),
+            crate::authority::tests::policy(11, &set(&["b", "c", "d"])),
+            crate::authority::tests::policy(12, &set(&["a", "c", "d", "e"])),
+            crate::authority::tests::policy(13, &set(&["a", "c", "d", "f"])),
+        ];
+        let mut journal = crate::journal::Journal::new(crate::journal::JournalLimits::default());
+        for pair in versions.windows(2) {
+            journal.push(PolicyDiff::between(&pair[0], &pair[1]));
+        }
+        let mut authority = zone_with_changes(1);
+        authority.zones = vec![ServedZone::new(
+            Arc::new(versions[3].clone()),
+            Arc::new(journal),
+        )];
+        authority.condense_ixfr = condense;
+        authority
+    }
+
+    fn owners(records: &[Record]) -> Vec<String> {
+        records
+            .iter()
+            .filter(|r| r.record_type() == RecordType::CNAME)
+            .map(|r| {
+                r.name()
+                    .to_ascii()
+                    .split('.')
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_condensed_ixfr_is_the_net_change_in_one_difference_when_asked() {
+        let bytes = ixfr_request(10, None).to_vec().unwrap();
+        let handled = three_changes(true).handle(&bytes, client(), Transport::Tcp, NOW);
+        let (records, _) = answers(handled);
+        assert_eq!(serials(&records), [13, 10, 13, 13]);
+        // Between the SOAs of 10 and 13: b removed; then d and f added. The
+        // a removed and added back unchanged, the e added and removed, are
+        // left out.
+        let soas: Vec<usize> = records
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.record_type() == RecordType::SOA)
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(owners(&records[soas[1]..soas[2]]), ["b"]);
+        assert_eq!(owners(&records[soas[2]..soas[3]]), ["d", "f"]);
+        // Unasked, one difference per change.
+        let handled = three_changes(false).handle(&bytes, client(), Transport::Tcp, NOW);
+        let (records, _) = answers(handled);
+        assert_eq!(serials(&records), [13, 10, 11, 11, 12, 12, 13, 13]);
+        // From 12 there is one change only: the same either way.
+        let from_12 = ixfr_request(12, None).to_vec().unwrap();
+        let condensed =
+            answers(three_changes(true).handle(&from_12, client(), Transport::Tcp, NOW));
+        let plain = answers(three_changes(false).handle(&from_12, client(), Transport::Tcp, NOW));
+        assert_eq!(condensed.0, plain.0);
+    }
+
+    #[test]
+    fn an_axfr_keeps_streaming_the_serial_it_started_with_when_the_zone_changes() {
+        // RFC 5936 §2.2 wants one version per AXFR: the transfer holds the
+        // policy it started on, so a swap in the middle does not show.
+        let mut authority = three_changes(false);
+        let mut request = Message::new();
+        request.set_id(5);
+        request.add_query(Query::query(zone(), RecordType::AXFR));
+        let bytes = request.to_vec().unwrap();
+        let Reply::Transfer(mut transfer) = authority
+            .handle(&bytes, client(), Transport::Tcp, NOW)
+            .reply
+        else {
+            panic!("no transfer");
+        };
+        authority.zones = vec![ServedZone::new(
+            Arc::new(crate::authority::tests::policy(
+                14,
+                &["z.example".to_string()],
+            )),
+            Arc::new(crate::journal::Journal::new(
+                crate::journal::JournalLimits::default(),
+            )),
+        )];
+        let mut records = Vec::new();
+        while let Some(message) = transfer.next_message() {
+            assert!(message.len() <= 65_535);
+            records.extend(Message::from_vec(&message).unwrap().take_answers());
+        }
+        assert_eq!(serials(&records), [13, 13]);
+        let mut held = owners(&records);
+        held.retain(|name| !name.starts_with('k'));
+        assert_eq!(held, ["a", "c", "d", "f"]);
     }
 }
