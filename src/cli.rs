@@ -224,6 +224,9 @@ pub struct LookupArgs {
     /// Print index size, build time and lookup rate on stderr.
     #[arg(long)]
     pub stats: bool,
+    /// Where the lookup index is kept (default $CAUTERY_DATA or ./cautery-data).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
 }
 
 /// Formats of `cautery lookup`.

@@ -2,18 +2,22 @@
 //!
 //! The reverse index holds every name of every deterministic family and
 //! known seed in the range; seeds that are not public (a `ramnit` seed
-//! reversed this morning, say) are not searched.
+//! reversed this morning, say) are not searched. It is built once per range
+//! and kept in the data directory ([`crate::lookup_index`]), so later lookups
+//! of the same range answer at once; empty input opens nothing.
 
-use std::io::{BufRead, Write};
-use std::time::Instant;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use cautery_dga::{all_families, normalise, Hit, ReverseIndex};
+use cautery_dga::{all_families, normalise, Hit};
 use chrono::NaiveDate;
 
 use super::{bind, SeedChoice};
 use crate::cli::{LookupArgs, LookupFormat};
 use crate::dates::{parse_day, shift, today};
+use crate::lookup_index::{Opened, PersistentIndex};
 use crate::output::{self, json_string};
 use crate::Outcome;
 
@@ -33,15 +37,25 @@ pub fn run(args: &LookupArgs) -> Result<Outcome> {
         None => shift(now, 30),
     };
     cautery_dga::check_range(first, last)?;
-    let started = Instant::now();
-    let index = build_index(first, last)?;
-    let built = started.elapsed();
+    let data_dir = super::seed::data_dir(args.data_dir.as_deref());
+    // Opened on the first name, so that empty input costs nothing.
+    let mut index: Option<PersistentIndex> = None;
+    let mut opened = None;
     let started = Instant::now();
     let mut out = output::stdout();
     let mut missing = 0usize;
     let mut asked = 0usize;
     let mut text = WindowText { cache: Vec::new() };
     let mut answer = |name: &str, out: &mut output::Stdout| -> Result<()> {
+        if index.is_none() {
+            let started = Instant::now();
+            let (found, how) = open_index(&data_dir, first, last)?;
+            opened = Some((how, started.elapsed()));
+            index = Some(found);
+        }
+        let Some(index) = &index else {
+            return Ok(());
+        };
         asked += 1;
         let hits = index.lookup(name);
         if hits.is_empty() {
@@ -72,11 +86,23 @@ pub fn run(args: &LookupArgs) -> Result<Outcome> {
     }
     out.flush()?;
     if args.stats {
-        let answered = started.elapsed();
+        let total = started.elapsed();
+        let (size, how, took, kept) = match (&index, opened) {
+            (Some(index), Some((how, took))) => {
+                (index.len(), how, took, index.path().display().to_string())
+            }
+            _ => (
+                0,
+                Opened::Found,
+                Duration::ZERO,
+                "nowhere, no name asked".to_owned(),
+            ),
+        };
+        let answered = total.saturating_sub(took);
         eprintln!(
-            "cautery: indexed {} names ({first} to {last}) in {:.2} s; answered {asked} names ({missing} not found) in {:.2} s, {:.0} lookups/s",
-            index.len(),
-            built.as_secs_f64(),
+            "cautery: index of {size} names ({first} to {last}, in {kept}) {} in {:.3} s; answered {asked} names ({missing} not found) in {:.3} s, {:.0} lookups/s",
+            if how == Opened::Built { "built" } else { "opened" },
+            took.as_secs_f64(),
             answered.as_secs_f64(),
             asked as f64 / answered.as_secs_f64().max(1e-9)
         );
@@ -88,21 +114,25 @@ pub fn run(args: &LookupArgs) -> Result<Outcome> {
     })
 }
 
-/// Indexes every deterministic family and known seed over `[first, last]`.
-pub fn build_index(first: NaiveDate, last: NaiveDate) -> Result<ReverseIndex> {
-    let mut index = ReverseIndex::new();
+/// The persistent index of every deterministic family and known seed over
+/// `[first, last]`, built on first use.
+fn open_index(
+    data_dir: &Path,
+    first: NaiveDate,
+    last: NaiveDate,
+) -> Result<(PersistentIndex, Opened)> {
+    let mut sources = Vec::new();
     for family in all_families().iter().filter(|f| f.seeding.deterministic) {
-        for source in bind(family, &SeedChoice::All, false)? {
-            index.add(
-                source.family,
-                &source.seed,
-                source.generator.as_ref(),
-                first,
-                last,
-            )?;
-        }
+        sources.extend(bind(family, &SeedChoice::All, false)?);
     }
-    Ok(index)
+    let root = data_dir.join("lookup-index");
+    if std::io::stderr().is_terminal() && !root.is_dir() {
+        eprintln!(
+            "cautery: building the lookup index for {first} to {last} in {} (once per range)",
+            root.display()
+        );
+    }
+    PersistentIndex::open_or_build(data_dir, &sources, first, last)
 }
 
 /// Reads one line into `line` (without its end), keeping at most
