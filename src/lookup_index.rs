@@ -25,8 +25,9 @@
 //! Building never holds the whole range in memory: names are generated in
 //! the same order as [`cautery_dga::ReverseIndex`], collected into a chunk of
 //! fixed size ([`CHUNK_BYTES`]), sorted and spilled to a run file; the runs are
-//! merged into the map. Peak memory is therefore about the chunk size
-//! whatever the range; the chunk is reserved up front, so a machine without
+//! merged into the table. Peak memory is therefore about the chunk size
+//! whatever the range (the chunk is estimated from the range's length,
+//! [`BYTES_PER_DAY`], up to [`CHUNK_BYTES`]); the chunk is reserved up front, so a machine without
 //! that memory gets an error, not an abort. The index is built in a temporary
 //! directory and renamed into place, so a crash or a concurrent lookup never
 //! sees half an index. Old indexes are pruned, keeping [`KEEP_INDEXES`].
@@ -57,6 +58,10 @@ pub const BLOCK_BYTES: usize = 16 << 10;
 
 /// Bytes of names and entries held before a chunk is sorted and spilled.
 pub const CHUNK_BYTES: usize = 192 << 20;
+
+/// Chunk bytes per day of range: every family and seed makes about 89,000
+/// names a day (32.5 million in 2026), some 40 bytes each with its entry.
+const BYTES_PER_DAY: usize = 4 << 20;
 
 /// Indexes kept in the data directory (the newest by use).
 pub const KEEP_INDEXES: usize = 4;
@@ -107,7 +112,11 @@ impl PersistentIndex {
         first: NaiveDate,
         last: NaiveDate,
     ) -> Result<(PersistentIndex, Opened)> {
-        Self::open_or_build_with(data_dir, sources, first, last, CHUNK_BYTES)
+        // Estimated before anything is allocated: a short range gets a
+        // smaller chunk, so that it needs less memory.
+        let days = usize::try_from((last - first).num_days() + 1).unwrap_or(usize::MAX);
+        let chunk = CHUNK_BYTES.min((16 << 20) + days.saturating_mul(BYTES_PER_DAY));
+        Self::open_or_build_with(data_dir, sources, first, last, chunk)
     }
 
     fn open_or_build_with(

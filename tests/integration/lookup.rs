@@ -238,3 +238,28 @@ fn lookup_echoes_escape_bytes_random_bytes_and_a_20_mb_line_escaped_and_cut() {
         }
     }
 }
+
+#[test]
+fn lookup_without_the_memory_for_an_index_stops_with_exit_2_not_an_abort() {
+    let data = tempfile::tempdir().expect("data dir");
+    let dir = data.path().to_str().expect("utf-8 path");
+    // 128 MiB of address space: enough to start, not for the build's chunk.
+    let output = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 131072; exec \"$0\" lookup --data-dir \"$1\" --from 2026-01-01 --to 2026-12-31 x.example")
+        .arg(env!("CARGO_BIN_EXE_cautery"))
+        .arg(dir)
+        .output()
+        .expect("run sh");
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{message}");
+    assert!(
+        message.contains("not enough memory to build the lookup index"),
+        "{message}"
+    );
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(
+        index_folders(data.path()).is_empty(),
+        "the build folder is removed"
+    );
+}
