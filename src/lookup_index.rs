@@ -90,7 +90,8 @@ pub struct PersistentIndex {
     blocks: Vec<(u64, std::ops::Range<usize>)>,
     count: usize,
     sources: Vec<(&'static str, String)>,
-    windows: Vec<Window>,
+    /// `windows.bin` as read; a window is decoded when a hit needs it.
+    windows: Vec<u8>,
     path: PathBuf,
 }
 
@@ -195,7 +196,6 @@ impl PersistentIndex {
                 window_count * 24
             );
         }
-        let windows = windows_bytes.chunks_exact(24).map(decode_window).collect();
         let names_path = path.join("names.bin");
         let names = File::open(&names_path).context("opening names.bin")?;
         let names_len = names.metadata().context("reading names.bin")?.len();
@@ -226,7 +226,7 @@ impl PersistentIndex {
                 .iter()
                 .map(|s| (s.family.name, s.seed.clone()))
                 .collect(),
-            windows,
+            windows: windows_bytes,
             path: path.to_path_buf(),
         })
     }
@@ -264,14 +264,16 @@ impl PersistentIndex {
             let window = u32::from_le_bytes([pair[4], pair[5], pair[6], pair[7]]);
             let (Some((family, seed)), Some(span)) = (
                 self.sources.get(source as usize),
-                self.windows.get(window as usize),
+                self.windows
+                    .get(window as usize * 24..window as usize * 24 + 24)
+                    .map(decode_window),
             ) else {
                 continue;
             };
             out.push(Hit {
                 family,
                 seed,
-                window: *span,
+                window: span,
                 window_id: window,
             });
         }
