@@ -230,6 +230,13 @@ pub struct LookupArgs {
     /// Print index size, build time and lookup rate on stderr.
     #[arg(long)]
     pub stats: bool,
+    /// Pull the names out of each line (URLs, name:port, BIND query-log and
+    /// Unbound log lines, plain names) instead of reading one name per line.
+    #[arg(long)]
+    pub extract: bool,
+    /// Where the lookup index is kept (default $CAUTERY_DATA or ./cautery-data).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
 }
 
 /// Formats of `cautery lookup`.

@@ -13,6 +13,7 @@ mod cli;
 mod commands;
 mod daemon;
 mod dates;
+mod lookup_index;
 mod mail;
 mod output;
 

@@ -24,7 +24,7 @@ use crate::daemon::spec::Config;
 use crate::daemon::units::events::open_store;
 use crate::dates::{now, parse_day, parse_instant};
 use crate::mail::MailSettings;
-use crate::output::{self, json_string};
+use crate::output::{self, escape_echo, json_string};
 use crate::Outcome;
 
 /// Events read from the store at a time.
@@ -127,7 +127,11 @@ pub fn list(args: &EventsArgs) -> Result<Outcome> {
                 event.transport.as_str(),
                 event.src,
                 event.dst,
-                csv_field(event.name.as_deref().unwrap_or("")),
+                // Names come from bots (queries, Host, SNI): escaped and cut.
+                csv_field(&escape_echo(
+                    event.name.as_deref().unwrap_or("").as_bytes(),
+                    0
+                )),
                 csv_field(family),
                 csv_field(seed),
                 csv_field(campaign),

@@ -25,7 +25,7 @@ use crate::output::{self, json_string};
 use crate::Outcome;
 
 /// The data directory.
-fn data_dir(given: Option<&Path>) -> PathBuf {
+pub fn data_dir(given: Option<&Path>) -> PathBuf {
     given
         .map(Path::to_path_buf)
         .or_else(|| std::env::var_os("CAUTERY_DATA").map(PathBuf::from))

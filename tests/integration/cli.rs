@@ -205,11 +205,24 @@ fn a_seed_of_the_wrong_form_is_refused() {
 fn lookup_exit_codes_follow_grep() {
     let names = stdout(&cautery(&["generate", "banjori"]));
     let name = names.lines().nth(5).expect("a name");
-    let found = cautery(&["lookup", &format!("{}.", name.to_uppercase())]);
+    let data = tempfile::tempdir().expect("data dir");
+    let data = data.path().to_str().expect("utf-8 path");
+    let found = cautery(&[
+        "lookup",
+        "--data-dir",
+        data,
+        &format!("{}.", name.to_uppercase()),
+    ]);
     assert_eq!(found.status.code(), Some(0), "{}", stderr(&found));
     let line = stdout(&found);
     assert!(line.starts_with(&format!("{name}\tbanjori\t")), "{line}");
-    let missing = cautery(&["lookup", name, "surely-not-generated.example"]);
+    let missing = cautery(&[
+        "lookup",
+        "--data-dir",
+        data,
+        name,
+        "surely-not-generated.example",
+    ]);
     assert_eq!(missing.status.code(), Some(1));
     assert!(stderr(&missing).contains("surely-not-generated.example"));
 }
@@ -236,8 +249,20 @@ fn lookup_reads_stdin_and_finds_every_origin() {
         .collect();
     assert!(!rows.is_empty());
     let input: String = rows.iter().map(|r| format!("{}\n", r[0])).collect();
+    let data = tempfile::tempdir().expect("data dir");
+    let data = data.path().to_str().expect("utf-8 path");
     let output = cautery_with_stdin(
-        &["lookup", "--from", day, "--to", day, "--format", "jsonl"],
+        &[
+            "lookup",
+            "--data-dir",
+            data,
+            "--from",
+            day,
+            "--to",
+            day,
+            "--format",
+            "jsonl",
+        ],
         &input,
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));

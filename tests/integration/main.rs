@@ -12,6 +12,7 @@ mod compliance;
 mod events;
 mod monitor;
 mod reports;
+mod lookup;
 mod resolvers;
 mod seeds;
 mod serve;

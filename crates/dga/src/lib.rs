@@ -16,6 +16,7 @@
 //! Known limitations: families whose malware reads the local time are
 //! modelled in UTC.
 
+mod extract;
 pub mod families;
 mod family;
 mod generate;
@@ -23,6 +24,7 @@ mod index;
 mod public;
 mod schedule;
 
+pub use extract::extract_names;
 pub use family::{Family, Generator, Scheme, SeedError, SeedInfo, Seeding, TimeDependence};
 pub use generate::{
     check_range, epochs, predict, schedule_of, Epoch, Prediction, RangeError, EARLIEST_DAY,
