@@ -8,6 +8,7 @@ mod harness;
 mod block;
 mod cli;
 mod events;
+mod operator;
 mod resolvers;
 mod seeds;
 mod serve;

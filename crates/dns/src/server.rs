@@ -189,6 +189,23 @@ pub struct Server {
     tasks: JoinSet<()>,
 }
 
+/// Sockets bound and not yet served: what [`Server::bind`] gives, so that a
+/// daemon can take its addresses before it touches any state.
+pub struct Bound {
+    sockets: Vec<(SocketAddr, std::net::UdpSocket, TcpListener)>,
+    config: ServerConfig,
+}
+
+impl Bound {
+    /// The addresses bound (useful with port 0).
+    pub fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.sockets
+            .iter()
+            .map(|(address, _, _)| *address)
+            .collect()
+    }
+}
+
 impl Server {
     /// Binds every address (UDP and TCP) and starts serving until
     /// `shutdown` turns true.
@@ -197,10 +214,13 @@ impl Server {
         shared: Arc<Shared>,
         shutdown: watch::Receiver<bool>,
     ) -> Result<Server, Error> {
-        let mut tasks = JoinSet::new();
-        let mut local_addrs = Vec::new();
-        let connections = Arc::new(Semaphore::new(config.tcp_max_connections.max(1)));
-        let transfers = Arc::new(Semaphore::new(config.max_transfers.max(1)));
+        Server::bind(config).await?.serve(shared, shutdown)
+    }
+
+    /// Binds every address (UDP and TCP) without serving yet: a taken
+    /// address fails here, before anything else happens.
+    pub async fn bind(config: &ServerConfig) -> Result<Bound, Error> {
+        let mut sockets = Vec::new();
         for address in &config.listen {
             let udp = std::net::UdpSocket::bind(address).map_err(|e| Error::Bind(*address, e))?;
             let bound = udp.local_addr().map_err(|e| Error::Bind(*address, e))?;
@@ -213,6 +233,28 @@ impl Server {
             let tcp = TcpListener::bind(bound)
                 .await
                 .map_err(|e| Error::Bind(bound, e))?;
+            sockets.push((bound, udp, tcp));
+        }
+        Ok(Bound {
+            sockets,
+            config: config.clone(),
+        })
+    }
+}
+
+impl Bound {
+    /// Starts serving the bound sockets until `shutdown` turns true.
+    pub fn serve(
+        self,
+        shared: Arc<Shared>,
+        shutdown: watch::Receiver<bool>,
+    ) -> Result<Server, Error> {
+        let config = self.config;
+        let mut tasks = JoinSet::new();
+        let mut local_addrs = Vec::new();
+        let connections = Arc::new(Semaphore::new(config.tcp_max_connections.max(1)));
+        let transfers = Arc::new(Semaphore::new(config.max_transfers.max(1)));
+        for (bound, udp, tcp) in self.sockets {
             local_addrs.push(bound);
             let stop = Arc::new(AtomicBool::new(false));
             let mut workers = Vec::new();
@@ -247,7 +289,9 @@ impl Server {
         }
         Ok(Server { local_addrs, tasks })
     }
+}
 
+impl Server {
     /// Waits until every listener has stopped.
     pub async fn join(mut self) {
         while self.tasks.join_next().await.is_some() {}

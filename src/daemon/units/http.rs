@@ -3,7 +3,6 @@
 //! timeout, answers `GET /metrics` and 404 otherwise, and closes the
 //! connection. The address changes only on restart.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,24 +12,32 @@ use tokio::net::TcpListener;
 
 use crate::daemon::center::{stopped, Center, Unit};
 use crate::daemon::metrics::Registry;
+use crate::daemon::runtime::Runtime;
 
-/// Binds the metrics address, if the runtime configuration has one, then
-/// runs the unit.
-pub async fn start(center: Arc<Center>) -> Result<Option<Unit>> {
-    let Some(address) = center.runtime().metrics_listen else {
+/// Binds the metrics address, if the runtime configuration has one: a
+/// taken address fails here, before the daemon touches its state.
+pub async fn bind(runtime: &Runtime) -> Result<Option<TcpListener>> {
+    let Some(address) = runtime.metrics_listen else {
         return Ok(None);
     };
     let listener = TcpListener::bind(address)
         .await
         .with_context(|| format!("cannot listen for metrics on {address}"))?;
-    let address: SocketAddr = listener.local_addr().unwrap_or(address);
-    tracing::info!(%address, "metrics at http://{address}/metrics");
-    Ok(Some(Unit::spawn("http", async move {
+    Ok(Some(listener))
+}
+
+/// Runs the unit on the bound `listener`, if any.
+pub fn start(center: Arc<Center>, listener: Option<TcpListener>) -> Option<Unit> {
+    let listener = listener?;
+    if let Ok(address) = listener.local_addr() {
+        tracing::info!(%address, "metrics at http://{address}/metrics");
+    }
+    Some(Unit::spawn("http", async move {
         tokio::select! {
             _ = stopped(center.stopping()) => {}
             _ = serve(listener, center.metrics.clone()) => {}
         }
-    })))
+    }))
 }
 
 /// Serves `/metrics` on `listener`.

@@ -1,0 +1,109 @@
+//! What a new operator meets (issue 16): a second daemon on a running
+//! daemon's state, memory bounds of long exports, the seed archive's last
+//! usable input, one-line messages and defaults, completions and the man
+//! page. Each test is named after what broke.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use crate::harness::{cautery_command, free_port, stderr, wait_until, Process, TempDir};
+
+/// Every file of `dir` but the lock, by name, with its bytes.
+fn state_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .expect("state dir")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.is_file() && !path.ends_with("cautery.lock"))
+        .map(|path| {
+            let name = path
+                .file_name()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            (name, std::fs::read(&path).expect("state file"))
+        })
+        .collect()
+}
+
+/// A serve configuration: one zone of `family` for one day, on `port`,
+/// metrics on `metrics`, state in `state`.
+fn serve_config(port: u16, metrics: u16, state: &Path, family: &str) -> String {
+    format!(
+        "version = 1\n[server]\nlisten = [\"127.0.0.1:{port}\"]\nstate-dir = \"{}\"\n\
+         [metrics]\nlisten = \"127.0.0.1:{metrics}\"\n[events]\nstore = \"\"\n\
+         [[zone]]\nname = \"cautery.rpz\"\nfamilies = [\"{family}\"]\ndays-back = 0\ndays-ahead = 0\n",
+        state.display()
+    )
+}
+
+fn serve_command(config: &Path, clock: &Path) -> Command {
+    let mut command = cautery_command();
+    command
+        .args(["serve", "--config"])
+        .arg(config)
+        .arg("--clock-file")
+        .arg(clock);
+    command
+}
+
+/// Before: a second `serve` with another configuration on the same state
+/// directory planned and saved its own policy over the running daemon's,
+/// then failed on its busy port; with free ports it ran beside it.
+#[test]
+fn second_serve_on_a_running_state_dir_is_refused_and_writes_nothing() {
+    let dir = TempDir::new("second-serve");
+    let state = dir.join("state");
+    let clock = dir.write("clock", "2026-11-26T12:00:00Z");
+    let (port, metrics) = (free_port(), free_port());
+    let first_config = dir.write("first.toml", &serve_config(port, metrics, &state, "chinad"));
+    let first = Process::start(
+        "cautery",
+        serve_command(&first_config, &clock),
+        &dir.join("first.log"),
+    );
+    wait_until(Duration::from_secs(60), || {
+        first.log().contains("state saved")
+    })
+    .unwrap_or_else(|e| {
+        panic!(
+            "first daemon did not save its state ({e:?}): {}",
+            first.log()
+        )
+    });
+    let before = state_files(&state);
+    assert!(
+        before.keys().any(|name| name.contains("cautery.rpz")),
+        "{before:?}"
+    );
+
+    // Same DNS port (busy), another family: refused on the address.
+    let busy = dir.write(
+        "busy.toml",
+        &serve_config(port, free_port(), &state, "necurs"),
+    );
+    let output = serve_command(&busy, &clock).output().expect("second serve");
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains(&format!("127.0.0.1:{port}")),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(state_files(&state), before, "a failed serve wrote state");
+
+    // Free ports, same state directory: refused, naming the holder.
+    let free = dir.write(
+        "free.toml",
+        &serve_config(free_port(), free_port(), &state, "necurs"),
+    );
+    let output = serve_command(&free, &clock).output().expect("third serve");
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{message}");
+    assert!(
+        message.contains(&format!("process {}", first.id())),
+        "{message}"
+    );
+    assert!(message.contains("state-dir"), "{message}");
+    assert_eq!(state_files(&state), before, "a refused serve wrote state");
+}
