@@ -13,6 +13,7 @@ mod cli;
 mod commands;
 mod daemon;
 mod dates;
+mod memory;
 mod output;
 
 use std::process::ExitCode;

@@ -62,6 +62,14 @@ pub fn plan_of(campaign: &Campaign, at: Option<&str>) -> Result<Plan> {
         None => now(),
     };
     let seeds = bind_targets(&campaign.targets)?;
+    cautery_zone::check_horizon(&campaign.horizon)?;
+    let (start, end) = cautery_zone::horizon_bounds(&campaign.horizon, at);
+    crate::memory::check_plan(
+        &seeds,
+        start,
+        end + chrono::TimeDelta::seconds(1),
+        "shorten the campaign's days-back/days-ahead or name fewer families",
+    )?;
     Ok(make_plan(&seeds, &campaign.horizon, at)?)
 }
 

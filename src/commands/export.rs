@@ -122,8 +122,14 @@ pub fn run(args: &ExportArgs) -> Result<Outcome> {
             }
             other => anyhow::anyhow!("{other}"),
         })?;
-        let start = midnight(first);
-        plan_between(&seeds, start, start, midnight(last) + TimeDelta::days(1))?
+        let (start, end) = (midnight(first), midnight(last) + TimeDelta::days(1));
+        crate::memory::check_plan(
+            &seeds,
+            start,
+            end,
+            "export fewer days (--from/--to) or families, or split the range into several exports",
+        )?;
+        plan_between(&seeds, start, start, end)?
     };
     let policy = GatedPlan::new(plan, &allow, &campaign.zone.name, campaign.subdomains);
     match &args.out {

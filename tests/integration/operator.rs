@@ -107,3 +107,40 @@ fn second_serve_on_a_running_state_dir_is_refused_and_writes_nothing() {
     assert!(message.contains("state-dir"), "{message}");
     assert_eq!(state_files(&state), before, "a refused serve wrote state");
 }
+
+/// `cautery export ARGS` under an address-space limit of `kib` KiB
+/// (`ulimit -v`), as an operator's shell or a systemd unit would set it.
+fn export_under_limit(kib: u64, args: &str) -> std::process::Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v {kib} && exec \"$0\" export {args} --format domains"
+        ))
+        .arg(env!("CARGO_BIN_EXE_cautery"))
+        .output()
+        .expect("run sh")
+}
+
+/// Before: `export --family all --all-seeds` over years allocated until
+/// an allocation failed and the process aborted (SIGABRT, exit 134).
+#[test]
+fn export_over_years_too_large_for_memory_is_refused_not_aborted() {
+    let output = export_under_limit(
+        1_500_000,
+        "--family all --all-seeds --from 2017-01-01 --to 2026-12-31",
+    );
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{message}");
+    assert!(output.stdout.is_empty(), "refused before writing anything");
+    assert!(message.contains("ulimit -v"), "{message}");
+    assert!(message.contains("--from/--to"), "{message}");
+    assert_eq!(message.trim().lines().count(), 1, "{message}");
+    // What fits under the same limit still runs.
+    let small = "--family necurs --from 2026-11-26 --to 2026-11-27";
+    let limited = export_under_limit(1_500_000, small);
+    assert!(limited.status.success(), "{}", stderr(&limited));
+    let unlimited = export_under_limit(u64::from(u32::MAX), small);
+    assert!(unlimited.status.success(), "{}", stderr(&unlimited));
+    assert!(!limited.stdout.is_empty());
+    assert_eq!(limited.stdout, unlimited.stdout);
+}
