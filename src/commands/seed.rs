@@ -247,12 +247,27 @@ fn run_fetch(args: &FetchArgs, data: &Path) -> Result<Outcome> {
     let name = family.family().name;
     let url = args.url.clone().unwrap_or_else(|| family.url().to_owned());
     let archive = Archive::open(data)?;
-    let previous = archive
-        .records()?
+    let seeds: Vec<String> = family
+        .seed_names(true)
         .into_iter()
-        .filter(|r| r.source == name)
-        .map(|r| r.sha256)
-        .next_back();
+        .map(str::to_owned)
+        .collect();
+    let day = today();
+    // The last input that predicts, not the last fetch: a truncated file or
+    // an error page is archived as evidence but never takes the place of
+    // the input in force.
+    let mut tried = std::collections::HashSet::new();
+    let mut previous = None;
+    for record in archive.records()?.into_iter().rev() {
+        if record.source != name || !tried.insert(record.sha256.clone()) {
+            continue;
+        }
+        let bytes = archive.read(&record.sha256)?;
+        if let Ok(before) = predict_from_input(&family, &seeds, &bytes, day, day) {
+            previous = Some((record.sha256, before));
+            break;
+        }
+    }
     let fetcher = Fetcher::new(FetchLimits {
         timeout: Duration::from_secs(args.timeout.max(1)),
         max_body: args.max_body,
@@ -268,12 +283,6 @@ fn run_fetch(args: &FetchArgs, data: &Path) -> Result<Outcome> {
         fetched.headers,
     )?;
     let hash = &stored.record.sha256;
-    let seeds: Vec<String> = family
-        .seed_names(true)
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
-    let day = today();
     let mut out = output::stdout();
     writeln!(
         out,
@@ -288,31 +297,25 @@ fn run_fetch(args: &FetchArgs, data: &Path) -> Result<Outcome> {
     let predictions =
         predict_from_input(&family, &seeds, &fetched.body, day, day).with_context(|| {
             let kept = previous
-                .as_deref()
-                .map_or("none yet".to_owned(), |h| format!("input {h}"));
+                .as_ref()
+                .map_or("none yet".to_owned(), |(h, _)| format!("input {h}"));
             format!("input {hash} is archived but unusable; last good predictions stay: {kept}")
         })?;
     let change = match &previous {
-        Some(old) if old == hash => "predictions unchanged (same input)".to_owned(),
-        Some(old) => {
-            let old_bytes = archive.read(old)?;
-            match predict_from_input(&family, &seeds, &old_bytes, day, day) {
-                Ok(before) => {
-                    let before: std::collections::HashSet<&str> =
-                        before.iter().map(|p| p.domain.as_str()).collect();
-                    let after: std::collections::HashSet<&str> =
-                        predictions.iter().map(|p| p.domain.as_str()).collect();
-                    if before == after {
-                        format!("predictions unchanged from input {old}")
-                    } else {
-                        format!(
-                            "predictions changed from input {old}: {} new, {} gone",
-                            after.difference(&before).count(),
-                            before.difference(&after).count()
-                        )
-                    }
-                }
-                Err(_) => format!("predictions changed: input {old} was unusable"),
+        Some((old, _)) if old == hash => "predictions unchanged (same input)".to_owned(),
+        Some((old, before)) => {
+            let before: std::collections::HashSet<&str> =
+                before.iter().map(|p| p.domain.as_str()).collect();
+            let after: std::collections::HashSet<&str> =
+                predictions.iter().map(|p| p.domain.as_str()).collect();
+            if before == after {
+                format!("predictions unchanged from input {old}")
+            } else {
+                format!(
+                    "predictions changed from input {old}: {} new, {} gone",
+                    after.difference(&before).count(),
+                    before.difference(&after).count()
+                )
             }
         }
         None => "first input of this source".to_owned(),
