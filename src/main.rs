@@ -43,6 +43,8 @@ fn main() -> ExitCode {
         Command::Serve(args) => daemon::run(&args),
         Command::Events(args) => commands::events::list(&args),
         Command::Report(args) => commands::events::report(&args),
+        Command::Completions(args) => commands::manual::completions(&args),
+        Command::Man(args) => commands::manual::man(&args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

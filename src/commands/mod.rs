@@ -7,6 +7,7 @@ pub mod export;
 pub mod families;
 pub mod generate;
 pub mod lookup;
+pub mod manual;
 pub mod seed;
 
 use anyhow::{bail, Result};

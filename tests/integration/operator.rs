@@ -144,3 +144,94 @@ fn export_over_years_too_large_for_memory_is_refused_not_aborted() {
     assert!(!limited.stdout.is_empty());
     assert_eq!(limited.stdout, unlimited.stdout);
 }
+
+/// Bash's completion of `cautery WORDS... CURRENT`, from the script that
+/// `cautery completions bash` prints, run in a real bash.
+fn bash_completes(script: &Path, words: &str) -> Vec<String> {
+    let count = words.split_whitespace().count();
+    let output = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source '{}'; COMP_WORDS=({words}); COMP_CWORD={}; COMP_LINE='{words}'; COMP_POINT=${{#COMP_LINE}}; \
+             _cautery cautery \"${{COMP_WORDS[-1]}}\" \"${{COMP_WORDS[-2]}}\"; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            script.display(),
+            count - 1
+        ))
+        .output()
+        .expect("run bash");
+    assert!(output.status.success(), "{}", stderr(&output));
+    String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Before: no completions and no man page; `--help` had no examples.
+#[test]
+fn completions_and_man_pages_come_from_the_command_line_definition() {
+    if !crate::harness::require("bash", "bash") || !crate::harness::require("groff", "groff-base") {
+        return;
+    }
+    let dir = TempDir::new("manual");
+    let output = cautery_command()
+        .args(["completions", "bash"])
+        .output()
+        .expect("completions");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let script = dir.join("cautery.bash");
+    std::fs::write(&script, &output.stdout).expect("script");
+    let commands = bash_completes(&script, "cautery ex");
+    assert_eq!(commands, ["export"], "{commands:?}");
+    let options = bash_completes(&script, "cautery export --for");
+    assert!(options.contains(&"--format".to_owned()), "{options:?}");
+    let formats = bash_completes(&script, "cautery export --format r");
+    assert!(
+        formats.contains(&"rpz".to_owned()) && formats.contains(&"registry".to_owned()),
+        "{formats:?}"
+    );
+
+    let pages = dir.join("man1");
+    let output = cautery_command()
+        .args(["man", "--out"])
+        .arg(&pages)
+        .output()
+        .expect("man");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let help = cautery_command().arg("--help").output().expect("help");
+    let help = String::from_utf8_lossy(&help.stdout).into_owned();
+    assert!(help.contains("Examples:"), "{help}");
+    // Every command of --help has its page, and groff reads each without a
+    // warning.
+    let listed: Vec<&str> = help
+        .lines()
+        .skip_while(|line| !line.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|line| line.starts_with("  "))
+        // A wrapped description goes on with deeper indentation.
+        .filter(|line| !line[2..].starts_with(' '))
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| *name != "help")
+        .collect();
+    assert!(listed.len() >= 10, "{listed:?}");
+    for name in listed {
+        let page = pages.join(format!("cautery-{name}.1"));
+        assert!(page.exists(), "no page for {name}");
+        let lint = Command::new("groff")
+            .args(["-t", "-man", "-Tutf8", "-ww", "-z"])
+            .arg(&page)
+            .output()
+            .expect("groff");
+        assert!(
+            lint.status.success() && lint.stderr.is_empty(),
+            "{name}: {}",
+            stderr(&lint)
+        );
+    }
+    let text = Command::new("groff")
+        .args(["-t", "-man", "-Tutf8"])
+        .arg(pages.join("cautery-export.1"))
+        .output()
+        .expect("groff");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("--format"), "{text}");
+}
