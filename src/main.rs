@@ -51,8 +51,39 @@ fn main() -> ExitCode {
         Ok(Outcome::NotFound) => ExitCode::from(1),
         Err(error) if output::is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("cautery: {error:#}");
+            eprintln!("cautery: {}", one_line(&error));
             ExitCode::from(2)
         }
     }
+}
+
+/// An error and its causes as one line: a cause whose text the message
+/// already holds (an I/O error that a library's message quotes) is not
+/// repeated, and a TOML error's source snippet (`3 | key = 1` and its
+/// carets) is left out, keeping its position and its complaint.
+fn one_line(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let part = cause
+            .to_string()
+            .lines()
+            .map(str::trim)
+            .filter(|line| {
+                !line.is_empty()
+                    && !line.starts_with('|')
+                    && !line
+                        .split_once(" |")
+                        .is_some_and(|(number, _)| number.bytes().all(|b| b.is_ascii_digit()))
+            })
+            .collect::<Vec<_>>()
+            .join(": ");
+        if part.is_empty() || text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
 }

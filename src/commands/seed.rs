@@ -246,6 +246,12 @@ fn run_fetch(args: &FetchArgs, data: &Path) -> Result<Outcome> {
     })?;
     let name = family.family().name;
     let url = args.url.clone().unwrap_or_else(|| family.url().to_owned());
+    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    if !matches!(scheme.as_deref(), Some("http" | "https")) {
+        bail!(
+            "--url {url}: only http:// and https:// inputs are fetched; for a local file use `cautery generate {name} --input FILE`"
+        );
+    }
     let archive = Archive::open(data)?;
     let seeds: Vec<String> = family
         .seed_names(true)
@@ -326,6 +332,14 @@ fn run_fetch(args: &FetchArgs, data: &Path) -> Result<Outcome> {
 }
 
 fn run_list(data: &Path) -> Result<Outcome> {
+    // Listing reads: an empty archive is not created by looking at it.
+    if !data.join("records").is_dir() {
+        eprintln!(
+            "cautery: no seed archive in {} yet (cautery seed fetch FAMILY starts one)",
+            data.display()
+        );
+        return Ok(Outcome::Success);
+    }
     let archive = Archive::open(data)?;
     let mut out = output::stdout();
     for record in archive.records()? {

@@ -611,7 +611,14 @@ impl Config {
     }
 
     fn parse_at(text: &str, base: &Path) -> Result<Config> {
-        let mut config: Config = toml::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let mut config: Config = toml::from_str(text).map_err(|e| {
+            let hint = if e.message().contains("socket address") {
+                " (write an IP address and port, e.g. 127.0.0.1:5353 or [::1]:5353; host names such as localhost are not resolved)"
+            } else {
+                ""
+            };
+            anyhow::anyhow!("{}{hint}", e.to_string().trim_end())
+        })?;
         config.base = base.to_path_buf();
         config.check()?;
         check_inline_keys(text, &config)?;

@@ -235,3 +235,201 @@ fn completions_and_man_pages_come_from_the_command_line_definition() {
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("--format"), "{text}");
 }
+
+/// An HTTP GET of `path` on 127.0.0.1:`port`: the whole response, or
+/// nothing while nobody listens.
+fn http_get(port: u16, path: &str) -> String {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return String::new();
+    };
+    write!(stream, "GET {path} HTTP/1.0\r\n\r\n").expect("request");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("response");
+    response
+}
+
+/// Before: sinkhole hits were not counted per family, a CNAME query was
+/// counted as type "other", and there was no health endpoint.
+#[test]
+fn metrics_count_sinkhole_hits_per_family_and_cname_queries_and_health_answers() {
+    if !crate::harness::require("dig", "bind9-dnsutils") {
+        return;
+    }
+    let dir = TempDir::new("metrics");
+    let state = dir.join("state");
+    let clock = dir.write("clock", "2026-11-26T12:00:00Z");
+    let (port, metrics) = (free_port(), free_port());
+    let config = serve_config(port, metrics, &state, "chinad").replace(
+        "days-ahead = 0\n",
+        "days-ahead = 0\naction = \"sinkhole\"\nsinkhole-v4 = [\"192.0.2.53\"]\n",
+    );
+    let config = dir.write("cautery.toml", &config);
+    let daemon = Process::start(
+        "cautery",
+        serve_command(&config, &clock),
+        &dir.join("cautery.log"),
+    );
+    wait_until(Duration::from_secs(60), || {
+        http_get(metrics, "/health").starts_with("HTTP/1.1 200")
+    })
+    .unwrap_or_else(|e| panic!("not healthy ({e:?}): {}", daemon.log()));
+    assert!(http_get(metrics, "/health").ends_with("ok\n"));
+    let names = cautery_command()
+        .args(["generate", "chinad", "--date", "2026-11-26"])
+        .output()
+        .expect("generate");
+    let names = String::from_utf8_lossy(&names.stdout).into_owned();
+    let names: Vec<&str> = names.lines().take(3).collect();
+    for name in &names {
+        let answer = crate::harness::dig(port, &[name, "A", "+short"]);
+        assert!(answer.contains("192.0.2.53"), "{name}: {answer}");
+    }
+    crate::harness::dig(port, &[names[0], "CNAME"]);
+    let text = http_get(metrics, "/metrics");
+    let value = |prefix: &str| -> u64 {
+        text.lines()
+            .find_map(|line| line.strip_prefix(prefix)?.trim().parse().ok())
+            .unwrap_or(0)
+    };
+    // Every query for a sinkholed name is a hit: the three A and the CNAME.
+    assert_eq!(
+        value("cautery_sinkhole_hits_total{family=\"chinad\"}"),
+        names.len() as u64 + 1,
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("cautery_queries_total{type=\"CNAME\"")),
+        "{text}"
+    );
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.starts_with("cautery_queries_total{type=\"other\"")),
+        "{text}"
+    );
+}
+
+/// Before: no service unit and no production example. The unit passes
+/// `systemd-analyze verify` (with the built binary and its man pages in
+/// place of the installed ones), is hardened, and the production example
+/// it points to validates.
+#[test]
+fn the_systemd_unit_verifies_and_the_production_example_validates() {
+    if !crate::harness::require("systemd-analyze", "systemd") {
+        return;
+    }
+    let root = env!("CARGO_MANIFEST_DIR");
+    let unit =
+        std::fs::read_to_string(format!("{root}/etc/systemd/cautery.service")).expect("unit file");
+    for hardening in [
+        "DynamicUser=yes",
+        "ProtectSystem=strict",
+        "CapabilityBoundingSet=CAP_NET_BIND_SERVICE",
+        "NoNewPrivileges=yes",
+    ] {
+        assert!(unit.lines().any(|l| l == hardening), "{hardening} missing");
+    }
+    let dir = TempDir::new("unit");
+    let binary = env!("CARGO_BIN_EXE_cautery");
+    let local = dir.write("cautery.service", &unit.replace("/usr/bin/cautery", binary));
+    let pages = dir.join("man/man1");
+    let output = cautery_command()
+        .args(["man", "--out"])
+        .arg(&pages)
+        .output()
+        .expect("man");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let verify = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&local)
+        .env("MANPATH", dir.join("man"))
+        .output()
+        .expect("systemd-analyze");
+    assert!(
+        verify.status.success() && verify.stderr.is_empty(),
+        "{}",
+        stderr(&verify)
+    );
+    let check = cautery_command()
+        .args(["check-config"])
+        .arg(format!("{root}/etc/cautery.production.toml"))
+        .output()
+        .expect("check-config");
+    assert!(check.status.success(), "{}", stderr(&check));
+    assert!(
+        String::from_utf8_lossy(&check.stdout).contains("d10.dga.rpz.example.net"),
+        "split by day"
+    );
+}
+
+/// Before: a missing file said its OS error twice, a configuration error
+/// was a multi-line TOML snippet, `localhost:5353` got only "invalid socket
+/// address syntax", `--date 26-12-01` read as the year 26, `seed show ab`
+/// said "no archived input", `--url file:///` said "http: invalid format",
+/// and `seed list` created the archive's folders.
+#[test]
+fn errors_are_one_line_saying_what_is_wrong_and_what_to_do() {
+    let dir = TempDir::new("messages");
+    let run = |args: &[&str]| {
+        let output = cautery_command().args(args).output().expect("cautery");
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        let message = stderr(&output);
+        assert_eq!(message.trim_end().lines().count(), 1, "{args:?}: {message}");
+        message
+    };
+    let missing = dir.join("missing.toml");
+    let message = run(&["serve", "--config", &missing.display().to_string()]);
+    assert_eq!(message.matches("os error 2").count(), 1, "{message}");
+    assert!(
+        message.contains(&missing.display().to_string()),
+        "{message}"
+    );
+
+    let unknown = dir.write("unknown.toml", "version = 1\n[server]\nbogus = 1\n");
+    let message = run(&["check-config", &unknown.display().to_string()]);
+    assert!(
+        message.contains("line 3") && message.contains("`bogus`"),
+        "{message}"
+    );
+
+    let host = dir.write(
+        "host.toml",
+        "version = 1\n[server]\nlisten = [\"localhost:5353\"]\n",
+    );
+    let message = run(&["check-config", &host.display().to_string()]);
+    assert!(message.contains("127.0.0.1:5353"), "{message}");
+
+    let message = run(&["generate", "necurs", "--date", "26-12-01"]);
+    assert!(message.contains("four digits"), "{message}");
+
+    let data = dir.join("data");
+    let data = data.display().to_string();
+    let message = run(&["seed", "show", "ab", "--data-dir", &data]);
+    assert!(message.contains("at least 4 hex digits"), "{message}");
+    let message = run(&[
+        "seed",
+        "fetch",
+        "bedep",
+        "--url",
+        "file:///etc/hosts",
+        "--data-dir",
+        &data,
+    ]);
+    assert!(message.contains("--input FILE"), "{message}");
+
+    let empty = dir.join("empty");
+    let output = cautery_command()
+        .args(["seed", "list", "--data-dir"])
+        .arg(&empty)
+        .output()
+        .expect("seed list");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(!empty.exists(), "seed list created {}", empty.display());
+}

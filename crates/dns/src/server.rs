@@ -163,6 +163,8 @@ impl Shared {
             self.counters.transfer(kind);
         }
         if let Some(hit) = &handled.hit {
+            self.counters
+                .sinkhole_hit(hit.provenance.as_deref().map(|p| &*p.family));
             if let Some(log) = &self.snapshot().query_log {
                 log.log(Entry {
                     time: chrono::Utc::now(),
@@ -337,6 +339,9 @@ fn udp_worker(socket: std::net::UdpSocket, shared: Arc<Shared>, stop: Arc<Atomic
         let (kind, mut outcome, reply) =
             match prepared::answer(&snapshot.authority, request, &mut out) {
                 Some(fast) => {
+                    shared
+                        .counters
+                        .sinkhole_hit(fast.rule.provenance.as_deref().map(|p| &*p.family));
                     if let Some(log) = &snapshot.query_log {
                         log.log(Entry {
                             time: chrono::Utc::now(),
@@ -352,6 +357,11 @@ fn udp_worker(socket: std::net::UdpSocket, shared: Arc<Shared>, stop: Arc<Atomic
                         snapshot
                             .authority
                             .handle(request, client, Transport::Udp, unix_now());
+                    if let Some(hit) = &handled.hit {
+                        shared
+                            .counters
+                            .sinkhole_hit(hit.provenance.as_deref().map(|p| &*p.family));
+                    }
                     if let (Some(hit), Some(log)) = (handled.hit.take(), &snapshot.query_log) {
                         log.log(Entry {
                             time: chrono::Utc::now(),

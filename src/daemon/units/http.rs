@@ -1,7 +1,8 @@
 //! The HTTP unit: the metrics registry at `/metrics` in the Prometheus text
-//! format. A minimal server: it reads at most 8 KiB of request head with a
-//! timeout, answers `GET /metrics` and 404 otherwise, and closes the
-//! connection. The address changes only on restart.
+//! format, and `/health` (200 `ok` once the first plans are served, 503
+//! before) for load balancers and service managers. A minimal server: it
+//! reads at most 8 KiB of request head with a timeout, answers `GET
+//! /metrics` and `GET /health`, 404 otherwise, and closes the connection. The address changes only on restart.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -70,8 +71,17 @@ async fn serve(listener: TcpListener, metrics: Arc<Registry>) {
             let line = head[..filled].split(|b| *b == b'\n').next().unwrap_or(&[]);
             let (status, body) = if line.starts_with(b"GET /metrics ") {
                 ("200 OK", metrics.render())
+            } else if line.starts_with(b"GET /health ") {
+                if metrics.ready() {
+                    ("200 OK", "ok\n".to_string())
+                } else {
+                    ("503 Service Unavailable", "starting\n".to_string())
+                }
             } else {
-                ("404 Not Found", "not found: try /metrics\n".to_string())
+                (
+                    "404 Not Found",
+                    "not found: try /metrics or /health\n".to_string(),
+                )
             };
             let response = format!(
                 "HTTP/1.1 {status}\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",

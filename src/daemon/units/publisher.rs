@@ -454,6 +454,7 @@ impl Publisher {
     pub fn run(mut self, center: Arc<Center>) -> Unit {
         Unit::spawn("publisher", async move {
             self.publish(&center, &vec![true; self.zones.len()]);
+            center.metrics.set_ready();
             // The state is written only now that every unit runs: a daemon
             // that failed to start has written nothing.
             for zone in &mut self.zones {
