@@ -130,8 +130,9 @@ pub struct ExportArgs {
     /// The instant the campaign's plan is for (RFC 3339, a day, or `now`); default now.
     #[arg(long, value_name = "INSTANT", conflicts_with_all = ["from", "to"])]
     pub at: Option<String>,
-    /// One-off: a family name or alias (repeatable), or `all`.
-    #[arg(long, value_name = "FAMILY", requires_all = ["from", "to"])]
+    /// One-off: a family name or alias (repeatable), or `all`; needs --from and --to unless every
+    /// family is time-independent.
+    #[arg(long, value_name = "FAMILY")]
     pub family: Vec<String>,
     /// One-off: a known seed's name or a raw value.
     #[arg(long, conflicts_with = "all_seeds")]

@@ -105,11 +105,6 @@ pub fn run(args: &ExportArgs) -> Result<Outcome> {
     let plan = if args.campaign.is_some() {
         plan_of(&campaign, args.at.as_deref())?
     } else {
-        let (Some(from), Some(to)) = (&args.from, &args.to) else {
-            bail!("a one-off export needs --from and --to");
-        };
-        let (first, last) = (parse_day("--from", from)?, parse_day("--to", to)?);
-        cautery_dga::check_range(first, last)?;
         let seeds = bind_targets(&campaign.targets).map_err(|e| match e {
             // Name the option, not the campaign key the options became.
             CampaignError::Invalid { key, problem } => {
@@ -122,6 +117,20 @@ pub fn run(args: &ExportArgs) -> Result<Outcome> {
             }
             other => anyhow::anyhow!("{other}"),
         })?;
+        // A time-independent family (banjori, a static list) has the same
+        // names every day: any day will do.
+        let timeless = !seeds.is_empty()
+            && seeds
+                .iter()
+                .all(|s| matches!(s.family.schedule, cautery_dga::Schedule::Static));
+        let (first, last) = match (&args.from, &args.to) {
+            (Some(from), Some(to)) => (parse_day("--from", from)?, parse_day("--to", to)?),
+            (None, None) if timeless => (crate::dates::today(), crate::dates::today()),
+            _ => bail!(
+                "a one-off export needs --from and --to (days, e.g. --from 2026-11-26 --to 2026-12-02); only time-independent families may leave them out"
+            ),
+        };
+        cautery_dga::check_range(first, last)?;
         let (start, end) = (midnight(first), midnight(last) + TimeDelta::days(1));
         crate::memory::check_plan(
             &seeds,

@@ -433,3 +433,60 @@ fn errors_are_one_line_saying_what_is_wrong_and_what_to_do() {
     assert!(output.status.success(), "{}", stderr(&output));
     assert!(!empty.exists(), "seed list created {}", empty.display());
 }
+
+/// Before: `export --family banjori`, whose names do not depend on the day,
+/// still demanded --from and --to.
+#[test]
+fn export_of_a_time_independent_family_needs_no_days() {
+    let export = |extra: &[&str]| {
+        cautery_command()
+            .args(["export", "--family", "banjori", "--format", "domains"])
+            .args(extra)
+            .output()
+            .expect("export")
+    };
+    let undated = export(&[]);
+    assert!(undated.status.success(), "{}", stderr(&undated));
+    let dated = export(&["--from", "2026-11-26", "--to", "2026-11-26"]);
+    assert!(!undated.stdout.is_empty());
+    assert_eq!(undated.stdout, dated.stdout);
+    let daily = cautery_command()
+        .args(["export", "--family", "necurs", "--format", "domains"])
+        .output()
+        .expect("export");
+    assert_eq!(daily.status.code(), Some(2));
+    assert!(
+        stderr(&daily).contains("--from and --to"),
+        "{}",
+        stderr(&daily)
+    );
+}
+
+/// Before: `families` cut its NAMES and WINDOW columns ("versi...").
+#[test]
+fn families_table_shows_every_window_and_names_figure_whole() {
+    let json = cautery_command()
+        .args(["families", "--format", "json"])
+        .output()
+        .expect("families json");
+    let families: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    let table = cautery_command()
+        .arg("families")
+        .output()
+        .expect("families");
+    let table = String::from_utf8_lossy(&table.stdout).into_owned();
+    for family in families.as_array().expect("array") {
+        let name = family["name"].as_str().expect("name");
+        let row = table
+            .lines()
+            .find(|line| line.split_whitespace().next() == Some(name))
+            .unwrap_or_else(|| panic!("no row for {name}"));
+        for key in ["window", "names_per_window"] {
+            let cell = family[key].as_str().expect(key);
+            assert!(
+                row.contains(cell),
+                "{name}: {key} '{cell}' not whole in: {row}"
+            );
+        }
+    }
+}
