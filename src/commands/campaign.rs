@@ -61,6 +61,8 @@ pub fn plan_of(campaign: &Campaign, at: Option<&str>) -> Result<Plan> {
         Some(text) => parse_instant("--at", text)?,
         None => now(),
     };
+    let families: Vec<String> = campaign.targets.iter().map(|t| t.family.clone()).collect();
+    super::refuse_public_data(&families)?;
     let seeds = bind_targets(&campaign.targets)?;
     cautery_zone::check_horizon(&campaign.horizon)?;
     let (start, end) = cautery_zone::horizon_bounds(&campaign.horizon, at);

@@ -39,6 +39,7 @@ fn one_off(args: &ExportArgs) -> Result<Campaign> {
     if args.family.is_empty() {
         bail!("give a campaign file, or --family with --from and --to for a one-off export");
     }
+    super::refuse_public_data(&args.family)?;
     let seeds = match (&args.seed, args.all_seeds) {
         (Some(seed), _) => SeedSelection::Listed(vec![seed.clone()]),
         (None, true) => SeedSelection::All,

@@ -32,12 +32,21 @@ fn data_dir(given: Option<&Path>) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("cautery-data"))
 }
 
+/// Where family files are looked for when `$CAUTERY_FAMILY_DIRS` is not
+/// set, in order: the administrator's, the package's, then the
+/// repository's own `etc/families` (relative to the current folder).
+pub const FAMILY_DIRS: [&str; 3] = [
+    "/etc/cautery/families",
+    "/usr/share/cautery/families",
+    "etc/families",
+];
+
 /// Directories searched for family files: $CAUTERY_FAMILY_DIRS
-/// (colon-separated) or `etc/families`.
+/// (colon-separated) or [`FAMILY_DIRS`].
 fn family_dirs() -> Vec<PathBuf> {
     match std::env::var_os("CAUTERY_FAMILY_DIRS") {
         Some(dirs) => std::env::split_paths(&dirs).collect(),
-        None => vec![PathBuf::from("etc/families")],
+        None => FAMILY_DIRS.iter().map(PathBuf::from).collect(),
     }
 }
 
@@ -56,6 +65,12 @@ pub fn file_families() -> Vec<Arc<FileFamily>> {
         paths.sort();
         for path in paths {
             match FileFamily::load(&path) {
+                // The first folder that has a family wins (an administrator's
+                // copy over the package's).
+                Ok(family)
+                    if out
+                        .iter()
+                        .any(|f: &Arc<FileFamily>| f.family.name == family.family.name) => {}
                 Ok(family) => out.push(family),
                 Err(error) => eprintln!("cautery: skipping {error}"),
             }
@@ -175,6 +190,20 @@ pub fn generate(args: &GenerateArgs) -> Result<Outcome> {
     let (bytes, hash) = read_input(input, &data_dir(None))?;
     let predictions = predict_from_input(&family, &seeds, &bytes, first, last)
         .with_context(|| format!("predicting {} from input {hash}", family.family().name))?;
+    if predictions.is_empty() {
+        let days = if first == last {
+            first.to_string()
+        } else {
+            format!("{first} to {last}")
+        };
+        eprintln!(
+            "cautery: input {} gives no {} names for {days}: it covers other days; give --date a day it covers, or fetch a newer input (cautery seed fetch {})",
+            &hash[..hash.len().min(12)],
+            family.family().name,
+            family.family().name
+        );
+        return Ok(Outcome::NotFound);
+    }
     let mut out = output::stdout();
     write_predictions(&mut out, &predictions, &hash, args.format)?;
     out.flush()?;

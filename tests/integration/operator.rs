@@ -490,3 +490,59 @@ fn families_table_shows_every_window_and_names_figure_whole() {
         }
     }
 }
+
+/// Before: `export --family bedep` said "unknown family 'bedep'" although
+/// `families` lists it, and `generate bedep --input FILE` for a day the
+/// input does not cover printed nothing and exited 0.
+#[test]
+fn public_data_families_say_why_they_cannot_be_planned_and_which_days_an_input_covers() {
+    let output = cautery_command()
+        .args([
+            "export",
+            "--family",
+            "bedep",
+            "--from",
+            "2026-11-26",
+            "--to",
+            "2026-11-26",
+        ])
+        .args(["--format", "domains"])
+        .output()
+        .expect("export");
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{message}");
+    assert!(message.contains("public-data family"), "{message}");
+    assert!(message.contains("cautery seed fetch bedep"), "{message}");
+
+    let input = format!(
+        "{}/test-data/bedep/2015_4_7.xml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let covered = cautery_command()
+        .args([
+            "generate",
+            "bedep",
+            "--date",
+            "2015-04-15",
+            "--input",
+            &input,
+        ])
+        .output()
+        .expect("generate");
+    assert!(covered.status.success() && !covered.stdout.is_empty());
+    let other = cautery_command()
+        .args([
+            "generate",
+            "bedep",
+            "--date",
+            "2026-12-02",
+            "--input",
+            &input,
+        ])
+        .output()
+        .expect("generate");
+    let message = stderr(&other);
+    assert_eq!(other.status.code(), Some(1), "{message}");
+    assert!(other.stdout.is_empty());
+    assert!(message.contains("covers other days"), "{message}");
+}
