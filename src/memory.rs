@@ -75,17 +75,18 @@ pub fn available() -> Option<(u64, &'static str)> {
 }
 
 /// Refuses a plan of `seeds` over `[start, end)` that would not fit the
-/// memory there is, saying what it needs and `advice` (what to do).
+/// memory there is, saying what it needs and `advice` (what to do); else
+/// returns the estimated predictions.
 pub fn check_plan(
     seeds: &[BoundSeed],
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     advice: &str,
-) -> Result<()> {
-    let Some((free, limit)) = available() else {
-        return Ok(());
-    };
+) -> Result<u64> {
     let predictions = estimate_predictions(seeds, start, end);
+    let Some((free, limit)) = available() else {
+        return Ok(predictions);
+    };
     let needed = BASE + predictions * BYTES_PER_PREDICTION;
     if needed > free {
         bail!(
@@ -97,7 +98,27 @@ pub fn check_plan(
             free / MIB
         );
     }
-    Ok(())
+    Ok(predictions)
+}
+
+/// Predictions above which a plan takes more than a few seconds, so a
+/// person at a terminal is shown what is happening.
+const PROGRESS_FROM: u64 = 2_000_000;
+
+/// A spinner on stderr saying `message`, for a plan of about `predictions`
+/// names: only on a terminal and only for long runs, so scripts and pipes
+/// stay quiet.
+pub fn progress(predictions: u64, message: String) -> Option<indicatif::ProgressBar> {
+    if predictions < PROGRESS_FROM || !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    if let Ok(style) = indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}") {
+        bar.set_style(style);
+    }
+    bar.set_message(message);
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    Some(bar)
 }
 
 #[cfg(test)]

@@ -66,7 +66,7 @@ pub fn plan_of(campaign: &Campaign, at: Option<&str>) -> Result<Plan> {
     let seeds = bind_targets(&campaign.targets)?;
     cautery_zone::check_horizon(&campaign.horizon)?;
     let (start, end) = cautery_zone::horizon_bounds(&campaign.horizon, at);
-    crate::memory::check_plan(
+    let _ = crate::memory::check_plan(
         &seeds,
         start,
         end + chrono::TimeDelta::seconds(1),

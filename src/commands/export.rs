@@ -103,6 +103,7 @@ pub fn run(args: &ExportArgs) -> Result<Outcome> {
         bail!("the registry format writes one file per TLD: pass --out DIR");
     }
     let allow = allow_list(&campaign, &base, &args.allow_list, &args.legitimate)?;
+    let mut progress = None;
     let plan = if args.campaign.is_some() {
         plan_of(&campaign, args.at.as_deref())?
     } else {
@@ -133,14 +134,24 @@ pub fn run(args: &ExportArgs) -> Result<Outcome> {
         };
         cautery_dga::check_range(first, last)?;
         let (start, end) = (midnight(first), midnight(last) + TimeDelta::days(1));
-        crate::memory::check_plan(
+        let predictions = crate::memory::check_plan(
             &seeds,
             start,
             end,
             "export fewer days (--from/--to) or families, or split the range into several exports",
         )?;
+        progress = crate::memory::progress(
+            predictions,
+            format!(
+                "planning about {:.1} million names",
+                predictions as f64 / 1e6
+            ),
+        );
         plan_between(&seeds, start, start, end)?
     };
+    if let Some(bar) = &progress {
+        bar.set_message(format!("checking and writing {} names", plan.len()));
+    }
     let policy = GatedPlan::new(plan, &allow, &campaign.zone.name, campaign.subdomains);
     match &args.out {
         Some(dir) => write_files(&policy, &campaign, format, Path::new(dir), args)?,
@@ -155,6 +166,9 @@ pub fn run(args: &ExportArgs) -> Result<Outcome> {
             out.flush()?;
             report_collisions(&policy, args.collisions.as_deref().map(Path::new))?;
         }
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
     }
     Ok(Outcome::Success)
 }

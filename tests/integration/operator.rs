@@ -546,3 +546,34 @@ fn public_data_families_say_why_they_cannot_be_planned_and_which_days_an_input_c
     assert!(other.stdout.is_empty());
     assert!(message.contains("covers other days"), "{message}");
 }
+
+/// Before: a long export showed nothing on a terminal. Now a spinner says
+/// what it does on a terminal (here a pseudo-terminal from script(1)), and
+/// none is drawn when stderr is not one.
+#[test]
+fn long_exports_show_progress_on_a_terminal_only() {
+    if !crate::harness::require("script", "bsdutils") {
+        return;
+    }
+    let args = "export --family all --all-seeds --from 2026-11-01 --to 2026-11-30 --format domains";
+    let piped = Command::new("sh")
+        .arg("-c")
+        .arg(format!("exec \"$0\" {args} > /dev/null"))
+        .arg(env!("CARGO_BIN_EXE_cautery"))
+        .output()
+        .expect("export");
+    assert!(piped.status.success(), "{}", stderr(&piped));
+    assert!(!stderr(&piped).contains("planning about"), "progress into a pipe");
+    let terminal = Command::new("script")
+        .args(["-qec"])
+        .arg(format!(
+            "{} {args} > /dev/null",
+            env!("CARGO_BIN_EXE_cautery")
+        ))
+        .arg("/dev/null")
+        .output()
+        .expect("script");
+    let shown = String::from_utf8_lossy(&terminal.stdout);
+    assert!(terminal.status.success(), "{shown}");
+    assert!(shown.contains("planning about"), "{shown}");
+}
