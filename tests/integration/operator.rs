@@ -563,7 +563,10 @@ fn long_exports_show_progress_on_a_terminal_only() {
         .output()
         .expect("export");
     assert!(piped.status.success(), "{}", stderr(&piped));
-    assert!(!stderr(&piped).contains("planning about"), "progress into a pipe");
+    assert!(
+        !stderr(&piped).contains("planning about"),
+        "progress into a pipe"
+    );
     let terminal = Command::new("script")
         .args(["-qec"])
         .arg(format!(
