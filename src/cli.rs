@@ -6,7 +6,20 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Predict, block and watch the domain names of malware DGAs.
 #[derive(Debug, Parser)]
-#[command(name = "cautery", version, about, propagate_version = true)]
+#[command(
+    name = "cautery",
+    version,
+    about,
+    propagate_version = true,
+    after_help = "Examples:
+  cautery families
+  cautery generate necurs --date 2026-11-26
+  cautery lookup kwtoestnessbiophysicalohax.com
+  cautery export --family necurs --from 2026-11-26 --to 2026-12-02 --format rpz > dga.rpz
+  cautery serve --config /etc/cautery/cautery.toml
+  cautery completions bash > /etc/bash_completion.d/cautery
+  cautery man --out /usr/share/man/man1"
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -43,6 +56,33 @@ pub enum Command {
     Report(ReportArgs),
     /// Watch predicted names for registration: zone files, DNS, RDAP; alerts.
     Monitor(MonitorArgs),
+    /// Print the shell completion script for SHELL (bash, zsh, fish, elvish, powershell).
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), or write one page per command to a folder.
+    Man(ManArgs),
+}
+
+/// `cautery completions`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  cautery completions bash > /etc/bash_completion.d/cautery
+  cautery completions zsh > \"${fpath[1]}/_cautery\"
+  cautery completions fish > ~/.config/fish/completions/cautery.fish")]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `cautery man`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  cautery man | man -l -
+  cautery man --out /usr/share/man/man1")]
+pub struct ManArgs {
+    /// Write cautery.1 and one cautery-COMMAND.1 per command into this folder instead.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 /// `cautery check-config`.
@@ -78,6 +118,10 @@ pub enum PlanFormat {
 
 /// `cautery export`.
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  cautery export etc/campaign.example.toml --format rpz --out /var/lib/cautery
+  cautery export --family necurs --all-seeds --from 2026-11-26 --to 2026-12-02 --format rpz > dga.rpz
+  cautery export --family all --from 2026-11-26 --to 2026-11-26 --format unbound > dga.conf")]
 pub struct ExportArgs {
     /// The campaign file (TOML); or give --family, --from and --to instead.
     #[arg(value_name = "CAMPAIGN", conflicts_with_all = ["family", "from", "to", "action", "zone", "exact", "ttl"])]
@@ -92,8 +136,9 @@ pub struct ExportArgs {
     /// The instant the campaign's plan is for (RFC 3339, a day, or `now`); default now.
     #[arg(long, value_name = "INSTANT", conflicts_with_all = ["from", "to"])]
     pub at: Option<String>,
-    /// One-off: a family name or alias (repeatable), or `all`.
-    #[arg(long, value_name = "FAMILY", requires_all = ["from", "to"])]
+    /// One-off: a family name or alias (repeatable), or `all`; needs --from and --to unless every
+    /// family is time-independent.
+    #[arg(long, value_name = "FAMILY")]
     pub family: Vec<String>,
     /// One-off: a known seed's name or a raw value.
     #[arg(long, conflicts_with = "all_seeds")]
@@ -173,6 +218,10 @@ pub enum FamiliesFormat {
 
 /// `cautery generate`.
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  cautery generate necurs --date 2026-11-26
+  cautery generate locky --all-seeds --from 2026-11-01 --to 2026-11-30 --format csv
+  cautery generate bedep --date 2015-04-15 --all-seeds --input test-data/bedep/2015_4_7.xml")]
 pub struct GenerateArgs {
     /// Family names or aliases, or `all` for every deterministic family.
     #[arg(required = true, value_name = "FAMILY")]
@@ -397,6 +446,10 @@ pub struct WatchArgs {
 
 /// `cautery serve`.
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  cautery serve                                  # embedded defaults: cautery.rpz on 127.0.0.1:5353
+  cautery serve --config /etc/cautery/cautery.toml
+  cautery check-config /etc/cautery/cautery.toml && kill -HUP $(cat /var/lib/cautery/cautery.lock)")]
 pub struct ServeArgs {
     /// Configuration file (TOML); without it the embedded defaults apply.
     #[arg(long, value_name = "FILE")]

@@ -44,6 +44,11 @@ pub fn parse_day(what: &str, text: &str) -> Result<NaiveDate> {
     let day = if text.eq_ignore_ascii_case("today") {
         today()
     } else {
+        // chrono reads "26-12-01" as the year 26: ask for the four digits.
+        let year = text.split('-').next().unwrap_or("");
+        if year.len() != 4 || !year.bytes().all(|b| b.is_ascii_digit()) {
+            bail!("bad date '{text}' for {what}: the year needs four digits (YYYY-MM-DD, e.g. 2026-11-26)");
+        }
         match NaiveDate::parse_from_str(text, "%Y-%m-%d") {
             Ok(day) => day,
             Err(_) => bail!("bad date '{text}' for {what}: expected YYYY-MM-DD, e.g. 2026-11-26"),

@@ -15,6 +15,7 @@ mod daemon;
 mod dates;
 mod lookup_index;
 mod mail;
+mod memory;
 mod output;
 
 use std::process::ExitCode;
@@ -47,14 +48,47 @@ fn main() -> ExitCode {
         Command::Events(args) => commands::events::list(&args),
         Command::Report(args) => commands::events::report(&args),
         Command::Monitor(args) => commands::monitor::run(&args),
+        Command::Completions(args) => commands::manual::completions(&args),
+        Command::Man(args) => commands::manual::man(&args),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::NotFound) => ExitCode::from(1),
         Err(error) if output::is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("cautery: {error:#}");
+            eprintln!("cautery: {}", one_line(&error));
             ExitCode::from(2)
         }
     }
+}
+
+/// An error and its causes as one line: a cause whose text the message
+/// already holds (an I/O error that a library's message quotes) is not
+/// repeated, and a TOML error's source snippet (`3 | key = 1` and its
+/// carets) is left out, keeping its position and its complaint.
+fn one_line(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let part = cause
+            .to_string()
+            .lines()
+            .map(str::trim)
+            .filter(|line| {
+                !line.is_empty()
+                    && !line.starts_with('|')
+                    && !line
+                        .split_once(" |")
+                        .is_some_and(|(number, _)| number.bytes().all(|b| b.is_ascii_digit()))
+            })
+            .collect::<Vec<_>>()
+            .join(": ");
+        if part.is_empty() || text.contains(&part) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&part);
+    }
+    text
 }

@@ -61,7 +61,17 @@ pub fn plan_of(campaign: &Campaign, at: Option<&str>) -> Result<Plan> {
         Some(text) => parse_instant("--at", text)?,
         None => now(),
     };
+    let families: Vec<String> = campaign.targets.iter().map(|t| t.family.clone()).collect();
+    super::refuse_public_data(&families)?;
     let seeds = bind_targets(&campaign.targets)?;
+    cautery_zone::check_horizon(&campaign.horizon)?;
+    let (start, end) = cautery_zone::horizon_bounds(&campaign.horizon, at);
+    let _ = crate::memory::check_plan(
+        &seeds,
+        start,
+        end + chrono::TimeDelta::seconds(1),
+        "shorten the campaign's days-back/days-ahead or name fewer families",
+    )?;
     Ok(make_plan(&seeds, &campaign.horizon, at)?)
 }
 

@@ -39,6 +39,7 @@ fn one_off(args: &ExportArgs) -> Result<Campaign> {
     if args.family.is_empty() {
         bail!("give a campaign file, or --family with --from and --to for a one-off export");
     }
+    super::refuse_public_data(&args.family)?;
     let seeds = match (&args.seed, args.all_seeds) {
         (Some(seed), _) => SeedSelection::Listed(vec![seed.clone()]),
         (None, true) => SeedSelection::All,
@@ -102,14 +103,10 @@ pub fn run(args: &ExportArgs) -> Result<Outcome> {
         bail!("the registry format writes one file per TLD: pass --out DIR");
     }
     let allow = allow_list(&campaign, &base, &args.allow_list, &args.legitimate)?;
+    let mut progress = None;
     let plan = if args.campaign.is_some() {
         plan_of(&campaign, args.at.as_deref())?
     } else {
-        let (Some(from), Some(to)) = (&args.from, &args.to) else {
-            bail!("a one-off export needs --from and --to");
-        };
-        let (first, last) = (parse_day("--from", from)?, parse_day("--to", to)?);
-        cautery_dga::check_range(first, last)?;
         let seeds = bind_targets(&campaign.targets).map_err(|e| match e {
             // Name the option, not the campaign key the options became.
             CampaignError::Invalid { key, problem } => {
@@ -122,9 +119,39 @@ pub fn run(args: &ExportArgs) -> Result<Outcome> {
             }
             other => anyhow::anyhow!("{other}"),
         })?;
-        let start = midnight(first);
-        plan_between(&seeds, start, start, midnight(last) + TimeDelta::days(1))?
+        // A time-independent family (banjori, a static list) has the same
+        // names every day: any day will do.
+        let timeless = !seeds.is_empty()
+            && seeds
+                .iter()
+                .all(|s| matches!(s.family.schedule, cautery_dga::Schedule::Static));
+        let (first, last) = match (&args.from, &args.to) {
+            (Some(from), Some(to)) => (parse_day("--from", from)?, parse_day("--to", to)?),
+            (None, None) if timeless => (crate::dates::today(), crate::dates::today()),
+            _ => bail!(
+                "a one-off export needs --from and --to (days, e.g. --from 2026-11-26 --to 2026-12-02); only time-independent families may leave them out"
+            ),
+        };
+        cautery_dga::check_range(first, last)?;
+        let (start, end) = (midnight(first), midnight(last) + TimeDelta::days(1));
+        let predictions = crate::memory::check_plan(
+            &seeds,
+            start,
+            end,
+            "export fewer days (--from/--to) or families, or split the range into several exports",
+        )?;
+        progress = crate::memory::progress(
+            predictions,
+            format!(
+                "planning about {:.1} million names",
+                predictions as f64 / 1e6
+            ),
+        );
+        plan_between(&seeds, start, start, end)?
     };
+    if let Some(bar) = &progress {
+        bar.set_message(format!("checking and writing {} names", plan.len()));
+    }
     let policy = GatedPlan::new(plan, &allow, &campaign.zone.name, campaign.subdomains);
     match &args.out {
         Some(dir) => write_files(&policy, &campaign, format, Path::new(dir), args)?,
@@ -139,6 +166,9 @@ pub fn run(args: &ExportArgs) -> Result<Outcome> {
             out.flush()?;
             report_collisions(&policy, args.collisions.as_deref().map(Path::new))?;
         }
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
     }
     Ok(Outcome::Success)
 }

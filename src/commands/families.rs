@@ -62,16 +62,6 @@ fn record(family: &'static Family) -> FamilyRecord<'static> {
     }
 }
 
-/// `text` cut to `width` characters, ending in "..." when cut (the JSON
-/// format has the whole text).
-fn shorten(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_owned();
-    }
-    let kept: String = text.chars().take(width.saturating_sub(3)).collect();
-    format!("{}...", kept.trim_end())
-}
-
 /// Runs `cautery families`.
 pub fn run(args: &FamiliesArgs) -> Result<Outcome> {
     let mut out = output::stdout();
@@ -85,10 +75,23 @@ pub fn run(args: &FamiliesArgs) -> Result<Outcome> {
             writeln!(out)?;
         }
         FamiliesFormat::Table => {
+            // Columns as wide as their longest entry: nothing is cut (the
+            // JSON format has the same text, with the seeds and references).
+            let width = |header: &str, cell: &dyn Fn(&FamilyRecord<'_>) -> usize| {
+                records
+                    .iter()
+                    .map(cell)
+                    .max()
+                    .unwrap_or(0)
+                    .max(header.len())
+            };
+            let family = width("FAMILY", &|r| r.name.len());
+            let names = width("NAMES", &|r| r.names_per_window.chars().count());
+            let window = width("WINDOW", &|r| r.window.chars().count());
             writeln!(
                 out,
-                "{:<22} {:<11} {:<7} {:>6} {:>8} {:<34} TLDS",
-                "FAMILY", "SCHEME", "SEEDING", "SEEDS", "NAMES", "WINDOW"
+                "{:<family$} {:<11} {:<7} {:>5}  {:<window$}  {:<names$}  TLDS",
+                "FAMILY", "SCHEME", "SEEDING", "SEEDS", "WINDOW", "NAMES"
             )?;
             for r in &records {
                 let tlds = if r.tlds.len() > 6 {
@@ -96,17 +99,15 @@ pub fn run(args: &FamiliesArgs) -> Result<Outcome> {
                 } else {
                     r.tlds.join(",")
                 };
-                let window = shorten(&r.window, 34);
-                let names = shorten(r.names_per_window, 8);
                 writeln!(
                     out,
-                    "{:<22} {:<11} {:<7} {:>6} {:>8} {:<34} {}",
+                    "{:<family$} {:<11} {:<7} {:>5}  {:<window$}  {:<names$}  {}",
                     r.name,
                     r.scheme,
                     r.seeding,
                     r.seeds.len(),
-                    names,
-                    window,
+                    r.window,
+                    r.names_per_window,
                     tlds
                 )?;
             }

@@ -9,10 +9,38 @@ pub mod export;
 pub mod families;
 pub mod generate;
 pub mod lookup;
+pub mod manual;
 pub mod monitor;
 pub mod seed;
 
 use anyhow::{bail, Result};
+
+/// Refuses, saying why and what to do, a campaign or export target that
+/// names a family whose names depend on an input published later (bedep,
+/// orchard-balance, family files): it cannot be planned ahead, while
+/// `cautery families` lists it beside the others.
+pub fn refuse_public_data(families: &[String]) -> Result<()> {
+    for name in families {
+        if name == "all" || find_family(name).is_some() {
+            continue;
+        }
+        let family = match cautery_dga::find_public_data_family(name) {
+            Some(public) => Some(public.family.name.to_owned()),
+            None if name.ends_with(".toml") => Some(name.clone()),
+            None => seed::file_families()
+                .iter()
+                .find(|f| f.family.name.eq_ignore_ascii_case(name))
+                .map(|f| f.family.name.to_owned()),
+        };
+        if let Some(family) = family {
+            bail!(
+                "'{family}' is a public-data family: its names come from an input published later, so a campaign or export cannot plan them ahead; \
+                 fetch the input with `cautery seed fetch {family}` and print its names with `cautery generate {family} --input HASH --all-seeds`"
+            );
+        }
+    }
+    Ok(())
+}
 use cautery_dga::{all_families, find_family, suggest_families, Family, Generator};
 
 /// A family bound to one seed, with the label that names the seed in output.

@@ -32,12 +32,21 @@ pub fn data_dir(given: Option<&Path>) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("cautery-data"))
 }
 
+/// Where family files are looked for when `$CAUTERY_FAMILY_DIRS` is not
+/// set, in order: the administrator's, the package's, then the
+/// repository's own `etc/families` (relative to the current folder).
+pub const FAMILY_DIRS: [&str; 3] = [
+    "/etc/cautery/families",
+    "/usr/share/cautery/families",
+    "etc/families",
+];
+
 /// Directories searched for family files: $CAUTERY_FAMILY_DIRS
-/// (colon-separated) or `etc/families`.
+/// (colon-separated) or [`FAMILY_DIRS`].
 fn family_dirs() -> Vec<PathBuf> {
     match std::env::var_os("CAUTERY_FAMILY_DIRS") {
         Some(dirs) => std::env::split_paths(&dirs).collect(),
-        None => vec![PathBuf::from("etc/families")],
+        None => FAMILY_DIRS.iter().map(PathBuf::from).collect(),
     }
 }
 
@@ -56,6 +65,12 @@ pub fn file_families() -> Vec<Arc<FileFamily>> {
         paths.sort();
         for path in paths {
             match FileFamily::load(&path) {
+                // The first folder that has a family wins (an administrator's
+                // copy over the package's).
+                Ok(family)
+                    if out
+                        .iter()
+                        .any(|f: &Arc<FileFamily>| f.family.name == family.family.name) => {}
                 Ok(family) => out.push(family),
                 Err(error) => eprintln!("cautery: skipping {error}"),
             }
@@ -175,6 +190,20 @@ pub fn generate(args: &GenerateArgs) -> Result<Outcome> {
     let (bytes, hash) = read_input(input, &data_dir(None))?;
     let predictions = predict_from_input(&family, &seeds, &bytes, first, last)
         .with_context(|| format!("predicting {} from input {hash}", family.family().name))?;
+    if predictions.is_empty() {
+        let days = if first == last {
+            first.to_string()
+        } else {
+            format!("{first} to {last}")
+        };
+        eprintln!(
+            "cautery: input {} gives no {} names for {days}: it covers other days; give --date a day it covers, or fetch a newer input (cautery seed fetch {})",
+            &hash[..hash.len().min(12)],
+            family.family().name,
+            family.family().name
+        );
+        return Ok(Outcome::NotFound);
+    }
     let mut out = output::stdout();
     write_predictions(&mut out, &predictions, &hash, args.format)?;
     out.flush()?;
@@ -246,13 +275,34 @@ fn run_fetch(args: &FetchArgs, data: &Path) -> Result<Outcome> {
     })?;
     let name = family.family().name;
     let url = args.url.clone().unwrap_or_else(|| family.url().to_owned());
+    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    if !matches!(scheme.as_deref(), Some("http" | "https")) {
+        bail!(
+            "--url {url}: only http:// and https:// inputs are fetched; for a local file use `cautery generate {name} --input FILE`"
+        );
+    }
     let archive = Archive::open(data)?;
-    let previous = archive
-        .records()?
+    let seeds: Vec<String> = family
+        .seed_names(true)
         .into_iter()
-        .filter(|r| r.source == name)
-        .map(|r| r.sha256)
-        .next_back();
+        .map(str::to_owned)
+        .collect();
+    let day = today();
+    // The last input that predicts, not the last fetch: a truncated file or
+    // an error page is archived as evidence but never takes the place of
+    // the input in force.
+    let mut tried = std::collections::HashSet::new();
+    let mut previous = None;
+    for record in archive.records()?.into_iter().rev() {
+        if record.source != name || !tried.insert(record.sha256.clone()) {
+            continue;
+        }
+        let bytes = archive.read(&record.sha256)?;
+        if let Ok(before) = predict_from_input(&family, &seeds, &bytes, day, day) {
+            previous = Some((record.sha256, before));
+            break;
+        }
+    }
     let fetcher = Fetcher::new(FetchLimits {
         timeout: Duration::from_secs(args.timeout.max(1)),
         max_body: args.max_body,
@@ -268,12 +318,6 @@ fn run_fetch(args: &FetchArgs, data: &Path) -> Result<Outcome> {
         fetched.headers,
     )?;
     let hash = &stored.record.sha256;
-    let seeds: Vec<String> = family
-        .seed_names(true)
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
-    let day = today();
     let mut out = output::stdout();
     writeln!(
         out,
@@ -288,31 +332,25 @@ fn run_fetch(args: &FetchArgs, data: &Path) -> Result<Outcome> {
     let predictions =
         predict_from_input(&family, &seeds, &fetched.body, day, day).with_context(|| {
             let kept = previous
-                .as_deref()
-                .map_or("none yet".to_owned(), |h| format!("input {h}"));
+                .as_ref()
+                .map_or("none yet".to_owned(), |(h, _)| format!("input {h}"));
             format!("input {hash} is archived but unusable; last good predictions stay: {kept}")
         })?;
     let change = match &previous {
-        Some(old) if old == hash => "predictions unchanged (same input)".to_owned(),
-        Some(old) => {
-            let old_bytes = archive.read(old)?;
-            match predict_from_input(&family, &seeds, &old_bytes, day, day) {
-                Ok(before) => {
-                    let before: std::collections::HashSet<&str> =
-                        before.iter().map(|p| p.domain.as_str()).collect();
-                    let after: std::collections::HashSet<&str> =
-                        predictions.iter().map(|p| p.domain.as_str()).collect();
-                    if before == after {
-                        format!("predictions unchanged from input {old}")
-                    } else {
-                        format!(
-                            "predictions changed from input {old}: {} new, {} gone",
-                            after.difference(&before).count(),
-                            before.difference(&after).count()
-                        )
-                    }
-                }
-                Err(_) => format!("predictions changed: input {old} was unusable"),
+        Some((old, _)) if old == hash => "predictions unchanged (same input)".to_owned(),
+        Some((old, before)) => {
+            let before: std::collections::HashSet<&str> =
+                before.iter().map(|p| p.domain.as_str()).collect();
+            let after: std::collections::HashSet<&str> =
+                predictions.iter().map(|p| p.domain.as_str()).collect();
+            if before == after {
+                format!("predictions unchanged from input {old}")
+            } else {
+                format!(
+                    "predictions changed from input {old}: {} new, {} gone",
+                    after.difference(&before).count(),
+                    before.difference(&after).count()
+                )
             }
         }
         None => "first input of this source".to_owned(),
@@ -323,6 +361,14 @@ fn run_fetch(args: &FetchArgs, data: &Path) -> Result<Outcome> {
 }
 
 fn run_list(data: &Path) -> Result<Outcome> {
+    // Listing reads: an empty archive is not created by looking at it.
+    if !data.join("records").is_dir() {
+        eprintln!(
+            "cautery: no seed archive in {} yet (cautery seed fetch FAMILY starts one)",
+            data.display()
+        );
+        return Ok(Outcome::Success);
+    }
     let archive = Archive::open(data)?;
     let mut out = output::stdout();
     for record in archive.records()? {

@@ -30,6 +30,8 @@ pub struct Registry {
     events_dropped: AtomicU64,
     events_spooled: AtomicU64,
     zones: Mutex<Vec<ZoneGauges>>,
+    /// Set once the first plans are served.
+    ready: std::sync::atomic::AtomicBool,
 }
 
 impl Registry {
@@ -56,6 +58,16 @@ impl Registry {
     /// Counts events dropped (queue full, or the store failing too long).
     pub fn event_dropped(&self, count: u64) {
         self.events_dropped.fetch_add(count, Ordering::Relaxed);
+    }
+
+    /// Marks the daemon ready: its first plans are served.
+    pub fn set_ready(&self) {
+        self.ready.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the first plans are served (`/health`).
+    pub fn ready(&self) -> bool {
+        self.ready.load(Ordering::Relaxed)
     }
 
     /// Sets the serial and rule count of a zone.
@@ -105,6 +117,17 @@ impl Registry {
                     );
                 }
             }
+        }
+        let _ = writeln!(
+            out,
+            "# HELP cautery_sinkhole_hits_total Queries answered from a sinkholed name, by the family of its rule."
+        );
+        let _ = writeln!(out, "# TYPE cautery_sinkhole_hits_total counter");
+        for (family, value) in self.dns.sinkhole_hits() {
+            let _ = writeln!(
+                out,
+                "cautery_sinkhole_hits_total{{family=\"{family}\"}} {value}"
+            );
         }
         let _ = writeln!(
             out,
@@ -179,12 +202,17 @@ mod tests {
         registry.plan_error();
         registry.dns.query(QueryKind::A, Outcome::Answer);
         registry.dns.transfer("ixfr");
+        registry.dns.query(QueryKind::Cname, Outcome::Answer);
+        registry.dns.sinkhole_hit(Some("necurs"));
+        registry.dns.sinkhole_hit(Some("necurs"));
         let text = registry.render();
         for line in [
             "cautery_serial{zone=\"cautery.rpz.\"} 7",
             "cautery_rules{zone=\"cautery.rpz.\"} 42",
             "cautery_queries_total{type=\"A\",outcome=\"answer\"} 1",
             "cautery_transfers_total{type=\"ixfr\"} 1",
+            "cautery_queries_total{type=\"CNAME\",outcome=\"answer\"} 1",
+            "cautery_sinkhole_hits_total{family=\"necurs\"} 2",
             "cautery_errors_total{kind=\"plan\"} 1",
             "cautery_plan_recomputations_total 1",
         ] {

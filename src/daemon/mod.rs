@@ -11,14 +11,19 @@
 //!   sinkhole, event store writer, HTTP metrics.
 //! - [`clock`], [`metrics`]: the only clock, the metrics registry.
 //!
-//! Order of start: configuration, state and first plans, event store, query
-//! log, DNS sockets, sinkhole listeners, metrics endpoint, scheduler. SIGTERM and SIGINT stop every unit
+//! Order of start: configuration; every socket bound (DNS, sinkhole
+//! listeners, metrics), so that a taken address fails before anything is
+//! read or written; the state directory locked ([`lock`]: a second daemon
+//! on it is refused, naming the holder's pid); state loaded and first
+//! plans; event store; query log; serving; scheduler, which saves the state
+//! once everything runs. SIGTERM and SIGINT stop every unit
 //! together; SIGHUP rereads the configuration file, builds a new runtime
 //! configuration and swaps it in, and every unit reloads from it; a file
 //! that does not load leaves the running configuration in force.
 
 pub mod center;
 pub mod clock;
+pub mod lock;
 pub mod metrics;
 pub mod runtime;
 pub mod spec;
@@ -95,6 +100,13 @@ async fn reread(path: Option<PathBuf>) -> Result<Runtime> {
 
 async fn serve(config: Config, path: Option<PathBuf>, clock: Clock) -> Result<()> {
     let runtime = Arc::new(build(config).await?);
+    // Every address first: a daemon that cannot listen must not have
+    // touched the state of one that runs.
+    let dns_sockets = units::dns::bind(&runtime).await?;
+    let sinkhole_listeners = units::sinkhole::bind(&runtime).await?;
+    let metrics_listener = units::http::bind(&runtime).await?;
+    let lock = lock::StateLock::acquire(&runtime.spec.server.state_dir)?;
+    tracing::debug!(lock = %lock.path().display(), "state directory locked");
     let metrics = Arc::new(Registry::default());
     let publisher = Publisher::open(runtime.clone(), &metrics, clock.now()).await?;
     let dns = Arc::new(Shared::new(
@@ -105,9 +117,9 @@ async fn serve(config: Config, path: Option<PathBuf>, clock: Clock) -> Result<()
     let center = Arc::new(Center::new(runtime, clock, metrics, dns, path));
     let events = units::events::start(&center)?;
     let sink = events.as_ref().map(|(sink, _)| sink.clone());
-    let mut units = vec![units::dns::start(center.clone(), sink.clone()).await?];
-    units.extend(units::sinkhole::start(center.clone(), sink).await?);
-    units.extend(units::http::start(center.clone()).await?);
+    let mut units = vec![units::dns::start(center.clone(), sink.clone(), dns_sockets).await?];
+    units.extend(units::sinkhole::start(center.clone(), sink, sinkhole_listeners).await?);
+    units.extend(units::http::start(center.clone(), metrics_listener));
     units.push(units::reports::start(center.clone()));
     units.push(publisher.run(center.clone()));
     // Last, so that it writes what the others sent before they stopped.

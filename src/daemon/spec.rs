@@ -101,7 +101,8 @@ impl Default for ServerSection {
     fn default() -> Self {
         ServerSection {
             listen: vec![SocketAddr::from((Ipv4Addr::LOCALHOST, 5353))],
-            state_dir: PathBuf::from("./cautery-data"),
+            // Apart from the seed archive (./cautery-data) of `cautery seed`.
+            state_dir: PathBuf::from("./cautery-state"),
             tcp_max_connections: 256,
             tcp_idle_timeout: 10,
             max_transfers: 16,
@@ -539,7 +540,8 @@ impl Default for ZoneSection {
             action: "nxdomain".into(),
             sinkhole_v4: Vec::new(),
             sinkhole_v6: Vec::new(),
-            subdomains: false,
+            // As in campaign files: a bot that asks for www.NAME is blocked too.
+            subdomains: true,
             allow: Vec::new(),
             allow_files: Vec::new(),
             campaigns: Vec::new(),
@@ -712,7 +714,14 @@ impl Config {
     }
 
     fn parse_at(text: &str, base: &Path) -> Result<Config> {
-        let mut config: Config = toml::from_str(text).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let mut config: Config = toml::from_str(text).map_err(|e| {
+            let hint = if e.message().contains("socket address") {
+                " (write an IP address and port, e.g. 127.0.0.1:5353 or [::1]:5353; host names such as localhost are not resolved)"
+            } else {
+                ""
+            };
+            anyhow::anyhow!("{}{hint}", e.to_string().trim_end())
+        })?;
         config.base = base.to_path_buf();
         config.check()?;
         check_inline_keys(text, &config)?;
@@ -900,6 +909,25 @@ mod tests {
         assert_eq!(config.zone.len(), 1);
         assert_eq!(config.zone[0].name, "cautery.rpz");
         assert_eq!(config.server.listen[0].port(), 5353);
+    }
+
+    /// Before: serve zones defaulted to `subdomains = false` where campaign
+    /// files default to true, so BIND did not block `www.<predicted>`; and
+    /// serve's state shared `./cautery-data` with the seed archive.
+    #[test]
+    fn serve_defaults_cover_subdomains_like_campaigns_and_keep_state_apart() {
+        let config = Config::parse("version = 1\n[[zone]]\nname = \"x.rpz\"\n").unwrap();
+        let campaign =
+            cautery_zone::Campaign::from_toml("version = 1\n[[target]]\nfamily = \"necurs\"\n")
+                .unwrap();
+        assert!(campaign.subdomains);
+        assert_eq!(config.zone[0].subdomains, campaign.subdomains);
+        assert_eq!(Config::embedded().zone[0].subdomains, campaign.subdomains);
+        assert_ne!(
+            config.server.state_dir,
+            std::path::PathBuf::from("cautery-data")
+        );
+        assert!(!config.server.state_dir.ends_with("cautery-data"));
     }
 
     #[test]

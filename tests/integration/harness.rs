@@ -265,6 +265,11 @@ impl Process {
         &self.name
     }
 
+    /// The process id.
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
     /// What the process has logged so far.
     pub fn log(&self) -> String {
         self.log

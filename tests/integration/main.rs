@@ -7,12 +7,13 @@ mod harness;
 
 mod block;
 mod cli;
-mod detect;
 mod compliance;
+mod detect;
 mod events;
-mod monitor;
-mod reports;
 mod lookup;
+mod monitor;
+mod operator;
+mod reports;
 mod resolvers;
 mod seeds;
 mod serve;

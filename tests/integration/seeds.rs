@@ -416,6 +416,48 @@ fn bad_inputs_give_clear_errors_and_leave_the_last_good_input_in_force() {
     }
 }
 
+/// Before: after a good, a truncated and an HTML fetch, the HTML fetch
+/// said the truncated file's predictions "stay", and fetching the good
+/// input again reported a change from the HTML page.
+#[test]
+fn fetch_compares_with_the_last_usable_input_not_the_last_fetch() {
+    let server = Server::start();
+    let data = TempDir::new("seeds");
+    let good = fixture("2015_4_7.xml");
+    let fetch = |path: &str| {
+        cautery_in(
+            data.path(),
+            &["seed", "fetch", "bedep", "--url", &server.url(path)],
+        )
+    };
+    server.set("/good", Route::Body(200, good.clone()));
+    server.set(
+        "/truncated",
+        Route::Body(200, good[..good.len() / 2].to_vec()),
+    );
+    server.set(
+        "/html",
+        Route::Body(200, b"<html>Maintenance</html>".to_vec()),
+    );
+    let good_hash = sha256_of(&fetch("/good"));
+    for path in ["/truncated", "/html"] {
+        let output = fetch(path);
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{path}: {stderr}");
+        assert!(
+            stderr.contains(&format!("last good predictions stay: input {good_hash}")),
+            "{path}: {stderr}"
+        );
+    }
+    let again = fetch("/good");
+    let stdout = text(&again.stdout);
+    assert!(again.status.success(), "{}", text(&again.stderr));
+    assert!(
+        stdout.contains("predictions unchanged (same input)"),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn orchard_balance_from_the_server_and_from_a_file_agree() {
     let server = Server::start();

@@ -897,7 +897,8 @@ fn dig_ixfr_over_udp_gets_the_difference_when_it_fits_and_the_soa_when_not() {
     );
     let small = start_cautery(
         small_dir.path(),
-        "families = [\"torpig\"]\ndays-back = 2\ndays-ahead = 0",
+        // One record per name: the count below is of names.
+        "families = [\"torpig\"]\ndays-back = 2\ndays-ahead = 0\nsubdomains = false",
         "",
     );
     let large = start_cautery(large_dir.path(), CHINAD_THREE_DAYS, "");

@@ -1,8 +1,12 @@
 //! Counters of the DNS server: queries by type and outcome, transfers,
-//! NOTIFYs and errors. Plain atomics, bumped on the message path; the
-//! daemon's metrics registry reads them and renders them with its own.
+//! NOTIFYs, errors and sinkhole hits by family. Plain atomics, bumped on
+//! the message path (the family map takes a read lock, and its write lock
+//! only the first time a family is hit); the daemon's metrics registry
+//! reads them and renders them with its own.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::RwLock;
 
 use crate::authority::{Outcome, QueryKind};
 
@@ -46,10 +50,13 @@ impl ErrorKind {
 /// The DNS server's counters.
 #[derive(Debug, Default)]
 pub struct Counters {
-    queries: [[AtomicU64; 9]; 8],
+    queries: [[AtomicU64; 9]; 9],
     transfers: [AtomicU64; 2],
     notifies: [AtomicU64; 2],
     errors: [AtomicU64; 5],
+    /// Sinkhole answers by family: the families of the library and of
+    /// family files, never a name a client sent, so the label stays small.
+    sinkhole_hits: RwLock<HashMap<Box<str>, AtomicU64>>,
 }
 
 fn index<T: PartialEq>(all: &[T], value: &T) -> usize {
@@ -61,6 +68,37 @@ impl Counters {
     pub fn query(&self, kind: QueryKind, outcome: Outcome) {
         self.queries[index(&QueryKind::ALL, &kind)][index(&Outcome::ALL, &outcome)]
             .fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one query answered from a sinkholed name of `family`
+    /// (`None`: a rule without provenance).
+    pub fn sinkhole_hit(&self, family: Option<&str>) {
+        let family = family.unwrap_or("unknown");
+        {
+            let hits = self.sinkhole_hits.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(counter) = hits.get(family) {
+                counter.fetch_add(1, Ordering::Relaxed);
+                return;
+            }
+        }
+        let mut hits = self
+            .sinkhole_hits
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        hits.entry(family.into())
+            .or_default()
+            .fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Sinkhole answers by family, sorted by family.
+    pub fn sinkhole_hits(&self) -> Vec<(String, u64)> {
+        let hits = self.sinkhole_hits.read().unwrap_or_else(|e| e.into_inner());
+        let mut all: Vec<(String, u64)> = hits
+            .iter()
+            .map(|(family, count)| (family.to_string(), count.load(Ordering::Relaxed)))
+            .collect();
+        all.sort();
+        all
     }
 
     /// Counts one transfer started, `"axfr"` or `"ixfr"`.

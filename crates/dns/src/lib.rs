@@ -47,7 +47,7 @@ pub use counters::{Counters, ErrorKind};
 pub use journal::{Journal, JournalLimits, StateFiles};
 pub use notify::NotifyTarget;
 pub use records::{Action, Policy, PolicyDiff, PolicyRecords, Provenance, Rule, Soa};
-pub use server::{Server, ServerConfig, Shared};
+pub use server::{Bound, Server, ServerConfig, Shared};
 
 /// Errors of the DNS crate.
 #[derive(Debug, thiserror::Error)]

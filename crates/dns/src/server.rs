@@ -169,6 +169,8 @@ impl Shared {
             self.counters.transfer(kind);
         }
         if let Some(hit) = &handled.hit {
+            self.counters
+                .sinkhole_hit(hit.provenance.as_deref().map(|p| &*p.family));
             if let Some(log) = &self.snapshot().query_log {
                 log.log(Entry {
                     time: chrono::Utc::now(),
@@ -195,18 +197,41 @@ pub struct Server {
     tasks: JoinSet<()>,
 }
 
+/// Sockets bound and not yet served: what [`Server::bind`] gives, so that a
+/// daemon can take its addresses before it touches any state.
+pub struct Bound {
+    sockets: Vec<(SocketAddr, std::net::UdpSocket, TcpListener)>,
+    /// The XoT listeners, when TLS is configured.
+    tls: Vec<(SocketAddr, TcpListener)>,
+    config: ServerConfig,
+}
+
+impl Bound {
+    /// The addresses bound (useful with port 0).
+    pub fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.sockets
+            .iter()
+            .map(|(address, _, _)| *address)
+            .chain(self.tls.iter().map(|(address, _)| *address))
+            .collect()
+    }
+}
+
 impl Server {
-    /// Binds every address (UDP and TCP) and starts serving until
+    /// Binds every address (UDP and TCP, and TLS when configured) and starts serving until
     /// `shutdown` turns true.
     pub async fn start(
         config: &ServerConfig,
         shared: Arc<Shared>,
         shutdown: watch::Receiver<bool>,
     ) -> Result<Server, Error> {
-        let mut tasks = JoinSet::new();
-        let mut local_addrs = Vec::new();
-        let connections = Arc::new(Semaphore::new(config.tcp_max_connections.max(1)));
-        let transfers = Arc::new(Semaphore::new(config.max_transfers.max(1)));
+        Server::bind(config).await?.serve(shared, shutdown)
+    }
+
+    /// Binds every address (UDP and TCP) without serving yet: a taken
+    /// address fails here, before anything else happens.
+    pub async fn bind(config: &ServerConfig) -> Result<Bound, Error> {
+        let mut sockets = Vec::new();
         for address in &config.listen {
             let udp = std::net::UdpSocket::bind(address).map_err(|e| Error::Bind(*address, e))?;
             let bound = udp.local_addr().map_err(|e| Error::Bind(*address, e))?;
@@ -219,6 +244,39 @@ impl Server {
             let tcp = TcpListener::bind(bound)
                 .await
                 .map_err(|e| Error::Bind(bound, e))?;
+            sockets.push((bound, udp, tcp));
+        }
+        let mut tls = Vec::new();
+        if config.tls.is_some() {
+            for address in &config.tls_listen {
+                let tcp = TcpListener::bind(address)
+                    .await
+                    .map_err(|e| Error::Bind(*address, e))?;
+                let bound = tcp.local_addr().map_err(|e| Error::Bind(*address, e))?;
+                tls.push((bound, tcp));
+            }
+        }
+        Ok(Bound {
+            sockets,
+            tls,
+            config: config.clone(),
+        })
+    }
+}
+
+impl Bound {
+    /// Starts serving the bound sockets until `shutdown` turns true.
+    pub fn serve(
+        self,
+        shared: Arc<Shared>,
+        shutdown: watch::Receiver<bool>,
+    ) -> Result<Server, Error> {
+        let config = self.config;
+        let mut tasks = JoinSet::new();
+        let mut local_addrs = Vec::new();
+        let connections = Arc::new(Semaphore::new(config.tcp_max_connections.max(1)));
+        let transfers = Arc::new(Semaphore::new(config.max_transfers.max(1)));
+        for (bound, udp, tcp) in self.sockets {
             local_addrs.push(bound);
             let stop = Arc::new(AtomicBool::new(false));
             let mut workers = Vec::new();
@@ -252,11 +310,8 @@ impl Server {
             ));
         }
         if let Some(tls) = &config.tls {
-            for address in &config.tls_listen {
-                let tcp = TcpListener::bind(address)
-                    .await
-                    .map_err(|e| Error::Bind(*address, e))?;
-                local_addrs.push(tcp.local_addr().map_err(|e| Error::Bind(*address, e))?);
+            for (bound, tcp) in self.tls {
+                local_addrs.push(bound);
                 tasks.spawn(tls_loop(
                     tcp,
                     tokio_rustls::TlsAcceptor::from(tls.clone()),
@@ -270,7 +325,9 @@ impl Server {
         }
         Ok(Server { local_addrs, tasks })
     }
+}
 
+impl Server {
     /// Waits until every listener has stopped.
     pub async fn join(mut self) {
         while self.tasks.join_next().await.is_some() {}
@@ -316,6 +373,9 @@ fn udp_worker(socket: std::net::UdpSocket, shared: Arc<Shared>, stop: Arc<Atomic
         let (kind, mut outcome, reply) =
             match prepared::answer(&snapshot.authority, request, &mut out) {
                 Some(fast) => {
+                    shared
+                        .counters
+                        .sinkhole_hit(fast.rule.provenance.as_deref().map(|p| &*p.family));
                     if let Some(log) = &snapshot.query_log {
                         log.log(Entry {
                             time: chrono::Utc::now(),
@@ -331,6 +391,11 @@ fn udp_worker(socket: std::net::UdpSocket, shared: Arc<Shared>, stop: Arc<Atomic
                         snapshot
                             .authority
                             .handle(request, client, Transport::Udp, unix_now());
+                    if let Some(hit) = &handled.hit {
+                        shared
+                            .counters
+                            .sinkhole_hit(hit.provenance.as_deref().map(|p| &*p.family));
+                    }
                     if let (Some(hit), Some(log)) = (handled.hit.take(), &snapshot.query_log) {
                         log.log(Entry {
                             time: chrono::Utc::now(),

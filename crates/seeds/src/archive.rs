@@ -38,6 +38,9 @@ pub enum ArchiveError {
     /// No stored input has this hash or hash prefix.
     #[error("no archived input has hash {0} (cautery seed list shows them)")]
     NotFound(String),
+    /// A hash prefix too short to look up.
+    #[error("hash prefix '{0}' is too short: give at least 4 hex digits of the SHA-256 (cautery seed list shows them)")]
+    ShortPrefix(String),
     /// A prefix matches more than one input.
     #[error("hash prefix {0} matches several inputs; give more digits")]
     Ambiguous(String),
@@ -199,8 +202,11 @@ impl Archive {
     /// `prefix` (at least 4 hex digits).
     pub fn resolve(&self, prefix: &str) -> Result<String, ArchiveError> {
         let prefix = prefix.trim().to_ascii_lowercase();
-        if prefix.len() < 4 || !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if !prefix.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(ArchiveError::NotFound(prefix));
+        }
+        if prefix.len() < 4 {
+            return Err(ArchiveError::ShortPrefix(prefix));
         }
         let dir = self.root.join("objects");
         let mut found = Vec::new();

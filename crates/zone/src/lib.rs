@@ -42,8 +42,8 @@ pub use forecast::{
     FORECAST_SPAN, MAX_SPLIT_DAYS,
 };
 pub use plan::{
-    horizon_bounds, plan, plan_between, Collision, Entry, GatedPlan, Plan, PlanError, Rejected,
-    Source,
+    estimate_predictions, horizon_bounds, plan, plan_between, Collision, Entry, GatedPlan, Plan,
+    PlanError, Rejected, Source, BYTES_PER_PREDICTION,
 };
 pub use targets::{
     bind_targets, check_horizon, BoundSeed, Horizon, SeedSelection, Target, MAX_HORIZON_DAYS,

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use cautery_dns::querylog::{Entry, Observer, QueryLog};
-use cautery_dns::Server;
+use cautery_dns::{Bound, Server};
 use cautery_events::{Details, Event, Transport};
 
 use super::events::EventSink;
@@ -71,14 +71,20 @@ fn query_log(
     Ok(Some(log))
 }
 
-/// Opens the query log and binds every listening address, then runs the
-/// unit. Fails, before anything is served, when an address is taken.
-pub async fn start(center: Arc<Center>, sink: Option<EventSink>) -> Result<Unit> {
+/// Binds every listening address of `runtime` (UDP and TCP) without
+/// serving yet: a taken address fails here, before the daemon touches its
+/// state.
+pub async fn bind(runtime: &Runtime) -> Result<Bound> {
+    Ok(Server::bind(&runtime.server).await?)
+}
+
+/// Opens the query log and serves the `bound` sockets, then runs the unit.
+pub async fn start(center: Arc<Center>, sink: Option<EventSink>, bound: Bound) -> Result<Unit> {
     let runtime = center.runtime();
     center
         .dns
         .set_query_log(query_log(&runtime, &center, sink.as_ref())?);
-    let server = Server::start(&runtime.server, center.dns.clone(), center.stopping()).await?;
+    let server = bound.serve(center.dns.clone(), center.stopping())?;
     let plain = runtime.server.listen.len();
     for address in &server.local_addrs[..plain.min(server.local_addrs.len())] {
         tracing::info!(%address, "listening (udp+tcp)");

@@ -1,9 +1,9 @@
 //! The HTTP unit: the metrics registry at `/metrics` in the Prometheus text
-//! format. A minimal server: it reads at most 8 KiB of request head with a
-//! timeout, answers `GET /metrics` and 404 otherwise, and closes the
-//! connection. The address changes only on restart.
+//! format, and `/health` (200 `ok` once the first plans are served, 503
+//! before) for load balancers and service managers. A minimal server: it
+//! reads at most 8 KiB of request head with a timeout, answers `GET
+//! /metrics` and `GET /health`, 404 otherwise, and closes the connection. The address changes only on restart.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -13,24 +13,32 @@ use tokio::net::TcpListener;
 
 use crate::daemon::center::{stopped, Center, Unit};
 use crate::daemon::metrics::Registry;
+use crate::daemon::runtime::Runtime;
 
-/// Binds the metrics address, if the runtime configuration has one, then
-/// runs the unit.
-pub async fn start(center: Arc<Center>) -> Result<Option<Unit>> {
-    let Some(address) = center.runtime().metrics_listen else {
+/// Binds the metrics address, if the runtime configuration has one: a
+/// taken address fails here, before the daemon touches its state.
+pub async fn bind(runtime: &Runtime) -> Result<Option<TcpListener>> {
+    let Some(address) = runtime.metrics_listen else {
         return Ok(None);
     };
     let listener = TcpListener::bind(address)
         .await
         .with_context(|| format!("cannot listen for metrics on {address}"))?;
-    let address: SocketAddr = listener.local_addr().unwrap_or(address);
-    tracing::info!(%address, "metrics at http://{address}/metrics");
-    Ok(Some(Unit::spawn("http", async move {
+    Ok(Some(listener))
+}
+
+/// Runs the unit on the bound `listener`, if any.
+pub fn start(center: Arc<Center>, listener: Option<TcpListener>) -> Option<Unit> {
+    let listener = listener?;
+    if let Ok(address) = listener.local_addr() {
+        tracing::info!(%address, "metrics at http://{address}/metrics");
+    }
+    Some(Unit::spawn("http", async move {
         tokio::select! {
             _ = stopped(center.stopping()) => {}
             _ = serve(listener, center.metrics.clone()) => {}
         }
-    })))
+    }))
 }
 
 /// Serves `/metrics` on `listener`.
@@ -63,8 +71,17 @@ async fn serve(listener: TcpListener, metrics: Arc<Registry>) {
             let line = head[..filled].split(|b| *b == b'\n').next().unwrap_or(&[]);
             let (status, body) = if line.starts_with(b"GET /metrics ") {
                 ("200 OK", metrics.render())
+            } else if line.starts_with(b"GET /health ") {
+                if metrics.ready() {
+                    ("200 OK", "ok\n".to_string())
+                } else {
+                    ("503 Service Unavailable", "starting\n".to_string())
+                }
             } else {
-                ("404 Not Found", "not found: try /metrics\n".to_string())
+                (
+                    "404 Not Found",
+                    "not found: try /metrics or /health\n".to_string(),
+                )
             };
             let response = format!(
                 "HTTP/1.1 {status}\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",

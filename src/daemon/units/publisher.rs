@@ -298,10 +298,6 @@ async fn open_zone(
         state.journal.push(diff);
         state.policy = Arc::new(prepared.policy);
     }
-    state
-        .files
-        .save(&state.policy, &state.journal)
-        .with_context(|| format!("zone {zone_name}"))?;
     state.prepared = Some(prepare_in_background(&state, false, state.due));
     tracing::info!(zone = %zone_name, at = %cautery_dga::rfc3339(state.due), "next change");
     Ok(state)
@@ -320,12 +316,6 @@ impl Publisher {
         metrics: &Registry,
         at: DateTime<Utc>,
     ) -> Result<Publisher> {
-        std::fs::create_dir_all(&runtime.spec.server.state_dir).with_context(|| {
-            format!(
-                "cannot create the state directory {}",
-                runtime.spec.server.state_dir.display()
-            )
-        })?;
         let mut zones = Vec::new();
         for zone in &runtime.zones {
             for planner in &zone.planners {
@@ -466,6 +456,12 @@ impl Publisher {
     pub fn run(mut self, center: Arc<Center>) -> Unit {
         Unit::spawn("publisher", async move {
             self.publish(&center, &vec![true; self.zones.len()]);
+            center.metrics.set_ready();
+            // The state is written only now that every unit runs: a daemon
+            // that failed to start has written nothing.
+            for zone in &mut self.zones {
+                save_in_background(zone).await;
+            }
             let mut reloads = center.reloads();
             reloads.borrow_and_update();
             let stopping = center.stopping();

@@ -35,7 +35,7 @@ use tokio::time::Instant;
 
 use super::events::EventSink;
 use crate::daemon::center::{stopped, Center, Unit};
-use crate::daemon::runtime::ListenerConfig;
+use crate::daemon::runtime::{ListenerConfig, Runtime};
 
 /// Bytes of TLS records read at most for a ClientHello: the hello and the
 /// record headers around it.
@@ -96,10 +96,13 @@ impl Drop for Admitted<'_> {
     }
 }
 
-/// Binds every listener of the runtime configuration, then runs the unit;
-/// `None` when none is configured.
-pub async fn start(center: Arc<Center>, sink: Option<EventSink>) -> Result<Option<Unit>> {
-    let config = center.runtime().listeners.clone();
+/// The sinkhole's listeners, bound and not yet accepting.
+pub struct Listeners(Vec<(Kind, TcpListener)>);
+
+/// Binds every listener of the runtime configuration: a taken address
+/// fails here, before the daemon touches its state.
+pub async fn bind(runtime: &Runtime) -> Result<Listeners> {
+    let config = &runtime.listeners;
     let mut listeners = Vec::new();
     for (kind, addresses) in [
         (Kind::Http, &config.http),
@@ -110,9 +113,22 @@ pub async fn start(center: Arc<Center>, sink: Option<EventSink>) -> Result<Optio
             let listener = TcpListener::bind(address)
                 .await
                 .with_context(|| format!("cannot listen for sinkhole {kind:?} on {address}"))?;
-            let local = listener.local_addr().unwrap_or(*address);
-            tracing::info!(address = %local, kind = ?kind, "sinkhole listening");
             listeners.push((kind, listener));
+        }
+    }
+    Ok(Listeners(listeners))
+}
+
+/// Runs the unit on the bound `listeners`; `None` when none is configured.
+pub async fn start(
+    center: Arc<Center>,
+    sink: Option<EventSink>,
+    Listeners(listeners): Listeners,
+) -> Result<Option<Unit>> {
+    let config = center.runtime().listeners.clone();
+    for (kind, listener) in &listeners {
+        if let Ok(address) = listener.local_addr() {
+            tracing::info!(address = %address, kind = ?kind, "sinkhole listening");
         }
     }
     if listeners.is_empty() {

@@ -21,13 +21,15 @@ pub enum QueryKind {
     Ixfr,
     /// ANY.
     Any,
+    /// CNAME.
+    Cname,
     /// NOTIFY or another opcode.
     Other,
 }
 
 impl QueryKind {
     /// Every kind, in metric order.
-    pub const ALL: [QueryKind; 8] = [
+    pub const ALL: [QueryKind; 9] = [
         QueryKind::A,
         QueryKind::Aaaa,
         QueryKind::Soa,
@@ -35,6 +37,7 @@ impl QueryKind {
         QueryKind::Axfr,
         QueryKind::Ixfr,
         QueryKind::Any,
+        QueryKind::Cname,
         QueryKind::Other,
     ];
 
@@ -48,6 +51,7 @@ impl QueryKind {
             QueryKind::Axfr => "AXFR",
             QueryKind::Ixfr => "IXFR",
             QueryKind::Any => "ANY",
+            QueryKind::Cname => "CNAME",
             QueryKind::Other => "other",
         }
     }
@@ -61,6 +65,7 @@ impl QueryKind {
             RecordType::AXFR => QueryKind::Axfr,
             RecordType::IXFR => QueryKind::Ixfr,
             RecordType::ANY => QueryKind::Any,
+            RecordType::CNAME => QueryKind::Cname,
             _ => QueryKind::Other,
         }
     }
