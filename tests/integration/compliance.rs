@@ -88,9 +88,9 @@ fn start(dir: &TempDir) -> Servers {
          [server]\nlisten = [\"127.0.0.1:{port}\"]\nstate-dir = \"{state}\"\n\
          [metrics]\nlisten = \"127.0.0.1:{metrics}\"\n\
          [[zone]]\nname = \"cautery.rpz\"\nfamilies = [\"chinad\"]\ndays-back = 0\ndays-ahead = 0\n\
-         action = \"sinkhole\"\nsinkhole-v4 = [\"192.0.2.1\"]\nsinkhole-v6 = [\"2001:db8::1\"]\n\
+         action = \"sinkhole\"\nsubdomains = false\nsinkhole-v4 = [\"192.0.2.1\"]\nsinkhole-v6 = [\"2001:db8::1\"]\n\
          [[zone]]\nname = \"wide.rpz\"\nfamilies = [\"banjori\"]\ndays-back = 0\ndays-ahead = 0\n\
-         action = \"sinkhole\"\nsinkhole-v4 = [{wide}]\n",
+         action = \"sinkhole\"\nsubdomains = false\nsinkhole-v4 = [{wide}]\n",
         state = dir.join("state").display()
     );
     let path = dir.write("cautery.toml", &config);
