@@ -14,7 +14,11 @@
 # options, e.g. "-e" for EDNS0 queries as resolvers send them; SPLIT_DAYS
 # (default 11) is the split-days of the second rollover run (the first serves
 # one zone); 0 skips it; ROLLOVER_ONLY=1 runs parts 3 and 4 alone;
-# BIND_OPTIONS adds statements to BIND's options block.
+# BIND_OPTIONS adds statements to BIND's options block; SUBDOMAINS=false
+# serves the predicted names without their subdomains (the default since
+# 2026-12-02 covers them, doubling the rules); EVENTS_STORE="" turns the
+# recording of every sinkhole query as an event off (on by default, as in
+# the daemon's defaults).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${1:-20}
@@ -47,6 +51,8 @@ listen = ["127.0.0.1:$port"]
 state-dir = "$dir/state"
 [metrics]
 listen = "127.0.0.1:$metrics"
+[events]
+store = "${EVENTS_STORE-events.sqlite}"
 [transfer]
 notify = [${notify:+\"127.0.0.1:$notify\"}]
 [[zone]]
@@ -55,6 +61,7 @@ split-days = ${CAUTERY_SPLIT:-0}
 days-back = $back
 days-ahead = $ahead
 action = "$action"
+subdomains = ${SUBDOMAINS:-true}
 sinkhole-v4 = ["192.0.2.1"]
 TOML
   "$bin" serve --config "$dir/cautery.toml" --clock-file "$dir/clock" 2>"$dir/log" &
