@@ -12,8 +12,8 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use cautery_events::report::{
-    load_subscribers, write_reports, Ledger, ReportFile, ReportOptions, ReportSummary, Scope,
-    Subscriber,
+    load_subscribers, scopes_of, write_reports, Ledger, ReportFile, ReportOptions, ReportSummary,
+    Scope, Subscriber,
 };
 use cautery_events::{Details, Event, EventStore};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
@@ -325,13 +325,7 @@ pub fn report(args: &ReportArgs) -> Result<Outcome> {
         scopes.push(text.parse().map_err(|e| anyhow::anyhow!("--scope: {e}"))?);
     }
     if scopes.is_empty() {
-        for subscriber in &subscribers {
-            for scope in &subscriber.scopes {
-                if !scopes.contains(scope) {
-                    scopes.push(scope.clone());
-                }
-            }
-        }
+        scopes = scopes_of(&subscribers);
     }
     let (summary, unscoped) = write_day(store.as_ref(), day, args.by, scopes, &args.out)?;
     if unscoped > 0 {

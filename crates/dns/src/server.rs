@@ -302,6 +302,7 @@ impl Bound {
             });
             tasks.spawn(tcp_loop(
                 tcp,
+                None,
                 shared.clone(),
                 shutdown.clone(),
                 connections.clone(),
@@ -312,9 +313,9 @@ impl Bound {
         if let Some(tls) = &config.tls {
             for (bound, tcp) in self.tls {
                 local_addrs.push(bound);
-                tasks.spawn(tls_loop(
+                tasks.spawn(tcp_loop(
                     tcp,
-                    tokio_rustls::TlsAcceptor::from(tls.clone()),
+                    Some(tokio_rustls::TlsAcceptor::from(tls.clone())),
                     shared.clone(),
                     shutdown.clone(),
                     connections.clone(),
@@ -451,8 +452,12 @@ fn truncate_to_header(bytes: &mut Vec<u8>) {
     bytes[6..12].fill(0);
 }
 
+/// A TCP listener, plain or, with `tls`, for XoT (RFC 9103): then a TLS
+/// handshake must end within the idle timeout before the first message.
+/// Both kinds share the TCP connection cap.
 async fn tcp_loop(
     listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     shared: Arc<Shared>,
     mut shutdown: watch::Receiver<bool>,
     connections: Arc<Semaphore>,
@@ -475,48 +480,9 @@ async fn tcp_loop(
             drop(stream);
             continue;
         };
-        let shared = shared.clone();
-        let transfers = transfers.clone();
-        let config = config.clone();
-        let shutdown = shutdown.clone();
         let _ = stream.set_nodelay(true);
-        tokio::spawn(async move {
-            let _permit = permit;
-            tcp_connection(stream, client, shared, transfers, config, shutdown).await;
-        });
-    }
-}
-
-/// The TLS listener (XoT, RFC 9103): as [`tcp_loop`], with a TLS handshake
-/// that must end within the idle timeout before the first message; the
-/// connections share the TCP connection cap.
-async fn tls_loop(
-    listener: TcpListener,
-    acceptor: tokio_rustls::TlsAcceptor,
-    shared: Arc<Shared>,
-    mut shutdown: watch::Receiver<bool>,
-    connections: Arc<Semaphore>,
-    transfers: Arc<Semaphore>,
-    config: ServerConfig,
-) {
-    loop {
-        let accepted = tokio::select! {
-            accepted = listener.accept() => accepted,
-            _ = shutdown.changed() => return,
-        };
-        let Ok((stream, client)) = accepted else {
-            shared.counters.error(ErrorKind::Io);
-            tokio::time::sleep(Duration::from_millis(50)).await;
-            continue;
-        };
-        let Ok(permit) = connections.clone().try_acquire_owned() else {
-            shared.counters.error(ErrorKind::TcpLimit);
-            drop(stream);
-            continue;
-        };
-        let _ = stream.set_nodelay(true);
-        let (acceptor, shared, transfers, config, shutdown) = (
-            acceptor.clone(),
+        let (tls, shared, transfers, config, shutdown) = (
+            tls.clone(),
             shared.clone(),
             transfers.clone(),
             config.clone(),
@@ -524,6 +490,10 @@ async fn tls_loop(
         );
         tokio::spawn(async move {
             let _permit = permit;
+            let Some(acceptor) = tls else {
+                tcp_connection(stream, client, shared, transfers, config, shutdown).await;
+                return;
+            };
             match tokio::time::timeout(config.tcp_idle_timeout, acceptor.accept(stream)).await {
                 Ok(Ok(tls)) => {
                     tcp_connection(tls, client, shared, transfers, config, shutdown).await;

@@ -12,6 +12,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use cautery_events::report::scopes_of;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 use crate::commands::events::{deliver, write_day};
@@ -76,14 +77,7 @@ fn run(runtime: &Runtime, schedule: &ReportSchedule, day: NaiveDate) -> bool {
             return true;
         }
     };
-    let mut scopes = Vec::new();
-    for subscriber in &schedule.subscribers {
-        for scope in &subscriber.scopes {
-            if !scopes.contains(scope) {
-                scopes.push(scope.clone());
-            }
-        }
-    }
+    let scopes = scopes_of(&schedule.subscribers);
     let summary = match write_day(store.as_ref(), day, schedule.by, scopes, &schedule.out) {
         Ok((summary, _)) => summary,
         Err(error) => {

@@ -53,7 +53,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use self::csv::Row;
 use self::scope::ScopeIndex;
 pub use self::scope::{Scope, ScopeError};
-pub use self::subscribers::{load_subscribers, Ledger, Subscriber, SubscribersError};
+pub use self::subscribers::{load_subscribers, scopes_of, Ledger, Subscriber, SubscribersError};
 use crate::event::{Details, Event, Protocol};
 use crate::store::{EventStore, StoreError};
 

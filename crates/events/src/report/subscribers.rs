@@ -84,6 +84,18 @@ impl Subscriber {
     }
 }
 
+/// Every scope of `subscribers`, once each, in the order they appear: what
+/// a run for them must report.
+pub fn scopes_of(subscribers: &[Subscriber]) -> Vec<Scope> {
+    let mut scopes: Vec<Scope> = Vec::new();
+    for scope in subscribers.iter().flat_map(|s| &s.scopes) {
+        if !scopes.contains(scope) {
+            scopes.push(scope.clone());
+        }
+    }
+    scopes
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawFile {
