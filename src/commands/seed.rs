@@ -12,8 +12,8 @@ use anyhow::{bail, Context, Result};
 use cautery_dga::{find_public_data_family, public_data_families, Family};
 use cautery_seeds::watch::{Source, WatchConfig, WatchEvent, Watcher, MAX_BODY_BYTES};
 use cautery_seeds::{
-    predict_from_input, read_bounded, read_bounded_text, sha256_hex, Archive, FetchLimits, Fetcher,
-    FileFamily, FileKind, InputPrediction, SeededFamily,
+    placeholder_host, predict_from_input, read_bounded, read_bounded_text, sha256_hex, Archive,
+    FetchLimits, Fetcher, FileFamily, FileKind, InputPrediction, SeededFamily,
 };
 use chrono::Utc;
 
@@ -141,12 +141,18 @@ pub fn wants_input(args: &GenerateArgs) -> Result<bool> {
     }
     for name in &args.families {
         if let Some(family) = resolve_seeded(name)? {
+            let name = family.family().name;
+            let url = family.url();
+            if placeholder_host(url).is_some() {
+                bail!(
+                    "{name} is seeded by public data, and its source {url} is a placeholder \
+                     that never resolves: pass --input FILE with a saved copy of the real page, \
+                     or set [source] url in the family file and run `cautery seed fetch {name}`"
+                );
+            }
             bail!(
-                "{} is seeded by public data ({}): pass --input FILE_OR_HASH \
-                 (cautery seed fetch {} archives the current one)",
-                family.family().name,
-                family.url(),
-                family.family().name
+                "{name} is seeded by public data ({url}): pass --input FILE_OR_HASH \
+                 (cautery seed fetch {name} archives the current one)"
             );
         }
     }
@@ -275,6 +281,13 @@ fn run_fetch(args: &FetchArgs, data: &Path) -> Result<Outcome> {
     })?;
     let name = family.family().name;
     let url = args.url.clone().unwrap_or_else(|| family.url().to_owned());
+    if let Some(host) = placeholder_host(&url) {
+        bail!(
+            "{url}: {host} is a name reserved for examples and never resolves; \
+             fetch the page {name} really reads with `cautery seed fetch {name} --url URL`, \
+             or set [source] url in its family file"
+        );
+    }
     let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
     if !matches!(scheme.as_deref(), Some("http" | "https")) {
         bail!(

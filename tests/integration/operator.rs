@@ -580,3 +580,40 @@ fn long_exports_show_progress_on_a_terminal_only() {
     assert!(terminal.status.success(), "{shown}");
     assert!(shown.contains("planning about"), "{shown}");
 }
+
+/// Before: `generate etc/families/rustock-model.toml` suggested `seed fetch
+/// rustock-model`, which then failed to resolve the model's illustrative
+/// host. Both now say the source is a placeholder and what to pass instead,
+/// without touching the network.
+#[test]
+fn a_model_family_file_with_a_placeholder_source_says_what_to_pass() {
+    let file = format!(
+        "{}/etc/families/rustock-model.toml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let data = tempfile::tempdir().expect("data dir");
+    let generate = cautery_command()
+        .args(["generate", &file])
+        .output()
+        .expect("generate");
+    let message = stderr(&generate);
+    assert_eq!(generate.status.code(), Some(2), "{message}");
+    assert!(message.contains("placeholder"), "{message}");
+    assert!(message.contains("--input FILE"), "{message}");
+    assert!(
+        !message.contains("FILE_OR_HASH (cautery seed fetch"),
+        "{message}"
+    );
+
+    let fetch = cautery_command()
+        .args(["seed", "--data-dir"])
+        .arg(data.path())
+        .args(["fetch", &file])
+        .output()
+        .expect("seed fetch");
+    let message = stderr(&fetch);
+    assert_eq!(fetch.status.code(), Some(2), "{message}");
+    assert!(message.contains("news.example.invalid"), "{message}");
+    assert!(message.contains("--url URL"), "{message}");
+    assert!(!message.contains("lookup address"), "{message}");
+}

@@ -179,3 +179,55 @@ impl Fetcher {
         })
     }
 }
+
+/// The host of `url` when it is a name reserved for documentation and
+/// never a real source (RFC 2606 and RFC 6761: `.invalid`, `.example`,
+/// `.test`, `example.com`/`.net`/`.org`): a family file whose `[source]
+/// url` is such a name is a model that still needs the real page.
+pub fn placeholder_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host = match host_port.strip_prefix('[') {
+        Some(_) => return None,
+        None => host_port.split(':').next().unwrap_or(""),
+    };
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let reserved_tld = ["invalid", "example", "test"]
+        .iter()
+        .any(|tld| host == *tld || host.ends_with(&format!(".{tld}")));
+    let reserved_domain = ["example.com", "example.net", "example.org"]
+        .iter()
+        .any(|d| host == *d || host.ends_with(&format!(".{d}")));
+    (reserved_tld || reserved_domain).then_some(host)
+}
+
+#[cfg(test)]
+mod placeholder_tests {
+    use super::placeholder_host;
+
+    #[test]
+    fn reserved_names_are_placeholders() {
+        assert_eq!(
+            placeholder_host("https://news.example.invalid/").as_deref(),
+            Some("news.example.invalid")
+        );
+        assert_eq!(
+            placeholder_host("http://user@WWW.Example.COM.:8080/x?y").as_deref(),
+            Some("www.example.com")
+        );
+        assert_eq!(
+            placeholder_host("https://feeds.test/a").as_deref(),
+            Some("feeds.test")
+        );
+    }
+
+    #[test]
+    fn real_and_loopback_hosts_are_not() {
+        assert_eq!(placeholder_host("https://www.bbc.co.uk/news"), None);
+        assert_eq!(placeholder_host("http://127.0.0.1:8080/page"), None);
+        assert_eq!(placeholder_host("http://[::1]:8080/page"), None);
+        assert_eq!(placeholder_host("https://notexample.com/"), None);
+        assert_eq!(placeholder_host("https://example.community/"), None);
+    }
+}

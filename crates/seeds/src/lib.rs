@@ -28,7 +28,7 @@ use cautery_dga::{predict, Family, Generator, InputError, PublicDataFamily, Rang
 use chrono::NaiveDate;
 
 pub use archive::{sha256_hex, Archive, ArchiveError, FetchRecord};
-pub use fetch::{FetchError, FetchLimits, Fetcher};
+pub use fetch::{placeholder_host, FetchError, FetchLimits, Fetcher};
 pub use filefamily::{FamilyFileError, FamilyRegistry, FileFamily};
 pub use local::{read_bounded, read_bounded_text, FileKind, LocalFileError};
 
