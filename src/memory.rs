@@ -101,6 +101,40 @@ pub fn check_plan(
     Ok(predictions)
 }
 
+/// Bytes `cautery serve` holds per prediction it serves: the forecast
+/// (predictions over the horizon plus a day), the policy zone built from it,
+/// its wire form for transfers and the saved state written beside it.
+/// Measured (README, "cautery serve"): 22.4 million rules peaked at
+/// 3,997 MiB, 9.9 million at 1,297 MiB (about 180 and 140 bytes a rule);
+/// small zones cost more per rule (the defaults, 1.26 million rules, 427
+/// MB) but fit anyway.
+pub const SERVE_BYTES_PER_PREDICTION: u64 = 180;
+
+/// Refuses a daemon configuration whose zones, `(zone, predictions)`, would
+/// not fit the memory there is, naming the largest zone and what to do.
+pub fn check_serve(zones: &[(String, u64)]) -> Result<()> {
+    let Some((free, limit)) = available() else {
+        return Ok(());
+    };
+    let predictions: u64 = zones.iter().map(|(_, n)| n).sum();
+    let needed = BASE + predictions * SERVE_BYTES_PER_PREDICTION;
+    if needed > free {
+        let (largest, largest_count) = zones
+            .iter()
+            .max_by_key(|(_, n)| *n)
+            .map_or(("", 0), |(zone, n)| (zone.as_str(), *n));
+        bail!(
+            "serving about {:.1} million names needs about {} MiB of memory, more than the {} MiB left under {limit}; \
+             the largest zone, {largest}, holds about {:.1} million: shorten its campaigns' days-back/days-ahead, name fewer families or seeds, or give the daemon more memory",
+            predictions as f64 / 1e6,
+            needed.div_ceil(MIB),
+            free / MIB,
+            largest_count as f64 / 1e6,
+        );
+    }
+    Ok(())
+}
+
 /// Predictions above which a plan takes more than a few seconds, so a
 /// person at a terminal is shown what is happening.
 const PROGRESS_FROM: u64 = 2_000_000;

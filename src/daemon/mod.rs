@@ -100,6 +100,7 @@ async fn reread(path: Option<PathBuf>) -> Result<Runtime> {
 
 async fn serve(config: Config, path: Option<PathBuf>, clock: Clock) -> Result<()> {
     let runtime = Arc::new(build(config).await?);
+    runtime.check_memory(clock.now())?;
     // Every address first: a daemon that cannot listen must not have
     // touched the state of one that runs.
     let dns_sockets = units::dns::bind(&runtime).await?;
@@ -132,7 +133,10 @@ async fn serve(config: Config, path: Option<PathBuf>, clock: Clock) -> Result<()
         tokio::select! {
             _ = terminate.recv() => break,
             _ = interrupt.recv() => break,
-            _ = hangup.recv() => match reread(center.config_path.clone()).await {
+            _ = hangup.recv() => match reread(center.config_path.clone())
+                .await
+                .and_then(|runtime| runtime.check_memory(center.clock.now()).map(|()| runtime))
+            {
                 Ok(runtime) => {
                     center.reload(runtime);
                     tracing::info!("configuration reloaded");

@@ -19,6 +19,7 @@ use cautery_events::report::Subscriber;
 use cautery_events::Enricher;
 use cautery_policy::{Action, DomainName};
 use cautery_zone::{Apex, CampaignSource, ZonePlanner};
+use chrono::{DateTime, Utc};
 
 use std::path::{Path, PathBuf};
 
@@ -238,6 +239,39 @@ pub struct Runtime {
 }
 
 impl Runtime {
+    /// Estimated predictions each zone serves at `at`: its campaigns over
+    /// their horizons plus the day a forecast covers (the parts of a split
+    /// zone share one forecast, so a zone counts once).
+    pub fn predictions_at(&self, at: DateTime<Utc>) -> Vec<(String, u64)> {
+        self.zones
+            .iter()
+            .map(|zone| {
+                let count = zone.planners.first().map_or(0, |planner| {
+                    planner
+                        .sources()
+                        .iter()
+                        .map(|source| {
+                            let (start, end) = cautery_zone::horizon_bounds(&source.horizon, at);
+                            cautery_zone::estimate_predictions(
+                                &source.seeds,
+                                start,
+                                end + cautery_zone::FORECAST_SPAN,
+                            )
+                        })
+                        .sum()
+                });
+                (zone.name.to_string(), count)
+            })
+            .collect()
+    }
+
+    /// Refuses a configuration too large for the memory there is, before
+    /// any plan is made (at start, and for a reload, which then keeps the
+    /// running configuration).
+    pub fn check_memory(&self, at: DateTime<Utc>) -> Result<()> {
+        crate::memory::check_serve(&self.predictions_at(at))
+    }
+
     /// The tag of events attributed through the served zone `zone`.
     pub fn tag_of(&self, zone: &DomainName) -> String {
         self.tags

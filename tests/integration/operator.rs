@@ -617,3 +617,37 @@ fn a_model_family_file_with_a_placeholder_source_says_what_to_pass() {
     assert!(message.contains("--url URL"), "{message}");
     assert!(!message.contains("lookup address"), "{message}");
 }
+
+/// Before: `serve` planned whatever its zones asked for and, under a memory
+/// limit, aborted half-way through the first plan. It now estimates the
+/// zones' predictions first and refuses, saying which zone and what to do,
+/// before it writes any state.
+#[test]
+fn serve_too_large_for_its_memory_limit_is_refused_before_planning() {
+    let dir = TempDir::new("serve-memory");
+    let state = dir.join("state");
+    let clock = dir.write("clock", "2026-11-26T12:00:00Z");
+    let config = serve_config(free_port(), free_port(), &state, "all").replace(
+        "days-back = 0\ndays-ahead = 0",
+        "days-back = 60\ndays-ahead = 60\nseeds = \"all\"",
+    );
+    let config = dir.write("big.toml", &config);
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -v 1500000 && exec \"$0\" serve --config \"$1\" --clock-file \"$2\"")
+        .arg(env!("CARGO_BIN_EXE_cautery"))
+        .arg(&config)
+        .arg(&clock)
+        .output()
+        .expect("run sh");
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(2), "{message}");
+    assert!(message.contains("serving about"), "{message}");
+    assert!(message.contains("cautery.rpz"), "{message}");
+    assert!(message.contains("days-back/days-ahead"), "{message}");
+    assert!(message.contains("ulimit -v"), "{message}");
+    assert!(
+        !state.exists() || state_files(&state).is_empty(),
+        "a refused serve wrote state"
+    );
+}
