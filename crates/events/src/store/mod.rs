@@ -31,8 +31,9 @@ use crate::event::Event;
 pub use self::postgresql::PostgresStore;
 pub use self::sqlite::SqliteStore;
 
-/// The newest schema version this code writes and reads.
-pub const SCHEMA_VERSION: i64 = 1;
+/// The newest schema version this code writes and reads. Version 2 dropped
+/// the index on the source address (insert speed).
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// What the daemon, the reports and retention need from a store.
 pub trait EventStore {

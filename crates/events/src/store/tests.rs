@@ -141,11 +141,53 @@ fn sqlite_reopen_keeps_events_and_migrates_once() {
     let rows: i64 = connection
         .query_row("SELECT count(*) FROM schema_version", [], |row| row.get(0))
         .unwrap();
-    assert_eq!(rows, 1);
+    assert_eq!(rows, SCHEMA_VERSION);
     let mode: String = connection
         .query_row("PRAGMA journal_mode", [], |row| row.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
+}
+
+#[test]
+fn migrations_match_the_schema_version() {
+    assert_eq!(super::sqlite::MIGRATIONS.len() as i64, SCHEMA_VERSION);
+    assert_eq!(super::postgresql::MIGRATIONS.len() as i64, SCHEMA_VERSION);
+}
+
+/// What version 1 was: version 2's table plus the source index.
+const BACK_TO_VERSION_1: &str = "CREATE INDEX events_src_ip ON events (src_ip); \
+     DELETE FROM schema_version WHERE version > 1";
+
+#[test]
+fn sqlite_version_1_store_migrates_keeping_its_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.db");
+    SqliteStore::open(&path)
+        .unwrap()
+        .insert(&one_of_each())
+        .unwrap();
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(BACK_TO_VERSION_1)
+        .unwrap();
+    let index_count = |path: &std::path::Path| -> i64 {
+        rusqlite::Connection::open(path)
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'events_src_ip'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(index_count(&path), 1);
+    let mut store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(index_count(&path), 0);
+    let events: Vec<Event> = whole_day(&store).into_iter().map(|(_, e)| e).collect();
+    assert_eq!(events, one_of_each());
+    store.insert(&one_of_each()).unwrap();
+    assert_eq!(whole_day(&store).len(), 8);
 }
 
 #[test]
@@ -390,4 +432,25 @@ fn postgres_store_behaves_as_sqlite() {
         .unwrap();
     let store = PostgresStore::from_client(client).unwrap();
     assert_eq!(whole_day(&store).len(), 4);
+    // A version 1 store migrates to version 2 keeping its events.
+    let mut client = store.into_client();
+    client
+        .batch_execute(&format!(
+            "SET search_path TO cautery_events_test_version; {BACK_TO_VERSION_1}"
+        ))
+        .unwrap();
+    let store = PostgresStore::from_client(client).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 2);
+    let events: Vec<Event> = whole_day(&store).into_iter().map(|(_, e)| e).collect();
+    assert_eq!(events, one_of_each());
+    let mut client = store.into_client();
+    let indexes: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_indexes WHERE schemaname = 'cautery_events_test_version' \
+             AND indexname = 'events_src_ip'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(indexes, 0);
 }
