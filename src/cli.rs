@@ -582,6 +582,23 @@ pub struct MonitorCheckArgs {
     /// The origin of relative names in the zone files until their own `$ORIGIN` (e.g. `com`).
     #[arg(long, value_name = "NAME")]
     pub origin: Option<String>,
+    /// Ask this authoritative server of a TLD (or suffix) whether each predicted name under it
+    /// is delegated (`NAME. NS` at the parent), e.g. `com=192.5.6.30`; repeatable, several
+    /// servers per TLD share the names.
+    #[arg(long, value_name = "TLD=ADDRESS[:PORT]")]
+    pub dns: Vec<String>,
+    /// Queries in flight per TLD and server (DNS source).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub dns_concurrency: usize,
+    /// At least this many milliseconds between two queries to one server (DNS source).
+    #[arg(long, value_name = "MS", default_value_t = 20)]
+    pub dns_interval_ms: u64,
+    /// How long to wait for one answer, in milliseconds (DNS source).
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    pub dns_timeout_ms: u64,
+    /// Attempts per name, over the TLD's servers, before the name counts as failed (DNS source).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub dns_attempts: u32,
     /// The instant whose plan is checked (RFC 3339, a day, or `now`); default now.
     #[arg(long, value_name = "INSTANT")]
     pub at: Option<String>,
