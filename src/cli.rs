@@ -527,10 +527,21 @@ pub enum ReportScope {
 
 /// `cautery monitor`.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct MonitorArgs {
-    /// What to do.
+    /// What to do; without a subcommand, `--config FILE` runs the `[monitor]` section's cycles.
     #[command(subcommand)]
-    pub command: MonitorCommand,
+    pub command: Option<MonitorCommand>,
+    /// Run the watch of the `[monitor]` section of this serve configuration, every interval,
+    /// alone (without `cautery serve`).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+    /// Run one cycle and exit: 0 when every source was read, 2 otherwise.
+    #[arg(long, requires = "config")]
+    pub once: bool,
+    /// Read the scheduler's time (RFC 3339) from this file instead of the clock (for tests).
+    #[arg(long, value_name = "FILE", hide = true, requires = "config")]
+    pub clock_file: Option<std::path::PathBuf>,
 }
 
 /// The subcommands of `cautery monitor`.
@@ -543,7 +554,7 @@ pub enum MonitorCommand {
 }
 
 /// When a source of the monitor is unhealthy.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct HealthArgs {
     /// Minutes between checks; a source without a good check for twice this long is late.
     #[arg(long, value_name = "MINUTES", default_value_t = 60)]
@@ -571,7 +582,7 @@ pub struct MonitorStatusArgs {
 }
 
 /// `cautery monitor check`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct MonitorCheckArgs {
     /// The campaign file (TOML), as `cautery plan` reads it.
     #[arg(value_name = "CAMPAIGN")]

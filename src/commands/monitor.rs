@@ -42,9 +42,16 @@ use crate::Outcome;
 
 /// Runs `cautery monitor`.
 pub fn run(args: &MonitorArgs) -> Result<Outcome> {
-    match &args.command {
-        MonitorCommand::Check(check_args) => check(check_args),
-        MonitorCommand::Status(status_args) => status(status_args),
+    match (&args.command, &args.config) {
+        (Some(MonitorCommand::Check(check_args)), _) => check(check_args),
+        (Some(MonitorCommand::Status(status_args)), _) => status(status_args),
+        (None, Some(config)) => {
+            crate::daemon::units::monitor::run_alone(config, args.once, args.clock_file.clone())
+        }
+        (None, None) => bail!(
+            "give a subcommand (cautery monitor check CAMPAIGN ..., cautery monitor status \
+             --state FILE) or --config FILE to run the [monitor] section of a serve configuration"
+        ),
     }
 }
 
@@ -52,6 +59,16 @@ pub fn run(args: &MonitorArgs) -> Result<Outcome> {
 const READ_BUFFER: usize = 1 << 20;
 
 fn check(args: &MonitorCheckArgs) -> Result<Outcome> {
+    let mut out = output::stdout();
+    check_into(args, &mut out)?;
+    out.flush()?;
+    Ok(Outcome::Success)
+}
+
+/// One check (one cycle of the watch): the names found go to `out` (unless
+/// `args.alerts`, then the alerts do); errors that make the check incomplete
+/// are returned after what could be done was done.
+pub fn check_into(args: &MonitorCheckArgs, out: &mut dyn Write) -> Result<()> {
     if args.zone_file.is_empty() && args.dns.is_empty() {
         bail!(
             "no source to check: give --zone-file FILE (a registry zone file, plain or gzip) \
@@ -106,7 +123,7 @@ fn check(args: &MonitorCheckArgs) -> Result<Outcome> {
         }
         None => vec![None; found.len()],
     };
-    let mut out = output::stdout();
+    let mut out = out;
     if args.state.is_some() {
         let days_ahead = i64::from(campaign.horizon.days_ahead);
         raise_alerts(args, &found, &records, at, days_ahead, &mut out)?;
@@ -129,7 +146,7 @@ fn check(args: &MonitorCheckArgs) -> Result<Outcome> {
         total.asked,
         total.found
     );
-    Ok(Outcome::Success)
+    Ok(())
 }
 
 /// What a check read from its sources.

@@ -709,15 +709,23 @@ fn registry_requests_list_the_names_found_per_tld_with_evidence() {
 /// A loopback BIND serving the TLD `tld` as its primary, open to dynamic
 /// updates from 127.0.0.1; returns it and its port once it answers.
 fn tld_server(dir: &TempDir, tld: &str) -> (crate::harness::Process, u16) {
-    use crate::harness::{dig, free_port, program, wait_until, Process};
-    dir.write(
-        "tld.zone",
-        &format!(
-            "$TTL 60\n@ SOA ns.{tld}. hostmaster.{tld}. 1 3600 600 86400 60\n\
-             @ NS ns.{tld}.\nns A 127.0.0.1\n"
-        ),
-    );
-    let port = free_port();
+    let port = crate::harness::free_port();
+    (tld_server_on(dir, tld, port), port)
+}
+
+/// [`tld_server`] on a given port; a zone written before (and its journal
+/// of updates) is kept, so a restarted server serves what it served.
+fn tld_server_on(dir: &TempDir, tld: &str, port: u16) -> crate::harness::Process {
+    use crate::harness::{dig, program, wait_until, Process};
+    if !dir.join("tld.zone").exists() {
+        dir.write(
+            "tld.zone",
+            &format!(
+                "$TTL 60\n@ SOA ns.{tld}. hostmaster.{tld}. 1 3600 600 86400 60\n\
+                 @ NS ns.{tld}.\nns A 127.0.0.1\n"
+            ),
+        );
+    }
     let d = dir.path().display();
     let conf = dir.write(
         "named.conf",
@@ -736,7 +744,7 @@ fn tld_server(dir: &TempDir, tld: &str) -> (crate::harness::Process, u16) {
         dig(port, &[tld, "SOA"]).contains("status: NOERROR")
     })
     .unwrap_or_else(|e| panic!("{e:?}: {}", named.log()));
-    (named, port)
+    named
 }
 
 /// Adds (or removes) `name. NS server.` in the loopback TLD by RFC 2136 update.
@@ -906,4 +914,120 @@ fn a_dns_source_that_does_not_answer_is_a_failing_source_not_a_crash() {
         "{}",
         stderr(&bad)
     );
+}
+
+#[test]
+fn the_monitor_daemon_alerts_a_delegation_once_and_its_stopped_dns_source_until_it_returns() {
+    use crate::harness::{cautery_command, wait_until, Process};
+    use std::time::Duration;
+    if !(require("named", "bind9") && require("nsupdate", "bind9-dnsutils")) {
+        return;
+    }
+    let dir = TempDir::new("monitor-daemon");
+    let campaign = campaign(&dir);
+    let names = predicted(&campaign, AT);
+    let name = &names[10];
+    let tld = name.rsplit('.').next().expect("a TLD");
+    let (named, port) = tld_server(&dir, tld);
+    let secret = dir.write("secret", "s3cret\n");
+    let receiver = Receiver::start();
+    let clock = dir.write("clock", AT);
+    let start: chrono::DateTime<chrono::Utc> = AT.parse().expect("instant");
+    let minute = |n: i64| (start + chrono::Duration::minutes(n)).to_rfc3339();
+    let config = dir.write(
+        "cautery.toml",
+        &format!(
+            "version = 1\n[server]\nstate-dir = \"{d}/state\"\n[monitor]\n\
+             campaigns = [\"{campaign}\"]\ninterval = 60\ndns = [\"{tld}=127.0.0.1:{port}\"]\n\
+             dns-timeout-ms = 300\ndns-attempts = 1\ndns-interval-ms = 0\n\
+             state = \"monitor.sqlite\"\nwebhook = \"http://127.0.0.1:{hook}/hook\"\n\
+             webhook-secret-file = \"{secret}\"\nmax-failures = 1\n",
+            d = dir.path().display(),
+            hook = receiver.port,
+            secret = utf8(&secret),
+        ),
+    );
+    let state = dir.join("state/monitor.sqlite");
+    let status = |at: &str| {
+        cautery(&[
+            "monitor",
+            "status",
+            "--state",
+            utf8(&state),
+            "--at",
+            at,
+            "--interval-minutes",
+            "1",
+            "--max-failures",
+            "1",
+        ])
+    };
+    let mut command = cautery_command();
+    command.args([
+        "monitor",
+        "--config",
+        utf8(&config),
+        "--clock-file",
+        utf8(&clock),
+    ]);
+    let monitor = Process::start("cautery monitor", command, &dir.join("monitor.log"));
+    let mut alerts: Vec<serde_json::Value> = Vec::new();
+    let mut wait_for = |what: &dyn Fn(&serde_json::Value) -> bool| {
+        wait_until(Duration::from_secs(60), || {
+            alerts.extend(receiver.take());
+            alerts.iter().any(what)
+        })
+        .unwrap_or_else(|e| panic!("{e:?}: {alerts:?}\n{}", monitor.log()));
+    };
+
+    // First cycle at the clock's instant: healthy, nothing delegated.
+    wait_until(Duration::from_secs(60), || {
+        stdout(&status(AT)).contains(&format!("ok\tdns:{tld}\t"))
+    })
+    .unwrap_or_else(|e| panic!("{e:?}: {}", monitor.log()));
+
+    // Delegated while the daemon runs: the next cycle (one interval later) alerts.
+    nsupdate(port, tld, &format!("add {name}. 3600 NS ns1.evil.example."));
+    std::fs::write(&clock, minute(1)).expect("clock");
+    wait_for(&|a| a["kind"] == "registered");
+
+    // The TLD server stops: the next cycle fails, one health alert, status exits 1.
+    drop(named);
+    std::fs::write(&clock, minute(2)).expect("clock");
+    wait_for(&|a| a["kind"] == "health" && a["detail"] != "recovered");
+    let unhealthy = status(&minute(2));
+    assert_eq!(unhealthy.status.code(), Some(1), "{}", stdout(&unhealthy));
+    assert!(stdout(&unhealthy).contains(&format!("unhealthy\tdns:{tld}\tfailing")));
+
+    // It returns on the same port: the next cycle clears the alert.
+    let _named = tld_server_on(&dir, tld, port);
+    std::fs::write(&clock, minute(3)).expect("clock");
+    wait_for(&|a| a["kind"] == "health" && a["detail"] == "recovered");
+    let healthy = status(&minute(3));
+    assert!(healthy.status.success(), "{}", stdout(&healthy));
+
+    // Each event once: one registered, one unhealthy, one recovered.
+    std::fs::write(&clock, minute(4)).expect("clock");
+    std::thread::sleep(Duration::from_secs(2));
+    alerts.extend(receiver.take());
+    let kinds: Vec<String> = alerts
+        .iter()
+        .map(|a| {
+            format!(
+                "{}:{}",
+                a["kind"].as_str().unwrap_or(""),
+                a["domain"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            format!("registered:{name}"),
+            "health:".into(),
+            "health:".into()
+        ],
+        "{alerts:?}"
+    );
+    assert_eq!(alerts[1]["source"], format!("dns:{tld}"));
 }
