@@ -305,9 +305,12 @@ pub struct DetectArgs {
     /// Resolver logs to read; stdin when none is given.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// The logs' format; told from each input's first lines when not given.
+    /// The logs' format; told from each input's first bytes or lines when not given.
     #[arg(long, value_enum, default_value_t = DetectInput::Auto)]
     pub input_format: DetectInput,
+    /// The port of DNS servers in pcap inputs.
+    #[arg(long, default_value_t = 53, value_name = "PORT")]
+    pub dns_port: u16,
     /// Output format.
     #[arg(long, value_enum, default_value_t = DetectFormat::Plain)]
     pub format: DetectFormat,
@@ -372,6 +375,10 @@ pub enum DetectInput {
     ZeekTsv,
     /// Zeek dns.log as JSON lines.
     ZeekJson,
+    /// dnstap in a Frame Streams file (`dnstap-read` reads the same files).
+    Dnstap,
+    /// A pcap or pcapng capture: DNS over UDP and TCP on --dns-port.
+    Pcap,
 }
 
 /// Formats of `cautery detect`.
