@@ -3,6 +3,8 @@
 //! `/health` beside it.
 //!
 //! - [`routes`]: reads (families, predictions, lookup, zones).
+//! - [`victims`]: sinkhole events counted per family over time, per AS and
+//!   per country.
 //! - [`write`]: admin writes (reload, allow-list with an audit log).
 //! - [`auth`]: bearer tokens, failed-attempt limits, CSRF rules.
 //! - [`error`]: JSON errors that say what to fix.
@@ -13,12 +15,14 @@
 //! bounds connections and header time.
 //!
 //! Known limitations: the lookup answers from the zones served now (their
-//! horizon), not from the day range of `cautery lookup`'s index; events,
-//! monitor and detection data are not served yet.
+//! horizon), not from the day range of `cautery lookup`'s index; monitor
+//! alerts, detection findings, the seed archive and the collision report
+//! are not served yet.
 
 pub mod auth;
 pub mod error;
 pub mod routes;
+pub mod victims;
 pub mod write;
 
 use std::sync::{Arc, Mutex};
@@ -72,6 +76,7 @@ pub fn router(center: Arc<Center>) -> Router {
             get(routes::lookup_get).post(routes::lookup_post),
         )
         .route("/api/v1/zones", get(routes::zones))
+        .route("/api/v1/victims", get(victims::victims))
         .route(
             "/api/v1/allow-list",
             get(write::allow_list).post(write::allow_add),

@@ -401,3 +401,93 @@ fn the_api_is_refused_on_a_public_address_without_tokens() {
     assert_eq!(output.status.code(), Some(2));
     assert!(crate::harness::stderr(&output).contains("at least 16"));
 }
+
+#[test]
+fn victims_count_the_sinkhole_events_per_family_hour_and_network() {
+    let dir = TempDir::new("api-victims");
+    // The sinkhole stamps events with the wall clock; the daemon's clock
+    // stands at the same instant so that both agree on the day.
+    let now = chrono::Utc::now();
+    let day = now.format("%Y-%m-%d").to_string();
+    let (dns, http, sink) = (free_port(), free_port(), free_port());
+    let clock = dir.write("clock", &now.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    let config = dir.write(
+        "cautery.toml",
+        &format!(
+            "version = 1\n[server]\nlisten = [\"127.0.0.1:{dns}\"]\nstate-dir = \"{}\"\n\
+             [http]\nlisten = \"127.0.0.1:{http}\"\n\
+             [sinkhole]\nhttp-listen = [\"127.0.0.1:{sink}\"]\n\
+             [[zone]]\nname = \"sink.rpz\"\nfamilies = [\"necurs\"]\nseeds = \"default\"\n\
+             days-back = 0\ndays-ahead = 0\naction = \"sinkhole\"\nsinkhole-v4 = [\"127.0.0.1\"]\n",
+            dir.join("state").display()
+        ),
+    );
+    let mut command = cautery_command();
+    command
+        .args(["serve", "--config"])
+        .arg(&config)
+        .arg("--clock-file")
+        .arg(&clock);
+    let process = Process::start("cautery", command, &dir.join("cautery.log"));
+    let base = format!("http://127.0.0.1:{http}");
+    wait_until(Duration::from_secs(60), || {
+        get(&format!("{base}/health"), None).0 == 200
+            && process.log().contains("sinkhole listening")
+    })
+    .unwrap_or_else(|e| panic!("daemon not up ({e:?}): {}", process.log()));
+    let openapi =
+        serde_json::from_str(&get(&format!("{base}/api/v1/openapi.json"), None).1).expect("JSON");
+    let daemon = Daemon {
+        process,
+        base,
+        dns,
+        openapi,
+    };
+    // Three bot requests for necurs names and one for a name no zone has.
+    let names = names_of("necurs", &day);
+    for host in [
+        &names[0],
+        &names[1],
+        &names[2],
+        &"unrelated.example".to_string(),
+    ] {
+        let _ = agent()
+            .get(&format!("http://127.0.0.1:{sink}/gate.php"))
+            .header("Host", host.as_str())
+            .call();
+    }
+    let mut victims = Value::Null;
+    wait_until(Duration::from_secs(30), || {
+        victims = daemon.json("/api/v1/victims", None, 200, "Victims");
+        victims["events"] == 4
+    })
+    .unwrap_or_else(|e| panic!("events not counted ({e:?}): {victims}"));
+    assert_eq!(victims["sources"], 1);
+    assert_eq!(victims["bucket_seconds"], 3600);
+    let necurs = victims["families"]
+        .as_array()
+        .expect("families")
+        .iter()
+        .find(|f| f["family"] == "necurs")
+        .unwrap_or_else(|| panic!("no necurs series: {victims}"));
+    assert_eq!(necurs["events"], 3);
+    let points = necurs["points"].as_array().expect("points");
+    assert_eq!(points.len(), 24, "every hour of the day, zeros included");
+    let hour = now.format("%Y-%m-%dT%H:00:00Z").to_string();
+    let last = points.last().expect("a point");
+    assert_eq!(last["at"], hour.as_str());
+    assert_eq!(last["events"], 3);
+    assert_eq!(
+        points
+            .iter()
+            .map(|p| p["events"].as_u64().unwrap_or(0))
+            .sum::<u64>(),
+        3
+    );
+    assert_eq!(victims["countries"][0]["events"], 4);
+    let long = daemon.json("/api/v1/victims?hours=10000", None, 400, "Error");
+    assert!(
+        long["error"].as_str().expect("error").contains("744"),
+        "{long}"
+    );
+}
