@@ -8,6 +8,7 @@
 //! Exit codes: 0 success, 1 when something asked for was not found (like
 //! grep), 2 on a usage or input error. A closed pipe on stdout exits 0.
 
+mod api;
 mod campaigns;
 mod cli;
 mod commands;
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
         Command::Lookup(args) => commands::lookup::run(&args),
         Command::Detect(args) => commands::detect::run(&args),
         Command::Classify(args) => commands::classify::run(&args),
+        Command::Discover(args) => commands::discover::run(&args),
         Command::Seed(args) => commands::seed::run(&args),
         Command::CheckConfig(args) => commands::campaign::check_config(&args),
         Command::Plan(args) => commands::campaign::plan(&args),
