@@ -411,6 +411,10 @@ fn raise_alerts(
                     delivered = false;
                 }
             }
+            if let Err(error) = send_mail(args, alert) {
+                eprintln!("cautery: {error:#}");
+                delivered = false;
+            }
         }
         if delivered {
             store.save(&state, &changes, &alerts)?;
@@ -726,6 +730,10 @@ fn record_source(
                 delivered = false;
             }
         }
+        if let Err(error) = send_mail(args, alert) {
+            eprintln!("cautery: {error:#}");
+            delivered = false;
+        }
     }
     if delivered {
         health.unhealthy = unhealthy;
@@ -774,6 +782,14 @@ fn status(args: &MonitorStatusArgs) -> Result<Outcome> {
     } else {
         Outcome::Success
     })
+}
+
+/// Mails one alert to `args.mail_to` through the daemon's `[mail]`, if set.
+fn send_mail(args: &MonitorCheckArgs, alert: &Alert) -> Result<()> {
+    match &args.mail {
+        Some(mail) if !args.mail_to.is_empty() => mail.send_alert(&args.mail_to, alert),
+        _ => Ok(()),
+    }
 }
 
 /// Sends one alert as an RFC 5424 message in one UDP datagram (RFC 5426).

@@ -426,6 +426,8 @@ pub struct MonitorSection {
     pub webhook_chat: bool,
     /// `HOST:PORT` of an RFC 5424 syslog receiver (UDP); empty: none.
     pub syslog: String,
+    /// Mail addresses each alert is mailed to, through `[mail]`.
+    pub mail_to: Vec<String>,
     /// Name-server suffixes of your own sinkhole.
     pub held_ns: Vec<String>,
     /// Days after which an alert still true is sent again.
@@ -458,6 +460,7 @@ impl Default for MonitorSection {
             webhook_secret_file: String::new(),
             webhook_chat: false,
             syslog: String::new(),
+            mail_to: Vec::new(),
             held_ns: Vec::new(),
             renotify_days: 7,
             expiry_warn_days: 30,

@@ -1031,3 +1031,91 @@ fn the_monitor_daemon_alerts_a_delegation_once_and_its_stopped_dns_source_until_
     );
     assert_eq!(alerts[1]["source"], format!("dns:{tld}"));
 }
+
+#[test]
+fn monitor_alerts_are_mailed_to_mail_to_through_a_loopback_smtp_server() {
+    use crate::harness::{free_port, require_python_module, wait_until, Process};
+    use std::time::Duration;
+    if !require_python_module("aiosmtpd", "aiosmtpd") {
+        return;
+    }
+    let dir = TempDir::new("monitor-mail");
+    let campaign = campaign(&dir);
+    let names = predicted(&campaign, AT);
+    let name = &names[12];
+    let zone = dir.write("tld.zone", &format!("{name}. NS ns1.evil.example.\n"));
+    let smtp = free_port();
+    let maildir = dir.join("mail");
+    let mut smtpd = Command::new("python3");
+    smtpd
+        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{smtp}")])
+        .args(["-c", "aiosmtpd.handlers.Mailbox"])
+        .arg(&maildir);
+    let _smtpd = Process::start("aiosmtpd", smtpd, &dir.join("smtpd.log"));
+    wait_until(Duration::from_secs(20), || {
+        std::net::TcpStream::connect(("127.0.0.1", smtp)).is_ok()
+    })
+    .unwrap_or_else(|e| panic!("{e:?}: aiosmtpd did not start"));
+    let clock = dir.write("clock", AT);
+    let config = dir.write(
+        "cautery.toml",
+        &format!(
+            "version = 1\n[server]\nstate-dir = \"{d}/state\"\n\
+             [mail]\nsmtp = \"127.0.0.1:{smtp}\"\nfrom = \"cautery@sinkhole.example\"\nstarttls = \"never\"\n\
+             [monitor]\ncampaigns = [\"{campaign}\"]\nzone-files = [\"{zone}\"]\n\
+             mail-to = [\"soc@cert.example\", \"takedown@cert.example\"]\n",
+            d = dir.path().display(),
+            zone = utf8(&zone),
+        ),
+    );
+    let once = |config: &str| {
+        cautery(&[
+            "monitor",
+            "--config",
+            config,
+            "--once",
+            "--clock-file",
+            utf8(&clock),
+        ])
+    };
+    let output = once(utf8(&config));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mails: Vec<String> = std::fs::read_dir(maildir.join("new"))
+        .expect("maildir")
+        .filter_map(Result::ok)
+        .map(|entry| std::fs::read_to_string(entry.path()).expect("mail"))
+        .collect();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    let mail = &mails[0];
+    assert!(
+        mail.contains(&format!("Subject: cautery monitor: registered {name}")),
+        "{mail}"
+    );
+    assert!(mail.contains("soc@cert.example") && mail.contains("takedown@cert.example"));
+    assert!(mail.contains("\"family\":\"necurs\""), "{mail}");
+    // A second cycle: nothing new, nothing mailed.
+    let output = once(utf8(&config));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        std::fs::read_dir(maildir.join("new"))
+            .expect("maildir")
+            .count(),
+        1
+    );
+    // mail-to without [mail] is refused, naming what to add.
+    let bad = dir.write(
+        "bad.toml",
+        &format!(
+            "version = 1\n[monitor]\ncampaigns = [\"{campaign}\"]\nzone-files = [\"{zone}\"]\n\
+             mail-to = [\"soc@cert.example\"]\n",
+            zone = utf8(&zone),
+        ),
+    );
+    let refused = once(utf8(&bad));
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("mail-to needs [mail]"),
+        "{}",
+        stderr(&refused)
+    );
+}

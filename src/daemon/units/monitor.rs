@@ -75,6 +75,14 @@ impl MonitorSettings {
                 ),
             }
         };
+        let mail = if section.mail_to.is_empty() {
+            None
+        } else {
+            Some(
+                crate::mail::MailSettings::of(spec)
+                    .context("[monitor] mail-to needs [mail] (smtp, from)")?,
+            )
+        };
         let interval_minutes = section.interval.div_ceil(60).min(u64::from(u32::MAX)) as u32;
         let checks = section
             .campaigns
@@ -106,6 +114,8 @@ impl MonitorSettings {
                 rdap_bootstrap: optional(&section.rdap_bootstrap),
                 rdap_interval_ms: section.rdap_interval_ms,
                 expiry_warn_days: section.expiry_warn_days,
+                mail_to: section.mail_to.clone(),
+                mail: mail.clone(),
                 health: HealthArgs {
                     interval_minutes,
                     max_failures: section.max_failures,
