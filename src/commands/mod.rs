@@ -4,6 +4,7 @@
 pub mod campaign;
 pub mod classify;
 pub mod detect;
+pub mod discover;
 pub mod events;
 pub mod export;
 pub mod families;
