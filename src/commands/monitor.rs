@@ -662,7 +662,7 @@ fn modified(path: &str) -> Option<DateTime<Utc>> {
 
 /// Records how a source did in this check; when its health changes, a
 /// `health` alert goes to the sinks (unhealthy with the reasons, or recovered).
-fn record_source(
+pub(crate) fn record_source(
     args: &MonitorCheckArgs,
     source: &str,
     at: DateTime<Utc>,

@@ -440,6 +440,11 @@ pub struct MonitorSection {
     pub zone_max_age_hours: u32,
     /// Folder of per-TLD registry request files; empty: none.
     pub registry_requests: String,
+    /// The public-data seed archive (the data folder of `cautery seed fetch`).
+    pub seed_archive: String,
+    /// Public-data inputs expected in the archive, `SOURCE=HOURS`: stale
+    /// when the newest fetch is older.
+    pub seed_inputs: Vec<String>,
 }
 
 impl Default for MonitorSection {
@@ -467,6 +472,8 @@ impl Default for MonitorSection {
             max_failures: 3,
             zone_max_age_hours: 48,
             registry_requests: String::new(),
+            seed_archive: "cautery-data".into(),
+            seed_inputs: Vec::new(),
         }
     }
 }

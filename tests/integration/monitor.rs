@@ -1119,3 +1119,105 @@ fn monitor_alerts_are_mailed_to_mail_to_through_a_loopback_smtp_server() {
         stderr(&refused)
     );
 }
+
+/// Writes a fetch record of `source` at `at` into a seed archive (the
+/// shape `cautery seed fetch` writes; the object itself is not needed).
+fn seed_record(archive: &std::path::Path, source: &str, at: &str) {
+    let records = archive.join("records");
+    std::fs::create_dir_all(&records).expect("records");
+    let sha = format!("{:0>64}", at.len());
+    let record = serde_json::json!({
+        "sha256": sha, "source": source, "url": "https://www.ecb.example/eurofxref-hist-90d.xml",
+        "fetched_at": at, "status": 200, "headers": [], "size": 10,
+    });
+    std::fs::write(
+        records.join(format!("{source}-{}.json", at.replace(':', "-"))),
+        record.to_string(),
+    )
+    .expect("record");
+}
+
+#[test]
+fn a_stale_public_data_seed_input_is_a_health_alert_until_a_fresh_fetch() {
+    let dir = TempDir::new("monitor-seed-input");
+    let campaign = campaign(&dir);
+    let zone = dir.write("tld.zone", "nothing.test. NS ns.test.\n");
+    let archive = dir.join("cautery-data");
+    let start: chrono::DateTime<chrono::Utc> = AT.parse().expect("instant");
+    seed_record(
+        &archive,
+        "bedep",
+        &(start - chrono::Duration::hours(80)).to_rfc3339(),
+    );
+    let receiver = Receiver::start();
+    let secret = dir.write("secret", "s3cret\n");
+    let clock = dir.write("clock", AT);
+    let config = dir.write(
+        "cautery.toml",
+        &format!(
+            "version = 1\n[server]\nstate-dir = \"{d}/state\"\n[monitor]\n\
+             campaigns = [\"{campaign}\"]\nzone-files = [\"{zone}\"]\nmax-failures = 1\n\
+             seed-archive = \"cautery-data\"\nseed-inputs = [\"bedep=72\"]\n\
+             webhook = \"http://127.0.0.1:{hook}/hook\"\nwebhook-secret-file = \"{secret}\"\n",
+            d = dir.path().display(),
+            zone = utf8(&zone),
+            hook = receiver.port,
+            secret = utf8(&secret),
+        ),
+    );
+    let once = || {
+        cautery(&[
+            "monitor",
+            "--config",
+            utf8(&config),
+            "--once",
+            "--clock-file",
+            utf8(&clock),
+        ])
+    };
+    let status = || {
+        cautery(&[
+            "monitor",
+            "status",
+            "--state",
+            utf8(&dir.join("state/events.sqlite")),
+            "--at",
+            AT,
+            "--max-failures",
+            "1",
+        ])
+    };
+    // 80 hours old, 72 allowed: the cycle is incomplete (exit 2), one health alert.
+    let stale = once();
+    assert_eq!(stale.status.code(), Some(2), "{}", stderr(&stale));
+    let alerts = receiver.take();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["kind"], "health");
+    assert_eq!(alerts[0]["source"], "seed-input:bedep");
+    assert!(
+        alerts[0]["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("stale"),
+        "{alerts:?}"
+    );
+    let judged = status();
+    assert_eq!(judged.status.code(), Some(1), "{}", stdout(&judged));
+    assert!(
+        stdout(&judged).contains("unhealthy\tseed-input:bedep"),
+        "{}",
+        stdout(&judged)
+    );
+    // The seed watch fetches again: recovered, once.
+    seed_record(
+        &archive,
+        "bedep",
+        &(start - chrono::Duration::hours(2)).to_rfc3339(),
+    );
+    let fresh = once();
+    assert!(fresh.status.success(), "{}", stderr(&fresh));
+    let alerts = receiver.take();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["detail"], "recovered");
+    assert!(status().status.success());
+}

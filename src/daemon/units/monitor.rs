@@ -24,7 +24,7 @@ use cautery_monitor::{SourceHealth, SqliteState};
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::cli::{HealthArgs, MonitorCheckArgs, PlanFormat};
-use crate::commands::monitor::check_into;
+use crate::commands::monitor::{check_into, record_source};
 use crate::daemon::center::{stopped, Center, Unit};
 use crate::daemon::clock::Clock;
 use crate::daemon::runtime::{EventsConfig, StoreLocation};
@@ -40,6 +40,10 @@ pub struct MonitorSettings {
     pub state: PathBuf,
     /// One check per campaign (`at` is set per cycle).
     pub checks: Vec<MonitorCheckArgs>,
+    /// The public-data seed archive.
+    pub seed_archive: PathBuf,
+    /// Inputs that must stay fresh: source, longest age.
+    pub seed_inputs: Vec<(String, TimeDelta)>,
 }
 
 impl MonitorSettings {
@@ -83,6 +87,22 @@ impl MonitorSettings {
                     .context("[monitor] mail-to needs [mail] (smtp, from)")?,
             )
         };
+        let mut seed_inputs = Vec::new();
+        for text in &section.seed_inputs {
+            let parsed = text
+                .split_once('=')
+                .and_then(|(source, hours)| {
+                    Some((source.trim(), hours.trim().parse::<u32>().ok()?))
+                })
+                .filter(|(source, hours)| !source.is_empty() && *hours > 0);
+            let Some((source, hours)) = parsed else {
+                bail!(
+                    "[monitor] seed-inputs: {text:?}: write SOURCE=HOURS, e.g. \"bedep=72\" \
+                     (the source's name as `cautery seed list` shows it)"
+                );
+            };
+            seed_inputs.push((source.to_owned(), TimeDelta::hours(i64::from(hours))));
+        }
         let interval_minutes = section.interval.div_ceil(60).min(u64::from(u32::MAX)) as u32;
         let checks = section
             .campaigns
@@ -127,6 +147,8 @@ impl MonitorSettings {
             interval: TimeDelta::seconds(section.interval as i64),
             state,
             checks,
+            seed_archive: under_base(&section.seed_archive),
+            seed_inputs,
         }))
     }
 }
@@ -152,8 +174,51 @@ pub fn cycle(settings: &MonitorSettings, at: DateTime<Utc>) -> bool {
             whole = false;
         }
     }
+    if !check_seed_inputs(settings, at) {
+        whole = false;
+    }
     tracing::info!(at = %at.to_rfc3339(), whole, "monitor cycle done");
     whole
+}
+
+/// Whether each expected public-data input was fetched recently enough:
+/// one source `seed-input:SOURCE` each, failing while its newest archived
+/// fetch is older than allowed (so a stopped seed watch is alerted like a
+/// stopped source). True when all are fresh.
+fn check_seed_inputs(settings: &MonitorSettings, at: DateTime<Utc>) -> bool {
+    let (Some(args), false) = (settings.checks.first(), settings.seed_inputs.is_empty()) else {
+        return true;
+    };
+    let records = cautery_seeds::Archive::open(&settings.seed_archive)
+        .and_then(|archive| archive.records())
+        .map_err(|error| format!("seed archive {}: {error}", settings.seed_archive.display()));
+    let mut fresh = true;
+    for (source, max_age) in &settings.seed_inputs {
+        let outcome = match &records {
+            Err(error) => Err(error.clone()),
+            Ok(records) => match records.iter().filter(|r| &r.source == source).map(|r| r.fetched_at).max() {
+                None => Err(format!(
+                    "no input of {source} in the seed archive {}; run `cautery seed fetch {source}` \
+                     (or the seed watch) with that data folder",
+                    settings.seed_archive.display()
+                )),
+                Some(newest) if at - newest > *max_age => Err(format!(
+                    "stale: the newest input of {source} was fetched {}, more than {} hours before",
+                    newest.to_rfc3339(),
+                    max_age.num_hours()
+                )),
+                Some(newest) => Ok(Some(newest)),
+            },
+        };
+        fresh &= outcome.is_ok();
+        // The fetch time is not the data time of the zone-file rule (its own limit applies).
+        let outcome = outcome.map(|_| None);
+        if let Err(error) = record_source(args, &format!("seed-input:{source}"), at, outcome) {
+            tracing::error!("monitor state: {error:#}");
+            fresh = false;
+        }
+    }
+    fresh
 }
 
 /// The health of every source the state knows.
