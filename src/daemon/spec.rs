@@ -468,7 +468,8 @@ pub struct MonitorSection {
     pub rdap_bootstrap: String,
     /// Milliseconds at least between two RDAP requests to one server.
     pub rdap_interval_ms: u64,
-    /// The monitor's SQLite state; empty: the event store's SQLite file.
+    /// The monitor's state: a SQLite file or a `postgres://` URL; empty:
+    /// the event store's (its SQLite file or PostgreSQL database).
     pub state: String,
     /// Webhook URL for alerts; empty: none.
     pub webhook: String,

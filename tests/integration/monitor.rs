@@ -1221,3 +1221,93 @@ fn a_stale_public_data_seed_input_is_a_health_alert_until_a_fresh_fetch() {
     assert_eq!(alerts[0]["detail"], "recovered");
     assert!(status().status.success());
 }
+
+#[test]
+fn monitor_state_lives_in_postgresql_when_the_event_store_is_postgres() {
+    let url = match std::env::var("CAUTERY_TEST_POSTGRES") {
+        Ok(url) if !url.is_empty() => url,
+        _ => {
+            assert!(
+                std::env::var("CAUTERY_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "CAUTERY_REQUIRE_POSTGRES=1 but CAUTERY_TEST_POSTGRES is not set"
+            );
+            eprintln!("skipped: needs CAUTERY_TEST_POSTGRES=<connection URL>");
+            return;
+        }
+    };
+    let schema = "cautery_monitor_test";
+    let psql = |url: &str, sql: &str| {
+        let output = Command::new("psql")
+            .args([url, "-q", "-t", "-A", "-c", sql])
+            .output()
+            .expect("run psql");
+        assert!(output.status.success(), "psql: {}", stderr(&output));
+        stdout(&output)
+    };
+    psql(
+        &url,
+        &format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"),
+    );
+    let joiner = if url.contains('?') { '&' } else { '?' };
+    let scoped = format!("{url}{joiner}options=-c%20search_path%3D{schema}");
+    let dir = TempDir::new("monitor-postgres");
+    let campaign = campaign(&dir);
+    let names = predicted(&campaign, AT);
+    let name = &names[14];
+    let zone = dir.write("tld.zone", &format!("{name}. NS ns1.evil.example.\n"));
+    let receiver = Receiver::start();
+    let secret = dir.write("secret", "s3cret\n");
+    let clock = dir.write("clock", AT);
+    let config = dir.write(
+        "cautery.toml",
+        &format!(
+            "version = 1\n[server]\nstate-dir = \"{d}/state\"\n[events]\nstore = \"{scoped}\"\n\
+             [monitor]\ncampaigns = [\"{campaign}\"]\nzone-files = [\"{zone}\"]\n\
+             webhook = \"http://127.0.0.1:{hook}/hook\"\nwebhook-secret-file = \"{secret}\"\n",
+            d = dir.path().display(),
+            zone = utf8(&zone),
+            hook = receiver.port,
+            secret = utf8(&secret),
+        ),
+    );
+    let once = || {
+        cautery(&[
+            "monitor",
+            "--config",
+            utf8(&config),
+            "--once",
+            "--clock-file",
+            utf8(&clock),
+        ])
+    };
+    let first = once();
+    assert!(first.status.success(), "{}", stderr(&first));
+    let alerts = receiver.take();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["kind"], "registered");
+    // Remembered in the database: the next cycle sends nothing.
+    let second = once();
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert!(receiver.take().is_empty());
+    let stored = psql(
+        &url,
+        &format!("SELECT domain, ns FROM {schema}.monitor_names; SELECT kind FROM {schema}.monitor_alerts"),
+    );
+    assert_eq!(
+        stored.trim(),
+        format!("{name}|[\"ns1.evil.example\"]\nregistered"),
+        "{stored}"
+    );
+    let status = cautery(&["monitor", "status", "--state", &scoped, "--at", AT]);
+    assert!(
+        status.status.success(),
+        "{}{}",
+        stdout(&status),
+        stderr(&status)
+    );
+    assert!(
+        stdout(&status).contains("ok\tzone-file:"),
+        "{}",
+        stdout(&status)
+    );
+}

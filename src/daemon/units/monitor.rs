@@ -10,9 +10,11 @@
 //! `cautery monitor --config FILE` runs the same cycles without the rest of
 //! the daemon ([`run_alone`]).
 //!
-//! Known limitations: the state is a SQLite file (the event store's when it
-//! is SQLite); a PostgreSQL event store needs `[monitor] state` set to a
-//! file. A cycle that takes longer than the interval delays the next one
+//! The state is `[monitor] state` (a SQLite file under the state directory,
+//! or a `postgres://` URL), else the event store's: its SQLite file or its
+//! PostgreSQL database.
+//!
+//! Known limitations: a cycle that takes longer than the interval delays the next one
 //! (cycles never overlap); the source health then reports it late.
 
 use std::path::{Path, PathBuf};
@@ -20,7 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use cautery_monitor::{SourceHealth, SqliteState};
+use cautery_monitor::SourceHealth;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::cli::{HealthArgs, MonitorCheckArgs, PlanFormat};
@@ -64,15 +66,16 @@ impl MonitorSettings {
         }
         let under_base = |text: &str| spec.base.join(text);
         let optional = |text: &str| (!text.is_empty()).then(|| under_base(text));
-        let state = if !section.state.is_empty() {
+        let state = if section.state.starts_with("postgres://")
+            || section.state.starts_with("postgresql://")
+        {
+            PathBuf::from(&section.state)
+        } else if !section.state.is_empty() {
             spec.server.state_dir.join(&section.state)
         } else {
             match EventsConfig::of(spec).map(|events| events.store) {
                 Some(StoreLocation::Sqlite(path)) => path,
-                Some(StoreLocation::Postgres(_)) => bail!(
-                    "[monitor] state is empty and [events] store is PostgreSQL: the monitor keeps \
-                     its state in SQLite; set [monitor] state = \"monitor.sqlite\""
-                ),
+                Some(StoreLocation::Postgres(url)) => PathBuf::from(url),
                 None => bail!(
                     "[monitor] state is empty and [events] store is off: set [monitor] state = \
                      \"monitor.sqlite\""
@@ -159,7 +162,9 @@ fn path_text(path: &Path) -> String {
 
 /// Runs one cycle at `at`: every campaign's check. True when all ran whole.
 pub fn cycle(settings: &MonitorSettings, at: DateTime<Utc>) -> bool {
-    if let Some(folder) = settings.state.parent() {
+    let location = settings.state.to_string_lossy();
+    let is_url = location.starts_with("postgres://") || location.starts_with("postgresql://");
+    if let Some(folder) = settings.state.parent().filter(|_| !is_url) {
         if let Err(error) = std::fs::create_dir_all(folder) {
             tracing::error!("monitor state folder {}: {error}", folder.display());
             return false;
@@ -223,8 +228,8 @@ fn check_seed_inputs(settings: &MonitorSettings, at: DateTime<Utc>) -> bool {
 
 /// The health of every source the state knows.
 fn sources(settings: &MonitorSettings) -> Vec<SourceHealth> {
-    SqliteState::open(&settings.state)
-        .and_then(|store| store.sources())
+    cautery_monitor::open_state(&settings.state.to_string_lossy())
+        .and_then(|mut store| store.sources())
         .unwrap_or_else(|error| {
             tracing::error!("monitor state {}: {error}", settings.state.display());
             Vec::new()
@@ -323,7 +328,7 @@ mod tests {
                 "[monitor] interval = 0",
             ),
             (
-                "[events]\nstore = \"postgres://db/cautery\"\n[monitor]\ncampaigns = [\"c.toml\"]\n\
+                "[events]\nstore = \"\"\n[monitor]\ncampaigns = [\"c.toml\"]\n\
                  dns = [\"test=127.0.0.1\"]\n",
                 "set [monitor] state",
             ),
