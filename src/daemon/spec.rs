@@ -468,7 +468,8 @@ pub struct MonitorSection {
     pub rdap_bootstrap: String,
     /// Milliseconds at least between two RDAP requests to one server.
     pub rdap_interval_ms: u64,
-    /// The monitor's SQLite state; empty: the event store's SQLite file.
+    /// The monitor's state: a SQLite file or a `postgres://` URL; empty:
+    /// the event store's (its SQLite file or PostgreSQL database).
     pub state: String,
     /// Webhook URL for alerts; empty: none.
     pub webhook: String,
@@ -478,6 +479,8 @@ pub struct MonitorSection {
     pub webhook_chat: bool,
     /// `HOST:PORT` of an RFC 5424 syslog receiver (UDP); empty: none.
     pub syslog: String,
+    /// Mail addresses each alert is mailed to, through `[mail]`.
+    pub mail_to: Vec<String>,
     /// Name-server suffixes of your own sinkhole.
     pub held_ns: Vec<String>,
     /// Days after which an alert still true is sent again.
@@ -490,6 +493,11 @@ pub struct MonitorSection {
     pub zone_max_age_hours: u32,
     /// Folder of per-TLD registry request files; empty: none.
     pub registry_requests: String,
+    /// The public-data seed archive (the data folder of `cautery seed fetch`).
+    pub seed_archive: String,
+    /// Public-data inputs expected in the archive, `SOURCE=HOURS`: stale
+    /// when the newest fetch is older.
+    pub seed_inputs: Vec<String>,
 }
 
 impl Default for MonitorSection {
@@ -510,12 +518,15 @@ impl Default for MonitorSection {
             webhook_secret_file: String::new(),
             webhook_chat: false,
             syslog: String::new(),
+            mail_to: Vec::new(),
             held_ns: Vec::new(),
             renotify_days: 7,
             expiry_warn_days: 30,
             max_failures: 3,
             zone_max_age_hours: 48,
             registry_requests: String::new(),
+            seed_archive: "cautery-data".into(),
+            seed_inputs: Vec::new(),
         }
     }
 }
