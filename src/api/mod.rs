@@ -8,6 +8,7 @@
 //! - [`write`]: admin writes (reload, allow-list with an audit log).
 //! - [`auth`]: bearer tokens, failed-attempt limits, CSRF rules.
 //! - [`error`]: JSON errors that say what to fix.
+//! - [`console`]: the web console's page and assets, built in.
 //!
 //! Every response carries security headers (a CSP without inline script
 //! and no other origin, no framing, no sniffing, no referrer). Bodies are
@@ -20,6 +21,7 @@
 //! are not served yet.
 
 pub mod auth;
+pub mod console;
 pub mod error;
 pub mod routes;
 pub mod victims;
@@ -62,6 +64,8 @@ pub fn router(center: Arc<Center>) -> Router {
         writes: tokio::sync::Mutex::new(()),
     });
     Router::new()
+        .route("/", get(console::index))
+        .route("/assets/{name}", get(console::asset))
         .route("/health", get(health))
         .route("/metrics", get(metrics))
         .route("/api/v1/openapi.json", get(openapi))
