@@ -113,10 +113,12 @@ impl Daemon {
         let errors: Vec<String> = validator
             .iter_errors(&value)
             .map(|e| e.to_string())
+            .take(3)
             .collect();
         assert!(
             errors.is_empty(),
-            "{what} does not match {schema}: {errors:?}\n{body}"
+            "{what} does not match {schema}: {errors:?}\n{}",
+            body.chars().take(2000).collect::<String>()
         );
         value
     }
