@@ -39,6 +39,8 @@ pub enum Command {
     Detect(DetectArgs),
     /// Score names as DGA-like or not: the family when a known DGA makes the name today, else the classifier's label.
     Classify(ClassifyArgs),
+    /// Find the seeds of a family (or `auto`: every searchable family) that produce names seen in the wild.
+    Discover(DiscoverArgs),
     /// Public-data seeds: fetch, list, show and watch the inputs of bedep,
     /// orchard-balance and content-seeded families.
     Seed(SeedArgs),
@@ -390,6 +392,42 @@ pub enum DetectFormat {
     Csv,
 }
 
+/// `cautery discover`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  cautery discover necurs --from 2017-07-01 --to 2017-07-03 < necurs-names.txt
+  cautery discover auto --from 2026-11-26 --to 2026-11-26 --format jsonl < nxdomains.txt
+  cautery discover qadars 5d8ddqu0iu2e.net --all")]
+pub struct DiscoverArgs {
+    /// A family name or alias, or `auto` for every family whose seed space is searchable.
+    #[arg(value_name = "FAMILY")]
+    pub family: String,
+    /// Observed names; read from stdin, one per line, when none are given. Names of other
+    /// families are set aside.
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+    /// First day the names may be from (inclusive); default today.
+    #[arg(long, requires = "to")]
+    pub from: Option<String>,
+    /// Last day the names may be from (inclusive).
+    #[arg(long, requires = "from")]
+    pub to: Option<String>,
+    /// Search the whole space and print every seed that makes any of the names, instead of
+    /// stopping at the first that makes them all.
+    #[arg(long)]
+    pub all: bool,
+    /// Threads to search with; default every core.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub threads: Option<u32>,
+    /// With `auto`: skip families whose full search is estimated to take longer than this
+    /// many seconds here (a named family is always searched).
+    #[arg(long, default_value_t = 600, value_name = "SECONDS")]
+    pub budget: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = LookupFormat::Plain)]
+    pub format: LookupFormat,
+}
+
 /// `cautery seed`.
 #[derive(Debug, Args)]
 pub struct SeedArgs {
@@ -534,10 +572,21 @@ pub enum ReportScope {
 
 /// `cautery monitor`.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct MonitorArgs {
-    /// What to do.
+    /// What to do; without a subcommand, `--config FILE` runs the `[monitor]` section's cycles.
     #[command(subcommand)]
-    pub command: MonitorCommand,
+    pub command: Option<MonitorCommand>,
+    /// Run the watch of the `[monitor]` section of this serve configuration, every interval,
+    /// alone (without `cautery serve`).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+    /// Run one cycle and exit: 0 when every source was read, 2 otherwise.
+    #[arg(long, requires = "config")]
+    pub once: bool,
+    /// Read the scheduler's time (RFC 3339) from this file instead of the clock (for tests).
+    #[arg(long, value_name = "FILE", hide = true, requires = "config")]
+    pub clock_file: Option<std::path::PathBuf>,
 }
 
 /// The subcommands of `cautery monitor`.
@@ -550,7 +599,7 @@ pub enum MonitorCommand {
 }
 
 /// When a source of the monitor is unhealthy.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct HealthArgs {
     /// Minutes between checks; a source without a good check for twice this long is late.
     #[arg(long, value_name = "MINUTES", default_value_t = 60)]
@@ -578,7 +627,7 @@ pub struct MonitorStatusArgs {
 }
 
 /// `cautery monitor check`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct MonitorCheckArgs {
     /// The campaign file (TOML), as `cautery plan` reads it.
     #[arg(value_name = "CAMPAIGN")]
@@ -589,6 +638,23 @@ pub struct MonitorCheckArgs {
     /// The origin of relative names in the zone files until their own `$ORIGIN` (e.g. `com`).
     #[arg(long, value_name = "NAME")]
     pub origin: Option<String>,
+    /// Ask this authoritative server of a TLD (or suffix) whether each predicted name under it
+    /// is delegated (`NAME. NS` at the parent), e.g. `com=192.5.6.30`; repeatable, several
+    /// servers per TLD share the names.
+    #[arg(long, value_name = "TLD=ADDRESS[:PORT]")]
+    pub dns: Vec<String>,
+    /// Queries in flight per TLD and server (DNS source).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub dns_concurrency: usize,
+    /// At least this many milliseconds between two queries to one server (DNS source).
+    #[arg(long, value_name = "MS", default_value_t = 20)]
+    pub dns_interval_ms: u64,
+    /// How long to wait for one answer, in milliseconds (DNS source).
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    pub dns_timeout_ms: u64,
+    /// Attempts per name, over the TLD's servers, before the name counts as failed (DNS source).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub dns_attempts: u32,
     /// The instant whose plan is checked (RFC 3339, a day, or `now`); default now.
     #[arg(long, value_name = "INSTANT")]
     pub at: Option<String>,

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use anyhow::Result;
-use cautery_dga::{all_families, Family, TimeDependence};
+use cautery_dga::{all_families, search_space, Family, TimeDependence};
 use serde::Serialize;
 
 use crate::cli::{FamiliesArgs, FamiliesFormat};
@@ -33,10 +33,37 @@ struct FamilyRecord<'a> {
     names_per_window: &'a str,
     tlds: &'a [&'a str],
     references: &'a [&'a str],
+    /// Whether `cautery discover` can search the seed space.
+    searchable: bool,
+    /// How many seeds a search tries.
+    seed_space: Option<u64>,
+    /// What those seeds are.
+    search: Option<&'a str>,
+    /// Estimated seconds of a full search over one epoch on every core here.
+    full_search_seconds: Option<f64>,
+    /// The same, for people.
+    #[serde(skip)]
+    search_column: String,
 }
 
 fn record(family: &'static Family) -> FamilyRecord<'static> {
+    let space = search_space(family);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get() as u64)
+        .unwrap_or(1);
     FamilyRecord {
+        searchable: space.is_some(),
+        seed_space: space.map(|s| s.size),
+        search: space.map(|s| s.describe),
+        full_search_seconds: space.map(|s| (s.estimate_seconds(1, cores) * 10.0).round() / 10.0),
+        search_column: match space {
+            Some(s) => format!(
+                "2^{} {}",
+                63 - s.size.leading_zeros() + u32::from(!s.size.is_power_of_two()),
+                super::discover::full_search_text(&s, cores)
+            ),
+            None => "-".to_owned(),
+        },
         name: family.name,
         aliases: family.aliases,
         summary: family.summary,
@@ -88,10 +115,11 @@ pub fn run(args: &FamiliesArgs) -> Result<Outcome> {
             let family = width("FAMILY", &|r| r.name.len());
             let names = width("NAMES", &|r| r.names_per_window.chars().count());
             let window = width("WINDOW", &|r| r.window.chars().count());
+            let search = width("SEARCH", &|r| r.search_column.len());
             writeln!(
                 out,
-                "{:<family$} {:<11} {:<7} {:>5}  {:<window$}  {:<names$}  TLDS",
-                "FAMILY", "SCHEME", "SEEDING", "SEEDS", "WINDOW", "NAMES"
+                "{:<family$} {:<11} {:<7} {:>5}  {:<search$}  {:<window$}  {:<names$}  TLDS",
+                "FAMILY", "SCHEME", "SEEDING", "SEEDS", "SEARCH", "WINDOW", "NAMES"
             )?;
             for r in &records {
                 let tlds = if r.tlds.len() > 6 {
@@ -101,11 +129,12 @@ pub fn run(args: &FamiliesArgs) -> Result<Outcome> {
                 };
                 writeln!(
                     out,
-                    "{:<family$} {:<11} {:<7} {:>5}  {:<window$}  {:<names$}  {}",
+                    "{:<family$} {:<11} {:<7} {:>5}  {:<search$}  {:<window$}  {:<names$}  {}",
                     r.name,
                     r.scheme,
                     r.seeding,
                     r.seeds.len(),
+                    r.search_column,
                     r.window,
                     r.names_per_window,
                     tlds

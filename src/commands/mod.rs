@@ -4,6 +4,7 @@
 pub mod campaign;
 pub mod classify;
 pub mod detect;
+pub mod discover;
 pub mod events;
 pub mod export;
 pub mod families;
@@ -11,6 +12,7 @@ pub mod generate;
 pub mod lookup;
 pub mod manual;
 pub mod monitor;
+pub mod monitor_dns;
 pub mod seed;
 
 use anyhow::{bail, Result};

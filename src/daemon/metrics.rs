@@ -32,6 +32,9 @@ pub struct Registry {
     dnstap_messages: AtomicU64,
     dnstap_malformed: AtomicU64,
     zones: Mutex<Vec<ZoneGauges>>,
+    monitor_cycles: AtomicU64,
+    monitor_incomplete_cycles: AtomicU64,
+    monitor_sources: Mutex<Vec<cautery_monitor::SourceHealth>>,
     /// Set once the first plans are served.
     ready: std::sync::atomic::AtomicBool,
 }
@@ -98,9 +101,85 @@ impl Registry {
         }
     }
 
+    /// Counts one monitor cycle (whole: every source read) and takes the
+    /// health of its sources.
+    pub fn set_monitor(&self, whole: bool, sources: &[cautery_monitor::SourceHealth]) {
+        self.monitor_cycles.fetch_add(1, Ordering::Relaxed);
+        if !whole {
+            self.monitor_incomplete_cycles
+                .fetch_add(1, Ordering::Relaxed);
+        }
+        *self
+            .monitor_sources
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = sources.to_vec();
+    }
+
+    fn render_monitor(&self, out: &mut String) {
+        let sources = self
+            .monitor_sources
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let _ = writeln!(
+            out,
+            "# HELP cautery_monitor_cycles_total Registration monitor cycles run."
+        );
+        let _ = writeln!(out, "# TYPE cautery_monitor_cycles_total counter");
+        let _ = writeln!(
+            out,
+            "cautery_monitor_cycles_total {}",
+            self.monitor_cycles.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(out, "# HELP cautery_monitor_incomplete_cycles_total Monitor cycles in which some source was not read whole.");
+        let _ = writeln!(
+            out,
+            "# TYPE cautery_monitor_incomplete_cycles_total counter"
+        );
+        let _ = writeln!(
+            out,
+            "cautery_monitor_incomplete_cycles_total {}",
+            self.monitor_incomplete_cycles.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(out, "# HELP cautery_monitor_last_good_cycle_seconds Unix time of the last cycle that read the source whole (0: never).");
+        let _ = writeln!(out, "# TYPE cautery_monitor_last_good_cycle_seconds gauge");
+        for source in &sources {
+            let at = source.last_ok.map_or(0, |t| t.timestamp());
+            let _ = writeln!(
+                out,
+                "cautery_monitor_last_good_cycle_seconds{{source=\"{}\"}} {at}",
+                label(&source.source)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP cautery_monitor_source_failures Failures in a row of each monitor source."
+        );
+        let _ = writeln!(out, "# TYPE cautery_monitor_source_failures gauge");
+        for source in &sources {
+            let _ = writeln!(
+                out,
+                "cautery_monitor_source_failures{{source=\"{}\"}} {}",
+                label(&source.source),
+                source.failures
+            );
+        }
+        let _ = writeln!(out, "# HELP cautery_monitor_source_unhealthy 1 while a monitor source is unhealthy (late, failing or stale).");
+        let _ = writeln!(out, "# TYPE cautery_monitor_source_unhealthy gauge");
+        for source in &sources {
+            let _ = writeln!(
+                out,
+                "cautery_monitor_source_unhealthy{{source=\"{}\"}} {}",
+                label(&source.source),
+                u8::from(source.unhealthy)
+            );
+        }
+    }
+
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
         let mut out = String::new();
+        self.render_monitor(&mut out);
         let zones = self.zones.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let _ = writeln!(out, "# HELP cautery_serial Serial of each policy zone.");
         let _ = writeln!(out, "# TYPE cautery_serial gauge");
@@ -217,9 +296,41 @@ impl Registry {
     }
 }
 
+/// A label value in the Prometheus text format: backslash, quote and newline escaped.
+fn label(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn monitor_sources_render_their_last_good_cycle_escaped() {
+        let registry = Registry::default();
+        let at = chrono::DateTime::from_timestamp(1_800_000_000, 0).expect("instant");
+        let source = cautery_monitor::SourceHealth {
+            source: "zone-file:/srv/a\"b.zone".into(),
+            last_attempt: at,
+            last_ok: Some(at),
+            failures: 2,
+            last_error: String::new(),
+            data_time: None,
+            unhealthy: true,
+        };
+        registry.set_monitor(false, &[source]);
+        let text = registry.render();
+        assert!(text.contains(
+            "cautery_monitor_last_good_cycle_seconds{source=\"zone-file:/srv/a\\\"b.zone\"} 1800000000"
+        ), "{text}");
+        assert!(text.contains("cautery_monitor_cycles_total 1"));
+        assert!(text.contains("cautery_monitor_incomplete_cycles_total 1"));
+        assert!(text
+            .contains("cautery_monitor_source_unhealthy{source=\"zone-file:/srv/a\\\"b.zone\"} 1"));
+    }
 
     #[test]
     fn the_registry_renders_its_own_and_the_dns_counters() {

@@ -65,7 +65,7 @@ pub fn run(args: &ServeArgs) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-fn init_tracing() {
+pub(crate) fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("CAUTERY_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
@@ -128,6 +128,7 @@ async fn serve(config: Config, path: Option<PathBuf>, clock: Clock) -> Result<()
     units.extend(units::sinkhole::start(center.clone(), sink, sinkhole_listeners).await?);
     units.extend(units::http::start(center.clone(), metrics_listener));
     units.push(units::reports::start(center.clone()));
+    units.push(units::monitor::start(center.clone()));
     units.push(publisher.run(center.clone()));
     // Last, so that it writes what the others sent before they stopped.
     units.extend(events.map(|(_, unit)| unit));

@@ -277,6 +277,8 @@ pub struct Runtime {
     pub report: Option<ReportSchedule>,
     /// The dnstap collector's listeners (`[detect]`).
     pub collector: CollectorConfig,
+    /// The registration monitor (`[monitor]`), if it names campaigns.
+    pub monitor: Option<Arc<crate::daemon::units::monitor::MonitorSettings>>,
     /// Per served zone, the tag its events carry: the campaign's name when
     /// the zone has one campaign, else the zone's name.
     tags: Vec<(DomainName, String)>,
@@ -427,6 +429,7 @@ impl Runtime {
         let events = EventsConfig::of(&spec);
         let enricher = Arc::new(enricher_of(&spec)?);
         let report = ReportSchedule::of(&spec, events.is_some())?;
+        let monitor = crate::daemon::units::monitor::MonitorSettings::of(&spec)?.map(Arc::new);
         let sinkhole_spec = &spec.sinkhole;
         let listeners = ListenerConfig {
             http: sinkhole_spec.http_listen.clone(),
@@ -445,6 +448,7 @@ impl Runtime {
             events,
             enricher,
             report,
+            monitor,
             listeners,
             access: TransferAccess {
                 allow: spec.allow_from()?,

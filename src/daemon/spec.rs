@@ -70,6 +70,9 @@ pub struct Config {
     /// Live resolver telemetry (dnstap) turned into events.
     #[serde(default)]
     pub detect: DetectSection,
+    /// The registration monitor (`cautery monitor --config` or a unit of serve).
+    #[serde(default)]
+    pub monitor: MonitorSection,
     /// Policy zones, each with its campaign.
     #[serde(default = "default_zones")]
     pub zone: Vec<ZoneSection>,
@@ -417,6 +420,85 @@ impl Default for ReportSection {
     }
 }
 
+/// `[monitor]`: the registration watch of predicted names, every
+/// `interval` seconds by the daemon's clock. Off while `campaigns` is empty.
+/// Relative files are under the configuration file's folder, except `state`
+/// (under the state directory, as the event store).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct MonitorSection {
+    /// Campaign files whose predicted names are watched.
+    pub campaigns: Vec<String>,
+    /// Seconds between cycles.
+    pub interval: u64,
+    /// Registry zone files (RFC 1035, plain or gzip), read every cycle.
+    pub zone_files: Vec<String>,
+    /// Parent servers, `TLD=ADDRESS[:PORT]`.
+    pub dns: Vec<String>,
+    /// DNS queries in flight per TLD and server.
+    pub dns_concurrency: usize,
+    /// Milliseconds at least between two DNS queries to one server.
+    pub dns_interval_ms: u64,
+    /// Milliseconds to wait for one DNS answer.
+    pub dns_timeout_ms: u64,
+    /// DNS attempts per name.
+    pub dns_attempts: u32,
+    /// The IANA RDAP bootstrap file (dns.json); empty: no RDAP.
+    pub rdap_bootstrap: String,
+    /// Milliseconds at least between two RDAP requests to one server.
+    pub rdap_interval_ms: u64,
+    /// The monitor's SQLite state; empty: the event store's SQLite file.
+    pub state: String,
+    /// Webhook URL for alerts; empty: none.
+    pub webhook: String,
+    /// File holding the webhook's HMAC secret.
+    pub webhook_secret_file: String,
+    /// Send the Slack/Mattermost `{"text": ...}` form.
+    pub webhook_chat: bool,
+    /// `HOST:PORT` of an RFC 5424 syslog receiver (UDP); empty: none.
+    pub syslog: String,
+    /// Name-server suffixes of your own sinkhole.
+    pub held_ns: Vec<String>,
+    /// Days after which an alert still true is sent again.
+    pub renotify_days: u32,
+    /// Days before a held name's expiry to warn.
+    pub expiry_warn_days: u32,
+    /// Failures in a row that make a source unhealthy.
+    pub max_failures: u32,
+    /// Hours after which a zone file is stale.
+    pub zone_max_age_hours: u32,
+    /// Folder of per-TLD registry request files; empty: none.
+    pub registry_requests: String,
+}
+
+impl Default for MonitorSection {
+    fn default() -> Self {
+        MonitorSection {
+            campaigns: Vec::new(),
+            interval: 3600,
+            zone_files: Vec::new(),
+            dns: Vec::new(),
+            dns_concurrency: 4,
+            dns_interval_ms: 20,
+            dns_timeout_ms: 2000,
+            dns_attempts: 3,
+            rdap_bootstrap: String::new(),
+            rdap_interval_ms: 1000,
+            state: String::new(),
+            webhook: String::new(),
+            webhook_secret_file: String::new(),
+            webhook_chat: false,
+            syslog: String::new(),
+            held_ns: Vec::new(),
+            renotify_days: 7,
+            expiry_warn_days: 30,
+            max_failures: 3,
+            zone_max_age_hours: 48,
+            registry_requests: String::new(),
+        }
+    }
+}
+
 /// `[mail]`: the SMTP server reports are sent through.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
@@ -722,6 +804,7 @@ impl Config {
             report: ReportSection::default(),
             mail: MailSection::default(),
             detect: DetectSection::default(),
+            monitor: MonitorSection::default(),
             zone: default_zones(),
             base: PathBuf::from("."),
         }

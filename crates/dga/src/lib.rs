@@ -16,6 +16,7 @@
 //! Known limitations: families whose malware reads the local time are
 //! modelled in UTC.
 
+mod discover;
 mod extract;
 pub mod families;
 mod family;
@@ -24,6 +25,7 @@ mod index;
 mod public;
 mod schedule;
 
+pub use discover::{discover, family_names, search_space, Found, Search, SearchSpace};
 pub use extract::extract_names;
 pub use family::{Family, Generator, Scheme, SeedError, SeedInfo, Seeding, TimeDependence};
 pub use generate::{

@@ -1,0 +1,387 @@
+//! Seed discovery: which seeds of a family produce names seen in the wild.
+//!
+//! The botnets do not publish their seeds; defenders find them from the
+//! names their bots ask for (DGArchive and 360 Netlab's feed do so). For a
+//! family whose seed is a number of bounded size (necurs's magic number,
+//! locky's 32-bit seed, qadars's 16-bit seed, ...), every candidate is
+//! bound, its names over the epochs of a day range are generated, and the
+//! candidates that produce some of the observed names are reported with the
+//! windows in which they did. [`search_space`] says, per family, which
+//! values are tried and how fast; families whose seed is text (an RC4 key,
+//! a word list) are not searchable this way.
+//!
+//! The work is shared over threads by claiming blocks of candidates from
+//! one counter, so a thread never waits for another, and stops at the first
+//! candidate that explains every name unless asked for all of them. Names
+//! whose TLD the family never uses cannot be its names and are set aside
+//! first, so mixed input (several families, benign names) is fine.
+//!
+//! Known limitations: the search is exhaustive, not clever: it costs the
+//! candidates times the epochs in the range times a family's names per
+//! epoch. Names a seed repeats in neighbouring epochs are reported once per
+//! epoch, not in one joined window.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use ahash::AHashSet;
+use chrono::NaiveDate;
+
+use crate::family::Family;
+use crate::generate::{epochs, RangeError};
+use crate::index::normalise;
+use crate::schedule::Window;
+
+/// The values of a family's seed that a search tries, in order.
+#[derive(Debug, Clone, Copy)]
+pub struct SearchSpace {
+    /// How many candidates there are.
+    pub size: u64,
+    /// What they are, for people: "every magic number 0 to 65535".
+    pub describe: &'static str,
+    /// The candidate with this index (below [`SearchSpace::size`]), as
+    /// `--seed` accepts it.
+    pub value: fn(u64) -> String,
+    /// Candidates tried per second on one core of the development machine
+    /// (a shared 2-core AMD EPYC) for a range of one epoch, measured with
+    /// `scripts/bench-discover.sh`; the basis of the time estimates.
+    pub per_second: f64,
+}
+
+impl SearchSpace {
+    /// Seconds a full search over `epochs` epochs is estimated to take on
+    /// `cores` cores of the development machine.
+    pub fn estimate_seconds(&self, epochs: u64, cores: u64) -> f64 {
+        self.size as f64 * epochs.max(1) as f64 / (self.per_second * cores.max(1) as f64)
+    }
+}
+
+fn decimal(index: u64) -> String {
+    index.to_string()
+}
+
+fn hex32(index: u64) -> String {
+    format!("0x{index:08x}")
+}
+
+fn hex32_bare(index: u64) -> String {
+    format!("{index:08X}")
+}
+
+fn hex16(index: u64) -> String {
+    format!("{index:04X}")
+}
+
+fn locky(index: u64) -> String {
+    if index < 1 << 32 {
+        format!("v2:{index}")
+    } else {
+        format!("v3:{}", index - (1 << 32))
+    }
+}
+
+fn ranbyus(index: u64) -> String {
+    if index < 1 << 32 {
+        format!("may:{index:08X}")
+    } else {
+        format!("september:{:08X}", index - (1 << 32))
+    }
+}
+
+/// How the seed space of `family` is searched, if it can be.
+pub fn search_space(family: &Family) -> Option<SearchSpace> {
+    const U32: u64 = 1 << 32;
+    let space = |size, describe, value, per_second| SearchSpace {
+        size,
+        describe,
+        value,
+        per_second,
+    };
+    Some(match family.name {
+        // Bader's magic is 9; the numbers in tadavies/dga (5, 7, 9, 13) and
+        // every observed botnet fit in 16 bits, far short of the 64 the
+        // function takes.
+        "necurs" => space(1 << 16, "every magic number 0 to 65535", decimal, 950.0),
+        "locky" => space(
+            2 * U32,
+            "every 32-bit seed of v2 (default rotation and modulus) and of v3",
+            locky,
+            420_000.0,
+        ),
+        "qadars" => space(
+            1 << 16,
+            "every 16-bit seed with the default TLDs",
+            hex16,
+            60_000.0,
+        ),
+        "ranbyus" => space(
+            2 * U32,
+            "every 32-bit seed of the may and september variants with the default TLDs",
+            ranbyus,
+            30_000.0,
+        ),
+        "corebot" | "mydoom" | "m0yv" | "pitou" | "ramdo" | "tufik" | "dircrypt" | "ngioweb" => {
+            space(U32, "every 32-bit seed", hex32, 100_000.0)
+        }
+        "newgoz" => space(U32, "every 32-bit key", hex32, 10_000.0),
+        "murofet-v2" => space(U32, "every 32-bit XOR key", hex32_bare, 5_000.0),
+        "ramnit" => space(
+            U32,
+            "every 32-bit seed with the default count and TLD",
+            hex32,
+            50_000.0,
+        ),
+        "dnschanger" | "reconyc" => space(U32, "every 32-bit seed", decimal, 100_000.0),
+        _ => return None,
+    })
+}
+
+/// A seed that produced some of the names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    /// The seed, as `--seed` accepts it.
+    pub seed: String,
+    /// How many of the (family's) names it produced.
+    pub explained: usize,
+    /// The windows in which it produced them, oldest first, each with the
+    /// names it produced there.
+    pub windows: Vec<(Window, Vec<String>)>,
+}
+
+/// What a search is asked to do.
+#[derive(Debug, Clone)]
+pub struct Search {
+    /// First day of the range (inclusive).
+    pub first: NaiveDate,
+    /// Last day of the range (inclusive).
+    pub last: NaiveDate,
+    /// Go through the whole space rather than stop at the first seed that
+    /// explains every name.
+    pub all: bool,
+    /// Threads to use (at least 1).
+    pub threads: usize,
+    /// Fewest names a seed must produce to be reported.
+    pub min_explained: usize,
+}
+
+/// Candidates a thread claims at a time.
+const BLOCK: u64 = 64;
+
+/// The names of `names` that `family` may produce: normalised, each once,
+/// in the order given, without those whose TLD the family never uses.
+pub fn family_names(family: &Family, names: &[String]) -> Vec<String> {
+    let mut seen = AHashSet::new();
+    names
+        .iter()
+        .map(|n| normalise(n))
+        .filter(|n| {
+            n.rsplit_once('.').is_some_and(|(_, tld)| {
+                family
+                    .tlds
+                    .iter()
+                    .any(|t| t.eq_ignore_ascii_case(tld) || t.rsplit('.').next() == Some(tld))
+            })
+        })
+        .filter(|n| seen.insert(n.clone()))
+        .collect()
+}
+
+/// Searches `space` of `family` for seeds that produce some of `names`
+/// (already filtered by [`family_names`]) in the epochs of the range.
+/// `progress` counts the candidates tried; setting `cancel` stops the
+/// search early. The seeds are returned most names first, then in the
+/// order of the space.
+pub fn discover(
+    family: &Family,
+    space: &SearchSpace,
+    names: &[String],
+    search: &Search,
+    progress: &AtomicU64,
+    cancel: &AtomicBool,
+) -> Result<Vec<Found>, RangeError> {
+    crate::generate::check_range(search.first, search.last)?;
+    let wanted: AHashSet<&str> = names.iter().map(String::as_str).collect();
+    let next = AtomicU64::new(0);
+    let found: Mutex<BTreeMap<u64, Found>> = Mutex::new(BTreeMap::new());
+    let done = AtomicBool::new(false);
+    let threads = search.threads.max(1);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                let mut buffer = Vec::new();
+                while !done.load(Ordering::Relaxed) && !cancel.load(Ordering::Relaxed) {
+                    let start = next.fetch_add(BLOCK, Ordering::Relaxed);
+                    if start >= space.size {
+                        break;
+                    }
+                    let end = (start + BLOCK).min(space.size);
+                    for index in start..end {
+                        let Some(hit) =
+                            try_candidate(family, space, index, &wanted, search, &mut buffer)
+                        else {
+                            continue;
+                        };
+                        if hit.explained < search.min_explained.max(1) {
+                            continue;
+                        }
+                        if hit.explained == wanted.len() && !search.all {
+                            done.store(true, Ordering::Relaxed);
+                        }
+                        if let Ok(mut found) = found.lock() {
+                            found.insert(index, hit);
+                        }
+                    }
+                    progress.fetch_add(end - start, Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    let found = found.into_inner().unwrap_or_else(|e| e.into_inner());
+    let complete = found.values().any(|f| f.explained == wanted.len());
+    let mut out: Vec<Found> = found
+        .into_values()
+        // Once a seed explains everything, stopping early leaves a partial
+        // set of the others: report only what answers the question.
+        .filter(|f| search.all || !complete || f.explained == wanted.len())
+        .collect();
+    out.sort_by_key(|f| std::cmp::Reverse(f.explained));
+    if complete && !search.all {
+        out.truncate(1);
+    }
+    Ok(out)
+}
+
+fn try_candidate(
+    family: &Family,
+    space: &SearchSpace,
+    index: u64,
+    wanted: &AHashSet<&str>,
+    search: &Search,
+    buffer: &mut Vec<String>,
+) -> Option<Found> {
+    let seed = (space.value)(index);
+    let generator = (family.bind)(&seed).ok()?;
+    let mut windows: Vec<(Window, Vec<String>)> = Vec::new();
+    let mut explained: AHashSet<String> = AHashSet::new();
+    let mut note = |names: &[String], window: Window| {
+        let mut here: Vec<String> = Vec::new();
+        for name in names {
+            let lower = name.to_ascii_lowercase();
+            if wanted.contains(lower.as_str()) && !here.contains(&lower) {
+                explained.insert(lower.clone());
+                here.push(lower);
+            }
+        }
+        if !here.is_empty() {
+            windows.push((window, here));
+        }
+    };
+    buffer.clear();
+    generator.static_names(buffer);
+    note(buffer, Window::ALWAYS);
+    for epoch in epochs(family, generator.as_ref(), search.first, search.last).ok()? {
+        buffer.clear();
+        generator.generate_at(epoch.start, buffer);
+        note(buffer, epoch.window);
+    }
+    if explained.is_empty() {
+        return None;
+    }
+    Some(Found {
+        seed,
+        explained: explained.len(),
+        windows,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{find_family, predict};
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().expect("a date")
+    }
+
+    fn names_of(family: &str, seed: &str, first: &str, last: &str) -> Vec<String> {
+        let family = find_family(family).expect("known family");
+        let generator = (family.bind)(seed).expect("binds");
+        let mut out = Vec::new();
+        predict(family, generator.as_ref(), day(first), day(last), |n, _| {
+            out.push(n.to_owned())
+        })
+        .expect("range");
+        out
+    }
+
+    fn run(family: &str, names: &[String], first: &str, last: &str, all: bool) -> Vec<Found> {
+        let family = find_family(family).expect("known family");
+        let space = search_space(family).expect("searchable");
+        let names = family_names(family, names);
+        discover(
+            family,
+            &space,
+            &names,
+            &Search {
+                first: day(first),
+                last: day(last),
+                all,
+                threads: 2,
+                min_explained: 1,
+            },
+            &AtomicU64::new(0),
+            &AtomicBool::new(false),
+        )
+        .expect("range")
+    }
+
+    #[test]
+    fn a_qadars_seed_is_found_from_three_of_its_names() {
+        let names: Vec<String> = names_of("qadars", "1234", "2026-03-05", "2026-03-05")
+            .into_iter()
+            .step_by(50)
+            .take(3)
+            .collect();
+        let found = run("qadars", &names, "2026-03-05", "2026-03-05", false);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].seed, "1234");
+        assert_eq!(found[0].explained, 3);
+        assert_eq!(found[0].windows.len(), 1);
+    }
+
+    #[test]
+    fn names_of_other_families_are_set_aside() {
+        let family = find_family("qadars").expect("known");
+        let mixed = vec![
+            "Example.XYZ.".to_owned(),
+            "ABC.NET.".to_owned(),
+            "abc.net".to_owned(),
+            "abc.net".to_owned(),
+            "x.invalid".to_owned(),
+        ];
+        assert_eq!(family_names(family, &mixed), vec!["abc.net".to_owned()]);
+    }
+
+    #[test]
+    fn names_no_seed_makes_give_nothing() {
+        let names = vec!["qqqqqqqqqqqq.net".to_owned()];
+        assert!(run("qadars", &names, "2026-03-05", "2026-03-05", false).is_empty());
+    }
+
+    #[test]
+    fn every_search_space_value_binds() {
+        for family in crate::all_families() {
+            if let Some(space) = search_space(family) {
+                for index in [0, 1, space.size / 2, space.size - 1] {
+                    let seed = (space.value)(index);
+                    assert!(
+                        (family.bind)(&seed).is_ok(),
+                        "{}: candidate {seed} does not bind",
+                        family.name
+                    );
+                }
+            }
+        }
+    }
+}
