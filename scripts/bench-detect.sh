@@ -7,6 +7,9 @@
 # time to read (parse and keep every line), to build the reverse index over
 # the log's days plus the slack, and to attribute; lines/s here leave the
 # index build out (its cost depends on the days covered, not on the log).
+# Then the same for a synthetic dnstap file of DNSTAP messages (default
+# 1000000; client query and response pairs as BIND logs them,
+# scripts/dnstap-synth.py): messages/s decoded and kept, and attributed.
 # Usage: scripts/bench-detect.sh [LINES]   (default 1000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,6 +52,20 @@ echo "$STATS" | awk -v lines="$LINES" '
                                                   if ($i == "attributed") attributed = $(i+2) } }
   END { printf "parse: %.0f lines/s; parse + attribute: %.0f lines/s (one core)\n",
         lines / read, lines / (read + attributed) }'
+
+# dnstap: decoded (Frame Streams, protobuf, DNS question) and kept, then
+# attributed, on one core.
+DNSTAP=${DNSTAP:-1000000}
+python3 scripts/dnstap-synth.py "$DNSTAP" "$DAY" "$WORK/dnstap.fstrm" "$WORK/necurs" "$WORK/qakbot"
+echo "dnstap: $DNSTAP messages, $(du -h "$WORK/dnstap.fstrm" | cut -f1)"
+STATS=$(taskset -c 0 "$BIN" detect --stats "$WORK/dnstap.fstrm" 2>&1 >"$WORK/findings.dnstap")
+echo "$STATS"
+echo "findings: $(wc -l < "$WORK/findings.dnstap") (expected 20)"
+echo "$STATS" | awk -v messages="$DNSTAP" '
+  /read .* queries/ { for (i = 1; i <= NF; i++) { if ($i == "in" && $(i+2) == "s;" && !read) read = $(i+1);
+                                                  if ($i == "attributed") attributed = $(i+2) } }
+  END { printf "dnstap: %.0f messages/s read; read + attribute: %.0f messages/s (one core)\n",
+        messages / read, messages / (read + attributed) }'
 
 # The classifier: names/s of `cautery classify --no-lookup` on one core over
 # the log's names (benign-looking and DGA), then the leave-family-out
