@@ -70,6 +70,9 @@ pub struct Config {
     /// The mail server reports go through.
     #[serde(default)]
     pub mail: MailSection,
+    /// Live resolver telemetry (dnstap) turned into events.
+    #[serde(default)]
+    pub detect: DetectSection,
     /// The registration monitor (`cautery monitor --config` or a unit of serve).
     #[serde(default)]
     pub monitor: MonitorSection,
@@ -369,6 +372,34 @@ impl Default for SinkholeSection {
             sample_bytes: 4096,
             http_status: 200,
             http_body: "This domain is sinkholed.\n".into(),
+        }
+    }
+}
+
+/// `[detect]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct DetectSection {
+    /// Where resolvers send dnstap (Frame Streams): `unix:PATH` (relative
+    /// paths are under the state directory) or `ADDRESS:PORT` for TCP;
+    /// empty turns the collector off.
+    pub dnstap_listen: Vec<String>,
+    /// Resolver connections open at once, at most.
+    pub max_connections: usize,
+    /// Fewest distinct names of one family a client must ask for (within
+    /// `window-hours`) before its queries become events.
+    pub min_names: usize,
+    /// The span, in hours, within which those names must fall.
+    pub window_hours: u32,
+}
+
+impl Default for DetectSection {
+    fn default() -> Self {
+        DetectSection {
+            dnstap_listen: Vec::new(),
+            max_connections: 64,
+            min_names: 3,
+            window_hours: 24,
         }
     }
 }
@@ -839,6 +870,7 @@ impl Config {
             enrich: EnrichSection::default(),
             report: ReportSection::default(),
             mail: MailSection::default(),
+            detect: DetectSection::default(),
             monitor: MonitorSection::default(),
             zone: default_zones(),
             base: PathBuf::from("."),
