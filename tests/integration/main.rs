@@ -9,6 +9,7 @@ mod block;
 mod cli;
 mod compliance;
 mod detect;
+mod discover;
 mod events;
 mod lookup;
 mod monitor;
