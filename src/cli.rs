@@ -305,9 +305,12 @@ pub struct DetectArgs {
     /// Resolver logs to read; stdin when none is given.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// The logs' format; told from each input's first lines when not given.
+    /// The logs' format; told from each input's first bytes or lines when not given.
     #[arg(long, value_enum, default_value_t = DetectInput::Auto)]
     pub input_format: DetectInput,
+    /// The port of DNS servers in pcap inputs.
+    #[arg(long, default_value_t = 53, value_name = "PORT")]
+    pub dns_port: u16,
     /// Output format.
     #[arg(long, value_enum, default_value_t = DetectFormat::Plain)]
     pub format: DetectFormat,
@@ -372,6 +375,10 @@ pub enum DetectInput {
     ZeekTsv,
     /// Zeek dns.log as JSON lines.
     ZeekJson,
+    /// dnstap in a Frame Streams file (`dnstap-read` reads the same files).
+    Dnstap,
+    /// A pcap or pcapng capture: DNS over UDP and TCP on --dns-port.
+    Pcap,
 }
 
 /// Formats of `cautery detect`.
@@ -597,10 +604,21 @@ pub enum ReportScope {
 
 /// `cautery monitor`.
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct MonitorArgs {
-    /// What to do.
+    /// What to do; without a subcommand, `--config FILE` runs the `[monitor]` section's cycles.
     #[command(subcommand)]
-    pub command: MonitorCommand,
+    pub command: Option<MonitorCommand>,
+    /// Run the watch of the `[monitor]` section of this serve configuration, every interval,
+    /// alone (without `cautery serve`).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+    /// Run one cycle and exit: 0 when every source was read, 2 otherwise.
+    #[arg(long, requires = "config")]
+    pub once: bool,
+    /// Read the scheduler's time (RFC 3339) from this file instead of the clock (for tests).
+    #[arg(long, value_name = "FILE", hide = true, requires = "config")]
+    pub clock_file: Option<std::path::PathBuf>,
 }
 
 /// The subcommands of `cautery monitor`.
@@ -613,7 +631,7 @@ pub enum MonitorCommand {
 }
 
 /// When a source of the monitor is unhealthy.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct HealthArgs {
     /// Minutes between checks; a source without a good check for twice this long is late.
     #[arg(long, value_name = "MINUTES", default_value_t = 60)]
@@ -641,7 +659,7 @@ pub struct MonitorStatusArgs {
 }
 
 /// `cautery monitor check`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct MonitorCheckArgs {
     /// The campaign file (TOML), as `cautery plan` reads it.
     #[arg(value_name = "CAMPAIGN")]
@@ -652,6 +670,23 @@ pub struct MonitorCheckArgs {
     /// The origin of relative names in the zone files until their own `$ORIGIN` (e.g. `com`).
     #[arg(long, value_name = "NAME")]
     pub origin: Option<String>,
+    /// Ask this authoritative server of a TLD (or suffix) whether each predicted name under it
+    /// is delegated (`NAME. NS` at the parent), e.g. `com=192.5.6.30`; repeatable, several
+    /// servers per TLD share the names.
+    #[arg(long, value_name = "TLD=ADDRESS[:PORT]")]
+    pub dns: Vec<String>,
+    /// Queries in flight per TLD and server (DNS source).
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub dns_concurrency: usize,
+    /// At least this many milliseconds between two queries to one server (DNS source).
+    #[arg(long, value_name = "MS", default_value_t = 20)]
+    pub dns_interval_ms: u64,
+    /// How long to wait for one answer, in milliseconds (DNS source).
+    #[arg(long, value_name = "MS", default_value_t = 2000)]
+    pub dns_timeout_ms: u64,
+    /// Attempts per name, over the TLD's servers, before the name counts as failed (DNS source).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub dns_attempts: u32,
     /// The instant whose plan is checked (RFC 3339, a day, or `now`); default now.
     #[arg(long, value_name = "INSTANT")]
     pub at: Option<String>,

@@ -9,14 +9,16 @@
 //! whatever it found.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 use cautery_detect::classify::{Model, Suffixes};
 use cautery_detect::formats::read_bounded_line;
-use cautery_detect::{detect_format, Collection, Finding, InputFormat, LineParser, Settings};
+use cautery_detect::{
+    detect_format, dnstap, pcap, Collection, Finding, InputFormat, LineParser, Record, Settings,
+};
 use chrono::{Datelike, TimeDelta};
 
 use super::lookup::build_index;
@@ -111,10 +113,209 @@ fn chosen_format(input: DetectInput) -> Option<InputFormat> {
         DetectInput::Dnsmasq => Some(InputFormat::Dnsmasq),
         DetectInput::ZeekTsv => Some(InputFormat::ZeekTsv),
         DetectInput::ZeekJson => Some(InputFormat::ZeekJson),
+        DetectInput::Dnstap | DetectInput::Pcap => None,
     }
 }
 
+/// Bytes read to tell a binary input (dnstap, pcap) from a text log.
+const MAGIC_BYTES: usize = 12;
+
+/// Which binary format `start` (an input's first bytes) is, if either.
+fn binary_format(start: &[u8], chosen: DetectInput) -> Option<DetectInput> {
+    match chosen {
+        DetectInput::Dnstap | DetectInput::Pcap => Some(chosen),
+        DetectInput::Auto if dnstap::looks_like_dnstap(start) => Some(DetectInput::Dnstap),
+        DetectInput::Auto if pcap::looks_like_pcap(start) => Some(DetectInput::Pcap),
+        _ => None,
+    }
+}
+
+/// Reads an input: a binary one by its framing, a text log line by line.
 fn read_input(
+    name: &str,
+    reader: &mut impl BufRead,
+    args: &DetectArgs,
+    year: i32,
+    collection: &mut Collection,
+) -> Result<()> {
+    let mut start = Vec::with_capacity(MAGIC_BYTES);
+    while start.len() < MAGIC_BYTES {
+        let buffer = reader
+            .fill_buf()
+            .with_context(|| format!("reading {name}"))?;
+        if buffer.is_empty() {
+            break;
+        }
+        let take = buffer.len().min(MAGIC_BYTES - start.len());
+        start.extend_from_slice(&buffer[..take]);
+        reader.consume(take);
+    }
+    let mut reader = std::io::Cursor::new(start.clone()).chain(reader);
+    let mut counts = Counts::default();
+    let format = match binary_format(&start, args.input_format) {
+        Some(DetectInput::Dnstap) => {
+            read_dnstap(name, &mut reader, collection, &mut counts)?;
+            "dnstap"
+        }
+        Some(_) => {
+            read_pcap(name, &mut reader, args.dns_port, collection, &mut counts)?;
+            "pcap"
+        }
+        None => return read_lines(name, &mut reader, args, year, collection),
+    };
+    report(name, format, &counts, args.stats, "message");
+    Ok(())
+}
+
+fn report(name: &str, format: &str, counts: &Counts, stats: bool, unit: &str) {
+    if let Some((number, error)) = counts.first_malformed {
+        eprintln!(
+            "cautery: {name}: skipped {} malformed {format} {unit}(s) of {} (first: {unit} {number}, {error})",
+            counts.malformed, counts.lines
+        );
+    }
+    if stats {
+        eprintln!(
+            "cautery: {name}: {} {unit}s as {format}, {} queries",
+            counts.lines, counts.records
+        );
+    }
+}
+
+impl Counts {
+    fn take(
+        &mut self,
+        result: Result<Option<Record>, cautery_detect::Malformed>,
+        collection: &mut Collection,
+    ) -> Result<()> {
+        self.lines += 1;
+        match result {
+            Ok(Some(record)) => {
+                self.records += 1;
+                collection.add(&record)?;
+            }
+            Ok(None) => {}
+            Err(error) => {
+                self.malformed += 1;
+                self.first_malformed.get_or_insert((self.lines, error));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Reads into `buffer` (keeping its unread tail) until it holds `need` bytes
+/// or the input ends; false at the end.
+fn fill(reader: &mut impl Read, buffer: &mut Vec<u8>, need: usize) -> std::io::Result<bool> {
+    let mut chunk = [0u8; 1 << 16];
+    while buffer.len() < need {
+        let read = match reader.read(&mut chunk) {
+            Ok(0) => return Ok(false),
+            Ok(read) => read,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(error) => return Err(error),
+        };
+        buffer.extend_from_slice(&chunk[..read]);
+    }
+    Ok(true)
+}
+
+fn read_dnstap(
+    name: &str,
+    reader: &mut impl Read,
+    collection: &mut Collection,
+    counts: &mut Counts,
+) -> Result<()> {
+    let mut buffer = Vec::with_capacity(1 << 17);
+    let (mut at, mut ended) = (0, false);
+    loop {
+        match dnstap::next_frame(&buffer[at..]) {
+            Ok(Some((frame, used))) => {
+                if let dnstap::Frame::Data(payload) = frame {
+                    counts.take(dnstap::decode(payload), collection)?;
+                } else if let dnstap::Frame::Control { dnstap: false, .. } = frame {
+                    bail!("{name}: {}", dnstap::FrameError::ContentType);
+                }
+                at += used;
+            }
+            Ok(None) if ended => {
+                if at < buffer.len() {
+                    eprintln!(
+                        "cautery: {name}: {} (the last {} bytes were dropped; was the file still being written?)",
+                        dnstap::FrameError::Truncated,
+                        buffer.len() - at
+                    );
+                }
+                return Ok(());
+            }
+            Ok(None) => {
+                buffer.drain(..at);
+                at = 0;
+                let need = buffer.len() + (1 << 16);
+                ended = !fill(reader, &mut buffer, need).with_context(|| format!("reading {name}"))?;
+            }
+            Err(error) => bail!(
+                "{name}: {error} after {} frames; is it a dnstap file? (--input-format names the format)",
+                counts.lines
+            ),
+        }
+    }
+}
+
+fn read_pcap(
+    name: &str,
+    reader: &mut impl Read,
+    port: u16,
+    collection: &mut Collection,
+    counts: &mut Counts,
+) -> Result<()> {
+    let mut blocks = pcap::Blocks::new();
+    let mut parser = pcap::PacketParser::new(port);
+    let mut buffer = Vec::with_capacity(1 << 17);
+    let mut records = Vec::new();
+    let (mut at, mut ended) = (0, false);
+    loop {
+        match blocks.next_packet(&buffer[at..]) {
+            Ok(pcap::Step::Packet(packet, used)) => {
+                at += used;
+                records.clear();
+                counts.lines += 1;
+                match parser.packet(&packet, &mut records) {
+                    Ok(()) => {}
+                    Err(error) => {
+                        counts.malformed += 1;
+                        counts.first_malformed.get_or_insert((counts.lines, error));
+                    }
+                }
+                for record in &records {
+                    counts.records += 1;
+                    collection.add(record)?;
+                }
+            }
+            Ok(pcap::Step::Skip(used)) => at += used,
+            Ok(pcap::Step::Need(_)) if ended => {
+                if at < buffer.len() {
+                    eprintln!(
+                        "cautery: {name}: {} (the last {} bytes were dropped)",
+                        pcap::CaptureError::Truncated,
+                        buffer.len() - at
+                    );
+                }
+                return Ok(());
+            }
+            Ok(pcap::Step::Need(need)) => {
+                buffer.drain(..at);
+                at = 0;
+                let need = need.max(buffer.len() + (1 << 16));
+                ended =
+                    !fill(reader, &mut buffer, need).with_context(|| format!("reading {name}"))?;
+            }
+            Err(error) => bail!("{name}: {error} after {} packets", counts.lines),
+        }
+    }
+}
+
+fn read_lines(
     name: &str,
     reader: &mut impl BufRead,
     args: &DetectArgs,
@@ -139,52 +340,22 @@ fn read_input(
         None => match detect_format(&sample, year) {
             Some(format) => format,
             None => bail!(
-                "cannot tell the format of {name} from its first {} lines (no query line of BIND, Unbound, dnsmasq or Zeek); name it with --input-format",
+                "cannot tell the format of {name} from its first {} lines (no query line of BIND, Unbound, dnsmasq or Zeek, nor a dnstap or pcap file); name it with --input-format",
                 sample.len()
             ),
         },
     };
     let mut parser = LineParser::new(format, year);
     let mut counts = Counts::default();
-    let mut take = |bytes: &[u8], counts: &mut Counts| -> Result<()> {
-        counts.lines += 1;
-        match parser.parse(bytes) {
-            Ok(Some(record)) => {
-                counts.records += 1;
-                collection.add(&record)?;
-            }
-            Ok(None) => {}
-            Err(error) => {
-                counts.malformed += 1;
-                counts.first_malformed.get_or_insert((counts.lines, error));
-            }
-        }
-        Ok(())
-    };
     for bytes in &sample {
-        take(bytes, &mut counts)?;
+        counts.take(parser.parse(bytes), collection)?;
     }
     if !ended {
         while read_bounded_line(reader, &mut line).with_context(|| format!("reading {name}"))? {
-            take(&line, &mut counts)?;
+            counts.take(parser.parse(&line), collection)?;
         }
     }
-    if let Some((number, error)) = counts.first_malformed {
-        eprintln!(
-            "cautery: {name}: skipped {} malformed {} line(s) of {} (first: line {number}, {error})",
-            counts.malformed,
-            format.name(),
-            counts.lines
-        );
-    }
-    if args.stats {
-        eprintln!(
-            "cautery: {name}: {} lines as {}, {} queries",
-            counts.lines,
-            format.name(),
-            counts.records
-        );
-    }
+    report(name, format.name(), &counts, args.stats, "line");
     Ok(())
 }
 

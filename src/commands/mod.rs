@@ -12,6 +12,7 @@ pub mod generate;
 pub mod lookup;
 pub mod manual;
 pub mod monitor;
+pub mod monitor_dns;
 pub mod seed;
 
 use anyhow::{bail, Result};

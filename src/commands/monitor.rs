@@ -35,15 +35,23 @@ use crate::cli::{
     HealthArgs, MonitorArgs, MonitorCheckArgs, MonitorCommand, MonitorStatusArgs, PlanFormat,
 };
 use crate::commands::campaign::plan_of;
+use crate::commands::monitor_dns::{parse_server, DnsSettings};
 use crate::dates::{now, parse_instant};
 use crate::output;
 use crate::Outcome;
 
 /// Runs `cautery monitor`.
 pub fn run(args: &MonitorArgs) -> Result<Outcome> {
-    match &args.command {
-        MonitorCommand::Check(check_args) => check(check_args),
-        MonitorCommand::Status(status_args) => status(status_args),
+    match (&args.command, &args.config) {
+        (Some(MonitorCommand::Check(check_args)), _) => check(check_args),
+        (Some(MonitorCommand::Status(status_args)), _) => status(status_args),
+        (None, Some(config)) => {
+            crate::daemon::units::monitor::run_alone(config, args.once, args.clock_file.clone())
+        }
+        (None, None) => bail!(
+            "give a subcommand (cautery monitor check CAMPAIGN ..., cautery monitor status \
+             --state FILE) or --config FILE to run the [monitor] section of a serve configuration"
+        ),
     }
 }
 
@@ -51,9 +59,23 @@ pub fn run(args: &MonitorArgs) -> Result<Outcome> {
 const READ_BUFFER: usize = 1 << 20;
 
 fn check(args: &MonitorCheckArgs) -> Result<Outcome> {
-    if args.zone_file.is_empty() {
-        bail!("no source to check: give --zone-file FILE (a registry zone file, plain or gzip)");
+    let mut out = output::stdout();
+    check_into(args, &mut out)?;
+    out.flush()?;
+    Ok(Outcome::Success)
+}
+
+/// One check (one cycle of the watch): the names found go to `out` (unless
+/// `args.alerts`, then the alerts do); errors that make the check incomplete
+/// are returned after what could be done was done.
+pub fn check_into(args: &MonitorCheckArgs, out: &mut dyn Write) -> Result<()> {
+    if args.zone_file.is_empty() && args.dns.is_empty() {
+        bail!(
+            "no source to check: give --zone-file FILE (a registry zone file, plain or gzip) \
+             or --dns TLD=ADDRESS (a TLD's authoritative server)"
+        );
     }
+    let dns = dns_settings(args)?;
     if args.zone_file.iter().filter(|f| f.as_str() == "-").count() > 1 {
         bail!("--zone-file - (stdin) given more than once; stdin can be read once");
     }
@@ -64,7 +86,7 @@ fn check(args: &MonitorCheckArgs) -> Result<Outcome> {
     let gated = GatedPlan::new(plan, &allow, &campaign.zone.name, campaign.subdomains);
     let index = PredictionIndex::new(&gated);
     let mut found: Vec<Found<'_>> = Vec::new();
-    let mut total = JoinStats::default();
+    let mut total = Totals::default();
     let at = match args.at.as_deref() {
         Some(text) => parse_instant("--at", text)?,
         None => now(),
@@ -79,9 +101,11 @@ fn check(args: &MonitorCheckArgs) -> Result<Outcome> {
             record_source(args, &format!("zone-file:{path}"), at, outcome)?;
         }
         let stats = result?;
-        total.lines += stats.lines;
         total.delegations += stats.delegations;
         total.found += stats.found;
+    }
+    if let Some(settings) = &dns {
+        check_dns(args, settings, &index, &mut found, at, &mut total)?;
     }
     let records = match &args.rdap_bootstrap {
         Some(path) => {
@@ -99,7 +123,7 @@ fn check(args: &MonitorCheckArgs) -> Result<Outcome> {
         }
         None => vec![None; found.len()],
     };
-    let mut out = output::stdout();
+    let mut out = out;
     if args.state.is_some() {
         let days_ahead = i64::from(campaign.horizon.days_ahead);
         raise_alerts(args, &found, &records, at, days_ahead, &mut out)?;
@@ -115,13 +139,95 @@ fn check(args: &MonitorCheckArgs) -> Result<Outcome> {
     }
     out.flush()?;
     eprintln!(
-        "cautery: {} predicted names checked against {} delegations in {} zone files: {} found registered",
+        "cautery: {} predicted names checked against {} delegations in {} zone files and {} DNS answers: {} found registered",
         index.len(),
         total.delegations,
         args.zone_file.len(),
+        total.asked,
         total.found
     );
-    Ok(Outcome::Success)
+    Ok(())
+}
+
+/// What a check read from its sources.
+#[derive(Default)]
+struct Totals {
+    delegations: u64,
+    asked: u64,
+    found: u64,
+}
+
+fn dns_settings(args: &MonitorCheckArgs) -> Result<Option<DnsSettings>> {
+    if args.dns.is_empty() {
+        return Ok(None);
+    }
+    let mut servers: std::collections::BTreeMap<String, Vec<std::net::SocketAddr>> =
+        std::collections::BTreeMap::new();
+    for text in &args.dns {
+        let (tld, address) = parse_server(text)?;
+        let list = servers.entry(tld).or_default();
+        if !list.contains(&address) {
+            list.push(address);
+        }
+    }
+    if args.dns_concurrency == 0 || args.dns_concurrency > 256 {
+        bail!("--dns-concurrency {}: give 1 to 256", args.dns_concurrency);
+    }
+    if args.dns_timeout_ms == 0 {
+        bail!("--dns-timeout-ms 0: give the milliseconds to wait for an answer");
+    }
+    Ok(Some(DnsSettings {
+        servers,
+        concurrency: args.dns_concurrency,
+        interval: Duration::from_millis(args.dns_interval_ms),
+        timeout: Duration::from_millis(args.dns_timeout_ms),
+        attempts: args.dns_attempts.max(1),
+    }))
+}
+
+/// Asks the configured TLD servers about every predicted name under them
+/// that the zone files did not already show delegated; records each TLD's
+/// health as the source `dns:TLD`.
+fn check_dns<'a>(
+    args: &MonitorCheckArgs,
+    settings: &DnsSettings,
+    index: &PredictionIndex<'a>,
+    found: &mut Vec<Found<'a>>,
+    at: DateTime<Utc>,
+    total: &mut Totals,
+) -> Result<()> {
+    let known: std::collections::HashSet<&str> = found.iter().map(|hit| hit.entry.name()).collect();
+    let entries: Vec<cautery_zone::Entry<'a>> = index
+        .entries()
+        .iter()
+        .filter(|entry| !known.contains(entry.name()))
+        .copied()
+        .collect();
+    let names: Vec<&str> = entries.iter().map(|entry| entry.name()).collect();
+    let outcome = crate::commands::monitor_dns::check(settings, &names);
+    for tld in &outcome.per_tld {
+        total.asked += tld.asked as u64;
+        if args.state.is_some() {
+            record_source(
+                args,
+                &format!("dns:{}", tld.tld),
+                at,
+                tld.result().map(|()| None),
+            )?;
+        }
+        if let Err(message) = tld.result() {
+            eprintln!("cautery: {message}");
+        }
+    }
+    for (position, server, ns) in outcome.delegated {
+        found.push(Found {
+            entry: entries[position],
+            ns,
+            source: format!("dns:{server}"),
+        });
+        total.found += 1;
+    }
+    Ok(())
 }
 
 fn join_file<'a>(

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use cautery_dns::authority::{Outcome, QueryKind};
 use cautery_dns::{Counters, ErrorKind};
+use chrono::{DateTime, Utc};
 
 /// Per-zone gauges.
 #[derive(Debug, Clone, Default)]
@@ -17,6 +18,25 @@ struct ZoneGauges {
     zone: String,
     serial: u32,
     rules: u64,
+    /// When the zone last changed while this daemon ran.
+    changed: Option<DateTime<Utc>>,
+    /// When it may change next.
+    next_change: Option<DateTime<Utc>>,
+}
+
+/// A zone as the HTTP API shows it.
+#[derive(Debug, Clone)]
+pub struct ZoneStatus {
+    /// The zone's name, without the final dot.
+    pub zone: String,
+    /// Its serial.
+    pub serial: u32,
+    /// Its rules.
+    pub rules: u64,
+    /// When it last changed while this daemon ran.
+    pub changed: Option<DateTime<Utc>>,
+    /// When it may change next.
+    pub next_change: Option<DateTime<Utc>>,
 }
 
 /// The metrics registry.
@@ -30,6 +50,9 @@ pub struct Registry {
     events_dropped: AtomicU64,
     events_spooled: AtomicU64,
     zones: Mutex<Vec<ZoneGauges>>,
+    monitor_cycles: AtomicU64,
+    monitor_incomplete_cycles: AtomicU64,
+    monitor_sources: Mutex<Vec<cautery_monitor::SourceHealth>>,
     /// Set once the first plans are served.
     ready: std::sync::atomic::AtomicBool,
 }
@@ -82,13 +105,123 @@ impl Registry {
                 zone: zone.to_string(),
                 serial,
                 rules: rules as u64,
+                ..ZoneGauges::default()
             }),
         }
+    }
+
+    /// Counts one monitor cycle (whole: every source read) and takes the
+    /// health of its sources.
+    pub fn set_monitor(&self, whole: bool, sources: &[cautery_monitor::SourceHealth]) {
+        self.monitor_cycles.fetch_add(1, Ordering::Relaxed);
+        if !whole {
+            self.monitor_incomplete_cycles
+                .fetch_add(1, Ordering::Relaxed);
+        }
+        *self
+            .monitor_sources
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = sources.to_vec();
+    }
+
+    fn render_monitor(&self, out: &mut String) {
+        let sources = self
+            .monitor_sources
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let _ = writeln!(
+            out,
+            "# HELP cautery_monitor_cycles_total Registration monitor cycles run."
+        );
+        let _ = writeln!(out, "# TYPE cautery_monitor_cycles_total counter");
+        let _ = writeln!(
+            out,
+            "cautery_monitor_cycles_total {}",
+            self.monitor_cycles.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(out, "# HELP cautery_monitor_incomplete_cycles_total Monitor cycles in which some source was not read whole.");
+        let _ = writeln!(
+            out,
+            "# TYPE cautery_monitor_incomplete_cycles_total counter"
+        );
+        let _ = writeln!(
+            out,
+            "cautery_monitor_incomplete_cycles_total {}",
+            self.monitor_incomplete_cycles.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(out, "# HELP cautery_monitor_last_good_cycle_seconds Unix time of the last cycle that read the source whole (0: never).");
+        let _ = writeln!(out, "# TYPE cautery_monitor_last_good_cycle_seconds gauge");
+        for source in &sources {
+            let at = source.last_ok.map_or(0, |t| t.timestamp());
+            let _ = writeln!(
+                out,
+                "cautery_monitor_last_good_cycle_seconds{{source=\"{}\"}} {at}",
+                label(&source.source)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP cautery_monitor_source_failures Failures in a row of each monitor source."
+        );
+        let _ = writeln!(out, "# TYPE cautery_monitor_source_failures gauge");
+        for source in &sources {
+            let _ = writeln!(
+                out,
+                "cautery_monitor_source_failures{{source=\"{}\"}} {}",
+                label(&source.source),
+                source.failures
+            );
+        }
+        let _ = writeln!(out, "# HELP cautery_monitor_source_unhealthy 1 while a monitor source is unhealthy (late, failing or stale).");
+        let _ = writeln!(out, "# TYPE cautery_monitor_source_unhealthy gauge");
+        for source in &sources {
+            let _ = writeln!(
+                out,
+                "cautery_monitor_source_unhealthy{{source=\"{}\"}} {}",
+                label(&source.source),
+                u8::from(source.unhealthy)
+            );
+        }
+    }
+
+    /// Records when a zone was published (`changed`: with a new serial)
+    /// and when it may change next.
+    pub fn set_zone_times(
+        &self,
+        zone: &str,
+        changed: bool,
+        now: DateTime<Utc>,
+        next_change: DateTime<Utc>,
+    ) {
+        let mut zones = self.zones.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(z) = zones.iter_mut().find(|z| z.zone == zone) {
+            if changed || z.changed.is_none() {
+                z.changed = Some(now);
+            }
+            z.next_change = Some(next_change);
+        }
+    }
+
+    /// Every zone's serial, rules and change instants.
+    pub fn zones(&self) -> Vec<ZoneStatus> {
+        let zones = self.zones.lock().unwrap_or_else(|e| e.into_inner());
+        zones
+            .iter()
+            .map(|z| ZoneStatus {
+                zone: z.zone.clone(),
+                serial: z.serial,
+                rules: z.rules,
+                changed: z.changed,
+                next_change: z.next_change,
+            })
+            .collect()
     }
 
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
         let mut out = String::new();
+        self.render_monitor(&mut out);
         let zones = self.zones.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let _ = writeln!(out, "# HELP cautery_serial Serial of each policy zone.");
         let _ = writeln!(out, "# TYPE cautery_serial gauge");
@@ -190,9 +323,41 @@ impl Registry {
     }
 }
 
+/// A label value in the Prometheus text format: backslash, quote and newline escaped.
+fn label(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn monitor_sources_render_their_last_good_cycle_escaped() {
+        let registry = Registry::default();
+        let at = chrono::DateTime::from_timestamp(1_800_000_000, 0).expect("instant");
+        let source = cautery_monitor::SourceHealth {
+            source: "zone-file:/srv/a\"b.zone".into(),
+            last_attempt: at,
+            last_ok: Some(at),
+            failures: 2,
+            last_error: String::new(),
+            data_time: None,
+            unhealthy: true,
+        };
+        registry.set_monitor(false, &[source]);
+        let text = registry.render();
+        assert!(text.contains(
+            "cautery_monitor_last_good_cycle_seconds{source=\"zone-file:/srv/a\\\"b.zone\"} 1800000000"
+        ), "{text}");
+        assert!(text.contains("cautery_monitor_cycles_total 1"));
+        assert!(text.contains("cautery_monitor_incomplete_cycles_total 1"));
+        assert!(text
+            .contains("cautery_monitor_source_unhealthy{source=\"zone-file:/srv/a\\\"b.zone\"} 1"));
+    }
 
     #[test]
     fn the_registry_renders_its_own_and_the_dns_counters() {

@@ -187,7 +187,8 @@ fn detect_names_the_infected_clients_of_a_bind_resolver() {
              allow-query {{ 127.0.0.0/8; }}; allow-recursion {{ 127.0.0.0/8; }}; \
              forward only; forwarders {{ 127.0.0.1 port {upstream_port}; }}; \
              dnssec-validation no; notify no; pid-file \"{d}/resolver.pid\"; \
-             session-keyfile \"{d}/resolver.key\"; }};\n\
+             session-keyfile \"{d}/resolver.key\"; \
+             dnstap {{ client; }}; dnstap-output file \"{d}/dnstap.fstrm\"; }};\n\
              controls {{ }};\n\
              logging {{ channel queries_file {{ file \"{d}/queries.log\"; print-time yes; \
              print-category yes; print-severity yes; severity info; }}; \
@@ -210,6 +211,106 @@ fn detect_names_the_infected_clients_of_a_bind_resolver() {
         )
     });
     check_findings(&log, "bind", false);
+    // The same queries and their responses in BIND's dnstap file, whole
+    // (ended by its STOP frame) once named has stopped.
+    named.signal("TERM");
+    wait_until(Duration::from_secs(20), || named.exited().is_some())
+        .unwrap_or_else(|e| panic!("{e:?}: {}", named.log()));
+    let dnstap = dir.join("dnstap.fstrm");
+    let output = cautery(&["detect", "--stats", utf8(&dnstap)]);
+    assert!(
+        stderr(&output).contains(&format!("messages as dnstap, {} queries", 2 * asked)),
+        "{}",
+        stderr(&output)
+    );
+    check_findings(&dnstap, "dnstap", true);
+}
+
+/// A pcap (Ethernet, UDP) of the queries and NXDOMAIN or NOERROR replies
+/// of [`drive_clients`], built here: the machine that runs the tests has
+/// no capture privileges to rely on.
+fn capture_of_clients() -> Vec<u8> {
+    fn dns(name: &str, rcode: Option<u8>) -> Vec<u8> {
+        let mut out = vec![0xab, 0xcd, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0];
+        if let Some(rcode) = rcode {
+            out[2] = 0x81;
+            out[3] = 0x80 | rcode;
+        }
+        for label in name.split('.') {
+            out.push(label.len() as u8);
+            out.extend_from_slice(label.as_bytes());
+        }
+        out.extend_from_slice(&[0, 0, 1, 0, 1]);
+        out
+    }
+    fn frame(from: ([u8; 4], u16), to: ([u8; 4], u16), dns: &[u8]) -> Vec<u8> {
+        let mut frame = vec![0; 12];
+        frame.extend_from_slice(&[0x08, 0x00, 0x45, 0, 0, 0, 0, 0, 0x40, 0, 64, 17, 0, 0]);
+        frame[16..18].copy_from_slice(&((28 + dns.len()) as u16).to_be_bytes());
+        frame.extend_from_slice(&from.0);
+        frame.extend_from_slice(&to.0);
+        frame.extend_from_slice(&from.1.to_be_bytes());
+        frame.extend_from_slice(&to.1.to_be_bytes());
+        frame.extend_from_slice(&((8 + dns.len()) as u16).to_be_bytes());
+        frame.extend_from_slice(&[0, 0]);
+        frame.extend_from_slice(dns);
+        frame
+    }
+    let mut asked: Vec<(&str, String, u8)> = Vec::new();
+    for (client, family, count) in INFECTED {
+        for name in todays_names(family, count) {
+            asked.push((client, name, 3));
+        }
+        asked.push((client, BENIGN[1].to_owned(), 0));
+    }
+    asked.push(("127.0.0.4", todays_names("necurs", 1).remove(0), 3));
+    for client in ["127.0.0.4", "127.0.0.5"] {
+        for name in BENIGN {
+            asked.push((client, name.to_owned(), 0));
+        }
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs() as u32;
+    let mut file = vec![0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    file.extend_from_slice(&65535u32.to_le_bytes());
+    file.extend_from_slice(&1u32.to_le_bytes());
+    let server = ([127, 0, 0, 1], 53);
+    for (i, (client, name, rcode)) in asked.iter().enumerate() {
+        let address: std::net::Ipv4Addr = client.parse().expect("an address");
+        let client = (address.octets(), 40000 + i as u16);
+        for packet in [
+            frame(client, server, &dns(name, None)),
+            frame(server, client, &dns(name, Some(*rcode))),
+        ] {
+            file.extend_from_slice(&now.to_le_bytes());
+            file.extend_from_slice(&(i as u32).to_le_bytes());
+            file.extend_from_slice(&(packet.len() as u32).to_le_bytes());
+            file.extend_from_slice(&(packet.len() as u32).to_le_bytes());
+            file.extend_from_slice(&packet);
+        }
+    }
+    file
+}
+
+#[test]
+fn detect_reads_dns_out_of_a_packet_capture() {
+    let dir = TempDir::new("detect-pcap");
+    let capture = dir.path().join("dns.pcap");
+    std::fs::write(&capture, capture_of_clients()).expect("write the capture");
+    check_findings(&capture, "pcap", true);
+    // Cut mid-packet: what was whole is still read, the cut is reported.
+    let bytes = std::fs::read(&capture).expect("read");
+    let cut = dir.path().join("cut.pcap");
+    std::fs::write(&cut, &bytes[..bytes.len() - 5]).expect("write");
+    let output = cautery(&["detect", utf8(&cut)]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("ends inside a block"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]

@@ -705,3 +705,329 @@ fn registry_requests_list_the_names_found_per_tld_with_evidence() {
         assert_eq!(evidence[0]["evidence"][0]["family"], "necurs");
     }
 }
+
+/// A loopback BIND serving the TLD `tld` as its primary, open to dynamic
+/// updates from 127.0.0.1; returns it and its port once it answers.
+fn tld_server(dir: &TempDir, tld: &str) -> (crate::harness::Process, u16) {
+    let port = crate::harness::free_port();
+    (tld_server_on(dir, tld, port), port)
+}
+
+/// [`tld_server`] on a given port; a zone written before (and its journal
+/// of updates) is kept, so a restarted server serves what it served.
+fn tld_server_on(dir: &TempDir, tld: &str, port: u16) -> crate::harness::Process {
+    use crate::harness::{dig, program, wait_until, Process};
+    if !dir.join("tld.zone").exists() {
+        dir.write(
+            "tld.zone",
+            &format!(
+                "$TTL 60\n@ SOA ns.{tld}. hostmaster.{tld}. 1 3600 600 86400 60\n\
+                 @ NS ns.{tld}.\nns A 127.0.0.1\n"
+            ),
+        );
+    }
+    let d = dir.path().display();
+    let conf = dir.write(
+        "named.conf",
+        &format!(
+            "options {{ directory \"{d}\"; listen-on port {port} {{ 127.0.0.1; }}; \
+             listen-on-v6 {{ none; }}; recursion no; dnssec-validation no; notify no; \
+             pid-file \"{d}/named.pid\"; session-keyfile \"{d}/session.key\"; }};\n\
+             controls {{ }};\nzone \"{tld}\" {{ type primary; file \"{d}/tld.zone\"; \
+             allow-update {{ 127.0.0.1; }}; }};\n"
+        ),
+    );
+    let mut command = Command::new(program("named"));
+    command.args(["-g", "-c"]).arg(&conf);
+    let named = Process::start("named", command, &dir.join("named.log"));
+    wait_until(std::time::Duration::from_secs(30), || {
+        dig(port, &[tld, "SOA"]).contains("status: NOERROR")
+    })
+    .unwrap_or_else(|e| panic!("{e:?}: {}", named.log()));
+    named
+}
+
+/// Adds (or removes) `name. NS server.` in the loopback TLD by RFC 2136 update.
+fn nsupdate(port: u16, tld: &str, change: &str) {
+    let mut child = Command::new("nsupdate")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run nsupdate");
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(
+            format!("server 127.0.0.1 {port}\nzone {tld}\nupdate {change}\nsend\n").as_bytes(),
+        )
+        .expect("write nsupdate");
+    let output = child.wait_with_output().expect("nsupdate");
+    assert!(output.status.success(), "nsupdate: {}", stderr(&output));
+}
+
+#[test]
+fn a_name_delegated_mid_test_at_a_loopback_tld_reaches_the_webhook_in_the_next_cycle_once() {
+    if !(require("named", "bind9") && require("nsupdate", "bind9-dnsutils")) {
+        return;
+    }
+    let dir = TempDir::new("monitor-dns");
+    let campaign = campaign(&dir);
+    let names = predicted(&campaign, AT);
+    let name = &names[10];
+    let tld = name.rsplit('.').next().expect("a TLD");
+    let under_tld = names
+        .iter()
+        .filter(|n| n.ends_with(&format!(".{tld}")))
+        .count();
+    assert!(under_tld > 1, "{under_tld} names under .{tld}");
+    let (named, port) = tld_server(&dir, tld);
+    let secret = dir.write("secret", "s3cret\n");
+    let state = dir.join("events.sqlite");
+    let receiver = Receiver::start();
+    let url = format!("http://127.0.0.1:{}/hook", receiver.port);
+    let server = format!("{tld}=127.0.0.1:{port}");
+    // One cycle of the watch: every predicted name under the TLD asked of BIND.
+    let cycle = || {
+        let output = cautery(&[
+            "monitor",
+            "check",
+            &campaign,
+            "--dns",
+            &server,
+            "--dns-interval-ms",
+            "0",
+            "--at",
+            AT,
+            "--state",
+            utf8(&state),
+            "--webhook",
+            &url,
+            "--webhook-secret-file",
+            utf8(&secret),
+            "--format",
+            "jsonl",
+        ]);
+        assert!(
+            output.status.success(),
+            "{}\n{}",
+            stderr(&output),
+            named.log()
+        );
+        output
+    };
+    let before = cycle();
+    assert_eq!(stdout(&before), "", "nothing delegated yet");
+    assert!(receiver.take().is_empty());
+    assert!(
+        stderr(&before).contains(&format!("{under_tld} DNS answers")),
+        "{}",
+        stderr(&before)
+    );
+
+    // The operator comes back: the name is delegated at the TLD.
+    nsupdate(port, tld, &format!("add {name}. 3600 NS ns1.evil.example."));
+    let after = cycle();
+    let lines: Vec<serde_json::Value> = stdout(&after)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("json line"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", stdout(&after));
+    assert_eq!(lines[0]["domain"], name.as_str());
+    assert_eq!(lines[0]["ns"][0], "ns1.evil.example");
+    assert_eq!(lines[0]["source"], format!("dns:127.0.0.1:{port}"));
+    let alerts = receiver.take();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["kind"], "registered");
+    assert_eq!(alerts[0]["domain"], name.as_str());
+    assert_eq!(alerts[0]["evidence"][0]["family"], "necurs");
+
+    // Later cycles: still delegated, no second alert.
+    for _ in 0..2 {
+        cycle();
+        assert!(receiver.take().is_empty());
+    }
+    let status = cautery(&["monitor", "status", "--state", utf8(&state), "--at", AT]);
+    assert!(status.status.success(), "{}", stdout(&status));
+    assert!(
+        stdout(&status).contains(&format!("ok\tdns:{tld}\t")),
+        "{}",
+        stdout(&status)
+    );
+}
+
+#[test]
+fn a_dns_source_that_does_not_answer_is_a_failing_source_not_a_crash() {
+    let dir = TempDir::new("monitor-dns-down");
+    let campaign = campaign(&dir);
+    let names = predicted(&campaign, AT);
+    let tld = names[0].rsplit('.').next().expect("a TLD");
+    // A bound UDP socket that never answers.
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").expect("bind");
+    let port = silent.local_addr().expect("addr").port();
+    let state = dir.join("events.sqlite");
+    let output = cautery(&[
+        "monitor",
+        "check",
+        &campaign,
+        "--dns",
+        &format!("{tld}=127.0.0.1:{port}"),
+        "--dns-timeout-ms",
+        "200",
+        "--dns-attempts",
+        "1",
+        "--dns-concurrency",
+        "16",
+        "--dns-interval-ms",
+        "0",
+        "--at",
+        AT,
+        "--state",
+        utf8(&state),
+        "--alerts",
+        "--max-failures",
+        "1",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("got no usable answer"),
+        "{}",
+        stderr(&output)
+    );
+    let health: serde_json::Value =
+        serde_json::from_str(stdout(&output).lines().next().expect("a health alert"))
+            .expect("json");
+    assert_eq!(health["kind"], "health");
+    assert_eq!(health["source"], format!("dns:{tld}"));
+    let bad = cautery(&[
+        "monitor",
+        "check",
+        &campaign,
+        "--dns",
+        "com=a.gtld-servers.net",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("not an IP address"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+#[test]
+fn the_monitor_daemon_alerts_a_delegation_once_and_its_stopped_dns_source_until_it_returns() {
+    use crate::harness::{cautery_command, wait_until, Process};
+    use std::time::Duration;
+    if !(require("named", "bind9") && require("nsupdate", "bind9-dnsutils")) {
+        return;
+    }
+    let dir = TempDir::new("monitor-daemon");
+    let campaign = campaign(&dir);
+    let names = predicted(&campaign, AT);
+    let name = &names[10];
+    let tld = name.rsplit('.').next().expect("a TLD");
+    let (named, port) = tld_server(&dir, tld);
+    let secret = dir.write("secret", "s3cret\n");
+    let receiver = Receiver::start();
+    let clock = dir.write("clock", AT);
+    let start: chrono::DateTime<chrono::Utc> = AT.parse().expect("instant");
+    let minute = |n: i64| (start + chrono::Duration::minutes(n)).to_rfc3339();
+    let config = dir.write(
+        "cautery.toml",
+        &format!(
+            "version = 1\n[server]\nstate-dir = \"{d}/state\"\n[monitor]\n\
+             campaigns = [\"{campaign}\"]\ninterval = 60\ndns = [\"{tld}=127.0.0.1:{port}\"]\n\
+             dns-timeout-ms = 300\ndns-attempts = 1\ndns-interval-ms = 0\n\
+             state = \"monitor.sqlite\"\nwebhook = \"http://127.0.0.1:{hook}/hook\"\n\
+             webhook-secret-file = \"{secret}\"\nmax-failures = 1\n",
+            d = dir.path().display(),
+            hook = receiver.port,
+            secret = utf8(&secret),
+        ),
+    );
+    let state = dir.join("state/monitor.sqlite");
+    let status = |at: &str| {
+        cautery(&[
+            "monitor",
+            "status",
+            "--state",
+            utf8(&state),
+            "--at",
+            at,
+            "--interval-minutes",
+            "1",
+            "--max-failures",
+            "1",
+        ])
+    };
+    let mut command = cautery_command();
+    command.args([
+        "monitor",
+        "--config",
+        utf8(&config),
+        "--clock-file",
+        utf8(&clock),
+    ]);
+    let monitor = Process::start("cautery monitor", command, &dir.join("monitor.log"));
+    let mut alerts: Vec<serde_json::Value> = Vec::new();
+    let mut wait_for = |what: &dyn Fn(&serde_json::Value) -> bool| {
+        wait_until(Duration::from_secs(60), || {
+            alerts.extend(receiver.take());
+            alerts.iter().any(what)
+        })
+        .unwrap_or_else(|e| panic!("{e:?}: {alerts:?}\n{}", monitor.log()));
+    };
+
+    // First cycle at the clock's instant: healthy, nothing delegated.
+    wait_until(Duration::from_secs(60), || {
+        stdout(&status(AT)).contains(&format!("ok\tdns:{tld}\t"))
+    })
+    .unwrap_or_else(|e| panic!("{e:?}: {}", monitor.log()));
+
+    // Delegated while the daemon runs: the next cycle (one interval later) alerts.
+    nsupdate(port, tld, &format!("add {name}. 3600 NS ns1.evil.example."));
+    std::fs::write(&clock, minute(1)).expect("clock");
+    wait_for(&|a| a["kind"] == "registered");
+
+    // The TLD server stops: the next cycle fails, one health alert, status exits 1.
+    drop(named);
+    std::fs::write(&clock, minute(2)).expect("clock");
+    wait_for(&|a| a["kind"] == "health" && a["detail"] != "recovered");
+    let unhealthy = status(&minute(2));
+    assert_eq!(unhealthy.status.code(), Some(1), "{}", stdout(&unhealthy));
+    assert!(stdout(&unhealthy).contains(&format!("unhealthy\tdns:{tld}\tfailing")));
+
+    // It returns on the same port: the next cycle clears the alert.
+    let _named = tld_server_on(&dir, tld, port);
+    std::fs::write(&clock, minute(3)).expect("clock");
+    wait_for(&|a| a["kind"] == "health" && a["detail"] == "recovered");
+    let healthy = status(&minute(3));
+    assert!(healthy.status.success(), "{}", stdout(&healthy));
+
+    // Each event once: one registered, one unhealthy, one recovered.
+    std::fs::write(&clock, minute(4)).expect("clock");
+    std::thread::sleep(Duration::from_secs(2));
+    alerts.extend(receiver.take());
+    let kinds: Vec<String> = alerts
+        .iter()
+        .map(|a| {
+            format!(
+                "{}:{}",
+                a["kind"].as_str().unwrap_or(""),
+                a["domain"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            format!("registered:{name}"),
+            "health:".into(),
+            "health:".into()
+        ],
+        "{alerts:?}"
+    );
+    assert_eq!(alerts[1]["source"], format!("dns:{tld}"));
+}

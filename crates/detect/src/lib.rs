@@ -6,6 +6,10 @@
 //!   Zeek's `dns.log` (TSV and JSON), with format detection. Each line
 //!   becomes at most one [`Record`]: when, who asked, what name, and the
 //!   answer's NXDOMAIN-ness when the line says it.
+//! - [`dnstap`]: Frame Streams framing (files and the bidirectional
+//!   handshake of a live stream) and the few `dnstap.Dnstap` protobuf
+//!   fields a finding needs; client queries and responses become records.
+//! - [`pcap`]: pcap and pcapng captures, DNS over UDP and TCP.
 //! - [`findings`]: the records of a log collected compactly, then
 //!   attributed through the reverse index of `cautery-dga` at the instant
 //!   each query was made (plus a slack for bots with wrong clocks), and
@@ -23,10 +27,13 @@
 //! client make an `unknown-dga` finding.
 
 pub mod classify;
+pub mod dnstap;
 pub mod findings;
 pub mod formats;
+pub mod pcap;
 mod record;
 mod time;
+mod wire;
 
 pub use findings::{Collection, Finding, Settings, UNKNOWN_DGA};
 pub use formats::{detect_format, InputFormat, LineParser, Malformed};

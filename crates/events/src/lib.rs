@@ -11,7 +11,7 @@
 //! - [`report`]: daily CSV reports per [`Scope`] (AS, network, country) in
 //!   Shadowserver's `event4_sinkhole_http`, `event4_sinkhole` and
 //!   `event4_sinkhole_dns` formats and their `event6_*` twins, streamed from
-//!   the store in pages.
+//!   the store ([`store::EventRow`], borrowed, no allocation per event).
 //! - [`enrich`]: the source's AS and country from MaxMind-format databases.
 //! - [`retention`]: deleting old events in bounded batches.
 //! - [`spool`]: batches waiting on local disk while the store is down.

@@ -45,6 +45,11 @@ impl<'a> PredictionIndex<'a> {
         self.entries.is_empty()
     }
 
+    /// Every predicted name, in the plan's order.
+    pub fn entries(&self) -> &[Entry<'a>] {
+        &self.entries
+    }
+
     /// The entry of `name` (lower case, without the final dot).
     pub fn get(&self, name: &str) -> Option<Entry<'a>> {
         self.by_name

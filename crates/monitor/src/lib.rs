@@ -12,6 +12,9 @@
 //!   alerts are due (registered, changed, expiring), once per event.
 //! - [`alert`]: alerts with their evidence, as JSON, chat text, and the
 //!   HMAC-SHA256 signature of webhook bodies.
+//! - [`delegation`]: the DNS source: the `NS` query asked of a TLD's
+//!   authoritative servers and the reading of their answer (referral,
+//!   NXDOMAIN), bounded and fuzzed; a pacer per server.
 //! - [`rdap`]: RDAP bootstrap, query URLs, the fields kept of an RFC 9083
 //!   domain answer, and `Retry-After`.
 //! - [`health`]: the watcher's own health per source: late cycles,
@@ -27,6 +30,7 @@
 //! predicted name (predicted names are plain host names).
 
 pub mod alert;
+pub mod delegation;
 pub mod health;
 pub mod join;
 pub mod rdap;
@@ -35,6 +39,7 @@ pub mod store;
 pub mod zonefile;
 
 pub use alert::{signature, Alert, Evidence, SIGNATURE_HEADER};
+pub use delegation::{DelegationError, Pacer, ParentAnswer};
 pub use health::{problems, record, HealthRules, Problem, SourceHealth};
 pub use join::{join_zone, Found, JoinStats, PredictionIndex};
 pub use rdap::{domain_url, parse_domain, retry_after, Bootstrap, DomainRecord, RdapError};

@@ -8,13 +8,15 @@
 //! - [`sinkhole`]: the connection sinkhole (HTTP, TLS, raw TCP listeners).
 //! - [`events`]: the event store's writer.
 //! - [`http`]: the metrics endpoint.
+//! - [`monitor`]: the registration watch of `[monitor]`, every interval.
 //!
-//! The coming subsystems (registration monitor, resolver-log ingestion,
+//! The coming subsystems (resolver-log ingestion,
 //! HTTP API) arrive the same way: a crate of pure logic plus a unit here.
 
 pub mod dns;
 pub mod events;
 pub mod http;
+pub mod monitor;
 pub mod publisher;
 pub mod reports;
 pub mod sinkhole;

@@ -77,6 +77,9 @@ pub enum Malformed {
     /// A Zeek data line before any `#fields` header naming its columns.
     #[error("Zeek data before its #fields header")]
     NoHeader,
+    /// A dnstap payload, packet or DNS message cut short or not of its kind.
+    #[error("a message or packet that cannot be read")]
+    Message,
 }
 
 /// Reads lines of one format.

@@ -28,23 +28,36 @@ impl Row {
 
     /// A text value, quoted; `None` or an empty text as an empty field.
     pub(crate) fn text(&mut self, value: Option<&str>) -> &mut Row {
+        self.text_parts(value.as_slice())
+    }
+
+    /// One text value made of `parts` (`POST`, ` `, `/gate.php`), quoted;
+    /// nothing at all (or only empty parts) as an empty field.
+    pub(crate) fn text_parts(&mut self, parts: &[&str]) -> &mut Row {
         self.separate();
-        match value {
-            None | Some("") => {}
-            Some(value) => {
-                self.line.push('"');
-                for c in value.chars() {
-                    match c {
-                        '"' => self.line.push_str("\"\""),
-                        c if c.is_control() && (c as u32) < 0x100 => {
-                            let _ = write!(self.line, "\\x{:02x}", c as u32);
-                        }
-                        c => self.line.push(c),
+        if parts.iter().all(|part| part.is_empty()) {
+            return self;
+        }
+        self.line.push('"');
+        for part in parts {
+            for c in part.chars() {
+                match c {
+                    '"' => self.line.push_str("\"\""),
+                    c if c.is_control() && (c as u32) < 0x100 => {
+                        let _ = write!(self.line, "\\x{:02x}", c as u32);
                     }
+                    c => self.line.push(c),
                 }
-                self.line.push('"');
             }
         }
+        self.line.push('"');
+        self
+    }
+
+    /// A value whose text never needs escaping (an address), quoted.
+    pub(crate) fn quoted(&mut self, value: impl std::fmt::Display) -> &mut Row {
+        self.separate();
+        let _ = write!(self.line, "\"{value}\"");
         self
     }
 
@@ -75,6 +88,19 @@ impl Row {
         self.line.push('\n');
         std::mem::take(&mut self.line)
     }
+
+    /// The line, with its `\n`, kept for [`Row::clear`] to reuse: one
+    /// buffer for every row of a report.
+    pub(crate) fn end(&mut self) -> &str {
+        self.line.push('\n');
+        &self.line
+    }
+
+    /// Empties the row, keeping its buffer.
+    pub(crate) fn clear(&mut self) {
+        self.line.clear();
+        self.fields = 0;
+    }
 }
 
 /// The header line of `columns`, each name quoted as in Shadowserver's files.
@@ -101,6 +127,19 @@ mod tests {
             .text(Some("a,b"))
             .finish();
         assert_eq!(line, "\"say \"\"hi\"\"\",443,,,,\"a,b\"\n");
+    }
+
+    #[test]
+    fn parts_and_quoted_values_and_a_reused_row() {
+        let mut row = Row::new();
+        row.text_parts(&["POST", " ", "/a\"b"])
+            .text_parts(&["", ""])
+            .quoted("192.0.2.1".parse::<std::net::IpAddr>().unwrap());
+        assert_eq!(row.end(), "\"POST /a\"\"b\",,\"192.0.2.1\"\n");
+        row.clear();
+        row.number(Some(7));
+        assert_eq!(row.end(), "7\n");
+        assert_eq!(row.fields(), 1);
     }
 
     #[test]

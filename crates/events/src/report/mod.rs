@@ -21,12 +21,16 @@
 //! `http_host` the `Host` header without a port.
 //!
 //! [`write_reports`] writes one file per report and [`Scope`] that has
-//! rows, `{date}-{report}-{scope}.csv`, reading the day from the store a
-//! page at a time. DNS counts are kept in a map of at most
-//! [`ReportOptions::dns_rows_in_memory`] rows; a day with more distinct
-//! (scope, source, query, type) than that is counted in several passes,
-//! each over a hash partition of them, so memory stays bounded whatever the
-//! day holds.
+//! rows, `{date}-{report}-{scope}.csv`, in one pass over the day through
+//! [`EventStore::scan_between`]: SQLite hands over each row's columns
+//! borrowed ([`EventRow`]), each connection line is formatted once into one
+//! reused buffer whatever its number of scopes, and timestamps are
+//! formatted once per second. DNS rows are counted in a map of at most
+//! [`ReportOptions::dns_rows_in_memory`] entries of numbers (the query
+//! names, types, families, campaigns and countries of a pass are kept once
+//! each); a day with more distinct (scope, source, query, type) than that is
+//! counted in further passes over the DNS events only, each over a hash
+//! partition of them, so memory stays bounded whatever the day holds.
 //!
 //! The rows of a file are in time order (DNS rows by their first query),
 //! except that DNS rows counted in several passes are in time order within
@@ -43,19 +47,20 @@ mod scope;
 pub mod subscribers;
 
 use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate};
 
 use self::csv::Row;
 use self::scope::ScopeIndex;
 pub use self::scope::{Scope, ScopeError};
 pub use self::subscribers::{load_subscribers, scopes_of, Ledger, Subscriber, SubscribersError};
-use crate::event::{Details, Event, Protocol};
-use crate::store::{EventStore, StoreError};
+use crate::event::{Event, Protocol, Transport};
+use crate::store::{EventRow, EventStore, StoreError};
 
 /// The `public_source` of every row.
 pub const PUBLIC_SOURCE: &str = "cautery";
@@ -189,8 +194,17 @@ impl Report {
 
     /// The report an event goes to.
     pub fn of(event: &Event) -> Report {
-        let ipv4 = event.src_ip().is_ipv4();
-        match (event.protocol(), ipv4) {
+        Report::of_parts(event.protocol(), event.src_ip().is_ipv4())
+    }
+
+    /// The report a stored event goes to.
+    pub fn of_row(event: &EventRow<'_>) -> Report {
+        Report::of_parts(event.protocol, event.src_ip.is_ipv4())
+    }
+
+    /// The report of events of `protocol` from an IPv4 source or not.
+    pub fn of_parts(protocol: Protocol, ipv4: bool) -> Report {
+        match (protocol, ipv4) {
             (Protocol::Http, true) => Report::Event4SinkholeHttp,
             (Protocol::Http, false) => Report::Event6SinkholeHttp,
             (Protocol::Tls | Protocol::Tcp, true) => Report::Event4Sinkhole,
@@ -232,11 +246,9 @@ impl Report {
     }
 }
 
-/// How [`write_reports`] reads and counts.
+/// How [`write_reports`] counts.
 #[derive(Debug, Clone)]
 pub struct ReportOptions {
-    /// Events read from the store at a time.
-    pub page_size: usize,
     /// Distinct DNS rows (scope, source address, query, type) counted in
     /// memory at once; more take more passes over the day.
     pub dns_rows_in_memory: usize,
@@ -245,7 +257,6 @@ pub struct ReportOptions {
 impl Default for ReportOptions {
     fn default() -> ReportOptions {
         ReportOptions {
-            page_size: 10_000,
             dns_rows_in_memory: 1_000_000,
         }
     }
@@ -299,33 +310,52 @@ pub enum ReportError {
     },
 }
 
-/// `YYYY-MM-DD HH:MM:SS`, UTC.
-fn timestamp(time: DateTime<Utc>) -> String {
-    time.format("%Y-%m-%d %H:%M:%S").to_string()
+/// `YYYY-MM-DD HH:MM:SS`, UTC, formatted once per second of the day: rows
+/// come in time order, and a busy sinkhole records hundreds a second.
+#[derive(Debug, Default)]
+struct Timestamps {
+    second: Option<i64>,
+    text: String,
 }
 
-fn family(event: &Event) -> Option<&str> {
-    event
-        .attribution
-        .as_ref()
-        .map(|attribution| &*attribution.provenance.family)
-}
+impl Timestamps {
+    fn of(&mut self, row: &EventRow<'_>) -> Result<&str, StoreError> {
+        self.at(row.id, row.time_us)
+    }
 
-fn campaign(event: &Event) -> Option<&str> {
-    event
-        .attribution
-        .as_ref()
-        .map(|attribution| attribution.campaign.as_str())
+    fn at(&mut self, id: i64, time_us: i64) -> Result<&str, StoreError> {
+        let second = time_us.div_euclid(1_000_000);
+        if self.second != Some(second) {
+            let time = DateTime::from_timestamp_micros(time_us).ok_or(StoreError::CorruptRow {
+                id,
+                column: "time_us",
+                value: time_us.to_string(),
+            })?;
+            self.text.clear();
+            let _ = write!(self.text, "{}", time.format("%Y-%m-%d %H:%M:%S"));
+            self.second = Some(second);
+        }
+        Ok(&self.text)
+    }
 }
 
 /// The columns every report starts with, `timestamp` to `device_model`.
-fn source_columns(row: &mut Row, event: &Event, src: IpAddr) {
-    row.text(Some(timestamp(event.time).as_str()))
-        .text(Some(event.transport.as_str()))
-        .text(Some(src.to_string().as_str()))
-        .number(Some(u64::from(event.src.port())))
-        .number(event.src_asn.map(u64::from))
-        .text(event.src_country.as_deref())
+#[allow(clippy::too_many_arguments)]
+fn source_columns(
+    row: &mut Row,
+    timestamp: &str,
+    transport: Transport,
+    src: IpAddr,
+    src_port: u16,
+    src_asn: Option<u32>,
+    src_country: Option<&str>,
+) {
+    row.text(Some(timestamp))
+        .text(Some(transport.as_str()))
+        .quoted(src)
+        .number(Some(u64::from(src_port)))
+        .number(src_asn.map(u64::from))
+        .text(src_country)
         // src_region .. device_model: not known to the sinkhole.
         .empty(8);
 }
@@ -349,80 +379,135 @@ fn host_name(host: &str) -> &str {
     }
 }
 
-/// The row of an HTTP, TLS or TCP event.
-fn connection_row(event: &Event, report: Report) -> String {
-    let mut row = Row::new();
-    source_columns(&mut row, event, event.src_ip());
-    let application = match event.details {
-        Details::Http { .. } => "http",
-        Details::Tls { .. } => "https",
-        Details::Tcp { .. } | Details::Dns { .. } => "tcp",
+/// The row of an HTTP, TLS or TCP event into `row` (cleared first).
+fn connection_row(event: &EventRow<'_>, report: Report, timestamp: &str, row: &mut Row) {
+    row.clear();
+    source_columns(
+        row,
+        timestamp,
+        event.transport,
+        event.src_ip,
+        event.src_port,
+        event.src_asn,
+        event.src_country,
+    );
+    let application = match event.protocol {
+        Protocol::Http => "http",
+        Protocol::Tls => "https",
+        Protocol::Tcp | Protocol::Dns => "tcp",
     };
-    row.text(Some(event.dst.ip().to_canonical().to_string().as_str()))
-        .number(Some(u64::from(event.dst.port())))
+    row.quoted(event.dst_ip)
+        .number(Some(u64::from(event.dst_port)))
         // dst_asn .. dst_sector: the sinkhole's own, left to the operator.
         .empty(7)
         .text(Some(PUBLIC_SOURCE))
-        .text(family(event))
-        .text(family(event))
-        .text(campaign(event))
+        .text(event.family)
+        .text(event.family)
+        .text(event.campaign)
         .text(Some(application))
         // version, event_id
         .empty(2);
     if report.columns().len() == SINKHOLE_HTTP_COLUMNS.len() {
-        if let Details::Http {
-            method,
-            target,
-            host,
-            user_agent,
-            referer,
-            forwarded_for,
-            ..
-        } = &event.details
-        {
-            row.text(Some(format!("{method} {target}").as_str()))
-                .text(host.as_deref().map(host_name).or(event.name.as_deref()))
-                .text(user_agent.as_deref())
-                .text(forwarded_for.as_deref())
-                // ssl_cipher
-                .empty(1)
-                .text(referer.as_deref());
+        if event.protocol == Protocol::Http {
+            row.text_parts(&[
+                event.http_method.unwrap_or_default(),
+                " ",
+                event.http_target.unwrap_or_default(),
+            ])
+            .text(event.http_host.map(host_name).or(event.name))
+            .text(event.http_user_agent)
+            .text(event.http_forwarded_for)
+            // ssl_cipher
+            .empty(1)
+            .text(event.http_referer);
         } else {
             row.empty(6);
         }
     }
     debug_assert_eq!(row.fields(), report.columns().len());
-    row.finish()
 }
 
-/// The key DNS rows are counted under.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Texts of one counting pass (query names and types, families,
+/// campaigns, countries), each kept once, so that a DNS count holds
+/// numbers and a query seen a million times is allocated once.
+#[derive(Debug, Default)]
+struct Texts {
+    ids: HashMap<Box<str>, u32, ahash::RandomState>,
+    texts: Vec<Box<str>>,
+}
+
+impl Texts {
+    fn id(&mut self, text: &str) -> u32 {
+        if let Some(&id) = self.ids.get(text) {
+            return id;
+        }
+        // At most two texts per counted row, and counted rows are bounded.
+        let id = u32::try_from(self.texts.len()).unwrap_or(u32::MAX);
+        self.texts.push(text.into());
+        self.ids.insert(text.into(), id);
+        id
+    }
+
+    fn get(&self, id: u32) -> &str {
+        self.texts.get(id as usize).map_or("", |text| text)
+    }
+
+    fn get_some(&self, id: Option<u32>) -> Option<&str> {
+        id.map(|id| self.get(id))
+    }
+}
+
+/// The key DNS rows are counted under: scope, source, and the query name
+/// and type as [`Texts`] ids.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct DnsKey {
     scope: usize,
     src: IpAddr,
-    query: String,
-    qtype: String,
+    query: u32,
+    qtype: u32,
 }
 
-/// A DNS row being counted: the first query's details and the count.
-#[derive(Debug, Clone)]
+/// A DNS row being counted: what its row shows of the first query, and the
+/// count.
+#[derive(Debug, Clone, Copy)]
 struct DnsCount {
-    first: Event,
+    id: i64,
+    time_us: i64,
+    transport: Transport,
+    src_port: u16,
+    src_asn: Option<u32>,
+    src_country: Option<u32>,
+    family: Option<u32>,
+    campaign: Option<u32>,
     count: u64,
 }
 
-fn dns_row(key: &DnsKey, counted: &DnsCount) -> String {
-    let event = &counted.first;
-    let mut row = Row::new();
-    source_columns(&mut row, event, key.src);
-    row.text(family(event))
-        .text(family(event))
-        .text(campaign(event))
-        .text(Some(key.qtype.as_str()))
-        .text(Some(key.query.as_str()))
+fn dns_row(
+    key: &DnsKey,
+    counted: &DnsCount,
+    texts: &Texts,
+    timestamps: &mut Timestamps,
+    row: &mut Row,
+) -> Result<(), StoreError> {
+    row.clear();
+    let family = texts.get_some(counted.family);
+    source_columns(
+        row,
+        timestamps.at(counted.id, counted.time_us)?,
+        counted.transport,
+        key.src,
+        counted.src_port,
+        counted.src_asn,
+        texts.get_some(counted.src_country),
+    );
+    row.text(family)
+        .text(family)
+        .text(texts.get_some(counted.campaign))
+        .text(Some(texts.get(key.qtype)))
+        .text(Some(texts.get(key.query)))
         .number(Some(counted.count));
     debug_assert_eq!(row.fields(), SINKHOLE_DNS_COLUMNS.len());
-    row.finish()
+    Ok(())
 }
 
 /// A report file being written under its `.partial` name.
@@ -516,31 +601,14 @@ impl Drop for Files<'_> {
     }
 }
 
-/// Calls `each` for every event of `[from, to)`, a page at a time.
-fn for_each_event(
-    store: &dyn EventStore,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-    page_size: usize,
-    mut each: impl FnMut(&Event) -> Result<(), ReportError>,
-) -> Result<(), ReportError> {
-    let page_size = page_size.max(1);
-    let mut cursor = None;
-    loop {
-        let page = store.events_between(from, to, cursor, page_size)?;
-        for (_, event) in &page {
-            each(event)?;
-        }
-        if page.len() < page_size {
-            return Ok(());
-        }
-        cursor = page.last().map(|(id, _)| *id);
-    }
-}
-
 /// Writes the reports of `day` (UTC) for every scope into `dir`: one file
 /// per report and scope that has rows, named by [`Report::file_name`].
 /// An event in several scopes goes into each of their files.
+///
+/// One pass over the day writes every connection row as it is read (each
+/// line formatted once, whatever the number of its scopes) and counts the
+/// DNS rows; further passes, over the DNS events only, happen when the
+/// counts did not fit in [`ReportOptions::dns_rows_in_memory`].
 pub fn write_reports(
     store: &dyn EventStore,
     day: NaiveDate,
@@ -566,66 +634,109 @@ pub fn write_reports(
     let mut passes = 0;
     let index = ScopeIndex::new(scopes);
     let mut matching = Vec::new();
+    let mut timestamps = Timestamps::default();
+    let mut line = Row::new();
     while let Some((modulus, residue)) = partitions.pop() {
         let first_pass = passes == 0;
         passes += 1;
         let mut counts: HashMap<DnsKey, DnsCount, ahash::RandomState> =
             HashMap::with_hasher(ahash::RandomState::new());
+        let mut texts = Texts::default();
         let mut overflow = false;
         // Keys whose 64-bit hashes collide cannot be split apart; past this
         // a partition is counted whole, whatever its size.
         let splittable = modulus < 1 << 62;
-        for_each_event(store, from, to, options.page_size, |event| {
-            let report = Report::of(event);
-            index.matching(event, &mut matching);
-            for &index in &matching {
-                let Details::Dns { qtype } = &event.details else {
-                    if first_pass {
-                        files.write(report, index, &connection_row(event, report))?;
+        let mut failure = None;
+        let mut each = |event: &EventRow<'_>| -> Result<(), ReportError> {
+            index.matching(
+                event.src_ip,
+                event.src_asn,
+                event.src_country,
+                &mut matching,
+            );
+            if matching.is_empty() {
+                return Ok(());
+            }
+            let report = Report::of_row(event);
+            if event.protocol != Protocol::Dns {
+                if first_pass {
+                    connection_row(event, report, timestamps.of(event)?, &mut line);
+                    let text = line.end();
+                    for &scope in &matching {
+                        files.write(report, scope, text)?;
                     }
-                    continue;
-                };
-                if overflow {
+                }
+                return Ok(());
+            }
+            if overflow {
+                return Ok(());
+            }
+            let query = event.name.unwrap_or_default();
+            let qtype = event.dns_qtype.unwrap_or_default();
+            for &scope in &matching {
+                if hasher.hash_one((scope, event.src_ip, query, qtype)) % modulus != residue {
                     continue;
                 }
                 let key = DnsKey {
-                    scope: index,
-                    src: event.src_ip(),
-                    query: event.name.clone().unwrap_or_default(),
-                    qtype: qtype.clone(),
+                    scope,
+                    src: event.src_ip,
+                    query: texts.id(query),
+                    qtype: texts.id(qtype),
                 };
-                if hasher.hash_one(&key) % modulus != residue {
-                    continue;
-                }
                 if let Some(counted) = counts.get_mut(&key) {
                     counted.count += 1;
                 } else if counts.len() < limit || !splittable {
-                    counts.insert(
-                        key,
-                        DnsCount {
-                            first: event.clone(),
-                            count: 1,
-                        },
-                    );
+                    event.time()?;
+                    let counted = DnsCount {
+                        id: event.id,
+                        time_us: event.time_us,
+                        transport: event.transport,
+                        src_port: event.src_port,
+                        src_asn: event.src_asn,
+                        src_country: event.src_country.map(|c| texts.id(c)),
+                        family: event.family.map(|f| texts.id(f)),
+                        campaign: event.campaign.map(|c| texts.id(c)),
+                        count: 1,
+                    };
+                    counts.insert(key, counted);
                 } else {
                     overflow = true;
                     counts = HashMap::with_hasher(ahash::RandomState::new());
+                    texts = Texts::default();
+                    return Ok(());
                 }
             }
             Ok(())
+        };
+        // Later passes count DNS rows only; the connection rows are written.
+        let protocol = (!first_pass).then_some(Protocol::Dns);
+        store.scan_between(from, to, protocol, &mut |event| match each(event) {
+            Ok(()) => true,
+            Err(error) => {
+                failure = Some(error);
+                false
+            }
         })?;
+        if let Some(error) = failure {
+            return Err(error);
+        }
         if overflow {
             partitions.push((modulus * 2, residue + modulus));
             partitions.push((modulus * 2, residue));
             continue;
         }
         let mut rows: Vec<(DnsKey, DnsCount)> = counts.into_iter().collect();
+        // Time order, ties in the order of scope, source, query and type.
         rows.sort_unstable_by(|(a_key, a), (b_key, b)| {
-            (a.first.time, a_key).cmp(&(b.first.time, b_key))
+            (a.time_us, a_key.scope, a_key.src)
+                .cmp(&(b.time_us, b_key.scope, b_key.src))
+                .then_with(|| texts.get(a_key.query).cmp(texts.get(b_key.query)))
+                .then_with(|| texts.get(a_key.qtype).cmp(texts.get(b_key.qtype)))
         });
         for (key, counted) in &rows {
-            let report = Report::of(&counted.first);
-            files.write(report, key.scope, &dns_row(key, counted))?;
+            let report = Report::of_parts(Protocol::Dns, key.src.is_ipv4());
+            dns_row(key, counted, &texts, &mut timestamps, &mut line)?;
+            files.write(report, key.scope, line.end())?;
         }
     }
     Ok(ReportSummary {

@@ -84,22 +84,30 @@ impl ScopeIndex {
         index
     }
 
-    /// The positions of the scopes `event` belongs to, in order, into
-    /// `found` (cleared first).
-    pub(crate) fn matching(&self, event: &Event, found: &mut Vec<usize>) {
+    /// The positions of the scopes a source belongs to (its address, AS
+    /// and country), in order, into `found` (cleared first).
+    pub(crate) fn matching(
+        &self,
+        source: IpAddr,
+        asn: Option<u32>,
+        country: Option<&str>,
+        found: &mut Vec<usize>,
+    ) {
         found.clear();
-        if let Some(asn) = event.src_asn {
+        if let Some(asn) = asn {
             found.extend(self.asn.get(&asn).into_iter().flatten());
         }
-        if let Some(country) = &event.src_country {
-            found.extend(
-                self.country
-                    .get(&country.to_ascii_uppercase())
-                    .into_iter()
-                    .flatten(),
-            );
+        if let Some(country) = country.filter(|_| !self.country.is_empty()) {
+            // Codes are two letters; upper-cased on the stack.
+            let mut upper = [0u8; 8];
+            if let Some(buffer) = upper.get_mut(..country.len()) {
+                buffer.copy_from_slice(country.as_bytes());
+                buffer.make_ascii_uppercase();
+                if let Ok(code) = std::str::from_utf8(buffer) {
+                    found.extend(self.country.get(code).into_iter().flatten());
+                }
+            }
         }
-        let source = event.src_ip();
         for (length, networks) in &self.cidr {
             let Ok(network) = ipnet::IpNet::new(source, *length) else {
                 continue;
@@ -285,7 +293,12 @@ mod tests {
                 let mut event = dns_event(source, "a.com", "A");
                 event.src_asn = asn;
                 event.src_country = country.map(str::to_owned);
-                index.matching(&event, &mut found);
+                index.matching(
+                    event.src_ip(),
+                    event.src_asn,
+                    event.src_country.as_deref(),
+                    &mut found,
+                );
                 let expected: Vec<usize> = (0..scopes.len())
                     .filter(|&i| scopes[i].matches(&event))
                     .collect();

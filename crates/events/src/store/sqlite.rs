@@ -5,15 +5,17 @@
 //! reports) do not block the writer. Each batch is one transaction through
 //! one prepared statement.
 //!
+//! The only index besides the row id is on the time: schema version 1 also
+//! indexed the source address, and with events from many sources that
+//! index cost most of the insert time (its insertions land all over it, and
+//! every commit writes each page it dirtied to the WAL): 45,000 events/s
+//! in batches of 10,000 with it, 150,000 without, on 2 cores. Version 2
+//! drops it; nothing looks events up by source.
+//!
 //! Known limitations: one writer at a time (SQLite's); a second process
-//! writing waits up to five seconds for the lock, then fails. The index on
-//! the source address costs most of the insert time when events come from
-//! many sources: its insertions land all over the index, and every commit
-//! writes each page it dirtied to the WAL. Measured on 2 cores (release,
-//! 1M events from 100,000 sources): about 45,000 events/s in batches of
-//! 10,000, 80,000 in batches of 100,000, and 150,000 in batches of 10,000
-//! without that index; so the daemon should write large batches.
+//! writing waits up to five seconds for the lock, then fails.
 
+use std::net::IpAddr;
 use std::path::Path;
 use std::time::Duration;
 
@@ -21,12 +23,13 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::columns::{micros, RawEvent, COLUMNS};
-use super::{EventStore, StoreError, SCHEMA_VERSION};
-use crate::event::Event;
+use super::{EachRow, EventRow, EventStore, StoreError, SCHEMA_VERSION};
+use crate::event::{Event, Protocol, Transport};
 
 /// Schema migrations, the first creating version 1. Never edit one that
 /// has shipped: add the next.
-const MIGRATIONS: &[&str] = &["CREATE TABLE events (
+pub(super) const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE events (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         time_us INTEGER NOT NULL,
         protocol TEXT NOT NULL,
@@ -62,7 +65,12 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE events (
     -- SQLite ends every index with the rowid, so this one also serves the
     -- (time, id) order and cursor of events_between.
     CREATE INDEX events_time ON events (time_us);
-    CREATE INDEX events_src_ip ON events (src_ip);"];
+    CREATE INDEX events_src_ip ON events (src_ip);",
+    // Version 2: no index on the source address. Nothing queries by it (the
+    // reports walk a day in time order), and keeping it cost most of the
+    // insert time: each batch from many sources dirtied pages all over it.
+    "DROP INDEX IF EXISTS events_src_ip;",
+];
 
 /// The first page of a time range: `?1` from, `?2` to, `?3` limit.
 fn first_page_sql() -> String {
@@ -80,6 +88,87 @@ fn next_page_sql() -> String {
         "SELECT id, {COLUMNS} FROM events WHERE (time_us, id) > (?1, ?4) \
          AND time_us >= ?5 AND time_us < ?2 ORDER BY time_us, id LIMIT ?3"
     )
+}
+
+/// What the reports read of a range, `?1` from, `?2` to, `?3` one protocol
+/// or NULL for all: one statement walking the time index, the columns in
+/// the order [`event_row`] reads them.
+const SCAN_SQL: &str = "SELECT id, time_us, protocol, transport, src_ip, src_port, dst_ip, \
+     dst_port, name, family, campaign, dns_qtype, http_method, http_target, http_host, \
+     http_user_agent, http_referer, http_forwarded_for, src_asn, src_country \
+     FROM events WHERE time_us >= ?1 AND time_us < ?2 AND (?3 IS NULL OR protocol = ?3) \
+     ORDER BY time_us, id";
+
+/// One row of [`SCAN_SQL`], its text borrowed from SQLite's buffers.
+/// `sqlite` turns SQLite's own failures into the store's error.
+fn event_row<'r>(
+    row: &'r rusqlite::Row<'_>,
+    sqlite: &dyn Fn(rusqlite::Error) -> StoreError,
+) -> Result<EventRow<'r>, StoreError> {
+    let id: i64 = row.get(0).map_err(sqlite)?;
+    let corrupt = |column: &'static str, value: &dyn std::fmt::Display| StoreError::CorruptRow {
+        id,
+        column,
+        value: value.to_string(),
+    };
+    // A value of another type is damage, not a failure of SQLite: name
+    // the column.
+    let text = |index: usize, column: &'static str| -> Result<Option<&'r str>, StoreError> {
+        row.get_ref(index)
+            .map_err(sqlite)?
+            .as_str_or_null()
+            .map_err(|_| corrupt(column, &"a value that is not text"))
+    };
+    let number = |index: usize, column: &'static str| -> Result<Option<i64>, StoreError> {
+        row.get_ref(index)
+            .map_err(sqlite)?
+            .as_i64_or_null()
+            .map_err(|_| corrupt(column, &"a value that is not a number"))
+    };
+    let required_text =
+        |index, column| text(index, column)?.ok_or_else(|| corrupt(column, &"NULL"));
+    let required_number =
+        |index, column| number(index, column)?.ok_or_else(|| corrupt(column, &"NULL"));
+    let address = |index, column| {
+        let ip = required_text(index, column)?;
+        ip.parse::<IpAddr>()
+            .map(|ip| ip.to_canonical())
+            .map_err(|_| corrupt(column, &ip))
+    };
+    let port = |index, column| {
+        let port = required_number(index, column)?;
+        u16::try_from(port).map_err(|_| corrupt(column, &port))
+    };
+    let protocol = required_text(2, "protocol")?;
+    let protocol = Protocol::from_name(protocol).ok_or_else(|| corrupt("protocol", &protocol))?;
+    let transport = required_text(3, "transport")?;
+    let transport =
+        Transport::from_name(transport).ok_or_else(|| corrupt("transport", &transport))?;
+    let src_asn = number(18, "src_asn")?
+        .map(|asn| u32::try_from(asn).map_err(|_| corrupt("src_asn", &asn)))
+        .transpose()?;
+    Ok(EventRow {
+        id,
+        time_us: required_number(1, "time_us")?,
+        protocol,
+        transport,
+        src_ip: address(4, "src_ip")?,
+        src_port: port(5, "src_port")?,
+        dst_ip: address(6, "dst_ip")?,
+        dst_port: port(7, "dst_port")?,
+        name: text(8, "name")?,
+        family: text(9, "family")?,
+        campaign: text(10, "campaign")?,
+        dns_qtype: text(11, "dns_qtype")?,
+        http_method: text(12, "http_method")?,
+        http_target: text(13, "http_target")?,
+        http_host: text(14, "http_host")?,
+        http_user_agent: text(15, "http_user_agent")?,
+        http_referer: text(16, "http_referer")?,
+        http_forwarded_for: text(17, "http_forwarded_for")?,
+        src_asn,
+        src_country: text(19, "src_country")?,
+    })
 }
 
 /// Deletes the oldest events before `?1`, at most `?2`.
@@ -294,6 +383,33 @@ impl SqliteStore {
 }
 
 impl EventStore for SqliteStore {
+    /// One statement for the whole range: a report holds one read
+    /// transaction while it runs (WAL: the writer goes on, the WAL file
+    /// grows until the report ends).
+    fn scan_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        protocol: Option<Protocol>,
+        each: &mut EachRow<'_>,
+    ) -> Result<(), StoreError> {
+        let sqlite = |source| self.error(source);
+        let mut statement = self.connection.prepare_cached(SCAN_SQL).map_err(sqlite)?;
+        let mut rows = statement
+            .query(params![
+                micros(from),
+                micros(to),
+                protocol.map(Protocol::as_str)
+            ])
+            .map_err(sqlite)?;
+        while let Some(row) = rows.next().map_err(sqlite)? {
+            if !each(&event_row(row, &sqlite)?) {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     fn insert(&mut self, events: &[Event]) -> Result<(), StoreError> {
         self.insert_batch(events)
             .map_err(|source| self.error(source))
@@ -333,7 +449,12 @@ mod tests {
     fn pages_and_deletes_walk_the_time_index() {
         let dir = tempfile::tempdir().unwrap();
         let store = SqliteStore::open(dir.path().join("events.db")).unwrap();
-        for sql in [first_page_sql(), next_page_sql(), DELETE_SQL.to_owned()] {
+        for sql in [
+            first_page_sql(),
+            next_page_sql(),
+            DELETE_SQL.to_owned(),
+            SCAN_SQL.to_owned(),
+        ] {
             let mut statement = store
                 .connection
                 .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))

@@ -4,7 +4,7 @@
 use chrono::Duration;
 
 use super::*;
-use crate::event::Details;
+use crate::event::{Details, Protocol};
 use crate::testing::{at, dns_event, http_event, tcp_event, tls_event};
 
 fn one_of_each() -> Vec<Event> {
@@ -141,11 +141,53 @@ fn sqlite_reopen_keeps_events_and_migrates_once() {
     let rows: i64 = connection
         .query_row("SELECT count(*) FROM schema_version", [], |row| row.get(0))
         .unwrap();
-    assert_eq!(rows, 1);
+    assert_eq!(rows, SCHEMA_VERSION);
     let mode: String = connection
         .query_row("PRAGMA journal_mode", [], |row| row.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
+}
+
+#[test]
+fn migrations_match_the_schema_version() {
+    assert_eq!(super::sqlite::MIGRATIONS.len() as i64, SCHEMA_VERSION);
+    assert_eq!(super::postgresql::MIGRATIONS.len() as i64, SCHEMA_VERSION);
+}
+
+/// What version 1 was: version 2's table plus the source index.
+const BACK_TO_VERSION_1: &str = "CREATE INDEX events_src_ip ON events (src_ip); \
+     DELETE FROM schema_version WHERE version > 1";
+
+#[test]
+fn sqlite_version_1_store_migrates_keeping_its_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.db");
+    SqliteStore::open(&path)
+        .unwrap()
+        .insert(&one_of_each())
+        .unwrap();
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(BACK_TO_VERSION_1)
+        .unwrap();
+    let index_count = |path: &std::path::Path| -> i64 {
+        rusqlite::Connection::open(path)
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'events_src_ip'",
+                [],
+                |row| row.get(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(index_count(&path), 1);
+    let mut store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(index_count(&path), 0);
+    let events: Vec<Event> = whole_day(&store).into_iter().map(|(_, e)| e).collect();
+    assert_eq!(events, one_of_each());
+    store.insert(&one_of_each()).unwrap();
+    assert_eq!(whole_day(&store).len(), 8);
 }
 
 #[test]
@@ -183,6 +225,67 @@ fn sqlite_row_written_by_someone_else_is_named() {
         .unwrap_err();
     assert!(
         matches!(error, StoreError::CorruptRow { column: "protocol", ref value, .. } if value == "gopher")
+    );
+}
+
+/// The one-statement scan of SQLite and the default scan through pages
+/// see the same rows, in the same order, and filter by protocol.
+#[test]
+fn sqlite_scan_agrees_with_pages_and_filters_by_protocol() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(dir.path().join("events.db")).unwrap();
+    let mut events = one_of_each();
+    events.extend(one_of_each());
+    events[5].time = at(23, 59, 59);
+    store.insert(&events).unwrap();
+    let day = (at(0, 0, 0), at(0, 0, 0) + Duration::days(1));
+    let expected: Vec<(i64, Event)> = whole_day(&store);
+    for protocol in [None, Some(Protocol::Dns), Some(Protocol::Http)] {
+        let mut seen = Vec::new();
+        store
+            .scan_between(day.0, day.1, protocol, &mut |row| {
+                seen.push(format!("{row:?}"));
+                true
+            })
+            .unwrap();
+        let wanted: Vec<String> = expected
+            .iter()
+            .filter(|(_, e)| protocol.is_none_or(|p| p == e.protocol()))
+            .map(|(id, e)| format!("{:?}", EventRow::of(*id, e)))
+            .collect();
+        assert_eq!(seen, wanted, "{protocol:?}");
+    }
+    assert_eq!(expected.last().unwrap().1.time, at(23, 59, 59));
+    // `false` stops the scan.
+    let mut count = 0;
+    store
+        .scan_between(day.0, day.1, None, &mut |_| {
+            count += 1;
+            count < 3
+        })
+        .unwrap();
+    assert_eq!(count, 3);
+    // A damaged row is named, as by events_between.
+    rusqlite::Connection::open(dir.path().join("events.db"))
+        .unwrap()
+        .execute(
+            "UPDATE events SET src_ip = 'not an address' WHERE id = 2",
+            [],
+        )
+        .unwrap();
+    let error = store
+        .scan_between(day.0, day.1, None, &mut |_| true)
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            StoreError::CorruptRow {
+                id: 2,
+                column: "src_ip",
+                ..
+            }
+        ),
+        "{error}"
     );
 }
 
@@ -227,6 +330,23 @@ fn bench_number(name: &str, default: u32) -> u32 {
         .ok()
         .and_then(|value| value.replace('_', "").parse().ok())
         .unwrap_or(default)
+}
+
+/// User and system CPU seconds of this process so far, from /proc: on a
+/// machine shared with other jobs a steadier figure than elapsed time.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces) in brackets.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |n: usize| {
+        fields
+            .get(n)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15, the 12th and 13th after ')'.
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// Peak resident memory of this process, from /proc.
@@ -309,12 +429,14 @@ fn report_of_a_big_day() {
         bytes as f64 / 1048576.0 / (f64::from(count) / 1e6),
         peak_rss_mib()
     );
+    let rss_before = peak_rss_mib();
     let scopes: Vec<crate::report::Scope> = (0..1_000)
         .map(|n| crate::report::Scope::Asn(4_200_000_000 + n))
         .collect();
     let out = dir.path().join("reports");
     std::fs::create_dir_all(&out).unwrap();
     let start = std::time::Instant::now();
+    let cpu = cpu_seconds();
     let summary = crate::report::write_reports(
         &store,
         at(0, 0, 0).date_naive(),
@@ -324,10 +446,11 @@ fn report_of_a_big_day() {
     )
     .unwrap();
     println!(
-        "reports of the day: {} files, {} rows in {:.2?} ({} passes); peak memory {} MiB",
+        "reports of the day: {} files, {} rows in {:.2?}, {:.2} s CPU ({} passes); peak memory {} MiB (before the reports {rss_before} MiB)",
         summary.files.len(),
         summary.rows(),
         start.elapsed(),
+        cpu_seconds() - cpu,
         summary.passes,
         peak_rss_mib()
     );
@@ -390,4 +513,25 @@ fn postgres_store_behaves_as_sqlite() {
         .unwrap();
     let store = PostgresStore::from_client(client).unwrap();
     assert_eq!(whole_day(&store).len(), 4);
+    // A version 1 store migrates to version 2 keeping its events.
+    let mut client = store.into_client();
+    client
+        .batch_execute(&format!(
+            "SET search_path TO cautery_events_test_version; {BACK_TO_VERSION_1}"
+        ))
+        .unwrap();
+    let store = PostgresStore::from_client(client).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 2);
+    let events: Vec<Event> = whole_day(&store).into_iter().map(|(_, e)| e).collect();
+    assert_eq!(events, one_of_each());
+    let mut client = store.into_client();
+    let indexes: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_indexes WHERE schemaname = 'cautery_events_test_version' \
+             AND indexname = 'events_src_ip'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(indexes, 0);
 }

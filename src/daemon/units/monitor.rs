@@ -1,0 +1,277 @@
+//! The monitor unit: the registration watch of `[monitor]`, one cycle every
+//! `interval` by the daemon's clock (so tests move time with a clock file).
+//! A cycle is one `cautery monitor check` per campaign, with the section's
+//! sources (zone files, DNS, RDAP) and sinks, at the clock's instant, on the
+//! blocking pool; its state and the health of each source are kept in the
+//! monitor's SQLite tables. After each cycle the metrics registry takes the
+//! health of every source (`cautery_monitor_last_good_cycle_seconds` and
+//! friends).
+//!
+//! `cautery monitor --config FILE` runs the same cycles without the rest of
+//! the daemon ([`run_alone`]).
+//!
+//! Known limitations: the state is a SQLite file (the event store's when it
+//! is SQLite); a PostgreSQL event store needs `[monitor] state` set to a
+//! file. A cycle that takes longer than the interval delays the next one
+//! (cycles never overlap); the source health then reports it late.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use cautery_monitor::{SourceHealth, SqliteState};
+use chrono::{DateTime, TimeDelta, Utc};
+
+use crate::cli::{HealthArgs, MonitorCheckArgs, PlanFormat};
+use crate::commands::monitor::check_into;
+use crate::daemon::center::{stopped, Center, Unit};
+use crate::daemon::clock::Clock;
+use crate::daemon::runtime::{EventsConfig, StoreLocation};
+use crate::daemon::spec::Config;
+use crate::Outcome;
+
+/// The `[monitor]` section, checked, with its paths resolved.
+#[derive(Debug, Clone)]
+pub struct MonitorSettings {
+    /// Between two cycles.
+    pub interval: TimeDelta,
+    /// The SQLite state.
+    pub state: PathBuf,
+    /// One check per campaign (`at` is set per cycle).
+    pub checks: Vec<MonitorCheckArgs>,
+}
+
+impl MonitorSettings {
+    /// The monitor of a configuration file; `None` when it names no campaign.
+    pub fn of(spec: &Config) -> Result<Option<MonitorSettings>> {
+        let section = &spec.monitor;
+        if section.campaigns.is_empty() {
+            return Ok(None);
+        }
+        if section.interval == 0 || section.interval > 7 * 86_400 {
+            bail!(
+                "[monitor] interval = {}: give the seconds between cycles, 1 to 604800",
+                section.interval
+            );
+        }
+        if section.zone_files.is_empty() && section.dns.is_empty() {
+            bail!("[monitor] has campaigns but no source: give zone-files or dns");
+        }
+        let under_base = |text: &str| spec.base.join(text);
+        let optional = |text: &str| (!text.is_empty()).then(|| under_base(text));
+        let state = if !section.state.is_empty() {
+            spec.server.state_dir.join(&section.state)
+        } else {
+            match EventsConfig::of(spec).map(|events| events.store) {
+                Some(StoreLocation::Sqlite(path)) => path,
+                Some(StoreLocation::Postgres(_)) => bail!(
+                    "[monitor] state is empty and [events] store is PostgreSQL: the monitor keeps \
+                     its state in SQLite; set [monitor] state = \"monitor.sqlite\""
+                ),
+                None => bail!(
+                    "[monitor] state is empty and [events] store is off: set [monitor] state = \
+                     \"monitor.sqlite\""
+                ),
+            }
+        };
+        let interval_minutes = section.interval.div_ceil(60).min(u64::from(u32::MAX)) as u32;
+        let checks = section
+            .campaigns
+            .iter()
+            .map(|campaign| MonitorCheckArgs {
+                campaign: path_text(&under_base(campaign)),
+                zone_file: section
+                    .zone_files
+                    .iter()
+                    .map(|f| path_text(&under_base(f)))
+                    .collect(),
+                origin: None,
+                dns: section.dns.clone(),
+                dns_concurrency: section.dns_concurrency,
+                dns_interval_ms: section.dns_interval_ms,
+                dns_timeout_ms: section.dns_timeout_ms,
+                dns_attempts: section.dns_attempts,
+                at: None,
+                format: PlanFormat::Plain,
+                state: Some(state.clone()),
+                alerts: false,
+                webhook: (!section.webhook.is_empty()).then(|| section.webhook.clone()),
+                webhook_secret_file: optional(&section.webhook_secret_file),
+                webhook_chat: section.webhook_chat,
+                registry_requests: optional(&section.registry_requests),
+                syslog: (!section.syslog.is_empty()).then(|| section.syslog.clone()),
+                held_ns: section.held_ns.clone(),
+                renotify_days: section.renotify_days,
+                rdap_bootstrap: optional(&section.rdap_bootstrap),
+                rdap_interval_ms: section.rdap_interval_ms,
+                expiry_warn_days: section.expiry_warn_days,
+                health: HealthArgs {
+                    interval_minutes,
+                    max_failures: section.max_failures,
+                    zone_max_age_hours: section.zone_max_age_hours,
+                },
+            })
+            .collect();
+        Ok(Some(MonitorSettings {
+            interval: TimeDelta::seconds(section.interval as i64),
+            state,
+            checks,
+        }))
+    }
+}
+
+fn path_text(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+/// Runs one cycle at `at`: every campaign's check. True when all ran whole.
+pub fn cycle(settings: &MonitorSettings, at: DateTime<Utc>) -> bool {
+    if let Some(folder) = settings.state.parent() {
+        if let Err(error) = std::fs::create_dir_all(folder) {
+            tracing::error!("monitor state folder {}: {error}", folder.display());
+            return false;
+        }
+    }
+    let mut whole = true;
+    for check in &settings.checks {
+        let mut args = check.clone();
+        args.at = Some(at.to_rfc3339());
+        if let Err(error) = check_into(&args, &mut std::io::sink()) {
+            tracing::error!(campaign = %args.campaign, "monitor cycle: {error:#}");
+            whole = false;
+        }
+    }
+    tracing::info!(at = %at.to_rfc3339(), whole, "monitor cycle done");
+    whole
+}
+
+/// The health of every source the state knows.
+fn sources(settings: &MonitorSettings) -> Vec<SourceHealth> {
+    SqliteState::open(&settings.state)
+        .and_then(|store| store.sources())
+        .unwrap_or_else(|error| {
+            tracing::error!("monitor state {}: {error}", settings.state.display());
+            Vec::new()
+        })
+}
+
+/// Starts the unit; it idles while `[monitor]` names no campaign.
+pub fn start(center: Arc<Center>) -> Unit {
+    Unit::spawn("monitor", async move {
+        let mut reloads = center.reloads();
+        let mut next: Option<DateTime<Utc>> = None;
+        loop {
+            let runtime = center.runtime();
+            let now = center.clock.now();
+            if let Some(settings) = runtime.monitor.clone() {
+                if next.is_none_or(|due| now >= due) {
+                    let interval = settings.interval;
+                    let metrics = center.metrics.clone();
+                    let whole = tokio::task::spawn_blocking(move || {
+                        let whole = cycle(&settings, now);
+                        metrics.set_monitor(whole, &sources(&settings));
+                        whole
+                    })
+                    .await
+                    .unwrap_or(false);
+                    tracing::debug!(whole, "monitor cycle");
+                    next = Some(now + interval);
+                }
+            }
+            let wait = center
+                .clock
+                .wait(next.or(Some(now + TimeDelta::seconds(30))));
+            tokio::select! {
+                _ = stopped(center.stopping()) => break,
+                _ = tokio::time::sleep(wait.max(Duration::from_millis(100))) => {}
+                changed = reloads.changed() => {
+                    if changed.is_err() { break }
+                    // A new configuration: check with it now.
+                    next = None;
+                }
+            }
+        }
+    })
+}
+
+/// `cautery monitor --config FILE [--once]`: the unit's cycles alone.
+pub fn run_alone(config: &Path, once: bool, clock_file: Option<PathBuf>) -> Result<Outcome> {
+    let spec = Config::load(config)?;
+    let Some(settings) =
+        MonitorSettings::of(&spec).with_context(|| format!("config {}", config.display()))?
+    else {
+        bail!(
+            "{} has no [monitor] campaigns: name the campaign files to watch",
+            config.display()
+        );
+    };
+    crate::daemon::init_tracing();
+    let clock = match clock_file {
+        Some(path) => Clock::File(path),
+        None => Clock::System,
+    };
+    let mut next = clock.now();
+    loop {
+        let now = clock.now();
+        if now >= next {
+            let whole = cycle(&settings, now);
+            if once {
+                if !whole {
+                    bail!(
+                        "the monitor cycle did not read every source whole; the log above says why"
+                    );
+                }
+                return Ok(Outcome::Success);
+            }
+            next = now + settings.interval;
+        }
+        std::thread::sleep(clock.wait(Some(next)).max(Duration::from_millis(100)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(text: &str) -> Result<Option<MonitorSettings>> {
+        MonitorSettings::of(&Config::parse(&format!("version = 1\n{text}"))?)
+    }
+
+    #[test]
+    fn the_monitor_is_off_without_campaigns_and_its_mistakes_name_the_key() {
+        assert!(settings("").unwrap().is_none());
+        for (text, expected) in [
+            ("[monitor]\ncampaigns = [\"c.toml\"]\n", "no source"),
+            (
+                "[monitor]\ncampaigns = [\"c.toml\"]\ndns = [\"test=127.0.0.1\"]\ninterval = 0\n",
+                "[monitor] interval = 0",
+            ),
+            (
+                "[events]\nstore = \"postgres://db/cautery\"\n[monitor]\ncampaigns = [\"c.toml\"]\n\
+                 dns = [\"test=127.0.0.1\"]\n",
+                "set [monitor] state",
+            ),
+        ] {
+            let error = format!("{:#}", settings(text).unwrap_err());
+            assert!(error.contains(expected), "{text}: {error}");
+        }
+    }
+
+    #[test]
+    fn the_state_defaults_to_the_event_stores_sqlite_file_and_minutes_round_up() {
+        let monitor = settings(
+            "[server]\nstate-dir = \"/var/lib/cautery\"\n[monitor]\ncampaigns = [\"c.toml\"]\n\
+             dns = [\"test=127.0.0.1\"]\ninterval = 90\n",
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            monitor.state,
+            PathBuf::from("/var/lib/cautery/events.sqlite")
+        );
+        assert_eq!(monitor.interval, TimeDelta::seconds(90));
+        assert_eq!(monitor.checks.len(), 1);
+        assert_eq!(monitor.checks[0].health.interval_minutes, 2);
+    }
+}
