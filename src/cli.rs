@@ -423,6 +423,9 @@ pub struct DiscoverArgs {
     /// many seconds here (a named family is always searched).
     #[arg(long, default_value_t = 600, value_name = "SECONDS")]
     pub budget: u64,
+    /// Try only the first N candidates of each space (for measuring rates).
+    #[arg(long, hide = true, value_name = "N")]
+    pub max_candidates: Option<u64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = LookupFormat::Plain)]
     pub format: LookupFormat,
@@ -450,6 +453,35 @@ pub enum SeedCommand {
     Show(ShowArgs),
     /// Poll the configured sources and print new predictions as inputs change.
     Watch(WatchArgs),
+    /// Keep a seed (found by `cautery discover`, or from a report) in DATA/seeds.toml; every
+    /// command then uses it beside the built-in ones, named user:VALUE.
+    Add(SeedAddArgs),
+    /// Remove a seed kept by `seed add`.
+    Remove(SeedRemoveArgs),
+}
+
+/// `cautery seed add`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  cautery seed add necurs 5 --note 'discover, names of 2017-07-02'
+  cautery generate necurs --seed user:5 --date 2017-07-02")]
+pub struct SeedAddArgs {
+    /// The family's name or alias.
+    pub family: String,
+    /// The seed's raw value, as `--seed` accepts it.
+    pub value: String,
+    /// Where it came from.
+    #[arg(long, default_value = "")]
+    pub note: String,
+}
+
+/// `cautery seed remove`.
+#[derive(Debug, Args)]
+pub struct SeedRemoveArgs {
+    /// The family's name or alias.
+    pub family: String,
+    /// The value as added (or its name, user:VALUE).
+    pub value: String,
 }
 
 /// `cautery seed fetch`.

@@ -18,6 +18,7 @@ mod lookup_index;
 mod mail;
 mod memory;
 mod output;
+mod user_seeds;
 
 use std::process::ExitCode;
 
@@ -35,6 +36,10 @@ pub enum Outcome {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(error) = install_user_seeds(&cli.command) {
+        eprintln!("cautery: {}", one_line(&error));
+        return ExitCode::from(2);
+    }
     let result = match cli.command {
         Command::Families(args) => commands::families::run(&args),
         Command::Generate(args) => commands::generate::run(&args),
@@ -62,6 +67,29 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Reads DATA/seeds.toml (`--data-dir` where the command has it, else
+/// `$CAUTERY_DATA` or `./cautery-data`) and adds its seeds to the families,
+/// before any command reads them. `seed add` and `seed remove` edit the file
+/// instead, and report its errors themselves.
+fn install_user_seeds(command: &Command) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let given = match command {
+        Command::Seed(args) => match args.command {
+            cli::SeedCommand::Add(_) | cli::SeedCommand::Remove(_) => return Ok(()),
+            _ => args.data_dir.as_deref(),
+        },
+        Command::Lookup(args) => args.data_dir.as_deref(),
+        _ => None,
+    };
+    let file = user_seeds::path(&commands::seed::data_dir(given));
+    let seeds = user_seeds::load(&file)?;
+    if !seeds.is_empty() {
+        cautery_dga::install_user_seeds(&seeds)
+            .with_context(|| format!("the seeds of {}", file.display()))?;
+    }
+    Ok(())
 }
 
 /// An error and its causes as one line: a cause whose text the message

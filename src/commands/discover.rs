@@ -100,6 +100,7 @@ pub fn run(args: &DiscoverArgs) -> Result<Outcome> {
             all: args.all,
             threads,
             min_explained: 1,
+            limit: args.max_candidates,
         };
         let found = search_with_progress(family, &space, &mine, &search)?;
         for hit in &found {

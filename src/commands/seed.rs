@@ -269,7 +269,85 @@ pub fn run(args: &SeedArgs) -> Result<Outcome> {
         SeedCommand::List => run_list(&data),
         SeedCommand::Show(show) => run_show(show, &data),
         SeedCommand::Watch(watch) => run_watch(watch, &data),
+        SeedCommand::Add(add) => run_add(add, &data),
+        SeedCommand::Remove(remove) => run_remove(remove, &data),
     }
+}
+
+/// `cautery seed add`: the value is checked against the family before it
+/// is kept; adding it again replaces its note.
+fn run_add(args: &crate::cli::SeedAddArgs, data: &Path) -> Result<Outcome> {
+    let family = cautery_dga::find_family_builtin(&args.family)
+        .map(Ok)
+        .unwrap_or_else(|| super::resolve_family(&args.family))?;
+    if let Err(error) = (family.bind)(&args.value) {
+        bail!(
+            "seed '{}' does not fit {}: {error}",
+            args.value,
+            family.name
+        );
+    }
+    if family.seeds.iter().any(|s| s.value == args.value) {
+        bail!(
+            "{} already has the built-in seed {} = {}; nothing to add",
+            family.name,
+            family
+                .seeds
+                .iter()
+                .find(|s| s.value == args.value)
+                .map_or("", |s| s.name),
+            args.value
+        );
+    }
+    let file = crate::user_seeds::path(data);
+    let mut seeds = crate::user_seeds::load(&file)?;
+    let entry = cautery_dga::UserSeed {
+        family: family.name.to_owned(),
+        value: args.value.clone(),
+        note: args.note.clone(),
+    };
+    match seeds
+        .iter_mut()
+        .find(|s| same_family(&s.family, family.name) && s.value == args.value)
+    {
+        Some(existing) => *existing = entry,
+        None => seeds.push(entry),
+    }
+    crate::user_seeds::save(&file, &seeds)?;
+    println!(
+        "{}: kept seed {} in {}",
+        family.name,
+        cautery_dga::user_seed_name(&args.value),
+        file.display()
+    );
+    Ok(Outcome::Success)
+}
+
+/// `cautery seed remove`: exit 1 when the seed was not kept.
+fn run_remove(args: &crate::cli::SeedRemoveArgs, data: &Path) -> Result<Outcome> {
+    let family = cautery_dga::find_family_builtin(&args.family)
+        .map(Ok)
+        .unwrap_or_else(|| super::resolve_family(&args.family))?;
+    let value = args.value.strip_prefix("user:").unwrap_or(&args.value);
+    let file = crate::user_seeds::path(data);
+    let mut seeds = crate::user_seeds::load(&file)?;
+    let before = seeds.len();
+    seeds.retain(|s| !(same_family(&s.family, family.name) && s.value == value));
+    if seeds.len() == before {
+        eprintln!(
+            "cautery: {} has no user seed {value} in {}",
+            family.name,
+            file.display()
+        );
+        return Ok(Outcome::NotFound);
+    }
+    crate::user_seeds::save(&file, &seeds)?;
+    println!("{}: removed seed user:{value}", family.name);
+    Ok(Outcome::Success)
+}
+
+fn same_family(written: &str, name: &str) -> bool {
+    cautery_dga::find_family_builtin(written).is_some_and(|f| f.name == name)
 }
 
 fn run_fetch(args: &FetchArgs, data: &Path) -> Result<Outcome> {

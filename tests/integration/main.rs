@@ -11,6 +11,7 @@ mod cli;
 mod compliance;
 mod console;
 mod detect;
+mod discover;
 mod events;
 mod lookup;
 mod monitor;

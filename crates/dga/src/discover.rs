@@ -163,6 +163,8 @@ pub struct Search {
     pub threads: usize,
     /// Fewest names a seed must produce to be reported.
     pub min_explained: usize,
+    /// Try only the first this many candidates (to measure a rate).
+    pub limit: Option<u64>,
 }
 
 /// Candidates a thread claims at a time.
@@ -206,16 +208,17 @@ pub fn discover(
     let found: Mutex<BTreeMap<u64, Found>> = Mutex::new(BTreeMap::new());
     let done = AtomicBool::new(false);
     let threads = search.threads.max(1);
+    let size = search.limit.map_or(space.size, |l| l.min(space.size));
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| {
                 let mut buffer = Vec::new();
                 while !done.load(Ordering::Relaxed) && !cancel.load(Ordering::Relaxed) {
                     let start = next.fetch_add(BLOCK, Ordering::Relaxed);
-                    if start >= space.size {
+                    if start >= size {
                         break;
                     }
-                    let end = (start + BLOCK).min(space.size);
+                    let end = (start + BLOCK).min(size);
                     for index in start..end {
                         let Some(hit) =
                             try_candidate(family, space, index, &wanted, search, &mut buffer)
@@ -329,6 +332,7 @@ mod tests {
                 all,
                 threads: 2,
                 min_explained: 1,
+                limit: None,
             },
             &AtomicU64::new(0),
             &AtomicBool::new(false),

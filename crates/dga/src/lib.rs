@@ -45,10 +45,118 @@ pub mod public_data {
     pub use crate::families::orchard_balance::{parse_balance, Balance};
 }
 
-/// Every family in the library, in alphabetical order of name.
+/// A seed an analyst keeps beside the built-in ones (`seeds.toml`, written
+/// by `cautery seed add`): found by `cautery discover` or taken from a
+/// report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserSeed {
+    /// The family's name or alias.
+    pub family: String,
+    /// The raw value, as `--seed` accepts it.
+    pub value: String,
+    /// Where it came from, for people.
+    pub note: String,
+}
+
+/// The label of a user seed in output: `user:VALUE`, so that its origin
+/// shows wherever the seed is named.
+pub fn user_seed_name(value: &str) -> String {
+    format!("user:{value}")
+}
+
+/// Why user seeds could not be installed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UserSeedError {
+    /// The family is not in the library.
+    #[error("unknown family '{0}' (cautery families lists all)")]
+    UnknownFamily(String),
+    /// The family cannot use the value.
+    #[error("seed '{value}' does not fit {family}: {error}")]
+    Unfit {
+        /// The family.
+        family: &'static str,
+        /// The value given.
+        value: String,
+        /// What the family expects.
+        error: SeedError,
+    },
+    /// The library's families were already in use: seeds must be installed
+    /// before anything reads them.
+    #[error("user seeds must be installed before the families are first used")]
+    TooLate,
+}
+
+static USER_FAMILIES: std::sync::OnceLock<Vec<&'static Family>> = std::sync::OnceLock::new();
+static FAMILIES_IN_USE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Adds `seeds` to their families, after the built-in seeds, for the rest of
+/// the process: every caller of [`all_families`] and [`find_family`] (plans,
+/// exports, the reverse index, the daemon) sees them. Call once, before
+/// anything reads the families. A value the family cannot use is an error.
+/// Each user seed is named [`user_seed_name`] and noted with its note.
+pub fn install_user_seeds(seeds: &[UserSeed]) -> Result<(), UserSeedError> {
+    if FAMILIES_IN_USE.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(UserSeedError::TooLate);
+    }
+    let mut extra: Vec<(&'static Family, Vec<SeedInfo>)> = Vec::new();
+    for seed in seeds {
+        let family = find_family_builtin(&seed.family)
+            .ok_or_else(|| UserSeedError::UnknownFamily(seed.family.clone()))?;
+        (family.bind)(&seed.value).map_err(|error| UserSeedError::Unfit {
+            family: family.name,
+            value: seed.value.clone(),
+            error,
+        })?;
+        let name = user_seed_name(&seed.value);
+        let slot = match extra.iter().position(|(f, _)| std::ptr::eq(*f, family)) {
+            Some(i) => i,
+            None => {
+                extra.push((family, Vec::new()));
+                extra.len() - 1
+            }
+        };
+        if extra[slot].1.iter().any(|s| s.name == name) {
+            continue;
+        }
+        // Leaked once per process: the families are 'static everywhere.
+        extra[slot].1.push(SeedInfo {
+            name: Box::leak(name.into_boxed_str()),
+            value: Box::leak(seed.value.clone().into_boxed_str()),
+            note: Box::leak(format!("user seed: {}", seed.note).into_boxed_str()),
+        });
+    }
+    let families = extra
+        .into_iter()
+        .map(|(family, user)| {
+            let seeds: Vec<SeedInfo> = family.seeds.iter().copied().chain(user).collect();
+            let with: &'static Family = Box::leak(Box::new(Family {
+                seeds: Box::leak(seeds.into_boxed_slice()),
+                ..*family
+            }));
+            with
+        })
+        .collect();
+    USER_FAMILIES
+        .set(families)
+        .map_err(|_| UserSeedError::TooLate)
+}
+
+/// Every family in the library, in alphabetical order of name, with the
+/// user seeds installed by [`install_user_seeds`].
 pub fn all_families() -> &'static [&'static Family] {
     static SORTED: std::sync::LazyLock<Vec<&'static Family>> = std::sync::LazyLock::new(|| {
-        let mut all = families::ALL.to_vec();
+        FAMILIES_IN_USE.store(true, std::sync::atomic::Ordering::SeqCst);
+        let user = USER_FAMILIES.get().map(Vec::as_slice).unwrap_or_default();
+        let mut all: Vec<&'static Family> = families::ALL
+            .iter()
+            .map(|f| {
+                user.iter()
+                    .copied()
+                    .find(|u| u.name == f.name)
+                    .unwrap_or(*f)
+            })
+            .collect();
         all.sort_by_key(|f| f.name);
         all
     });
@@ -59,6 +167,17 @@ pub fn all_families() -> &'static [&'static Family] {
 pub fn find_family(name: &str) -> Option<&'static Family> {
     let wanted = name.trim().to_ascii_lowercase();
     all_families()
+        .iter()
+        .copied()
+        .find(|f| f.name == wanted || f.aliases.iter().any(|a| *a == wanted))
+}
+
+/// The built-in family with this name or alias (case-insensitive), without
+/// user seeds and without fixing the family list: for checking user seeds
+/// before [`install_user_seeds`].
+pub fn find_family_builtin(name: &str) -> Option<&'static Family> {
+    let wanted = name.trim().to_ascii_lowercase();
+    families::ALL
         .iter()
         .copied()
         .find(|f| f.name == wanted || f.aliases.iter().any(|a| *a == wanted))
