@@ -488,7 +488,7 @@ fn the_dnstap_collector_stores_the_infected_clients_of_bind_and_unbound() {
     let config = dir.write(
         "cautery.toml",
         &format!(
-            "version = 1\n[server]\nlisten = [\"127.0.0.1:{dns}\"]\nstate-dir = \"{}\"\n\
+            "version = 1\n[http]\nlisten = \"\"\n[server]\nlisten = [\"127.0.0.1:{dns}\"]\nstate-dir = \"{}\"\n\
              [detect]\ndnstap-listen = [\"unix:dnstap.sock\", \"127.0.0.1:{tap}\"]\n\
              [[zone]]\nname = \"detect.rpz\"\nfamilies = [\"necurs\", \"qakbot\"]\n\
              seeds = \"default\"\ndays-back = 1\ndays-ahead = 1\naction = \"nxdomain\"\n",

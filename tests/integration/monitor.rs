@@ -937,7 +937,7 @@ fn the_monitor_daemon_alerts_a_delegation_once_and_its_stopped_dns_source_until_
     let config = dir.write(
         "cautery.toml",
         &format!(
-            "version = 1\n[server]\nstate-dir = \"{d}/state\"\n[monitor]\n\
+            "version = 1\n[http]\nlisten = \"\"\n[server]\nstate-dir = \"{d}/state\"\n[monitor]\n\
              campaigns = [\"{campaign}\"]\ninterval = 60\ndns = [\"{tld}=127.0.0.1:{port}\"]\n\
              dns-timeout-ms = 300\ndns-attempts = 1\ndns-interval-ms = 0\n\
              state = \"monitor.sqlite\"\nwebhook = \"http://127.0.0.1:{hook}/hook\"\n\
@@ -1060,7 +1060,7 @@ fn monitor_alerts_are_mailed_to_mail_to_through_a_loopback_smtp_server() {
     let config = dir.write(
         "cautery.toml",
         &format!(
-            "version = 1\n[server]\nstate-dir = \"{d}/state\"\n\
+            "version = 1\n[http]\nlisten = \"\"\n[server]\nstate-dir = \"{d}/state\"\n\
              [mail]\nsmtp = \"127.0.0.1:{smtp}\"\nfrom = \"cautery@sinkhole.example\"\nstarttls = \"never\"\n\
              [monitor]\ncampaigns = [\"{campaign}\"]\nzone-files = [\"{zone}\"]\n\
              mail-to = [\"soc@cert.example\", \"takedown@cert.example\"]\n",
@@ -1155,7 +1155,7 @@ fn a_stale_public_data_seed_input_is_a_health_alert_until_a_fresh_fetch() {
     let config = dir.write(
         "cautery.toml",
         &format!(
-            "version = 1\n[server]\nstate-dir = \"{d}/state\"\n[monitor]\n\
+            "version = 1\n[http]\nlisten = \"\"\n[server]\nstate-dir = \"{d}/state\"\n[monitor]\n\
              campaigns = [\"{campaign}\"]\nzone-files = [\"{zone}\"]\nmax-failures = 1\n\
              seed-archive = \"cautery-data\"\nseed-inputs = [\"bedep=72\"]\n\
              webhook = \"http://127.0.0.1:{hook}/hook\"\nwebhook-secret-file = \"{secret}\"\n",
@@ -1261,7 +1261,7 @@ fn monitor_state_lives_in_postgresql_when_the_event_store_is_postgres() {
     let config = dir.write(
         "cautery.toml",
         &format!(
-            "version = 1\n[server]\nstate-dir = \"{d}/state\"\n[events]\nstore = \"{scoped}\"\n\
+            "version = 1\n[http]\nlisten = \"\"\n[server]\nstate-dir = \"{d}/state\"\n[events]\nstore = \"{scoped}\"\n\
              [monitor]\ncampaigns = [\"{campaign}\"]\nzone-files = [\"{zone}\"]\n\
              webhook = \"http://127.0.0.1:{hook}/hook\"\nwebhook-secret-file = \"{secret}\"\n",
             d = dir.path().display(),

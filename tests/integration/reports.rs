@@ -68,7 +68,7 @@ fn subscribers_get_their_own_reports_by_mail_once_and_failed_sends_are_retried()
     let config = dir.write(
         "cautery.toml",
         &format!(
-            "version = 1\n[server]\nlisten = [\"127.0.0.1:{dns}\"]\nstate-dir = \"{state}\"\n\
+            "version = 1\n[http]\nlisten = \"\"\n[server]\nlisten = [\"127.0.0.1:{dns}\"]\nstate-dir = \"{state}\"\n\
              [sinkhole]\nhttp-listen = [\"127.0.0.1:{http}\"]\n\
              [enrich]\nasn-db = \"{enrich}/asn.mmdb\"\n\
              [report]\nat = \"00:05\"\nby = \"asn\"\nsubscribers = \"subscribers.toml\"\nsend = true\n\

@@ -181,7 +181,7 @@ fn events_taken_while_postgresql_is_away_are_replayed_in_order() {
     let config = dir.write(
         "cautery.toml",
         &format!(
-            "version = 1\n[server]\nlisten = [\"127.0.0.1:{dns}\"]\nstate-dir = \"{}\"\n\
+            "version = 1\n[http]\nlisten = \"\"\n[server]\nlisten = [\"127.0.0.1:{dns}\"]\nstate-dir = \"{}\"\n\
              [sinkhole]\nhttp-listen = [\"127.0.0.1:{http}\"]\n\
              [events]\nstore = \"{through_relay}\"\n\
              [[zone]]\nname = \"sink.rpz\"\nfamilies = [\"necurs\"]\nseeds = \"default\"\n\
