@@ -8,6 +8,7 @@
 //! Exit codes: 0 success, 1 when something asked for was not found (like
 //! grep), 2 on a usage or input error. A closed pipe on stdout exits 0.
 
+mod api;
 mod campaigns;
 mod cli;
 mod commands;

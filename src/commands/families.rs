@@ -10,15 +10,17 @@ use crate::cli::{FamiliesArgs, FamiliesFormat};
 use crate::output;
 use crate::Outcome;
 
+/// One seed of a family, as listed.
 #[derive(Serialize)]
-struct SeedRecord<'a> {
+pub struct SeedRecord<'a> {
     name: &'a str,
     value: &'a str,
     note: &'a str,
 }
 
+/// One family, as `cautery families --format json` and the HTTP API list it.
 #[derive(Serialize)]
-struct FamilyRecord<'a> {
+pub struct FamilyRecord<'a> {
     name: &'a str,
     aliases: &'a [&'a str],
     summary: &'a str,
@@ -46,7 +48,15 @@ struct FamilyRecord<'a> {
     search_column: String,
 }
 
-fn record(family: &'static Family) -> FamilyRecord<'static> {
+impl FamilyRecord<'_> {
+    /// Whether `part` (lower case) is in the family's name or an alias.
+    pub fn matches(&self, part: &str) -> bool {
+        self.name.contains(part) || self.aliases.iter().any(|a| a.contains(part))
+    }
+}
+
+/// The listing of `family`.
+pub fn record(family: &'static Family) -> FamilyRecord<'static> {
     let space = search_space(family);
     let cores = std::thread::available_parallelism()
         .map(|n| n.get() as u64)

@@ -10,6 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use cautery_dns::authority::{Outcome, QueryKind};
 use cautery_dns::{Counters, ErrorKind};
+use chrono::{DateTime, Utc};
 
 /// Per-zone gauges.
 #[derive(Debug, Clone, Default)]
@@ -17,6 +18,25 @@ struct ZoneGauges {
     zone: String,
     serial: u32,
     rules: u64,
+    /// When the zone last changed while this daemon ran.
+    changed: Option<DateTime<Utc>>,
+    /// When it may change next.
+    next_change: Option<DateTime<Utc>>,
+}
+
+/// A zone as the HTTP API shows it.
+#[derive(Debug, Clone)]
+pub struct ZoneStatus {
+    /// The zone's name, without the final dot.
+    pub zone: String,
+    /// Its serial.
+    pub serial: u32,
+    /// Its rules.
+    pub rules: u64,
+    /// When it last changed while this daemon ran.
+    pub changed: Option<DateTime<Utc>>,
+    /// When it may change next.
+    pub next_change: Option<DateTime<Utc>>,
 }
 
 /// The metrics registry.
@@ -97,6 +117,7 @@ impl Registry {
                 zone: zone.to_string(),
                 serial,
                 rules: rules as u64,
+                ..ZoneGauges::default()
             }),
         }
     }
@@ -174,6 +195,39 @@ impl Registry {
                 u8::from(source.unhealthy)
             );
         }
+    }
+
+    /// Records when a zone was published (`changed`: with a new serial)
+    /// and when it may change next.
+    pub fn set_zone_times(
+        &self,
+        zone: &str,
+        changed: bool,
+        now: DateTime<Utc>,
+        next_change: DateTime<Utc>,
+    ) {
+        let mut zones = self.zones.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(z) = zones.iter_mut().find(|z| z.zone == zone) {
+            if changed || z.changed.is_none() {
+                z.changed = Some(now);
+            }
+            z.next_change = Some(next_change);
+        }
+    }
+
+    /// Every zone's serial, rules and change instants.
+    pub fn zones(&self) -> Vec<ZoneStatus> {
+        let zones = self.zones.lock().unwrap_or_else(|e| e.into_inner());
+        zones
+            .iter()
+            .map(|z| ZoneStatus {
+                zone: z.zone.clone(),
+                serial: z.serial,
+                rules: z.rules,
+                changed: z.changed,
+                next_change: z.next_change,
+            })
+            .collect()
     }
 
     /// The Prometheus text exposition.

@@ -8,7 +8,7 @@
 //! - [`center`]: what the units share (runtime configuration, metrics
 //!   registry, DNS state, clock, stop signal) and how a unit runs.
 //! - [`units`]: publisher (planning and scheduling), DNS, connection
-//!   sinkhole, event store writer, HTTP metrics.
+//!   sinkhole, event store writer, HTTP (API, console, metrics).
 //! - [`clock`], [`metrics`]: the only clock, the metrics registry.
 //!
 //! Order of start: configuration; every socket bound (DNS, sinkhole
@@ -98,6 +98,26 @@ async fn reread(path: Option<PathBuf>) -> Result<Runtime> {
     build(config).await
 }
 
+/// Rereads the configuration and swaps it in (SIGHUP, or the HTTP API's
+/// reload and allow-list writes); a file that does not load leaves the
+/// running configuration in force.
+pub async fn reload(center: &Center) -> Result<()> {
+    let result = reread(center.config_path.clone())
+        .await
+        .and_then(|runtime| runtime.check_memory(center.clock.now()).map(|()| runtime));
+    match result {
+        Ok(runtime) => {
+            center.reload(runtime);
+            tracing::info!("configuration reloaded");
+            Ok(())
+        }
+        Err(error) => {
+            center.metrics.plan_error();
+            Err(error)
+        }
+    }
+}
+
 async fn serve(config: Config, path: Option<PathBuf>, clock: Clock) -> Result<()> {
     let runtime = Arc::new(build(config).await?);
     runtime.check_memory(clock.now())?;
@@ -105,7 +125,7 @@ async fn serve(config: Config, path: Option<PathBuf>, clock: Clock) -> Result<()
     // touched the state of one that runs.
     let dns_sockets = units::dns::bind(&runtime).await?;
     let sinkhole_listeners = units::sinkhole::bind(&runtime).await?;
-    let metrics_listener = units::http::bind(&runtime).await?;
+    let http_listeners = units::http::bind(&runtime).await?;
     let dnstap_listeners = units::collector::bind(&runtime).await?;
     let lock = lock::StateLock::acquire(&runtime.spec.server.state_dir)?;
     tracing::debug!(lock = %lock.path().display(), "state directory locked");
@@ -126,7 +146,7 @@ async fn serve(config: Config, path: Option<PathBuf>, clock: Clock) -> Result<()
         dnstap_listeners,
     ));
     units.extend(units::sinkhole::start(center.clone(), sink, sinkhole_listeners).await?);
-    units.extend(units::http::start(center.clone(), metrics_listener));
+    units.extend(units::http::start(center.clone(), http_listeners));
     units.push(units::reports::start(center.clone()));
     units.push(units::monitor::start(center.clone()));
     units.push(publisher.run(center.clone()));
@@ -140,19 +160,11 @@ async fn serve(config: Config, path: Option<PathBuf>, clock: Clock) -> Result<()
         tokio::select! {
             _ = terminate.recv() => break,
             _ = interrupt.recv() => break,
-            _ = hangup.recv() => match reread(center.config_path.clone())
-                .await
-                .and_then(|runtime| runtime.check_memory(center.clock.now()).map(|()| runtime))
-            {
-                Ok(runtime) => {
-                    center.reload(runtime);
-                    tracing::info!("configuration reloaded");
-                }
-                Err(error) => {
-                    center.metrics.plan_error();
+            _ = hangup.recv() => {
+                if let Err(error) = reload(&center).await {
                     tracing::error!("reload failed, keeping the running configuration: {error:#}");
                 }
-            },
+            }
         }
     }
     tracing::info!("shutting down");

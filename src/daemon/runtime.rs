@@ -262,8 +262,8 @@ pub struct Runtime {
     pub rrl: RrlLimits,
     /// The sinkhole query log, if on.
     pub query_log: Option<QueryLogConfig>,
-    /// The metrics endpoint, if on.
-    pub metrics_listen: Option<SocketAddr>,
+    /// The HTTP server: API, console, metrics.
+    pub http: HttpConfig,
     /// Sockets and their limits.
     pub server: ServerConfig,
     /// The connection sinkhole.
@@ -351,10 +351,16 @@ impl Runtime {
     /// Builds the runtime configuration of `spec`: reads its campaigns and
     /// allow-lists and binds their families and seeds. Blocking.
     pub fn build(spec: Config) -> Result<Runtime> {
+        let http = HttpConfig::of(&spec)?;
+        let api_allow: Vec<String> = if http.allow_file.exists() {
+            vec![http.allow_file.display().to_string()]
+        } else {
+            Vec::new()
+        };
         let mut zones = Vec::new();
         for section in &spec.zone {
             let name = section.zone_name()?;
-            let campaigns = section.read_campaigns(&spec.base)?;
+            let campaigns = section.read_campaigns(&spec.base, &api_allow)?;
             let mut sources = Vec::new();
             for campaign in &campaigns {
                 check_served(&section.name, campaign)?;
@@ -399,16 +405,6 @@ impl Runtime {
             ttl: spec.sinkhole.ttl,
         };
         let cookie_secret = cookie_secret(&spec.server.cookie_secret)?;
-        let metrics_listen = if spec.metrics.listen.is_empty() {
-            None
-        } else {
-            Some(spec.metrics.listen.parse().with_context(|| {
-                format!(
-                    "[metrics] listen = '{}' is not an address:port",
-                    spec.metrics.listen
-                )
-            })?)
-        };
         let rrl = RrlLimits {
             responses_per_second: spec.server.rate_limit,
             slip: spec.server.rate_limit_slip,
@@ -468,7 +464,7 @@ impl Runtime {
                 max_bytes: spec.query_log.max_bytes.max(4096),
                 keep: spec.query_log.keep,
             }),
-            metrics_listen,
+            http,
             server: ServerConfig {
                 listen: spec.server.listen.clone(),
                 tcp_max_connections: spec.server.tcp_max_connections,
@@ -542,6 +538,192 @@ fn transfer_tls(spec: &Config) -> Result<Option<Arc<cautery_dns::tls::ServerConf
         &transfer.tls_certificate,
         &transfer.tls_key,
     )?))
+}
+
+/// What a bearer token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Scope {
+    /// Every GET.
+    Read,
+    /// GETs and writes (reload, allow-list).
+    Admin,
+}
+
+/// A bearer token of `[http]`.
+#[derive(Clone)]
+pub struct Token {
+    /// Who holds it (logs and the audit log name this, never the secret).
+    pub name: String,
+    /// The secret.
+    pub secret: Vec<u8>,
+    /// What it may do.
+    pub scope: Scope,
+}
+
+impl std::fmt::Debug for Token {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Token({}, {:?})", self.name, self.scope)
+    }
+}
+
+/// The HTTP server's configuration (`[http]`, and `[metrics] listen`).
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// The API, console, `/metrics` and `/health`, if on.
+    pub listen: Option<SocketAddr>,
+    /// A second address with only `/metrics` and `/health`.
+    pub metrics_only: Option<SocketAddr>,
+    /// Bearer tokens; none: every request from loopback is allowed, with
+    /// the admin scope.
+    pub tokens: Arc<Vec<Token>>,
+    /// TLS, if configured.
+    pub tls: Option<Arc<cautery_dns::tls::ServerConfig>>,
+    /// Failed token checks per client address and minute.
+    pub max_failures_per_minute: u32,
+    /// Connections open at most.
+    pub max_connections: usize,
+    /// The audit log of writes.
+    pub audit_log: PathBuf,
+    /// The allow-list entries added through the API (an allow-list file
+    /// every campaign reads too).
+    pub allow_file: PathBuf,
+}
+
+impl HttpConfig {
+    /// The HTTP configuration of `spec`: refuses a non-loopback address
+    /// without tokens, short tokens, half a TLS pair.
+    pub fn of(spec: &Config) -> Result<HttpConfig> {
+        let http = &spec.http;
+        let parse = |key: &str, text: &str| -> Result<SocketAddr> {
+            text.parse().with_context(|| {
+                format!("{key} = '{text}' is not an address:port, e.g. 127.0.0.1:8053")
+            })
+        };
+        let metrics = spec.metrics.listen.as_deref();
+        let (listen, metrics_only) = match (http.listen.as_deref(), metrics) {
+            (Some(api), Some(metrics)) if api != metrics && !metrics.is_empty() => {
+                (api, Some(parse("[metrics] listen", metrics)?))
+            }
+            (Some(api), _) => (api, None),
+            (None, Some(metrics)) => (metrics, None),
+            (None, None) => (super::spec::DEFAULT_HTTP_LISTEN, None),
+        };
+        let listen = if listen.is_empty() {
+            None
+        } else {
+            Some(parse("[http] listen", listen)?)
+        };
+        let mut tokens = Vec::new();
+        for (i, token) in http.tokens.iter().enumerate() {
+            tokens.push(make_token(
+                &format!("[http] tokens[{i}]"),
+                &token.name,
+                &token.token,
+                &token.scope,
+            )?);
+        }
+        if !http.tokens_file.as_os_str().is_empty() {
+            let path = resolve_under(&spec.base, &http.tokens_file);
+            let text = std::fs::read_to_string(&path).with_context(|| {
+                format!("[http] tokens-file {}: cannot read it", path.display())
+            })?;
+            for (number, line) in text.lines().enumerate() {
+                let line = line.trim();
+                if line.is_empty() || line.starts_with('#') {
+                    continue;
+                }
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                let [scope, name, secret] = fields[..] else {
+                    bail!(
+                        "[http] tokens-file {} line {}: expected 'SCOPE NAME TOKEN' \
+                         (scope read or admin)",
+                        path.display(),
+                        number + 1
+                    );
+                };
+                tokens.push(make_token(
+                    &format!("[http] tokens-file {} line {}", path.display(), number + 1),
+                    name,
+                    secret,
+                    scope,
+                )?);
+            }
+        }
+        if let Some(address) = listen
+            .iter()
+            .chain(metrics_only.iter())
+            .find(|a| !a.ip().is_loopback())
+        {
+            if tokens.is_empty() && metrics_only != Some(*address) {
+                bail!(
+                    "[http] listen = {address} is not a loopback address: refusing to serve \
+                     the API there without bearer tokens; add [[http.tokens]] (and \
+                     tls-certificate/tls-key) or listen on 127.0.0.1"
+                );
+            }
+        }
+        let tls = match (
+            http.tls_certificate.as_os_str().is_empty(),
+            http.tls_key.as_os_str().is_empty(),
+        ) {
+            (true, true) => None,
+            (false, false) => {
+                let mut config = (*cautery_dns::tls::server_config(
+                    &resolve_under(&spec.base, &http.tls_certificate),
+                    &resolve_under(&spec.base, &http.tls_key),
+                )?)
+                .clone();
+                config.alpn_protocols = vec![b"http/1.1".to_vec()];
+                Some(Arc::new(config))
+            }
+            _ => bail!(
+                "[http] needs both tls-certificate and tls-key (PEM files of the certificate \
+                 chain and its private key), or neither"
+            ),
+        };
+        let state = &spec.server.state_dir;
+        Ok(HttpConfig {
+            listen,
+            metrics_only,
+            tokens: Arc::new(tokens),
+            tls,
+            max_failures_per_minute: http.max_failures_per_minute.max(1),
+            max_connections: http.max_connections.max(1),
+            audit_log: resolve_under(state, &http.audit_log),
+            allow_file: state.join("api-allow.txt"),
+        })
+    }
+}
+
+fn resolve_under(base: &Path, path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        base.join(path)
+    }
+}
+
+fn make_token(place: &str, name: &str, secret: &str, scope: &str) -> Result<Token> {
+    let scope = match scope {
+        "read" => Scope::Read,
+        "admin" => Scope::Admin,
+        other => bail!("{place}: scope '{other}' is neither 'read' nor 'admin'"),
+    };
+    if secret.len() < 16 {
+        bail!(
+            "{place}: the token of '{name}' is {} characters; use at least 16 (e.g. \
+             `head -c 24 /dev/urandom | base64`)",
+            secret.len()
+        );
+    }
+    if name.is_empty() || name.chars().any(|c| c.is_control()) {
+        bail!("{place}: a token needs a printable name");
+    }
+    Ok(Token {
+        name: name.to_string(),
+        secret: secret.as_bytes().to_vec(),
+        scope,
+    })
 }
 
 /// The cookie secret of `[server] cookie-secret`, or one drawn once per

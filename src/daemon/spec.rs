@@ -43,9 +43,12 @@ pub struct Config {
     /// Sockets and limits.
     #[serde(default)]
     pub server: ServerSection,
-    /// Prometheus endpoint.
+    /// Prometheus endpoint (an older name of `[http] listen`).
     #[serde(default)]
     pub metrics: MetricsSection,
+    /// The HTTP API, console, `/metrics` and `/health`.
+    #[serde(default)]
+    pub http: HttpSection,
     /// Sinkhole query log.
     #[serde(default)]
     pub query_log: QueryLogSection,
@@ -119,20 +122,69 @@ impl Default for ServerSection {
     }
 }
 
-/// `[metrics]`.
-#[derive(Debug, Clone, Deserialize)]
+/// `[metrics]`: kept for configurations written before `[http]`.
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct MetricsSection {
-    /// Address of the HTTP endpoint; empty turns it off.
-    pub listen: String,
+    /// Alone, the address of the whole HTTP server (as `[http] listen`);
+    /// beside a different `[http] listen`, a second address serving only
+    /// `/metrics` and `/health`; empty turns it off.
+    pub listen: Option<String>,
 }
 
-impl Default for MetricsSection {
+/// Where the HTTP server listens unless the file says otherwise.
+pub const DEFAULT_HTTP_LISTEN: &str = "127.0.0.1:8053";
+
+/// `[http]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct HttpSection {
+    /// Address of the API, console, `/metrics` and `/health`; empty turns
+    /// it off; unset: `[metrics] listen` if set, else 127.0.0.1:8053.
+    pub listen: Option<String>,
+    /// Bearer tokens: `{ name, token, scope = "read" | "admin" }`.
+    pub tokens: Vec<TokenSection>,
+    /// A file of more tokens, one `scope name token` a line.
+    pub tokens_file: PathBuf,
+    /// PEM certificate chain; with `tls-key`, the server speaks HTTPS only.
+    pub tls_certificate: PathBuf,
+    /// PEM private key of `tls-certificate`.
+    pub tls_key: PathBuf,
+    /// Failed token checks per client address and minute before it is
+    /// answered 429 until the minute ends.
+    pub max_failures_per_minute: u32,
+    /// Connections open at most.
+    pub max_connections: usize,
+    /// Audit log of writes (JSON lines); relative paths are under the
+    /// state directory.
+    pub audit_log: PathBuf,
+}
+
+impl Default for HttpSection {
     fn default() -> Self {
-        MetricsSection {
-            listen: "127.0.0.1:9353".into(),
+        HttpSection {
+            listen: None,
+            tokens: Vec::new(),
+            tokens_file: PathBuf::new(),
+            tls_certificate: PathBuf::new(),
+            tls_key: PathBuf::new(),
+            max_failures_per_minute: 10,
+            max_connections: 256,
+            audit_log: PathBuf::from("audit.jsonl"),
         }
     }
+}
+
+/// One `[[http.tokens]]` entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TokenSection {
+    /// Who holds it, for logs and the audit log.
+    pub name: String,
+    /// The secret, at least 16 characters.
+    pub token: String,
+    /// `read` or `admin`.
+    pub scope: String,
 }
 
 /// `[query-log]`.
@@ -702,11 +754,13 @@ impl ZoneSection {
     /// Reads and validates the zone's campaigns and their allow-lists: the
     /// campaign files it names, else its inline keys; relative paths are
     /// resolved against `base`, the config file's folder.
-    pub fn read_campaigns(&self, base: &Path) -> Result<Vec<ZoneCampaign>> {
+    /// `extra_allow` are allow-list files every campaign takes too (the
+    /// entries added through the HTTP API).
+    pub fn read_campaigns(&self, base: &Path, extra_allow: &[String]) -> Result<Vec<ZoneCampaign>> {
         if self.campaigns.is_empty() {
             let campaign = Campaign::from_inline(&self.name, &self.inline())
                 .map_err(|e| anyhow::anyhow!("zone {}: {e}", self.name))?;
-            let allow = allow_list(&campaign, base, &[], &[])
+            let allow = allow_list(&campaign, base, extra_allow, &[])
                 .with_context(|| format!("zone {}", self.name))?;
             return Ok(vec![ZoneCampaign {
                 label: "inline".into(),
@@ -723,7 +777,7 @@ impl ZoneSection {
             };
             let found =
                 load(&path.display().to_string()).with_context(|| format!("zone {}", self.name))?;
-            let allow = allow_list(&found.campaign, &found.base, &[], &[])
+            let allow = allow_list(&found.campaign, &found.base, extra_allow, &[])
                 .with_context(|| format!("zone {}: campaign {}", self.name, path.display()))?;
             loaded.push(ZoneCampaign {
                 label: path.display().to_string(),
@@ -751,6 +805,7 @@ pub fn is_serve_config(text: &str) -> bool {
     [
         "server",
         "metrics",
+        "http",
         "query-log",
         "transfer",
         "sinkhole",
@@ -796,6 +851,7 @@ impl Config {
             version: 1,
             server: ServerSection::default(),
             metrics: MetricsSection::default(),
+            http: HttpSection::default(),
             query_log: QueryLogSection::default(),
             transfer: TransferSection::default(),
             sinkhole: SinkholeSection::default(),
@@ -917,13 +973,15 @@ impl Config {
         self.allow_from()?;
         self.keys()?;
         self.notify_targets()?;
-        if !self.metrics.listen.is_empty() {
-            self.metrics.listen.parse::<SocketAddr>().with_context(|| {
-                format!(
-                    "[metrics] listen = '{}' is not an address:port",
-                    self.metrics.listen
-                )
-            })?;
+        for (key, listen) in [
+            ("[metrics] listen", &self.metrics.listen),
+            ("[http] listen", &self.http.listen),
+        ] {
+            if let Some(listen) = listen.as_deref().filter(|l| !l.is_empty()) {
+                listen.parse::<SocketAddr>().with_context(|| {
+                    format!("{key} = '{listen}' is not an address:port, e.g. 127.0.0.1:8053")
+                })?;
+            }
         }
         Ok(())
     }
@@ -1155,6 +1213,34 @@ mod tests {
             Config::parse("version = 1\n[[zone]]\nsoa.rname = \"me@example.org\"\n").unwrap();
         let soa = config.zone[0].soa.soa("zone").unwrap();
         assert_eq!(soa.rname, "me.example.org");
+    }
+
+    #[test]
+    fn metrics_listen_alone_moves_the_http_server_and_beside_it_adds_a_metrics_address() {
+        let http = |text: &str| {
+            crate::daemon::runtime::HttpConfig::of(&Config::parse(text).unwrap()).unwrap()
+        };
+        let default = http("version = 1\n");
+        assert_eq!(default.listen, Some("127.0.0.1:8053".parse().unwrap()));
+        assert_eq!(default.metrics_only, None);
+        let alias = http("version = 1\n[metrics]\nlisten = \"127.0.0.1:9353\"\n");
+        assert_eq!(alias.listen, Some("127.0.0.1:9353".parse().unwrap()));
+        assert_eq!(alias.metrics_only, None);
+        let both = http(
+            "version = 1\n[http]\nlisten = \"127.0.0.1:8053\"\n[metrics]\nlisten = \"127.0.0.1:9353\"\n",
+        );
+        assert_eq!(both.listen, Some("127.0.0.1:8053".parse().unwrap()));
+        assert_eq!(both.metrics_only, Some("127.0.0.1:9353".parse().unwrap()));
+        let off = http("version = 1\n[http]\nlisten = \"\"\n");
+        assert_eq!(off.listen, None);
+        let error = crate::daemon::runtime::HttpConfig::of(
+            &Config::parse("version = 1\n[http]\nlisten = \"[::]:8053\"\n").unwrap(),
+        )
+        .unwrap_err();
+        assert!(
+            format!("{error:#}").contains("without bearer tokens"),
+            "{error:#}"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 mod harness;
 
+mod api;
 mod block;
 mod cli;
 mod compliance;

@@ -356,6 +356,12 @@ impl Publisher {
                 zone.policy.serial,
                 zone.policy.rules().len(),
             );
+            center.metrics.set_zone_times(
+                &zone.policy.zone,
+                *changed,
+                center.clock.now(),
+                zone.due,
+            );
             if *changed && !self.runtime.notify.is_empty() {
                 tokio::spawn(notify_all(
                     zone.policy.clone(),

@@ -1,0 +1,395 @@
+//! The read endpoints of `/api/v1/`: families, predictions, lookup, zones,
+//! and the allow-list entries made through the API. Every list is bounded:
+//! day ranges at most [`MAX_DAYS`], pages at most [`MAX_PAGE`] items with an
+//! opaque cursor for the next page.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use cautery_dga::{predict, rfc3339, Window};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::error::{ApiError, ApiResult};
+use super::ApiState;
+use crate::commands::families::{record, FamilyRecord};
+use crate::commands::{bind, SeedChoice};
+
+/// Days one predictions request may span.
+pub const MAX_DAYS: i64 = 31;
+/// Items of one page at most.
+pub const MAX_PAGE: usize = 10_000;
+/// Items of a page unless `limit` says otherwise.
+pub const DEFAULT_PAGE: usize = 1_000;
+/// Names one lookup may ask about.
+pub const MAX_LOOKUP_NAMES: usize = 1_000;
+
+/// A page of items and the cursor of the next, if any.
+#[derive(Serialize)]
+pub struct Page<T> {
+    items: Vec<T>,
+    total: usize,
+    next_cursor: Option<String>,
+}
+
+/// Cuts `items` into the page `paging` asks for. A cursor is the offset
+/// of the next item, written `o<N>`; clients pass it back unchanged.
+fn page<T>(items: Vec<T>, cursor: Option<&str>, limit: Option<usize>) -> ApiResult<Page<T>> {
+    let limit = limit.unwrap_or(DEFAULT_PAGE);
+    if limit == 0 || limit > MAX_PAGE {
+        return Err(ApiError::bad_request(format!(
+            "limit={limit} is out of range: give 1 to {MAX_PAGE}"
+        )));
+    }
+    let start = match cursor {
+        None => 0,
+        Some(text) => text
+            .strip_prefix('o')
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|n| *n <= items.len())
+            .ok_or_else(|| {
+                ApiError::bad_request(format!(
+                    "cursor '{}' is not one this server gave: pass next_cursor of the previous page unchanged",
+                    echo(text)
+                ))
+            })?,
+    };
+    let total = items.len();
+    let end = (start + limit).min(total);
+    let next_cursor = (end < total).then(|| format!("o{end}"));
+    let items = items.into_iter().skip(start).take(end - start).collect();
+    Ok(Page {
+        items,
+        total,
+        next_cursor,
+    })
+}
+
+/// `GET /api/v1/families?q=&cursor=&limit=`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FamilyQuery {
+    q: Option<String>,
+    cursor: Option<String>,
+    limit: Option<usize>,
+}
+
+fn every_family() -> Vec<FamilyRecord<'static>> {
+    let mut records: Vec<FamilyRecord<'static>> = cautery_dga::all_families()
+        .iter()
+        .map(|f| record(f))
+        .collect();
+    records.extend(
+        crate::commands::seed::extra_families()
+            .into_iter()
+            .map(record),
+    );
+    records
+}
+
+/// Every family matching `q` (a part of its name or an alias).
+pub async fn families(
+    Query(query): Query<FamilyQuery>,
+) -> ApiResult<Json<Page<FamilyRecord<'static>>>> {
+    let q = query.q.unwrap_or_default().to_ascii_lowercase();
+    let items: Vec<_> = every_family()
+        .into_iter()
+        .filter(|f| q.is_empty() || f.matches(&q))
+        .collect();
+    Ok(Json(page(items, query.cursor.as_deref(), query.limit)?))
+}
+
+/// `GET /api/v1/families/{name}`.
+pub async fn family(Path(name): Path<String>) -> ApiResult<Json<FamilyRecord<'static>>> {
+    let family = resolve(&name)?;
+    Ok(Json(record(family)))
+}
+
+fn resolve(name: &str) -> ApiResult<&'static cautery_dga::Family> {
+    crate::commands::resolve_family(name)
+        .or_else(|_| {
+            crate::commands::seed::extra_families()
+                .into_iter()
+                .find(|f| f.name.eq_ignore_ascii_case(name))
+                .ok_or(())
+        })
+        .map_err(|()| {
+            let hints = cautery_dga::suggest_families(name);
+            let hint = if hints.is_empty() {
+                String::new()
+            } else {
+                format!("; did you mean {}?", hints.join(", "))
+            };
+            ApiError::not_found(format!(
+                "unknown family '{}'{hint} (GET /api/v1/families lists all)",
+                echo(name)
+            ))
+        })
+}
+
+/// `GET /api/v1/families/{name}/predictions?seed=&from=&to=&cursor=&limit=`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PredictionQuery {
+    seed: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    cursor: Option<String>,
+    limit: Option<usize>,
+}
+
+/// One predicted name.
+#[derive(Serialize)]
+pub struct Prediction {
+    name: String,
+    valid_from: Option<String>,
+    valid_to: Option<String>,
+}
+
+/// The names of a family and seed over a day range.
+#[derive(Serialize)]
+pub struct Predictions {
+    family: &'static str,
+    seed: String,
+    from: String,
+    to: String,
+    #[serde(flatten)]
+    page: Page<Prediction>,
+}
+
+fn day(what: &str, text: Option<&str>, default: NaiveDate) -> ApiResult<NaiveDate> {
+    match text {
+        None => Ok(default),
+        Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+            ApiError::bad_request(format!(
+                "{what}='{}' is not a day: write YYYY-MM-DD",
+                echo(text)
+            ))
+        }),
+    }
+}
+
+fn window_bound(at: Option<chrono::DateTime<chrono::Utc>>) -> Option<String> {
+    at.map(rfc3339)
+}
+
+/// Predictions of one family and seed.
+pub async fn predictions(
+    State(state): State<Arc<ApiState>>,
+    Path(name): Path<String>,
+    Query(query): Query<PredictionQuery>,
+) -> ApiResult<Json<Predictions>> {
+    let family = resolve(&name)?;
+    let today = state.center.clock.now().date_naive();
+    let from = day("from", query.from.as_deref(), today)?;
+    let to = day("to", query.to.as_deref(), from)?;
+    let days = (to - from).num_days() + 1;
+    if !(1..=MAX_DAYS).contains(&days) {
+        return Err(ApiError::bad_request(format!(
+            "from={from} to={to} spans {days} days: give 1 to {MAX_DAYS} days, from not after to"
+        )));
+    }
+    let choice = match &query.seed {
+        Some(seed) => SeedChoice::Given(seed),
+        None => SeedChoice::Default,
+    };
+    let source = bind(family, &choice, true)
+        .map_err(|e| ApiError::bad_request(format!("{e:#}")))?
+        .into_iter()
+        .next()
+        .ok_or_else(|| {
+            ApiError::bad_request(format!(
+                "family {} draws its seed at run time: give seed=VALUE",
+                family.name
+            ))
+        })?;
+    let seed = source.seed.clone();
+    let items = tokio::task::spawn_blocking(move || {
+        let mut items = Vec::new();
+        predict(
+            source.family,
+            source.generator.as_ref(),
+            from,
+            to,
+            |name, window: Window| {
+                items.push(Prediction {
+                    name: name.to_string(),
+                    valid_from: window_bound(window.from),
+                    valid_to: window_bound(window.to),
+                });
+            },
+        )
+        .map(|()| items)
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("prediction task failed: {e}")))?
+    .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    Ok(Json(Predictions {
+        family: family.name,
+        seed,
+        from: from.to_string(),
+        to: to.to_string(),
+        page: page(items, query.cursor.as_deref(), query.limit)?,
+    }))
+}
+
+/// `GET /api/v1/lookup?name=`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LookupQuery {
+    name: String,
+}
+
+/// `POST /api/v1/lookup` body.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LookupBody {
+    names: Vec<String>,
+}
+
+/// What produced a name, as served now.
+#[derive(Serialize)]
+pub struct Match {
+    zone: String,
+    campaign: String,
+    family: String,
+    seed: String,
+    valid_from: Option<String>,
+    valid_to: Option<String>,
+}
+
+/// The answer about one name.
+#[derive(Serialize)]
+pub struct LookupResult {
+    name: String,
+    found: bool,
+    matches: Vec<Match>,
+}
+
+/// The answer of a lookup.
+#[derive(Serialize)]
+pub struct Lookup {
+    at: String,
+    results: Vec<LookupResult>,
+}
+
+fn lookup_names(state: &ApiState, names: &[String]) -> ApiResult<Json<Lookup>> {
+    if names.is_empty() || names.len() > MAX_LOOKUP_NAMES {
+        return Err(ApiError::bad_request(format!(
+            "{} names asked: give 1 to {MAX_LOOKUP_NAMES} per request",
+            names.len()
+        )));
+    }
+    let authority = state.center.dns.authority();
+    let runtime = state.center.runtime();
+    let results = names
+        .iter()
+        .map(|raw| {
+            let name = raw.trim().trim_end_matches('.').to_ascii_lowercase();
+            let matches: Vec<Match> = authority
+                .zones
+                .iter()
+                .filter_map(|zone| {
+                    let (rule, exact) = zone.policy.covering_rule(&name)?;
+                    if !exact && !rule.subdomains {
+                        return None;
+                    }
+                    let provenance = rule.provenance.as_deref()?;
+                    Some(Match {
+                        zone: zone.policy.zone.to_string(),
+                        campaign: runtime.tag_of(&zone.policy.zone),
+                        family: provenance.family.to_string(),
+                        seed: provenance.seed.to_string(),
+                        valid_from: window_bound(provenance.window.from),
+                        valid_to: window_bound(provenance.window.to),
+                    })
+                })
+                .collect();
+            LookupResult {
+                name: echo(&name),
+                found: !matches.is_empty(),
+                matches,
+            }
+        })
+        .collect();
+    Ok(Json(Lookup {
+        at: rfc3339(state.center.clock.now()),
+        results,
+    }))
+}
+
+/// One name, in the zones served now.
+pub async fn lookup_get(
+    State(state): State<Arc<ApiState>>,
+    Query(query): Query<LookupQuery>,
+) -> ApiResult<Json<Lookup>> {
+    lookup_names(&state, &[query.name])
+}
+
+/// Several names, in the zones served now.
+pub async fn lookup_post(
+    State(state): State<Arc<ApiState>>,
+    Json(body): Json<LookupBody>,
+) -> ApiResult<Json<Lookup>> {
+    lookup_names(&state, &body.names)
+}
+
+/// One served zone.
+#[derive(Serialize)]
+pub struct Zone {
+    name: String,
+    campaign: String,
+    serial: u32,
+    rules: u64,
+    last_change: Option<String>,
+    next_change: Option<String>,
+}
+
+/// `GET /api/v1/zones`.
+#[derive(Serialize)]
+pub struct Zones {
+    at: String,
+    zones: Vec<Zone>,
+    notify: Vec<String>,
+}
+
+/// Every served zone: serial, rules, last and next change, and the
+/// secondaries told of changes.
+pub async fn zones(State(state): State<Arc<ApiState>>) -> Json<Zones> {
+    let runtime = state.center.runtime();
+    let zones = state
+        .center
+        .metrics
+        .zones()
+        .into_iter()
+        .map(|z| {
+            let campaign = cautery_policy::DomainName::new(&z.zone)
+                .map(|name| runtime.tag_of(&name))
+                .unwrap_or_else(|_| z.zone.clone());
+            Zone {
+                name: z.zone,
+                campaign,
+                serial: z.serial,
+                rules: z.rules,
+                last_change: window_bound(z.changed),
+                next_change: window_bound(z.next_change),
+            }
+        })
+        .collect();
+    Json(Zones {
+        at: rfc3339(state.center.clock.now()),
+        zones,
+        notify: runtime
+            .notify
+            .iter()
+            .map(|n| n.address.to_string())
+            .collect(),
+    })
+}
+
+/// `text` as it may be echoed back: control characters and bidi marks
+/// escaped, cut after 256 bytes.
+pub fn echo(text: &str) -> String {
+    crate::output::escape_echo(text.as_bytes(), text.len())
+}

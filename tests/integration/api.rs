@@ -1,0 +1,493 @@
+//! The HTTP API of `cautery serve` (issue 14) against a running daemon
+//! with a fixed clock: bodies checked against what the CLI and DNS say,
+//! and every body checked against the OpenAPI document the server serves
+//! (its schemas, with a JSON Schema validator). Then tokens and scopes,
+//! the failed-attempt limit, CSRF rules, and an allow-list write that
+//! reaches the served zone and the audit log.
+
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::harness::{cautery, cautery_command, free_port, stdout, wait_until, Process, TempDir};
+
+const DAY: &str = "2026-11-26T12:00:00Z";
+const READ_TOKEN: &str = "read-token-0123456789abcdef";
+const ADMIN_TOKEN: &str = "admin-token-0123456789abcdef";
+
+/// A daemon serving chinad for one day, its HTTP server on `http`.
+struct Daemon {
+    process: Process,
+    base: String,
+    dns: u16,
+    openapi: Value,
+}
+
+fn start(dir: &TempDir, http_section: &str) -> Daemon {
+    let (dns, http) = (free_port(), free_port());
+    let clock = dir.write("clock", DAY);
+    let config = dir.write(
+        "cautery.toml",
+        &format!(
+            "version = 1\n[server]\nlisten = [\"127.0.0.1:{dns}\"]\nstate-dir = \"{}\"\n\
+             [http]\nlisten = \"127.0.0.1:{http}\"\n{http_section}\n[events]\nstore = \"\"\n\
+             [[zone]]\nname = \"cautery.rpz\"\nfamilies = [\"chinad\"]\ndays-back = 0\ndays-ahead = 0\n",
+            dir.join("state").display()
+        ),
+    );
+    let mut command: Command = cautery_command();
+    command
+        .args(["serve", "--config"])
+        .arg(&config)
+        .arg("--clock-file")
+        .arg(&clock);
+    let process = Process::start("cautery", command, &dir.join("cautery.log"));
+    let base = format!("http://127.0.0.1:{http}");
+    wait_until(Duration::from_secs(60), || {
+        get(&format!("{base}/health"), None).0 == 200
+    })
+    .unwrap_or_else(|e| panic!("daemon not healthy ({e:?}): {}", process.log()));
+    let (status, openapi) = get(&format!("{base}/api/v1/openapi.json"), None);
+    assert_eq!(status, 200);
+    Daemon {
+        process,
+        base,
+        dns,
+        openapi: serde_json::from_str(&openapi).expect("openapi.json is JSON"),
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+/// Status and body of a GET.
+fn get(url: &str, token: Option<&str>) -> (u16, String) {
+    let mut request = agent().get(url);
+    if let Some(token) = token {
+        request = request.header("Authorization", &format!("Bearer {token}"));
+    }
+    match request.call() {
+        Ok(mut response) => (
+            response.status().as_u16(),
+            response.body_mut().read_to_string().unwrap_or_default(),
+        ),
+        Err(_) => (0, String::new()),
+    }
+}
+
+/// Status and body of a POST of `body` (JSON unless `content_type` says).
+fn post(url: &str, token: Option<&str>, content_type: &str, body: &str) -> (u16, String) {
+    let mut request = agent().post(url).header("Content-Type", content_type);
+    if let Some(token) = token {
+        request = request.header("Authorization", &format!("Bearer {token}"));
+    }
+    let mut response = request.send(body).expect("POST");
+    (
+        response.status().as_u16(),
+        response.body_mut().read_to_string().unwrap_or_default(),
+    )
+}
+
+impl Daemon {
+    /// GET `path`, expecting `status`, the body valid against `schema`.
+    fn json(&self, path: &str, token: Option<&str>, status: u16, schema: &str) -> Value {
+        let (got, body) = get(&format!("{}{path}", self.base), token);
+        assert_eq!(got, status, "GET {path}: {body}");
+        self.checked(path, &body, schema)
+    }
+
+    /// `body` parsed and validated against `#/components/schemas/{schema}`.
+    fn checked(&self, what: &str, body: &str, schema: &str) -> Value {
+        let value: Value =
+            serde_json::from_str(body).unwrap_or_else(|e| panic!("{what}: not JSON ({e}): {body}"));
+        let mut root = self.openapi.clone();
+        root["$ref"] = Value::from(format!("#/components/schemas/{schema}"));
+        let validator = jsonschema::validator_for(&root).expect("the OpenAPI schemas compile");
+        let errors: Vec<String> = validator
+            .iter_errors(&value)
+            .map(|e| e.to_string())
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{what} does not match {schema}: {errors:?}\n{body}"
+        );
+        value
+    }
+}
+
+fn names_of(family: &str, day: &str) -> Vec<String> {
+    let output = cautery(&["generate", family, "--date", day]);
+    stdout(&output).lines().map(str::to_string).collect()
+}
+
+#[test]
+fn every_read_endpoint_answers_what_the_cli_and_the_zone_say_in_the_documented_shape() {
+    let dir = TempDir::new("api-reads");
+    let daemon = start(&dir, "");
+    let expected = names_of("chinad", "2026-11-26");
+    assert!(!expected.is_empty());
+
+    // Families: every one, a search, pages that continue.
+    let all = daemon.json("/api/v1/families", None, 200, "FamilyPage");
+    let total = all["total"].as_u64().expect("total");
+    assert!(total > 40, "{total} families");
+    let found = daemon.json("/api/v1/families?q=chin", None, 200, "FamilyPage");
+    assert!(found["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .any(|f| f["name"] == "chinad"));
+    let first = daemon.json("/api/v1/families?limit=2", None, 200, "FamilyPage");
+    let cursor = first["next_cursor"].as_str().expect("a next page");
+    let second = daemon.json(
+        &format!("/api/v1/families?limit=2&cursor={cursor}"),
+        None,
+        200,
+        "FamilyPage",
+    );
+    assert_ne!(first["items"][0]["name"], second["items"][0]["name"]);
+    assert_eq!(second["items"][0]["name"], all["items"][2]["name"]);
+    let bad = daemon.json("/api/v1/families?cursor=zzz", None, 400, "Error");
+    assert!(
+        bad["error"]
+            .as_str()
+            .expect("error")
+            .contains("next_cursor"),
+        "{bad}"
+    );
+
+    // One family; an unknown one says what was meant.
+    let chinad = daemon.json("/api/v1/families/chinad", None, 200, "Family");
+    assert_eq!(chinad["name"], "chinad");
+    let unknown = daemon.json("/api/v1/families/chinda", None, 404, "Error");
+    assert!(
+        unknown["error"].as_str().expect("error").contains("chinad"),
+        "{unknown}"
+    );
+
+    // Predictions are the CLI's names, in the CLI's order.
+    let predicted = daemon.json(
+        "/api/v1/families/chinad/predictions?from=2026-11-26&to=2026-11-26&limit=10000",
+        None,
+        200,
+        "Predictions",
+    );
+    let names: Vec<&str> = predicted["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|p| p["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names, expected);
+    assert_eq!(predicted["items"][0]["valid_from"], "2026-11-26T00:00:00Z");
+    assert_eq!(predicted["items"][0]["valid_to"], "2026-11-27T00:00:00Z");
+    let default_day = daemon.json(
+        "/api/v1/families/chinad/predictions?limit=1",
+        None,
+        200,
+        "Predictions",
+    );
+    assert_eq!(
+        default_day["from"], "2026-11-26",
+        "the daemon's clock decides today"
+    );
+    let long = daemon.json(
+        "/api/v1/families/chinad/predictions?from=2026-01-01&to=2026-12-31",
+        None,
+        400,
+        "Error",
+    );
+    assert!(
+        long["error"].as_str().expect("error").contains("31 days"),
+        "{long}"
+    );
+
+    // Lookup by GET and POST, from the served zone.
+    let one = daemon.json(
+        &format!("/api/v1/lookup?name={}", expected[0].to_uppercase()),
+        None,
+        200,
+        "Lookup",
+    );
+    assert_eq!(one["at"], DAY);
+    assert_eq!(one["results"][0]["found"], true);
+    assert_eq!(one["results"][0]["matches"][0]["family"], "chinad");
+    assert_eq!(one["results"][0]["matches"][0]["zone"], "cautery.rpz");
+    assert_eq!(
+        one["results"][0]["matches"][0]["valid_from"],
+        "2026-11-26T00:00:00Z"
+    );
+    let body = serde_json::json!({"names": [expected[1], "example.com"]}).to_string();
+    let (status, text) = post(
+        &format!("{}/api/v1/lookup", daemon.base),
+        None,
+        "application/json",
+        &body,
+    );
+    assert_eq!(status, 200, "{text}");
+    let two = daemon.checked("POST lookup", &text, "Lookup");
+    assert_eq!(two["results"][0]["found"], true);
+    assert_eq!(two["results"][1]["found"], false);
+    assert_eq!(two["results"][1]["matches"], serde_json::json!([]));
+
+    // Zones: the serial DNS gives, one rule per name of the day.
+    let zones = daemon.json("/api/v1/zones", None, 200, "Zones");
+    let zone = &zones["zones"][0];
+    assert_eq!(zone["name"], "cautery.rpz");
+    assert_eq!(zone["rules"].as_u64(), Some(expected.len() as u64));
+    let soa = crate::harness::dig(daemon.dns, &["+short", "cautery.rpz", "SOA"]);
+    let serial = soa.split_whitespace().nth(2).expect("SOA serial");
+    assert_eq!(zone["serial"].to_string(), serial, "{soa}");
+    assert_eq!(zone["next_change"], "2026-11-27T00:00:00Z");
+
+    // Errors are JSON with the same shape; headers forbid inline script.
+    daemon.json("/api/v2/nothing", None, 404, "Error");
+    let response = agent()
+        .get(&format!("{}/api/v1/zones", daemon.base))
+        .call()
+        .expect("GET");
+    let csp = response
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    // /metrics moved under the same address.
+    let (status, metrics) = get(&format!("{}/metrics", daemon.base), None);
+    assert_eq!(status, 200);
+    assert!(
+        metrics.contains(&format!("cautery_serial{{zone=\"cautery.rpz.\"}} {serial}")),
+        "{metrics}"
+    );
+    drop(daemon.process);
+}
+
+#[test]
+fn tokens_have_scopes_failures_are_limited_and_writes_need_json_from_this_origin() {
+    let dir = TempDir::new("api-tokens");
+    let daemon = start(
+        &dir,
+        &format!(
+            "max-failures-per-minute = 3\n\
+             [[http.tokens]]\nname = \"analyst\"\ntoken = \"{READ_TOKEN}\"\nscope = \"read\"\n\
+             [[http.tokens]]\nname = \"lead\"\ntoken = \"{ADMIN_TOKEN}\"\nscope = \"admin\"\n"
+        ),
+    );
+    let zones = format!("{}/api/v1/zones", daemon.base);
+    let reload = format!("{}/api/v1/reload", daemon.base);
+    let refused = daemon.json("/api/v1/zones", None, 401, "Error");
+    assert!(
+        refused["error"].as_str().expect("error").contains("Bearer"),
+        "{refused}"
+    );
+    daemon.json("/api/v1/zones", Some(READ_TOKEN), 200, "Zones");
+    let (status, body) = post(&reload, Some(READ_TOKEN), "application/json", "{}");
+    assert_eq!(status, 403, "{body}");
+    assert!(body.contains("admin"), "{body}");
+    let (status, body) = post(&reload, Some(ADMIN_TOKEN), "text/plain", "{}");
+    assert_eq!(status, 415, "a form cannot post: {body}");
+    let (status, body) = post(&reload, Some(ADMIN_TOKEN), "application/json", "{}");
+    assert_eq!(status, 200, "{body}");
+    daemon.checked("reload", &body, "Reloaded");
+    let cross = agent()
+        .post(&reload)
+        .header("Content-Type", "application/json")
+        .header("Origin", "http://evil.example")
+        .header("Authorization", &format!("Bearer {ADMIN_TOKEN}"))
+        .send("{}")
+        .expect("POST");
+    assert_eq!(cross.status().as_u16(), 403);
+    // The request without a token failed once; two wrong tokens make
+    // three, and then even the right one waits for the minute.
+    for _ in 0..2 {
+        assert_eq!(get(&zones, Some("wrong-token-0123456789abcdef")).0, 401);
+    }
+    let (status, body) = get(&zones, Some(READ_TOKEN));
+    assert_eq!(status, 429, "{body}");
+    assert!(daemon.process.log().contains("wrong bearer token"));
+    // Liveness and the API's description stay open.
+    assert_eq!(get(&format!("{}/health", daemon.base), None).0, 200);
+}
+
+#[test]
+fn an_allow_list_entry_reaches_the_zone_at_the_next_serial_and_the_audit_log() {
+    let dir = TempDir::new("api-allow");
+    let daemon = start(&dir, "");
+    let name = names_of("chinad", "2026-11-26").remove(0);
+    let serial_of = || {
+        daemon.json("/api/v1/zones", None, 200, "Zones")["zones"][0]["serial"]
+            .as_u64()
+            .expect("serial")
+    };
+    let before = serial_of();
+    let url = format!("{}/api/v1/allow-list", daemon.base);
+    let body = serde_json::json!({"name": name, "reason": "sinkholed by the registry, ticket 42"})
+        .to_string();
+    let (status, text) = post(&url, None, "application/json", &body);
+    assert_eq!(status, 201, "{text}");
+    daemon.checked("allow add", &text, "Written");
+    let (status, text) = post(&url, None, "application/json", &body);
+    assert_eq!(status, 409, "twice: {text}");
+    let bad = serde_json::json!({"name": "not a name", "reason": "x"}).to_string();
+    let (status, text) = post(&url, None, "application/json", &bad);
+    assert_eq!(status, 400, "{text}");
+    daemon.checked("bad name", &text, "Error");
+
+    let lookup = format!("/api/v1/lookup?name={name}");
+    wait_until(Duration::from_secs(60), || {
+        daemon.json(&lookup, None, 200, "Lookup")["results"][0]["found"] == false
+    })
+    .unwrap_or_else(|e| {
+        panic!(
+            "the allowed name is still served ({e:?}): {}",
+            daemon.process.log()
+        )
+    });
+    assert!(serial_of() > before, "a new serial");
+    let entries = daemon.json("/api/v1/allow-list", None, 200, "AllowEntries");
+    assert_eq!(entries["entries"][0]["name"], name.as_str());
+    assert_eq!(entries["entries"][0]["by"], "loopback");
+    assert_eq!(entries["entries"][0]["at"], DAY);
+    let audit = std::fs::read_to_string(dir.join("state").join("audit.jsonl")).expect("audit log");
+    let line: Value =
+        serde_json::from_str(audit.lines().next().expect("a line")).expect("JSON line");
+    assert_eq!(line["action"], "allow-add");
+    assert_eq!(line["name"], name.as_str());
+    assert_eq!(line["reason"], "sinkholed by the registry, ticket 42");
+    assert_eq!(line["from"], "127.0.0.1");
+
+    // Removing it needs a reason and brings the name back.
+    let removed = agent()
+        .delete(&format!("{url}/{name}?reason=registry%20released%20it"))
+        .call()
+        .expect("DELETE");
+    assert_eq!(removed.status().as_u16(), 200);
+    wait_until(Duration::from_secs(60), || {
+        daemon.json(&lookup, None, 200, "Lookup")["results"][0]["found"] == true
+    })
+    .unwrap_or_else(|e| panic!("the name did not come back ({e:?})"));
+    let audit = std::fs::read_to_string(dir.join("state").join("audit.jsonl")).expect("audit log");
+    assert_eq!(audit.lines().count(), 2, "{audit}");
+    assert!(audit.contains("allow-remove") && audit.contains("registry released it"));
+}
+
+#[test]
+fn the_api_is_refused_on_a_public_address_without_tokens() {
+    let dir = TempDir::new("api-public");
+    let config = dir.write(
+        "cautery.toml",
+        "version = 1\n[http]\nlisten = \"0.0.0.0:8053\"\n[[zone]]\nname = \"cautery.rpz\"\nfamilies = [\"chinad\"]\n",
+    );
+    let output = cautery(&["check-config", config.to_str().expect("path")]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = crate::harness::stderr(&output);
+    assert!(
+        message.contains("0.0.0.0:8053") && message.contains("tokens"),
+        "{message}"
+    );
+    let short = dir.write(
+        "short.toml",
+        "version = 1\n[[http.tokens]]\nname = \"x\"\ntoken = \"short\"\nscope = \"read\"\n",
+    );
+    let output = cautery(&["check-config", short.to_str().expect("path")]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(crate::harness::stderr(&output).contains("at least 16"));
+}
+
+#[test]
+fn victims_count_the_sinkhole_events_per_family_hour_and_network() {
+    let dir = TempDir::new("api-victims");
+    // The sinkhole stamps events with the wall clock; the daemon's clock
+    // stands at the same instant so that both agree on the day.
+    let now = chrono::Utc::now();
+    let day = now.format("%Y-%m-%d").to_string();
+    let (dns, http, sink) = (free_port(), free_port(), free_port());
+    let clock = dir.write("clock", &now.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    let config = dir.write(
+        "cautery.toml",
+        &format!(
+            "version = 1\n[server]\nlisten = [\"127.0.0.1:{dns}\"]\nstate-dir = \"{}\"\n\
+             [http]\nlisten = \"127.0.0.1:{http}\"\n\
+             [sinkhole]\nhttp-listen = [\"127.0.0.1:{sink}\"]\n\
+             [[zone]]\nname = \"sink.rpz\"\nfamilies = [\"necurs\"]\nseeds = \"default\"\n\
+             days-back = 0\ndays-ahead = 0\naction = \"sinkhole\"\nsinkhole-v4 = [\"127.0.0.1\"]\n",
+            dir.join("state").display()
+        ),
+    );
+    let mut command = cautery_command();
+    command
+        .args(["serve", "--config"])
+        .arg(&config)
+        .arg("--clock-file")
+        .arg(&clock);
+    let process = Process::start("cautery", command, &dir.join("cautery.log"));
+    let base = format!("http://127.0.0.1:{http}");
+    wait_until(Duration::from_secs(60), || {
+        get(&format!("{base}/health"), None).0 == 200
+            && process.log().contains("sinkhole listening")
+    })
+    .unwrap_or_else(|e| panic!("daemon not up ({e:?}): {}", process.log()));
+    let openapi =
+        serde_json::from_str(&get(&format!("{base}/api/v1/openapi.json"), None).1).expect("JSON");
+    let daemon = Daemon {
+        process,
+        base,
+        dns,
+        openapi,
+    };
+    // Three bot requests for necurs names and one for a name no zone has.
+    let names = names_of("necurs", &day);
+    for host in [
+        &names[0],
+        &names[1],
+        &names[2],
+        &"unrelated.example".to_string(),
+    ] {
+        let _ = agent()
+            .get(&format!("http://127.0.0.1:{sink}/gate.php"))
+            .header("Host", host.as_str())
+            .call();
+    }
+    let mut victims = Value::Null;
+    wait_until(Duration::from_secs(30), || {
+        victims = daemon.json("/api/v1/victims", None, 200, "Victims");
+        victims["events"] == 4
+    })
+    .unwrap_or_else(|e| panic!("events not counted ({e:?}): {victims}"));
+    assert_eq!(victims["sources"], 1);
+    assert_eq!(victims["bucket_seconds"], 3600);
+    let necurs = victims["families"]
+        .as_array()
+        .expect("families")
+        .iter()
+        .find(|f| f["family"] == "necurs")
+        .unwrap_or_else(|| panic!("no necurs series: {victims}"));
+    assert_eq!(necurs["events"], 3);
+    let points = necurs["points"].as_array().expect("points");
+    assert_eq!(points.len(), 24, "every hour of the day, zeros included");
+    let hour = now.format("%Y-%m-%dT%H:00:00Z").to_string();
+    let last = points.last().expect("a point");
+    assert_eq!(last["at"], hour.as_str());
+    assert_eq!(last["events"], 3);
+    assert_eq!(
+        points
+            .iter()
+            .map(|p| p["events"].as_u64().unwrap_or(0))
+            .sum::<u64>(),
+        3
+    );
+    assert_eq!(victims["countries"][0]["events"], 4);
+    let long = daemon.json("/api/v1/victims?hours=10000", None, 400, "Error");
+    assert!(
+        long["error"].as_str().expect("error").contains("744"),
+        "{long}"
+    );
+}
