@@ -7,6 +7,12 @@
 # time to read (parse and keep every line), to build the reverse index over
 # the log's days plus the slack, and to attribute; lines/s here leave the
 # index build out (its cost depends on the days covered, not on the log).
+# Then the same for a synthetic dnstap file of DNSTAP messages (default
+# 1000000; client query and response pairs as BIND logs them,
+# scripts/dnstap-synth.py): messages/s decoded and kept, and attributed.
+# On a loaded machine wall times mislead: with perf installed, each rate
+# is also given in CPU time (perf stat task-clock of the pinned process),
+# less a run on a tiny input of the same day (the index build and start).
 # Usage: scripts/bench-detect.sh [LINES]   (default 1000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,8 +20,11 @@ LINES=${1:-1000000}
 DAY=${DAY:-2026-11-26}
 WORK=$(mktemp -d /tmp/cautery-detect-bench.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
-cargo build --release -q
-BIN=$PWD/target/release/cautery
+# BIN=path/to/cautery measures that binary instead of a fresh release build.
+if [ -z "${BIN:-}" ]; then
+  cargo build --release -q
+  BIN=$PWD/target/release/cautery
+fi
 "$BIN" generate necurs --date "$DAY" | head -200 > "$WORK/necurs"
 "$BIN" generate qakbot --date "$DAY" | head -200 > "$WORK/qakbot"
 awk -v lines="$LINES" -v day="$DAY" '
@@ -50,12 +59,45 @@ echo "$STATS" | awk -v lines="$LINES" '
   END { printf "parse: %.0f lines/s; parse + attribute: %.0f lines/s (one core)\n",
         lines / read, lines / (read + attributed) }'
 
+# CPU milliseconds of one pinned run of the binary (args as given).
+cpu_ms() {
+  perf stat -e task-clock -x, taskset -c 0 "$BIN" "$@" 2>&1 >/dev/null | awk -F, '/task-clock/ { print $1 }'
+}
+if command -v perf >/dev/null; then
+  head -3 "$WORK/queries.log" > "$WORK/small.log"
+  FULL=$(cpu_ms detect "$WORK/queries.log"); BASE=$(cpu_ms detect "$WORK/small.log")
+  awk -v f="$FULL" -v b="$BASE" -v n="$LINES" 'BEGIN { printf "BIND, CPU time: %.0f lines/s parsed and attributed (%.0f ms, less %.0f ms for the index)\n", n / ((f - b) / 1000), f, b }'
+fi
+
+# dnstap: decoded (Frame Streams, protobuf, DNS question) and kept, then
+# attributed, on one core.
+DNSTAP=${DNSTAP:-1000000}
+python3 scripts/dnstap-synth.py "$DNSTAP" "$DAY" "$WORK/dnstap.fstrm" "$WORK/necurs" "$WORK/qakbot"
+echo "dnstap: $DNSTAP messages, $(du -h "$WORK/dnstap.fstrm" | cut -f1)"
+STATS=$(taskset -c 0 "$BIN" detect --stats "$WORK/dnstap.fstrm" 2>&1 >"$WORK/findings.dnstap")
+echo "$STATS"
+echo "findings: $(wc -l < "$WORK/findings.dnstap") (expected 20)"
+echo "$STATS" | awk -v messages="$DNSTAP" '
+  /read .* queries/ { for (i = 1; i <= NF; i++) { if ($i == "in" && $(i+2) == "s;" && !read) read = $(i+1);
+                                                  if ($i == "attributed") attributed = $(i+2) } }
+  END { printf "dnstap: %.0f messages/s read; read + attribute: %.0f messages/s (one core)\n",
+        messages / read, messages / (read + attributed) }'
+if command -v perf >/dev/null; then
+  python3 scripts/dnstap-synth.py 200 "$DAY" "$WORK/small.fstrm" "$WORK/necurs" "$WORK/qakbot"
+  FULL=$(cpu_ms detect "$WORK/dnstap.fstrm"); BASE=$(cpu_ms detect "$WORK/small.fstrm")
+  awk -v f="$FULL" -v b="$BASE" -v n="$DNSTAP" 'BEGIN { printf "dnstap, CPU time: %.0f messages/s decoded and attributed (%.0f ms, less %.0f ms for the index)\n", n / ((f - b) / 1000), f, b }'
+fi
+
 # The classifier: names/s of `cautery classify --no-lookup` on one core over
 # the log's names (benign-looking and DGA), then the leave-family-out
 # evaluation beside dgaintel's ONNX model when the datasets and onnxruntime
 # are there (DATASETS, default ../shared/datasets/detect).
 awk '{ print $NF == "(10.0.0.53)" ? $(NF-4) : "" }' "$WORK/queries.log" | grep . > "$WORK/names"
 taskset -c 0 "$BIN" classify --no-lookup --stats < "$WORK/names" 2>&1 >/dev/null
+if command -v perf >/dev/null; then
+  FULL=$(cpu_ms classify --no-lookup < "$WORK/names"); BASE=$(cpu_ms classify --no-lookup x.example)
+  awk -v f="$FULL" -v b="$BASE" -v n="$(wc -l < "$WORK/names")" 'BEGIN { printf "classify, CPU time: %.0f names/s (%.0f ms, less %.0f ms to start)\n", n / ((f - b) / 1000), f, b }'
+fi
 DATASETS=${DATASETS:-../shared/datasets/detect}
 if [ -d "$DATASETS" ] && python3 -c 'import sklearn, onnxruntime' 2>/dev/null; then
   python3 scripts/train-classifier.py --binary "$BIN" --datasets "$DATASETS" --onnx --out "$WORK/model.json"

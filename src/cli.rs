@@ -735,4 +735,10 @@ pub struct MonitorCheckArgs {
     /// When a source is unhealthy (a `health` alert on each change, with --state).
     #[command(flatten)]
     pub health: HealthArgs,
+    /// Mail each alert to these addresses (from `[monitor] mail-to` of the daemon).
+    #[arg(skip)]
+    pub mail_to: Vec<String>,
+    /// The SMTP server of `[mail]`, for `mail_to`.
+    #[arg(skip)]
+    pub mail: Option<crate::mail::MailSettings>,
 }

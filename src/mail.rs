@@ -177,6 +177,31 @@ impl MailSettings {
     }
 }
 
+impl MailSettings {
+    /// Mails one monitor alert to `to`: its text form as the subject's
+    /// detail and body, the JSON alert below it. Ok once the server accepted it.
+    pub fn send_alert(&self, to: &[String], alert: &cautery_monitor::Alert) -> Result<()> {
+        let subject = match alert.domain.as_str() {
+            "" => format!("cautery monitor: {} {}", alert.kind.as_str(), alert.source),
+            domain => format!("cautery monitor: {} {domain}", alert.kind.as_str()),
+        };
+        let mut builder = Message::builder().from(self.from.clone()).subject(subject);
+        for address in to {
+            builder = builder.to(address
+                .parse()
+                .with_context(|| format!("[monitor] mail-to {address:?}: not a mail address"))?);
+        }
+        let body = format!("{}\n\n{}\n", alert.text(), alert.to_json());
+        let message = builder
+            .singlepart(SinglePart::plain(body))
+            .context("cannot build the message")?;
+        self.transport()?
+            .send(&message)
+            .with_context(|| format!("SMTP {}:{} refused or failed", self.host, self.port))?;
+        Ok(())
+    }
+}
+
 fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())

@@ -8,6 +8,7 @@
 //! - [`write`]: admin writes (reload, allow-list with an audit log).
 //! - [`auth`]: bearer tokens, failed-attempt limits, CSRF rules.
 //! - [`error`]: JSON errors that say what to fix.
+//! - [`console`]: the web console's page and assets, built in.
 //!
 //! Every response carries security headers (a CSP without inline script
 //! and no other origin, no framing, no sniffing, no referrer). Bodies are
@@ -20,6 +21,7 @@
 //! are not served yet.
 
 pub mod auth;
+pub mod console;
 pub mod error;
 pub mod routes;
 pub mod victims;
@@ -37,6 +39,8 @@ use axum::Router;
 use self::auth::Failures;
 use self::error::ApiError;
 use crate::daemon::center::Center;
+use crate::daemon::runtime::StoreLocation;
+use cautery_events::EventStore;
 
 /// Bytes of a request body at most.
 pub const MAX_BODY: usize = 256 * 1024;
@@ -52,16 +56,27 @@ pub struct ApiState {
     pub failures: Mutex<Failures>,
     /// One write at a time.
     pub writes: tokio::sync::Mutex<()>,
+    /// The event store's connection of the victims endpoint, and where.
+    pub store: Mutex<Option<(StoreLocation, Box<dyn EventStore + Send>)>>,
+}
+
+impl ApiState {
+    fn new(center: Arc<Center>) -> Arc<ApiState> {
+        Arc::new(ApiState {
+            center,
+            failures: Mutex::new(Failures::default()),
+            writes: tokio::sync::Mutex::new(()),
+            store: Mutex::new(None),
+        })
+    }
 }
 
 /// The whole router: API, `/metrics`, `/health`.
 pub fn router(center: Arc<Center>) -> Router {
-    let state = Arc::new(ApiState {
-        center,
-        failures: Mutex::new(Failures::default()),
-        writes: tokio::sync::Mutex::new(()),
-    });
+    let state = ApiState::new(center);
     Router::new()
+        .route("/", get(console::index))
+        .route("/assets/{name}", get(console::asset))
         .route("/health", get(health))
         .route("/metrics", get(metrics))
         .route("/api/v1/openapi.json", get(openapi))
@@ -92,11 +107,7 @@ pub fn router(center: Arc<Center>) -> Router {
 
 /// Only `/metrics` and `/health`, for a separate `[metrics] listen`.
 pub fn metrics_router(center: Arc<Center>) -> Router {
-    let state = Arc::new(ApiState {
-        center,
-        failures: Mutex::new(Failures::default()),
-        writes: tokio::sync::Mutex::new(()),
-    });
+    let state = ApiState::new(center);
     Router::new()
         .route("/health", get(health))
         .route("/metrics", get(metrics))

@@ -75,17 +75,17 @@ pub struct FamilyQuery {
     limit: Option<usize>,
 }
 
-fn every_family() -> Vec<FamilyRecord<'static>> {
-    let mut records: Vec<FamilyRecord<'static>> = cautery_dga::all_families()
-        .iter()
-        .map(|f| record(f))
-        .collect();
-    records.extend(
-        crate::commands::seed::extra_families()
-            .into_iter()
-            .map(record),
-    );
-    records
+/// Every family, built-in and from family files, read once: a request
+/// neither reads the family folders again nor waits for them (a new
+/// family file needs a restart, as for the other commands' listing).
+fn every_family() -> &'static [&'static cautery_dga::Family] {
+    static FAMILIES: std::sync::OnceLock<Vec<&'static cautery_dga::Family>> =
+        std::sync::OnceLock::new();
+    FAMILIES.get_or_init(|| {
+        let mut families: Vec<&'static cautery_dga::Family> = cautery_dga::all_families().to_vec();
+        families.extend(crate::commands::seed::extra_families());
+        families
+    })
 }
 
 /// Every family matching `q` (a part of its name or an alias).
@@ -94,7 +94,8 @@ pub async fn families(
 ) -> ApiResult<Json<Page<FamilyRecord<'static>>>> {
     let q = query.q.unwrap_or_default().to_ascii_lowercase();
     let items: Vec<_> = every_family()
-        .into_iter()
+        .iter()
+        .map(|f| record(f))
         .filter(|f| q.is_empty() || f.matches(&q))
         .collect();
     Ok(Json(page(items, query.cursor.as_deref(), query.limit)?))
@@ -109,8 +110,9 @@ pub async fn family(Path(name): Path<String>) -> ApiResult<Json<FamilyRecord<'st
 fn resolve(name: &str) -> ApiResult<&'static cautery_dga::Family> {
     crate::commands::resolve_family(name)
         .or_else(|_| {
-            crate::commands::seed::extra_families()
-                .into_iter()
+            every_family()
+                .iter()
+                .copied()
                 .find(|f| f.name.eq_ignore_ascii_case(name))
                 .ok_or(())
         })

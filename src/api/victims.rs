@@ -123,19 +123,39 @@ pub async fn victims(
         .map_err(|e| ApiError::internal(e.to_string()))?
         + bucket;
     let from = to - TimeDelta::hours(hours).max(bucket);
-    tokio::task::spawn_blocking(move || count(&events.store, from, to, bucket))
-        .await
-        .map_err(|e| ApiError::internal(format!("victims task failed: {e}")))?
-        .map(Json)
+    let state = state.clone();
+    tokio::task::spawn_blocking(move || {
+        // One connection, kept between requests; opened again after an
+        // error or when a reload moved the store.
+        let mut kept = state.store.lock().unwrap_or_else(|e| e.into_inner());
+        if kept
+            .as_ref()
+            .is_none_or(|(location, _)| *location != events.store)
+        {
+            let store =
+                open_store(&events.store).map_err(|e| ApiError::internal(format!("{e:#}")))?;
+            *kept = Some((events.store.clone(), store));
+        }
+        let Some((_, store)) = kept.as_ref() else {
+            return Err(ApiError::internal("no event store connection"));
+        };
+        let counted = count(store.as_ref(), from, to, bucket);
+        if counted.is_err() {
+            *kept = None;
+        }
+        counted
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("victims task failed: {e}")))?
+    .map(Json)
 }
 
 fn count(
-    store: &crate::daemon::runtime::StoreLocation,
+    store: &dyn cautery_events::EventStore,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
     bucket: TimeDelta,
 ) -> ApiResult<Victims> {
-    let store = open_store(store).map_err(|e| ApiError::internal(format!("{e:#}")))?;
     let mut total = Tally::default();
     let mut families: BTreeMap<String, (Tally, BTreeMap<DateTime<Utc>, Tally>)> = BTreeMap::new();
     let mut asns: HashMap<Option<u32>, (Option<String>, Tally)> = HashMap::new();

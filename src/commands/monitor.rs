@@ -24,9 +24,9 @@ use cautery_monitor::rdap::MAX_BODY;
 use cautery_monitor::{
     domain_url, join_zone, observe, open_stream, parse_domain, retry_after, signature, Alert,
     AlertRules, Bootstrap, DomainRecord, Evidence, Found, JoinStats, Observation, PredictionIndex,
-    SqliteState, ZoneReader, SIGNATURE_HEADER,
+    ZoneReader, SIGNATURE_HEADER,
 };
-use cautery_monitor::{problems, record, AlertKind, HealthRules};
+use cautery_monitor::{open_state, problems, record, AlertKind, HealthRules};
 use cautery_zone::{normalise_name, GatedPlan};
 use chrono::{DateTime, Utc};
 
@@ -341,7 +341,7 @@ fn raise_alerts(
     let Some(path) = &args.state else {
         return Ok(());
     };
-    let mut store = SqliteState::open(path)?;
+    let mut store = open_state(&path.to_string_lossy())?;
     let rules = AlertRules {
         renotify: chrono::Duration::days(i64::from(args.renotify_days.max(1))),
         expiry_warn_days: args.expiry_warn_days,
@@ -410,6 +410,10 @@ fn raise_alerts(
                     eprintln!("cautery: {error:#}");
                     delivered = false;
                 }
+            }
+            if let Err(error) = send_mail(args, alert) {
+                eprintln!("cautery: {error:#}");
+                delivered = false;
             }
         }
         if delivered {
@@ -658,7 +662,7 @@ fn modified(path: &str) -> Option<DateTime<Utc>> {
 
 /// Records how a source did in this check; when its health changes, a
 /// `health` alert goes to the sinks (unhealthy with the reasons, or recovered).
-fn record_source(
+pub(crate) fn record_source(
     args: &MonitorCheckArgs,
     source: &str,
     at: DateTime<Utc>,
@@ -667,7 +671,7 @@ fn record_source(
     let Some(path) = &args.state else {
         return Ok(());
     };
-    let mut store = SqliteState::open(path)?;
+    let mut store = open_state(&path.to_string_lossy())?;
     let previous = store.sources()?.into_iter().find(|s| s.source == source);
     let mut health = record(previous.as_ref(), source, at, outcome);
     let found = problems(&health, at, &health_rules(&args.health));
@@ -726,6 +730,10 @@ fn record_source(
                 delivered = false;
             }
         }
+        if let Err(error) = send_mail(args, alert) {
+            eprintln!("cautery: {error:#}");
+            delivered = false;
+        }
     }
     if delivered {
         health.unhealthy = unhealthy;
@@ -736,7 +744,9 @@ fn record_source(
 
 /// Runs `cautery monitor status`.
 fn status(args: &MonitorStatusArgs) -> Result<Outcome> {
-    if !args.state.exists() {
+    let url = args.state.to_string_lossy();
+    let is_url = url.starts_with("postgres://") || url.starts_with("postgresql://");
+    if !is_url && !args.state.exists() {
         bail!(
             "no monitor state at {}; run cautery monitor check --state {} first",
             args.state.display(),
@@ -747,7 +757,7 @@ fn status(args: &MonitorStatusArgs) -> Result<Outcome> {
         Some(text) => parse_instant("--at", text)?,
         None => now(),
     };
-    let store = SqliteState::open(&args.state)?;
+    let mut store = open_state(&args.state.to_string_lossy())?;
     let sources = store.sources()?;
     let rules = health_rules(&args.health);
     let mut out = output::stdout();
@@ -774,6 +784,14 @@ fn status(args: &MonitorStatusArgs) -> Result<Outcome> {
     } else {
         Outcome::Success
     })
+}
+
+/// Mails one alert to `args.mail_to` through the daemon's `[mail]`, if set.
+fn send_mail(args: &MonitorCheckArgs, alert: &Alert) -> Result<()> {
+    match &args.mail {
+        Some(mail) if !args.mail_to.is_empty() => mail.send_alert(&args.mail_to, alert),
+        _ => Ok(()),
+    }
 }
 
 /// Sends one alert as an RFC 5424 message in one UDP datagram (RFC 5426).

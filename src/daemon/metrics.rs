@@ -49,6 +49,8 @@ pub struct Registry {
     events_stored: AtomicU64,
     events_dropped: AtomicU64,
     events_spooled: AtomicU64,
+    dnstap_messages: AtomicU64,
+    dnstap_malformed: AtomicU64,
     zones: Mutex<Vec<ZoneGauges>>,
     monitor_cycles: AtomicU64,
     monitor_incomplete_cycles: AtomicU64,
@@ -81,6 +83,16 @@ impl Registry {
     /// Counts events dropped (queue full, or the store failing too long).
     pub fn event_dropped(&self, count: u64) {
         self.events_dropped.fetch_add(count, Ordering::Relaxed);
+    }
+
+    /// Counts dnstap data frames read by the collector.
+    pub fn dnstap_messages(&self, count: u64) {
+        self.dnstap_messages.fetch_add(count, Ordering::Relaxed);
+    }
+
+    /// Counts one dnstap data frame that could not be read.
+    pub fn dnstap_malformed(&self) {
+        self.dnstap_malformed.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Marks the daemon ready: its first plans are served.
@@ -260,6 +272,21 @@ impl Registry {
             let _ = writeln!(
                 out,
                 "cautery_sinkhole_hits_total{{family=\"{family}\"}} {value}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP cautery_dnstap_messages_total dnstap data frames read by the collector, and those that could not be read."
+        );
+        let _ = writeln!(out, "# TYPE cautery_dnstap_messages_total counter");
+        for (result, counter) in [
+            ("read", &self.dnstap_messages),
+            ("malformed", &self.dnstap_malformed),
+        ] {
+            let _ = writeln!(
+                out,
+                "cautery_dnstap_messages_total{{result=\"{result}\"}} {}",
+                counter.load(Ordering::Relaxed)
             );
         }
         let _ = writeln!(

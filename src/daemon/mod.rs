@@ -126,6 +126,7 @@ async fn serve(config: Config, path: Option<PathBuf>, clock: Clock) -> Result<()
     let dns_sockets = units::dns::bind(&runtime).await?;
     let sinkhole_listeners = units::sinkhole::bind(&runtime).await?;
     let http_listeners = units::http::bind(&runtime).await?;
+    let dnstap_listeners = units::collector::bind(&runtime).await?;
     let lock = lock::StateLock::acquire(&runtime.spec.server.state_dir)?;
     tracing::debug!(lock = %lock.path().display(), "state directory locked");
     let metrics = Arc::new(Registry::default());
@@ -139,6 +140,11 @@ async fn serve(config: Config, path: Option<PathBuf>, clock: Clock) -> Result<()
     let events = units::events::start(&center)?;
     let sink = events.as_ref().map(|(sink, _)| sink.clone());
     let mut units = vec![units::dns::start(center.clone(), sink.clone(), dns_sockets).await?];
+    units.extend(units::collector::start(
+        center.clone(),
+        sink.clone(),
+        dnstap_listeners,
+    ));
     units.extend(units::sinkhole::start(center.clone(), sink, sinkhole_listeners).await?);
     units.extend(units::http::start(center.clone(), http_listeners));
     units.push(units::reports::start(center.clone()));

@@ -182,6 +182,48 @@ pub struct ListenerConfig {
     pub http_response: Vec<u8>,
 }
 
+/// Where the dnstap collector listens.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CollectorConfig {
+    /// Unix stream sockets.
+    pub unix: Vec<PathBuf>,
+    /// TCP addresses.
+    pub tcp: Vec<SocketAddr>,
+    /// Connections open at once, at most.
+    pub max_connections: usize,
+    /// Distinct names of a family that make a client a finding.
+    pub min_names: usize,
+    /// The span those names must fall within.
+    pub window: Duration,
+}
+
+impl CollectorConfig {
+    fn of(spec: &Config) -> Result<CollectorConfig> {
+        let mut config = CollectorConfig {
+            max_connections: spec.detect.max_connections.max(1),
+            min_names: spec.detect.min_names.max(1),
+            window: Duration::from_secs(3600 * u64::from(spec.detect.window_hours.max(1))),
+            ..CollectorConfig::default()
+        };
+        for entry in &spec.detect.dnstap_listen {
+            if let Some(path) = entry.strip_prefix("unix:") {
+                if path.is_empty() {
+                    bail!(
+                        "[detect] dnstap-listen: \"unix:\" needs a path, like \"unix:dnstap.sock\""
+                    );
+                }
+                config.unix.push(spec.server.state_dir.join(path));
+            } else {
+                let address = entry.parse().with_context(|| {
+                    format!("[detect] dnstap-listen: {entry:?} is neither unix:PATH nor ADDRESS:PORT (like 127.0.0.1:6000)")
+                })?;
+                config.tcp.push(address);
+            }
+        }
+        Ok(config)
+    }
+}
+
 /// The fixed answer of the HTTP sinkhole.
 fn http_response(status: u16, body: &str) -> Vec<u8> {
     let reason = match status {
@@ -233,6 +275,8 @@ pub struct Runtime {
     pub enricher: Arc<Enricher>,
     /// The daily reports (`[report] at`), if scheduled.
     pub report: Option<ReportSchedule>,
+    /// The dnstap collector's listeners (`[detect]`).
+    pub collector: CollectorConfig,
     /// The registration monitor (`[monitor]`), if it names campaigns.
     pub monitor: Option<Arc<crate::daemon::units::monitor::MonitorSettings>>,
     /// Per served zone, the tag its events carry: the campaign's name when
@@ -393,8 +437,10 @@ impl Runtime {
             sample_bytes: sinkhole_spec.sample_bytes,
             http_response: http_response(sinkhole_spec.http_status, &sinkhole_spec.http_body),
         };
+        let collector = CollectorConfig::of(&spec)?;
         Ok(Runtime {
             tags,
+            collector,
             events,
             enricher,
             report,

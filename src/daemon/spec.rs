@@ -70,6 +70,9 @@ pub struct Config {
     /// The mail server reports go through.
     #[serde(default)]
     pub mail: MailSection,
+    /// Live resolver telemetry (dnstap) turned into events.
+    #[serde(default)]
+    pub detect: DetectSection,
     /// The registration monitor (`cautery monitor --config` or a unit of serve).
     #[serde(default)]
     pub monitor: MonitorSection,
@@ -373,6 +376,34 @@ impl Default for SinkholeSection {
     }
 }
 
+/// `[detect]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct DetectSection {
+    /// Where resolvers send dnstap (Frame Streams): `unix:PATH` (relative
+    /// paths are under the state directory) or `ADDRESS:PORT` for TCP;
+    /// empty turns the collector off.
+    pub dnstap_listen: Vec<String>,
+    /// Resolver connections open at once, at most.
+    pub max_connections: usize,
+    /// Fewest distinct names of one family a client must ask for (within
+    /// `window-hours`) before its queries become events.
+    pub min_names: usize,
+    /// The span, in hours, within which those names must fall.
+    pub window_hours: u32,
+}
+
+impl Default for DetectSection {
+    fn default() -> Self {
+        DetectSection {
+            dnstap_listen: Vec::new(),
+            max_connections: 64,
+            min_names: 3,
+            window_hours: 24,
+        }
+    }
+}
+
 /// `[events]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
@@ -468,7 +499,8 @@ pub struct MonitorSection {
     pub rdap_bootstrap: String,
     /// Milliseconds at least between two RDAP requests to one server.
     pub rdap_interval_ms: u64,
-    /// The monitor's SQLite state; empty: the event store's SQLite file.
+    /// The monitor's state: a SQLite file or a `postgres://` URL; empty:
+    /// the event store's (its SQLite file or PostgreSQL database).
     pub state: String,
     /// Webhook URL for alerts; empty: none.
     pub webhook: String,
@@ -478,6 +510,8 @@ pub struct MonitorSection {
     pub webhook_chat: bool,
     /// `HOST:PORT` of an RFC 5424 syslog receiver (UDP); empty: none.
     pub syslog: String,
+    /// Mail addresses each alert is mailed to, through `[mail]`.
+    pub mail_to: Vec<String>,
     /// Name-server suffixes of your own sinkhole.
     pub held_ns: Vec<String>,
     /// Days after which an alert still true is sent again.
@@ -490,6 +524,11 @@ pub struct MonitorSection {
     pub zone_max_age_hours: u32,
     /// Folder of per-TLD registry request files; empty: none.
     pub registry_requests: String,
+    /// The public-data seed archive (the data folder of `cautery seed fetch`).
+    pub seed_archive: String,
+    /// Public-data inputs expected in the archive, `SOURCE=HOURS`: stale
+    /// when the newest fetch is older.
+    pub seed_inputs: Vec<String>,
 }
 
 impl Default for MonitorSection {
@@ -510,12 +549,15 @@ impl Default for MonitorSection {
             webhook_secret_file: String::new(),
             webhook_chat: false,
             syslog: String::new(),
+            mail_to: Vec::new(),
             held_ns: Vec::new(),
             renotify_days: 7,
             expiry_warn_days: 30,
             max_failures: 3,
             zone_max_age_hours: 48,
             registry_requests: String::new(),
+            seed_archive: "cautery-data".into(),
+            seed_inputs: Vec::new(),
         }
     }
 }
@@ -828,6 +870,7 @@ impl Config {
             enrich: EnrichSection::default(),
             report: ReportSection::default(),
             mail: MailSection::default(),
+            detect: DetectSection::default(),
             monitor: MonitorSection::default(),
             zone: default_zones(),
             base: PathBuf::from("."),

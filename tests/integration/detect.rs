@@ -15,7 +15,8 @@ use std::process::Command;
 use std::time::Duration;
 
 use crate::harness::{
-    cautery, free_port, program, require, stderr, stdout, utf8, wait_until, Process, TempDir,
+    cautery, cautery_command, free_port, program, require, stderr, stdout, utf8, wait_until,
+    Process, TempDir,
 };
 
 /// Benign names in the test root zone.
@@ -460,4 +461,147 @@ fn classify_names_the_family_it_knows_and_scores_the_rest() {
     let bad = dir.write("model.json", "{\"features\": []}");
     let refused = cautery(&["classify", "--model", utf8(&bad), "a.example"]);
     assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+}
+
+/// The events `cautery events` lists from the store of `config`.
+fn stored_events(config: &Path) -> Vec<serde_json::Value> {
+    let output = cautery(&["events", "--config", utf8(config), "--format", "jsonl"]);
+    stdout(&output)
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect()
+}
+
+#[test]
+fn the_dnstap_collector_stores_the_infected_clients_of_bind_and_unbound() {
+    if !(require("dig", "bind9-dnsutils")
+        && require("named", "bind9")
+        && require("unbound", "unbound"))
+    {
+        return;
+    }
+    let dir = TempDir::new("detect-collector");
+    let state = dir.join("state");
+    let (dns, tap) = (free_port(), free_port());
+    // A policy zone of the two families (today and the days around it): the
+    // collector attributes through what is served.
+    let config = dir.write(
+        "cautery.toml",
+        &format!(
+            "version = 1\n[server]\nlisten = [\"127.0.0.1:{dns}\"]\nstate-dir = \"{}\"\n\
+             [detect]\ndnstap-listen = [\"unix:dnstap.sock\", \"127.0.0.1:{tap}\"]\n\
+             [[zone]]\nname = \"detect.rpz\"\nfamilies = [\"necurs\", \"qakbot\"]\n\
+             seeds = \"default\"\ndays-back = 1\ndays-ahead = 1\naction = \"nxdomain\"\n",
+            state.display()
+        ),
+    );
+    let mut command = cautery_command();
+    command.args(["serve", "--config"]).arg(&config);
+    let server = Process::start("cautery", command, &dir.join("cautery.log"));
+    wait_until(Duration::from_secs(120), || {
+        server.log().matches("dnstap collector listening").count() == 2
+            && server.log().contains("listening (udp+tcp)")
+    })
+    .unwrap_or_else(|e| panic!("{e:?}: {}", server.log()));
+
+    let (_upstream, upstream_port) = upstream(&dir);
+    // BIND sends over the unix socket (fstrm's bidirectional handshake).
+    let bind_port = free_port();
+    let d = dir.path().display();
+    let conf = dir.write(
+        "resolver.conf",
+        &format!(
+            "options {{ directory \"{d}\"; listen-on port {bind_port} {{ 127.0.0.1; }}; \
+             listen-on-v6 {{ none; }}; recursion yes; \
+             allow-query {{ 127.0.0.0/8; }}; allow-recursion {{ 127.0.0.0/8; }}; \
+             forward only; forwarders {{ 127.0.0.1 port {upstream_port}; }}; \
+             dnssec-validation no; notify no; pid-file \"{d}/resolver.pid\"; \
+             session-keyfile \"{d}/resolver.key\"; \
+             dnstap {{ client; }}; dnstap-output unix \"{}\"; }};\n\
+             controls {{ }};\n",
+            state.join("dnstap.sock").display()
+        ),
+    );
+    let mut command = Command::new(program("named"));
+    command.args(["-f", "-c"]).arg(&conf);
+    let mut named = Process::start("named", command, &dir.join("resolver.log"));
+    // Unbound sends over TCP.
+    let unbound_port = free_port();
+    let conf = dir.write(
+        "unbound.conf",
+        &format!(
+            "server:\n  interface: 127.0.0.1@{unbound_port}\n  port: {unbound_port}\n  do-ip6: no\n  \
+             username: \"\"\n  chroot: \"\"\n  directory: \"{d}\"\n  pidfile: \"{d}/unbound.pid\"\n  \
+             use-syslog: no\n  logfile: \"{d}/unbound.log\"\n  verbosity: 1\n  \
+             do-not-query-localhost: no\n  access-control: 127.0.0.0/8 allow\n  \
+             module-config: \"iterator\"\n  qname-minimisation: no\n\
+             remote-control:\n  control-enable: no\n\
+             forward-zone:\n  name: \".\"\n  forward-addr: 127.0.0.1@{upstream_port}\n\
+             dnstap:\n  dnstap-enable: yes\n  dnstap-bidirectional: yes\n  \
+             dnstap-ip: \"127.0.0.1@{tap}\"\n  dnstap-tls: no\n  \
+             dnstap-log-client-query-messages: yes\n  dnstap-log-client-response-messages: yes\n"
+        ),
+    );
+    let mut command = Command::new(program("unbound"));
+    command.args(["-d", "-c"]).arg(&conf);
+    let mut unbound = Process::start("unbound", command, &dir.join("unbound.stderr"));
+
+    drive_clients(bind_port, &mut named);
+    drive_clients(unbound_port, &mut unbound);
+
+    // Each infected client, through each resolver: every one of its
+    // queries for the family's names; nobody else.
+    let expected: BTreeSet<(String, String, u16)> = INFECTED
+        .iter()
+        .flat_map(|(client, family, _)| {
+            [bind_port, unbound_port].map(|port| ((*client).to_owned(), (*family).to_owned(), port))
+        })
+        .collect();
+    let mut found = BTreeSet::new();
+    let mut events = Vec::new();
+    wait_until(Duration::from_secs(30), || {
+        events = stored_events(&config);
+        found = events
+            .iter()
+            .map(|e| {
+                let src: std::net::SocketAddr =
+                    e["src"].as_str().unwrap_or("").parse().expect("src");
+                let dst: std::net::SocketAddr =
+                    e["dst"].as_str().unwrap_or("").parse().expect("dst");
+                (
+                    src.ip().to_string(),
+                    e["family"].as_str().unwrap_or("").to_owned(),
+                    dst.port(),
+                )
+            })
+            .collect();
+        found == expected
+    })
+    .unwrap_or_else(|e| {
+        panic!(
+            "{e:?}: {found:?}\n{events:?}\n{}\n{}",
+            server.log(),
+            std::fs::read_to_string(dir.join("unbound.log")).unwrap_or_default()
+        )
+    });
+    for (client, family, count) in INFECTED {
+        let names: BTreeSet<&str> = events
+            .iter()
+            .filter(|e| {
+                e["src"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with(&format!("{client}:")))
+            })
+            .filter_map(|e| e["name"].as_str())
+            .collect();
+        assert_eq!(names.len(), count, "{family}: {names:?}");
+        assert!(events
+            .iter()
+            .all(|e| e["protocol"] == "dns" && e["detail"] == "A"));
+    }
+    assert!(
+        !server.log().contains("dnstap sender dropped"),
+        "{}",
+        server.log()
+    );
 }

@@ -9,6 +9,7 @@ mod api;
 mod block;
 mod cli;
 mod compliance;
+mod console;
 mod detect;
 mod discover;
 mod events;

@@ -1031,3 +1031,283 @@ fn the_monitor_daemon_alerts_a_delegation_once_and_its_stopped_dns_source_until_
     );
     assert_eq!(alerts[1]["source"], format!("dns:{tld}"));
 }
+
+#[test]
+fn monitor_alerts_are_mailed_to_mail_to_through_a_loopback_smtp_server() {
+    use crate::harness::{free_port, require_python_module, wait_until, Process};
+    use std::time::Duration;
+    if !require_python_module("aiosmtpd", "aiosmtpd") {
+        return;
+    }
+    let dir = TempDir::new("monitor-mail");
+    let campaign = campaign(&dir);
+    let names = predicted(&campaign, AT);
+    let name = &names[12];
+    let zone = dir.write("tld.zone", &format!("{name}. NS ns1.evil.example.\n"));
+    let smtp = free_port();
+    let maildir = dir.join("mail");
+    let mut smtpd = Command::new("python3");
+    smtpd
+        .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{smtp}")])
+        .args(["-c", "aiosmtpd.handlers.Mailbox"])
+        .arg(&maildir);
+    let _smtpd = Process::start("aiosmtpd", smtpd, &dir.join("smtpd.log"));
+    wait_until(Duration::from_secs(20), || {
+        std::net::TcpStream::connect(("127.0.0.1", smtp)).is_ok()
+    })
+    .unwrap_or_else(|e| panic!("{e:?}: aiosmtpd did not start"));
+    let clock = dir.write("clock", AT);
+    let config = dir.write(
+        "cautery.toml",
+        &format!(
+            "version = 1\n[server]\nstate-dir = \"{d}/state\"\n\
+             [mail]\nsmtp = \"127.0.0.1:{smtp}\"\nfrom = \"cautery@sinkhole.example\"\nstarttls = \"never\"\n\
+             [monitor]\ncampaigns = [\"{campaign}\"]\nzone-files = [\"{zone}\"]\n\
+             mail-to = [\"soc@cert.example\", \"takedown@cert.example\"]\n",
+            d = dir.path().display(),
+            zone = utf8(&zone),
+        ),
+    );
+    let once = |config: &str| {
+        cautery(&[
+            "monitor",
+            "--config",
+            config,
+            "--once",
+            "--clock-file",
+            utf8(&clock),
+        ])
+    };
+    let output = once(utf8(&config));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let mails: Vec<String> = std::fs::read_dir(maildir.join("new"))
+        .expect("maildir")
+        .filter_map(Result::ok)
+        .map(|entry| std::fs::read_to_string(entry.path()).expect("mail"))
+        .collect();
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    let mail = &mails[0];
+    assert!(
+        mail.contains(&format!("Subject: cautery monitor: registered {name}")),
+        "{mail}"
+    );
+    assert!(mail.contains("soc@cert.example") && mail.contains("takedown@cert.example"));
+    assert!(mail.contains("\"family\":\"necurs\""), "{mail}");
+    // A second cycle: nothing new, nothing mailed.
+    let output = once(utf8(&config));
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        std::fs::read_dir(maildir.join("new"))
+            .expect("maildir")
+            .count(),
+        1
+    );
+    // mail-to without [mail] is refused, naming what to add.
+    let bad = dir.write(
+        "bad.toml",
+        &format!(
+            "version = 1\n[monitor]\ncampaigns = [\"{campaign}\"]\nzone-files = [\"{zone}\"]\n\
+             mail-to = [\"soc@cert.example\"]\n",
+            zone = utf8(&zone),
+        ),
+    );
+    let refused = once(utf8(&bad));
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        stderr(&refused).contains("mail-to needs [mail]"),
+        "{}",
+        stderr(&refused)
+    );
+}
+
+/// Writes a fetch record of `source` at `at` into a seed archive (the
+/// shape `cautery seed fetch` writes; the object itself is not needed).
+fn seed_record(archive: &std::path::Path, source: &str, at: &str) {
+    let records = archive.join("records");
+    std::fs::create_dir_all(&records).expect("records");
+    let sha = format!("{:0>64}", at.len());
+    let record = serde_json::json!({
+        "sha256": sha, "source": source, "url": "https://www.ecb.example/eurofxref-hist-90d.xml",
+        "fetched_at": at, "status": 200, "headers": [], "size": 10,
+    });
+    std::fs::write(
+        records.join(format!("{source}-{}.json", at.replace(':', "-"))),
+        record.to_string(),
+    )
+    .expect("record");
+}
+
+#[test]
+fn a_stale_public_data_seed_input_is_a_health_alert_until_a_fresh_fetch() {
+    let dir = TempDir::new("monitor-seed-input");
+    let campaign = campaign(&dir);
+    let zone = dir.write("tld.zone", "nothing.test. NS ns.test.\n");
+    let archive = dir.join("cautery-data");
+    let start: chrono::DateTime<chrono::Utc> = AT.parse().expect("instant");
+    seed_record(
+        &archive,
+        "bedep",
+        &(start - chrono::Duration::hours(80)).to_rfc3339(),
+    );
+    let receiver = Receiver::start();
+    let secret = dir.write("secret", "s3cret\n");
+    let clock = dir.write("clock", AT);
+    let config = dir.write(
+        "cautery.toml",
+        &format!(
+            "version = 1\n[server]\nstate-dir = \"{d}/state\"\n[monitor]\n\
+             campaigns = [\"{campaign}\"]\nzone-files = [\"{zone}\"]\nmax-failures = 1\n\
+             seed-archive = \"cautery-data\"\nseed-inputs = [\"bedep=72\"]\n\
+             webhook = \"http://127.0.0.1:{hook}/hook\"\nwebhook-secret-file = \"{secret}\"\n",
+            d = dir.path().display(),
+            zone = utf8(&zone),
+            hook = receiver.port,
+            secret = utf8(&secret),
+        ),
+    );
+    let once = || {
+        cautery(&[
+            "monitor",
+            "--config",
+            utf8(&config),
+            "--once",
+            "--clock-file",
+            utf8(&clock),
+        ])
+    };
+    let status = || {
+        cautery(&[
+            "monitor",
+            "status",
+            "--state",
+            utf8(&dir.join("state/events.sqlite")),
+            "--at",
+            AT,
+            "--max-failures",
+            "1",
+        ])
+    };
+    // 80 hours old, 72 allowed: the cycle is incomplete (exit 2), one health alert.
+    let stale = once();
+    assert_eq!(stale.status.code(), Some(2), "{}", stderr(&stale));
+    let alerts = receiver.take();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["kind"], "health");
+    assert_eq!(alerts[0]["source"], "seed-input:bedep");
+    assert!(
+        alerts[0]["detail"]
+            .as_str()
+            .expect("detail")
+            .contains("stale"),
+        "{alerts:?}"
+    );
+    let judged = status();
+    assert_eq!(judged.status.code(), Some(1), "{}", stdout(&judged));
+    assert!(
+        stdout(&judged).contains("unhealthy\tseed-input:bedep"),
+        "{}",
+        stdout(&judged)
+    );
+    // The seed watch fetches again: recovered, once.
+    seed_record(
+        &archive,
+        "bedep",
+        &(start - chrono::Duration::hours(2)).to_rfc3339(),
+    );
+    let fresh = once();
+    assert!(fresh.status.success(), "{}", stderr(&fresh));
+    let alerts = receiver.take();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["detail"], "recovered");
+    assert!(status().status.success());
+}
+
+#[test]
+fn monitor_state_lives_in_postgresql_when_the_event_store_is_postgres() {
+    let url = match std::env::var("CAUTERY_TEST_POSTGRES") {
+        Ok(url) if !url.is_empty() => url,
+        _ => {
+            assert!(
+                std::env::var("CAUTERY_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "CAUTERY_REQUIRE_POSTGRES=1 but CAUTERY_TEST_POSTGRES is not set"
+            );
+            eprintln!("skipped: needs CAUTERY_TEST_POSTGRES=<connection URL>");
+            return;
+        }
+    };
+    let schema = "cautery_monitor_test";
+    let psql = |url: &str, sql: &str| {
+        let output = Command::new("psql")
+            .args([url, "-q", "-t", "-A", "-c", sql])
+            .output()
+            .expect("run psql");
+        assert!(output.status.success(), "psql: {}", stderr(&output));
+        stdout(&output)
+    };
+    psql(
+        &url,
+        &format!("DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema}"),
+    );
+    let joiner = if url.contains('?') { '&' } else { '?' };
+    let scoped = format!("{url}{joiner}options=-c%20search_path%3D{schema}");
+    let dir = TempDir::new("monitor-postgres");
+    let campaign = campaign(&dir);
+    let names = predicted(&campaign, AT);
+    let name = &names[14];
+    let zone = dir.write("tld.zone", &format!("{name}. NS ns1.evil.example.\n"));
+    let receiver = Receiver::start();
+    let secret = dir.write("secret", "s3cret\n");
+    let clock = dir.write("clock", AT);
+    let config = dir.write(
+        "cautery.toml",
+        &format!(
+            "version = 1\n[server]\nstate-dir = \"{d}/state\"\n[events]\nstore = \"{scoped}\"\n\
+             [monitor]\ncampaigns = [\"{campaign}\"]\nzone-files = [\"{zone}\"]\n\
+             webhook = \"http://127.0.0.1:{hook}/hook\"\nwebhook-secret-file = \"{secret}\"\n",
+            d = dir.path().display(),
+            zone = utf8(&zone),
+            hook = receiver.port,
+            secret = utf8(&secret),
+        ),
+    );
+    let once = || {
+        cautery(&[
+            "monitor",
+            "--config",
+            utf8(&config),
+            "--once",
+            "--clock-file",
+            utf8(&clock),
+        ])
+    };
+    let first = once();
+    assert!(first.status.success(), "{}", stderr(&first));
+    let alerts = receiver.take();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["kind"], "registered");
+    // Remembered in the database: the next cycle sends nothing.
+    let second = once();
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert!(receiver.take().is_empty());
+    let stored = psql(
+        &url,
+        &format!("SELECT domain, ns FROM {schema}.monitor_names; SELECT kind FROM {schema}.monitor_alerts"),
+    );
+    assert_eq!(
+        stored.trim(),
+        format!("{name}|[\"ns1.evil.example\"]\nregistered"),
+        "{stored}"
+    );
+    let status = cautery(&["monitor", "status", "--state", &scoped, "--at", AT]);
+    assert!(
+        status.status.success(),
+        "{}{}",
+        stdout(&status),
+        stderr(&status)
+    );
+    assert!(
+        stdout(&status).contains("ok\tzone-file:"),
+        "{}",
+        stdout(&status)
+    );
+}

@@ -243,7 +243,13 @@ fn http_get(port: u16, path: &str) -> String {
     let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
         return String::new();
     };
-    write!(stream, "GET {path} HTTP/1.0\r\n\r\n").expect("request");
+    // HTTP/1.1 with a Host, as clients send: the server answers in the
+    // request's version.
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .expect("request");
     let mut response = String::new();
     stream.read_to_string(&mut response).expect("response");
     response

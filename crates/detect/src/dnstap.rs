@@ -189,7 +189,11 @@ const CLIENT_RESPONSE: u64 = 6;
 #[derive(Debug, Default)]
 struct Message<'a> {
     kind: u64,
+    tcp: bool,
     query_address: Option<&'a [u8]>,
+    response_address: Option<&'a [u8]>,
+    query_port: u16,
+    response_port: u16,
     query_time: (u64, u32),
     response_time: Option<(u64, u32)>,
     query_message: Option<&'a [u8]>,
@@ -261,7 +265,12 @@ fn message(bytes: &[u8]) -> Result<Message<'_>, Malformed> {
     while let Some((number, value)) = fields.next_field()? {
         match (number, value) {
             (1, Value::Varint(kind)) => message.kind = kind,
+            // SocketProtocol: UDP 1, TCP 2, DOT 3, DOH 4, DNSCryptUDP 5, DNSCryptTCP 6, DOQ 7.
+            (3, Value::Varint(protocol)) => message.tcp = matches!(protocol, 2 | 3 | 4 | 6),
             (4, Value::Bytes(address)) => message.query_address = Some(address),
+            (5, Value::Bytes(address)) => message.response_address = Some(address),
+            (6, Value::Varint(port)) => message.query_port = u16::try_from(port).unwrap_or(0),
+            (7, Value::Varint(port)) => message.response_port = u16::try_from(port).unwrap_or(0),
             (8, Value::Varint(seconds)) => message.query_time.0 = seconds,
             (9, Value::Fixed32(nanos)) => message.query_time.1 = nanos,
             (10, Value::Bytes(dns)) => message.query_message = Some(dns),
@@ -288,9 +297,27 @@ fn instant((seconds, nanos): (u64, u32)) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(i64::try_from(seconds).ok()?, nanos)
 }
 
-/// Reads one data frame's payload: a [`Record`] for a client's query or
-/// response, `None` for any other dnstap message.
-pub fn decode(payload: &[u8]) -> Result<Option<Record>, Malformed> {
+/// A client's query or response as the resolver saw it, with what a
+/// sinkhole-style event needs beyond a [`Record`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientMessage {
+    /// When, who, what name, and NXDOMAIN-ness for a response.
+    pub record: Record,
+    /// A response (`CLIENT_RESPONSE`) rather than a query.
+    pub response: bool,
+    /// The client's port (0 when the resolver did not say).
+    pub client_port: u16,
+    /// The resolver's address and port, when the resolver said.
+    pub resolver: Option<std::net::SocketAddr>,
+    /// The question's type.
+    pub qtype: u16,
+    /// Over a stream transport (TCP, DoT, DoH) rather than a datagram one.
+    pub tcp: bool,
+}
+
+/// Reads one data frame's payload: a [`ClientMessage`] for a client's
+/// query or response, `None` for any other dnstap message.
+pub fn decode_client(payload: &[u8]) -> Result<Option<ClientMessage>, Malformed> {
     let mut fields = Fields { rest: payload };
     let mut inner = None;
     while let Some((number, value)) = fields.next_field()? {
@@ -317,14 +344,30 @@ pub fn decode(payload: &[u8]) -> Result<Option<Record>, Malformed> {
         .ok_or(Malformed::Client)?;
     let time = instant(time).ok_or(Malformed::Timestamp)?;
     let question = wire::question(dns.ok_or(Malformed::Name)?)?;
-    Ok(Some(Record {
-        time,
-        client,
-        name: question.name,
-        nxdomain: question
-            .response
-            .then_some(question.rcode == wire::NXDOMAIN),
+    Ok(Some(ClientMessage {
+        record: Record {
+            time,
+            client,
+            name: question.name,
+            nxdomain: question
+                .response
+                .then_some(question.rcode == wire::NXDOMAIN),
+        },
+        response: message.kind == CLIENT_RESPONSE,
+        client_port: message.query_port,
+        resolver: message
+            .response_address
+            .and_then(address)
+            .map(|ip| std::net::SocketAddr::new(ip, message.response_port)),
+        qtype: question.qtype,
+        tcp: message.tcp,
     }))
+}
+
+/// Reads one data frame's payload: a [`Record`] for a client's query or
+/// response, `None` for any other dnstap message.
+pub fn decode(payload: &[u8]) -> Result<Option<Record>, Malformed> {
+    Ok(decode_client(payload)?.map(|message| message.record))
 }
 
 /// Whether `start` (the first bytes of an input) looks like a Frame
@@ -407,7 +450,12 @@ pub(crate) mod tests {
             1_764_700_000,
             &dns_message("QWERTY.example", false, 0),
         );
-        let record = decode(&query).unwrap().unwrap();
+        let message = decode_client(&query).unwrap().unwrap();
+        assert_eq!(
+            (message.client_port, message.qtype, message.response),
+            (53124, 1, false)
+        );
+        let record = message.record;
         assert_eq!(record.client.to_string(), "127.0.0.7");
         assert_eq!(record.name, "qwerty.example");
         assert_eq!(record.nxdomain, None);

@@ -24,6 +24,8 @@ pub(crate) struct Question {
     pub rcode: u8,
     /// The first question's name, canonical.
     pub name: String,
+    /// The first question's type.
+    pub qtype: u16,
 }
 
 /// Reads the head and the first question's name of `message`.
@@ -77,11 +79,36 @@ pub(crate) fn question(message: &[u8]) -> Result<Question, Malformed> {
         // The root: nothing a DGA asks for.
         return Err(Malformed::Name);
     }
+    // The type follows the name where it ended (after its terminating zero
+    // octet or its first pointer); a message cut before it still names
+    // what was asked, so a missing type is 0 rather than an error.
+    let end = first_end(message);
+    let qtype = match (message.get(end), message.get(end + 1)) {
+        (Some(&high), Some(&low)) => u16::from_be_bytes([high, low]),
+        _ => 0,
+    };
     Ok(Question {
         response: message[2] & 0x80 != 0,
         rcode: message[3] & 0x0f,
         name: canonical_name(&name).ok_or(Malformed::Name)?,
+        qtype,
     })
+}
+
+/// Where the first question's name ends in `message` (read once already,
+/// so it is well formed up to its end or first pointer).
+fn first_end(message: &[u8]) -> usize {
+    let mut at = 12;
+    while let Some(&length) = message.get(at) {
+        if length == 0 {
+            return at + 1;
+        }
+        if length & 0xc0 == 0xc0 {
+            return at + 2;
+        }
+        at += 1 + usize::from(length);
+    }
+    at
 }
 
 #[cfg(test)]
@@ -113,7 +140,8 @@ pub(crate) mod tests {
             Question {
                 response: true,
                 rcode: NXDOMAIN,
-                name: "example.com".into()
+                name: "example.com".into(),
+                qtype: 1,
             }
         );
         assert!(!question(&message("a.b", false, 0)).unwrap().response);

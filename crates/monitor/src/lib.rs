@@ -20,7 +20,7 @@
 //! - [`health`]: the watcher's own health per source: late cycles,
 //!   repeated failures, stale data.
 //! - [`store`]: the state in SQLite, beside the sinkhole events in tables
-//!   of its own.
+//!   of its own; [`postgres`]: the same tables in PostgreSQL.
 //!
 //! It does no network I/O, reads no file but its SQLite state (readers are
 //! passed in) and never reads the clock.
@@ -33,6 +33,7 @@ pub mod alert;
 pub mod delegation;
 pub mod health;
 pub mod join;
+pub mod postgres;
 pub mod rdap;
 pub mod state;
 pub mod store;
@@ -42,7 +43,8 @@ pub use alert::{signature, Alert, Evidence, SIGNATURE_HEADER};
 pub use delegation::{DelegationError, Pacer, ParentAnswer};
 pub use health::{problems, record, HealthRules, Problem, SourceHealth};
 pub use join::{join_zone, Found, JoinStats, PredictionIndex};
+pub use postgres::{open_state, PostgresState};
 pub use rdap::{domain_url, parse_domain, retry_after, Bootstrap, DomainRecord, RdapError};
 pub use state::{observe, AlertKind, AlertRules, Change, Due, NameState, Observation};
-pub use store::{SqliteState, StoreError};
+pub use store::{SqliteState, StateStore, StoreError};
 pub use zonefile::{open_stream, Delegation, ZoneFileError, ZoneReader, MAX_LINE};

@@ -5,8 +5,8 @@
 //! names found registered with the events of the same names, and neither
 //! schema's migrations touch the other's.
 //!
-//! Known limitation: PostgreSQL (`[events] store = "postgres://..."`) is not
-//! implemented for the monitor yet.
+//! The same tables in PostgreSQL are [`crate::postgres`]'s; both are a
+//! [`StateStore`].
 
 use std::path::Path;
 use std::time::Duration;
@@ -67,6 +67,14 @@ pub enum StoreError {
         path: String,
         /// SQLite's error.
         source: rusqlite::Error,
+    },
+    /// PostgreSQL failed.
+    #[error("monitor state {url}: {source}")]
+    Postgres {
+        /// The server (without password).
+        url: String,
+        /// The client's error.
+        source: postgres::Error,
     },
     /// A newer cautery wrote the state.
     #[error("monitor state {path} has schema version {found}, newer than this cautery's {supported}; upgrade cautery")]
@@ -169,16 +177,7 @@ impl SqliteState {
 
     /// The state of `domain`, if it was ever found registered.
     pub fn load(&self, domain: &str) -> Result<Option<NameState>, StoreError> {
-        type Row = (
-            String,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            String,
-            String,
-        );
-        let row: Option<Row> = self
+        let row: Option<NameRow> = self
             .connection
             .query_row(
                 "SELECT first_seen, last_seen, ns, registrar, expires, changed_at, alerted
@@ -198,30 +197,8 @@ impl SqliteState {
             )
             .optional()
             .map_err(|e| self.error(e))?;
-        let Some((first_seen, last_seen, ns, registrar, expires, changed_at, alerted)) = row else {
-            return Ok(None);
-        };
-        let corrupt = |message: String| StoreError::Corrupt {
-            path: self.path.clone(),
-            domain: domain.to_owned(),
-            message,
-        };
-        let instant = |text: &str| -> Result<DateTime<Utc>, StoreError> {
-            DateTime::parse_from_rfc3339(text)
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|e| corrupt(format!("instant '{text}': {e}")))
-        };
-        Ok(Some(NameState {
-            domain: domain.to_owned(),
-            first_seen: instant(&first_seen)?,
-            last_seen: instant(&last_seen)?,
-            ns: serde_json::from_str(&ns).map_err(|e| corrupt(format!("ns: {e}")))?,
-            registrar,
-            expires: expires.as_deref().map(instant).transpose()?,
-            changed_at: instant(&changed_at)?,
-            alerted: serde_json::from_str(&alerted)
-                .map_err(|e| corrupt(format!("alerted: {e}")))?,
-        }))
+        row.map(|row| name_state(&self.path, domain, row))
+            .transpose()
     }
 
     /// Saves a name's state, the changes that led to it and the alerts
@@ -292,15 +269,6 @@ impl SqliteState {
 
     /// Every source's health, by source.
     pub fn sources(&self) -> Result<Vec<SourceHealth>, StoreError> {
-        type Row = (
-            String,
-            String,
-            Option<String>,
-            u32,
-            String,
-            Option<String>,
-            bool,
-        );
         let mut statement = self
             .connection
             .prepare(
@@ -308,7 +276,7 @@ impl SqliteState {
                  FROM monitor_sources ORDER BY source",
             )
             .map_err(|e| self.error(e))?;
-        let rows: Vec<Row> = statement
+        let rows: Vec<SourceRow> = statement
             .query_map([], |row| {
                 Ok((
                     row.get(0)?,
@@ -324,26 +292,7 @@ impl SqliteState {
             .collect::<Result<_, _>>()
             .map_err(|e| self.error(e))?;
         rows.into_iter()
-            .map(|(source, attempt, ok, failures, error, data, unhealthy)| {
-                let instant = |text: &str| -> Result<DateTime<Utc>, StoreError> {
-                    DateTime::parse_from_rfc3339(text)
-                        .map(|t| t.with_timezone(&Utc))
-                        .map_err(|e| StoreError::Corrupt {
-                            path: self.path.clone(),
-                            domain: source.clone(),
-                            message: format!("instant '{text}': {e}"),
-                        })
-                };
-                Ok(SourceHealth {
-                    last_attempt: instant(&attempt)?,
-                    last_ok: ok.as_deref().map(instant).transpose()?,
-                    failures,
-                    last_error: error,
-                    data_time: data.as_deref().map(instant).transpose()?,
-                    unhealthy,
-                    source,
-                })
-            })
+            .map(|row| source_health(&self.path, row))
             .collect()
     }
 
@@ -403,6 +352,118 @@ impl SqliteState {
             .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
             .map_err(|e| self.error(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+    }
+}
+
+/// A row of `monitor_names`: first_seen, last_seen, ns, registrar,
+/// expires, changed_at, alerted.
+pub(crate) type NameRow = (
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+);
+
+/// A row of `monitor_sources`: source, last_attempt, last_ok, failures,
+/// last_error, data_time, unhealthy.
+pub(crate) type SourceRow = (
+    String,
+    String,
+    Option<String>,
+    u32,
+    String,
+    Option<String>,
+    bool,
+);
+
+fn instant_of(path: &str, key: &str, text: &str) -> Result<DateTime<Utc>, StoreError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StoreError::Corrupt {
+            path: path.to_owned(),
+            domain: key.to_owned(),
+            message: format!("instant '{text}': {e}"),
+        })
+}
+
+/// A name's state from its row (either store).
+pub(crate) fn name_state(path: &str, domain: &str, row: NameRow) -> Result<NameState, StoreError> {
+    let (first_seen, last_seen, ns, registrar, expires, changed_at, alerted) = row;
+    let corrupt = |message: String| StoreError::Corrupt {
+        path: path.to_owned(),
+        domain: domain.to_owned(),
+        message,
+    };
+    let instant = |text: &str| instant_of(path, domain, text);
+    Ok(NameState {
+        domain: domain.to_owned(),
+        first_seen: instant(&first_seen)?,
+        last_seen: instant(&last_seen)?,
+        ns: serde_json::from_str(&ns).map_err(|e| corrupt(format!("ns: {e}")))?,
+        registrar,
+        expires: expires.as_deref().map(instant).transpose()?,
+        changed_at: instant(&changed_at)?,
+        alerted: serde_json::from_str(&alerted).map_err(|e| corrupt(format!("alerted: {e}")))?,
+    })
+}
+
+/// A source's health from its row (either store).
+pub(crate) fn source_health(path: &str, row: SourceRow) -> Result<SourceHealth, StoreError> {
+    let (source, attempt, ok, failures, error, data, unhealthy) = row;
+    let instant = |text: &str| instant_of(path, &source, text);
+    Ok(SourceHealth {
+        last_attempt: instant(&attempt)?,
+        last_ok: ok.as_deref().map(instant).transpose()?,
+        failures,
+        last_error: error,
+        data_time: data.as_deref().map(instant).transpose()?,
+        unhealthy,
+        source,
+    })
+}
+
+/// What the monitor keeps, wherever it is kept (SQLite or PostgreSQL).
+pub trait StateStore {
+    /// The state of `domain`, if it was ever found registered.
+    fn load(&mut self, domain: &str) -> Result<Option<NameState>, StoreError>;
+    /// Saves a name's state, its changes and alerts, in one transaction.
+    fn save(
+        &mut self,
+        state: &NameState,
+        changes: &[Change],
+        alerts: &[Alert],
+    ) -> Result<(), StoreError>;
+    /// Every source's health, by source.
+    fn sources(&mut self) -> Result<Vec<SourceHealth>, StoreError>;
+    /// Saves a source's health and the health alerts raised about it.
+    fn save_source(&mut self, health: &SourceHealth, alerts: &[Alert]) -> Result<(), StoreError>;
+    /// Alerts stored, oldest first: `(kind, domain)`.
+    fn alerts(&mut self) -> Result<Vec<(String, String)>, StoreError>;
+}
+
+impl StateStore for SqliteState {
+    fn load(&mut self, domain: &str) -> Result<Option<NameState>, StoreError> {
+        SqliteState::load(self, domain)
+    }
+    fn save(
+        &mut self,
+        state: &NameState,
+        changes: &[Change],
+        alerts: &[Alert],
+    ) -> Result<(), StoreError> {
+        SqliteState::save(self, state, changes, alerts)
+    }
+    fn sources(&mut self) -> Result<Vec<SourceHealth>, StoreError> {
+        SqliteState::sources(self)
+    }
+    fn save_source(&mut self, health: &SourceHealth, alerts: &[Alert]) -> Result<(), StoreError> {
+        SqliteState::save_source(self, health, alerts)
+    }
+    fn alerts(&mut self) -> Result<Vec<(String, String)>, StoreError> {
+        SqliteState::alerts(self)
     }
 }
 

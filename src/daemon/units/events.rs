@@ -38,6 +38,8 @@ use crate::daemon::runtime::{EventsConfig, StoreLocation};
 const BATCH: usize = 100_000;
 /// Longest an event waits for its batch.
 const FLUSH: Duration = Duration::from_secs(1);
+/// How often the writer looks at an empty queue while a batch fills.
+const POLL: Duration = Duration::from_millis(10);
 /// How often old events are deleted.
 const RETENTION_EVERY: Duration = Duration::from_secs(3600);
 /// Old events deleted per statement.
@@ -280,16 +282,22 @@ fn write_events(
         let stopping = stop.load(Ordering::Relaxed);
         let started = Instant::now();
         let mut batch = Vec::new();
+        // Take what is queued, then look again every POLL until the batch
+        // is full or FLUSH has passed: waiting on the queue for each event
+        // woke this thread (a futex call on both sides) once per event,
+        // which at tens of thousands of connections a second cost the
+        // sinkhole a good part of a core.
         while batch.len() < BATCH {
-            let left = FLUSH.saturating_sub(started.elapsed());
-            let next = if stopping {
-                receiver.try_recv().map_err(|_| ())
-            } else {
-                receiver.recv_timeout(left).map_err(|_| ())
-            };
-            match next {
+            match receiver.try_recv() {
                 Ok(event) => batch.push(event),
-                Err(()) => break,
+                Err(mpsc::TryRecvError::Disconnected) => break,
+                Err(mpsc::TryRecvError::Empty) => {
+                    let left = FLUSH.saturating_sub(started.elapsed());
+                    if stopping || left.is_zero() {
+                        break;
+                    }
+                    std::thread::sleep(left.min(POLL));
+                }
             }
         }
         let received = batch.len();

@@ -8,11 +8,13 @@
 //! - [`sinkhole`]: the connection sinkhole (HTTP, TLS, raw TCP listeners).
 //! - [`events`]: the event store's writer.
 //! - [`http`]: the metrics endpoint.
+//! - [`collector`]: the dnstap collector (resolver telemetry to events).
 //! - [`monitor`]: the registration watch of `[monitor]`, every interval.
 //!
-//! The coming subsystems (resolver-log ingestion,
-//! HTTP API) arrive the same way: a crate of pure logic plus a unit here.
+//! The coming subsystems (HTTP API)
+//! arrive the same way: a crate of pure logic plus a unit here.
 
+pub mod collector;
 pub mod dns;
 pub mod events;
 pub mod http;

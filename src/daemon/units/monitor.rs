@@ -10,9 +10,11 @@
 //! `cautery monitor --config FILE` runs the same cycles without the rest of
 //! the daemon ([`run_alone`]).
 //!
-//! Known limitations: the state is a SQLite file (the event store's when it
-//! is SQLite); a PostgreSQL event store needs `[monitor] state` set to a
-//! file. A cycle that takes longer than the interval delays the next one
+//! The state is `[monitor] state` (a SQLite file under the state directory,
+//! or a `postgres://` URL), else the event store's: its SQLite file or its
+//! PostgreSQL database.
+//!
+//! Known limitations: a cycle that takes longer than the interval delays the next one
 //! (cycles never overlap); the source health then reports it late.
 
 use std::path::{Path, PathBuf};
@@ -20,11 +22,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use cautery_monitor::{SourceHealth, SqliteState};
+use cautery_monitor::SourceHealth;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::cli::{HealthArgs, MonitorCheckArgs, PlanFormat};
-use crate::commands::monitor::check_into;
+use crate::commands::monitor::{check_into, record_source};
 use crate::daemon::center::{stopped, Center, Unit};
 use crate::daemon::clock::Clock;
 use crate::daemon::runtime::{EventsConfig, StoreLocation};
@@ -40,6 +42,10 @@ pub struct MonitorSettings {
     pub state: PathBuf,
     /// One check per campaign (`at` is set per cycle).
     pub checks: Vec<MonitorCheckArgs>,
+    /// The public-data seed archive.
+    pub seed_archive: PathBuf,
+    /// Inputs that must stay fresh: source, longest age.
+    pub seed_inputs: Vec<(String, TimeDelta)>,
 }
 
 impl MonitorSettings {
@@ -60,21 +66,46 @@ impl MonitorSettings {
         }
         let under_base = |text: &str| spec.base.join(text);
         let optional = |text: &str| (!text.is_empty()).then(|| under_base(text));
-        let state = if !section.state.is_empty() {
+        let state = if section.state.starts_with("postgres://")
+            || section.state.starts_with("postgresql://")
+        {
+            PathBuf::from(&section.state)
+        } else if !section.state.is_empty() {
             spec.server.state_dir.join(&section.state)
         } else {
             match EventsConfig::of(spec).map(|events| events.store) {
                 Some(StoreLocation::Sqlite(path)) => path,
-                Some(StoreLocation::Postgres(_)) => bail!(
-                    "[monitor] state is empty and [events] store is PostgreSQL: the monitor keeps \
-                     its state in SQLite; set [monitor] state = \"monitor.sqlite\""
-                ),
+                Some(StoreLocation::Postgres(url)) => PathBuf::from(url),
                 None => bail!(
                     "[monitor] state is empty and [events] store is off: set [monitor] state = \
                      \"monitor.sqlite\""
                 ),
             }
         };
+        let mail = if section.mail_to.is_empty() {
+            None
+        } else {
+            Some(
+                crate::mail::MailSettings::of(spec)
+                    .context("[monitor] mail-to needs [mail] (smtp, from)")?,
+            )
+        };
+        let mut seed_inputs = Vec::new();
+        for text in &section.seed_inputs {
+            let parsed = text
+                .split_once('=')
+                .and_then(|(source, hours)| {
+                    Some((source.trim(), hours.trim().parse::<u32>().ok()?))
+                })
+                .filter(|(source, hours)| !source.is_empty() && *hours > 0);
+            let Some((source, hours)) = parsed else {
+                bail!(
+                    "[monitor] seed-inputs: {text:?}: write SOURCE=HOURS, e.g. \"bedep=72\" \
+                     (the source's name as `cautery seed list` shows it)"
+                );
+            };
+            seed_inputs.push((source.to_owned(), TimeDelta::hours(i64::from(hours))));
+        }
         let interval_minutes = section.interval.div_ceil(60).min(u64::from(u32::MAX)) as u32;
         let checks = section
             .campaigns
@@ -106,6 +137,8 @@ impl MonitorSettings {
                 rdap_bootstrap: optional(&section.rdap_bootstrap),
                 rdap_interval_ms: section.rdap_interval_ms,
                 expiry_warn_days: section.expiry_warn_days,
+                mail_to: section.mail_to.clone(),
+                mail: mail.clone(),
                 health: HealthArgs {
                     interval_minutes,
                     max_failures: section.max_failures,
@@ -117,6 +150,8 @@ impl MonitorSettings {
             interval: TimeDelta::seconds(section.interval as i64),
             state,
             checks,
+            seed_archive: under_base(&section.seed_archive),
+            seed_inputs,
         }))
     }
 }
@@ -127,7 +162,9 @@ fn path_text(path: &Path) -> String {
 
 /// Runs one cycle at `at`: every campaign's check. True when all ran whole.
 pub fn cycle(settings: &MonitorSettings, at: DateTime<Utc>) -> bool {
-    if let Some(folder) = settings.state.parent() {
+    let location = settings.state.to_string_lossy();
+    let is_url = location.starts_with("postgres://") || location.starts_with("postgresql://");
+    if let Some(folder) = settings.state.parent().filter(|_| !is_url) {
         if let Err(error) = std::fs::create_dir_all(folder) {
             tracing::error!("monitor state folder {}: {error}", folder.display());
             return false;
@@ -142,14 +179,57 @@ pub fn cycle(settings: &MonitorSettings, at: DateTime<Utc>) -> bool {
             whole = false;
         }
     }
+    if !check_seed_inputs(settings, at) {
+        whole = false;
+    }
     tracing::info!(at = %at.to_rfc3339(), whole, "monitor cycle done");
     whole
 }
 
+/// Whether each expected public-data input was fetched recently enough:
+/// one source `seed-input:SOURCE` each, failing while its newest archived
+/// fetch is older than allowed (so a stopped seed watch is alerted like a
+/// stopped source). True when all are fresh.
+fn check_seed_inputs(settings: &MonitorSettings, at: DateTime<Utc>) -> bool {
+    let (Some(args), false) = (settings.checks.first(), settings.seed_inputs.is_empty()) else {
+        return true;
+    };
+    let records = cautery_seeds::Archive::open(&settings.seed_archive)
+        .and_then(|archive| archive.records())
+        .map_err(|error| format!("seed archive {}: {error}", settings.seed_archive.display()));
+    let mut fresh = true;
+    for (source, max_age) in &settings.seed_inputs {
+        let outcome = match &records {
+            Err(error) => Err(error.clone()),
+            Ok(records) => match records.iter().filter(|r| &r.source == source).map(|r| r.fetched_at).max() {
+                None => Err(format!(
+                    "no input of {source} in the seed archive {}; run `cautery seed fetch {source}` \
+                     (or the seed watch) with that data folder",
+                    settings.seed_archive.display()
+                )),
+                Some(newest) if at - newest > *max_age => Err(format!(
+                    "stale: the newest input of {source} was fetched {}, more than {} hours before",
+                    newest.to_rfc3339(),
+                    max_age.num_hours()
+                )),
+                Some(newest) => Ok(Some(newest)),
+            },
+        };
+        fresh &= outcome.is_ok();
+        // The fetch time is not the data time of the zone-file rule (its own limit applies).
+        let outcome = outcome.map(|_| None);
+        if let Err(error) = record_source(args, &format!("seed-input:{source}"), at, outcome) {
+            tracing::error!("monitor state: {error:#}");
+            fresh = false;
+        }
+    }
+    fresh
+}
+
 /// The health of every source the state knows.
 fn sources(settings: &MonitorSettings) -> Vec<SourceHealth> {
-    SqliteState::open(&settings.state)
-        .and_then(|store| store.sources())
+    cautery_monitor::open_state(&settings.state.to_string_lossy())
+        .and_then(|mut store| store.sources())
         .unwrap_or_else(|error| {
             tracing::error!("monitor state {}: {error}", settings.state.display());
             Vec::new()
@@ -248,7 +328,7 @@ mod tests {
                 "[monitor] interval = 0",
             ),
             (
-                "[events]\nstore = \"postgres://db/cautery\"\n[monitor]\ncampaigns = [\"c.toml\"]\n\
+                "[events]\nstore = \"\"\n[monitor]\ncampaigns = [\"c.toml\"]\n\
                  dns = [\"test=127.0.0.1\"]\n",
                 "set [monitor] state",
             ),

@@ -19,7 +19,7 @@
 //! and pipelined requests get the one fixed answer.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -160,6 +160,65 @@ pub async fn start(
     })))
 }
 
+/// What every connection task needs.
+#[derive(Clone)]
+struct Shared {
+    center: Arc<Center>,
+    sink: Option<EventSink>,
+    limits: Arc<Limits>,
+    config: Arc<ListenerConfig>,
+}
+
+impl Shared {
+    /// Records one connection as an event.
+    fn record(&self, src: SocketAddr, dst: SocketAddr, details: Details, name: Option<String>) {
+        let Some(sink) = &self.sink else {
+            return;
+        };
+        sink.send(Event {
+            time: chrono::Utc::now(),
+            transport: Transport::Tcp,
+            src,
+            dst,
+            attribution: name.as_deref().and_then(|n| self.center.attribute(n)),
+            name,
+            details,
+            src_asn: None,
+            src_as_name: None,
+            src_country: None,
+        });
+    }
+
+    /// Serves one connection to its end on a task of its own.
+    fn spawn(&self, kind: Kind, stream: TcpStream, src: SocketAddr, dst: SocketAddr) {
+        let shared = self.clone();
+        tokio::spawn(async move {
+            let Some(_admitted) = shared.limits.admit(src.ip().to_canonical()) else {
+                return; // Over a bound: closed at once.
+            };
+            let deadline = Instant::now() + shared.config.read_timeout;
+            let details = match kind {
+                Kind::Http => http(stream, deadline, &shared.config).await,
+                Kind::Tls => tls(stream, deadline).await,
+                Kind::Tcp => tcp(stream, deadline, &shared.config).await,
+            };
+            if let Some((details, name)) = details {
+                shared.record(src, dst, details, name);
+            }
+        });
+    }
+}
+
+/// The address a connection reached: the listener's, unless it listens on
+/// a wildcard address (then one `getsockname` per connection says which,
+/// a system call the usual specific address saves).
+fn destination(listening: Option<SocketAddr>, stream: &TcpStream) -> Option<SocketAddr> {
+    match listening {
+        Some(address) if !address.ip().is_unspecified() => Some(address),
+        _ => stream.local_addr().ok().or(listening),
+    }
+}
+
 async fn accept(
     kind: Kind,
     listener: TcpListener,
@@ -168,45 +227,21 @@ async fn accept(
     limits: Arc<Limits>,
     config: Arc<ListenerConfig>,
 ) {
-    let dst = listener.local_addr().ok();
+    let shared = Shared {
+        center,
+        sink,
+        limits,
+        config,
+    };
+    let listening = listener.local_addr().ok();
     loop {
         let Ok((stream, src)) = listener.accept().await else {
             // Out of descriptors and the like: do not spin.
             tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
         };
-        let (center, sink, limits, config) =
-            (center.clone(), sink.clone(), limits.clone(), config.clone());
-        let dst = stream.local_addr().ok().or(dst);
-        tokio::spawn(async move {
-            let Some(_admitted) = limits.admit(src.ip().to_canonical()) else {
-                return; // Over a bound: closed at once.
-            };
-            let deadline = Instant::now() + config.read_timeout;
-            let details = match kind {
-                Kind::Http => http(stream, deadline, &config).await,
-                Kind::Tls => tls(stream, deadline).await,
-                Kind::Tcp => tcp(stream, deadline, &config).await,
-            };
-            let Some((details, name)) = details else {
-                return;
-            };
-            let event = Event {
-                time: chrono::Utc::now(),
-                transport: Transport::Tcp,
-                src,
-                dst: dst.unwrap_or(src),
-                attribution: name.as_deref().and_then(|n| center.attribute(n)),
-                name,
-                details,
-                src_asn: None,
-                src_as_name: None,
-                src_country: None,
-            };
-            if let Some(sink) = sink {
-                sink.send(event);
-            }
-        });
+        let dst = destination(listening, &stream).unwrap_or(src);
+        shared.spawn(kind, stream, src, dst);
     }
 }
 
@@ -262,8 +297,17 @@ async fn http(
         }
         body.push(&chunk);
     }
+    // Closing the socket (on drop) sends the FIN: no shutdown call needed.
     let _ = tokio::time::timeout_at(deadline, stream.write_all(&config.http_response)).await;
-    let _ = tokio::time::timeout_at(deadline, stream.shutdown()).await;
+    Some(http_details(request, &body))
+}
+
+/// The event details of a request and its body sample, and the name to
+/// attribute (the Host header's).
+fn http_details(
+    request: cautery_sinkhole::http::Request,
+    body: &BodySample,
+) -> (Details, Option<String>) {
     let name = request.host.as_deref().map(host_name);
     let details = Details::Http {
         method: request.method,
@@ -275,7 +319,7 @@ async fn http(
         body_len: body.total(),
         body_sha256: (body.total() > 0).then(|| body.sha256_hex()),
     };
-    Some((details, name))
+    (details, name)
 }
 
 async fn tls(mut stream: TcpStream, deadline: Instant) -> Option<(Details, Option<String>)> {

@@ -40,6 +40,15 @@ impl Row {
         }
         self.line.push('"');
         for part in parts {
+            // Most values need no escaping: copy them whole. A C1 control
+            // (U+0080..U+009F) starts with the byte 0xC2 in UTF-8.
+            if !part
+                .bytes()
+                .any(|b| b == b'"' || b < 0x20 || b == 0x7f || b == 0xc2)
+            {
+                self.line.push_str(part);
+                continue;
+            }
             for c in part.chars() {
                 match c {
                     '"' => self.line.push_str("\"\""),
@@ -146,5 +155,8 @@ mod tests {
     fn control_characters_cannot_split_a_row() {
         let line = Row::new().text(Some("GET /\r\nX: 1\t\u{7f}é")).finish();
         assert_eq!(line, "\"GET /\\x0d\\x0aX: 1\\x09\\x7fé\"\n");
+        // U+0085 is a C1 control, escaped; U+00A0 (also 0xC2 first) is not.
+        let line = Row::new().text(Some("a\u{85}b\u{a0}c")).finish();
+        assert_eq!(line, "\"a\\x85b\u{a0}c\"\n");
     }
 }

@@ -367,13 +367,16 @@ fn insert_rate(store: &mut dyn EventStore, what: &str) {
     let size = bench_number("CAUTERY_BENCH_BATCH", 100_000);
     let batches: Vec<Vec<Event>> = day_of_events(count, 100_000, size).collect();
     let start = std::time::Instant::now();
+    let cpu = cpu_seconds();
     for batch in &batches {
         store.insert(batch).unwrap();
     }
     let elapsed = start.elapsed();
+    let cpu = cpu_seconds() - cpu;
     println!(
-        "{what}: inserted {count} events in batches of {size} in {elapsed:.2?}: {:.0} events/s",
-        f64::from(count) / elapsed.as_secs_f64()
+        "{what}: inserted {count} events in batches of {size} in {elapsed:.2?}: {:.0} events/s ({cpu:.2} s CPU in this process: {:.0} events per CPU second)",
+        f64::from(count) / elapsed.as_secs_f64(),
+        f64::from(count) / cpu
     );
 }
 
@@ -410,25 +413,37 @@ fn report_of_a_big_day() {
     let count = bench_number("CAUTERY_BENCH_EVENTS", 10_000_000);
     let sources = bench_number("CAUTERY_BENCH_SOURCES", 2_000_000);
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("events.db");
+    // CAUTERY_BENCH_STORE=FILE keeps the store there, and a second run
+    // reports from it without filling it again.
+    let path = std::env::var_os("CAUTERY_BENCH_STORE")
+        .map_or_else(|| dir.path().join("events.db"), std::path::PathBuf::from);
+    let filled = path.exists();
     let mut store = SqliteStore::open(&path).unwrap();
-    let start = std::time::Instant::now();
-    for batch in day_of_events(count, sources, 100_000) {
-        store.insert(&batch).unwrap();
+    if !filled {
+        let start = std::time::Instant::now();
+        let cpu = cpu_seconds();
+        for batch in day_of_events(count, sources, 100_000) {
+            store.insert(&batch).unwrap();
+        }
+        let inserted = start.elapsed();
+        let cpu = cpu_seconds() - cpu;
+        let bytes: u64 = ["", "-wal", "-shm"]
+            .iter()
+            .filter_map(|suffix| {
+                let mut file = path.clone().into_os_string();
+                file.push(suffix);
+                std::fs::metadata(file).ok()
+            })
+            .map(|m| m.len())
+            .sum();
+        println!(
+            "stored {count} events from {sources} sources in {inserted:.2?} ({:.0} events/s, {cpu:.1} s CPU); store {:.1} MiB, {:.1} MiB per million events; peak memory so far {} MiB",
+            f64::from(count) / inserted.as_secs_f64(),
+            bytes as f64 / 1048576.0,
+            bytes as f64 / 1048576.0 / (f64::from(count) / 1e6),
+            peak_rss_mib()
+        );
     }
-    let inserted = start.elapsed();
-    let bytes: u64 = std::fs::read_dir(dir.path())
-        .unwrap()
-        .filter_map(|e| e.ok()?.metadata().ok())
-        .map(|m| m.len())
-        .sum();
-    println!(
-        "stored {count} events from {sources} sources in {inserted:.2?} ({:.0} events/s); store {:.1} MiB, {:.1} MiB per million events; peak memory so far {} MiB",
-        f64::from(count) / inserted.as_secs_f64(),
-        bytes as f64 / 1048576.0,
-        bytes as f64 / 1048576.0 / (f64::from(count) / 1e6),
-        peak_rss_mib()
-    );
     let rss_before = peak_rss_mib();
     let scopes: Vec<crate::report::Scope> = (0..1_000)
         .map(|n| crate::report::Scope::Asn(4_200_000_000 + n))

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The HTTP API and console under load, and what that load does to the DNS
+# sinkhole beside it, on loopback:
+#  1. the sinkhole's DNS latency alone (dnsperf, A queries for predicted
+#     necurs names at a fixed rate);
+#  2. the same while wrk asks the console's overview (the page and its
+#     API calls) and the hot endpoints (lookup, zones, families,
+#     predictions, victims) at about RATE requests/s in all (each of
+#     CONNECTIONS connections waits CONNECTIONS/RATE s between requests);
+#  3. the API's most requests/s (wrk without the pause).
+# Needs: wrk and dnsperf. Usage: scripts/bench-api.sh [SECONDS]
+# Environment: RATE (default 1000), CONNECTIONS (default 10), QPS (DNS
+# queries/s, default 2000), CAUTERY_BIN (default: a release build).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_PER_RUN=${1:-15}
+RATE=${RATE:-1000}
+CONNECTIONS=${CONNECTIONS:-10}
+QPS=${QPS:-2000}
+WORK=$(mktemp -d /tmp/cautery-api-bench.XXXXXX)
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+if [ -z "${CAUTERY_BIN:-}" ]; then
+  cargo build --release -q
+  CAUTERY_BIN=$PWD/target/release/cautery
+fi
+BIN=$CAUTERY_BIN
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_until() { local limit=$1; shift; for _ in $(seq $((limit * 10))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "timed out: $*" >&2; return 1; }
+
+NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ); DAY=${NOW%T*}
+DNS=$(free_port); HTTP=$(free_port); SINK=$(free_port)
+echo "$NOW" > "$WORK/clock"
+cat > "$WORK/cautery.toml" <<TOML
+version = 1
+[server]
+listen = ["127.0.0.1:$DNS"]
+state-dir = "$WORK/state"
+[http]
+listen = "127.0.0.1:$HTTP"
+[sinkhole]
+http-listen = ["127.0.0.1:$SINK"]
+[[zone]]
+name = "sink.rpz"
+families = ["necurs"]
+seeds = "default"
+days-back = 0
+days-ahead = 0
+action = "sinkhole"
+sinkhole-v4 = ["127.0.0.1"]
+TOML
+"$BIN" serve --config "$WORK/cautery.toml" --clock-file "$WORK/clock" 2>"$WORK/cautery.log" &
+PIDS+=($!)
+wait_until 120 curl -sf "http://127.0.0.1:$HTTP/health"
+"$BIN" generate necurs --date "$DAY" > "$WORK/names"
+awk '{print $1, "A"}' "$WORK/names" > "$WORK/queries"
+NAME=$(head -1 "$WORK/names")
+# Some events for the victims endpoint to count.
+for _ in $(seq 200); do curl -s -o /dev/null -H "Host: $NAME" "http://127.0.0.1:$SINK/" || true; done
+
+cat > "$WORK/load.lua" <<LUA
+local paths = {
+  "/", "/api/v1/zones", "/api/v1/families?limit=1", "/api/v1/victims?hours=1",
+  "/api/v1/lookup?name=$NAME", "/api/v1/lookup?name=example.com",
+  "/api/v1/families?q=nec", "/api/v1/families/necurs/predictions?limit=100",
+}
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", paths[(i % #paths) + 1])
+end
+local pause = tonumber(os.getenv("PAUSE_MS") or "0")
+if pause > 0 then delay = function() return pause end end
+LUA
+
+dns_latency() {
+  dnsperf -s 127.0.0.1 -p "$DNS" -d "$WORK/queries" -l "$SECONDS_PER_RUN" -Q "$QPS" -c 4 2>&1 \
+    | awk '/Queries completed/ {done=$3} /Queries lost/ {lost=$3} /Average Latency/ {avg=$4} /Latency StdDev/ {sd=$4}
+           END {printf "%s completed, %s lost, average %.3f ms, stddev %.3f ms\n", done, lost, avg*1000, sd*1000}'
+}
+
+echo "== machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); binary $BIN"
+echo "== 1. sinkhole DNS latency alone ($QPS queries/s, ${SECONDS_PER_RUN} s)"
+dns_latency
+echo "== 2. the same while wrk asks the overview and hot endpoints at ~$RATE requests/s"
+PAUSE_MS=$((CONNECTIONS * 1000 / RATE)) wrk -t2 -c"$CONNECTIONS" -d"$((SECONDS_PER_RUN + 2))s" --latency \
+  -s "$WORK/load.lua" "http://127.0.0.1:$HTTP" > "$WORK/wrk-paced.txt" &
+WRK=$!; PIDS+=($WRK)
+sleep 1
+dns_latency
+wait "$WRK" || true
+grep -E "Requests/sec|Latency  |99%|Non-2xx|Socket errors" "$WORK/wrk-paced.txt" | sed 's/^/   api: /'
+echo "== 3. the API's most requests/s (no pause, $CONNECTIONS connections)"
+wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -s "$WORK/load.lua" "http://127.0.0.1:$HTTP" \
+  | grep -E "Requests/sec|Latency  |99%|Non-2xx|Socket errors" | sed 's/^/   api: /'
+echo "== daemon memory high-water mark: $(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' /proc/${PIDS[0]}/status)"
