@@ -43,9 +43,9 @@ pub struct SearchSpace {
     /// The candidate with this index (below [`SearchSpace::size`]), as
     /// `--seed` accepts it.
     pub value: fn(u64) -> String,
-    /// Candidates tried per second on one core of the development machine
-    /// (a shared 2-core AMD EPYC) for a range of one epoch, measured with
-    /// `scripts/bench-discover.sh`; the basis of the time estimates.
+    /// Candidates tried per second on one core for a range of one epoch:
+    /// the basis of the time estimates. First estimates, not yet measured;
+    /// `scripts/bench-discover.sh` prints the figures to put here.
     pub per_second: f64,
 }
 
