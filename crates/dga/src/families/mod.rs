@@ -90,6 +90,10 @@ mod zloader;
 
 // --- end g ---
 
+// --- section p (issue 15, part A) ---
+mod mirai;
+// --- end p ---
+
 // --- section h ---
 mod bigviktor;
 mod ccleaner;
@@ -194,6 +198,10 @@ pub static ALL: &[&Family] = &[
     &vidro::FAMILY,
     &zloader::FAMILY,
     // --- end list g ---
+
+    // --- list p (issue 15, part A) ---
+    &mirai::FAMILY,
+    // --- end list p ---
 
     // --- list h ---
     &bigviktor::FAMILY,
