@@ -92,6 +92,7 @@ mod zloader;
 
 // --- section p (issue 15, part A) ---
 mod mirai;
+mod tofsee;
 // --- end p ---
 
 // --- section h ---
@@ -201,6 +202,7 @@ pub static ALL: &[&Family] = &[
 
     // --- list p (issue 15, part A) ---
     &mirai::FAMILY,
+    &tofsee::FAMILY,
     // --- end list p ---
 
     // --- list h ---
