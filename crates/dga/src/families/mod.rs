@@ -91,6 +91,7 @@ mod zloader;
 // --- end g ---
 
 // --- section p (issue 15, part A) ---
+mod flubot;
 mod mirai;
 mod tofsee;
 // --- end p ---
@@ -203,6 +204,7 @@ pub static ALL: &[&Family] = &[
     // --- list p (issue 15, part A) ---
     &mirai::FAMILY,
     &tofsee::FAMILY,
+    &flubot::FAMILY,
     // --- end list p ---
 
     // --- list h ---
