@@ -91,6 +91,7 @@ mod zloader;
 // --- end g ---
 
 // --- section p (issue 15, part A) ---
+mod dyre;
 mod flubot;
 mod mirai;
 mod tofsee;
@@ -205,6 +206,7 @@ pub static ALL: &[&Family] = &[
     &mirai::FAMILY,
     &tofsee::FAMILY,
     &flubot::FAMILY,
+    &dyre::FAMILY,
     // --- end list p ---
 
     // --- list h ---
