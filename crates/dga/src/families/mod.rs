@@ -94,6 +94,7 @@ mod zloader;
 mod dyre;
 mod flubot;
 mod mirai;
+mod prometei;
 mod tofsee;
 // --- end p ---
 
@@ -207,6 +208,7 @@ pub static ALL: &[&Family] = &[
     &tofsee::FAMILY,
     &flubot::FAMILY,
     &dyre::FAMILY,
+    &prometei::FAMILY,
     // --- end list p ---
 
     // --- list h ---
