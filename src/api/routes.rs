@@ -35,7 +35,11 @@ pub struct Page<T> {
 
 /// Cuts `items` into the page `paging` asks for. A cursor is the offset
 /// of the next item, written `o<N>`; clients pass it back unchanged.
-fn page<T>(items: Vec<T>, cursor: Option<&str>, limit: Option<usize>) -> ApiResult<Page<T>> {
+pub(super) fn page<T>(
+    items: Vec<T>,
+    cursor: Option<&str>,
+    limit: Option<usize>,
+) -> ApiResult<Page<T>> {
     let limit = limit.unwrap_or(DEFAULT_PAGE);
     if limit == 0 || limit > MAX_PAGE {
         return Err(ApiError::bad_request(format!(
@@ -172,7 +176,7 @@ fn day(what: &str, text: Option<&str>, default: NaiveDate) -> ApiResult<NaiveDat
     }
 }
 
-fn window_bound(at: Option<chrono::DateTime<chrono::Utc>>) -> Option<String> {
+pub(super) fn window_bound(at: Option<chrono::DateTime<chrono::Utc>>) -> Option<String> {
     at.map(rfc3339)
 }
 
