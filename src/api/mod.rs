@@ -5,6 +5,7 @@
 //! - [`routes`]: reads (families, predictions, lookup, zones).
 //! - [`victims`]: sinkhole events counted per family over time, per AS and
 //!   per country.
+//! - [`campaigns`]: the campaigns served and their collision report.
 //! - [`findings`]: infected clients per family from the DNS events.
 //! - [`monitor`]: the registration monitor's sources, names and alerts;
 //!   the seed archive.
@@ -19,10 +20,10 @@
 //! bounds connections and header time.
 //!
 //! Known limitations: the lookup answers from the zones served now (their
-//! horizon), not from the day range of `cautery lookup`'s index;
-//! the collision report is not served yet.
+//! horizon), not from the day range of `cautery lookup`'s index.
 
 pub mod auth;
+pub mod campaigns;
 pub mod console;
 pub mod error;
 pub mod findings;
@@ -100,6 +101,11 @@ pub fn router(center: Arc<Center>) -> Router {
         .route("/api/v1/monitor/alerts", get(monitor::alerts))
         .route("/api/v1/seeds", get(monitor::seeds))
         .route("/api/v1/findings", get(findings::findings))
+        .route("/api/v1/campaigns", get(campaigns::campaigns))
+        .route(
+            "/api/v1/campaigns/{name}/collisions",
+            get(campaigns::collisions),
+        )
         .route(
             "/api/v1/allow-list",
             get(write::allow_list).post(write::allow_add),

@@ -257,6 +257,38 @@ fn every_read_endpoint_answers_what_the_cli_and_the_zone_say_in_the_documented_s
     let serial = soa.split_whitespace().nth(2).expect("SOA serial");
     assert_eq!(zone["serial"].to_string(), serial, "{soa}");
     assert_eq!(zone["next_change"], "2026-11-27T00:00:00Z");
+    assert_eq!(
+        zone["secondaries"],
+        serde_json::json!([]),
+        "no transfer yet"
+    );
+    // A secondary on 127.0.0.2 transfers the zone: its address, the kind
+    // and the serial it got, in sync.
+    let axfr = crate::harness::dig(daemon.dns, &["-b", "127.0.0.2", "cautery.rpz", "AXFR"]);
+    assert!(axfr.contains("SOA"), "{axfr}");
+    let zones = daemon.json("/api/v1/zones", None, 200, "Zones");
+    let secondary = &zones["zones"][0]["secondaries"][0];
+    assert_eq!(secondary["address"], "127.0.0.2", "{zones}");
+    assert_eq!(secondary["kind"], "axfr");
+    assert_eq!(secondary["serial"].to_string(), serial);
+    assert_eq!(secondary["in_sync"], true);
+
+    // The campaign of the zone, its families and horizon.
+    let campaigns = daemon.json("/api/v1/campaigns", None, 200, "Campaigns");
+    let campaign = &campaigns["campaigns"][0];
+    assert_eq!(campaign["zone"], "cautery.rpz");
+    assert_eq!(campaign["targets"][0]["family"], "chinad");
+    assert_eq!(campaign["days_back"], 0);
+    let name = campaign["name"].as_str().expect("name");
+    let report = daemon.json(
+        &format!("/api/v1/campaigns/{name}/collisions"),
+        None,
+        200,
+        "Collisions",
+    );
+    assert_eq!(report["total"], 0, "nothing allow-listed: {report}");
+    assert_eq!(report["kept"].as_u64(), Some(expected.len() as u64));
+    daemon.json("/api/v1/campaigns/nothing/collisions", None, 404, "Error");
 
     // Errors are JSON with the same shape; headers forbid inline script.
     daemon.json("/api/v2/nothing", None, 404, "Error");
@@ -365,6 +397,28 @@ fn an_allow_list_entry_reaches_the_zone_at_the_next_serial_and_the_audit_log() {
         )
     });
     assert!(serial_of() > before, "a new serial");
+    // The collision report names it, with the list and entry that matched.
+    let campaign = daemon.json("/api/v1/campaigns", None, 200, "Campaigns")["campaigns"][0]["name"]
+        .as_str()
+        .expect("name")
+        .to_owned();
+    let report = daemon.json(
+        &format!("/api/v1/campaigns/{campaign}/collisions"),
+        None,
+        200,
+        "Collisions",
+    );
+    assert_eq!(report["total"], 1, "{report}");
+    assert_eq!(report["items"][0]["name"], name.as_str());
+    assert_eq!(report["items"][0]["family"], "chinad");
+    assert_eq!(report["items"][0]["entry"], name.as_str());
+    assert!(
+        report["items"][0]["reason"]
+            .as_str()
+            .expect("reason")
+            .starts_with("allow-list"),
+        "{report}"
+    );
     let entries = daemon.json("/api/v1/allow-list", None, 200, "AllowEntries");
     assert_eq!(entries["entries"][0]["name"], name.as_str());
     assert_eq!(entries["entries"][0]["by"], "loopback");
