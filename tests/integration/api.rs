@@ -15,7 +15,7 @@ use crate::harness::{cautery, cautery_command, free_port, stdout, wait_until, Pr
 const DAY: &str = "2026-11-26T12:00:00Z";
 /// The fixed clock of the daemon with events: not the wall clock, so a
 /// sinkhole stamping events with the system clock fails the victims test.
-const EVENTS_AT: &str = "2026-11-20T09:41:00Z";
+pub const EVENTS_AT: &str = "2026-11-20T09:41:00Z";
 const READ_TOKEN: &str = "read-token-0123456789abcdef";
 const ADMIN_TOKEN: &str = "admin-token-0123456789abcdef";
 
@@ -472,8 +472,9 @@ fn the_api_is_refused_on_a_public_address_without_tokens() {
 /// A daemon with a connection sinkhole for necurs, its clock fixed at
 /// [`EVENTS_AT`] (the sinkhole stamps events with the daemon's clock), that
 /// has recorded three bot requests for necurs names and one for a name no
-/// zone has. Returns the daemon and the instant.
-pub fn daemon_with_events(dir: &TempDir) -> (Daemon, chrono::DateTime<chrono::Utc>) {
+/// zone has; `extra` is appended to its configuration. Returns the daemon
+/// and the instant.
+pub fn daemon_with_events(dir: &TempDir, extra: &str) -> (Daemon, chrono::DateTime<chrono::Utc>) {
     let now: chrono::DateTime<chrono::Utc> = EVENTS_AT.parse().expect("instant");
     let day = now.format("%Y-%m-%d").to_string();
     let (dns, http, sink) = (free_port(), free_port(), free_port());
@@ -485,7 +486,7 @@ pub fn daemon_with_events(dir: &TempDir) -> (Daemon, chrono::DateTime<chrono::Ut
              [http]\nlisten = \"127.0.0.1:{http}\"\n\
              [sinkhole]\nhttp-listen = [\"127.0.0.1:{sink}\"]\n\
              [[zone]]\nname = \"sink.rpz\"\nfamilies = [\"necurs\"]\nseeds = \"default\"\n\
-             days-back = 0\ndays-ahead = 0\naction = \"sinkhole\"\nsinkhole-v4 = [\"127.0.0.1\"]\n",
+             days-back = 0\ndays-ahead = 0\naction = \"sinkhole\"\nsinkhole-v4 = [\"127.0.0.1\"]\n{extra}",
             dir.join("state").display()
         ),
     );
@@ -534,7 +535,7 @@ pub fn daemon_with_events(dir: &TempDir) -> (Daemon, chrono::DateTime<chrono::Ut
 #[test]
 fn victims_count_the_sinkhole_events_per_family_hour_and_network() {
     let dir = TempDir::new("api-victims");
-    let (daemon, now) = daemon_with_events(&dir);
+    let (daemon, now) = daemon_with_events(&dir, "");
     let mut victims = Value::Null;
     wait_until(Duration::from_secs(30), || {
         victims = daemon.json("/api/v1/victims", None, 200, "Victims");
