@@ -35,10 +35,10 @@ mod mydoom;
 
 // --- section c ---
 mod goz;
-mod locky;
+pub(crate) mod locky;
 mod murofet;
 mod murofet_v2;
-mod necurs;
+pub(crate) mod necurs;
 mod newgoz;
 mod ngioweb;
 mod padcrypt;
