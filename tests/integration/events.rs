@@ -62,6 +62,11 @@ fn events(config: &Path) -> Vec<serde_json::Value> {
         config.to_str().unwrap_or(""),
         "--format",
         "jsonl",
+        // Events carry the daemon's clock (the test's clock file), not the wall clock.
+        "--from",
+        "2026-11-26T00:00:00Z",
+        "--to",
+        "2026-11-27T00:00:00Z",
     ]);
     text(&output.stdout)
         .lines()
@@ -287,7 +292,8 @@ fn a_bot_resolving_and_connecting_lands_as_attributed_events_and_in_reports() {
         "{connection}"
     );
 
-    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    // The day of the daemon's clock file, on which the events are stamped.
+    let today = "2026-11-26".to_string();
     let out = dir.join("reports");
     let report = cautery(&[
         "report",
