@@ -426,6 +426,9 @@ pub struct DiscoverArgs {
     /// Try only the first N candidates of each space (for measuring rates).
     #[arg(long, hide = true, value_name = "N")]
     pub max_candidates: Option<u64>,
+    /// Skip the first N candidates of each space (for measuring rates).
+    #[arg(long, hide = true, value_name = "N", default_value_t = 0)]
+    pub skip_candidates: u64,
     /// Output format.
     #[arg(long, value_enum, default_value_t = LookupFormat::Plain)]
     pub format: LookupFormat,

@@ -8,7 +8,7 @@ use crate::harness::{cautery, require, stderr, stdout, utf8, TempDir};
 
 const AT: &str = "2026-11-26T00:00:00Z";
 
-fn campaign(dir: &TempDir) -> String {
+pub fn campaign(dir: &TempDir) -> String {
     let path = dir.write(
         "campaign.toml",
         "version = 1\nname = \"watch\"\n[[target]]\nfamily = \"necurs\"\nseeds = \"default\"\n\
@@ -18,7 +18,7 @@ fn campaign(dir: &TempDir) -> String {
 }
 
 /// The campaign's predicted names at `at`, from `cautery plan`.
-fn predicted(campaign: &str, at: &str) -> Vec<String> {
+pub fn predicted(campaign: &str, at: &str) -> Vec<String> {
     let output = cautery(&["plan", campaign, "--at", at]);
     assert!(output.status.success(), "{}", stderr(&output));
     stdout(&output)
@@ -1122,7 +1122,7 @@ fn monitor_alerts_are_mailed_to_mail_to_through_a_loopback_smtp_server() {
 
 /// Writes a fetch record of `source` at `at` into a seed archive (the
 /// shape `cautery seed fetch` writes; the object itself is not needed).
-fn seed_record(archive: &std::path::Path, source: &str, at: &str) {
+pub fn seed_record(archive: &std::path::Path, source: &str, at: &str) {
     let records = archive.join("records");
     std::fs::create_dir_all(&records).expect("records");
     let sha = format!("{:0>64}", at.len());

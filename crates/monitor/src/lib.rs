@@ -49,5 +49,5 @@ pub use join::{join_zone, Found, JoinStats, PredictionIndex};
 pub use postgres::{open_state, PostgresState};
 pub use rdap::{domain_url, parse_domain, retry_after, Bootstrap, DomainRecord, RdapError};
 pub use state::{observe, AlertKind, AlertRules, Change, Due, NameState, Observation};
-pub use store::{SqliteState, StateStore, StoreError};
+pub use store::{SqliteState, StateStore, StoreError, StoredAlert};
 pub use zonefile::{open_stream, Delegation, ZoneFileError, ZoneReader, MAX_LINE};
