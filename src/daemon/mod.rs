@@ -54,7 +54,7 @@ pub fn run(args: &ServeArgs) -> Result<Outcome> {
     };
     init_tracing();
     let clock = match &args.clock_file {
-        Some(path) => Clock::File(path.clone()),
+        Some(path) => Clock::file(path.clone()),
         None => Clock::System,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -369,7 +369,7 @@ pub fn run_alone(config: &Path, once: bool, clock_file: Option<PathBuf>) -> Resu
     };
     crate::daemon::init_tracing();
     let clock = match clock_file {
-        Some(path) => Clock::File(path),
+        Some(path) => Clock::file(path),
         None => Clock::System,
     };
     let mut next = clock.now();
