@@ -735,6 +735,10 @@ pub struct MonitorCheckArgs {
     /// Warn when a held name expires within this many days (from RDAP).
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     pub expiry_warn_days: u32,
+    /// The seed archive that public-data families of the campaign are
+    /// planned from (default $CAUTERY_DATA or ./cautery-data).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<std::path::PathBuf>,
     /// When a source is unhealthy (a `health` alert on each change, with --state).
     #[command(flatten)]
     pub health: HealthArgs,

@@ -90,6 +90,14 @@ mod zloader;
 
 // --- end g ---
 
+// --- section p (issue 15, part A) ---
+mod dyre;
+mod flubot;
+mod mirai;
+mod prometei;
+mod tofsee;
+// --- end p ---
+
 // --- section h ---
 mod bigviktor;
 mod ccleaner;
@@ -194,6 +202,14 @@ pub static ALL: &[&Family] = &[
     &vidro::FAMILY,
     &zloader::FAMILY,
     // --- end list g ---
+
+    // --- list p (issue 15, part A) ---
+    &mirai::FAMILY,
+    &tofsee::FAMILY,
+    &flubot::FAMILY,
+    &dyre::FAMILY,
+    &prometei::FAMILY,
+    // --- end list p ---
 
     // --- list h ---
     &bigviktor::FAMILY,
