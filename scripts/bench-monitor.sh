@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The registration watch's zone-file join (README, "Monitor"): a synthetic
 # .com-sized zone file (LINES NS lines, two per domain as CZDS lists them)
-# written to disk under /tmp (and gzip-compressed too with GZIP=1), joined
+# written to disk under /tmp (and gzip-compressed too with COMPRESS=1), joined
 # with the predictions of every family and seed over DAYS back and DAYS
 # ahead (about 5 million names at 27/27). Reports the time and peak memory
 # (/usr/bin/time -v) of planning alone and of `cautery monitor check` on
@@ -10,7 +10,7 @@
 # Goal at full size: under 60 s and 2 GB.
 #   scripts/bench-monitor.sh [LINES] [DAYS]       (default 160000000 27)
 # Environment: BIN=path uses that cautery instead of a release build;
-# GZIP=1 also joins the gzip file; TASKSET="taskset -c 0" pins the runs.
+# COMPRESS=1 also joins the gzip file; TASKSET="taskset -c 0" pins the runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lines=${1:-160000000}
@@ -73,7 +73,7 @@ check() {
 }
 echo "== monitor check: plan + read + join, plain file"
 check "$work/com.zone"
-if [ "${GZIP:-0}" = 1 ]; then
+if [ "${COMPRESS:-0}" = 1 ]; then
   echo "== gzip -1"
   gzip -1 "$work/com.zone"
   echo "$(du -h "$work/com.zone.gz" | cut -f1) compressed"

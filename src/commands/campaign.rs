@@ -32,15 +32,32 @@ pub fn check_config(args: &CheckConfigArgs) -> Result<Outcome> {
     let loaded = load(&args.file)?;
     let allow = allow_list(&loaded.campaign, &loaded.base, &[], &[])?;
     let campaign = &loaded.campaign;
-    let seeds = bind_targets(&campaign.targets)?;
+    // Public-data families are planned by `cautery monitor` alone, from the
+    // seed archive; the campaign file accepts them.
+    let (public, fixed): (Vec<_>, Vec<_>) = campaign
+        .targets
+        .iter()
+        .cloned()
+        .partition(|t| cautery_dga::find_public_data_family(&t.family).is_some());
+    let seeds = bind_targets(&fixed)?;
+    let public: Vec<String> = public.into_iter().map(|t| t.family).collect();
     let mut out = output::stdout();
     writeln!(
         out,
-        "{}: ok: campaign '{}', {} family seeds, horizon {} days back and {} ahead, action {}{}, \
+        "{}: ok: campaign '{}', {} family seeds{}, horizon {} days back and {} ahead, action {}{}, \
          {} allow-list entries, zone {}",
         args.file,
         campaign.name,
         seeds.len(),
+        if public.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " and the public-data families {} (only `cautery monitor` plans them, from the \
+                 seed archive)",
+                public.join(", ")
+            )
+        },
         campaign.horizon.days_back,
         campaign.horizon.days_ahead,
         campaign.action,

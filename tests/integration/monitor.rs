@@ -1383,6 +1383,20 @@ fn a_public_data_family_is_watched_from_its_archived_input_and_alerts_cite_its_s
          name = \"rpz.test\"\n",
     );
     let campaign = utf8(&campaign);
+    let checked = cautery(&["check-config", campaign]);
+    assert!(checked.status.success(), "{}", stderr(&checked));
+    assert!(
+        stdout(&checked).contains("public-data families bedep"),
+        "{}",
+        stdout(&checked)
+    );
+    let planned = cautery(&["plan", campaign, "--at", at]);
+    assert_eq!(planned.status.code(), Some(2));
+    assert!(
+        stderr(&planned).contains("public-data family"),
+        "{}",
+        stderr(&planned)
+    );
     let archive = dir.join("cautery-data");
     // Without an archived input the check says what to fetch.
     let zone = dir.write("com.zone", "nothing.com. NS ns.example.\n");

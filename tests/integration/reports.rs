@@ -63,8 +63,9 @@ fn subscribers_get_their_own_reports_by_mail_once_and_failed_sends_are_retried()
     );
     let today = chrono::Utc::now().date_naive();
     let tomorrow = today + chrono::TimeDelta::days(1);
-    // The daemon's clock stands before the report time of tomorrow.
-    let clock = dir.write("clock", &format!("{tomorrow}T00:00:00Z"));
+    // The daemon's clock stands late today, before the report time of
+    // tomorrow; the events it stamps fall on today.
+    let clock = dir.write("clock", &format!("{today}T23:59:00Z"));
     let config = dir.write(
         "cautery.toml",
         &format!(
@@ -110,7 +111,21 @@ fn subscribers_get_their_own_reports_by_mail_once_and_failed_sends_are_retried()
     };
     let mut written = String::new();
     wait_until(Duration::from_secs(20), || {
-        let listed = cautery(&["events", "--config", utf8(&config), "--format", "jsonl"]);
+        let (from, to) = (
+            format!("{today}T00:00:00Z"),
+            format!("{tomorrow}T00:00:00Z"),
+        );
+        let listed = cautery(&[
+            "events",
+            "--config",
+            utf8(&config),
+            "--format",
+            "jsonl",
+            "--from",
+            &from,
+            "--to",
+            &to,
+        ]);
         written = text(&listed.stdout);
         written.lines().count() >= 2
     })

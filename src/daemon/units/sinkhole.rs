@@ -14,11 +14,21 @@
 //! never by what a client announces, and the parsers (crates/sinkhole) are
 //! fuzzed.
 //!
+//! HTTP is served at once where it can be: each listener has one accept
+//! loop per core, and a connection whose whole request head has already
+//! arrived when it is accepted (the usual case: a bot sends its request
+//! right after connecting) is read, answered with the pre-rendered
+//! response and closed in the accept loop, without a task, a timer or a
+//! registration with the reactor. Anything slower (a head still on its
+//! way, a body to sample, an answer the socket does not take at once)
+//! goes on to a task of its own with the same bounds and deadline.
+//!
 //! Known limitations: a connection without a name (raw TCP, TLS without
 //! SNI, HTTP without Host) is stored unattributed, never guessed; HTTP/2
 //! and pipelined requests get the one fixed answer.
 
 use std::collections::HashMap;
+use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -28,7 +38,9 @@ use cautery_events::{Details, Event, Transport};
 use cautery_sinkhole::http::{parse_request_head, BodySample, HeadParse, HttpLimits};
 use cautery_sinkhole::tcp::FirstBytes;
 use cautery_sinkhole::tls::{ja4, parse_client_hello, HelloParse};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use rustix::net::{acceptfrom_with, SocketFlags};
+use tokio::io::unix::AsyncFd;
+use tokio::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
@@ -40,6 +52,9 @@ use crate::daemon::runtime::{ListenerConfig, Runtime};
 /// Bytes of TLS records read at most for a ClientHello: the hello and the
 /// record headers around it.
 const MAX_HELLO: usize = cautery_sinkhole::tls::MAX_HELLO + 64 * 5;
+
+/// Connections one accept loop takes before it lets other tasks run.
+const ACCEPT_BURST: usize = 64;
 
 /// What a listener records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,17 +158,41 @@ pub async fn start(
         max_per_source: config.max_connections_per_source,
     });
     let config = Arc::new(config);
+    let shared = Shared {
+        center: center.clone(),
+        sink,
+        limits,
+        config,
+    };
+    let loops = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut http = Vec::new();
+    let mut others = Vec::new();
+    for (kind, listener) in listeners {
+        if kind == Kind::Http {
+            let listening = listener.local_addr().ok();
+            // Deprecated because the descriptor could be closed while the
+            // reactor watches it; this one is owned by the AsyncFd alone
+            // and closed only when the AsyncFd drops (which deregisters it
+            // first), so the safe constructor is sound here.
+            #[allow(deprecated)]
+            let listener = listener
+                .into_std()
+                .and_then(|l| AsyncFd::with_interest(l, Interest::READABLE))
+                .context("cannot watch the HTTP sinkhole listener")?;
+            http.push((Arc::new(listener), listening));
+        } else {
+            others.push((kind, listener));
+        }
+    }
     Ok(Some(Unit::spawn("sinkhole", async move {
         let mut tasks = tokio::task::JoinSet::new();
-        for (kind, listener) in listeners {
-            tasks.spawn(accept(
-                kind,
-                listener,
-                center.clone(),
-                sink.clone(),
-                limits.clone(),
-                config.clone(),
-            ));
+        for (listener, listening) in http {
+            for _ in 0..loops {
+                tasks.spawn(accept_http(listener.clone(), listening, shared.clone()));
+            }
+        }
+        for (kind, listener) in others {
+            tasks.spawn(accept(kind, listener, shared.clone()));
         }
         stopped(center.stopping()).await;
         tasks.shutdown().await;
@@ -191,8 +230,16 @@ impl Shared {
         });
     }
 
-    /// Serves one connection to its end on a task of its own.
-    fn spawn(&self, kind: Kind, stream: TcpStream, src: SocketAddr, dst: SocketAddr) {
+    /// Serves one connection to its end on a task of its own; `received`
+    /// is what was read from it already.
+    fn spawn(
+        &self,
+        kind: Kind,
+        stream: TcpStream,
+        src: SocketAddr,
+        dst: SocketAddr,
+        received: Vec<u8>,
+    ) {
         let shared = self.clone();
         tokio::spawn(async move {
             let Some(_admitted) = shared.limits.admit(src.ip().to_canonical()) else {
@@ -200,7 +247,7 @@ impl Shared {
             };
             let deadline = Instant::now() + shared.config.read_timeout;
             let details = match kind {
-                Kind::Http => http(stream, deadline, &shared.config).await,
+                Kind::Http => http(stream, received, deadline, &shared.config).await,
                 Kind::Tls => tls(stream, deadline).await,
                 Kind::Tcp => tcp(stream, deadline, &shared.config).await,
             };
@@ -214,27 +261,17 @@ impl Shared {
 /// The address a connection reached: the listener's, unless it listens on
 /// a wildcard address (then one `getsockname` per connection says which,
 /// a system call the usual specific address saves).
-fn destination(listening: Option<SocketAddr>, stream: &TcpStream) -> Option<SocketAddr> {
+fn destination(
+    listening: Option<SocketAddr>,
+    local: impl FnOnce() -> std::io::Result<SocketAddr>,
+) -> Option<SocketAddr> {
     match listening {
         Some(address) if !address.ip().is_unspecified() => Some(address),
-        _ => stream.local_addr().ok().or(listening),
+        _ => local().ok().or(listening),
     }
 }
 
-async fn accept(
-    kind: Kind,
-    listener: TcpListener,
-    center: Arc<Center>,
-    sink: Option<EventSink>,
-    limits: Arc<Limits>,
-    config: Arc<ListenerConfig>,
-) {
-    let shared = Shared {
-        center,
-        sink,
-        limits,
-        config,
-    };
+async fn accept(kind: Kind, listener: TcpListener, shared: Shared) {
     let listening = listener.local_addr().ok();
     loop {
         let Ok((stream, src)) = listener.accept().await else {
@@ -242,8 +279,130 @@ async fn accept(
             tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
         };
-        let dst = destination(listening, &stream).unwrap_or(src);
-        shared.spawn(kind, stream, src, dst);
+        let dst = destination(listening, || stream.local_addr()).unwrap_or(src);
+        shared.spawn(kind, stream, src, dst, Vec::new());
+    }
+}
+
+/// One of an HTTP listener's accept loops: accepts (non-blocking sockets,
+/// not registered with the reactor) and serves each connection at once
+/// when it can, see [`Shared::http_at_once`].
+async fn accept_http(
+    listener: Arc<AsyncFd<std::net::TcpListener>>,
+    listening: Option<SocketAddr>,
+    shared: Shared,
+) {
+    loop {
+        let Ok(mut ready) = listener.readable().await else {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        let mut accepted = 0;
+        while accepted < ACCEPT_BURST {
+            accepted += 1;
+            match ready.try_io(|l| {
+                acceptfrom_with(l.get_ref(), SocketFlags::NONBLOCK | SocketFlags::CLOEXEC)
+                    .map_err(std::io::Error::from)
+            }) {
+                Ok(Ok((socket, src))) => {
+                    let stream = std::net::TcpStream::from(socket);
+                    let Some(src) = src.and_then(|a| SocketAddr::try_from(a).ok()) else {
+                        continue;
+                    };
+                    let dst = destination(listening, || stream.local_addr()).unwrap_or(src);
+                    shared.http_at_once(stream, src, dst);
+                }
+                Ok(Err(_)) => {
+                    // Out of descriptors and the like: do not spin.
+                    drop(ready);
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    break;
+                }
+                // Nothing more to accept: the readiness is cleared, and
+                // the loop waits for the reactor (no yield, which would
+                // wake another worker to steal the task for nothing).
+                Err(_would_block) => {
+                    accepted = 0;
+                    break;
+                }
+            }
+        }
+        if accepted >= ACCEPT_BURST {
+            tokio::task::yield_now().await;
+        }
+    }
+}
+
+impl Shared {
+    /// Serves an accepted HTTP connection without waiting: one read, and
+    /// when it holds a whole head (and the body sample the client
+    /// announced), the answer in one write, the event, and the close. A
+    /// connection that needs more goes on to a task of its own with what
+    /// was read.
+    fn http_at_once(&self, mut stream: std::net::TcpStream, src: SocketAddr, dst: SocketAddr) {
+        let limits = HttpLimits::default();
+        let mut buffer = [0u8; 4096];
+        let received = {
+            // Checked here too, so that a source over its bound is closed
+            // at once; given back as soon as the answer is written.
+            let Some(_admitted) = self.limits.admit(src.ip().to_canonical()) else {
+                return;
+            };
+            let received = match stream.read(&mut buffer) {
+                Ok(0) => return, // Closed without a request.
+                Ok(n) => n,
+                Err(error) if error.kind() == ErrorKind::WouldBlock => 0,
+                Err(_) => return,
+            };
+            let head = buffer.get(..received).unwrap_or(&[]);
+            match parse_request_head(head, &limits) {
+                HeadParse::Complete(request, head_len) => {
+                    let mut body = BodySample::new(self.config.sample_bytes);
+                    body.push(head.get(head_len..).unwrap_or(&[]));
+                    let wanted = request.content_length.unwrap_or(0);
+                    let sampled =
+                        body.total() >= wanted || body.total() >= self.config.sample_bytes as u64;
+                    if sampled {
+                        let response = &self.config.http_response;
+                        let written = match stream.write(response) {
+                            Ok(n) => n,
+                            Err(error) if error.kind() == ErrorKind::WouldBlock => 0,
+                            Err(_) => response.len(), // Gone: nothing more to say.
+                        };
+                        let (details, name) = http_details(request, &body);
+                        self.record(src, dst, details, name);
+                        if written < response.len() {
+                            self.finish_answer(stream, src, written);
+                        }
+                        return;
+                    }
+                }
+                HeadParse::Invalid(_) => return,
+                HeadParse::Incomplete => {}
+            }
+            received
+        };
+        let Ok(stream) = TcpStream::from_std(stream) else {
+            return;
+        };
+        let first = buffer.get(..received).unwrap_or(&[]).to_vec();
+        self.spawn(Kind::Http, stream, src, dst, first);
+    }
+
+    /// Writes the rest of an answer the socket did not take at once.
+    fn finish_answer(&self, stream: std::net::TcpStream, src: SocketAddr, written: usize) {
+        let Ok(mut stream) = TcpStream::from_std(stream) else {
+            return;
+        };
+        let shared = self.clone();
+        tokio::spawn(async move {
+            let Some(_admitted) = shared.limits.admit(src.ip().to_canonical()) else {
+                return;
+            };
+            let rest = shared.config.http_response.get(written..).unwrap_or(&[]);
+            let deadline = Instant::now() + shared.config.read_timeout;
+            let _ = tokio::time::timeout_at(deadline, stream.write_all(rest)).await;
+        });
     }
 }
 
@@ -271,11 +430,12 @@ async fn read_more(
 
 async fn http(
     mut stream: TcpStream,
+    received: Vec<u8>,
     deadline: Instant,
     config: &ListenerConfig,
 ) -> Option<(Details, Option<String>)> {
     let limits = HttpLimits::default();
-    let mut buffer = Vec::with_capacity(1024);
+    let mut buffer = received;
     let (request, head_len) = loop {
         match parse_request_head(&buffer, &limits) {
             HeadParse::Complete(request, length) => break (request, length),

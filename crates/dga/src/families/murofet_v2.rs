@@ -20,7 +20,8 @@
 //! recorded and was found to be 2015-09-03) and against the 57 names 360
 //! Netlab saw in 2016 from samples keyed `8811EEA2` (DGA issues 11 and 26;
 //! 36 of 2016-09-07, which the issue labels September 9, and 21 of
-//! 2016-09-26).
+//! 2016-09-26), and the 56 names of keys `78E4A3C0`, `ED79A19C` and
+//! `A4D7EE01` in issues 43 and 30.
 //! Bader's three keys have no public reference output.
 
 use chrono::{Datelike, NaiveDate};
@@ -63,6 +64,21 @@ pub static FAMILY: Family = Family {
             name: "d6d7a4b1",
             value: "D6D7A4B1",
             note: "key seen in a sample (Bader's dga.py)",
+        },
+        SeedInfo {
+            name: "78e4a3c0",
+            value: "78E4A3C0",
+            note: "360 Netlab, DGA issue 43 (2018)",
+        },
+        SeedInfo {
+            name: "ed79a19c",
+            value: "ED79A19C",
+            note: "sample 5df9dc5fb4886a28133656b8c55fd65b (360 Netlab, DGA issue 43, 2018)",
+        },
+        SeedInfo {
+            name: "a4d7ee01",
+            value: "A4D7EE01",
+            note: "sample 6f8ba741c1968083265346bff7e9533b (360 Netlab, DGA issue 30, 2016)",
         },
         SeedInfo {
             name: "8811eea2",
@@ -142,6 +158,22 @@ mod tests {
             let (day, name) = line.split_once(' ').expect("DAY NAME");
             assert!(
                 names(&FAMILY, "8811EEA2", Some(day)).contains(&name.to_owned()),
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
+    fn keys_of_360_netlab_issues_30_and_43_make_the_names_posted_there() {
+        let lines = reference("murofet/netlab_issues_30_43.txt");
+        assert_eq!(lines.len(), 56);
+        for line in &lines {
+            let fields: Vec<&str> = line.split(' ').collect();
+            let [key, day, name] = fields[..] else {
+                panic!("bad line {line:?}");
+            };
+            assert!(
+                names(&FAMILY, key, Some(day)).contains(&name.to_owned()),
                 "{line}"
             );
         }
