@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use ahash::{AHashMap, AHashSet};
+use ahash::AHashMap;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 
 use crate::family::{Family, Generator};
@@ -177,8 +177,9 @@ pub fn predict(
 ) -> Result<(), RangeError> {
     check_range(first, last)?;
     let mut names = Vec::new();
+    let mut seen = Seen::default();
     generator.static_names(&mut names);
-    emit_once(&names, Window::ALWAYS, &mut sink);
+    seen.emit_once(&names, Window::ALWAYS, &mut sink);
     let spread = generator.spread_days();
     if spread > 0 {
         return predict_merged(family, generator, first, last, spread, sink);
@@ -186,17 +187,42 @@ pub fn predict(
     for epoch in epochs(family, generator, first, last)? {
         names.clear();
         generator.generate_at(epoch.start, &mut names);
-        emit_once(&names, epoch.window, &mut sink);
+        seen.emit_once(&names, epoch.window, &mut sink);
     }
     Ok(())
 }
 
-/// Some families repeat a name within an epoch; it is in use once.
-fn emit_once(names: &[String], window: Window, sink: &mut impl FnMut(&str, Window)) {
-    let mut seen = AHashSet::with_capacity(names.len());
-    for name in names {
-        if seen.insert(name.as_str()) {
-            sink(name, window);
+/// The names of an epoch already given out, for [`Seen::emit_once`]: a
+/// 64-bit hash of each with the index of the first name that had it, in a
+/// table kept from epoch to epoch (a table of the names themselves would
+/// borrow them, and be allocated and grown again for each epoch, which for
+/// Conficker C's 50,000 names a day was a tenth of a year's run).
+#[derive(Default)]
+struct Seen {
+    hasher: ahash::RandomState,
+    first: ahash::AHashMap<u64, u32>,
+}
+
+impl Seen {
+    /// Some families repeat a name within an epoch; it is in use once.
+    fn emit_once(&mut self, names: &[String], window: Window, sink: &mut impl FnMut(&str, Window)) {
+        self.first.clear();
+        for (index, name) in names.iter().enumerate() {
+            let hash = self.hasher.hash_one(name.as_str());
+            let new = match self.first.entry(hash) {
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(index as u32);
+                    true
+                }
+                // The same hash: the same name, or (once in 2^64) another
+                // name, which the names before it settle.
+                std::collections::hash_map::Entry::Occupied(slot) => {
+                    names.get(*slot.get() as usize) != Some(name) && !names[..index].contains(name)
+                }
+            };
+            if new {
+                sink(name, window);
+            }
         }
     }
 }
