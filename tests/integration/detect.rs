@@ -477,6 +477,26 @@ fn classify_names_the_family_it_knows_and_scores_the_rest() {
     assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
 }
 
+/// The client of the collector test that runs a DGA no campaign serves.
+const UNKNOWN_CLIENT: &str = "127.0.0.6";
+
+/// The first `count` of today's names of `family` that the classifier
+/// flags on its own (without the reverse index, which knows the family).
+fn flagged_names(family: &str, count: usize) -> Vec<String> {
+    let names = todays_names(family, 400);
+    let mut command = cautery_command();
+    command.args(["classify", "--no-lookup"]).args(&names);
+    let output = command.output().expect("run cautery classify");
+    let flagged: Vec<String> = stdout(&output)
+        .lines()
+        .filter(|line| line.split('\t').nth(2) == Some("dga"))
+        .filter_map(|line| line.split('\t').next().map(str::to_owned))
+        .take(count)
+        .collect();
+    assert_eq!(flagged.len(), count, "{}", stdout(&output));
+    flagged
+}
+
 /// The events `cautery events` lists from the store of `config`.
 fn stored_events(config: &Path) -> Vec<serde_json::Value> {
     let output = cautery(&["events", "--config", utf8(config), "--format", "jsonl"]);
@@ -503,7 +523,7 @@ fn the_dnstap_collector_stores_the_infected_clients_of_bind_and_unbound() {
         "cautery.toml",
         &format!(
             "version = 1\n[http]\nlisten = \"\"\n[server]\nlisten = [\"127.0.0.1:{dns}\"]\nstate-dir = \"{}\"\n\
-             [detect]\ndnstap-listen = [\"unix:dnstap.sock\", \"127.0.0.1:{tap}\"]\n\
+             [detect]\ndnstap-listen = [\"unix:dnstap.sock\", \"127.0.0.1:{tap}\"]\nunknown-min-names = 5\n\
              [[zone]]\nname = \"detect.rpz\"\nfamilies = [\"necurs\", \"qakbot\"]\n\
              seeds = \"default\"\ndays-back = 1\ndays-ahead = 1\naction = \"nxdomain\"\n",
             state.display()
@@ -562,11 +582,20 @@ fn the_dnstap_collector_stores_the_infected_clients_of_bind_and_unbound() {
 
     drive_clients(bind_port, &mut named);
     drive_clients(unbound_port, &mut unbound);
+    // A machine running a DGA no campaign serves (murofet): the names of
+    // it the classifier flags make it an unknown-dga finding.
+    let unknown = flagged_names("murofet", 8);
+    for port in [bind_port, unbound_port] {
+        for name in &unknown {
+            assert_eq!(ask(UNKNOWN_CLIENT, port, name), "NXDOMAIN", "{name}");
+        }
+    }
 
     // Each infected client, through each resolver: every one of its
     // queries for the family's names; nobody else.
     let expected: BTreeSet<(String, String, u16)> = INFECTED
         .iter()
+        .chain(&[(UNKNOWN_CLIENT, "unknown-dga", unknown.len())])
         .flat_map(|(client, family, _)| {
             [bind_port, unbound_port].map(|port| ((*client).to_owned(), (*family).to_owned(), port))
         })
@@ -598,7 +627,12 @@ fn the_dnstap_collector_stores_the_infected_clients_of_bind_and_unbound() {
             std::fs::read_to_string(dir.join("unbound.log")).unwrap_or_default()
         )
     });
-    for (client, family, count) in INFECTED {
+    for (client, family, count) in
+        INFECTED
+            .iter()
+            .copied()
+            .chain([(UNKNOWN_CLIENT, "unknown-dga", unknown.len())])
+    {
         let names: BTreeSet<&str> = events
             .iter()
             .filter(|e| {
