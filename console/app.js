@@ -72,7 +72,7 @@ const when = (t) => (t ? t.replace("T", " ").replace("Z", " UTC") : "–");
 
 function show(title, ...content) {
   document.title = `${title} · cautery console`;
-  main.replaceChildren(el("h1", {}, title), ...content);
+  main.replaceChildren(el("h1", {}, title), ...content.filter((c) => c !== null && c !== undefined));
 }
 
 function failure(error) {
@@ -81,11 +81,14 @@ function failure(error) {
 
 // Overview: today's rules, zone serials, events of the last hour.
 async function overview() {
-  const [zones, families, victims] = await Promise.all([
+  const [zones, families, victims, monitor] = await Promise.all([
     api("/api/v1/zones"),
     api("/api/v1/families?limit=1"),
     api("/api/v1/victims?hours=1").catch((e) => e),
+    api("/api/v1/monitor?limit=1").catch((e) => e),
   ]);
+  const secondaries = zones.zones.flatMap((z) => z.secondaries.map((s) => ({ zone: z.name, ...s })));
+  const unhealthy = monitor instanceof Error ? 0 : monitor.sources.filter((s) => !s.healthy).length;
   const rules = zones.zones.reduce((sum, z) => sum + z.rules, 0);
   const cards = el("div", { class: "cards" },
     card("rules served now", number(rules)),
@@ -93,7 +96,9 @@ async function overview() {
     card("families known", number(families.total)),
     victims instanceof Error ? card("events, last hour", "off", "muted")
       : card("events, last hour", number(victims.events)),
-    victims instanceof Error ? null : card("infected sources, last hour", number(victims.sources), victims.sources ? "bad" : "ok"));
+    victims instanceof Error ? null : card("infected sources, last hour", number(victims.sources), victims.sources ? "bad" : "ok"),
+    card("secondaries out of sync", number(secondaries.filter((s) => !s.in_sync).length), secondaries.some((s) => !s.in_sync) ? "bad" : "ok"),
+    monitor instanceof Error ? card("monitor", "off", "muted") : card("monitor sources unhealthy", number(unhealthy), unhealthy ? "bad" : "ok"));
   show("Overview",
     el("p", { class: "muted" }, `As of ${when(zones.at)}`),
     cards,
@@ -101,6 +106,10 @@ async function overview() {
     table(["zone", "campaign", "serial", "rules", "last change", "next change"],
       zones.zones.map((z) => [el("code", {}, z.name), z.campaign, String(z.serial), number(z.rules), when(z.last_change), when(z.next_change)]),
       [2, 3]),
+    el("h2", {}, "Secondaries' last transfers"),
+    table(["zone", "secondary", "kind", "serial", "at", "state"],
+      secondaries.map((s) => [el("code", {}, s.zone), el("code", {}, s.address), s.kind, String(s.serial), when(s.at),
+        el("span", { class: s.in_sync ? "ok" : "bad" }, s.in_sync ? "in sync" : "behind")]), [3]),
     el("h2", {}, "Secondaries notified"),
     zones.notify.length ? el("ul", {}, zones.notify.map((n) => el("li", {}, el("code", {}, n)))) : el("p", { class: "muted" }, "none configured"));
 }
@@ -265,7 +274,84 @@ async function allowList() {
     table(["name", "reason", "by", "at"], list.entries.map((e) => [el("code", {}, e.name), e.reason, e.by, when(e.at)])));
 }
 
-const PAGES = { overview, families, family, lookup, victims, "allow-list": allowList };
+// A "more" link for a cursor-paged list: the page again from `cursor`.
+function more(page, params, cursor) {
+  if (!cursor) return null;
+  const next = new URLSearchParams(params);
+  next.set("cursor", cursor);
+  return el("p", {}, el("a", { href: `#/${page}?${next}` }, "Next page"));
+}
+
+// Detection findings: infected clients per family from the resolvers'
+// queries (the dnstap collector), most names first.
+async function findings(params) {
+  const hours = Number(params.get("hours") || 24);
+  const query = new URLSearchParams({ hours, limit: 200 });
+  if (params.get("cursor")) query.set("cursor", params.get("cursor"));
+  const data = await api(`/api/v1/findings?${query}`);
+  const form = el("form", { class: "row", onsubmit: (event) => {
+    event.preventDefault();
+    location.hash = `#/findings?hours=${form.elements.hours.value}`;
+  } },
+  el("label", {}, "Period", el("select", { name: "hours" }, [[1, "last hour"], [24, "last 24 hours"], [168, "last 7 days"], [744, "last 31 days"]]
+    .map(([v, label]) => el("option", { value: v, selected: v === hours }, label)))),
+  el("button", { type: "submit" }, "Show"));
+  const clients = new Set(data.items.map((f) => f.client)).size;
+  show("Detection findings", form,
+    el("p", { class: "muted" }, `${when(data.from)} to ${when(data.to)}${data.truncated ? " (truncated)" : ""}`),
+    el("div", { class: "cards" }, card("findings", number(data.total), data.total ? "bad" : "ok"), card("clients on this page", number(clients))),
+    table(["client", "family", "names", "queries", "first", "last", "network", "names asked"],
+      data.items.map((f) => [el("code", {}, f.client), f.family, number(f.names), number(f.queries), when(f.first), when(f.last),
+        [f.asn === null ? "" : `AS${f.asn}`, f.country || ""].filter(Boolean).join(" ") || "–",
+        el("code", {}, f.examples.join(" "))]),
+      [2, 3]),
+    more("findings", { hours }, data.next_cursor));
+}
+
+// The registration monitor: sources' health, open alerts, names found.
+async function alerts(params) {
+  const query = new URLSearchParams({ limit: 200 });
+  if (params.get("cursor")) query.set("cursor", params.get("cursor"));
+  const [state, list] = await Promise.all([api("/api/v1/monitor?limit=200"), api(`/api/v1/monitor/alerts?${query}`)]);
+  const unhealthy = state.sources.filter((s) => !s.healthy).length;
+  show("Monitor alerts",
+    el("p", { class: "muted" }, `As of ${when(state.at)}; a cycle every ${number(state.interval_seconds)} s`),
+    el("div", { class: "cards" },
+      card("sources unhealthy", number(unhealthy), unhealthy ? "bad" : "ok"),
+      card("names found registered (this page)", number(state.items.length), state.items.length ? "bad" : "ok")),
+    el("h2", {}, "Alerts, newest first"),
+    table(["at", "kind", "name or source", "detail"],
+      list.items.map((a) => [when(a.at), el("span", { class: a.kind === "health" ? "muted" : "bad" }, a.kind), el("code", {}, a.domain),
+        a.detail && typeof a.detail === "object" ? (a.detail.detail || (a.detail.ns || []).join(" ") || "") : String(a.detail || "")])),
+    more("alerts", {}, list.next_cursor),
+    el("h2", {}, "Sources"),
+    table(["source", "state", "last good", "failures", "last error"],
+      state.sources.map((s) => [el("code", {}, s.source), el("span", { class: s.healthy ? "ok" : "bad" }, s.healthy ? "healthy" : "unhealthy"),
+        when(s.last_ok), number(s.failures), s.last_error || "–"]), [3]),
+    el("h2", {}, "Predicted names found registered"),
+    table(["name", "name servers", "registrar", "first seen", "last seen", "expires"],
+      state.items.map((n) => [el("code", {}, n.domain), n.ns.join(" "), n.registrar || "–", when(n.first_seen), when(n.last_seen), when(n.expires)])));
+}
+
+// Seed inputs: each public-data fetch the seed archive holds.
+async function seeds(params) {
+  const query = new URLSearchParams({ limit: 500 });
+  for (const key of ["source", "cursor"]) if (params.get(key)) query.set(key, params.get(key));
+  const data = await api(`/api/v1/seeds?${query}`);
+  const sources = [...new Set(data.items.map((r) => r.source))];
+  show("Seed inputs",
+    el("p", { class: "muted" }, `${number(data.total)} fetches in `, el("code", {}, data.archive)),
+    el("div", { class: "cards" }, sources.map((s) => {
+      const newest = data.items.find((r) => r.source === s);
+      return card(`newest ${s}`, newest.day);
+    })),
+    table(["source", "day", "fetched", "status", "size", "SHA-256"],
+      data.items.map((r) => [r.source, r.day, when(r.fetched_at), String(r.status), number(r.size), el("code", { title: r.url }, r.sha256.slice(0, 16) + "…")]),
+      [3, 4]),
+    more("seeds", params.get("source") ? { source: params.get("source") } : {}, data.next_cursor));
+}
+
+const PAGES = { overview, families, family, lookup, victims, findings, alerts, seeds, "allow-list": allowList };
 
 async function route() {
   const [path, query] = (location.hash.slice(2) || "overview").split("?");

@@ -5,6 +5,10 @@
 //! - [`routes`]: reads (families, predictions, lookup, zones).
 //! - [`victims`]: sinkhole events counted per family over time, per AS and
 //!   per country.
+//! - [`campaigns`]: the campaigns served and their collision report.
+//! - [`findings`]: infected clients per family from the DNS events.
+//! - [`monitor`]: the registration monitor's sources, names and alerts;
+//!   the seed archive.
 //! - [`write`]: admin writes (reload, allow-list with an audit log).
 //! - [`auth`]: bearer tokens, failed-attempt limits, CSRF rules.
 //! - [`error`]: JSON errors that say what to fix.
@@ -16,13 +20,14 @@
 //! bounds connections and header time.
 //!
 //! Known limitations: the lookup answers from the zones served now (their
-//! horizon), not from the day range of `cautery lookup`'s index; monitor
-//! alerts, detection findings, the seed archive and the collision report
-//! are not served yet.
+//! horizon), not from the day range of `cautery lookup`'s index.
 
 pub mod auth;
+pub mod campaigns;
 pub mod console;
 pub mod error;
+pub mod findings;
+pub mod monitor;
 pub mod routes;
 pub mod victims;
 pub mod write;
@@ -92,6 +97,15 @@ pub fn router(center: Arc<Center>) -> Router {
         )
         .route("/api/v1/zones", get(routes::zones))
         .route("/api/v1/victims", get(victims::victims))
+        .route("/api/v1/monitor", get(monitor::monitor))
+        .route("/api/v1/monitor/alerts", get(monitor::alerts))
+        .route("/api/v1/seeds", get(monitor::seeds))
+        .route("/api/v1/findings", get(findings::findings))
+        .route("/api/v1/campaigns", get(campaigns::campaigns))
+        .route(
+            "/api/v1/campaigns/{name}/collisions",
+            get(campaigns::collisions),
+        )
         .route(
             "/api/v1/allow-list",
             get(write::allow_list).post(write::allow_add),

@@ -35,7 +35,11 @@ pub struct Page<T> {
 
 /// Cuts `items` into the page `paging` asks for. A cursor is the offset
 /// of the next item, written `o<N>`; clients pass it back unchanged.
-fn page<T>(items: Vec<T>, cursor: Option<&str>, limit: Option<usize>) -> ApiResult<Page<T>> {
+pub(super) fn page<T>(
+    items: Vec<T>,
+    cursor: Option<&str>,
+    limit: Option<usize>,
+) -> ApiResult<Page<T>> {
     let limit = limit.unwrap_or(DEFAULT_PAGE);
     if limit == 0 || limit > MAX_PAGE {
         return Err(ApiError::bad_request(format!(
@@ -172,7 +176,7 @@ fn day(what: &str, text: Option<&str>, default: NaiveDate) -> ApiResult<NaiveDat
     }
 }
 
-fn window_bound(at: Option<chrono::DateTime<chrono::Utc>>) -> Option<String> {
+pub(super) fn window_bound(at: Option<chrono::DateTime<chrono::Utc>>) -> Option<String> {
     at.map(rfc3339)
 }
 
@@ -346,6 +350,18 @@ pub struct Zone {
     rules: u64,
     last_change: Option<String>,
     next_change: Option<String>,
+    secondaries: Vec<Secondary>,
+}
+
+/// The last transfer of a zone to one secondary (since the daemon
+/// started).
+#[derive(Serialize)]
+pub struct Secondary {
+    address: String,
+    kind: &'static str,
+    serial: u32,
+    at: Option<String>,
+    in_sync: bool,
 }
 
 /// `GET /api/v1/zones`.
@@ -360,12 +376,27 @@ pub struct Zones {
 /// secondaries told of changes.
 pub async fn zones(State(state): State<Arc<ApiState>>) -> Json<Zones> {
     let runtime = state.center.runtime();
+    let transfers = state.center.metrics.dns.peer_transfers();
     let zones = state
         .center
         .metrics
         .zones()
         .into_iter()
         .map(|z| {
+            let secondaries = transfers
+                .iter()
+                .filter(|t| t.zone == z.zone.trim_end_matches('.'))
+                .map(|t| Secondary {
+                    address: t.peer.to_string(),
+                    kind: t.kind,
+                    serial: t.serial,
+                    at: i64::try_from(t.at_unix)
+                        .ok()
+                        .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+                        .map(rfc3339),
+                    in_sync: t.serial == z.serial,
+                })
+                .collect();
             let campaign = cautery_policy::DomainName::new(&z.zone)
                 .map(|name| runtime.tag_of(&name))
                 .unwrap_or_else(|_| z.zone.clone());
@@ -376,6 +407,7 @@ pub async fn zones(State(state): State<Arc<ApiState>>) -> Json<Zones> {
                 rules: z.rules,
                 last_change: window_bound(z.changed),
                 next_change: window_bound(z.next_change),
+                secondaries,
             }
         })
         .collect();

@@ -106,11 +106,6 @@ pub async fn victims(
             "hours={hours} is out of range: give 1 to {MAX_HOURS}"
         )));
     }
-    let Some(events) = state.center.runtime().events.clone() else {
-        return Err(ApiError::not_found(
-            "this daemon keeps no events ([events] store is empty)",
-        ));
-    };
     let now = state.center.clock.now();
     let bucket = if hours <= 72 {
         TimeDelta::hours(1)
@@ -123,6 +118,22 @@ pub async fn victims(
         .map_err(|e| ApiError::internal(e.to_string()))?
         + bucket;
     let from = to - TimeDelta::hours(hours).max(bucket);
+    with_store(&state, move |store| count(store, from, to, bucket))
+        .await
+        .map(Json)
+}
+
+/// Runs `read` on the event store's connection kept between requests, on
+/// the blocking pool; 404 when the daemon keeps no events.
+pub(super) async fn with_store<T: Send + 'static>(
+    state: &Arc<ApiState>,
+    read: impl FnOnce(&dyn cautery_events::EventStore) -> ApiResult<T> + Send + 'static,
+) -> ApiResult<T> {
+    let Some(events) = state.center.runtime().events.clone() else {
+        return Err(ApiError::not_found(
+            "this daemon keeps no events ([events] store is empty)",
+        ));
+    };
     let state = state.clone();
     tokio::task::spawn_blocking(move || {
         // One connection, kept between requests; opened again after an
@@ -139,15 +150,14 @@ pub async fn victims(
         let Some((_, store)) = kept.as_ref() else {
             return Err(ApiError::internal("no event store connection"));
         };
-        let counted = count(store.as_ref(), from, to, bucket);
-        if counted.is_err() {
+        let read = read(store.as_ref());
+        if read.is_err() {
             *kept = None;
         }
-        counted
+        read
     })
     .await
-    .map_err(|e| ApiError::internal(format!("victims task failed: {e}")))?
-    .map(Json)
+    .map_err(|e| ApiError::internal(format!("event store task failed: {e}")))?
 }
 
 fn count(

@@ -293,6 +293,10 @@ pub struct Runtime {
     pub collector: CollectorConfig,
     /// The registration monitor (`[monitor]`), if it names campaigns.
     pub monitor: Option<Arc<crate::daemon::units::monitor::MonitorSettings>>,
+    /// The public-data seed archive (`[monitor] seed-archive`, under the
+    /// configuration's folder), listed by the API whether or not the
+    /// monitor runs.
+    pub seed_archive: std::path::PathBuf,
     /// Per served zone, the tag its events carry: the campaign's name when
     /// the zone has one campaign, else the zone's name.
     tags: Vec<(DomainName, String)>,
@@ -453,6 +457,7 @@ impl Runtime {
         };
         let collector = CollectorConfig::of(&spec)?;
         Ok(Runtime {
+            seed_archive: spec.base.join(&spec.monitor.seed_archive),
             tags,
             collector,
             events,

@@ -13,6 +13,9 @@ use serde_json::Value;
 use crate::harness::{cautery, cautery_command, free_port, stdout, wait_until, Process, TempDir};
 
 const DAY: &str = "2026-11-26T12:00:00Z";
+/// The fixed clock of the daemon with events: not the wall clock, so a
+/// sinkhole stamping events with the system clock fails the victims test.
+pub const EVENTS_AT: &str = "2026-11-20T09:41:00Z";
 const READ_TOKEN: &str = "read-token-0123456789abcdef";
 const ADMIN_TOKEN: &str = "admin-token-0123456789abcdef";
 
@@ -68,7 +71,7 @@ fn agent() -> ureq::Agent {
 }
 
 /// Status and body of a GET.
-fn get(url: &str, token: Option<&str>) -> (u16, String) {
+pub fn get(url: &str, token: Option<&str>) -> (u16, String) {
     let mut request = agent().get(url);
     if let Some(token) = token {
         request = request.header("Authorization", &format!("Bearer {token}"));
@@ -105,23 +108,29 @@ impl Daemon {
 
     /// `body` parsed and validated against `#/components/schemas/{schema}`.
     fn checked(&self, what: &str, body: &str, schema: &str) -> Value {
-        let value: Value =
-            serde_json::from_str(body).unwrap_or_else(|e| panic!("{what}: not JSON ({e}): {body}"));
-        let mut root = self.openapi.clone();
-        root["$ref"] = Value::from(format!("#/components/schemas/{schema}"));
-        let validator = jsonschema::validator_for(&root).expect("the OpenAPI schemas compile");
-        let errors: Vec<String> = validator
-            .iter_errors(&value)
-            .map(|e| e.to_string())
-            .take(3)
-            .collect();
-        assert!(
-            errors.is_empty(),
-            "{what} does not match {schema}: {errors:?}\n{}",
-            body.chars().take(2000).collect::<String>()
-        );
-        value
+        validated(&self.openapi, what, body, schema)
     }
+}
+
+/// `body` parsed and validated against `#/components/schemas/{schema}` of
+/// the OpenAPI document `openapi`.
+pub fn validated(openapi: &Value, what: &str, body: &str, schema: &str) -> Value {
+    let value: Value =
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("{what}: not JSON ({e}): {body}"));
+    let mut root = openapi.clone();
+    root["$ref"] = Value::from(format!("#/components/schemas/{schema}"));
+    let validator = jsonschema::validator_for(&root).expect("the OpenAPI schemas compile");
+    let errors: Vec<String> = validator
+        .iter_errors(&value)
+        .map(|e| e.to_string())
+        .take(3)
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{what} does not match {schema}: {errors:?}\n{}",
+        body.chars().take(2000).collect::<String>()
+    );
+    value
 }
 
 fn names_of(family: &str, day: &str) -> Vec<String> {
@@ -248,6 +257,38 @@ fn every_read_endpoint_answers_what_the_cli_and_the_zone_say_in_the_documented_s
     let serial = soa.split_whitespace().nth(2).expect("SOA serial");
     assert_eq!(zone["serial"].to_string(), serial, "{soa}");
     assert_eq!(zone["next_change"], "2026-11-27T00:00:00Z");
+    assert_eq!(
+        zone["secondaries"],
+        serde_json::json!([]),
+        "no transfer yet"
+    );
+    // A secondary on 127.0.0.2 transfers the zone: its address, the kind
+    // and the serial it got, in sync.
+    let axfr = crate::harness::dig(daemon.dns, &["-b", "127.0.0.2", "cautery.rpz", "AXFR"]);
+    assert!(axfr.contains("SOA"), "{axfr}");
+    let zones = daemon.json("/api/v1/zones", None, 200, "Zones");
+    let secondary = &zones["zones"][0]["secondaries"][0];
+    assert_eq!(secondary["address"], "127.0.0.2", "{zones}");
+    assert_eq!(secondary["kind"], "axfr");
+    assert_eq!(secondary["serial"].to_string(), serial);
+    assert_eq!(secondary["in_sync"], true);
+
+    // The campaign of the zone, its families and horizon.
+    let campaigns = daemon.json("/api/v1/campaigns", None, 200, "Campaigns");
+    let campaign = &campaigns["campaigns"][0];
+    assert_eq!(campaign["zone"], "cautery.rpz");
+    assert_eq!(campaign["targets"][0]["family"], "chinad");
+    assert_eq!(campaign["days_back"], 0);
+    let name = campaign["name"].as_str().expect("name");
+    let report = daemon.json(
+        &format!("/api/v1/campaigns/{name}/collisions"),
+        None,
+        200,
+        "Collisions",
+    );
+    assert_eq!(report["total"], 0, "nothing allow-listed: {report}");
+    assert_eq!(report["kept"].as_u64(), Some(expected.len() as u64));
+    daemon.json("/api/v1/campaigns/nothing/collisions", None, 404, "Error");
 
     // Errors are JSON with the same shape; headers forbid inline script.
     daemon.json("/api/v2/nothing", None, 404, "Error");
@@ -356,6 +397,28 @@ fn an_allow_list_entry_reaches_the_zone_at_the_next_serial_and_the_audit_log() {
         )
     });
     assert!(serial_of() > before, "a new serial");
+    // The collision report names it, with the list and entry that matched.
+    let campaign = daemon.json("/api/v1/campaigns", None, 200, "Campaigns")["campaigns"][0]["name"]
+        .as_str()
+        .expect("name")
+        .to_owned();
+    let report = daemon.json(
+        &format!("/api/v1/campaigns/{campaign}/collisions"),
+        None,
+        200,
+        "Collisions",
+    );
+    assert_eq!(report["total"], 1, "{report}");
+    assert_eq!(report["items"][0]["name"], name.as_str());
+    assert_eq!(report["items"][0]["family"], "chinad");
+    assert_eq!(report["items"][0]["entry"], name.as_str());
+    assert!(
+        report["items"][0]["reason"]
+            .as_str()
+            .expect("reason")
+            .starts_with("allow-list"),
+        "{report}"
+    );
     let entries = daemon.json("/api/v1/allow-list", None, 200, "AllowEntries");
     assert_eq!(entries["entries"][0]["name"], name.as_str());
     assert_eq!(entries["entries"][0]["by"], "loopback");
@@ -406,13 +469,13 @@ fn the_api_is_refused_on_a_public_address_without_tokens() {
     assert!(crate::harness::stderr(&output).contains("at least 16"));
 }
 
-/// A daemon with a connection sinkhole for necurs, its clock at the wall
-/// clock's instant (the sinkhole stamps events with the wall clock, so
-/// both agree on the day), that has recorded three bot requests for
-/// necurs names and one for a name no zone has. Returns the daemon and
-/// the instant.
-pub fn daemon_with_events(dir: &TempDir) -> (Daemon, chrono::DateTime<chrono::Utc>) {
-    let now = chrono::Utc::now();
+/// A daemon with a connection sinkhole for necurs, its clock fixed at
+/// [`EVENTS_AT`] (the sinkhole stamps events with the daemon's clock), that
+/// has recorded three bot requests for necurs names and one for a name no
+/// zone has; `extra` is appended to its configuration. Returns the daemon
+/// and the instant.
+pub fn daemon_with_events(dir: &TempDir, extra: &str) -> (Daemon, chrono::DateTime<chrono::Utc>) {
+    let now: chrono::DateTime<chrono::Utc> = EVENTS_AT.parse().expect("instant");
     let day = now.format("%Y-%m-%d").to_string();
     let (dns, http, sink) = (free_port(), free_port(), free_port());
     let clock = dir.write("clock", &now.format("%Y-%m-%dT%H:%M:%SZ").to_string());
@@ -423,7 +486,7 @@ pub fn daemon_with_events(dir: &TempDir) -> (Daemon, chrono::DateTime<chrono::Ut
              [http]\nlisten = \"127.0.0.1:{http}\"\n\
              [sinkhole]\nhttp-listen = [\"127.0.0.1:{sink}\"]\n\
              [[zone]]\nname = \"sink.rpz\"\nfamilies = [\"necurs\"]\nseeds = \"default\"\n\
-             days-back = 0\ndays-ahead = 0\naction = \"sinkhole\"\nsinkhole-v4 = [\"127.0.0.1\"]\n",
+             days-back = 0\ndays-ahead = 0\naction = \"sinkhole\"\nsinkhole-v4 = [\"127.0.0.1\"]\n{extra}",
             dir.join("state").display()
         ),
     );
@@ -472,7 +535,7 @@ pub fn daemon_with_events(dir: &TempDir) -> (Daemon, chrono::DateTime<chrono::Ut
 #[test]
 fn victims_count_the_sinkhole_events_per_family_hour_and_network() {
     let dir = TempDir::new("api-victims");
-    let (daemon, now) = daemon_with_events(&dir);
+    let (daemon, now) = daemon_with_events(&dir, "");
     let mut victims = Value::Null;
     wait_until(Duration::from_secs(30), || {
         victims = daemon.json("/api/v1/victims", None, 200, "Victims");
@@ -507,4 +570,151 @@ fn victims_count_the_sinkhole_events_per_family_hour_and_network() {
         long["error"].as_str().expect("error").contains("744"),
         "{long}"
     );
+}
+
+#[test]
+fn monitor_state_alerts_and_seed_inputs_are_read_from_the_monitors_tables_and_the_archive() {
+    let dir = TempDir::new("api-monitor");
+    let campaign = crate::monitor::campaign(&dir);
+    let at = "2026-11-26T00:00:00Z";
+    let names = crate::monitor::predicted(&campaign, at);
+    let (first, second) = (&names[5], &names[50]);
+    let zone = dir.write(
+        "tld.zone",
+        &format!("{first}. NS ns1.evil.test.\n{second}. NS ns2.evil.test.\n"),
+    );
+    let archive = dir.join("cautery-data");
+    let start: chrono::DateTime<chrono::Utc> = at.parse().expect("instant");
+    // bedep fetched 80 hours before (72 allowed: a health alert), and
+    // twice before that.
+    for hours in [100, 90, 80] {
+        crate::monitor::seed_record(
+            &archive,
+            "bedep",
+            &(start - chrono::Duration::hours(hours)).to_rfc3339(),
+        );
+    }
+    let (dns, http) = (free_port(), free_port());
+    let clock = dir.write("clock", at);
+    let config = dir.write(
+        "cautery.toml",
+        &format!(
+            "version = 1\n[server]\nlisten = [\"127.0.0.1:{dns}\"]\nstate-dir = \"{d}/state\"\n\
+             [http]\nlisten = \"127.0.0.1:{http}\"\n[events]\nstore = \"\"\n[monitor]\n\
+             campaigns = [\"{campaign}\"]\nzone-files = [\"{zone}\"]\nmax-failures = 1\n\
+             state = \"monitor.sqlite\"\nseed-archive = \"cautery-data\"\n\
+             seed-inputs = [\"bedep=72\"]\n\
+             [[zone]]\nname = \"cautery.rpz\"\nfamilies = [\"chinad\"]\n",
+            d = dir.path().display(),
+            zone = zone.display(),
+        ),
+    );
+    let mut command = cautery_command();
+    command
+        .args(["serve", "--config"])
+        .arg(&config)
+        .arg("--clock-file")
+        .arg(&clock);
+    let process = Process::start("cautery", command, &dir.join("cautery.log"));
+    let base = format!("http://127.0.0.1:{http}");
+    wait_until(Duration::from_secs(60), || {
+        get(&format!("{base}/api/v1/monitor/alerts"), None)
+            .1
+            .contains("health")
+    })
+    .unwrap_or_else(|e| panic!("no monitor cycle ({e:?}): {}", process.log()));
+    let openapi =
+        serde_json::from_str(&get(&format!("{base}/api/v1/openapi.json"), None).1).expect("JSON");
+    let daemon = Daemon {
+        process,
+        base,
+        dns,
+        openapi,
+    };
+
+    // Two names registered, in name order, a page at a time.
+    let monitor = daemon.json("/api/v1/monitor", None, 200, "Monitor");
+    assert_eq!(monitor["at"], at);
+    assert_eq!(monitor["interval_seconds"], 3600);
+    let mut registered = [first.clone(), second.clone()];
+    registered.sort();
+    assert_eq!(monitor["items"][0]["domain"], registered[0].as_str());
+    assert_eq!(monitor["items"][1]["domain"], registered[1].as_str());
+    assert_eq!(monitor["items"][0]["first_seen"], at);
+    let sources = monitor["sources"].as_array().expect("sources");
+    let seed_input = sources
+        .iter()
+        .find(|s| s["source"] == "seed-input:bedep")
+        .unwrap_or_else(|| panic!("no seed-input source: {monitor}"));
+    assert_eq!(seed_input["healthy"], false);
+    assert!(
+        seed_input["last_error"]
+            .as_str()
+            .expect("error")
+            .contains("stale"),
+        "{seed_input}"
+    );
+    assert!(sources.iter().any(|s| s["source"]
+        .as_str()
+        .expect("source")
+        .starts_with("zone-file:")
+        && s["healthy"] == true));
+    let page = daemon.json("/api/v1/monitor?limit=1", None, 200, "Monitor");
+    assert_eq!(page["items"].as_array().expect("items").len(), 1);
+    let cursor = page["next_cursor"].as_str().expect("a next page");
+    let rest = daemon.json(
+        &format!("/api/v1/monitor?limit=1&cursor={cursor}"),
+        None,
+        200,
+        "Monitor",
+    );
+    assert_eq!(rest["items"][0]["domain"], registered[1].as_str());
+    assert_eq!(rest["next_cursor"], Value::Null);
+
+    // Alerts: two registrations and the health alert, newest first, paged.
+    let alerts = daemon.json("/api/v1/monitor/alerts", None, 200, "MonitorAlerts");
+    let items = alerts["items"].as_array().expect("items");
+    let mut kinds: Vec<&str> = items
+        .iter()
+        .map(|a| a["kind"].as_str().expect("kind"))
+        .collect();
+    kinds.sort_unstable();
+    assert_eq!(kinds, ["health", "registered", "registered"], "{alerts}");
+    let ids: Vec<i64> = items
+        .iter()
+        .map(|a| a["id"].as_i64().expect("id"))
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first: {ids:?}");
+    assert!(items.iter().all(|a| a["at"] == at));
+    let registration = items
+        .iter()
+        .find(|a| a["domain"] == first.as_str())
+        .unwrap_or_else(|| panic!("no alert of {first}: {alerts}"));
+    assert_eq!(registration["detail"]["kind"], "registered");
+    let one = daemon.json("/api/v1/monitor/alerts?limit=1", None, 200, "MonitorAlerts");
+    let cursor = one["next_cursor"].as_str().expect("a next page");
+    let two = daemon.json(
+        &format!("/api/v1/monitor/alerts?limit=2&cursor={cursor}"),
+        None,
+        200,
+        "MonitorAlerts",
+    );
+    assert_eq!(two["items"][0]["id"].as_i64(), Some(ids[1]));
+    assert_eq!(two["items"][1]["id"].as_i64(), Some(ids[2]));
+    let bad = daemon.json("/api/v1/monitor/alerts?cursor=x1", None, 400, "Error");
+    assert!(bad["error"]
+        .as_str()
+        .expect("error")
+        .contains("next_cursor"));
+
+    // The seed archive: three fetches, newest first.
+    let seeds = daemon.json("/api/v1/seeds?source=bedep", None, 200, "SeedInputs");
+    assert_eq!(seeds["total"], 3);
+    assert_eq!(seeds["items"][0]["fetched_at"], "2026-11-22T16:00:00Z");
+    assert_eq!(seeds["items"][0]["day"], "2026-11-22");
+    assert_eq!(seeds["items"][0]["size"], 10);
+    assert_eq!(seeds["items"][2]["fetched_at"], "2026-11-21T20:00:00Z");
+    let none = daemon.json("/api/v1/seeds?source=murofet", None, 200, "SeedInputs");
+    assert_eq!(none["total"], 0);
+    daemon.json("/api/v1/seeds?limit=0", None, 400, "Error");
 }

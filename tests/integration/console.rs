@@ -73,7 +73,22 @@ fn every_console_page_renders_in_chromium_and_the_lookup_and_victims_chart_work(
         return;
     }
     let dir = TempDir::new("console");
-    let (daemon, now) = daemon_with_events(&dir);
+    // A registration monitor whose zone file delegates one predicted name,
+    // and a seed archive with one fetch: the alerts and seed pages have
+    // something to show.
+    let campaign = crate::monitor::campaign(&dir);
+    let at = crate::api::EVENTS_AT;
+    let registered = crate::monitor::predicted(&campaign, at).remove(7);
+    let zone = dir.write("tld.zone", &format!("{registered}. NS ns1.evil.test.\n"));
+    crate::monitor::seed_record(&dir.join("cautery-data"), "bedep", "2026-11-19T06:00:00Z");
+    let (daemon, now) = daemon_with_events(
+        &dir,
+        &format!(
+            "[monitor]\ncampaigns = [\"{campaign}\"]\nzone-files = [\"{}\"]\n\
+             state = \"monitor.sqlite\"\nseed-archive = \"cautery-data\"\n",
+            zone.display()
+        ),
+    );
     let predicted = crate::harness::stdout(&crate::harness::cautery(&[
         "generate",
         "necurs",
@@ -177,13 +192,40 @@ fn every_console_page_renders_in_chromium_and_the_lookup_and_victims_chart_work(
         assert!(chart["width"].as_f64().unwrap_or(0.0) > 600.0, "{chart}");
         screenshot(&client, "victims").await;
 
+        open(&client, base, "alerts").await;
+        let text = client.find(Locator::Css("main")).await.expect("main").text().await.expect("text");
+        assert!(text.contains(&registered) && text.contains("registered"), "{text}");
+        screenshot(&client, "alerts").await;
+
+        open(&client, base, "findings").await;
+        let text = client.find(Locator::Css("main")).await.expect("main").text().await.expect("text");
+        assert!(text.contains("findings") && text.contains("names asked"), "{text}");
+        // A list without a next page draws no link, not the word "null".
+        assert!(!text.contains("null"), "{text}");
+        screenshot(&client, "findings").await;
+
+        open(&client, base, "seeds").await;
+        let text = client.find(Locator::Css("main")).await.expect("main").text().await.expect("text");
+        assert!(text.contains("bedep") && text.contains("2026-11-19"), "{text}");
+        screenshot(&client, "seeds").await;
+
+        // Keyboard: Tab from the skip link reaches the new pages' links.
+        let label = eval(
+            &client,
+            "return [...document.querySelectorAll('nav a')].map(a => a.textContent + ':' + a.tabIndex).join(',')",
+        )
+        .await;
+        for page in ["Findings:0", "Alerts:0", "Seed inputs:0"] {
+            assert!(label.as_str().is_some_and(|l| l.contains(page)), "{label}");
+        }
+
         open(&client, base, "allow-list").await;
         let reason = client.find(Locator::Css("main form input[name=reason]")).await;
         assert!(reason.is_ok(), "the allow-list form is drawn");
 
         // A phone-sized window: no page is wider than the screen.
         client.set_window_size(390, 844).await.expect("size");
-        for page in ["overview", "families", "lookup", "victims", "allow-list"] {
+        for page in ["overview", "families", "lookup", "victims", "findings", "alerts", "seeds", "allow-list"] {
             open(&client, base, page).await;
             let overflow = eval(
                 &client,

@@ -516,13 +516,13 @@ fn the_dnstap_collector_stores_the_infected_clients_of_bind_and_unbound() {
     }
     let dir = TempDir::new("detect-collector");
     let state = dir.join("state");
-    let (dns, tap) = (free_port(), free_port());
+    let (dns, tap, http) = (free_port(), free_port(), free_port());
     // A policy zone of the two families (today and the days around it): the
     // collector attributes through what is served.
     let config = dir.write(
         "cautery.toml",
         &format!(
-            "version = 1\n[http]\nlisten = \"\"\n[server]\nlisten = [\"127.0.0.1:{dns}\"]\nstate-dir = \"{}\"\n\
+            "version = 1\n[http]\nlisten = \"127.0.0.1:{http}\"\n[server]\nlisten = [\"127.0.0.1:{dns}\"]\nstate-dir = \"{}\"\n\
              [detect]\ndnstap-listen = [\"unix:dnstap.sock\", \"127.0.0.1:{tap}\"]\nunknown-min-names = 5\n\
              [[zone]]\nname = \"detect.rpz\"\nfamilies = [\"necurs\", \"qakbot\"]\n\
              seeds = \"default\"\ndays-back = 1\ndays-ahead = 1\naction = \"nxdomain\"\n",
@@ -652,4 +652,39 @@ fn the_dnstap_collector_stores_the_infected_clients_of_bind_and_unbound() {
         "{}",
         server.log()
     );
+
+    // The API's findings: one per infected client and family, its names
+    // asked through both resolvers counted once, and nobody else.
+    let base = format!("http://127.0.0.1:{http}");
+    let openapi: serde_json::Value =
+        serde_json::from_str(&crate::api::get(&format!("{base}/api/v1/openapi.json"), None).1)
+            .expect("JSON");
+    let (status, body) = crate::api::get(&format!("{base}/api/v1/findings"), None);
+    assert_eq!(status, 200, "{body}");
+    let findings = crate::api::validated(&openapi, "findings", &body, "Findings");
+    let items = findings["items"].as_array().expect("items");
+    // The infected clients and the unknown-dga one.
+    assert_eq!(items.len(), INFECTED.len() + 1, "{findings}");
+    for (client, family, count) in INFECTED {
+        let finding = items
+            .iter()
+            .find(|f| f["client"] == client)
+            .unwrap_or_else(|| panic!("no finding of {client}: {findings}"));
+        assert_eq!(finding["family"], family);
+        assert_eq!(finding["names"], count, "{finding}");
+        assert!(finding["queries"].as_u64().expect("queries") >= 2 * count as u64);
+    }
+    let unknown_finding = items
+        .iter()
+        .find(|f| f["client"] == UNKNOWN_CLIENT)
+        .unwrap_or_else(|| panic!("no finding of {UNKNOWN_CLIENT}: {findings}"));
+    assert_eq!(unknown_finding["family"], "unknown-dga");
+    assert_eq!(unknown_finding["names"], unknown.len(), "{unknown_finding}");
+    assert_eq!(items[0]["client"], UNKNOWN_CLIENT, "most names first");
+    let (_, body) = crate::api::get(&format!("{base}/api/v1/findings?family=qakbot"), None);
+    let qakbot = crate::api::validated(&openapi, "findings", &body, "Findings");
+    assert_eq!(qakbot["total"], 1, "{qakbot}");
+    assert_eq!(qakbot["items"][0]["client"], "127.0.0.3");
+    let (status, _) = crate::api::get(&format!("{base}/api/v1/findings?hours=0"), None);
+    assert_eq!(status, 400);
 }

@@ -43,7 +43,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 pub use authority::{Authority, ServedZone, SinkholeApex, TransferAccess, Transport};
-pub use counters::{Counters, ErrorKind};
+pub use counters::{Counters, ErrorKind, PeerTransfer};
 pub use journal::{Journal, JournalLimits, StateFiles};
 pub use notify::NotifyTarget;
 pub use records::{Action, Policy, PolicyDiff, PolicyRecords, Provenance, Rule, Soa};

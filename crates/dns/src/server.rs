@@ -167,6 +167,10 @@ impl Shared {
         self.counters.query(handled.kind, handled.outcome);
         if let Some(kind) = handled.transfer {
             self.counters.transfer(kind);
+            if let Some((zone, serial)) = &handled.transferred {
+                self.counters
+                    .peer_transfer(zone, client.ip(), kind, *serial, unix_now());
+            }
         }
         if let Some(hit) = &handled.hit {
             self.counters

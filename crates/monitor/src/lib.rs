@@ -41,10 +41,13 @@ pub mod zonefile;
 
 pub use alert::{signature, Alert, Evidence, SIGNATURE_HEADER};
 pub use delegation::{DelegationError, Pacer, ParentAnswer};
-pub use health::{problems, record, HealthRules, Problem, SourceHealth};
+pub use health::{
+    cycle_notice, cycle_problem, problems, record, CycleNotice, HealthRules, Problem, SourceHealth,
+    CYCLE_SOURCE,
+};
 pub use join::{join_zone, Found, JoinStats, PredictionIndex};
 pub use postgres::{open_state, PostgresState};
 pub use rdap::{domain_url, parse_domain, retry_after, Bootstrap, DomainRecord, RdapError};
 pub use state::{observe, AlertKind, AlertRules, Change, Due, NameState, Observation};
-pub use store::{SqliteState, StateStore, StoreError};
+pub use store::{SqliteState, StateStore, StoreError, StoredAlert};
 pub use zonefile::{open_stream, Delegation, ZoneFileError, ZoneReader, MAX_LINE};

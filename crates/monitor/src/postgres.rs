@@ -14,7 +14,9 @@ use postgres::{Client, NoTls};
 use crate::alert::Alert;
 use crate::health::SourceHealth;
 use crate::state::{Change, NameState};
-use crate::store::{name_state, source_health, NameRow, SourceRow, StateStore, StoreError};
+use crate::store::{
+    limit_i64, name_state, source_health, NameRow, SourceRow, StateStore, StoreError, StoredAlert,
+};
 
 /// Migrations; never edit one that was released, append.
 const MIGRATIONS: &[&str] = &["CREATE TABLE monitor_names (
@@ -313,6 +315,61 @@ impl StateStore for PostgresState {
             .into_iter()
             .map(|row| (row.get(0), row.get(1)))
             .collect())
+    }
+
+    fn alert_page(
+        &mut self,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<StoredAlert>, StoreError> {
+        let rows = self
+            .client
+            .query(
+                "SELECT id, at, kind, domain, body FROM monitor_alerts
+                 WHERE id < $1 ORDER BY id DESC LIMIT $2",
+                &[&before.unwrap_or(i64::MAX), &limit_i64(limit)],
+            )
+            .map_err(self.error())?;
+        Ok(rows
+            .into_iter()
+            .map(|row| StoredAlert {
+                id: row.get(0),
+                at: row.get(1),
+                kind: row.get(2),
+                domain: row.get(3),
+                body: row.get(4),
+            })
+            .collect())
+    }
+
+    fn name_page(
+        &mut self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<NameState>, StoreError> {
+        let rows = self
+            .client
+            .query(
+                "SELECT domain, first_seen, last_seen, ns, registrar, expires, changed_at, alerted
+                 FROM monitor_names WHERE domain > $1 ORDER BY domain LIMIT $2",
+                &[&after.unwrap_or(""), &limit_i64(limit)],
+            )
+            .map_err(self.error())?;
+        rows.into_iter()
+            .map(|row| {
+                let domain: String = row.get(0);
+                let state: NameRow = (
+                    row.get(1),
+                    row.get(2),
+                    row.get(3),
+                    row.get(4),
+                    row.get(5),
+                    row.get(6),
+                    row.get(7),
+                );
+                name_state(&self.url, &domain, state)
+            })
+            .collect()
     }
 }
 

@@ -442,6 +442,41 @@ pub trait StateStore {
     fn save_source(&mut self, health: &SourceHealth, alerts: &[Alert]) -> Result<(), StoreError>;
     /// Alerts stored, oldest first: `(kind, domain)`.
     fn alerts(&mut self) -> Result<Vec<(String, String)>, StoreError>;
+    /// At most `limit` alerts, newest first, those with an id below
+    /// `before` when given (a page of a long list).
+    fn alert_page(
+        &mut self,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<StoredAlert>, StoreError>;
+    /// At most `limit` names found registered, in name order, those after
+    /// `after` when given.
+    fn name_page(
+        &mut self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<NameState>, StoreError>;
+}
+
+/// An alert as stored: its row id (the order of raising), instant, kind,
+/// name and the JSON form sent to the sinks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAlert {
+    /// Increasing with each alert stored.
+    pub id: i64,
+    /// When it was raised.
+    pub at: String,
+    /// `registered`, `changed`, `expiring`, `health`, ...
+    pub kind: String,
+    /// The name, or the source of a health alert.
+    pub domain: String,
+    /// The alert's JSON form.
+    pub body: String,
+}
+
+/// SQLite and PostgreSQL bind row counts as `i64`.
+pub(crate) fn limit_i64(limit: usize) -> i64 {
+    i64::try_from(limit).unwrap_or(i64::MAX)
 }
 
 impl StateStore for SqliteState {
@@ -464,6 +499,68 @@ impl StateStore for SqliteState {
     }
     fn alerts(&mut self) -> Result<Vec<(String, String)>, StoreError> {
         SqliteState::alerts(self)
+    }
+    fn alert_page(
+        &mut self,
+        before: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<StoredAlert>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT rowid, at, kind, domain, body FROM monitor_alerts
+                 WHERE rowid < ?1 ORDER BY rowid DESC LIMIT ?2",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = statement
+            .query_map(
+                params![before.unwrap_or(i64::MAX), limit_i64(limit)],
+                |row| {
+                    Ok(StoredAlert {
+                        id: row.get(0)?,
+                        at: row.get(1)?,
+                        kind: row.get(2)?,
+                        domain: row.get(3)?,
+                        body: row.get(4)?,
+                    })
+                },
+            )
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.error(e))
+    }
+    fn name_page(
+        &mut self,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<NameState>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare(
+                "SELECT domain, first_seen, last_seen, ns, registrar, expires, changed_at, alerted
+                 FROM monitor_names WHERE domain > ?1 ORDER BY domain LIMIT ?2",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows: Vec<(String, NameRow)> = statement
+            .query_map(params![after.unwrap_or(""), limit_i64(limit)], |row| {
+                Ok((
+                    row.get(0)?,
+                    (
+                        row.get(1)?,
+                        row.get(2)?,
+                        row.get(3)?,
+                        row.get(4)?,
+                        row.get(5)?,
+                        row.get(6)?,
+                        row.get(7)?,
+                    ),
+                ))
+            })
+            .map_err(|e| self.error(e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.error(e))?;
+        rows.into_iter()
+            .map(|(domain, row)| name_state(&self.path, &domain, row))
+            .collect()
     }
 }
 

@@ -18,11 +18,14 @@ use crate::daemon::center::{stopped, Center, Unit};
 use crate::daemon::runtime::Runtime;
 
 /// A sinkhole query as an event, attributed by its rule's provenance and
-/// the campaign of the zone that holds the name.
+/// the campaign of the zone that holds the name, stamped by the daemon's
+/// clock (the query log's line keeps the system clock's instant; the
+/// event must agree with the zones served and the API's windows, which
+/// follow the daemon's clock, e.g. a `--clock-file`).
 fn dns_event(entry: Entry, dst: SocketAddr, center: Option<&Center>) -> Event {
     let attribution = center.and_then(|c| c.attribute(&entry.hit.name));
     Event {
-        time: entry.time,
+        time: center.map_or(entry.time, |c| c.clock.now()),
         transport: if entry.tcp {
             Transport::Tcp
         } else {

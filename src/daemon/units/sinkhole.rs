@@ -170,13 +170,15 @@ struct Shared {
 }
 
 impl Shared {
-    /// Records one connection as an event.
+    /// Records one connection as an event, stamped by the daemon's clock
+    /// (so the attribution's window and the event's instant agree when a
+    /// test or a replay sets the clock).
     fn record(&self, src: SocketAddr, dst: SocketAddr, details: Details, name: Option<String>) {
         let Some(sink) = &self.sink else {
             return;
         };
         sink.send(Event {
-            time: chrono::Utc::now(),
+            time: self.center.clock.now(),
             transport: Transport::Tcp,
             src,
             dst,

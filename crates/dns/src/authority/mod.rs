@@ -131,6 +131,17 @@ pub struct Handled {
     pub hit: Option<SinkholeHit>,
     /// Set when the reply is a transfer: `"axfr"` or `"ixfr"`.
     pub transfer: Option<&'static str>,
+    /// With a transfer: the zone (without the final dot) and the serial it
+    /// brings the peer to.
+    pub transferred: Option<(String, u32)>,
+}
+
+/// The zone of `policy` and its serial, as a transfer's record.
+fn transferred(policy: &cautery_policy::Policy) -> (String, u32) {
+    (
+        policy.zone.to_string().trim_end_matches('.').to_owned(),
+        policy.serial,
+    )
 }
 
 impl Handled {
@@ -141,6 +152,7 @@ impl Handled {
             outcome,
             hit: None,
             transfer: None,
+            transferred: None,
         }
     }
 
@@ -359,6 +371,7 @@ impl Authority {
                     Outcome::Answer,
                 );
                 handled.transfer = Some("axfr");
+                handled.transferred = Some(transferred(policy));
                 handled
             }
             RecordType::AXFR => {

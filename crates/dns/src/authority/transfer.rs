@@ -88,6 +88,7 @@ impl Authority {
                     let mut handled =
                         Handled::new(Reply::Message(out), QueryKind::Ixfr, Outcome::Answer);
                     handled.transfer = Some("ixfr");
+                    handled.transferred = Some(super::transferred(policy));
                     handled
                 }
                 None => current_soa(transfer.signer.as_mut()),
@@ -99,6 +100,7 @@ impl Authority {
             Outcome::Answer,
         );
         handled.transfer = Some("ixfr");
+        handled.transferred = Some(super::transferred(policy));
         handled
     }
 }
