@@ -90,7 +90,7 @@ fi
 
 # The classifier: names/s of `cautery classify --no-lookup` on one core over
 # the log's names (benign-looking and DGA), then the leave-family-out
-# evaluation beside dgaintel's ONNX model when the datasets and onnxruntime
+# evaluation beside dgaintel's and dgad's ONNX models when the datasets and onnxruntime
 # are there (DATASETS, default ../shared/datasets/detect).
 awk '{ print $NF == "(10.0.0.53)" ? $(NF-4) : "" }' "$WORK/queries.log" | grep . > "$WORK/names"
 taskset -c 0 "$BIN" classify --no-lookup --stats < "$WORK/names" 2>&1 >/dev/null
@@ -102,5 +102,5 @@ DATASETS=${DATASETS:-../shared/datasets/detect}
 if [ -d "$DATASETS" ] && python3 -c 'import sklearn, onnxruntime' 2>/dev/null; then
   python3 scripts/train-classifier.py --binary "$BIN" --datasets "$DATASETS" --onnx --out "$WORK/model.json"
 else
-  echo "skipped the classifier evaluation: needs $DATASETS, scikit-learn and onnxruntime"
+  echo "skipped the classifier evaluation: needs $DATASETS, scikit-learn and onnxruntime (pip install onnxruntime)"
 fi

@@ -183,7 +183,7 @@ pub struct ListenerConfig {
 }
 
 /// Where the dnstap collector listens.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct CollectorConfig {
     /// Unix stream sockets.
     pub unix: Vec<PathBuf>,
@@ -195,6 +195,11 @@ pub struct CollectorConfig {
     pub min_names: usize,
     /// The span those names must fall within.
     pub window: Duration,
+    /// Distinct classifier-flagged names no served family explains that
+    /// make a client an `unknown-dga` finding; 0 turns those off.
+    pub unknown_min_names: usize,
+    /// The score at or above which the classifier flags a name.
+    pub unknown_threshold: f64,
 }
 
 impl CollectorConfig {
@@ -203,6 +208,15 @@ impl CollectorConfig {
             max_connections: spec.detect.max_connections.max(1),
             min_names: spec.detect.min_names.max(1),
             window: Duration::from_secs(3600 * u64::from(spec.detect.window_hours.max(1))),
+            unknown_min_names: spec.detect.unknown_min_names,
+            unknown_threshold: match spec.detect.unknown_threshold {
+                None => cautery_detect::classify::Model::shipped().threshold(),
+                Some(score) if (0.0..=1.0).contains(&score) => score,
+                Some(score) => bail!(
+                    "[detect] unknown-threshold = {score}: a classifier score is between 0 and 1 (unset, the model's own {:.3})",
+                    cautery_detect::classify::Model::shipped().threshold()
+                ),
+            },
             ..CollectorConfig::default()
         };
         for entry in &spec.detect.dnstap_listen {

@@ -391,6 +391,13 @@ pub struct DetectSection {
     pub min_names: usize,
     /// The span, in hours, within which those names must fall.
     pub window_hours: u32,
+    /// Fewest distinct names that no served family explains but the
+    /// classifier flags a client must ask for (within `window-hours`)
+    /// before they become `unknown-dga` events; 0 turns that off.
+    pub unknown_min_names: usize,
+    /// The classifier score (0 to 1) at or above which a name is flagged;
+    /// unset, the shipped model's own threshold.
+    pub unknown_threshold: Option<f64>,
 }
 
 impl Default for DetectSection {
@@ -400,6 +407,8 @@ impl Default for DetectSection {
             max_connections: 64,
             min_names: 3,
             window_hours: 24,
+            unknown_min_names: 10,
+            unknown_threshold: None,
         }
     }
 }

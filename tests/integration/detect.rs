@@ -477,6 +477,26 @@ fn classify_names_the_family_it_knows_and_scores_the_rest() {
     assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
 }
 
+/// The client of the collector test that runs a DGA no campaign serves.
+const UNKNOWN_CLIENT: &str = "127.0.0.6";
+
+/// The first `count` of today's names of `family` that the classifier
+/// flags on its own (without the reverse index, which knows the family).
+fn flagged_names(family: &str, count: usize) -> Vec<String> {
+    let names = todays_names(family, 400);
+    let mut command = cautery_command();
+    command.args(["classify", "--no-lookup"]).args(&names);
+    let output = command.output().expect("run cautery classify");
+    let flagged: Vec<String> = stdout(&output)
+        .lines()
+        .filter(|line| line.split('\t').nth(2) == Some("dga"))
+        .filter_map(|line| line.split('\t').next().map(str::to_owned))
+        .take(count)
+        .collect();
+    assert_eq!(flagged.len(), count, "{}", stdout(&output));
+    flagged
+}
+
 /// The events `cautery events` lists from the store of `config`.
 fn stored_events(config: &Path) -> Vec<serde_json::Value> {
     let output = cautery(&["events", "--config", utf8(config), "--format", "jsonl"]);
@@ -503,7 +523,7 @@ fn the_dnstap_collector_stores_the_infected_clients_of_bind_and_unbound() {
         "cautery.toml",
         &format!(
             "version = 1\n[http]\nlisten = \"127.0.0.1:{http}\"\n[server]\nlisten = [\"127.0.0.1:{dns}\"]\nstate-dir = \"{}\"\n\
-             [detect]\ndnstap-listen = [\"unix:dnstap.sock\", \"127.0.0.1:{tap}\"]\n\
+             [detect]\ndnstap-listen = [\"unix:dnstap.sock\", \"127.0.0.1:{tap}\"]\nunknown-min-names = 5\n\
              [[zone]]\nname = \"detect.rpz\"\nfamilies = [\"necurs\", \"qakbot\"]\n\
              seeds = \"default\"\ndays-back = 1\ndays-ahead = 1\naction = \"nxdomain\"\n",
             state.display()
@@ -562,11 +582,20 @@ fn the_dnstap_collector_stores_the_infected_clients_of_bind_and_unbound() {
 
     drive_clients(bind_port, &mut named);
     drive_clients(unbound_port, &mut unbound);
+    // A machine running a DGA no campaign serves (murofet): the names of
+    // it the classifier flags make it an unknown-dga finding.
+    let unknown = flagged_names("murofet", 8);
+    for port in [bind_port, unbound_port] {
+        for name in &unknown {
+            assert_eq!(ask(UNKNOWN_CLIENT, port, name), "NXDOMAIN", "{name}");
+        }
+    }
 
     // Each infected client, through each resolver: every one of its
     // queries for the family's names; nobody else.
     let expected: BTreeSet<(String, String, u16)> = INFECTED
         .iter()
+        .chain(&[(UNKNOWN_CLIENT, "unknown-dga", unknown.len())])
         .flat_map(|(client, family, _)| {
             [bind_port, unbound_port].map(|port| ((*client).to_owned(), (*family).to_owned(), port))
         })
@@ -598,7 +627,12 @@ fn the_dnstap_collector_stores_the_infected_clients_of_bind_and_unbound() {
             std::fs::read_to_string(dir.join("unbound.log")).unwrap_or_default()
         )
     });
-    for (client, family, count) in INFECTED {
+    for (client, family, count) in
+        INFECTED
+            .iter()
+            .copied()
+            .chain([(UNKNOWN_CLIENT, "unknown-dga", unknown.len())])
+    {
         let names: BTreeSet<&str> = events
             .iter()
             .filter(|e| {
@@ -629,7 +663,8 @@ fn the_dnstap_collector_stores_the_infected_clients_of_bind_and_unbound() {
     assert_eq!(status, 200, "{body}");
     let findings = crate::api::validated(&openapi, "findings", &body, "Findings");
     let items = findings["items"].as_array().expect("items");
-    assert_eq!(items.len(), INFECTED.len(), "{findings}");
+    // The infected clients and the unknown-dga one.
+    assert_eq!(items.len(), INFECTED.len() + 1, "{findings}");
     for (client, family, count) in INFECTED {
         let finding = items
             .iter()
@@ -639,7 +674,13 @@ fn the_dnstap_collector_stores_the_infected_clients_of_bind_and_unbound() {
         assert_eq!(finding["names"], count, "{finding}");
         assert!(finding["queries"].as_u64().expect("queries") >= 2 * count as u64);
     }
-    assert_eq!(items[0]["client"], "127.0.0.2", "most names first");
+    let unknown_finding = items
+        .iter()
+        .find(|f| f["client"] == UNKNOWN_CLIENT)
+        .unwrap_or_else(|| panic!("no finding of {UNKNOWN_CLIENT}: {findings}"));
+    assert_eq!(unknown_finding["family"], "unknown-dga");
+    assert_eq!(unknown_finding["names"], unknown.len(), "{unknown_finding}");
+    assert_eq!(items[0]["client"], UNKNOWN_CLIENT, "most names first");
     let (_, body) = crate::api::get(&format!("{base}/api/v1/findings?family=qakbot"), None);
     let qakbot = crate::api::validated(&openapi, "findings", &body, "Findings");
     assert_eq!(qakbot["total"], 1, "{qakbot}");

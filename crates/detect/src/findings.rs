@@ -92,8 +92,9 @@ struct Observation {
 /// The records of an input, kept for attribution.
 #[derive(Debug, Default)]
 pub struct Collection {
-    name_ids: AHashMap<Box<str>, u32>,
-    names: Vec<Box<str>>,
+    /// Each distinct name and its id (ids count up from 0 in the order
+    /// first seen); the names by id are made when attributing.
+    name_ids: hashbrown::HashMap<String, u32, ahash::RandomState>,
     client_ids: AHashMap<IpAddr, u32>,
     clients: Vec<IpAddr>,
     observations: Vec<Observation>,
@@ -129,18 +130,11 @@ impl Collection {
 
     /// Keeps one record.
     pub fn add(&mut self, record: &Record) -> Result<(), CollectionFull> {
-        let name = match self.name_ids.get(record.name.as_str()) {
-            Some(&id) => id,
-            None => {
-                let next = self.names.len();
-                let names = &mut self.names;
-                let boxed: Box<str> = record.name.as_str().into();
-                intern(
-                    &mut self.name_ids,
-                    boxed.clone(),
-                    || names.push(boxed),
-                    next,
-                )?
+        let next = self.name_ids.len();
+        let name = match self.name_ids.entry_ref(record.name.as_str()) {
+            hashbrown::hash_map::EntryRef::Occupied(entry) => *entry.get(),
+            hashbrown::hash_map::EntryRef::Vacant(entry) => {
+                *entry.insert(u32::try_from(next).map_err(|_| CollectionFull)?)
             }
         };
         let next = self.clients.len();
@@ -179,7 +173,16 @@ impl Collection {
 
     /// Number of distinct names.
     pub fn distinct_names(&self) -> usize {
-        self.names.len()
+        self.name_ids.len()
+    }
+
+    /// The distinct names by id.
+    fn names(&self) -> Vec<&str> {
+        let mut names = vec![""; self.name_ids.len()];
+        for (name, &id) in &self.name_ids {
+            names[id as usize] = name;
+        }
+        names
     }
 
     /// The first and last instants of the records, if any.
@@ -199,9 +202,9 @@ impl Collection {
         settings: &Settings,
         is_dga: &dyn Fn(&str) -> bool,
     ) -> Vec<Finding> {
+        let names = self.names();
         // Each name's origins, looked up once: (family, seed, window).
-        let origins: Vec<Vec<(&'static str, String, cautery_dga::Window)>> = self
-            .names
+        let origins: Vec<Vec<(&'static str, String, cautery_dga::Window)>> = names
             .iter()
             .map(|name| {
                 index
@@ -212,9 +215,9 @@ impl Collection {
             })
             .collect();
         let unknown: Vec<bool> = if settings.unknown_min_names == 0 {
-            vec![false; self.names.len()]
+            vec![false; names.len()]
         } else {
-            self.names
+            names
                 .iter()
                 .zip(&origins)
                 .map(|(name, hits)| hits.is_empty() && is_dga(name))
@@ -254,7 +257,13 @@ impl Collection {
         let mut findings: Vec<Finding> = groups
             .into_iter()
             .filter_map(|((client, family), group)| {
-                self.finding(self.clients[client as usize], family, group, settings)
+                self.finding(
+                    &names,
+                    self.clients[client as usize],
+                    family,
+                    group,
+                    settings,
+                )
             })
             .collect();
         findings.sort_by(|a, b| (a.client, a.family).cmp(&(b.client, b.family)));
@@ -263,6 +272,7 @@ impl Collection {
 
     fn finding(
         &self,
+        names: &[&str],
         client: IpAddr,
         family: &'static str,
         mut group: Group,
@@ -282,7 +292,7 @@ impl Collection {
         let mut samples = Vec::new();
         for observation in observations {
             if seen.insert(observation.name, ()).is_none() && samples.len() < settings.samples {
-                samples.push(self.names[observation.name as usize].to_string());
+                samples.push(names[observation.name as usize].to_string());
             }
         }
         let answered = observations.iter().filter(|o| o.answer != 0).count();

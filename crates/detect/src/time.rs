@@ -164,6 +164,104 @@ pub(crate) fn leading(line: &[u8], syslog_year: i32) -> Option<(DateTime<Utc>, &
     Some((instant(syslog_year, month, day, clock, 0)?, rest))
 }
 
+/// [`leading`] with a memory of the last timestamp: a log writes many lines
+/// a second, so when a line starts with the same text up to the seconds as
+/// the line before, only the fraction after it is read.
+#[derive(Debug, Clone)]
+pub(crate) struct Clock {
+    syslog_year: i32,
+    /// The last timestamp's text up to and including its seconds.
+    key: [u8; Clock::KEY],
+    key_len: usize,
+    /// Its instant without the fraction that followed the key.
+    base: DateTime<Utc>,
+}
+
+impl Clock {
+    /// Longest key kept (an ISO 8601 time with a fraction and a zone).
+    const KEY: usize = 40;
+
+    pub(crate) fn new(syslog_year: i32) -> Clock {
+        Clock {
+            syslog_year,
+            key: [0; Clock::KEY],
+            key_len: 0,
+            base: DateTime::UNIX_EPOCH,
+        }
+    }
+
+    /// As [`leading`].
+    pub(crate) fn leading<'a>(&mut self, line: &'a [u8]) -> Option<(DateTime<Utc>, &'a [u8])> {
+        let key = &self.key[..self.key_len];
+        if self.key_len > 0 && line.starts_with(key) {
+            let after = &line[self.key_len..];
+            // Digits of a fraction, then a blank.
+            let (nanos, tail) = match after.first() {
+                Some(b' ') => (0, after),
+                Some(b'.' | b',') => {
+                    let digits = after[1..]
+                        .iter()
+                        .position(|b| !b.is_ascii_digit())
+                        .unwrap_or(after.len() - 1);
+                    (fraction(&after[1..=digits])?, &after[1 + digits..])
+                }
+                _ => (u32::MAX, after),
+            };
+            if nanos != u32::MAX && tail.first() == Some(&b' ') {
+                let (_, rest) = token(tail);
+                let time = self
+                    .base
+                    .checked_add_signed(chrono::TimeDelta::nanoseconds(i64::from(nanos)))?;
+                return Some((time, rest));
+            }
+        }
+        let (time, rest) = leading(line, self.syslog_year)?;
+        self.remember(line, rest, time);
+        Some((time, rest))
+    }
+
+    /// Keeps the text of the timestamp that `leading` read off `line` when
+    /// it is "anything up to HH:MM:SS" then at most a fraction.
+    fn remember(&mut self, line: &[u8], rest: &[u8], time: DateTime<Utc>) {
+        self.key_len = 0;
+        let text = &line[..line.len() - rest.len()];
+        let text = &text[..text.iter().rposition(|&b| b != b' ').map_or(0, |i| i + 1)];
+        let Some(colon) = text.iter().rposition(|&b| b == b':') else {
+            return;
+        };
+        // The last colon must be the one of MM:SS (not of a zone's
+        // +HH:MM), so that only a fraction may follow the key.
+        let key_len = colon + 3;
+        if colon < 5 || key_len > text.len() || key_len > Clock::KEY || text[0] == b'[' {
+            return;
+        }
+        let clock = &text[colon - 5..key_len];
+        if clock[2] != b':'
+            || !clock
+                .iter()
+                .enumerate()
+                .all(|(i, b)| i == 2 || i == 5 || b.is_ascii_digit())
+        {
+            return;
+        }
+        let nanos = match &text[key_len..] {
+            [] => 0,
+            [b'.' | b',', digits @ ..] if digits.len() <= 9 => match fraction(digits) {
+                Some(nanos) => nanos,
+                None => return,
+            },
+            _ => return,
+        };
+        let Some(base) = time.checked_sub_signed(chrono::TimeDelta::nanoseconds(i64::from(nanos)))
+        else {
+            return;
+        };
+        self.key[..key_len].copy_from_slice(&text[..key_len]);
+        self.key_len = key_len;
+        self.base = base;
+    }
+}
+
 /// Seconds since the epoch with a fraction, as Zeek writes `ts`.
 pub(crate) fn epoch_seconds(text: &[u8]) -> Option<DateTime<Utc>> {
     let (whole, nanos) = match text.iter().position(|&b| b == b'.') {
@@ -210,6 +308,42 @@ mod tests {
             at("Dec  2 19:04:48 dnsmasq[1]:"),
             "2026-12-02T19:04:48+00:00 | dnsmasq[1]:"
         );
+    }
+
+    #[test]
+    fn the_clock_reads_what_leading_reads() {
+        let lines = [
+            "02-Dec-2026 19:04:48.123 client",
+            "02-Dec-2026 19:04:48.9 a b",
+            "02-Dec-2026 19:04:48 c",
+            "02-Dec-2026 19:04:48.123456789123 d",
+            "02-Dec-2026 19:04:48.x e",
+            "02-Dec-2026 19:04:48.5",
+            "02-Dec-2026 19:04:49.001 f",
+            "2026-12-02T19:04:48.123Z client",
+            "2026-12-02T19:04:48.124Z client",
+            "2026-12-02T20:04:48.5+01:00 a",
+            "2026-12-02T20:04:48.5+01:00 a",
+            "2026-12-02T20:04:48.5+01:00.3 a",
+            "2026-12-02T20:04:48.6+01:00 a",
+            "2026-12-02T20:04:48 a",
+            "2026-12-02T20:04:48.7 a",
+            "Dec  2 19:04:48 dnsmasq[1]:",
+            "Dec  2 19:04:48 dnsmasq[1]:",
+            "Dec  2 19:04:48.25 dnsmasq[1]:",
+            "[1796238288] x",
+            "[1796238288] x",
+            "",
+            "02-Dec-2026 19:04:48",
+        ];
+        let mut clock = Clock::new(2026);
+        for line in lines {
+            assert_eq!(
+                clock.leading(line.as_bytes()),
+                leading(line.as_bytes(), 2026),
+                "{line}"
+            );
+        }
     }
 
     #[test]

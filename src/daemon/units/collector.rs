@@ -19,10 +19,20 @@
 //! client and family, for at most [`MAX_PENDING`] pairs) and are stored
 //! then, and every later one at once.
 //!
-//! Known limitations: names are attributed through the served policy only
-//! (a name no campaign publishes is not an event; `cautery detect` on files
-//! attributes through every family, and scores the rest); listening
-//! addresses and thresholds change only on restart.
+//! Names the served policy does not cover are scored by the classifier
+//! (`cautery_detect::classify`, the shipped model): a client that asks for
+//! `[detect] unknown-min-names` distinct flagged names (score at least
+//! `unknown-threshold`) within `window-hours` becomes an `unknown-dga`
+//! finding, its events stored with the family `unknown-dga`, no seed and no
+//! campaign. When the resolver sends client responses too, the flagged
+//! names' answers are kept, and a client whose flagged names mostly
+//! resolved (NXDOMAIN share below one half) is not a finding: DGA names
+//! are mostly unregistered, random-looking CDN or tracker labels are not.
+//!
+//! Known limitations: known families are attributed through the served
+//! policy only (a name of a family no campaign publishes is at best
+//! `unknown-dga` here; `cautery detect` on files attributes through every
+//! family); listening addresses and thresholds change only on restart.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -31,8 +41,10 @@ use std::time::Duration;
 
 use ahash::{AHashMap, AHashSet};
 use anyhow::{Context, Result};
+use cautery_detect::classify::{Model, Suffixes};
 use cautery_detect::dnstap::{self, ControlKind, Frame};
-use cautery_events::{Details, Event, Transport};
+use cautery_detect::UNKNOWN_DGA;
+use cautery_events::{Attribution, Details, Event, Transport};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::Semaphore;
@@ -50,14 +62,27 @@ pub const MAX_PENDING: usize = 100_000;
 /// Which clients are findings, and the queries of those not yet.
 struct Findings {
     min_names: usize,
+    /// Of `unknown-dga` (0: off).
+    unknown_min_names: usize,
     window: chrono::TimeDelta,
     confirmed: AHashSet<(IpAddr, Box<str>)>,
     pending: AHashMap<(IpAddr, Box<str>), Vec<Event>>,
+    /// Whether the answer to a client's flagged name was NXDOMAIN (at most
+    /// [`MAX_PENDING`]; forgotten all at once when full).
+    answers: AHashMap<(IpAddr, Box<str>), bool>,
 }
 
 impl Findings {
     /// The events to store now for `event` (of `family`): none while its
     /// client is below the threshold, all it held once it reaches it.
+    /// Keeps the answer to `client`'s query for the flagged `name`.
+    fn answer(&mut self, client: IpAddr, name: &str, nxdomain: bool) {
+        if self.answers.len() >= MAX_PENDING {
+            self.answers.clear();
+        }
+        self.answers.insert((client, name.into()), nxdomain);
+    }
+
     fn admit(&mut self, family: &str, event: Event) -> Vec<Event> {
         let key = (event.src_ip(), Box::<str>::from(family));
         if self.confirmed.contains(&key) {
@@ -83,7 +108,14 @@ impl Findings {
         let mut names: Vec<&str> = held.iter().filter_map(|e| e.name.as_deref()).collect();
         names.sort_unstable();
         names.dedup();
-        if names.len() >= self.min_names {
+        let needed = if family == UNKNOWN_DGA {
+            self.unknown_min_names.max(self.min_names)
+        } else {
+            self.min_names
+        };
+        let enough = names.len() >= needed
+            && (family != UNKNOWN_DGA || mostly_nxdomain(&self.answers, key.0, &names));
+        if enough {
             let events = self.pending.remove(&key).unwrap_or_default();
             if self.confirmed.len() < MAX_PENDING {
                 self.confirmed.insert(key);
@@ -91,11 +123,29 @@ impl Findings {
             return events;
         }
         // Many repeats of few names: keep the latest ones only.
-        if held.len() > 4 * self.min_names {
-            held.drain(..held.len() - 2 * self.min_names);
+        let held = self.pending.entry(key).or_default();
+        if held.len() > 4 * needed {
+            held.drain(..held.len() - 2 * needed);
         }
         Vec::new()
     }
+}
+
+/// Whether most of `names` that `client` got an answer for were NXDOMAIN
+/// (true when none was answered yet, or the resolver sends no answers).
+fn mostly_nxdomain(
+    answers: &AHashMap<(IpAddr, Box<str>), bool>,
+    client: IpAddr,
+    names: &[&str],
+) -> bool {
+    let (mut answered, mut nxdomain) = (0usize, 0usize);
+    for name in names {
+        if let Some(&nx) = answers.get(&(client, Box::<str>::from(*name))) {
+            answered += 1;
+            nxdomain += usize::from(nx);
+        }
+    }
+    answered == 0 || 2 * nxdomain >= answered
 }
 
 /// The collector's sockets, bound and not yet accepting.
@@ -152,14 +202,18 @@ pub fn start(center: Arc<Center>, sink: Option<EventSink>, listeners: Listeners)
     let limit = Arc::new(Semaphore::new(config.max_connections));
     let findings = Findings {
         min_names: config.min_names,
+        unknown_min_names: config.unknown_min_names,
         window: chrono::TimeDelta::from_std(config.window).unwrap_or(chrono::TimeDelta::days(1)),
         confirmed: AHashSet::new(),
         pending: AHashMap::new(),
+        answers: AHashMap::new(),
     };
     let sink = sink.map(|sink| {
         Arc::new(Store {
             sink,
             findings: Mutex::new(findings),
+            unknown: config.unknown_min_names > 0,
+            threshold: config.unknown_threshold,
         })
     });
     for (path, _) in &listeners.unix {
@@ -347,12 +401,13 @@ async fn session<S: AsyncRead + AsyncWrite + Unpin>(
     Ok(messages)
 }
 
-/// One data frame: a client query whose name the served policy covers
-/// becomes an event.
+/// One data frame: a client query whose name the served policy covers, or
+/// the classifier flags, becomes an event; a response to a flagged name is
+/// kept for the NXDOMAIN share.
 fn take(center: &Center, store: Option<&Arc<Store>>, payload: &[u8]) {
     let message = match dnstap::decode_client(payload) {
-        Ok(Some(message)) if !message.response => message,
-        Ok(_) => return,
+        Ok(Some(message)) => message,
+        Ok(None) => return,
         Err(_) => {
             center.metrics.dnstap_malformed();
             return;
@@ -361,8 +416,26 @@ fn take(center: &Center, store: Option<&Arc<Store>>, payload: &[u8]) {
     let Some(store) = store else {
         return;
     };
-    let Some(attribution) = center.attribute(&message.record.name) else {
+    if message.response {
+        if let Some(nxdomain) = message.record.nxdomain {
+            if store.flags(&message.record.name) {
+                let mut findings = store.findings.lock().unwrap_or_else(|e| e.into_inner());
+                findings.answer(message.record.client, &message.record.name, nxdomain);
+            }
+        }
         return;
+    }
+    let attribution = match center.attribute(&message.record.name) {
+        Some(attribution) => attribution,
+        None if store.flags(&message.record.name) => Attribution {
+            provenance: cautery_policy::Provenance {
+                family: UNKNOWN_DGA.into(),
+                seed: "".into(),
+                window: cautery_dga::Window::ALWAYS,
+            },
+            campaign: String::new(),
+        },
+        None => return,
     };
     let family = attribution.provenance.family.clone();
     let unspecified = std::net::SocketAddr::from(([0, 0, 0, 0], 0));
@@ -397,4 +470,17 @@ fn take(center: &Center, store: Option<&Arc<Store>>, payload: &[u8]) {
 struct Store {
     sink: EventSink,
     findings: Mutex<Findings>,
+    /// Whether names no served family explains are scored.
+    unknown: bool,
+    /// The score that flags a name.
+    threshold: f64,
+}
+
+impl Store {
+    /// Whether the classifier flags `name` (its registrable label).
+    fn flags(&self, name: &str) -> bool {
+        self.unknown
+            && Model::shipped().score_label(Suffixes::shipped().registrable_label(name))
+                >= self.threshold
+    }
 }

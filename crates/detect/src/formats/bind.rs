@@ -11,14 +11,18 @@
 //! may precede `query:`. Source: the BIND 9 ARM, "The category phrase"
 //! (queries, rpz) and `lib/ns/query.c` / `lib/ns/client.c` messages.
 
-use super::{address, find, split_once, Malformed};
-use crate::record::{canonical_name, Record};
-use crate::time::{leading, token};
+use super::{address, split_once, Malformed};
+use crate::record::{canonical_into, Record};
+use crate::time::{token, Clock};
 
-pub(super) fn parse(line: &[u8], syslog_year: i32) -> Result<Option<Record>, Malformed> {
-    let (time, rest) = leading(line, syslog_year).ok_or(Malformed::Timestamp)?;
-    let Some(at) = find(rest, b"client ") else {
-        return Ok(None);
+/// The searcher for `client `, built once (memmem builds one per call).
+static CLIENT: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"client "));
+
+pub(super) fn parse(line: &[u8], clock: &mut Clock, out: &mut Record) -> Result<bool, Malformed> {
+    let (time, rest) = clock.leading(line).ok_or(Malformed::Timestamp)?;
+    let Some(at) = CLIENT.find(rest) else {
+        return Ok(false);
     };
     let (mut word, mut rest) = token(&rest[at + 7..]);
     if word.starts_with(b"@") {
@@ -37,27 +41,17 @@ pub(super) fn parse(line: &[u8], syslog_year: i32) -> Result<Option<Record>, Mal
     }
     if let Some(query) = message.strip_prefix(b"query: ") {
         let (name, _) = token(query);
-        let name = canonical_name(name).ok_or(Malformed::Name)?;
-        return Ok(Some(Record {
-            time,
-            client,
-            name,
-            nxdomain: None,
-        }));
+        canonical_into(name, &mut out.name).ok_or(Malformed::Name)?;
+        return Ok(out.set(time, client, None));
     }
     if let Some(rewrite) = message.strip_prefix(b"rpz ") {
         // rpz TRIGGER POLICY rewrite NAME/TYPE/CLASS via RULE
         let (_trigger, rewrite) = token(rewrite);
         let (policy, _) = token(rewrite);
-        let name = canonical_name(quoted).ok_or(Malformed::Name)?;
-        return Ok(Some(Record {
-            time,
-            client,
-            name,
-            nxdomain: Some(policy == b"NXDOMAIN"),
-        }));
+        canonical_into(quoted, &mut out.name).ok_or(Malformed::Name)?;
+        return Ok(out.set(time, client, Some(policy == b"NXDOMAIN")));
     }
-    Ok(None)
+    Ok(false)
 }
 
 #[cfg(test)]
@@ -70,7 +64,7 @@ pub(super) mod tests {
 02-Dec-2026 19:04:49.000 general: info: managed-keys-zone: Key 20326 for zone . is now trusted";
 
     fn one(line: &str) -> Result<Option<Record>, Malformed> {
-        parse(line.as_bytes(), 2026)
+        crate::LineParser::new(crate::InputFormat::Bind, 2026).parse(line.as_bytes())
     }
 
     #[test]
@@ -116,7 +110,7 @@ pub(super) mod tests {
             Err(Malformed::Client)
         );
         assert_eq!(
-            one("02-Dec-2026 19:04:48.123 client @0x1 127.0.0.1#1 (a): query: "),
+            one("02-Dec-2026 19:04:48.123 client @0x1 127.0.0.1#1 (a): query: a\u{1}b IN A +"),
             Err(Malformed::Name)
         );
     }

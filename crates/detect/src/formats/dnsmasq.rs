@@ -12,11 +12,11 @@
 //! Replies without `extra` do not name the client and are skipped.
 
 use super::{address, Malformed};
-use crate::record::{canonical_name, Record};
-use crate::time::{leading, token};
+use crate::record::{canonical_into, Record};
+use crate::time::{token, Clock};
 
-pub(super) fn parse(line: &[u8], syslog_year: i32) -> Result<Option<Record>, Malformed> {
-    let (time, rest) = leading(line, syslog_year).ok_or(Malformed::Timestamp)?;
+pub(super) fn parse(line: &[u8], clock: &mut Clock, out: &mut Record) -> Result<bool, Malformed> {
+    let (time, rest) = clock.leading(line).ok_or(Malformed::Timestamp)?;
     let (mut program, mut rest) = token(rest);
     if !program.starts_with(b"dnsmasq") {
         // A syslog host name may stand before the program.
@@ -38,36 +38,26 @@ pub(super) fn parse(line: &[u8], syslog_year: i32) -> Result<Option<Record>, Mal
     }
     if word.starts_with(b"query[") {
         let (name, tail) = token(after);
-        let name = canonical_name(name).ok_or(Malformed::Name)?;
+        canonical_into(name, &mut out.name).ok_or(Malformed::Name)?;
         let (from, tail) = token(tail);
         let client = match extra_client {
             Some(client) => client,
             None if from == b"from" => address(token(tail).0).ok_or(Malformed::Client)?,
             None => return Err(Malformed::Client),
         };
-        return Ok(Some(Record {
-            time,
-            client,
-            name,
-            nxdomain: None,
-        }));
+        return Ok(out.set(time, client, None));
     }
     if word == b"reply" {
         let Some(client) = extra_client else {
-            return Ok(None);
+            return Ok(false);
         };
         let (name, tail) = token(after);
-        let name = canonical_name(name).ok_or(Malformed::Name)?;
+        canonical_into(name, &mut out.name).ok_or(Malformed::Name)?;
         let (_is, tail) = token(tail);
         let (answer, _) = token(tail);
-        return Ok(Some(Record {
-            time,
-            client,
-            name,
-            nxdomain: Some(answer == b"NXDOMAIN"),
-        }));
+        return Ok(out.set(time, client, Some(answer == b"NXDOMAIN")));
     }
-    Ok(None)
+    Ok(false)
 }
 
 #[cfg(test)]
@@ -80,7 +70,7 @@ Dec  2 19:04:48 dnsmasq[1234]: query[A] www.example.com from 127.0.0.2
 Dec  2 19:04:48 dnsmasq[1234]: forwarded www.example.com to 127.0.0.1";
 
     fn one(line: &str) -> Result<Option<Record>, Malformed> {
-        parse(line.as_bytes(), 2026)
+        crate::LineParser::new(crate::InputFormat::Dnsmasq, 2026).parse(line.as_bytes())
     }
 
     #[test]

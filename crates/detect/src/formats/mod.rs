@@ -15,6 +15,7 @@ mod zeek;
 use std::io::BufRead;
 
 use crate::record::Record;
+use crate::time::Clock;
 
 /// Longest line kept; the rest of a longer line is dropped (and the line
 /// then most likely counted as malformed).
@@ -86,7 +87,7 @@ pub enum Malformed {
 #[derive(Debug, Clone)]
 pub struct LineParser {
     format: InputFormat,
-    syslog_year: i32,
+    clock: Clock,
     zeek: zeek::Columns,
 }
 
@@ -96,7 +97,7 @@ impl LineParser {
     pub fn new(format: InputFormat, syslog_year: i32) -> LineParser {
         LineParser {
             format,
-            syslog_year,
+            clock: Clock::new(syslog_year),
             zeek: zeek::Columns::default(),
         }
     }
@@ -108,17 +109,27 @@ impl LineParser {
 
     /// Reads one line (without its end of line).
     pub fn parse(&mut self, line: &[u8]) -> Result<Option<Record>, Malformed> {
+        let mut record = Record::empty();
+        Ok(self.parse_into(line, &mut record)?.then_some(record))
+    }
+
+    /// Reads one line (without its end of line) into `record`, reusing its
+    /// name's allocation: true when the line was a query or reply (and
+    /// `record` now says what), false for another line of the program
+    /// (`record` then holds anything).
+    pub fn parse_into(&mut self, line: &[u8], record: &mut Record) -> Result<bool, Malformed> {
         let line = trim_end(line);
         if line.is_empty() {
-            return Ok(None);
+            return Ok(false);
         }
-        match self.format {
-            InputFormat::Bind => bind::parse(line, self.syslog_year),
-            InputFormat::Unbound => unbound::parse(line, self.syslog_year),
-            InputFormat::Dnsmasq => dnsmasq::parse(line, self.syslog_year),
-            InputFormat::ZeekTsv => self.zeek.parse(line),
-            InputFormat::ZeekJson => zeek::parse_json(line),
-        }
+        let parsed = match self.format {
+            InputFormat::Bind => return bind::parse(line, &mut self.clock, record),
+            InputFormat::Unbound => return unbound::parse(line, &mut self.clock, record),
+            InputFormat::Dnsmasq => return dnsmasq::parse(line, &mut self.clock, record),
+            InputFormat::ZeekTsv => self.zeek.parse(line)?,
+            InputFormat::ZeekJson => zeek::parse_json(line)?,
+        };
+        Ok(parsed.map(|parsed| *record = parsed).is_some())
     }
 }
 
@@ -158,7 +169,7 @@ pub fn read_bounded_line(reader: &mut impl BufRead, line: &mut Vec<u8>) -> std::
             return Ok(read_any);
         }
         read_any = true;
-        let (chunk, done) = match buffer.iter().position(|&b| b == b'\n') {
+        let (chunk, done) = match memchr::memchr(b'\n', buffer) {
             Some(end) => (&buffer[..end], Some(end + 1)),
             None => (buffer, None),
         };
@@ -180,12 +191,11 @@ pub(crate) fn split_once<'a>(line: &'a [u8], needle: &[u8]) -> Option<(&'a [u8],
 
 /// The first position of `needle` in `haystack`.
 pub(crate) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() || needle.len() > haystack.len() {
-        return None;
-    }
-    let first = needle[0];
+    // The needles are a few bytes: a searcher per call costs more than
+    // finding the first byte and comparing.
+    let (&first, _) = needle.split_first()?;
     let mut start = 0;
-    while let Some(offset) = haystack[start..].iter().position(|&b| b == first) {
+    while let Some(offset) = memchr::memchr(first, &haystack[start..]) {
         let at = start + offset;
         if haystack[at..].starts_with(needle) {
             return Some(at);

@@ -11,17 +11,17 @@
 //! `log_rpz_apply` messages of Unbound 1.17 to 1.22.
 
 use super::{address, Malformed};
-use crate::record::{canonical_name, Record};
-use crate::time::{leading, token};
+use crate::record::{canonical_into, Record};
+use crate::time::{token, Clock};
 
-pub(super) fn parse(line: &[u8], syslog_year: i32) -> Result<Option<Record>, Malformed> {
-    let (time, rest) = leading(line, syslog_year).ok_or(Malformed::Timestamp)?;
+pub(super) fn parse(line: &[u8], clock: &mut Clock, out: &mut Record) -> Result<bool, Malformed> {
+    let (time, rest) = clock.leading(line).ok_or(Malformed::Timestamp)?;
     let (program, rest) = token(rest);
     if !program.starts_with(b"unbound") {
         return Err(Malformed::Shape);
     }
     let Some(message) = rest.strip_prefix(b"info: ") else {
-        return Ok(None);
+        return Ok(false);
     };
     if let Some(applied) = message.strip_prefix(b"rpz: applied ") {
         // [zone]? rule action client@port qname type class
@@ -38,21 +38,16 @@ pub(super) fn parse(line: &[u8], syslog_year: i32) -> Result<Option<Record>, Mal
             .ok_or(Malformed::Client)?;
         let client = address(&who[..at]).ok_or(Malformed::Client)?;
         let (name, _) = token(rest);
-        let name = canonical_name(name).ok_or(Malformed::Name)?;
-        return Ok(Some(Record {
-            time,
-            client,
-            name,
-            nxdomain: Some(nxdomain),
-        }));
+        canonical_into(name, &mut out.name).ok_or(Malformed::Name)?;
+        return Ok(out.set(time, client, Some(nxdomain)));
     }
     let (who, rest) = token(message);
     let Some(client) = address(who) else {
         // "info: start of service", "info: resolving ...", and the like.
-        return Ok(None);
+        return Ok(false);
     };
     let (name, rest) = token(rest);
-    let name = canonical_name(name).ok_or(Malformed::Name)?;
+    canonical_into(name, &mut out.name).ok_or(Malformed::Name)?;
     let (_type, rest) = token(rest);
     let (_class, rest) = token(rest);
     let (rcode, _) = token(rest);
@@ -61,12 +56,7 @@ pub(super) fn parse(line: &[u8], syslog_year: i32) -> Result<Option<Record>, Mal
     } else {
         Some(rcode == b"NXDOMAIN")
     };
-    Ok(Some(Record {
-        time,
-        client,
-        name,
-        nxdomain,
-    }))
+    Ok(out.set(time, client, nxdomain))
 }
 
 #[cfg(test)]
@@ -79,7 +69,7 @@ pub(super) mod tests {
 [1796238288] unbound[1234:0] info: 127.0.0.2 www.example.com. A IN NOERROR 0.000000 0 103";
 
     fn one(line: &str) -> Result<Option<Record>, Malformed> {
-        parse(line.as_bytes(), 2026)
+        crate::LineParser::new(crate::InputFormat::Unbound, 2026).parse(line.as_bytes())
     }
 
     #[test]
