@@ -98,6 +98,11 @@ mod prometei;
 mod tofsee;
 // --- end p ---
 
+// --- section c (issue 15, part C) ---
+mod ares;
+mod mltbackdoor;
+// --- end c ---
+
 // --- section h ---
 mod bigviktor;
 mod ccleaner;
@@ -210,6 +215,11 @@ pub static ALL: &[&Family] = &[
     &dyre::FAMILY,
     &prometei::FAMILY,
     // --- end list p ---
+
+    // --- list c (issue 15, part C) ---
+    &ares::FAMILY,
+    &mltbackdoor::FAMILY,
+    // --- end list c ---
 
     // --- list h ---
     &bigviktor::FAMILY,

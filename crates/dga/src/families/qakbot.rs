@@ -80,7 +80,7 @@ pub static FAMILY: Family = Family {
 };
 
 /// The period holding `day`: days 1–10, 11–20 or 21 to the month's end.
-fn period(day: NaiveDate) -> (NaiveDate, NaiveDate) {
+pub(super) fn period(day: NaiveDate) -> (NaiveDate, NaiveDate) {
     let start_day = match day.day() {
         1..=10 => 1,
         11..=20 => 11,
@@ -129,28 +129,40 @@ fn between(random: &mut Mt19937, lower: u32, upper: u32) -> u32 {
 
 impl Generator for Qakbot {
     fn generate(&self, epoch: NaiveDate, out: &mut Vec<String>) {
-        let period = ((epoch.day() - 1) / 10).min(2);
-        let month = MONTHS
-            .get(epoch.month0() as usize)
+        generate_period(self.seed, self.sandbox, epoch, COUNT, out);
+    }
+}
+
+/// The first `count` names of the period starting `epoch` for `seed` (and
+/// the sandbox flag); shared with Ares, which reuses this DGA.
+pub(super) fn generate_period(
+    seed: u32,
+    sandbox: bool,
+    epoch: NaiveDate,
+    count: usize,
+    out: &mut Vec<String>,
+) {
+    let period = ((epoch.day() - 1) / 10).min(2);
+    let month = MONTHS
+        .get(epoch.month0() as usize)
+        .copied()
+        .unwrap_or_default();
+    let text = format!("{period}.{month}.{}.{seed:08x}", epoch.year());
+    let checksum = crc32fast::hash(text.as_bytes());
+    let mut random = Mt19937::new(checksum.wrapping_add(u32::from(sandbox)));
+    for _ in 0..count {
+        let tld = TLDS
+            .get(between(&mut random, 0, 5) as usize)
             .copied()
             .unwrap_or_default();
-        let text = format!("{period}.{month}.{}.{:08x}", epoch.year(), self.seed);
-        let checksum = crc32fast::hash(text.as_bytes());
-        let mut random = Mt19937::new(checksum.wrapping_add(u32::from(self.sandbox)));
-        for _ in 0..COUNT {
-            let tld = TLDS
-                .get(between(&mut random, 0, 5) as usize)
-                .copied()
-                .unwrap_or_default();
-            let length = between(&mut random, 8, 25);
-            let mut name = String::with_capacity(length as usize + 1 + tld.len());
-            for _ in 0..length {
-                name.push(char::from(b'a' + between(&mut random, 0, 25) as u8));
-            }
-            name.push('.');
-            name.push_str(tld);
-            out.push(name);
+        let length = between(&mut random, 8, 25);
+        let mut name = String::with_capacity(length as usize + 1 + tld.len());
+        for _ in 0..length {
+            name.push(char::from(b'a' + between(&mut random, 0, 25) as u8));
         }
+        name.push('.');
+        name.push_str(tld);
+        out.push(name);
     }
 }
 
