@@ -63,6 +63,8 @@ pub struct ApiState {
     pub writes: tokio::sync::Mutex<()>,
     /// The event store's connection of the victims endpoint, and where.
     pub store: Mutex<Option<(StoreLocation, Box<dyn EventStore + Send>)>>,
+    /// The victims answers computed since the store last had new events.
+    pub victims: Mutex<victims::Cache>,
 }
 
 impl ApiState {
@@ -72,6 +74,7 @@ impl ApiState {
             failures: Mutex::new(Failures::default()),
             writes: tokio::sync::Mutex::new(()),
             store: Mutex::new(None),
+            victims: Mutex::new(victims::Cache::default()),
         })
     }
 }
