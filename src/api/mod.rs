@@ -9,6 +9,8 @@
 //! - [`findings`]: infected clients per family from the DNS events.
 //! - [`monitor`]: the registration monitor's sources, names and alerts;
 //!   the seed archive.
+//! - [`requests`]: what clients send, as types, and the checks of its
+//!   bounds (pure; the fuzz target `api_requests` includes it).
 //! - [`write`]: admin writes (reload, allow-list with an audit log).
 //! - [`auth`]: bearer tokens, failed-attempt limits, CSRF rules.
 //! - [`error`]: JSON errors that say what to fix.
@@ -28,6 +30,7 @@ pub mod console;
 pub mod error;
 pub mod findings;
 pub mod monitor;
+pub mod requests;
 pub mod routes;
 pub mod victims;
 pub mod write;

@@ -2,7 +2,7 @@
 //! per family and time bucket (a series for a chart), per AS and per
 //! country (tables, top first), with distinct source addresses beside
 //! every count. Read from the event store on the blocking pool, a page at
-//! a time; bounded by [`MAX_HOURS`] and [`MAX_EVENTS`] scanned (past it the
+//! a time; bounded by [`MAX_HOURS`](super::requests::MAX_HOURS) and [`MAX_EVENTS`] scanned (past it the
 //! answer says `truncated`).
 //!
 //! Answers are cached per (hours, end of range, store) and dropped as soon
@@ -22,25 +22,17 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use cautery_dga::rfc3339;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::error::{ApiError, ApiResult};
 use super::ApiState;
 use crate::daemon::units::events::open_store;
 
-/// Hours one request may look back.
-pub const MAX_HOURS: i64 = 31 * 24;
+use super::requests::VictimsQuery;
 /// Events one request reads at most.
 pub const MAX_EVENTS: usize = 2_000_000;
 /// Rows of the AS and country tables.
 const TOP: usize = 50;
-
-/// The query.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VictimsQuery {
-    hours: Option<i64>,
-}
 
 /// One bucket of a family's series.
 #[derive(Serialize)]
@@ -151,12 +143,7 @@ pub async fn victims(
     State(state): State<Arc<ApiState>>,
     Query(query): Query<VictimsQuery>,
 ) -> ApiResult<Response> {
-    let hours = query.hours.unwrap_or(24);
-    if !(1..=MAX_HOURS).contains(&hours) {
-        return Err(ApiError::bad_request(format!(
-            "hours={hours} is out of range: give 1 to {MAX_HOURS}"
-        )));
-    }
+    let hours = super::requests::hours(query.hours).map_err(ApiError::bad_request)?;
     let now = state.center.clock.now();
     let bucket = if hours <= 72 {
         TimeDelta::hours(1)
