@@ -9,11 +9,15 @@
 #  3. Event inserts per second into SQLite and PostgreSQL, and a day of 10M
 #     events from 2M sources: store size, report time and memory (the
 #     crate's measurements).
+# Beside each rate, the CPU time the server's processes spent (user and
+# system, from /proc, nginx's master and workers summed): requests per CPU
+# second compare the two servers even on a machine other jobs load.
 # Needs: nginx (nginx-light) and wrk. Usage: scripts/bench-sinkhole.sh [SECONDS]
 # Environment: ROUNDS (default 3), CONNECTIONS (default 64), ONLY=http or
 # ONLY=store (one half), CAUTERY_TEST_POSTGRES (a database for the
 # PostgreSQL inserts), CAUTERY_BENCH_STORE=FILE (keep the big day's SQLite
-# store there; a second run reports from it without filling it again).
+# store there; a second run reports from it without filling it again),
+# BIN=FILE (a cautery binary to measure instead of a fresh release build).
 # On a machine shared with other jobs, the crate's figures in CPU seconds
 # are the steadier ones.
 set -euo pipefail
@@ -26,8 +30,7 @@ WORK=$(mktemp -d /tmp/cautery-sinkhole-bench.XXXXXX)
 PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
-cargo build --release -q
-BIN=$PWD/target/release/cautery
+if [ -z "${BIN:-}" ]; then cargo build --release -q; BIN=$PWD/target/release/cautery; fi
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 wait_until() { local limit=$1; shift; for _ in $(seq $((limit * 10))); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done; echo "timed out: $*" >&2; return 1; }
 hwm() { awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' "/proc/$1/status"; }
@@ -78,23 +81,32 @@ http {
 }
 CONF
 nginx -c "$WORK/nginx/nginx.conf" &
-PIDS+=($!)
+NGINX_PID=$!; PIDS+=($NGINX_PID)
 wait_until 30 curl -sf "http://127.0.0.1:$NGINX/"
 
 echo "== HTTP sinkhole: wrk -t2 -c$CONNECTIONS -d${SECONDS_PER_RUN}s, Host $NAME, $ROUNDS rounds, $(nproc) cores, $(date -u +%FT%TZ)"
-run() { # label port
+# CPU ticks (user + system) of a process and its children's threads.
+ticks() { for p in "$@" $(pgrep -P "$1" || true); do awk '{print $14 + $15}' "/proc/$p/stat"; done | awk '{t += $1} END {print t}'; }
+run() { # label port pid
+  local before after
+  before=$(ticks "$3")
   wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" -H "Host: $NAME" -H "User-Agent: bench/1.0" \
-    "http://127.0.0.1:$2/gate.php?id=1" 2>&1 | awk -v l="$1" '/Requests\/sec/ {r=$2} /Non-2xx|Socket errors/ {e=e" "$0} END {print l, r, e}'
+    "http://127.0.0.1:$2/gate.php?id=1" > "$WORK/wrk.txt" 2>&1
+  after=$(ticks "$3")
+  awk -v l="$1" -v cpu="$(echo "scale=2; ($after - $before) / $(getconf CLK_TCK)" | bc)" -v d="$SECONDS_PER_RUN" \
+    '/Requests\/sec/ {r=$2} /Non-2xx|Socket errors/ {e=e" "$0}
+     END {printf "%s %s requests/s, server CPU %.2f s, %.0f requests per CPU second%s\n", l, r, cpu, (cpu > 0 ? r * d / cpu : 0), e}' "$WORK/wrk.txt"
 }
 : > "$WORK/rps.txt"
 for round in $(seq "$ROUNDS"); do
   if [ $((round % 2)) = 1 ]; then order="cautery nginx"; else order="nginx cautery"; fi
   for s in $order; do
-    if [ "$s" = cautery ]; then run cautery "$HTTP"; else run nginx "$NGINX"; fi | tee -a "$WORK/rps.txt"
+    if [ "$s" = cautery ]; then run cautery "$HTTP" "$CAUTERY"; else run nginx "$NGINX" "$NGINX_PID"; fi | tee -a "$WORK/rps.txt"
   done
 done
-median() { awk -v l="$1" '$1 == l {print $2}' "$WORK/rps.txt" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+median() { awk -v l="$1" -v f="${2:-2}" '$1 == l {print $f}' "$WORK/rps.txt" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 echo "cautery median $(median cautery) requests/s; nginx median $(median nginx) requests/s; ratio $(echo "scale=3; $(median cautery) / $(median nginx)" | bc)"
+echo "per CPU second: cautery median $(median cautery 8); nginx median $(median nginx 8); ratio $(echo "scale=3; $(median cautery 8) / $(median nginx 8)" | bc)"
 sleep 2
 curl -s "http://127.0.0.1:$METRICS/metrics" | grep '^cautery_events_total'
 echo "cautery memory: $(hwm "$CAUTERY"); event store: $(du -h "$WORK/state/events.sqlite"* | awk '{print $1}' | paste -sd+) for $(curl -s "http://127.0.0.1:$METRICS/metrics" | awk '/result="stored"/ {print $2}') events"

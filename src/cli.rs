@@ -426,6 +426,9 @@ pub struct DiscoverArgs {
     /// Try only the first N candidates of each space (for measuring rates).
     #[arg(long, hide = true, value_name = "N")]
     pub max_candidates: Option<u64>,
+    /// Skip the first N candidates of each space (for measuring rates).
+    #[arg(long, hide = true, value_name = "N", default_value_t = 0)]
+    pub skip_candidates: u64,
     /// Output format.
     #[arg(long, value_enum, default_value_t = LookupFormat::Plain)]
     pub format: LookupFormat,
@@ -732,6 +735,10 @@ pub struct MonitorCheckArgs {
     /// Warn when a held name expires within this many days (from RDAP).
     #[arg(long, value_name = "DAYS", default_value_t = 30)]
     pub expiry_warn_days: u32,
+    /// The seed archive that public-data families of the campaign are
+    /// planned from (default $CAUTERY_DATA or ./cautery-data).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<std::path::PathBuf>,
     /// When a source is unhealthy (a `health` alert on each change, with --state).
     #[command(flatten)]
     pub health: HealthArgs,

@@ -6,7 +6,8 @@ use std::path::Path;
 
 use anyhow::Result;
 use cautery_dga::Window;
-use cautery_zone::{bind_targets, plan as make_plan, Campaign, GatedPlan, Plan};
+use cautery_zone::{bind_targets, plan as make_plan, BoundSeed, Campaign, GatedPlan, Plan};
+use chrono::{DateTime, Utc};
 
 use crate::campaigns::{allow_list, load, read_text, CAMPAIGN_FILE};
 
@@ -64,15 +65,21 @@ pub fn plan_of(campaign: &Campaign, at: Option<&str>) -> Result<Plan> {
     let families: Vec<String> = campaign.targets.iter().map(|t| t.family.clone()).collect();
     super::refuse_public_data(&families)?;
     let seeds = bind_targets(&campaign.targets)?;
+    plan_seeds(campaign, &seeds, at)
+}
+
+/// The plan of `campaign`'s horizon at `at` over `seeds` (its targets,
+/// bound), refused before it is made when it would not fit in memory.
+pub fn plan_seeds(campaign: &Campaign, seeds: &[BoundSeed], at: DateTime<Utc>) -> Result<Plan> {
     cautery_zone::check_horizon(&campaign.horizon)?;
     let (start, end) = cautery_zone::horizon_bounds(&campaign.horizon, at);
     let _ = crate::memory::check_plan(
-        &seeds,
+        seeds,
         start,
         end + chrono::TimeDelta::seconds(1),
         "shorten the campaign's days-back/days-ahead or name fewer families",
     )?;
-    Ok(make_plan(&seeds, &campaign.horizon, at)?)
+    Ok(make_plan(seeds, &campaign.horizon, at)?)
 }
 
 fn window_plain(window: Window) -> String {

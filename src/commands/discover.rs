@@ -101,6 +101,7 @@ pub fn run(args: &DiscoverArgs) -> Result<Outcome> {
             threads,
             min_explained: 1,
             limit: args.max_candidates,
+            skip: args.skip_candidates,
         };
         let found = search_with_progress(family, &space, &mine, &search)?;
         for hit in &found {

@@ -13,6 +13,7 @@ pub mod lookup;
 pub mod manual;
 pub mod monitor;
 pub mod monitor_dns;
+pub mod monitor_inputs;
 pub mod seed;
 
 use anyhow::{bail, Result};

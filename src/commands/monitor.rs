@@ -22,11 +22,14 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use cautery_monitor::rdap::MAX_BODY;
 use cautery_monitor::{
+    cycle_notice, cycle_problem, open_state, problems, record, AlertKind, CycleNotice, HealthRules,
+    CYCLE_SOURCE,
+};
+use cautery_monitor::{
     domain_url, join_zone, observe, open_stream, parse_domain, retry_after, signature, Alert,
     AlertRules, Bootstrap, DomainRecord, Evidence, Found, JoinStats, Observation, PredictionIndex,
     ZoneReader, SIGNATURE_HEADER,
 };
-use cautery_monitor::{open_state, problems, record, AlertKind, HealthRules};
 use cautery_zone::{normalise_name, GatedPlan};
 use chrono::{DateTime, Utc};
 
@@ -34,8 +37,8 @@ use crate::campaigns::{allow_list, load};
 use crate::cli::{
     HealthArgs, MonitorArgs, MonitorCheckArgs, MonitorCommand, MonitorStatusArgs, PlanFormat,
 };
-use crate::commands::campaign::plan_of;
 use crate::commands::monitor_dns::{parse_server, DnsSettings};
+use crate::commands::monitor_inputs::{plan_at, ArchivedInput};
 use crate::dates::{now, parse_instant};
 use crate::output;
 use crate::Outcome;
@@ -79,18 +82,19 @@ pub fn check_into(args: &MonitorCheckArgs, out: &mut dyn Write) -> Result<()> {
     if args.zone_file.iter().filter(|f| f.as_str() == "-").count() > 1 {
         bail!("--zone-file - (stdin) given more than once; stdin can be read once");
     }
+    let at = match args.at.as_deref() {
+        Some(text) => parse_instant("--at", text)?,
+        None => now(),
+    };
     let loaded = load(&args.campaign)?;
     let allow = allow_list(&loaded.campaign, &loaded.base, &[], &[])?;
-    let plan = plan_of(&loaded.campaign, args.at.as_deref())?;
+    let data = crate::commands::seed::data_dir(args.data_dir.as_deref());
+    let (plan, inputs) = plan_at(&loaded.campaign, at, &data)?;
     let campaign = &loaded.campaign;
     let gated = GatedPlan::new(plan, &allow, &campaign.zone.name, campaign.subdomains);
     let index = PredictionIndex::new(&gated);
     let mut found: Vec<Found<'_>> = Vec::new();
     let mut total = Totals::default();
-    let at = match args.at.as_deref() {
-        Some(text) => parse_instant("--at", text)?,
-        None => now(),
-    };
     for path in &args.zone_file {
         let result = join_file(path, args.origin.as_deref(), &index, &mut found);
         if args.state.is_some() {
@@ -126,11 +130,11 @@ pub fn check_into(args: &MonitorCheckArgs, out: &mut dyn Write) -> Result<()> {
     let mut out = out;
     if args.state.is_some() {
         let days_ahead = i64::from(campaign.horizon.days_ahead);
-        raise_alerts(args, &found, &records, at, days_ahead, &mut out)?;
+        raise_alerts(args, &found, &records, at, days_ahead, &inputs, &mut out)?;
     }
     if let Some(folder) = &args.registry_requests {
         let days_ahead = i64::from(campaign.horizon.days_ahead);
-        write_registry_requests(folder, &found, days_ahead)?;
+        write_registry_requests(folder, &found, days_ahead, &inputs)?;
     }
     if !args.alerts {
         for (hit, record) in found.iter().zip(&records) {
@@ -336,6 +340,7 @@ fn raise_alerts(
     records: &[Option<DomainRecord>],
     at: DateTime<Utc>,
     days_ahead: i64,
+    inputs: &[ArchivedInput],
     out: &mut impl Write,
 ) -> Result<()> {
     let Some(path) = &args.state else {
@@ -371,7 +376,7 @@ fn raise_alerts(
             source: hit.source.clone(),
         };
         let (state, due) = observe(previous.as_ref(), &seen, at, &rules);
-        let evidence = evidence_of(hit, days_ahead);
+        let evidence = evidence_of(hit, days_ahead, inputs);
         let mut changes = Vec::new();
         let alerts: Vec<Alert> = due
             .into_iter()
@@ -431,17 +436,22 @@ fn raise_alerts(
     Ok(())
 }
 
-fn evidence_of(hit: &Found<'_>, days_ahead: i64) -> Vec<Evidence> {
+/// The evidence of a name found: one per family, seed and window that
+/// predicts it; a public-data family's cites the archived input it was
+/// planned from.
+fn evidence_of(hit: &Found<'_>, days_ahead: i64, inputs: &[ArchivedInput]) -> Vec<Evidence> {
     hit.entry
         .origins()
         .map(|origin| {
             let references = cautery_dga::find_family(origin.family)
+                .or_else(|| cautery_dga::find_public_data_family(origin.family).map(|f| &f.family))
                 .map(|family| family.references.iter().map(|r| r.to_string()).collect())
                 .unwrap_or_default();
             let predicted_from = origin
                 .window
                 .from
                 .map(|from| from - chrono::Duration::days(days_ahead));
+            let input = inputs.iter().find(|input| input.family == origin.family);
             Evidence {
                 family: origin.family.to_owned(),
                 seed: origin.seed.to_owned(),
@@ -449,7 +459,9 @@ fn evidence_of(hit: &Found<'_>, days_ahead: i64) -> Vec<Evidence> {
                 valid_to: cautery_zone::rpz::instant_text(origin.window.to),
                 predicted_from: cautery_zone::rpz::instant_text(predicted_from),
                 algorithm_source: references,
-                input_sha256: None,
+                input_sha256: input.map(|input| input.sha256.clone()),
+                input_path: input.map(|input| input.path.to_string_lossy().into_owned()),
+                input_fetched_at: input.map(|input| input.fetched_at.to_rfc3339()),
             }
         })
         .collect()
@@ -703,6 +715,17 @@ pub(crate) fn record_source(
             evidence: Vec::new(),
         });
     }
+    let delivered = deliver_health(args, &alerts)?;
+    if delivered {
+        health.unhealthy = unhealthy;
+    }
+    store.save_source(&health, if delivered { &alerts } else { &[] })?;
+    Ok(())
+}
+
+/// Sends health alerts to every sink of `args`; false when a sink did not
+/// take one (the caller then keeps the old state, so it is raised again).
+fn deliver_health(args: &MonitorCheckArgs, alerts: &[Alert]) -> Result<bool> {
     let webhook = match &args.webhook {
         Some(url) => Some(Webhook::new(
             url,
@@ -712,7 +735,7 @@ pub(crate) fn record_source(
         None => None,
     };
     let mut delivered = true;
-    for alert in &alerts {
+    for alert in alerts {
         if args.alerts {
             // Health alerts are few; stdout stays line-ordered with the others.
             let mut out = io::stdout().lock();
@@ -735,8 +758,113 @@ pub(crate) fn record_source(
             delivered = false;
         }
     }
+    Ok(delivered)
+}
+
+/// What the daemon knows of its own cycles between two looks.
+#[derive(Debug, Default)]
+pub struct CycleWatch {
+    /// Whether the last alert said the cycle is unhealthy (`None` until
+    /// read from the state).
+    unhealthy: Option<bool>,
+    /// When the last unhealthy alert was sent.
+    notified: Option<DateTime<Utc>>,
+}
+
+/// Records the health of the monitor's own cycle (the source
+/// `monitor:cycle`) at `now`: the cycle started at `started` has finished
+/// (`finished`) or is still running. A stalled or late cycle is a `health`
+/// alert through the sinks, once, repeated every re-notify period while it
+/// lasts, and a `recovered` one when a cycle finishes in time. While a
+/// cycle runs nothing is written unless an alert is due.
+pub(crate) fn record_cycle(
+    args: &MonitorCheckArgs,
+    watch: &mut CycleWatch,
+    interval: chrono::Duration,
+    started: DateTime<Utc>,
+    finished: bool,
+    now: DateTime<Utc>,
+) -> Result<()> {
+    let Some(path) = &args.state else {
+        return Ok(());
+    };
+    let problem = cycle_problem(started, finished.then_some(now), now, interval);
+    let renotify = chrono::Duration::days(i64::from(args.renotify_days.max(1)));
+    let mut store = None;
+    let was_unhealthy = match watch.unhealthy {
+        Some(known) => known,
+        None => {
+            let opened = store.insert(open_state(&path.to_string_lossy())?);
+            let previous = opened
+                .sources()?
+                .into_iter()
+                .find(|s| s.source == CYCLE_SOURCE);
+            let known = previous.is_some_and(|p| p.unhealthy);
+            // Told before this process started: the period runs from now.
+            if known {
+                watch.notified = Some(now);
+            }
+            watch.unhealthy = Some(known);
+            known
+        }
+    };
+    let notice = cycle_notice(
+        was_unhealthy,
+        problem.is_some(),
+        watch.notified,
+        now,
+        renotify,
+    );
+    if !finished && notice.is_none() {
+        return Ok(());
+    }
+    let mut store = match store {
+        Some(store) => store,
+        None => open_state(&path.to_string_lossy())?,
+    };
+    let previous = store
+        .sources()?
+        .into_iter()
+        .find(|s| s.source == CYCLE_SOURCE);
+    let mut health = record(
+        previous.as_ref(),
+        CYCLE_SOURCE,
+        started,
+        match &problem {
+            Some(problem) => Err(problem.clone()),
+            None => Ok(None),
+        },
+    );
+    if problem.is_none() {
+        // A good cycle is good when it ends.
+        health.last_ok = Some(now);
+    }
+    health.unhealthy = was_unhealthy;
+    let alerts: Vec<Alert> = notice
+        .into_iter()
+        .map(|notice| Alert {
+            kind: AlertKind::Health,
+            at: now,
+            domain: String::new(),
+            source: CYCLE_SOURCE.to_owned(),
+            ns: Vec::new(),
+            registrar: None,
+            expires: None,
+            first_seen: None,
+            changes: Vec::new(),
+            away_from_sinkhole: false,
+            repeat: notice == CycleNotice::Repeat,
+            detail: problem.clone().unwrap_or_else(|| "recovered".to_owned()),
+            evidence: Vec::new(),
+        })
+        .collect();
+    let delivered = deliver_health(args, &alerts)?;
     if delivered {
-        health.unhealthy = unhealthy;
+        health.unhealthy = problem.is_some();
+        watch.unhealthy = Some(health.unhealthy);
+        if matches!(notice, Some(CycleNotice::Unhealthy | CycleNotice::Repeat)) {
+            watch.notified = Some(now);
+        }
     }
     store.save_source(&health, if delivered { &alerts } else { &[] })?;
     Ok(())
@@ -822,6 +950,7 @@ fn write_registry_requests(
     folder: &std::path::Path,
     found: &[Found<'_>],
     days_ahead: i64,
+    inputs: &[ArchivedInput],
 ) -> Result<()> {
     use std::collections::BTreeMap;
     std::fs::create_dir_all(folder)
@@ -846,7 +975,7 @@ fn write_registry_requests(
                     "domain": hit.entry.name(),
                     "ns": hit.ns,
                     "source": hit.source,
-                    "evidence": evidence_of(hit, days_ahead),
+                    "evidence": evidence_of(hit, days_ahead, inputs),
                 })
             })
             .collect();

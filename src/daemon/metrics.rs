@@ -136,6 +136,11 @@ impl Registry {
             self.monitor_incomplete_cycles
                 .fetch_add(1, Ordering::Relaxed);
         }
+        self.set_health(sources);
+    }
+
+    /// Takes the health of the monitor's sources (also while a cycle runs).
+    pub fn set_health(&self, sources: &[cautery_monitor::SourceHealth]) {
         *self
             .monitor_sources
             .lock()

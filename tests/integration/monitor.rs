@@ -988,12 +988,12 @@ fn the_monitor_daemon_alerts_a_delegation_once_and_its_stopped_dns_source_until_
 
     // Delegated while the daemon runs: the next cycle (one interval later) alerts.
     nsupdate(port, tld, &format!("add {name}. 3600 NS ns1.evil.example."));
-    std::fs::write(&clock, minute(1)).expect("clock");
+    set_clock(&clock, &minute(1));
     wait_for(&|a| a["kind"] == "registered");
 
     // The TLD server stops: the next cycle fails, one health alert, status exits 1.
     drop(named);
-    std::fs::write(&clock, minute(2)).expect("clock");
+    set_clock(&clock, &minute(2));
     wait_for(&|a| a["kind"] == "health" && a["detail"] != "recovered");
     let unhealthy = status(&minute(2));
     assert_eq!(unhealthy.status.code(), Some(1), "{}", stdout(&unhealthy));
@@ -1001,13 +1001,13 @@ fn the_monitor_daemon_alerts_a_delegation_once_and_its_stopped_dns_source_until_
 
     // It returns on the same port: the next cycle clears the alert.
     let _named = tld_server_on(&dir, tld, port);
-    std::fs::write(&clock, minute(3)).expect("clock");
+    set_clock(&clock, &minute(3));
     wait_for(&|a| a["kind"] == "health" && a["detail"] == "recovered");
     let healthy = status(&minute(3));
     assert!(healthy.status.success(), "{}", stdout(&healthy));
 
     // Each event once: one registered, one unhealthy, one recovered.
-    std::fs::write(&clock, minute(4)).expect("clock");
+    set_clock(&clock, &minute(4));
     std::thread::sleep(Duration::from_secs(2));
     alerts.extend(receiver.take());
     let kinds: Vec<String> = alerts
@@ -1220,6 +1220,295 @@ fn a_stale_public_data_seed_input_is_a_health_alert_until_a_fresh_fetch() {
     assert_eq!(alerts.len(), 1, "{alerts:?}");
     assert_eq!(alerts[0]["detail"], "recovered");
     assert!(status().status.success());
+}
+
+/// Moves a clock file in one step (a rename), so that the daemon never
+/// reads it half-written and falls back on the system clock.
+fn set_clock(clock: &std::path::Path, at: &str) {
+    let next = clock.with_extension("next");
+    std::fs::write(&next, at).expect("clock");
+    std::fs::rename(&next, clock).expect("clock");
+}
+
+/// A zone file that hangs: a FIFO no one writes, so the cycle that opens it
+/// blocks as on a stalled mount. `serve` runs the monitor as a unit and
+/// must alert the stall itself (before, only `monitor status` saw it).
+#[test]
+fn a_stalled_cycle_is_a_health_alert_from_the_daemon_repeated_per_period_and_cleared() {
+    use crate::harness::{cautery_command, free_port, wait_until, Process};
+    use std::time::Duration;
+    let dir = TempDir::new("monitor-stalled");
+    let campaign = campaign(&dir);
+    let zone = dir.join("com.zone");
+    let made = Command::new("mkfifo").arg(&zone).status().expect("mkfifo");
+    assert!(made.success());
+    let receiver = Receiver::start();
+    let secret = dir.write("secret", "s3cret\n");
+    let clock = dir.write("clock", AT);
+    let start: chrono::DateTime<chrono::Utc> = AT.parse().expect("instant");
+    let later = |minutes: i64| (start + chrono::Duration::minutes(minutes)).to_rfc3339();
+    let config = dir.write(
+        "cautery.toml",
+        &format!(
+            "version = 1\n[server]\nlisten = [\"127.0.0.1:{port}\"]\nstate-dir = \"{d}/state\"\n\
+             [http]\nlisten = \"\"\n[events]\nstore = \"\"\n\
+             [[zone]]\nname = \"cautery.rpz\"\nfamilies = [\"chinad\"]\ndays-back = 0\n\
+             days-ahead = 0\n[monitor]\ncampaigns = [\"{campaign}\"]\ninterval = 60\n\
+             zone-files = [\"{zone}\"]\nstate = \"monitor.sqlite\"\nrenotify-days = 1\n\
+             webhook = \"http://127.0.0.1:{hook}/hook\"\nwebhook-secret-file = \"{secret}\"\n",
+            port = free_port(),
+            d = dir.path().display(),
+            zone = utf8(&zone),
+            hook = receiver.port,
+            secret = utf8(&secret),
+        ),
+    );
+    let mut command = cautery_command();
+    command.args([
+        "serve",
+        "--config",
+        utf8(&config),
+        "--clock-file",
+        utf8(&clock),
+    ]);
+    let daemon = Process::start("cautery serve", command, &dir.join("serve.log"));
+    let mut alerts: Vec<serde_json::Value> = Vec::new();
+    let mut wait_for = |count: usize| {
+        wait_until(Duration::from_secs(60), || {
+            alerts.extend(receiver.take());
+            alerts.len() >= count
+        })
+        .unwrap_or_else(|e| panic!("{e:?}: {alerts:?}\n{}", daemon.log()));
+        alerts.clone()
+    };
+
+    // The first cycle hangs on the zone file; within twice the interval
+    // nothing is said.
+    wait_until(Duration::from_secs(60), || {
+        daemon.log().contains("monitor cycle started")
+    })
+    .unwrap_or_else(|e| panic!("{e:?}: {}", daemon.log()));
+    set_clock(&clock, &later(1));
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(receiver.take().is_empty());
+    // Past twice the interval: one alert, by the daemon, while it hangs.
+    set_clock(&clock, &later(4));
+    let seen = wait_for(1);
+    assert_eq!(seen[0]["kind"], "health");
+    assert_eq!(seen[0]["source"], "monitor:cycle");
+    assert_eq!(seen[0]["repeat"], false);
+    let detail = seen[0]["detail"].as_str().expect("detail");
+    assert!(detail.starts_with("stalled:"), "{detail}");
+    let status = cautery(&[
+        "monitor",
+        "status",
+        "--state",
+        utf8(&dir.join("state/monitor.sqlite")),
+        "--at",
+        &later(4),
+    ]);
+    assert_eq!(status.status.code(), Some(1), "{}", stdout(&status));
+    assert!(stdout(&status).contains("unhealthy\tmonitor:cycle"));
+    // Still hung: nothing more until the re-notify period (a day) has passed.
+    set_clock(&clock, &later(60));
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(receiver.take().is_empty());
+    set_clock(&clock, &later(24 * 60 + 4));
+    let seen = wait_for(2);
+    assert_eq!(seen[1]["source"], "monitor:cycle");
+    assert_eq!(seen[1]["repeat"], true);
+
+    // The source answers again (the FIFO gives its lines, then a plain file
+    // takes its place): the stalled cycle ends late, the next one in time
+    // clears the alert.
+    let plain = dir.write("com.zone.plain", "nothing.test. NS ns.test.\n");
+    let mut writer = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&zone)
+        .expect("open the FIFO");
+    std::fs::rename(&plain, &zone).expect("replace the FIFO");
+    std::io::Write::write_all(&mut writer, b"nothing.test. NS ns.test.\n").expect("write");
+    drop(writer);
+    set_clock(&clock, &later(24 * 60 + 6));
+    let seen = wait_for(3);
+    assert_eq!(seen[2]["source"], "monitor:cycle");
+    assert_eq!(seen[2]["detail"], "recovered");
+    set_clock(&clock, &later(24 * 60 + 8));
+    std::thread::sleep(Duration::from_secs(2));
+    alerts.extend(receiver.take());
+    assert_eq!(alerts.len(), 3, "{alerts:?}");
+}
+
+/// Archives `bytes` as an input of `source` fetched at `at`, as `cautery
+/// seed fetch` does (object named by its SHA-256, one record); returns the
+/// SHA-256, computed here from the bytes.
+fn archive_input(archive: &std::path::Path, source: &str, at: &str, bytes: &[u8]) -> String {
+    use sha2::Digest;
+    let sha: String = sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let objects = archive.join("objects");
+    std::fs::create_dir_all(&objects).expect("objects");
+    std::fs::write(objects.join(&sha), bytes).expect("object");
+    let records = archive.join("records");
+    std::fs::create_dir_all(&records).expect("records");
+    let record = serde_json::json!({
+        "sha256": sha, "source": source, "url": "http://127.0.0.1:9/eurofxref-hist-90d.xml",
+        "fetched_at": at, "status": 200, "headers": [], "size": bytes.len(),
+    });
+    std::fs::write(
+        records.join(format!("{source}-{}.json", at.replace(':', "-"))),
+        record.to_string(),
+    )
+    .expect("record");
+    sha
+}
+
+#[test]
+fn a_public_data_family_is_watched_from_its_archived_input_and_alerts_cite_its_sha256() {
+    let dir = TempDir::new("monitor-public-data");
+    let at = "2015-04-15T12:00:00Z";
+    let fixture = |name: &str| {
+        std::fs::read(format!(
+            "{}/test-data/bedep/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("bedep fixture")
+    };
+    let campaign = dir.write(
+        "bedep.toml",
+        "version = 1\nname = \"bedep-watch\"\n[[target]]\nfamily = \"bedep\"\n\
+         seeds = \"default\"\n[horizon]\ndays-back = 0\ndays-ahead = 0\n[zone]\n\
+         name = \"rpz.test\"\n",
+    );
+    let campaign = utf8(&campaign);
+    let archive = dir.join("cautery-data");
+    // Without an archived input the check says what to fetch.
+    let zone = dir.write("com.zone", "nothing.com. NS ns.example.\n");
+    let bare = cautery(&[
+        "monitor",
+        "check",
+        campaign,
+        "--zone-file",
+        utf8(&zone),
+        "--at",
+        at,
+        "--data-dir",
+        utf8(&archive),
+    ]);
+    assert_eq!(bare.status.code(), Some(2), "{}", stderr(&bare));
+    assert!(
+        stderr(&bare).contains("cautery seed fetch bedep"),
+        "{}",
+        stderr(&bare)
+    );
+
+    // The input in force at `at`, an error page archived after it (passed
+    // over, as `seed fetch` does) and a newer input fetched after `at`.
+    let good = fixture("2015_4_7.xml");
+    let sha = archive_input(&archive, "bedep", "2015-04-14T06:00:00Z", &good);
+    archive_input(
+        &archive,
+        "bedep",
+        "2015-04-15T06:00:00Z",
+        b"<html>503 Service Unavailable</html>",
+    );
+    archive_input(
+        &archive,
+        "bedep",
+        "2015-04-16T06:00:00Z",
+        &fixture("2015_4_24.xml"),
+    );
+    let input_file = format!(
+        "{}/test-data/bedep/2015_4_7.xml",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let generated = cautery(&[
+        "generate",
+        "bedep",
+        "--date",
+        "2015-04-15",
+        "--input",
+        &input_file,
+    ]);
+    assert!(generated.status.success(), "{}", stderr(&generated));
+    let names: Vec<String> = stdout(&generated).lines().map(str::to_owned).collect();
+    assert!(names.len() > 2, "{names:?}");
+    let zone = dir.write(
+        "com.zone",
+        &format!(
+            "$ORIGIN com.\n{0}. NS ns1.registrar.example.\n{0}. NS ns2.registrar.example.\n\
+             unrelated.com. NS ns1.registrar.example.\n",
+            names[1]
+        ),
+    );
+    let receiver = Receiver::start();
+    let secret = dir.write("secret", "s3cret\n");
+    let clock = dir.write("clock", at);
+    let config = dir.write(
+        "cautery.toml",
+        &format!(
+            "version = 1\n[http]\nlisten = \"\"\n[server]\nstate-dir = \"{d}/state\"\n[monitor]\n\
+             campaigns = [\"{campaign}\"]\nzone-files = [\"{zone}\"]\n\
+             seed-archive = \"cautery-data\"\n\
+             webhook = \"http://127.0.0.1:{hook}/hook\"\nwebhook-secret-file = \"{secret}\"\n",
+            d = dir.path().display(),
+            zone = utf8(&zone),
+            hook = receiver.port,
+            secret = utf8(&secret),
+        ),
+    );
+    let once = cautery(&[
+        "monitor",
+        "--config",
+        utf8(&config),
+        "--once",
+        "--clock-file",
+        utf8(&clock),
+    ]);
+    assert!(once.status.success(), "{}", stderr(&once));
+    let alerts = receiver.take();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    let alert = &alerts[0];
+    assert_eq!(alert["kind"], "registered");
+    assert_eq!(alert["domain"], names[1].as_str());
+    let evidence = &alert["evidence"][0];
+    assert_eq!(evidence["family"], "bedep");
+    assert_eq!(evidence["seed"], "config0");
+    assert_eq!(evidence["input_sha256"], sha.as_str(), "{alert}");
+    assert_eq!(evidence["input_fetched_at"], "2015-04-14T06:00:00+00:00");
+    let path = evidence["input_path"].as_str().expect("input_path");
+    assert_eq!(std::fs::read(path).expect("archived input"), good);
+    assert!(
+        evidence["algorithm_source"][0]
+            .as_str()
+            .is_some_and(|s| s.starts_with("http")),
+        "{evidence}"
+    );
+
+    // The one-shot check cites the same input in its registry request.
+    let requests = dir.join("requests");
+    let check = cautery(&[
+        "monitor",
+        "check",
+        campaign,
+        "--zone-file",
+        utf8(&zone),
+        "--at",
+        at,
+        "--data-dir",
+        utf8(&archive),
+        "--registry-requests",
+        utf8(&requests),
+    ]);
+    assert!(check.status.success(), "{}", stderr(&check));
+    assert!(stdout(&check).starts_with(&names[1]), "{}", stdout(&check));
+    let request: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(requests.join("com.evidence.json")).expect("evidence file"),
+    )
+    .expect("JSON");
+    assert_eq!(request[0]["evidence"][0]["input_sha256"], sha.as_str());
 }
 
 #[test]

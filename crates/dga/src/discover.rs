@@ -44,9 +44,90 @@ pub struct SearchSpace {
     /// `--seed` accepts it.
     pub value: fn(u64) -> String,
     /// Candidates tried per second on one core for a range of one epoch:
-    /// the basis of the time estimates. First estimates, not yet measured;
-    /// `scripts/bench-discover.sh` prints the figures to put here.
+    /// the basis of the time estimates. A calibration constant, measured by
+    /// `scripts/bench-discover.sh` on the shared 2-core development machine
+    /// (a release build, one core, names no seed makes).
     pub per_second: f64,
+    /// The family's cheap test of candidates, if it has one.
+    pub sieve: Option<SieveBuilder>,
+}
+
+/// A family's cheap test of candidates: it spells only as much of each
+/// name as it takes to see that the name is none of the observed ones
+/// (usually the length and a letter or two), with the terms that do not
+/// depend on the seed worked out once per epoch. Candidates it keeps are
+/// then checked in full by the family's own generator, so a sieve may keep
+/// too many but must never drop a candidate that makes one of the names.
+pub trait Sieve: Send + Sync {
+    /// Appends to `keep` the candidates of `indices` that may produce one
+    /// of the names in one of the epochs; the others certainly produce none.
+    fn sift(&self, indices: std::ops::Range<u64>, keep: &mut Vec<u64>);
+}
+
+/// Builds a family's sieve for `wanted` in the epochs starting on `epochs`
+/// (the days the family's generator is called with).
+pub type SieveBuilder = fn(wanted: &Wanted, epochs: &[NaiveDate]) -> Box<dyn Sieve>;
+
+/// The observed names, in the forms a sieve asks about: whole names, and
+/// the length and first one or two bytes of their first label, as bit sets
+/// small enough to stay in the first-level cache.
+#[derive(Debug, Clone)]
+pub struct Wanted {
+    names: AHashSet<Vec<u8>>,
+    /// Bit `key1(length, first)`.
+    first: Vec<u64>,
+    /// Bit `key2(length, first, second)`.
+    second: Vec<u64>,
+}
+
+fn key1(length: usize, first: u8) -> usize {
+    (length.min(63) << 5) | usize::from(first & 31)
+}
+
+fn key2(length: usize, first: u8, second: u8) -> usize {
+    (key1(length, first) << 5) | usize::from(second & 31)
+}
+
+impl Wanted {
+    /// The wanted names (lower case, no trailing dot).
+    pub fn new(names: &[String]) -> Wanted {
+        let mut wanted = Wanted {
+            names: names.iter().map(|n| n.as_bytes().to_vec()).collect(),
+            first: vec![0; (64 << 5) / 64],
+            second: vec![0; (64 << 10) / 64],
+        };
+        for name in names {
+            let label = name.split('.').next().unwrap_or("").as_bytes();
+            let length = label.len();
+            let first = label.first().copied().unwrap_or(0);
+            let second = label.get(1).copied().unwrap_or(0);
+            let (k1, k2) = (key1(length, first), key2(length, first, second));
+            wanted.first[k1 / 64] |= 1 << (k1 % 64);
+            wanted.second[k2 / 64] |= 1 << (k2 % 64);
+        }
+        wanted
+    }
+
+    /// Whether a wanted name's first label has `length` bytes and starts
+    /// with `first` (compared on the low five bits: a filter, not a match).
+    #[inline]
+    pub fn may_start(&self, length: usize, first: u8) -> bool {
+        let k = key1(length, first);
+        self.first[k / 64] >> (k % 64) & 1 != 0
+    }
+
+    /// Whether a wanted name's first label has `length` bytes and starts
+    /// with `first` and `second` (low five bits each).
+    #[inline]
+    pub fn may_start2(&self, length: usize, first: u8, second: u8) -> bool {
+        let k = key2(length, first, second);
+        self.second[k / 64] >> (k % 64) & 1 != 0
+    }
+
+    /// Whether `name` (lower case, no trailing dot) is wanted.
+    pub fn contains(&self, name: &[u8]) -> bool {
+        self.names.contains(name)
+    }
 }
 
 impl SearchSpace {
@@ -73,14 +154,6 @@ fn hex16(index: u64) -> String {
     format!("{index:04X}")
 }
 
-fn locky(index: u64) -> String {
-    if index < 1 << 32 {
-        format!("v2:{index}")
-    } else {
-        format!("v3:{}", index - (1 << 32))
-    }
-}
-
 fn ranbyus(index: u64) -> String {
     if index < 1 << 32 {
         format!("may:{index:08X}")
@@ -97,18 +170,25 @@ pub fn search_space(family: &Family) -> Option<SearchSpace> {
         describe,
         value,
         per_second,
+        sieve: None,
     };
     Some(match family.name {
         // Bader's magic is 9; the numbers in tadavies/dga (5, 7, 9, 13) and
         // every observed botnet fit in 16 bits, far short of the 64 the
         // function takes.
-        "necurs" => space(1 << 16, "every magic number 0 to 65535", decimal, 950.0),
-        "locky" => space(
-            2 * U32,
-            "every 32-bit seed of v2 (default rotation and modulus) and of v3",
-            locky,
-            420_000.0,
-        ),
+        "necurs" => SearchSpace {
+            sieve: Some(crate::families::necurs::sieve),
+            ..space(1 << 16, "every magic number 0 to 65535", decimal, 950.0)
+        },
+        "locky" => SearchSpace {
+            sieve: Some(crate::families::locky::sieve),
+            ..space(
+                2 * U32,
+                "every 32-bit seed of v2 (default rotation and modulus) and of v3",
+                crate::families::locky::search_value,
+                420_000.0,
+            )
+        },
         "qadars" => space(
             1 << 16,
             "every 16-bit seed with the default TLDs",
@@ -165,6 +245,9 @@ pub struct Search {
     pub min_explained: usize,
     /// Try only the first this many candidates (to measure a rate).
     pub limit: Option<u64>,
+    /// Skip this many candidates first (to measure a rate in another part
+    /// of the space).
+    pub skip: u64,
 }
 
 /// Candidates a thread claims at a time.
@@ -204,22 +287,40 @@ pub fn discover(
 ) -> Result<Vec<Found>, RangeError> {
     crate::generate::check_range(search.first, search.last)?;
     let wanted: AHashSet<&str> = names.iter().map(String::as_str).collect();
-    let next = AtomicU64::new(0);
+    let next = AtomicU64::new(search.skip.min(space.size));
     let found: Mutex<BTreeMap<u64, Found>> = Mutex::new(BTreeMap::new());
     let done = AtomicBool::new(false);
     let threads = search.threads.max(1);
-    let size = search.limit.map_or(space.size, |l| l.min(space.size));
+    let size = search.limit.map_or(space.size, |l| {
+        l.saturating_add(search.skip).min(space.size)
+    });
+    // The epochs do not depend on the seed for the families with a sieve.
+    let sieve = space.sieve.and_then(|build| {
+        let generator = (family.bind)(family.default_seed().value).ok()?;
+        let starts: Vec<NaiveDate> = epochs(family, generator.as_ref(), search.first, search.last)
+            .ok()?
+            .iter()
+            .map(|e| e.start.date_naive())
+            .collect();
+        Some(build(&Wanted::new(names), &starts))
+    });
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| {
                 let mut buffer = Vec::new();
+                let mut keep = Vec::new();
                 while !done.load(Ordering::Relaxed) && !cancel.load(Ordering::Relaxed) {
                     let start = next.fetch_add(BLOCK, Ordering::Relaxed);
                     if start >= size {
                         break;
                     }
                     let end = (start + BLOCK).min(size);
-                    for index in start..end {
+                    keep.clear();
+                    match &sieve {
+                        Some(sieve) => sieve.sift(start..end, &mut keep),
+                        None => keep.extend(start..end),
+                    }
+                    for &index in &keep {
                         let Some(hit) =
                             try_candidate(family, space, index, &wanted, search, &mut buffer)
                         else {
@@ -333,6 +434,7 @@ mod tests {
                 threads: 2,
                 min_explained: 1,
                 limit: None,
+                skip: 0,
             },
             &AtomicU64::new(0),
             &AtomicBool::new(false),
@@ -352,6 +454,38 @@ mod tests {
         assert_eq!(found[0].seed, "1234");
         assert_eq!(found[0].explained, 3);
         assert_eq!(found[0].windows.len(), 1);
+    }
+
+    #[test]
+    fn a_locky_seed_is_found_through_its_sieve() {
+        let family = find_family("locky").expect("known family");
+        let space = search_space(family).expect("searchable");
+        let names: Vec<String> = names_of("locky", "v3:556677", "2017-04-24", "2017-04-27")
+            .into_iter()
+            .step_by(5)
+            .collect();
+        let names = family_names(family, &names);
+        let found = discover(
+            family,
+            &space,
+            &names,
+            &Search {
+                first: day("2017-04-24"),
+                last: day("2017-04-27"),
+                all: true,
+                threads: 2,
+                min_explained: 1,
+                limit: Some(1000),
+                skip: (1 << 32) + 556_677 - 500,
+            },
+            &AtomicU64::new(0),
+            &AtomicBool::new(false),
+        )
+        .expect("range");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].seed, "v3:556677");
+        assert_eq!(found[0].explained, names.len());
+        assert_eq!(found[0].windows.len(), 2);
     }
 
     #[test]

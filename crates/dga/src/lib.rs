@@ -25,7 +25,9 @@ mod index;
 mod public;
 mod schedule;
 
-pub use discover::{discover, family_names, search_space, Found, Search, SearchSpace};
+pub use discover::{
+    discover, family_names, search_space, Found, Search, SearchSpace, Sieve, SieveBuilder, Wanted,
+};
 pub use extract::extract_names;
 pub use family::{Family, Generator, Scheme, SeedError, SeedInfo, Seeding, TimeDependence};
 pub use generate::{

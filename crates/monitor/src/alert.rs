@@ -36,6 +36,12 @@ pub struct Evidence {
     /// For public-data families, the SHA-256 of the archived input.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub input_sha256: Option<String>,
+    /// Where that input is kept: its file in the seed archive.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_path: Option<String>,
+    /// When that input was fetched (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_fetched_at: Option<String>,
 }
 
 /// One alert.

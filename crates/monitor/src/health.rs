@@ -6,7 +6,10 @@
 //! modification time). [`problems`] says what is wrong at an instant:
 //! a source whose last success is more than twice the interval ago (a late
 //! or stopped cycle), one failing `max_failures` times in a row, one whose
-//! data is older than allowed. Pure: instants are parameters.
+//! data is older than allowed. The monitor's own cycle is watched the same
+//! way ([`cycle_problem`], [`cycle_notice`]): one that runs more than twice
+//! its interval is stalled, one that ran that long is late. Pure: instants
+//! are parameters.
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -136,6 +139,66 @@ pub fn record(
     health
 }
 
+/// The source under which the monitor records its own cycles.
+pub const CYCLE_SOURCE: &str = "monitor:cycle";
+
+/// What is wrong with the cycle that started at `started`, seen at `now`:
+/// finished at `finished`, or still running. A cycle that runs (or ran)
+/// more than twice `interval` is stalled (a source hangs) or late.
+pub fn cycle_problem(
+    started: DateTime<Utc>,
+    finished: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    interval: Duration,
+) -> Option<String> {
+    let limit = interval * 2;
+    match finished {
+        None if now - started > limit => Some(format!(
+            "stalled: the cycle started {} has not finished after {} s, more than twice the \
+             interval ({} s); a source hangs",
+            started.to_rfc3339(),
+            (now - started).num_seconds(),
+            interval.num_seconds()
+        )),
+        Some(end) if end - started > limit => Some(format!(
+            "late: the cycle started {} took {} s, more than twice the interval ({} s)",
+            started.to_rfc3339(),
+            (end - started).num_seconds(),
+            interval.num_seconds()
+        )),
+        _ => None,
+    }
+}
+
+/// Which health alert the cycle's state calls for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CycleNotice {
+    /// It just became unhealthy.
+    Unhealthy,
+    /// Still unhealthy, and the last alert is a re-notify period old.
+    Repeat,
+    /// Healthy again.
+    Recovered,
+}
+
+/// The alert due when the cycle's health goes from `was_unhealthy` to
+/// `unhealthy` at `now`, the last unhealthy alert having been sent at
+/// `notified`: one when it changes, again every `renotify` while it stays.
+pub fn cycle_notice(
+    was_unhealthy: bool,
+    unhealthy: bool,
+    notified: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+    renotify: Duration,
+) -> Option<CycleNotice> {
+    match (was_unhealthy, unhealthy) {
+        (false, true) => Some(CycleNotice::Unhealthy),
+        (true, false) => Some(CycleNotice::Recovered),
+        (true, true) if notified.is_none_or(|at| now - at >= renotify) => Some(CycleNotice::Repeat),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,6 +252,45 @@ mod tests {
         assert_eq!(
             problems(&health, hour(100), &rules()),
             [Problem::Stale { data_time: hour(0) }]
+        );
+    }
+
+    #[test]
+    fn a_cycle_is_stalled_or_late_past_twice_its_interval() {
+        let interval = Duration::hours(1);
+        assert_eq!(cycle_problem(hour(0), None, hour(2), interval), None);
+        let stalled = cycle_problem(hour(0), None, hour(3), interval).expect("stalled");
+        assert!(
+            stalled.starts_with("stalled:") && stalled.contains("10800 s"),
+            "{stalled}"
+        );
+        let late = cycle_problem(hour(0), Some(hour(3)), hour(3), interval).expect("late");
+        assert!(late.starts_with("late:"), "{late}");
+        assert_eq!(
+            cycle_problem(hour(0), Some(hour(1)), hour(9), interval),
+            None
+        );
+    }
+
+    #[test]
+    fn a_cycle_alert_is_sent_once_repeated_per_period_and_cleared() {
+        let period = Duration::hours(24);
+        assert_eq!(cycle_notice(false, false, None, hour(0), period), None);
+        assert_eq!(
+            cycle_notice(false, true, None, hour(0), period),
+            Some(CycleNotice::Unhealthy)
+        );
+        assert_eq!(
+            cycle_notice(true, true, Some(hour(0)), hour(23), period),
+            None
+        );
+        assert_eq!(
+            cycle_notice(true, true, Some(hour(0)), hour(24), period),
+            Some(CycleNotice::Repeat)
+        );
+        assert_eq!(
+            cycle_notice(true, false, Some(hour(0)), hour(25), period),
+            Some(CycleNotice::Recovered)
         );
     }
 }

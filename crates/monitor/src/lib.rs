@@ -41,7 +41,10 @@ pub mod zonefile;
 
 pub use alert::{signature, Alert, Evidence, SIGNATURE_HEADER};
 pub use delegation::{DelegationError, Pacer, ParentAnswer};
-pub use health::{problems, record, HealthRules, Problem, SourceHealth};
+pub use health::{
+    cycle_notice, cycle_problem, problems, record, CycleNotice, HealthRules, Problem, SourceHealth,
+    CYCLE_SOURCE,
+};
 pub use join::{join_zone, Found, JoinStats, PredictionIndex};
 pub use postgres::{open_state, PostgresState};
 pub use rdap::{domain_url, parse_domain, retry_after, Bootstrap, DomainRecord, RdapError};

@@ -589,7 +589,15 @@ impl Campaign {
             allow,
             zone,
         };
-        bind_targets(&campaign.targets)?;
+        // Public-data families are checked where they are planned: only the
+        // monitor can, from the seed archive (`plan` and `export` refuse them).
+        let fixed: Vec<Target> = campaign
+            .targets
+            .iter()
+            .filter(|t| cautery_dga::find_public_data_family(&t.family).is_none())
+            .cloned()
+            .collect();
+        bind_targets(&fixed)?;
         Ok(campaign)
     }
 }

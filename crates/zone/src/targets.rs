@@ -69,6 +69,17 @@ impl std::fmt::Debug for BoundSeed {
 }
 
 fn unknown_family(key: &str, name: &str) -> CampaignError {
+    if let Some(public) = cautery_dga::find_public_data_family(name) {
+        let name = public.family.name;
+        return CampaignError::invalid(
+            key,
+            format!(
+                "'{name}' is a public-data family: its names come from an input published \
+                 later, so only `cautery monitor` plans it (from the seed archive); \
+                 `cautery generate {name} --input FILE_OR_HASH` prints its names"
+            ),
+        );
+    }
     let hints = suggest_families(name);
     let problem = if hints.is_empty() {
         format!("unknown family '{name}' (cautery families lists all)")

@@ -14,8 +14,15 @@
 //! or a `postgres://` URL), else the event store's: its SQLite file or its
 //! PostgreSQL database.
 //!
-//! Known limitations: a cycle that takes longer than the interval delays the next one
-//! (cycles never overlap); the source health then reports it late.
+//! Each cycle runs on a thread of its own, watched by the daemon's clock: a
+//! cycle still running after twice the interval (a source hangs) or one that
+//! took that long is a `health` alert about the source `monitor:cycle`
+//! through the sinks, once, repeated every re-notify period while it lasts,
+//! cleared (`recovered`) by the next cycle that finishes in time.
+//!
+//! Known limitations: a cycle that takes longer than the interval delays the
+//! next one (cycles never overlap); a reload waits for a stalled cycle to end;
+//! stopping gives up on it (its thread dies with the process).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -26,7 +33,7 @@ use cautery_monitor::SourceHealth;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::cli::{HealthArgs, MonitorCheckArgs, PlanFormat};
-use crate::commands::monitor::{check_into, record_source};
+use crate::commands::monitor::{check_into, record_cycle, record_source, CycleWatch};
 use crate::daemon::center::{stopped, Center, Unit};
 use crate::daemon::clock::Clock;
 use crate::daemon::runtime::{EventsConfig, StoreLocation};
@@ -137,6 +144,7 @@ impl MonitorSettings {
                 rdap_bootstrap: optional(&section.rdap_bootstrap),
                 rdap_interval_ms: section.rdap_interval_ms,
                 expiry_warn_days: section.expiry_warn_days,
+                data_dir: Some(under_base(&section.seed_archive)),
                 mail_to: section.mail_to.clone(),
                 mail: mail.clone(),
                 health: HealthArgs {
@@ -184,6 +192,68 @@ pub fn cycle(settings: &MonitorSettings, at: DateTime<Utc>) -> bool {
     }
     tracing::info!(at = %at.to_rfc3339(), whole, "monitor cycle done");
     whole
+}
+
+/// Runs one cycle at the clock's instant on a thread of its own and watches
+/// it: while it runs past twice the interval (a source hangs) and when it
+/// ends, its health goes to [`record_cycle`], which alerts through the
+/// sinks. `refresh` runs after each health record (the unit refreshes the
+/// metrics). `None` when `stop` said to give up on a cycle still running
+/// (its thread is left to end or die with the process).
+pub fn watched_cycle(
+    settings: &MonitorSettings,
+    clock: &Clock,
+    watch: &mut CycleWatch,
+    stop: &dyn Fn() -> bool,
+    refresh: &dyn Fn(),
+) -> Option<bool> {
+    let started = clock.now();
+    tracing::info!(at = %started.to_rfc3339(), "monitor cycle started");
+    let (done, finished) = std::sync::mpsc::channel();
+    let owned = settings.clone();
+    let spawned = std::thread::Builder::new()
+        .name("monitor-cycle".into())
+        .spawn(move || {
+            let _ = done.send(cycle(&owned, started));
+        });
+    if let Err(error) = spawned {
+        tracing::error!("monitor: cannot start a cycle thread: {error}");
+        return Some(false);
+    }
+    let note = |watch: &mut CycleWatch, finished: bool, now: DateTime<Utc>| {
+        let Some(args) = settings.checks.first() else {
+            return;
+        };
+        if let Err(error) = record_cycle(args, watch, settings.interval, started, finished, now) {
+            tracing::error!("monitor: the cycle's health: {error:#}");
+        }
+        refresh();
+    };
+    loop {
+        let wait = clock
+            .wait(Some(started + settings.interval * 2))
+            .clamp(Duration::from_millis(100), Duration::from_secs(1));
+        match finished.recv_timeout(wait) {
+            Ok(whole) => {
+                note(watch, true, clock.now());
+                return Some(whole);
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                if stop() {
+                    return None;
+                }
+                let now = clock.now();
+                if now - started > settings.interval * 2 {
+                    note(watch, false, now);
+                }
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                tracing::error!("monitor: the cycle thread died");
+                note(watch, true, clock.now());
+                return Some(false);
+            }
+        }
+    }
 }
 
 /// Whether each expected public-data input was fetched recently enough:
@@ -241,6 +311,7 @@ pub fn start(center: Arc<Center>) -> Unit {
     Unit::spawn("monitor", async move {
         let mut reloads = center.reloads();
         let mut next: Option<DateTime<Utc>> = None;
+        let mut watch = CycleWatch::default();
         loop {
             let runtime = center.runtime();
             let now = center.clock.now();
@@ -248,13 +319,23 @@ pub fn start(center: Arc<Center>) -> Unit {
                 if next.is_none_or(|due| now >= due) {
                     let interval = settings.interval;
                     let metrics = center.metrics.clone();
-                    let whole = tokio::task::spawn_blocking(move || {
-                        let whole = cycle(&settings, now);
-                        metrics.set_monitor(whole, &sources(&settings));
-                        whole
+                    let clock = center.clock.clone();
+                    let stopping = center.stopping();
+                    let mut cycle_watch = std::mem::take(&mut watch);
+                    let (whole, returned) = tokio::task::spawn_blocking(move || {
+                        let stop = || *stopping.borrow();
+                        let refresh = || metrics.set_health(&sources(&settings));
+                        let whole =
+                            watched_cycle(&settings, &clock, &mut cycle_watch, &stop, &refresh);
+                        if let Some(whole) = whole {
+                            metrics.set_monitor(whole, &sources(&settings));
+                        }
+                        (whole, cycle_watch)
                     })
                     .await
-                    .unwrap_or(false);
+                    .unwrap_or((Some(false), CycleWatch::default()));
+                    watch = returned;
+                    let Some(whole) = whole else { break };
                     tracing::debug!(whole, "monitor cycle");
                     next = Some(now + interval);
                 }
@@ -292,10 +373,12 @@ pub fn run_alone(config: &Path, once: bool, clock_file: Option<PathBuf>) -> Resu
         None => Clock::System,
     };
     let mut next = clock.now();
+    let mut watch = CycleWatch::default();
     loop {
         let now = clock.now();
         if now >= next {
-            let whole = cycle(&settings, now);
+            let whole =
+                watched_cycle(&settings, &clock, &mut watch, &|| false, &|| {}).unwrap_or(false);
             if once {
                 if !whole {
                     bail!(

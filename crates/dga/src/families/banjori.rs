@@ -9,7 +9,9 @@
 //! then 999 successors; the names do not depend on the date.
 //!
 //! Any seed domain works (`--seed somethinglonger.com`); it must start with
-//! at least four ASCII letters.
+//! at least four ASCII letters. Three seeds come from 360 Netlab's DGA issues
+//! 25, 28 and 39, each tested against the names posted there (360 Netlab
+//! counts 2197, 15373 and 40 names for them; cautery makes 1000 of each).
 
 use chrono::NaiveDate;
 
@@ -26,11 +28,28 @@ pub static FAMILY: Family = Family {
     summary: "Banjori banking trojan: four-letter rewrites of a seed domain",
     scheme: Scheme::Arithmetic,
     seeding: Seeding::TID,
-    seeds: &[SeedInfo {
-        name: "earnestnessbiophysicalohax",
-        value: "earnestnessbiophysicalohax.com",
-        note: "Bader's write-up (2015)",
-    }],
+    seeds: &[
+        SeedInfo {
+            name: "earnestnessbiophysicalohax",
+            value: "earnestnessbiophysicalohax.com",
+            note: "Bader's write-up (2015)",
+        },
+        SeedInfo {
+            name: "adulthoodivettewl",
+            value: "adulthoodivettewl.com",
+            note: "360 Netlab, DGA issue 25 (2016; 2197 names there)",
+        },
+        SeedInfo {
+            name: "nodomen",
+            value: "nodomen.com",
+            note: "360 Netlab, DGA issue 28 (2016; 15373 names there)",
+        },
+        SeedInfo {
+            name: "censorshipecmascriptivylv",
+            value: "censorshipecmascriptivylv.com",
+            note: "360 Netlab, DGA issue 39 (2017; 40 names there)",
+        },
+    ],
     seed_form:
         "a domain name starting with four ASCII letters, e.g. earnestnessbiophysicalohax.com",
     schedule: Schedule::Static,
@@ -97,5 +116,21 @@ mod tests {
     fn refuses_a_seed_without_four_letters() {
         assert!((FAMILY.bind)("ab1.com").is_err());
         assert!((FAMILY.bind)("abcdef").is_err());
+    }
+
+    #[test]
+    fn seeds_from_360_netlab_issues_make_the_names_posted_there() {
+        for (seed, file) in [
+            ("adulthoodivettewl.com", "banjori_adulthoodivettewl.txt"),
+            ("nodomen.com", "banjori_nodomen.txt"),
+            (
+                "censorshipecmascriptivylv.com",
+                "banjori_censorshipecmascriptivylv.txt",
+            ),
+        ] {
+            let expected = reference(&format!("netlab-issues/{file}"));
+            let got = crate::families::testing::names(&FAMILY, seed, None);
+            assert_eq!(&got[..expected.len()], &expected[..], "{seed}");
+        }
     }
 }

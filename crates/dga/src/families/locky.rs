@@ -30,7 +30,11 @@
 //! compares sorted lists). The other configurations have no public reference
 //! output and are untested beyond sharing the code.
 
+use std::ops::Range;
+
 use chrono::{Datelike, Days, Months, NaiveDate};
+
+use crate::discover::{Sieve, Wanted};
 
 use crate::family::{Family, Generator, Scheme, SeedError, SeedInfo, Seeding};
 use crate::schedule::Schedule;
@@ -330,18 +334,45 @@ impl Locky {
     }
 
     /// Spells a name of `base + state % spread` letters from `state`.
-    fn spell(&self, mut state: u32, base: u32, spread: u32, tlds: &[&str]) -> String {
-        let length = state % spread + base;
-        let mut name = String::with_capacity(length as usize + 7);
-        for i in 0..length {
-            state = self.mix(state.rotate_left(i)).wrapping_add(ADDEND);
-            name.push(char::from(b'a' + (state % 25) as u8));
-        }
-        let pick = self.mix(state).wrapping_add(ADDEND) as usize % tlds.len();
-        name.push('.');
-        name.push_str(tlds.get(pick).copied().unwrap_or("ru"));
-        name
+    fn spell(&self, state: u32, base: u32, spread: u32, tlds: &[&str]) -> String {
+        let mut buffer = [0u8; NAME_BYTES];
+        let length = spell_into(state, self.rotation, base, spread, tlds, &mut buffer);
+        buffer[..length].iter().map(|&b| char::from(b)).collect()
     }
+}
+
+/// Longest name: 17 letters, a dot and "click".
+const NAME_BYTES: usize = 24;
+
+/// Spells into `buffer` the name of `base + state % spread` letters that
+/// `state` starts, mixing with `rotation`; returns its length in bytes.
+fn spell_into(
+    mut state: u32,
+    rotation: u32,
+    base: u32,
+    spread: u32,
+    tlds: &[&str],
+    buffer: &mut [u8; NAME_BYTES],
+) -> usize {
+    let mix = |value: u32| value.wrapping_mul(MULTIPLIER).rotate_right(rotation);
+    let length = (state % spread + base) as usize;
+    let mut at = 0;
+    for i in 0..length {
+        state = mix(state.rotate_left(i as u32)).wrapping_add(ADDEND);
+        if let Some(slot) = buffer.get_mut(at) {
+            *slot = b'a' + (state % 25) as u8;
+            at += 1;
+        }
+    }
+    let pick = mix(state).wrapping_add(ADDEND) as usize % tlds.len();
+    let tld = tlds.get(pick).copied().unwrap_or("ru");
+    for &byte in std::iter::once(&b'.').chain(tld.as_bytes()) {
+        if let Some(slot) = buffer.get_mut(at) {
+            *slot = byte;
+            at += 1;
+        }
+    }
+    at
 }
 
 impl Generator for Locky {
@@ -359,6 +390,186 @@ impl Generator for Locky {
                     out.push(self.spell(state, 7, 11, V3_TLDS));
                 }
             }
+        }
+    }
+}
+
+/// The seed search: every 32-bit seed of v2 (default rotation and
+/// modulus), then every one of v3.
+pub(crate) fn search_value(index: u64) -> String {
+    if index < 1 << 32 {
+        format!("v2:{index}")
+    } else {
+        format!("v3:{}", index - (1 << 32))
+    }
+}
+
+/// Candidates worked on side by side: one vector register of 32-bit lanes
+/// with AVX-512.
+const LANES: usize = 16;
+
+/// The mixing step with the default rotation, the only one searched.
+#[inline(always)]
+fn mix7(value: u32) -> u32 {
+    value.wrapping_mul(MULTIPLIER).rotate_right(7)
+}
+
+/// The terms of one epoch that do not depend on the seed.
+#[derive(Debug, Clone, Copy)]
+struct DayTerms {
+    year: u32,
+    half_day: u32,
+    month: u32,
+    /// v2's first step, `mix(year + 0x1BF5)`.
+    year_mixed: u32,
+}
+
+/// Locky's cheap test of candidates for the seed search (see
+/// [`crate::discover::Sieve`]): per epoch, the start state of each name of
+/// sixteen candidates at once (a loop over lanes that the compiler
+/// vectorises, compiled for AVX-512 and AVX2 too), then the length and the
+/// first letter or two of each name; only names that get that far are
+/// spelt out and looked up.
+struct LockySieve {
+    days: Vec<DayTerms>,
+    wanted: Wanted,
+}
+
+/// Builds Locky's sieve.
+pub(crate) fn sieve(wanted: &Wanted, epochs: &[NaiveDate]) -> Box<dyn Sieve> {
+    let days = epochs
+        .iter()
+        .map(|day| {
+            let year = day.year() as u32;
+            DayTerms {
+                year,
+                half_day: day.day() / 2,
+                month: day.month(),
+                year_mixed: mix7(year.wrapping_add(0x1BF5)),
+            }
+        })
+        .collect();
+    Box::new(LockySieve {
+        days,
+        wanted: wanted.clone(),
+    })
+}
+
+/// The v2 start states of names 0..8 of sixteen seeds.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2"))]
+fn v2_lanes(seeds: &[u32; LANES], day: &DayTerms, out: &mut [[u32; LANES]; V2_COUNT as usize]) {
+    let mut t = [0u32; LANES];
+    for (t, &seed) in t.iter_mut().zip(seeds) {
+        let seeded = mix7(day.year_mixed.wrapping_add(seed).wrapping_add(ADDEND));
+        let start = if seed != 0 { seeded } else { day.year_mixed };
+        let with_day = mix7(start.wrapping_add(day.half_day).wrapping_add(ADDEND));
+        *t = mix7(with_day.wrapping_add(day.month).wrapping_add(0x2709_A354));
+    }
+    for (number, out) in out.iter_mut().enumerate() {
+        let number_part = (number as u32).rotate_left(21).wrapping_add(ADDEND);
+        for ((out, &t), &seed) in out.iter_mut().zip(&t).zip(seeds) {
+            let sum = number_part
+                .wrapping_add(t)
+                .wrapping_add(seed.rotate_left(17));
+            *out = mix7(sum).wrapping_add(ADDEND);
+        }
+    }
+}
+
+/// The v3 start states of name `number` of sixteen seeds.
+#[multiversion::multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2"))]
+fn v3_lanes(seeds: &[u32; LANES], day: &DayTerms, number: u32, out: &mut [u32; LANES]) {
+    let number_part = number.rotate_left(21);
+    let mut k = [0u32; LANES];
+    for round in 0..7u32 {
+        let year = day.year.wrapping_add(round);
+        for (k, &seed) in k.iter_mut().zip(seeds) {
+            let t0 = mix7(year.wrapping_add(*k).wrapping_add(0x1BF5));
+            let t1 = t0.wrapping_add(ADDEND) ^ *k;
+            let t2 = mix7(t1.wrapping_add(seed));
+            let t3 = t2.wrapping_add(ADDEND) ^ t1;
+            let t4 = mix7(day.half_day.wrapping_add(t3));
+            let t5 = 0xD8EF_FFFF_u32.wrapping_sub(t4).wrapping_add(t3);
+            let t6 = mix7(day.month.wrapping_add(t5).wrapping_sub(0x65CAD));
+            let t7 = t5.wrapping_add(t6).wrapping_add(ADDEND);
+            let t8 = mix7(
+                t7.wrapping_add(seed.rotate_left(17))
+                    .wrapping_add(number_part),
+            );
+            *k = t8.wrapping_add(ADDEND) ^ t7;
+        }
+    }
+    *out = k;
+}
+
+impl LockySieve {
+    /// Marks in `hit` the lanes whose name starting from `states` is wanted.
+    fn check(&self, states: &[u32; LANES], base: u32, tlds: &[&str], hit: &mut [bool; LANES]) {
+        for (&state, hit) in states.iter().zip(hit.iter_mut()) {
+            let length = (state % 11 + base) as usize;
+            let first = mix7(state).wrapping_add(ADDEND);
+            if !self.wanted.may_start(length, b'a' + (first % 25) as u8) {
+                continue;
+            }
+            let second = mix7(first.rotate_left(1)).wrapping_add(ADDEND);
+            if !self.wanted.may_start2(
+                length,
+                b'a' + (first % 25) as u8,
+                b'a' + (second % 25) as u8,
+            ) {
+                continue;
+            }
+            let mut buffer = [0u8; NAME_BYTES];
+            let end = spell_into(state, 7, base, 11, tlds, &mut buffer);
+            if self.wanted.contains(&buffer[..end]) {
+                *hit = true;
+            }
+        }
+    }
+}
+
+impl Sieve for LockySieve {
+    fn sift(&self, indices: Range<u64>, keep: &mut Vec<u64>) {
+        const V3_START: u64 = 1 << 32;
+        let mut start = indices.start;
+        while start < indices.end {
+            // A group of lanes never mixes the two versions.
+            let limit = if start < V3_START {
+                indices.end.min(V3_START)
+            } else {
+                indices.end
+            };
+            let end = limit.min(start + LANES as u64);
+            let v3 = start >= V3_START;
+            let first_seed = if v3 { start - V3_START } else { start };
+            let mut seeds = [0u32; LANES];
+            for (lane, seed) in seeds.iter_mut().enumerate() {
+                // Lanes past `end` repeat a real seed and are ignored.
+                *seed = u32::try_from(first_seed + lane as u64).unwrap_or(u32::MAX);
+            }
+            let mut hit = [false; LANES];
+            for day in &self.days {
+                if v3 {
+                    let mut states = [0u32; LANES];
+                    for number in 0..V3_COUNT {
+                        v3_lanes(&seeds, day, number, &mut states);
+                        self.check(&states, 7, V3_TLDS, &mut hit);
+                    }
+                } else {
+                    let mut states = [[0u32; LANES]; V2_COUNT as usize];
+                    v2_lanes(&seeds, day, &mut states);
+                    for states in &states {
+                        self.check(states, 5, V2_TLDS, &mut hit);
+                    }
+                }
+            }
+            keep.extend(
+                (start..end)
+                    .zip(hit)
+                    .filter(|&(_, hit)| hit)
+                    .map(|(index, _)| index),
+            );
+            start = end;
         }
     }
 }
@@ -390,6 +601,75 @@ mod tests {
         expected.sort();
         got.sort();
         assert_eq!(got, expected);
+    }
+
+    #[test]
+    fn the_sieve_states_are_the_generator_states() {
+        let day = d("2017-04-24");
+        let terms = DayTerms {
+            year: 2017,
+            half_day: 12,
+            month: 4,
+            year_mixed: mix7(2017 + 0x1BF5),
+        };
+        let seeds: [u32; LANES] = std::array::from_fn(|l| (l as u32).wrapping_mul(0x9E37_79B9));
+        let mut v2 = [[0u32; LANES]; V2_COUNT as usize];
+        v2_lanes(&seeds, &terms, &mut v2);
+        let mut v3 = [0u32; LANES];
+        for (lane, &seed) in seeds.iter().enumerate() {
+            let generator = Locky {
+                version: Version::V3,
+                seed,
+                rotation: 7,
+            };
+            for number in 0..V2_COUNT {
+                assert_eq!(
+                    v2[number as usize][lane],
+                    generator.v2_state(day, number, 8),
+                    "v2 seed {seed} name {number}"
+                );
+            }
+        }
+        for number in 0..V3_COUNT {
+            v3_lanes(&seeds, &terms, number, &mut v3);
+            for (lane, &seed) in seeds.iter().enumerate() {
+                let generator = Locky {
+                    version: Version::V3,
+                    seed,
+                    rotation: 7,
+                };
+                assert_eq!(v3[lane], generator.v3_state(day, number), "v3 seed {seed}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_sieve_keeps_only_the_seeds_that_make_the_names() {
+        let epochs = [d("2017-04-24"), d("2017-04-26")];
+        for (seed, index) in [("v3:556677", (1u64 << 32) + 556_677), ("v2:62", 62)] {
+            let observed: Vec<String> = names(&FAMILY, seed, Some("2017-04-26"))
+                .into_iter()
+                .skip(3)
+                .take(2)
+                .collect();
+            let sieve = sieve(&Wanted::new(&observed), &epochs);
+            let mut keep = Vec::new();
+            sieve.sift(index - 40..index + 40, &mut keep);
+            assert_eq!(keep, vec![index], "{seed}");
+            keep.clear();
+            sieve.sift(index + 1..index + 2000, &mut keep);
+            assert!(keep.is_empty(), "{seed}: {keep:?}");
+        }
+        // Seed 0 of v2 skips the seed step, and the last v2 lane group
+        // stops at the v3 boundary.
+        let observed = names(&FAMILY, "v2:0", Some("2017-04-26"));
+        let sieve = sieve(&Wanted::new(&observed[..1]), &epochs[1..]);
+        let mut keep = Vec::new();
+        sieve.sift(0..5, &mut keep);
+        assert_eq!(keep, vec![0]);
+        keep.clear();
+        sieve.sift((1 << 32) - 3..(1 << 32) + 3, &mut keep);
+        assert!(keep.is_empty(), "{keep:?}");
     }
 
     #[test]

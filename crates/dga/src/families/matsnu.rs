@@ -25,8 +25,12 @@
 //!
 //! No public list of a whole day exists; tested against the names John
 //! Bambenek published at ISC 2015 (three reproduced, day and position pinned
-//! in the tests). Three more names he listed for 2015-08-16 (without
-//! hyphens) come from a variant this does not reproduce.
+//! in the tests; three more he listed for 2015-08-16, without hyphens, come
+//! from a variant this does not reproduce) and against the 876 names of 360
+//! Netlab's feed kept in maltrail: 875 are names of 2014-2017; the other,
+//! `pairdetermin-online.com`, holds two strings that are in neither
+//! dictionary and is not a Matsnu name of this kind (the feed also lists
+//! the real `pairdetermine.com` of 2015-03-07).
 
 use chrono::NaiveDate;
 
@@ -174,6 +178,32 @@ mod tests {
     #[test]
     fn every_published_name_is_checked() {
         assert_eq!(reference("matsnu/bambenek_isc2015.txt").len(), 3);
+    }
+
+    #[test]
+    fn reproduces_875_of_the_876_names_of_360_netlabs_feed() {
+        let feed = reference("matsnu/netlab-feed-via-maltrail.txt");
+        assert_eq!(feed.len(), 876);
+        let generator = (FAMILY.bind)(SEED).expect("seed");
+        let mut made = std::collections::HashSet::new();
+        let mut day: NaiveDate = "2014-01-01".parse().expect("day");
+        let end: NaiveDate = "2018-01-01".parse().expect("day");
+        while day < end {
+            let mut out = Vec::new();
+            generator.generate(day, &mut out);
+            made.extend(out);
+            day = day.succ_opt().expect("day");
+        }
+        let missing: Vec<&String> = feed.iter().filter(|n| !made.contains(*n)).collect();
+        // Not a Matsnu name: neither "determin" nor "online" is a word of
+        // either dictionary. The real name, pairdetermine.com (2015-03-07,
+        // number 3), is in the feed too.
+        assert_eq!(missing, ["pairdetermin-online.com"]);
+        assert_eq!(
+            names(&FAMILY, SEED, Some("2015-03-07"))[2],
+            "pairdetermine.com"
+        );
+        assert!(feed.iter().any(|n| n == "pairdetermine.com"));
     }
 
     #[test]

@@ -35,10 +35,10 @@ mod mydoom;
 
 // --- section c ---
 mod goz;
-mod locky;
+pub(crate) mod locky;
 mod murofet;
 mod murofet_v2;
-mod necurs;
+pub(crate) mod necurs;
 mod newgoz;
 mod ngioweb;
 mod padcrypt;
@@ -89,6 +89,14 @@ mod vidro;
 mod zloader;
 
 // --- end g ---
+
+// --- section p (issue 15, part A) ---
+mod dyre;
+mod flubot;
+mod mirai;
+mod prometei;
+mod tofsee;
+// --- end p ---
 
 // --- section h ---
 mod bigviktor;
@@ -194,6 +202,14 @@ pub static ALL: &[&Family] = &[
     &vidro::FAMILY,
     &zloader::FAMILY,
     // --- end list g ---
+
+    // --- list p (issue 15, part A) ---
+    &mirai::FAMILY,
+    &tofsee::FAMILY,
+    &flubot::FAMILY,
+    &dyre::FAMILY,
+    &prometei::FAMILY,
+    // --- end list p ---
 
     // --- list h ---
     &bigviktor::FAMILY,

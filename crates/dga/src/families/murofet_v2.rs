@@ -17,8 +17,11 @@
 //! keys D6D7A4BE, DEADC2DE and D6D7A4B1 seen in samples.
 //!
 //! Tested against Bader's `example_domains.txt` (no key; the date is not
-//! recorded and was found to be 2015-09-03). The keyed seeds have no public
-//! reference output.
+//! recorded and was found to be 2015-09-03) and against the 57 names 360
+//! Netlab saw in 2016 from samples keyed `8811EEA2` (DGA issues 11 and 26;
+//! 36 of 2016-09-07, which the issue labels September 9, and 21 of
+//! 2016-09-26).
+//! Bader's three keys have no public reference output.
 
 use chrono::{Datelike, NaiveDate};
 use md5::{Digest, Md5};
@@ -60,6 +63,12 @@ pub static FAMILY: Family = Family {
             name: "d6d7a4b1",
             value: "D6D7A4B1",
             note: "key seen in a sample (Bader's dga.py)",
+        },
+        SeedInfo {
+            name: "8811eea2",
+            value: "8811EEA2",
+            note: "samples 6d0f3196e91f8ae640791d5bb0d466b7, 3e3970e3cee006e85be1256f710571fc \
+                   (360 Netlab, DGA issues 11 and 26, 2016)",
         },
     ],
     seed_form: "a 32-bit XOR key in hex (up to 8 digits, optional 0x), 0 for none, e.g. D6D7A4BE",
@@ -123,6 +132,19 @@ mod tests {
             Some("2015-09-03"),
             &reference("murofet/v2_example_domains.txt"),
         );
+    }
+
+    #[test]
+    fn key_8811eea2_makes_the_names_360_netlab_saw() {
+        let lines = reference("murofet/netlab_issue11_8811eea2.txt");
+        assert_eq!(lines.len(), 57);
+        for line in &lines {
+            let (day, name) = line.split_once(' ').expect("DAY NAME");
+            assert!(
+                names(&FAMILY, "8811EEA2", Some(day)).contains(&name.to_owned()),
+                "{line}"
+            );
+        }
     }
 
     #[test]

@@ -55,6 +55,11 @@ pub static FAMILY: Family = Family {
             note: "Bader (2015)",
         },
         SeedInfo {
+            name: "net7",
+            value: "7:net:167bdf6e5e05c53a8a52b9505876ed:0x45ae94b2",
+            note: "360 Netlab, DGA issue 3 (2016), 23 names checked",
+        },
+        SeedInfo {
             name: "info7-2182",
             value: "7:info:step=2182:0x45ae94b2",
             note: "Bader (2015), step known, key not",
@@ -193,6 +198,20 @@ mod tests {
             "7:com:key:1:2",
         ] {
             assert!((FAMILY.bind)(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn seed_167bdf6e_makes_the_names_of_360_netlab_issue_3() {
+        let got = names(
+            &FAMILY,
+            "7:net:167bdf6e5e05c53a8a52b9505876ed:0x45ae94b2",
+            None,
+        );
+        let expected = reference("netlab-issues/simda_167bdf6e.txt");
+        assert_eq!(expected.len(), 23);
+        for name in &expected {
+            assert!(got.contains(name), "{name}");
         }
     }
 }

@@ -47,6 +47,11 @@ pub static FAMILY: Family = Family {
             note: "garage4hackers (2014)",
         },
         SeedInfo {
+            name: "justforyoumybab",
+            value: "oGkS3w3sGGOGG7oc:justforyoumybab.com:com:1000",
+            note: "360 Netlab, DGA issue 15 (2016), 30 names checked",
+        },
+        SeedInfo {
             name: "watchthisnow",
             value: "yqokqFC2TPBFfJcG:watchthisnow.xyz:pw,us,xyz,club:100",
             note: "Sophos, Troj/Tinba-EL; Bader's repository (2016)",
@@ -230,6 +235,20 @@ mod tests {
             ":blackfreeqazyio.cc:com:10",
         ] {
             assert!((FAMILY.bind)(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn seed_justforyoumybab_makes_the_names_of_360_netlab_issue_15() {
+        let got = names(
+            &FAMILY,
+            "oGkS3w3sGGOGG7oc:justforyoumybab.com:com:1000",
+            None,
+        );
+        let expected = reference("netlab-issues/tinba_justforyoumybab.txt");
+        assert_eq!(expected.len(), 30);
+        for name in &expected {
+            assert!(got.contains(name), "{name}");
         }
     }
 }

@@ -140,6 +140,10 @@ pub enum StoreError {
         /// What it holds.
         value: String,
     },
+    /// A batch copied over several PostgreSQL connections was rolled back
+    /// because another part of it failed (that part's error says why).
+    #[error("PostgreSQL event store: the batch was rolled back because the part copied over another connection failed")]
+    PartRolledBack,
     /// The cursor of a page no longer exists.
     #[error("no event with id {id} to continue after (deleted by retention while paging?); start again from the first page")]
     UnknownCursor {

@@ -2,20 +2,29 @@
 //! deployment write to and the reports read from.
 //!
 //! Same columns as the SQLite store (see `columns`), with an identity
-//! column for ids. A batch goes in with one binary `COPY ... FROM STDIN`
-//! inside a transaction, so it is all or nothing and costs one round trip.
+//! column for ids. A batch goes in with binary `COPY ... FROM STDIN`
+//! inside a transaction. [`PostgresStore::connect`] opens
+//! [`COPY_CONNECTIONS`] connections and splits a large batch between them,
+//! so that the server parses the halves on two cores at once (one backend
+//! parsing a COPY is what bounds the insert rate); both halves are copied
+//! before either transaction commits, and a failure while copying rolls
+//! both back.
 //!
 //! Known limitations: [`PostgresStore::connect`] does not use TLS; give
 //! [`PostgresStore::from_client`] a client connected with a TLS connector
 //! for a database across a network. Two nodes migrating a new database at
 //! the same instant may both try; the loser fails once and succeeds on its
-//! next start.
+//! next start. A batch split over two connections commits twice: a
+//! connection lost between the two commits leaves half of it stored, and
+//! the writer's replay of the whole batch stores that half twice.
 
 use chrono::{DateTime, Utc};
 use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::{ToSql, Type};
 use postgres::{Client, NoTls, Row};
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Barrier;
 
 use super::columns::{micros, RawEvent, COLUMNS, COLUMN_COUNT};
 use super::{EventStore, StoreError, SCHEMA_VERSION};
@@ -98,11 +107,21 @@ const COLUMN_TYPES: [Type; COLUMN_COUNT] = [
     Type::TEXT, // src_country
 ];
 
+/// Connections [`PostgresStore::connect`] opens to copy batches in
+/// parallel: two, one per core of the small machines a sinkhole runs on.
+pub const COPY_CONNECTIONS: usize = 2;
+
+/// Events per connection below which a batch is not split: a split costs a
+/// thread and a second commit.
+const MIN_SPLIT: usize = 5_000;
+
 /// Events in a PostgreSQL database.
 pub struct PostgresStore {
     // The trait reads through `&self`; the client needs `&mut` for every
     // query. The store is used from one thread, so a RefCell is enough.
     client: RefCell<Client>,
+    /// More connections for parallel COPY, beside `client`.
+    helpers: Vec<Client>,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -130,7 +149,17 @@ impl PostgresStore {
             // the events behind it) for the system's TCP timeout.
             config.connect_timeout(CONNECT_TIMEOUT);
         }
-        PostgresStore::from_client(config.connect(NoTls).map_err(error)?)
+        let mut store = PostgresStore::from_client(config.connect(NoTls).map_err(error)?)?;
+        for _ in 1..COPY_CONNECTIONS {
+            store.add_copy_client(config.connect(NoTls).map_err(error)?);
+        }
+        Ok(store)
+    }
+
+    /// Adds a connection (to the same database, with the same search path)
+    /// that large batches are copied through in parallel with the first.
+    pub fn add_copy_client(&mut self, client: Client) {
+        self.helpers.push(client);
     }
 
     /// A store over a client connected by the caller (with TLS, a search
@@ -138,6 +167,7 @@ impl PostgresStore {
     pub fn from_client(client: Client) -> Result<PostgresStore, StoreError> {
         let store = PostgresStore {
             client: RefCell::new(client),
+            helpers: Vec::new(),
         };
         store.migrate()?;
         Ok(store)
@@ -239,59 +269,130 @@ fn raw_of(row: &Row) -> Result<(i64, RawEvent), postgres::Error> {
     ))
 }
 
+/// Copies `events` in one transaction of `client`, and commits it once
+/// every copier has reached `copied` and none failed (`failed`).
+fn copy_and_commit(
+    client: &mut Client,
+    events: &[Event],
+    copied: &Barrier,
+    failed: &AtomicBool,
+) -> Result<(), StoreError> {
+    let mut transaction = match client.transaction() {
+        Ok(transaction) => transaction,
+        Err(e) => {
+            failed.store(true, Ordering::SeqCst);
+            copied.wait();
+            return Err(error(e));
+        }
+    };
+    let outcome = copy(&mut transaction, events);
+    if outcome.is_err() {
+        failed.store(true, Ordering::SeqCst);
+    }
+    copied.wait();
+    outcome?;
+    if failed.load(Ordering::SeqCst) {
+        // Another part failed: this one rolls back too.
+        transaction.rollback().map_err(error)?;
+        return Err(StoreError::PartRolledBack);
+    }
+    transaction.commit().map_err(error)
+}
+
+fn copy(transaction: &mut postgres::Transaction<'_>, events: &[Event]) -> Result<(), StoreError> {
+    let sink = transaction
+        .copy_in(&format!(
+            "COPY events ({COLUMNS}) FROM STDIN (FORMAT binary)"
+        ))
+        .map_err(error)?;
+    let mut writer = BinaryCopyInWriter::new(sink, &COLUMN_TYPES);
+    for event in events {
+        let raw = RawEvent::from_event(event);
+        let src_port = port(raw.src_port);
+        let dst_port = port(raw.dst_port);
+        let values: [&(dyn ToSql + Sync); COLUMN_COUNT] = [
+            &raw.time_us,
+            &raw.protocol,
+            &raw.transport,
+            &raw.src_ip,
+            &src_port,
+            &raw.dst_ip,
+            &dst_port,
+            &raw.name,
+            &raw.family,
+            &raw.seed,
+            &raw.window_from_us,
+            &raw.window_to_us,
+            &raw.campaign,
+            &raw.dns_qtype,
+            &raw.http_method,
+            &raw.http_target,
+            &raw.http_host,
+            &raw.http_user_agent,
+            &raw.http_referer,
+            &raw.http_forwarded_for,
+            &raw.http_body_len,
+            &raw.http_body_sha256,
+            &raw.tls_sni,
+            &raw.tls_alpn,
+            &raw.tls_ja4,
+            &raw.tcp_first_bytes_hex,
+            &raw.tcp_len,
+            &raw.src_asn,
+            &raw.src_as_name,
+            &raw.src_country,
+        ];
+        writer.write(&values).map_err(error)?;
+    }
+    writer.finish().map_err(error)?;
+    Ok(())
+}
+
 impl EventStore for PostgresStore {
     fn insert(&mut self, events: &[Event]) -> Result<(), StoreError> {
         if events.is_empty() {
             return Ok(());
         }
-        let mut client = self.client.borrow_mut();
-        let mut transaction = client.transaction().map_err(error)?;
-        let sink = transaction
-            .copy_in(&format!(
-                "COPY events ({COLUMNS}) FROM STDIN (FORMAT binary)"
-            ))
-            .map_err(error)?;
-        let mut writer = BinaryCopyInWriter::new(sink, &COLUMN_TYPES);
-        for event in events {
-            let raw = RawEvent::from_event(event);
-            let src_port = port(raw.src_port);
-            let dst_port = port(raw.dst_port);
-            let values: [&(dyn ToSql + Sync); COLUMN_COUNT] = [
-                &raw.time_us,
-                &raw.protocol,
-                &raw.transport,
-                &raw.src_ip,
-                &src_port,
-                &raw.dst_ip,
-                &dst_port,
-                &raw.name,
-                &raw.family,
-                &raw.seed,
-                &raw.window_from_us,
-                &raw.window_to_us,
-                &raw.campaign,
-                &raw.dns_qtype,
-                &raw.http_method,
-                &raw.http_target,
-                &raw.http_host,
-                &raw.http_user_agent,
-                &raw.http_referer,
-                &raw.http_forwarded_for,
-                &raw.http_body_len,
-                &raw.http_body_sha256,
-                &raw.tls_sni,
-                &raw.tls_alpn,
-                &raw.tls_ja4,
-                &raw.tcp_first_bytes_hex,
-                &raw.tcp_len,
-                &raw.src_asn,
-                &raw.src_as_name,
-                &raw.src_country,
-            ];
-            writer.write(&values).map_err(error)?;
+        let parts = (events.len() / MIN_SPLIT).clamp(1, self.helpers.len() + 1);
+        let client = self.client.get_mut();
+        if parts == 1 {
+            let mut transaction = client.transaction().map_err(error)?;
+            copy(&mut transaction, events)?;
+            return transaction.commit().map_err(error);
         }
-        writer.finish().map_err(error)?;
-        transaction.commit().map_err(error)
+        let size = events.len().div_ceil(parts);
+        let copied = Barrier::new(parts);
+        let failed = AtomicBool::new(false);
+        let mut clients: Vec<&mut Client> = std::iter::once(client)
+            .chain(self.helpers.iter_mut())
+            .take(parts)
+            .collect();
+        let outcomes: Vec<Result<(), StoreError>> = std::thread::scope(|scope| {
+            let mut chunks = events.chunks(size);
+            let first = chunks.next().unwrap_or(&[]);
+            let mut clients = clients.iter_mut();
+            let Some(own) = clients.next() else {
+                return Vec::new();
+            };
+            let others: Vec<_> = clients
+                .zip(chunks)
+                .map(|(client, chunk)| {
+                    let (copied, failed) = (&copied, &failed);
+                    scope.spawn(move || copy_and_commit(client, chunk, copied, failed))
+                })
+                .collect();
+            let mut outcomes = vec![copy_and_commit(own, first, &copied, &failed)];
+            outcomes.extend(
+                others
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or(Err(StoreError::PartRolledBack))),
+            );
+            outcomes
+        });
+        // The cause first: a part that only rolled back says little.
+        let mut outcomes = outcomes;
+        outcomes.sort_by_key(|o| matches!(o, Err(StoreError::PartRolledBack)));
+        outcomes.into_iter().collect()
     }
 
     fn events_between(

@@ -400,6 +400,15 @@ fn postgres_insert_rate() {
         return;
     };
     let mut store = postgres_store(&url, "cautery_events_bench");
+    // As PostgresStore::connect: more connections for parallel COPY
+    // (CAUTERY_BENCH_COPY_CONNECTIONS=1 measures one).
+    let connections = bench_number(
+        "CAUTERY_BENCH_COPY_CONNECTIONS",
+        super::postgresql::COPY_CONNECTIONS as u32,
+    );
+    for _ in 1..connections {
+        store.add_copy_client(postgres_client(&url, "cautery_events_bench"));
+    }
     insert_rate(&mut store, "PostgreSQL");
 }
 
@@ -507,6 +516,64 @@ fn postgres_store(url: &str, schema: &str) -> PostgresStore {
         ))
         .unwrap();
     PostgresStore::from_client(client).unwrap()
+}
+
+/// A second connection to the schema of [`postgres_store`], as
+/// [`PostgresStore::connect`] opens for parallel COPY.
+fn postgres_client(url: &str, schema: &str) -> postgres::Client {
+    let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    client
+        .batch_execute(&format!("SET search_path TO {schema}"))
+        .unwrap();
+    client
+}
+
+/// A large batch is copied over two connections, and when one part fails
+/// the other is rolled back: all or nothing still.
+#[test]
+fn postgres_splits_a_large_batch_all_or_nothing() {
+    let Some(url) = postgres_url() else {
+        return;
+    };
+    let schema = "cautery_events_test_split";
+    let mut store = postgres_store(&url, schema);
+    store.add_copy_client(postgres_client(&url, schema));
+    let batch = day_of_events(20_000, 1_000, 20_000).next().unwrap();
+    store.insert(&batch).unwrap();
+    let count = |store: &PostgresStore| {
+        let mut count = 0;
+        store
+            .scan_between(
+                at(0, 0, 0),
+                at(0, 0, 0) + Duration::days(1),
+                None,
+                &mut |_| {
+                    count += 1;
+                    true
+                },
+            )
+            .unwrap();
+        count
+    };
+    assert_eq!(count(&store), 20_000);
+    // The second connection looks at a schema without the table: its
+    // COPY fails, and the first part must not stay.
+    let mut store = PostgresStore::from_client(store.into_client()).unwrap();
+    let mut broken = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    broken
+        .batch_execute(
+            "DROP SCHEMA IF EXISTS cautery_events_test_split_empty CASCADE; \
+             CREATE SCHEMA cautery_events_test_split_empty; \
+             SET search_path TO cautery_events_test_split_empty",
+        )
+        .unwrap();
+    store.add_copy_client(broken);
+    let error = store.insert(&batch).unwrap_err();
+    assert!(
+        matches!(error, StoreError::Postgres { .. }),
+        "the cause, not the rollback: {error}"
+    );
+    assert_eq!(count(&store), 20_000, "nothing of the failed batch stays");
 }
 
 #[test]
