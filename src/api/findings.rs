@@ -6,7 +6,7 @@
 //! names, queries, first and last query, network.
 //!
 //! Read from the event store on the blocking pool, bounded by
-//! [`MAX_HOURS`](super::victims::MAX_HOURS) and
+//! [`MAX_HOURS`](super::requests::MAX_HOURS) and
 //! [`MAX_EVENTS`](super::victims::MAX_EVENTS) scanned (past it the answer
 //! says `truncated`); the findings are paged with the same offset cursor as
 //! the other lists.
@@ -24,25 +24,16 @@ use axum::Json;
 use cautery_dga::rfc3339;
 use cautery_events::Details;
 use chrono::{DateTime, TimeDelta, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::error::{ApiError, ApiResult};
+use super::requests::FindingsQuery;
 use super::routes::{page, Page};
-use super::victims::{with_store, MAX_EVENTS, MAX_HOURS};
+use super::victims::{with_store, MAX_EVENTS};
 use super::ApiState;
 
 /// Events read from the store per query.
 const BATCH: usize = 10_000;
-
-/// `?hours=&family=&cursor=&limit=`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FindingsQuery {
-    hours: Option<i64>,
-    family: Option<String>,
-    cursor: Option<String>,
-    limit: Option<usize>,
-}
 
 /// One client that asked for names of one family.
 #[derive(Serialize)]
@@ -88,12 +79,7 @@ pub async fn findings(
     State(state): State<Arc<ApiState>>,
     Query(query): Query<FindingsQuery>,
 ) -> ApiResult<Json<Findings>> {
-    let hours = query.hours.unwrap_or(24);
-    if !(1..=MAX_HOURS).contains(&hours) {
-        return Err(ApiError::bad_request(format!(
-            "hours={hours} is out of range: give 1 to {MAX_HOURS}"
-        )));
-    }
+    let hours = super::requests::hours(query.hours).map_err(ApiError::bad_request)?;
     let to = state.center.clock.now();
     let from = to - TimeDelta::hours(hours);
     let family = query.family.clone().map(|f| f.to_ascii_lowercase());

@@ -9,6 +9,8 @@
 //! - [`findings`]: infected clients per family from the DNS events.
 //! - [`monitor`]: the registration monitor's sources, names and alerts;
 //!   the seed archive.
+//! - [`requests`]: what clients send, as types, and the checks of its
+//!   bounds (pure; the fuzz target `api_requests` includes it).
 //! - [`write`]: admin writes (reload, allow-list with an audit log).
 //! - [`auth`]: bearer tokens, failed-attempt limits, CSRF rules.
 //! - [`error`]: JSON errors that say what to fix.
@@ -28,6 +30,7 @@ pub mod console;
 pub mod error;
 pub mod findings;
 pub mod monitor;
+pub mod requests;
 pub mod routes;
 pub mod victims;
 pub mod write;
@@ -63,6 +66,8 @@ pub struct ApiState {
     pub writes: tokio::sync::Mutex<()>,
     /// The event store's connection of the victims endpoint, and where.
     pub store: Mutex<Option<(StoreLocation, Box<dyn EventStore + Send>)>>,
+    /// The victims answers computed since the store last had new events.
+    pub victims: Mutex<victims::Cache>,
 }
 
 impl ApiState {
@@ -72,6 +77,7 @@ impl ApiState {
             failures: Mutex::new(Failures::default()),
             writes: tokio::sync::Mutex::new(()),
             store: Mutex::new(None),
+            victims: Mutex::new(victims::Cache::default()),
         })
     }
 }

@@ -20,11 +20,11 @@ use axum::extract::{Query, State};
 use axum::Json;
 use cautery_dga::rfc3339;
 use cautery_monitor::{SourceHealth, StateStore};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::error::{ApiError, ApiResult};
-use super::routes::{echo, page, window_bound, Page, DEFAULT_PAGE, MAX_PAGE};
-
+use super::requests::{PageQuery, SeedQuery};
+use super::routes::{page, window_bound, Page};
 use super::ApiState;
 
 /// A page of a list read from a store in order: the cursor names where
@@ -35,29 +35,8 @@ pub struct Keyset<T> {
     next_cursor: Option<String>,
 }
 
-/// `?cursor=&limit=` of the keyset-paged lists here.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PageQuery {
-    cursor: Option<String>,
-    limit: Option<usize>,
-}
-
 fn limit_of(limit: Option<usize>) -> ApiResult<usize> {
-    let limit = limit.unwrap_or(DEFAULT_PAGE);
-    if limit == 0 || limit > MAX_PAGE {
-        return Err(ApiError::bad_request(format!(
-            "limit={limit} is out of range: give 1 to {MAX_PAGE}"
-        )));
-    }
-    Ok(limit)
-}
-
-fn bad_cursor(text: &str) -> ApiError {
-    ApiError::bad_request(format!(
-        "cursor '{}' is not one this server gave: pass next_cursor of the previous page unchanged",
-        echo(text)
-    ))
+    super::requests::limit(limit).map_err(ApiError::bad_request)
 }
 
 /// Opens the monitor's state and runs `read` on it, on the blocking pool.
@@ -135,15 +114,8 @@ pub async fn monitor(
     Query(query): Query<PageQuery>,
 ) -> ApiResult<Json<Monitor>> {
     let limit = limit_of(query.limit)?;
-    let after = match query.cursor {
-        None => None,
-        Some(text) => Some(
-            text.strip_prefix('n')
-                .filter(|name| name.len() <= 253)
-                .map(str::to_owned)
-                .ok_or_else(|| bad_cursor(&text))?,
-        ),
-    };
+    let after =
+        super::requests::name_cursor(query.cursor.as_deref()).map_err(ApiError::bad_request)?;
     let interval = state
         .center
         .runtime()
@@ -212,14 +184,8 @@ pub async fn alerts(
     Query(query): Query<PageQuery>,
 ) -> ApiResult<Json<Alerts>> {
     let limit = limit_of(query.limit)?;
-    let before = match query.cursor {
-        None => None,
-        Some(text) => Some(
-            text.strip_prefix('a')
-                .and_then(|n| n.parse::<i64>().ok())
-                .ok_or_else(|| bad_cursor(&text))?,
-        ),
-    };
+    let before =
+        super::requests::alert_cursor(query.cursor.as_deref()).map_err(ApiError::bad_request)?;
     let rows = with_state(&state, move |store| {
         store
             .alert_page(before, limit + 1)
@@ -247,15 +213,6 @@ pub async fn alerts(
     Ok(Json(Alerts {
         page: Keyset { items, next_cursor },
     }))
-}
-
-/// `GET /api/v1/seeds?source=&cursor=&limit=`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SeedQuery {
-    source: Option<String>,
-    cursor: Option<String>,
-    limit: Option<usize>,
 }
 
 /// One fetch of a public-data seed input.

@@ -1,6 +1,6 @@
 //! The read endpoints of `/api/v1/`: families, predictions, lookup, zones,
 //! and the allow-list entries made through the API. Every list is bounded:
-//! day ranges at most [`MAX_DAYS`], pages at most [`MAX_PAGE`] items with an
+//! day ranges at most [`MAX_DAYS`](super::requests::MAX_DAYS), pages at most [`MAX_PAGE`](super::requests::MAX_PAGE) items with an
 //! opaque cursor for the next page.
 
 use std::sync::Arc;
@@ -9,21 +9,14 @@ use axum::extract::{Path, Query, State};
 use axum::Json;
 use cautery_dga::{predict, rfc3339, Window};
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::error::{ApiError, ApiResult};
 use super::ApiState;
 use crate::commands::families::{record, FamilyRecord};
 use crate::commands::{bind, SeedChoice};
 
-/// Days one predictions request may span.
-pub const MAX_DAYS: i64 = 31;
-/// Items of one page at most.
-pub const MAX_PAGE: usize = 10_000;
-/// Items of a page unless `limit` says otherwise.
-pub const DEFAULT_PAGE: usize = 1_000;
-/// Names one lookup may ask about.
-pub const MAX_LOOKUP_NAMES: usize = 1_000;
+use super::requests::{FamilyQuery, LookupBody, LookupQuery, PredictionQuery};
 
 /// A page of items and the cursor of the next, if any.
 #[derive(Serialize)]
@@ -40,25 +33,9 @@ pub(super) fn page<T>(
     cursor: Option<&str>,
     limit: Option<usize>,
 ) -> ApiResult<Page<T>> {
-    let limit = limit.unwrap_or(DEFAULT_PAGE);
-    if limit == 0 || limit > MAX_PAGE {
-        return Err(ApiError::bad_request(format!(
-            "limit={limit} is out of range: give 1 to {MAX_PAGE}"
-        )));
-    }
-    let start = match cursor {
-        None => 0,
-        Some(text) => text
-            .strip_prefix('o')
-            .and_then(|n| n.parse::<usize>().ok())
-            .filter(|n| *n <= items.len())
-            .ok_or_else(|| {
-                ApiError::bad_request(format!(
-                    "cursor '{}' is not one this server gave: pass next_cursor of the previous page unchanged",
-                    echo(text)
-                ))
-            })?,
-    };
+    let limit = super::requests::limit(limit).map_err(ApiError::bad_request)?;
+    let start =
+        super::requests::offset_cursor(cursor, items.len()).map_err(ApiError::bad_request)?;
     let total = items.len();
     let end = (start + limit).min(total);
     let next_cursor = (end < total).then(|| format!("o{end}"));
@@ -68,15 +45,6 @@ pub(super) fn page<T>(
         total,
         next_cursor,
     })
-}
-
-/// `GET /api/v1/families?q=&cursor=&limit=`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FamilyQuery {
-    q: Option<String>,
-    cursor: Option<String>,
-    limit: Option<usize>,
 }
 
 /// Every family, built-in and from family files, read once: a request
@@ -134,17 +102,6 @@ fn resolve(name: &str) -> ApiResult<&'static cautery_dga::Family> {
         })
 }
 
-/// `GET /api/v1/families/{name}/predictions?seed=&from=&to=&cursor=&limit=`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PredictionQuery {
-    seed: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    cursor: Option<String>,
-    limit: Option<usize>,
-}
-
 /// One predicted name.
 #[derive(Serialize)]
 pub struct Prediction {
@@ -165,15 +122,7 @@ pub struct Predictions {
 }
 
 fn day(what: &str, text: Option<&str>, default: NaiveDate) -> ApiResult<NaiveDate> {
-    match text {
-        None => Ok(default),
-        Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-            ApiError::bad_request(format!(
-                "{what}='{}' is not a day: write YYYY-MM-DD",
-                echo(text)
-            ))
-        }),
-    }
+    super::requests::day(what, text, default).map_err(ApiError::bad_request)
 }
 
 pub(super) fn window_bound(at: Option<chrono::DateTime<chrono::Utc>>) -> Option<String> {
@@ -190,12 +139,7 @@ pub async fn predictions(
     let today = state.center.clock.now().date_naive();
     let from = day("from", query.from.as_deref(), today)?;
     let to = day("to", query.to.as_deref(), from)?;
-    let days = (to - from).num_days() + 1;
-    if !(1..=MAX_DAYS).contains(&days) {
-        return Err(ApiError::bad_request(format!(
-            "from={from} to={to} spans {days} days: give 1 to {MAX_DAYS} days, from not after to"
-        )));
-    }
+    super::requests::day_range(from, to).map_err(ApiError::bad_request)?;
     let choice = match &query.seed {
         Some(seed) => SeedChoice::Given(seed),
         None => SeedChoice::Default,
@@ -240,20 +184,6 @@ pub async fn predictions(
     }))
 }
 
-/// `GET /api/v1/lookup?name=`.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LookupQuery {
-    name: String,
-}
-
-/// `POST /api/v1/lookup` body.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LookupBody {
-    names: Vec<String>,
-}
-
 /// What produced a name, as served now.
 #[derive(Serialize)]
 pub struct Match {
@@ -281,12 +211,7 @@ pub struct Lookup {
 }
 
 fn lookup_names(state: &ApiState, names: &[String]) -> ApiResult<Json<Lookup>> {
-    if names.is_empty() || names.len() > MAX_LOOKUP_NAMES {
-        return Err(ApiError::bad_request(format!(
-            "{} names asked: give 1 to {MAX_LOOKUP_NAMES} per request",
-            names.len()
-        )));
-    }
+    super::requests::lookup_count(names.len()).map_err(ApiError::bad_request)?;
     let authority = state.center.dns.authority();
     let runtime = state.center.runtime();
     let results = names

@@ -2,36 +2,37 @@
 //! per family and time bucket (a series for a chart), per AS and per
 //! country (tables, top first), with distinct source addresses beside
 //! every count. Read from the event store on the blocking pool, a page at
-//! a time; bounded by [`MAX_HOURS`] and [`MAX_EVENTS`] scanned (past it the
+//! a time; bounded by [`MAX_HOURS`](super::requests::MAX_HOURS) and [`MAX_EVENTS`] scanned (past it the
 //! answer says `truncated`).
+//!
+//! Answers are cached per (hours, end of range, store) and dropped as soon
+//! as the events unit writes new events (the metrics' stored count moves)
+//! or the current bucket ends, so a dashboard polled by many clients costs
+//! one scan per batch of new events, not one per request; requests that
+//! miss wait for the one computing the answer (the store's lock) and take
+//! its result.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::{Query, State};
-use axum::Json;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use cautery_dga::rfc3339;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::error::{ApiError, ApiResult};
 use super::ApiState;
 use crate::daemon::units::events::open_store;
 
-/// Hours one request may look back.
-pub const MAX_HOURS: i64 = 31 * 24;
+use super::requests::VictimsQuery;
 /// Events one request reads at most.
 pub const MAX_EVENTS: usize = 2_000_000;
 /// Rows of the AS and country tables.
 const TOP: usize = 50;
-
-/// The query.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct VictimsQuery {
-    hours: Option<i64>,
-}
 
 /// One bucket of a family's series.
 #[derive(Serialize)]
@@ -94,18 +95,55 @@ impl Tally {
     }
 }
 
+/// What identifies a victims answer: hours asked, end of the range,
+/// events stored so far, and the store.
+#[derive(Clone, PartialEq, Eq)]
+struct CacheKey {
+    hours: i64,
+    to: DateTime<Utc>,
+    stored: u64,
+    store: String,
+}
+
+/// Answers kept (their JSON), the newest last.
+#[derive(Default)]
+pub struct Cache {
+    answers: Vec<(CacheKey, Bytes)>,
+}
+
+/// Answers kept at once: one per period the console offers, and a few.
+const CACHED: usize = 8;
+
+impl Cache {
+    fn get(&self, key: &CacheKey) -> Option<Bytes> {
+        self.answers
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, body)| body.clone())
+    }
+
+    fn put(&mut self, key: CacheKey, body: Bytes) {
+        // Answers of older counts can never be asked for again.
+        self.answers
+            .retain(|(k, _)| k.stored == key.stored && k.hours != key.hours);
+        if self.answers.len() >= CACHED {
+            self.answers.remove(0);
+        }
+        self.answers.push((key, body));
+    }
+}
+
+fn json(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
 /// Counts of the events of the last `hours` (default 24) before the
 /// daemon's clock.
 pub async fn victims(
     State(state): State<Arc<ApiState>>,
     Query(query): Query<VictimsQuery>,
-) -> ApiResult<Json<Victims>> {
-    let hours = query.hours.unwrap_or(24);
-    if !(1..=MAX_HOURS).contains(&hours) {
-        return Err(ApiError::bad_request(format!(
-            "hours={hours} is out of range: give 1 to {MAX_HOURS}"
-        )));
-    }
+) -> ApiResult<Response> {
+    let hours = super::requests::hours(query.hours).map_err(ApiError::bad_request)?;
     let now = state.center.clock.now();
     let bucket = if hours <= 72 {
         TimeDelta::hours(1)
@@ -118,9 +156,48 @@ pub async fn victims(
         .map_err(|e| ApiError::internal(e.to_string()))?
         + bucket;
     let from = to - TimeDelta::hours(hours).max(bucket);
-    with_store(&state, move |store| count(store, from, to, bucket))
-        .await
-        .map(Json)
+    let key = CacheKey {
+        hours,
+        to,
+        stored: state.center.metrics.events_stored_total(),
+        store: state
+            .center
+            .runtime()
+            .events
+            .as_ref()
+            .map(|e| e.store.to_string())
+            .unwrap_or_default(),
+    };
+    let cached = |state: &ApiState, key: &CacheKey| {
+        state
+            .victims
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+    };
+    if let Some(body) = cached(&state, &key) {
+        return Ok(json(body));
+    }
+    let shared = state.clone();
+    let body = with_store(&state, move |store| {
+        // Another request may have counted while this one waited.
+        if let Some(body) = cached(&shared, &key) {
+            return Ok(body);
+        }
+        let counted = count(store, from, to, bucket)?;
+        let body = Bytes::from(
+            serde_json::to_vec(&counted)
+                .map_err(|e| ApiError::internal(format!("victims answer: {e}")))?,
+        );
+        shared
+            .victims
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .put(key, body.clone());
+        Ok(body)
+    })
+    .await?;
+    Ok(json(body))
 }
 
 /// Runs `read` on the event store's connection kept between requests, on

@@ -75,6 +75,12 @@ impl Registry {
         self.events_stored.fetch_add(count, Ordering::Relaxed);
     }
 
+    /// Events written to the store since start: moves whenever the store
+    /// has new events (the API's victims cache keys on it).
+    pub fn events_stored_total(&self) -> u64 {
+        self.events_stored.load(Ordering::Relaxed)
+    }
+
     /// Counts events written to spool files while the store was down.
     pub fn events_spooled(&self, count: u64) {
         self.events_spooled.fetch_add(count, Ordering::Relaxed);

@@ -6,6 +6,7 @@
 //! reaches the served zone and the audit log.
 
 use std::process::Command;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -717,4 +718,143 @@ fn monitor_state_alerts_and_seed_inputs_are_read_from_the_monitors_tables_and_th
     let none = daemon.json("/api/v1/seeds?source=murofet", None, 200, "SeedInputs");
     assert_eq!(none["total"], 0);
     daemon.json("/api/v1/seeds?limit=0", None, 400, "Error");
+}
+
+/// A CA and a certificate for 127.0.0.1 signed by it (made here: no key
+/// is committed): the CA's DER, the server's PEM chain and key.
+fn api_certificates() -> (Vec<u8>, String, String) {
+    let ca_key = rcgen::KeyPair::generate().expect("CA key");
+    let mut ca_params = rcgen::CertificateParams::new(Vec::new()).expect("CA params");
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "cautery API test CA");
+    ca_params.key_usages = vec![
+        rcgen::KeyUsagePurpose::KeyCertSign,
+        rcgen::KeyUsagePurpose::DigitalSignature,
+    ];
+    let ca = ca_params.self_signed(&ca_key).expect("CA");
+    let key = rcgen::KeyPair::generate().expect("server key");
+    let params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()]).expect("params");
+    let server = params.signed_by(&key, &ca, &ca_key).expect("certificate");
+    (ca.der().to_vec(), server.pem(), key.serialize_pem())
+}
+
+/// One HTTP/1.1 GET over TLS to 127.0.0.1:`port`, trusting `roots` only:
+/// the status and body, or the TLS error.
+fn tls_get(
+    roots: &rustls::RootCertStore,
+    port: u16,
+    path: &str,
+    token: Option<&str>,
+) -> Result<(u16, String), String> {
+    use std::io::{Read, Write};
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| e.to_string())?
+    .with_root_certificates(roots.clone())
+    .with_no_client_auth();
+    let name = rustls::pki_types::ServerName::try_from("127.0.0.1").map_err(|e| e.to_string())?;
+    let connection =
+        rustls::ClientConnection::new(Arc::new(config), name).map_err(|e| e.to_string())?;
+    let socket = std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    socket
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .map_err(|e| e.to_string())?;
+    let mut stream = rustls::StreamOwned::new(connection, socket);
+    let authorization = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{authorization}Connection: close\r\n\r\n"
+    )
+    .map_err(|e| e.to_string())?;
+    let mut answer = Vec::new();
+    match stream.read_to_end(&mut answer) {
+        Ok(_) => {}
+        // A server closing without close_notify still gave its answer.
+        Err(e) if !answer.is_empty() && e.kind() == std::io::ErrorKind::UnexpectedEof => {}
+        Err(e) => return Err(e.to_string()),
+    }
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| format!("no HTTP status: {text}"))?;
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    Ok((status, body))
+}
+
+#[test]
+fn over_tls_the_api_needs_a_token_and_a_client_that_trusts_the_configured_certificate() {
+    let dir = TempDir::new("api-tls");
+    let (ca, chain, key) = api_certificates();
+    let chain_file = dir.write("api.pem", &chain);
+    let key_file = dir.write("api.key", &key);
+    // Deployed as for a public address: TLS from files, tokens required.
+    let daemon_section = format!(
+        "tls-certificate = \"{}\"\ntls-key = \"{}\"\n\
+         [[http.tokens]]\nname = \"analyst\"\ntoken = \"{READ_TOKEN}\"\nscope = \"read\"\n",
+        chain_file.display(),
+        key_file.display()
+    );
+    let (dns, http) = (free_port(), free_port());
+    let clock = dir.write("clock", DAY);
+    let config = dir.write(
+        "cautery.toml",
+        &format!(
+            "version = 1\n[server]\nlisten = [\"127.0.0.1:{dns}\"]\nstate-dir = \"{}\"\n\
+             [http]\nlisten = \"127.0.0.1:{http}\"\n{daemon_section}\n[events]\nstore = \"\"\n\
+             [[zone]]\nname = \"cautery.rpz\"\nfamilies = [\"chinad\"]\ndays-back = 0\ndays-ahead = 0\n",
+            dir.join("state").display()
+        ),
+    );
+    let mut command = cautery_command();
+    command
+        .args(["serve", "--config"])
+        .arg(&config)
+        .arg("--clock-file")
+        .arg(&clock);
+    let process = Process::start("cautery", command, &dir.join("cautery.log"));
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(rustls::pki_types::CertificateDer::from(ca))
+        .expect("CA");
+    wait_until(Duration::from_secs(60), || {
+        tls_get(&roots, http, "/health", None).is_ok_and(|(status, _)| status == 200)
+    })
+    .unwrap_or_else(|e| panic!("no HTTPS ({e:?}): {}", process.log()));
+
+    let (_, openapi) = tls_get(&roots, http, "/api/v1/openapi.json", None).expect("openapi");
+    let openapi: Value = serde_json::from_str(&openapi).expect("JSON");
+    // No token: 401 with a JSON error that says what to send.
+    let (status, body) = tls_get(&roots, http, "/api/v1/zones", None).expect("TLS");
+    assert_eq!(status, 401, "{body}");
+    let refused = validated(&openapi, "no token", &body, "Error");
+    assert!(
+        refused["error"].as_str().expect("error").contains("Bearer"),
+        "{refused}"
+    );
+    // The read token: the zones.
+    let (status, body) = tls_get(&roots, http, "/api/v1/zones", Some(READ_TOKEN)).expect("TLS");
+    assert_eq!(status, 200, "{body}");
+    let zones = validated(&openapi, "zones over TLS", &body, "Zones");
+    assert_eq!(zones["zones"][0]["name"], "cautery.rpz");
+    // A client that does not trust the CA gets no answer at all.
+    let stranger = rustls::RootCertStore::empty();
+    let refused = tls_get(&stranger, http, "/api/v1/zones", Some(READ_TOKEN));
+    assert!(refused.is_err(), "{refused:?}");
+    // Plain HTTP on the TLS port is not answered with the API.
+    let (status, _) = get(
+        &format!("http://127.0.0.1:{http}/api/v1/zones"),
+        Some(READ_TOKEN),
+    );
+    assert_ne!(status, 200);
 }
