@@ -149,8 +149,8 @@ fn scopes() -> Vec<Scope> {
 struct Paged(SqliteStore);
 
 impl EventStore for Paged {
-    fn insert(&mut self, events: &[Event]) -> Result<(), StoreError> {
-        self.0.insert(events)
+    fn insert_batch(&mut self, batch: crate::BatchId, events: &[Event]) -> Result<(), StoreError> {
+        self.0.insert_batch(batch, events)
     }
 
     fn events_between(
