@@ -59,6 +59,87 @@ const MSXML_LINE: usize = 72;
 /// Handles the TwitterJS component uses each month (weeks 0-3).
 pub const TWITTERJS_WEEKS: u32 = 4;
 
+/// Which MiniDuke component reads a handle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Component {
+    /// The main component: one handle a period of about a week.
+    Main,
+    /// The TwitterJS component: four handles a month.
+    TwitterJs,
+}
+
+impl Component {
+    /// The lower-case name used in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Component::Main => "main",
+            Component::TwitterJs => "twitterjs",
+        }
+    }
+}
+
+/// A handle with the days (UTC, inclusive) on which a component reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandleWindow {
+    /// The component.
+    pub component: Component,
+    /// First day of the period.
+    pub from: NaiveDate,
+    /// Last day of the period.
+    pub to: NaiveDate,
+    /// The Twitter account name.
+    pub handle: String,
+}
+
+/// Every handle of both components whose period meets the days `from` to
+/// `to` (inclusive), ordered by period start, main before TwitterJS.
+pub fn handles(from: NaiveDate, to: NaiveDate) -> Vec<HandleWindow> {
+    let mut out = Vec::new();
+    if from > to {
+        return out;
+    }
+    let mut month = from.with_day(1).unwrap_or(from);
+    while month <= to {
+        let next_month = month
+            .checked_add_months(chrono::Months::new(1))
+            .unwrap_or(NaiveDate::MAX);
+        let last = next_month.pred_opt().unwrap_or(month);
+        // The main component's periods start on days 1, 7, 14, 21 and 28.
+        let starts = [1, 7, 14, 21, 28];
+        for (i, &start) in starts.iter().enumerate() {
+            let Some(begin) = month.with_day(start) else {
+                continue;
+            };
+            let end = starts
+                .get(i + 1)
+                .and_then(|&d| month.with_day(d - 1))
+                .unwrap_or(last);
+            if end >= from && begin <= to {
+                out.push(HandleWindow {
+                    component: Component::Main,
+                    from: begin,
+                    to: end,
+                    handle: main_handle(begin),
+                });
+            }
+        }
+        for handle in twitterjs_handles(month.year(), month.month()) {
+            out.push(HandleWindow {
+                component: Component::TwitterJs,
+                from: month,
+                to: last,
+                handle,
+            });
+        }
+        if next_month == NaiveDate::MAX {
+            break;
+        }
+        month = next_month;
+    }
+    out.sort_by_key(|w| (w.from, w.component != Component::Main));
+    out
+}
+
 /// The Twitter handle the main component reads during the period holding
 /// `day` (periods begin on days 1, 7, 14, 21 and 28 of each month).
 pub fn main_handle(day: NaiveDate) -> String {
@@ -265,6 +346,37 @@ mod tests {
                 assert_eq!(*word, real_word);
             }
         }
+    }
+
+    #[test]
+    fn handles_lists_the_periods_that_meet_the_range() {
+        let day = |m, d| NaiveDate::from_ymd_opt(2014, m, d).expect("date");
+        let got = handles(day(2, 20), day(3, 2));
+        let main: Vec<(NaiveDate, NaiveDate)> = got
+            .iter()
+            .filter(|w| w.component == Component::Main)
+            .map(|w| (w.from, w.to))
+            .collect();
+        assert_eq!(
+            main,
+            [
+                (day(2, 14), day(2, 20)),
+                (day(2, 21), day(2, 27)),
+                (day(2, 28), day(2, 28)),
+                (day(3, 1), day(3, 6)),
+            ]
+        );
+        let twitterjs: Vec<&HandleWindow> = got
+            .iter()
+            .filter(|w| w.component == Component::TwitterJs)
+            .collect();
+        assert_eq!(twitterjs.len(), 8);
+        assert_eq!(
+            (twitterjs[0].from, twitterjs[0].to),
+            (day(2, 1), day(2, 28))
+        );
+        assert_eq!(twitterjs[4].handle, twitterjs_handles(2014, 3)[0]);
+        assert!(handles(day(3, 2), day(2, 20)).is_empty());
     }
 
     #[test]
