@@ -506,7 +506,9 @@ fn postgres_insert_rate() {
     if id_cache > 0 {
         let mut client = postgres_client(&url, schema);
         client
-            .batch_execute(&format!("ALTER TABLE events ALTER COLUMN id SET CACHE {id_cache}"))
+            .batch_execute(&format!(
+                "ALTER TABLE events ALTER COLUMN id SET CACHE {id_cache}"
+            ))
             .unwrap();
     }
     // As PostgresStore::connect: more connections for parallel COPY
@@ -520,7 +522,13 @@ fn postgres_insert_rate() {
         backends.push(pid_of(&mut client));
         store.add_copy_client(client);
     }
-    let server_cpu = || -> f64 { backends.iter().flatten().map(|&pid| cpu_seconds_of(pid)).sum() };
+    let server_cpu = || -> f64 {
+        backends
+            .iter()
+            .flatten()
+            .map(|&pid| cpu_seconds_of(pid))
+            .sum()
+    };
     let before = server_cpu();
     insert_rate(&mut store, "PostgreSQL");
     let count = f64::from(bench_number("CAUTERY_BENCH_EVENTS", 1_000_000));
@@ -534,7 +542,10 @@ fn postgres_insert_rate() {
 /// The process id of the server's backend of `client`, when the server
 /// runs on this machine.
 fn pid_of(client: &mut postgres::Client) -> Option<u32> {
-    let pid: i32 = client.query_one("SELECT pg_backend_pid()", &[]).ok()?.get(0);
+    let pid: i32 = client
+        .query_one("SELECT pg_backend_pid()", &[])
+        .ok()?
+        .get(0);
     u32::try_from(pid).ok()
 }
 
