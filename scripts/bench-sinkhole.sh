@@ -6,7 +6,8 @@
 #     run, rounds alternating. Both close the connection after each answer
 #     (a sinkhole records each connection), so wrk reconnects every time.
 #  2. Events stored and dropped during the cautery rounds.
-#  3. Event inserts per second into SQLite and PostgreSQL, and a day of 10M
+#  3. Event inserts per second into SQLite and PostgreSQL (one after the
+#     other, and the PostgreSQL backends' CPU time), and a day of 10M
 #     events from 2M sources: store size, report time and memory (the
 #     crate's measurements).
 # Beside each rate, the CPU time the server's processes spent (user and
@@ -17,6 +18,8 @@
 # ONLY=store (one half), CAUTERY_TEST_POSTGRES (a database for the
 # PostgreSQL inserts), CAUTERY_BENCH_STORE=FILE (keep the big day's SQLite
 # store there; a second run reports from it without filling it again),
+# CAUTERY_BENCH_READERS (the report's readers; 0, the default, one per
+# core; 1 for the single-reader figure),
 # BIN=FILE (a cautery binary to measure instead of a fresh release build).
 # On a machine shared with other jobs, the crate's figures in CPU seconds
 # are the steadier ones.
@@ -117,6 +120,6 @@ fi
 [ "$ONLY" = http ] && exit 0
 
 echo "== event inserts into SQLite and PostgreSQL (crates/events, release; PostgreSQL when CAUTERY_TEST_POSTGRES is set)"
-CAUTERY_BENCH_BATCH=100000 cargo test -q --release -p cautery-events -- --ignored --nocapture sqlite_insert_rate postgres_insert_rate 2>&1 | grep -i -E "events/s|inserted|skipped" || true
+CAUTERY_BENCH_BATCH=100000 cargo test -q --release -p cautery-events -- --ignored --nocapture --test-threads=1 sqlite_insert_rate postgres_insert_rate 2>&1 | grep -i -E "events/s|inserted|skipped|backends" || true
 echo "== a big day: CAUTERY_BENCH_EVENTS (10M) events from CAUTERY_BENCH_SOURCES (2M) addresses, per-AS reports of 1,000 ASes"
 cargo test -q --release -p cautery-events -- --ignored --nocapture report_of_a_big_day 2>&1 | grep -E "stored|sources held|reports of the day" || true

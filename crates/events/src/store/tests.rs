@@ -425,7 +425,12 @@ fn bench_number(name: &str, default: u32) -> u32 {
 /// User and system CPU seconds of this process so far, from /proc: on a
 /// machine shared with other jobs a steadier figure than elapsed time.
 fn cpu_seconds() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    cpu_seconds_in("/proc/self/stat")
+}
+
+/// User and system CPU seconds in a `/proc/PID/stat` file.
+fn cpu_seconds_in(path: &str) -> f64 {
+    let stat = std::fs::read_to_string(path).unwrap_or_default();
     // Fields after the command name (which may hold spaces) in brackets.
     let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
     let fields: Vec<&str> = after.split_whitespace().collect();
@@ -489,7 +494,23 @@ fn postgres_insert_rate() {
     let Some(url) = postgres_url() else {
         return;
     };
-    let mut store = postgres_store(&url, "cautery_events_bench");
+    let schema = "cautery_events_bench";
+    let mut client = postgres_fresh_client(&url, schema);
+    // The server's side: the backends' CPU time, from /proc (the server
+    // runs on this machine in the benchmark).
+    let mut backends = vec![pid_of(&mut client)];
+    let mut store = PostgresStore::from_client(client).unwrap();
+    // CAUTERY_BENCH_ID_CACHE=N: ids drawn N at a time from the identity's
+    // sequence (1, PostgreSQL's default, takes the sequence's lock per row).
+    let id_cache = bench_number("CAUTERY_BENCH_ID_CACHE", 0);
+    if id_cache > 0 {
+        let mut client = postgres_client(&url, schema);
+        client
+            .batch_execute(&format!(
+                "ALTER TABLE events ALTER COLUMN id SET CACHE {id_cache}"
+            ))
+            .unwrap();
+    }
     // As PostgresStore::connect: more connections for parallel COPY
     // (CAUTERY_BENCH_COPY_CONNECTIONS=1 measures one).
     let connections = bench_number(
@@ -497,9 +518,40 @@ fn postgres_insert_rate() {
         super::postgresql::COPY_CONNECTIONS as u32,
     );
     for _ in 1..connections {
-        store.add_copy_client(postgres_client(&url, "cautery_events_bench"));
+        let mut client = postgres_client(&url, schema);
+        backends.push(pid_of(&mut client));
+        store.add_copy_client(client);
     }
+    let server_cpu = || -> f64 {
+        backends
+            .iter()
+            .flatten()
+            .map(|&pid| cpu_seconds_of(pid))
+            .sum()
+    };
+    let before = server_cpu();
     insert_rate(&mut store, "PostgreSQL");
+    let count = f64::from(bench_number("CAUTERY_BENCH_EVENTS", 1_000_000));
+    println!(
+        "PostgreSQL backends: {:.2} s CPU for these events ({:.2} s per million; WAL writer and checkpointer not counted)",
+        server_cpu() - before,
+        (server_cpu() - before) / count * 1e6
+    );
+}
+
+/// The process id of the server's backend of `client`, when the server
+/// runs on this machine.
+fn pid_of(client: &mut postgres::Client) -> Option<u32> {
+    let pid: i32 = client
+        .query_one("SELECT pg_backend_pid()", &[])
+        .ok()?
+        .get(0);
+    u32::try_from(pid).ok()
+}
+
+/// User and system CPU seconds of process `pid`, from /proc.
+fn cpu_seconds_of(pid: u32) -> f64 {
+    cpu_seconds_in(&format!("/proc/{pid}/stat"))
 }
 
 /// A day of `CAUTERY_BENCH_EVENTS` events (default 10M) from
@@ -564,16 +616,25 @@ fn report_of_a_big_day() {
     std::fs::create_dir_all(&out).unwrap();
     let start = std::time::Instant::now();
     let cpu = cpu_seconds();
+    // CAUTERY_BENCH_READERS=1 times one reader; 0 (default) one per core.
+    let readers = bench_number("CAUTERY_BENCH_READERS", 0) as usize;
     let summary = crate::report::write_reports(
         &store,
         at(0, 0, 0).date_naive(),
         &scopes,
         &out,
-        &crate::report::ReportOptions::default(),
+        &crate::report::ReportOptions {
+            readers,
+            ..crate::report::ReportOptions::default()
+        },
     )
     .unwrap();
     println!(
-        "reports of the day: {} files, {} rows in {:.2?}, {:.2} s CPU ({} passes); peak memory {} MiB (before the reports {rss_before} MiB)",
+        "reports of the day ({} readers): {} files, {} rows in {:.2?}, {:.2} s CPU ({} passes); peak memory {} MiB (before the reports {rss_before} MiB)",
+        match readers {
+            0 => std::thread::available_parallelism().map_or(1, usize::from),
+            n => n,
+        },
         summary.files.len(),
         summary.rows(),
         start.elapsed(),
@@ -610,6 +671,11 @@ fn postgres_url() -> Option<String> {
 /// A store in a fresh schema of its own, so that tests do not see each
 /// other's rows.
 fn postgres_store(url: &str, schema: &str) -> PostgresStore {
+    PostgresStore::from_client(postgres_fresh_client(url, schema)).unwrap()
+}
+
+/// A client on a fresh, empty `schema`.
+fn postgres_fresh_client(url: &str, schema: &str) -> postgres::Client {
     let mut client = postgres::Client::connect(url, postgres::NoTls)
         .unwrap_or_else(|error| panic!("cannot connect to CAUTERY_TEST_POSTGRES={url}: {error}"));
     client
@@ -618,7 +684,7 @@ fn postgres_store(url: &str, schema: &str) -> PostgresStore {
              SET search_path TO {schema}"
         ))
         .unwrap();
-    PostgresStore::from_client(client).unwrap()
+    client
 }
 
 /// A second connection to the schema of [`postgres_store`], as
