@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use crate::harness::{cautery, require, stderr, stdout, utf8, TempDir};
+use crate::harness::{cautery, require, set_clock, stderr, stdout, utf8, TempDir};
 
 const AT: &str = "2026-11-26T00:00:00Z";
 
@@ -1220,14 +1220,6 @@ fn a_stale_public_data_seed_input_is_a_health_alert_until_a_fresh_fetch() {
     assert_eq!(alerts.len(), 1, "{alerts:?}");
     assert_eq!(alerts[0]["detail"], "recovered");
     assert!(status().status.success());
-}
-
-/// Moves a clock file in one step (a rename), so that the daemon never
-/// reads it half-written and falls back on the system clock.
-fn set_clock(clock: &std::path::Path, at: &str) {
-    let next = clock.with_extension("next");
-    std::fs::write(&next, at).expect("clock");
-    std::fs::rename(&next, clock).expect("clock");
 }
 
 /// A zone file that hangs: a FIFO no one writes, so the cycle that opens it
