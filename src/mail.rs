@@ -181,11 +181,9 @@ impl MailSettings {
     /// Mails one monitor alert to `to`: its text form as the subject's
     /// detail and body, the JSON alert below it. Ok once the server accepted it.
     pub fn send_alert(&self, to: &[String], alert: &cautery_monitor::Alert) -> Result<()> {
-        let subject = match alert.domain.as_str() {
-            "" => format!("cautery monitor: {} {}", alert.kind.as_str(), alert.source),
-            domain => format!("cautery monitor: {} {domain}", alert.kind.as_str()),
-        };
-        let mut builder = Message::builder().from(self.from.clone()).subject(subject);
+        let mut builder = Message::builder()
+            .from(self.from.clone())
+            .subject(alert.subject());
         for address in to {
             builder = builder.to(address
                 .parse()

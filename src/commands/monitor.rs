@@ -438,6 +438,7 @@ fn raise_alerts(
                     repeat: due.repeat,
                     detail: String::new(),
                     evidence: evidence.clone(),
+                    finding: None,
                 }
             })
             .collect();
@@ -551,6 +552,7 @@ fn raise_gone_alerts(
                         previous.last_seen.to_rfc3339()
                     ),
                     evidence: evidence.clone(),
+                    finding: None,
                 }
             })
             .collect();
@@ -572,6 +574,25 @@ fn raise_gone_alerts(
     Ok(())
 }
 
+/// Where alerts go, as configured (`monitor check`'s options, `[monitor]`'s keys).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct SinkSettings {
+    /// JSON lines on stdout.
+    pub stdout: bool,
+    /// The webhook's URL.
+    pub webhook: Option<String>,
+    /// The file holding its HMAC secret.
+    pub webhook_secret_file: Option<std::path::PathBuf>,
+    /// The Slack/Mattermost `{"text": ...}` form.
+    pub webhook_chat: bool,
+    /// `HOST:PORT` of a syslog receiver.
+    pub syslog: Option<String>,
+    /// The SMTP server of `[mail]`.
+    pub mail: Option<crate::mail::MailSettings>,
+    /// Who is mailed.
+    pub mail_to: Vec<String>,
+}
+
 /// The sinks of a check's alerts: stdout (JSON lines), a signed webhook,
 /// syslog and mail. The live findings of `cautery serve` go through the
 /// same ones (`[detect] alert`).
@@ -585,24 +606,44 @@ pub(crate) struct Sinks {
 impl Sinks {
     /// The sinks `args` names.
     pub(crate) fn of(args: &MonitorCheckArgs) -> Result<Sinks> {
-        let webhook = match &args.webhook {
+        Sinks::new(&SinkSettings {
+            stdout: args.alerts,
+            webhook: args.webhook.clone(),
+            webhook_secret_file: args.webhook_secret_file.clone(),
+            webhook_chat: args.webhook_chat,
+            syslog: args.syslog.clone(),
+            mail: args.mail.clone(),
+            mail_to: args.mail_to.clone(),
+        })
+    }
+
+    /// The sinks of `settings`: the secret read, the webhook URL checked.
+    pub(crate) fn new(settings: &SinkSettings) -> Result<Sinks> {
+        let webhook = match &settings.webhook {
             Some(url) => Some(Webhook::new(
                 url,
-                args.webhook_secret_file.as_deref(),
-                args.webhook_chat,
+                settings.webhook_secret_file.as_deref(),
+                settings.webhook_chat,
             )?),
             None => None,
         };
-        let mail = match &args.mail {
-            Some(mail) if !args.mail_to.is_empty() => Some((mail.clone(), args.mail_to.clone())),
+        let mail = match &settings.mail {
+            Some(mail) if !settings.mail_to.is_empty() => {
+                Some((mail.clone(), settings.mail_to.clone()))
+            }
             _ => None,
         };
         Ok(Sinks {
-            stdout: args.alerts,
+            stdout: settings.stdout,
             webhook,
-            syslog: args.syslog.clone(),
+            syslog: settings.syslog.clone(),
             mail,
         })
+    }
+
+    /// Whether no sink is set.
+    pub(crate) fn is_empty(&self) -> bool {
+        !self.stdout && self.webhook.is_none() && self.syslog.is_none() && self.mail.is_none()
     }
 
     /// Sends `alert` to every sink (stdout to `out`); false when one did not
@@ -921,6 +962,7 @@ pub(crate) fn record_source(
             repeat: false,
             detail,
             evidence: Vec::new(),
+            finding: None,
         });
     }
     let delivered = deliver_health(args, &alerts)?;
@@ -1037,6 +1079,7 @@ pub(crate) fn record_cycle(
             repeat: notice == CycleNotice::Repeat,
             detail: problem.clone().unwrap_or_else(|| "recovered".to_owned()),
             evidence: Vec::new(),
+            finding: None,
         })
         .collect();
     let delivered = deliver_health(args, &alerts)?;

@@ -200,6 +200,10 @@ pub struct CollectorConfig {
     pub unknown_min_names: usize,
     /// The score at or above which the classifier flags a name.
     pub unknown_threshold: f64,
+    /// Whether each new finding is sent through `[monitor]`'s sinks.
+    pub alert: bool,
+    /// How long before a finding still going on is sent again.
+    pub renotify: Duration,
 }
 
 impl CollectorConfig {
@@ -217,8 +221,14 @@ impl CollectorConfig {
                     cautery_detect::classify::Model::shipped().threshold()
                 ),
             },
+            alert: spec.detect.alert,
+            renotify: Duration::from_secs(86_400 * u64::from(spec.monitor.renotify_days.max(1))),
             ..CollectorConfig::default()
         };
+        if config.alert {
+            // Checked now, so that a bad sink fails the start or the reload.
+            crate::daemon::units::monitor::section_sinks(spec)?;
+        }
         for entry in &spec.detect.dnstap_listen {
             if let Some(path) = entry.strip_prefix("unix:") {
                 if path.is_empty() {

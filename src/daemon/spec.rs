@@ -398,6 +398,10 @@ pub struct DetectSection {
     /// The classifier score (0 to 1) at or above which a name is flagged;
     /// unset, the shipped model's own threshold.
     pub unknown_threshold: Option<f64>,
+    /// Send each new finding (client and family) once through the sinks of
+    /// `[monitor]` (webhook, syslog, mail-to), again after its
+    /// `renotify-days` while the client goes on.
+    pub alert: bool,
 }
 
 impl Default for DetectSection {
@@ -409,6 +413,7 @@ impl Default for DetectSection {
             window_hours: 24,
             unknown_min_names: 10,
             unknown_threshold: None,
+            alert: false,
         }
     }
 }

@@ -22,7 +22,8 @@ use crate::harness::{
 /// Benign names in the test root zone.
 const BENIGN: [&str; 3] = ["www.example.org", "mail.example.org", "cdn.example.org"];
 /// The infected clients, their family and how many names they ask for.
-const INFECTED: [(&str, &str, usize); 2] = [("127.0.0.2", "necurs", 4), ("127.0.0.3", "qakbot", 3)];
+pub(crate) const INFECTED: [(&str, &str, usize); 2] =
+    [("127.0.0.2", "necurs", 4), ("127.0.0.3", "qakbot", 3)];
 
 /// Today's names of `family` (its default seed).
 fn todays_names(family: &str, count: usize) -> Vec<String> {
@@ -38,7 +39,7 @@ fn todays_names(family: &str, count: usize) -> Vec<String> {
 }
 
 /// A BIND authoritative for a root zone with only the benign names.
-fn upstream(dir: &TempDir) -> (Process, u16) {
+pub(crate) fn upstream(dir: &TempDir) -> (Process, u16) {
     let mut zone = String::from(
         "$TTL 60\n@ SOA ns.root-servers.test. hostmaster.root-servers.test. 1 3600 600 86400 60\n\
          @ NS ns.root-servers.test.\nns.root-servers.test. A 127.0.0.1\n",
@@ -81,7 +82,7 @@ fn ask(client: &str, port: u16, name: &str) -> String {
 
 /// Drives the clients through the resolver on `port`; returns how many
 /// queries were asked.
-fn drive_clients(port: u16, process: &mut Process) -> usize {
+pub(crate) fn drive_clients(port: u16, process: &mut Process) -> usize {
     // Wait for the resolver (and its upstream) to answer.
     wait_until(Duration::from_secs(30), || {
         assert!(process.exited().is_none(), "{}", process.log());
@@ -498,7 +499,7 @@ fn flagged_names(family: &str, count: usize) -> Vec<String> {
 }
 
 /// The events `cautery events` lists from the store of `config`.
-fn stored_events(config: &Path) -> Vec<serde_json::Value> {
+pub(crate) fn stored_events(config: &Path) -> Vec<serde_json::Value> {
     let output = cautery(&["events", "--config", utf8(config), "--format", "jsonl"]);
     stdout(&output)
         .lines()

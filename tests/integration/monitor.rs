@@ -1814,3 +1814,110 @@ fn a_held_name_removed_at_a_loopback_tld_is_alerted_once_and_cleared_when_back()
     assert_eq!(alerts.len(), 1, "gone again: {alerts:?}");
     assert_eq!(alerts[0]["repeat"], false);
 }
+
+#[test]
+fn live_findings_reach_the_monitors_webhook_once_per_client_and_family() {
+    use crate::detect::{drive_clients, stored_events, upstream, INFECTED};
+    use crate::harness::{cautery_command, free_port, program, wait_until, Process};
+    use std::time::Duration;
+    if !(require("dig", "bind9-dnsutils") && require("named", "bind9")) {
+        return;
+    }
+    let dir = TempDir::new("monitor-findings");
+    let state = dir.join("state");
+    let (dns, http) = (free_port(), free_port());
+    let receiver = Receiver::start();
+    let secret = dir.write("secret", "s3cret\n");
+    let config = dir.write(
+        "cautery.toml",
+        &format!(
+            "version = 1\n[http]\nlisten = \"127.0.0.1:{http}\"\n[server]\nlisten = [\"127.0.0.1:{dns}\"]\nstate-dir = \"{}\"\n\
+             [detect]\ndnstap-listen = [\"unix:dnstap.sock\"]\nalert = true\n\
+             [monitor]\nwebhook = \"http://127.0.0.1:{}/hook\"\nwebhook-secret-file = \"{}\"\n\
+             [[zone]]\nname = \"detect.rpz\"\nfamilies = [\"necurs\", \"qakbot\"]\n\
+             seeds = \"default\"\ndays-back = 1\ndays-ahead = 1\naction = \"nxdomain\"\n",
+            state.display(),
+            receiver.port,
+            utf8(&secret),
+        ),
+    );
+    let mut command = cautery_command();
+    command.args(["serve", "--config"]).arg(&config);
+    let server = Process::start("cautery", command, &dir.join("cautery.log"));
+    wait_until(Duration::from_secs(120), || {
+        server.log().contains("dnstap collector listening")
+            && server.log().contains("listening (udp+tcp)")
+    })
+    .unwrap_or_else(|e| panic!("{e:?}: {}", server.log()));
+    let (_upstream, upstream_port) = upstream(&dir);
+    let bind_port = free_port();
+    let d = dir.path().display();
+    let conf = dir.write(
+        "resolver.conf",
+        &format!(
+            "options {{ directory \"{d}\"; listen-on port {bind_port} {{ 127.0.0.1; }}; \
+             listen-on-v6 {{ none; }}; recursion yes; \
+             allow-query {{ 127.0.0.0/8; }}; allow-recursion {{ 127.0.0.0/8; }}; \
+             forward only; forwarders {{ 127.0.0.1 port {upstream_port}; }}; \
+             dnssec-validation no; notify no; pid-file \"{d}/resolver.pid\"; \
+             session-keyfile \"{d}/resolver.key\"; \
+             dnstap {{ client; }}; dnstap-output unix \"{}\"; }};\n\
+             controls {{ }};\n",
+            state.join("dnstap.sock").display()
+        ),
+    );
+    let mut command = Command::new(program("named"));
+    command.args(["-f", "-c"]).arg(&conf);
+    let mut named = Process::start("named", command, &dir.join("resolver.log"));
+
+    // Two infected clients (necurs, qakbot), an accidental lookup, benign clients.
+    drive_clients(bind_port, &mut named);
+    let mut alerts = Vec::new();
+    wait_until(Duration::from_secs(30), || {
+        alerts.extend(receiver.take());
+        alerts.len() >= INFECTED.len()
+    })
+    .unwrap_or_else(|e| panic!("{e:?}: {alerts:?}\n{}", server.log()));
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for alert in &alerts {
+        assert_eq!(alert["kind"], "finding", "{alert}");
+        assert_eq!(alert["repeat"], false, "{alert}");
+        let finding = &alert["finding"];
+        seen.push((
+            finding["client"].as_str().expect("client").to_owned(),
+            finding["family"].as_str().expect("family").to_owned(),
+        ));
+        // Alerted when the third distinct name (min-names) made it a finding.
+        assert!(finding["names"].as_u64() >= Some(3), "{alert}");
+        assert_eq!(
+            finding["sample"].as_array().map(Vec::len),
+            finding["names"].as_u64().map(|n| n as usize),
+            "{alert}"
+        );
+        assert_eq!(finding["nxdomain_share"], 1.0, "{alert}");
+        assert!(finding["first_seen"].as_str() <= finding["last_seen"].as_str());
+    }
+    seen.sort();
+    let expected: Vec<(String, String)> = INFECTED
+        .iter()
+        .map(|(client, family, _)| ((*client).to_owned(), (*family).to_owned()))
+        .collect();
+    assert_eq!(seen, expected, "{alerts:?}");
+
+    // The same clients again: more events stored, no second alert.
+    let before = stored_events(&config).len();
+    drive_clients(bind_port, &mut named);
+    wait_until(Duration::from_secs(30), || {
+        stored_events(&config).len() > before
+    })
+    .unwrap_or_else(|e| panic!("{e:?}: {}", server.log()));
+    std::thread::sleep(Duration::from_secs(2));
+    let again = receiver.take();
+    assert!(again.is_empty(), "{again:?}");
+    assert_eq!(
+        server.log().matches("finding alerted").count(),
+        INFECTED.len(),
+        "{}",
+        server.log()
+    );
+}

@@ -44,8 +44,33 @@ pub struct Evidence {
     pub input_fetched_at: Option<String>,
 }
 
+/// What a live finding alert says of an infected client.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FindingFacts {
+    /// The querying address.
+    pub client: String,
+    /// The family, or `unknown-dga`.
+    pub family: String,
+    /// Its first query of the family's names seen.
+    pub first_seen: DateTime<Utc>,
+    /// Its last one seen so far.
+    pub last_seen: DateTime<Utc>,
+    /// Distinct names of the family it asked for.
+    pub names: usize,
+    /// Some of them (at most [`FindingFacts::SAMPLE`]).
+    pub sample: Vec<String>,
+    /// The share of those names answered NXDOMAIN, when the resolver sends
+    /// its responses.
+    pub nxdomain_share: Option<f64>,
+}
+
+impl FindingFacts {
+    /// Names kept as a sample.
+    pub const SAMPLE: usize = 10;
+}
+
 /// One alert.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Alert {
     /// Its kind.
     pub kind: AlertKind,
@@ -83,6 +108,9 @@ pub struct Alert {
     /// The evidence (name alerts).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<Evidence>,
+    /// The infected client (`finding` alerts).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finding: Option<FindingFacts>,
 }
 
 impl Alert {
@@ -92,8 +120,40 @@ impl Alert {
         serde_json::to_string(self).unwrap_or_default()
     }
 
+    /// The subject of a mailed alert.
+    pub fn subject(&self) -> String {
+        match (&self.finding, self.domain.as_str()) {
+            (Some(finding), _) => format!(
+                "cautery detect: finding {} {}",
+                finding.client, finding.family
+            ),
+            (None, "") => format!("cautery monitor: {} {}", self.kind.as_str(), self.source),
+            (None, domain) => format!("cautery monitor: {} {domain}", self.kind.as_str()),
+        }
+    }
+
     /// One line of text for chat webhooks.
     pub fn text(&self) -> String {
+        if let Some(finding) = &self.finding {
+            let mut text = format!(
+                "cautery detect: finding {} {}: {} names from {} to {}",
+                finding.client,
+                finding.family,
+                finding.names,
+                finding.first_seen.to_rfc3339(),
+                finding.last_seen.to_rfc3339()
+            );
+            if let Some(share) = finding.nxdomain_share {
+                text.push_str(&format!(", {:.0} % NXDOMAIN", share * 100.0));
+            }
+            if !finding.sample.is_empty() {
+                text.push_str(&format!(": {}", finding.sample.join(", ")));
+            }
+            if self.repeat {
+                text.push_str(" (still active)");
+            }
+            return text;
+        }
         let mut text = format!("cautery monitor: {} {}", self.kind.as_str(), self.domain);
         if let Some(evidence) = self.evidence.first() {
             text.push_str(&format!(
@@ -160,6 +220,10 @@ impl Alert {
             }
         };
         param("domain", &self.domain);
+        if let Some(finding) = &self.finding {
+            param("client", &finding.client);
+            param("family", &finding.family);
+        }
         if let Some(evidence) = self.evidence.first() {
             param("family", &evidence.family);
             param("seed", &evidence.seed);
@@ -243,6 +307,7 @@ mod tests {
             repeat: false,
             detail: String::new(),
             evidence: Vec::new(),
+            finding: None,
         };
         let text = alert.text();
         assert!(text.contains("changed abc.com"), "{text}");

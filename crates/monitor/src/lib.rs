@@ -39,7 +39,7 @@ pub mod state;
 pub mod store;
 pub mod zonefile;
 
-pub use alert::{signature, Alert, Evidence, SIGNATURE_HEADER};
+pub use alert::{signature, Alert, Evidence, FindingFacts, SIGNATURE_HEADER};
 pub use delegation::{DelegationError, Pacer, ParentAnswer};
 pub use health::{
     cycle_notice, cycle_problem, problems, record, CycleNotice, HealthRules, Problem, SourceHealth,

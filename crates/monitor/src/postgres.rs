@@ -15,7 +15,9 @@ use crate::alert::Alert;
 use crate::health::SourceHealth;
 use crate::state::{Change, NameState};
 use crate::store::{
-    limit_i64, name_state, source_health, NameRow, SourceRow, StateStore, StoreError, StoredAlert,
+    limit_i64, name_row, name_state, name_upsert, name_values, source_health, source_row,
+    source_upsert, source_values, StateStore, StoreError, StoredAlert, NAME_COLUMNS,
+    SOURCE_COLUMNS,
 };
 
 /// Migrations; never edit one that was released, append.
@@ -179,9 +181,7 @@ impl StateStore for PostgresState {
         let row = self
             .client
             .query_opt(
-                "SELECT first_seen, last_seen, ns, registrar, expires, changed_at, alerted,
-                   gone_since
-                 FROM monitor_names WHERE domain = $1",
+                &format!("SELECT {NAME_COLUMNS} FROM monitor_names WHERE domain = $1"),
                 &[&domain],
             )
             .map_err(|source| StoreError::Postgres {
@@ -189,16 +189,10 @@ impl StateStore for PostgresState {
                 source,
             })?;
         row.map(|row| {
-            let row: NameRow = (
-                row.get(0),
-                row.get(1),
-                row.get(2),
-                row.get(3),
-                row.get(4),
-                row.get(5),
-                row.get(6),
-                row.get(7),
-            );
+            let row = name_row(&row, 0).map_err(|source| StoreError::Postgres {
+                url: url.clone(),
+                source,
+            })?;
             name_state(&url, domain, row)
         })
         .transpose()
@@ -215,29 +209,14 @@ impl StateStore for PostgresState {
             url: url.clone(),
             source,
         };
-        let ns = serde_json::to_string(&state.ns).unwrap_or_default();
-        let alerted = serde_json::to_string(&state.alerted).unwrap_or_default();
+        let values = name_values(state);
+        let bound: Vec<&(dyn postgres::types::ToSql + Sync)> = values
+            .iter()
+            .map(|value| value as &(dyn postgres::types::ToSql + Sync))
+            .collect();
         let mut transaction = self.client.transaction().map_err(error)?;
         transaction
-            .execute(
-                "INSERT INTO monitor_names
-                   (domain, first_seen, last_seen, ns, registrar, expires, changed_at, alerted,
-                    gone_since)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-                 ON CONFLICT (domain) DO UPDATE SET last_seen = $3, ns = $4, registrar = $5,
-                   expires = $6, changed_at = $7, alerted = $8, gone_since = $9",
-                &[
-                    &state.domain,
-                    &state.first_seen.to_rfc3339(),
-                    &state.last_seen.to_rfc3339(),
-                    &ns,
-                    &state.registrar,
-                    &state.expires.map(|t| t.to_rfc3339()),
-                    &state.changed_at.to_rfc3339(),
-                    &alerted,
-                    &state.gone_since.map(|t| t.to_rfc3339()),
-                ],
-            )
+            .execute(&name_upsert("$"), &bound)
             .map_err(error)?;
         for change in changes {
             transaction
@@ -262,23 +241,13 @@ impl StateStore for PostgresState {
         let rows = self
             .client
             .query(
-                "SELECT source, last_attempt, last_ok, failures, last_error, data_time, unhealthy
-                 FROM monitor_sources ORDER BY source",
+                &format!("SELECT {SOURCE_COLUMNS} FROM monitor_sources ORDER BY source"),
                 &[],
             )
             .map_err(self.error())?;
         rows.into_iter()
             .map(|row| {
-                let failures: i64 = row.get(3);
-                let row: SourceRow = (
-                    row.get(0),
-                    row.get(1),
-                    row.get(2),
-                    u32::try_from(failures).unwrap_or(u32::MAX),
-                    row.get(4),
-                    row.get(5),
-                    row.get(6),
-                );
+                let row = source_row(&row).map_err(self.error())?;
                 source_health(&self.url, row)
             })
             .collect()
@@ -291,23 +260,14 @@ impl StateStore for PostgresState {
             source,
         };
         let mut transaction = self.client.transaction().map_err(error)?;
+        let values = source_values(health);
+        let bound = values.bind(
+            |text| text as &(dyn postgres::types::ToSql + Sync),
+            |integer| integer as &(dyn postgres::types::ToSql + Sync),
+            |flag| flag as &(dyn postgres::types::ToSql + Sync),
+        );
         transaction
-            .execute(
-                "INSERT INTO monitor_sources
-                   (source, last_attempt, last_ok, failures, last_error, data_time, unhealthy)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)
-                 ON CONFLICT (source) DO UPDATE SET last_attempt = $2, last_ok = $3,
-                   failures = $4, last_error = $5, data_time = $6, unhealthy = $7",
-                &[
-                    &health.source,
-                    &health.last_attempt.to_rfc3339(),
-                    &health.last_ok.map(|t| t.to_rfc3339()),
-                    &i64::from(health.failures),
-                    &health.last_error,
-                    &health.data_time.map(|t| t.to_rfc3339()),
-                    &health.unhealthy,
-                ],
-            )
+            .execute(&source_upsert("$"), &bound)
             .map_err(error)?;
         PostgresState::insert_alerts(&mut transaction, alerts).map_err(error)?;
         transaction.commit().map_err(error)
@@ -357,25 +317,17 @@ impl StateStore for PostgresState {
         let rows = self
             .client
             .query(
-                "SELECT domain, first_seen, last_seen, ns, registrar, expires, changed_at, alerted,
-                   gone_since
-                 FROM monitor_names WHERE domain > $1 ORDER BY domain LIMIT $2",
+                &format!(
+                    "SELECT domain, {NAME_COLUMNS} FROM monitor_names
+                     WHERE domain > $1 ORDER BY domain LIMIT $2"
+                ),
                 &[&after.unwrap_or(""), &limit_i64(limit)],
             )
             .map_err(self.error())?;
         rows.into_iter()
             .map(|row| {
-                let domain: String = row.get(0);
-                let state: NameRow = (
-                    row.get(1),
-                    row.get(2),
-                    row.get(3),
-                    row.get(4),
-                    row.get(5),
-                    row.get(6),
-                    row.get(7),
-                    row.get(8),
-                );
+                let domain: String = row.try_get(0).map_err(self.error())?;
+                let state = name_row(&row, 1).map_err(self.error())?;
                 name_state(&self.url, &domain, state)
             })
             .collect()

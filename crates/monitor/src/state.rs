@@ -77,6 +77,9 @@ pub enum AlertKind {
     Expiring,
     /// The watcher itself is unhealthy.
     Health,
+    /// A live finding of `cautery serve`'s dnstap collector: a client
+    /// asking for a family's names.
+    Finding,
 }
 
 impl AlertKind {
@@ -87,6 +90,7 @@ impl AlertKind {
             AlertKind::Changed => "changed",
             AlertKind::Expiring => "expiring",
             AlertKind::Health => "health",
+            AlertKind::Finding => "finding",
         }
     }
 }

@@ -181,22 +181,9 @@ impl SqliteState {
         let row: Option<NameRow> = self
             .connection
             .query_row(
-                "SELECT first_seen, last_seen, ns, registrar, expires, changed_at, alerted,
-                   gone_since
-                 FROM monitor_names WHERE domain = ?1",
+                &format!("SELECT {NAME_COLUMNS} FROM monitor_names WHERE domain = ?1"),
                 [domain],
-                |row| {
-                    Ok((
-                        row.get(0)?,
-                        row.get(1)?,
-                        row.get(2)?,
-                        row.get(3)?,
-                        row.get(4)?,
-                        row.get(5)?,
-                        row.get(6)?,
-                        row.get(7)?,
-                    ))
-                },
+                |row| name_row(row, 0),
             )
             .optional()
             .map_err(|e| self.error(e))?;
@@ -218,27 +205,10 @@ impl SqliteState {
             source,
         };
         let transaction = self.connection.transaction().map_err(error)?;
-        let ns = serde_json::to_string(&state.ns).unwrap_or_default();
-        let alerted = serde_json::to_string(&state.alerted).unwrap_or_default();
         transaction
             .execute(
-                "INSERT INTO monitor_names
-                   (domain, first_seen, last_seen, ns, registrar, expires, changed_at, alerted,
-                    gone_since)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
-                 ON CONFLICT (domain) DO UPDATE SET last_seen = ?3, ns = ?4, registrar = ?5,
-                   expires = ?6, changed_at = ?7, alerted = ?8, gone_since = ?9",
-                params![
-                    state.domain,
-                    state.first_seen.to_rfc3339(),
-                    state.last_seen.to_rfc3339(),
-                    ns,
-                    state.registrar,
-                    state.expires.map(|t| t.to_rfc3339()),
-                    state.changed_at.to_rfc3339(),
-                    alerted,
-                    state.gone_since.map(|t| t.to_rfc3339())
-                ],
+                &name_upsert("?"),
+                rusqlite::params_from_iter(name_values(state)),
             )
             .map_err(error)?;
         for change in changes {
@@ -276,23 +246,12 @@ impl SqliteState {
     pub fn sources(&self) -> Result<Vec<SourceHealth>, StoreError> {
         let mut statement = self
             .connection
-            .prepare(
-                "SELECT source, last_attempt, last_ok, failures, last_error, data_time, unhealthy
-                 FROM monitor_sources ORDER BY source",
-            )
+            .prepare(&format!(
+                "SELECT {SOURCE_COLUMNS} FROM monitor_sources ORDER BY source"
+            ))
             .map_err(|e| self.error(e))?;
         let rows: Vec<SourceRow> = statement
-            .query_map([], |row| {
-                Ok((
-                    row.get(0)?,
-                    row.get(1)?,
-                    row.get(2)?,
-                    row.get(3)?,
-                    row.get(4)?,
-                    row.get(5)?,
-                    row.get(6)?,
-                ))
-            })
+            .query_map([], |row| source_row(row))
             .map_err(|e| self.error(e))?
             .collect::<Result<_, _>>()
             .map_err(|e| self.error(e))?;
@@ -313,23 +272,14 @@ impl SqliteState {
             source,
         };
         let transaction = self.connection.transaction().map_err(error)?;
+        let values = source_values(health);
+        let bound = values.bind(
+            |text| text as &dyn rusqlite::ToSql,
+            |integer| integer as &dyn rusqlite::ToSql,
+            |flag| flag as &dyn rusqlite::ToSql,
+        );
         transaction
-            .execute(
-                "INSERT INTO monitor_sources
-                   (source, last_attempt, last_ok, failures, last_error, data_time, unhealthy)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT (source) DO UPDATE SET last_attempt = ?2, last_ok = ?3,
-                   failures = ?4, last_error = ?5, data_time = ?6, unhealthy = ?7",
-                params![
-                    health.source,
-                    health.last_attempt.to_rfc3339(),
-                    health.last_ok.map(|t| t.to_rfc3339()),
-                    health.failures,
-                    health.last_error,
-                    health.data_time.map(|t| t.to_rfc3339()),
-                    health.unhealthy
-                ],
-            )
+            .execute(&source_upsert("?"), &bound[..])
             .map_err(error)?;
         for alert in alerts {
             transaction
@@ -384,6 +334,173 @@ pub(crate) type SourceRow = (
     Option<String>,
     bool,
 );
+
+/// A result row of either store, read by column position.
+pub(crate) trait Columns {
+    /// The client's error.
+    type Error;
+    /// A `TEXT NOT NULL` column.
+    fn text(&self, index: usize) -> Result<String, Self::Error>;
+    /// A `TEXT` column.
+    fn maybe_text(&self, index: usize) -> Result<Option<String>, Self::Error>;
+    /// An integer column (`INTEGER`, `BIGINT`).
+    fn integer(&self, index: usize) -> Result<i64, Self::Error>;
+    /// A flag (SQLite `INTEGER`, PostgreSQL `BOOLEAN`).
+    fn flag(&self, index: usize) -> Result<bool, Self::Error>;
+}
+
+impl Columns for rusqlite::Row<'_> {
+    type Error = rusqlite::Error;
+    fn text(&self, index: usize) -> Result<String, rusqlite::Error> {
+        self.get(index)
+    }
+    fn maybe_text(&self, index: usize) -> Result<Option<String>, rusqlite::Error> {
+        self.get(index)
+    }
+    fn integer(&self, index: usize) -> Result<i64, rusqlite::Error> {
+        self.get(index)
+    }
+    fn flag(&self, index: usize) -> Result<bool, rusqlite::Error> {
+        self.get(index)
+    }
+}
+
+impl Columns for postgres::Row {
+    type Error = postgres::Error;
+    fn text(&self, index: usize) -> Result<String, postgres::Error> {
+        self.try_get(index)
+    }
+    fn maybe_text(&self, index: usize) -> Result<Option<String>, postgres::Error> {
+        self.try_get(index)
+    }
+    fn integer(&self, index: usize) -> Result<i64, postgres::Error> {
+        self.try_get(index)
+    }
+    fn flag(&self, index: usize) -> Result<bool, postgres::Error> {
+        self.try_get(index)
+    }
+}
+
+/// The columns of `monitor_names` but `domain`, as [`name_row`] reads them.
+pub(crate) const NAME_COLUMNS: &str =
+    "first_seen, last_seen, ns, registrar, expires, changed_at, alerted, gone_since";
+
+/// The columns of `monitor_sources`, as [`source_row`] reads them.
+pub(crate) const SOURCE_COLUMNS: &str =
+    "source, last_attempt, last_ok, failures, last_error, data_time, unhealthy";
+
+/// [`NAME_COLUMNS`] of `row`, from column `first` on.
+pub(crate) fn name_row<C: Columns>(row: &C, first: usize) -> Result<NameRow, C::Error> {
+    Ok((
+        row.text(first)?,
+        row.text(first + 1)?,
+        row.text(first + 2)?,
+        row.maybe_text(first + 3)?,
+        row.maybe_text(first + 4)?,
+        row.text(first + 5)?,
+        row.text(first + 6)?,
+        row.maybe_text(first + 7)?,
+    ))
+}
+
+/// [`SOURCE_COLUMNS`] of `row`.
+pub(crate) fn source_row<C: Columns>(row: &C) -> Result<SourceRow, C::Error> {
+    Ok((
+        row.text(0)?,
+        row.text(1)?,
+        row.maybe_text(2)?,
+        u32::try_from(row.integer(3)?).unwrap_or(u32::MAX),
+        row.text(4)?,
+        row.maybe_text(5)?,
+        row.flag(6)?,
+    ))
+}
+
+/// `$1, $2, ...` (PostgreSQL, `mark` `$`) or `?1, ?2, ...` (SQLite, `?`).
+fn placeholders(mark: &str, count: usize) -> String {
+    (1..=count)
+        .map(|n| format!("{mark}{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The insert-or-update of a name, bound to [`name_values`].
+pub(crate) fn name_upsert(mark: &str) -> String {
+    format!(
+        "INSERT INTO monitor_names (domain, {NAME_COLUMNS}) VALUES ({})
+         ON CONFLICT (domain) DO UPDATE SET last_seen = {mark}3, ns = {mark}4,
+           registrar = {mark}5, expires = {mark}6, changed_at = {mark}7, alerted = {mark}8,
+           gone_since = {mark}9",
+        placeholders(mark, 9)
+    )
+}
+
+/// A name's row as text: `domain` then [`NAME_COLUMNS`].
+pub(crate) fn name_values(state: &NameState) -> [Option<String>; 9] {
+    [
+        Some(state.domain.clone()),
+        Some(state.first_seen.to_rfc3339()),
+        Some(state.last_seen.to_rfc3339()),
+        Some(serde_json::to_string(&state.ns).unwrap_or_default()),
+        state.registrar.clone(),
+        state.expires.map(|t| t.to_rfc3339()),
+        Some(state.changed_at.to_rfc3339()),
+        Some(serde_json::to_string(&state.alerted).unwrap_or_default()),
+        state.gone_since.map(|t| t.to_rfc3339()),
+    ]
+}
+
+/// The insert-or-update of a source's health, bound to [`source_values`].
+pub(crate) fn source_upsert(mark: &str) -> String {
+    format!(
+        "INSERT INTO monitor_sources ({SOURCE_COLUMNS}) VALUES ({})
+         ON CONFLICT (source) DO UPDATE SET last_attempt = {mark}2, last_ok = {mark}3,
+           failures = {mark}4, last_error = {mark}5, data_time = {mark}6, unhealthy = {mark}7",
+        placeholders(mark, 7)
+    )
+}
+
+/// What a source's row holds, in [`SOURCE_COLUMNS`] order.
+pub(crate) struct SourceValues {
+    text: [Option<String>; 5],
+    failures: i64,
+    unhealthy: bool,
+}
+
+/// A source's health as the values of its row.
+pub(crate) fn source_values(health: &SourceHealth) -> SourceValues {
+    SourceValues {
+        text: [
+            Some(health.source.clone()),
+            Some(health.last_attempt.to_rfc3339()),
+            health.last_ok.map(|t| t.to_rfc3339()),
+            Some(health.last_error.clone()),
+            health.data_time.map(|t| t.to_rfc3339()),
+        ],
+        failures: i64::from(health.failures),
+        unhealthy: health.unhealthy,
+    }
+}
+
+impl SourceValues {
+    /// The values in [`SOURCE_COLUMNS`] order, for a statement of either client.
+    pub(crate) fn bind<T: ?Sized>(
+        &self,
+        text: impl Fn(&Option<String>) -> &T,
+        integer: impl Fn(&i64) -> &T,
+        flag: impl Fn(&bool) -> &T,
+    ) -> [&T; 7] {
+        [
+            text(&self.text[0]),
+            text(&self.text[1]),
+            text(&self.text[2]),
+            integer(&self.failures),
+            text(&self.text[3]),
+            text(&self.text[4]),
+            flag(&self.unhealthy),
+        ]
+    }
+}
 
 fn instant_of(path: &str, key: &str, text: &str) -> Result<DateTime<Utc>, StoreError> {
     DateTime::parse_from_rfc3339(text)
@@ -542,27 +659,14 @@ impl StateStore for SqliteState {
     ) -> Result<Vec<NameState>, StoreError> {
         let mut statement = self
             .connection
-            .prepare(
-                "SELECT domain, first_seen, last_seen, ns, registrar, expires, changed_at, alerted,
-                   gone_since
-                 FROM monitor_names WHERE domain > ?1 ORDER BY domain LIMIT ?2",
-            )
+            .prepare(&format!(
+                "SELECT domain, {NAME_COLUMNS} FROM monitor_names
+                     WHERE domain > ?1 ORDER BY domain LIMIT ?2"
+            ))
             .map_err(|e| self.error(e))?;
         let rows: Vec<(String, NameRow)> = statement
             .query_map(params![after.unwrap_or(""), limit_i64(limit)], |row| {
-                Ok((
-                    row.get(0)?,
-                    (
-                        row.get(1)?,
-                        row.get(2)?,
-                        row.get(3)?,
-                        row.get(4)?,
-                        row.get(5)?,
-                        row.get(6)?,
-                        row.get(7)?,
-                        row.get(8)?,
-                    ),
-                ))
+                Ok((row.get(0)?, name_row(row, 1)?))
             })
             .map_err(|e| self.error(e))?
             .collect::<Result<_, _>>()

@@ -109,6 +109,9 @@ pub struct ZoneReader<R> {
     origin: Vec<u8>,
     /// The last owner written, resolved.
     owner: Vec<u8>,
+    /// That owner as written (empty after a `$ORIGIN`, which changes what
+    /// it resolves to).
+    owner_token: Vec<u8>,
     /// The current record's name server, resolved.
     ns: Vec<u8>,
     scratch: Vec<u8>,
@@ -134,6 +137,7 @@ impl<R: BufRead> ZoneReader<R> {
             tokens: Vec::with_capacity(16),
             origin: Vec::new(),
             owner: Vec::new(),
+            owner_token: Vec::new(),
             ns: Vec::new(),
             scratch: Vec::new(),
             line: 0,
@@ -189,8 +193,14 @@ impl<R: BufRead> ZoneReader<R> {
             let mut next = 0;
             if !blank_owner {
                 let token = &self.entry[start..end];
-                resolve(token, &self.origin, &mut self.owner)
-                    .map_err(|message| syntax(first_line, format!("owner name: {message}")))?;
+                // Registry files give each name's servers on lines of their
+                // own, the owner written alike: resolved once.
+                if !(self.has_owner && token == self.owner_token.as_slice()) {
+                    self.owner_token.clear();
+                    resolve(token, &self.origin, &mut self.owner)
+                        .map_err(|message| syntax(first_line, format!("owner name: {message}")))?;
+                    self.owner_token.extend_from_slice(token);
+                }
                 self.has_owner = true;
                 next = 1;
             } else if !self.has_owner {
@@ -255,6 +265,7 @@ impl<R: BufRead> ZoneReader<R> {
             resolve(&self.entry[s..e], &self.origin, &mut origin)
                 .map_err(|message| syntax(line, format!("$ORIGIN: {message}")))?;
             self.scratch = std::mem::replace(&mut self.origin, origin);
+            self.owner_token.clear();
             Ok(())
         } else if name.eq_ignore_ascii_case(b"$TTL") {
             match self.tokens.get(1) {
@@ -337,6 +348,22 @@ fn is_class(token: &[u8]) -> bool {
 
 /// Splits `entry[start..]` into tokens (spans in `entry`), following
 /// comments, quotes, escapes and parentheses.
+/// Byte classes of the tokenizer: 0 a byte of a token, 1 a blank (space,
+/// tab, CR, LF), 2 one that needs a look (`(`, `)`, `;`, `"`, `\\`).
+const CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    table[b' ' as usize] = 1;
+    table[b'\t' as usize] = 1;
+    table[b'\r' as usize] = 1;
+    table[b'\n' as usize] = 1;
+    table[b'(' as usize] = 2;
+    table[b')' as usize] = 2;
+    table[b';' as usize] = 2;
+    table[b'"' as usize] = 2;
+    table[b'\\' as usize] = 2;
+    table
+};
+
 fn tokenize(
     entry: &[u8],
     start: usize,
@@ -359,37 +386,50 @@ fn tokenize(
             index += 1;
             continue;
         }
-        match byte {
-            b' ' | b'\t' | b'\r' | b'\n' | b'(' | b')' | b';' => {
-                if let Some(s) = token_start.take() {
-                    tokens.push((s, index));
-                }
-                match byte {
-                    b'(' => scan.depth += 1,
-                    b')' => {
-                        scan.depth = scan
-                            .depth
-                            .checked_sub(1)
-                            .ok_or("')' without '('; check the entry's parentheses")?
-                    }
-                    b';' => return Ok(()),
-                    _ => {}
-                }
-            }
-            b'"' => {
-                if let Some(s) = token_start.take() {
-                    tokens.push((s, index));
-                }
-                scan.in_quotes = true;
-                token_start = Some(index);
-            }
-            b'\\' => {
+        match CLASS[usize::from(byte)] {
+            0 => {
+                // The common case: a run of plain bytes, one table look each.
                 token_start.get_or_insert(index);
                 index += 1;
+                while index < entry.len() && CLASS[usize::from(entry[index])] == 0 {
+                    index += 1;
+                }
+                continue;
             }
-            _ => {
-                token_start.get_or_insert(index);
+            1 => {
+                if let Some(s) = token_start.take() {
+                    tokens.push((s, index));
+                }
             }
+            _ => match byte {
+                b'(' | b')' | b';' => {
+                    if let Some(s) = token_start.take() {
+                        tokens.push((s, index));
+                    }
+                    match byte {
+                        b'(' => scan.depth += 1,
+                        b')' => {
+                            scan.depth = scan
+                                .depth
+                                .checked_sub(1)
+                                .ok_or("')' without '('; check the entry's parentheses")?
+                        }
+                        _ => return Ok(()),
+                    }
+                }
+                b'"' => {
+                    if let Some(s) = token_start.take() {
+                        tokens.push((s, index));
+                    }
+                    scan.in_quotes = true;
+                    token_start = Some(index);
+                }
+                _ => {
+                    // A backslash: it and the byte it escapes are part of a token.
+                    token_start.get_or_insert(index);
+                    index += 1;
+                }
+            },
         }
         index += 1;
     }
@@ -428,7 +468,15 @@ fn resolve(token: &[u8], origin: &[u8], out: &mut Vec<u8>) -> Result<(), String>
             String::from_utf8_lossy(token)
         ));
     }
-    if !out.is_empty() && has_empty_label(out) {
+    let empty_label = if out.contains(&b'\\') {
+        has_empty_label(out)
+    } else {
+        // No escapes (registry files have none): a dot first, last or doubled.
+        out.first() == Some(&b'.')
+            || out.last() == Some(&b'.')
+            || out.windows(2).any(|pair| pair == b"..")
+    };
+    if !out.is_empty() && empty_label {
         return Err(format!(
             "'{}' has an empty label",
             String::from_utf8_lossy(token)
@@ -527,6 +575,21 @@ mod tests {
                 pair("example.com", "ns2.other.org"),
                 pair("sub.example.com", "ns.com"),
                 pair("foo.net", "net"),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_owner_written_alike_after_a_new_origin_is_resolved_again() {
+        let text = "$ORIGIN com.\nexample NS ns1.test.\nexample NS ns2.test.\n\
+                    $ORIGIN net.\nexample NS ns3.test.\nEXAMPLE.org. NS ns4.test.\n";
+        assert_eq!(
+            pairs(text),
+            vec![
+                pair("example.com", "ns1.test"),
+                pair("example.com", "ns2.test"),
+                pair("example.net", "ns3.test"),
+                pair("example.org", "ns4.test"),
             ]
         );
     }

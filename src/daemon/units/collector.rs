@@ -29,10 +29,21 @@
 //! resolved (NXDOMAIN share below one half) is not a finding: DGA names
 //! are mostly unregistered, random-looking CDN or tracker labels are not.
 //!
+//! With `[detect] alert = true` each finding (client and family) is also an
+//! alert of kind `finding` (client, family, first and last seen, distinct
+//! names, a sample, the NXDOMAIN share of the names whose answer the
+//! resolver sent) through the sinks of `[monitor]`, on a thread of its own:
+//! once when the client becomes a finding, again after `[monitor]
+//! renotify-days` when it is still asking (the monitor's rule,
+//! `cautery_monitor::due_again`); one a sink did not take is raised again
+//! by the client's next query.
+//!
 //! Known limitations: known families are attributed through the served
 //! policy only (a name of a family no campaign publishes is at best
 //! `unknown-dga` here; `cautery detect` on files attributes through every
-//! family); listening addresses and thresholds change only on restart.
+//! family); listening addresses and thresholds change only on restart; which
+//! findings were alerted is kept in memory, so a restart alerts each one
+//! still going on once more.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -45,6 +56,7 @@ use cautery_detect::classify::{Model, Suffixes};
 use cautery_detect::dnstap::{self, ControlKind, Frame};
 use cautery_detect::UNKNOWN_DGA;
 use cautery_events::{Attribution, Details, Event, Transport};
+use cautery_monitor::{due_again, Alert, AlertKind, FindingFacts};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::Semaphore;
@@ -59,6 +71,23 @@ const HANDSHAKE: Duration = Duration::from_secs(10);
 /// Client and family pairs followed at once before the threshold.
 pub const MAX_PENDING: usize = 100_000;
 
+/// Distinct names counted per alerted finding.
+const MAX_ALERT_NAMES: usize = 1000;
+
+/// The alerts of findings: what each says so far and when it was sent.
+struct AlertBook {
+    renotify: chrono::TimeDelta,
+    pairs: AHashMap<(IpAddr, Box<str>), Tally>,
+}
+
+/// One finding's facts for its alert.
+struct Tally {
+    first_seen: chrono::DateTime<chrono::Utc>,
+    last_seen: chrono::DateTime<chrono::Utc>,
+    names: AHashSet<Box<str>>,
+    last_sent: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// Which clients are findings, and the queries of those not yet.
 struct Findings {
     min_names: usize,
@@ -70,9 +99,94 @@ struct Findings {
     /// Whether the answer to a client's flagged name was NXDOMAIN (at most
     /// [`MAX_PENDING`]; forgotten all at once when full).
     answers: AHashMap<(IpAddr, Box<str>), bool>,
+    /// The alerts of findings, `None` unless `[detect] alert`.
+    book: Option<AlertBook>,
 }
 
 impl Findings {
+    /// The alert due for the finding of `client` and `family` once `events`
+    /// (of it, past the threshold) are counted, if one is due at `now`.
+    fn notice(
+        &mut self,
+        client: IpAddr,
+        family: &str,
+        events: &[Event],
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Option<Alert> {
+        let book = self.book.as_mut()?;
+        let key = (client, Box::<str>::from(family));
+        if !book.pairs.contains_key(&key) && book.pairs.len() >= MAX_PENDING {
+            return None;
+        }
+        let first = events.first()?.time;
+        let tally = book.pairs.entry(key).or_insert_with(|| Tally {
+            first_seen: first,
+            last_seen: first,
+            names: AHashSet::new(),
+            last_sent: None,
+        });
+        for event in events {
+            tally.first_seen = tally.first_seen.min(event.time);
+            tally.last_seen = tally.last_seen.max(event.time);
+            if let Some(name) = &event.name {
+                if tally.names.len() < MAX_ALERT_NAMES {
+                    tally.names.insert(name.as_str().into());
+                }
+            }
+        }
+        if !due_again(tally.last_sent, now, book.renotify) {
+            return None;
+        }
+        let repeat = tally.last_sent.is_some();
+        tally.last_sent = Some(now);
+        let mut sample: Vec<String> = tally.names.iter().map(|n| n.to_string()).collect();
+        sample.sort_unstable();
+        let (mut answered, mut nxdomain) = (0usize, 0usize);
+        for name in &sample {
+            if let Some(&nx) = self.answers.get(&(client, name.as_str().into())) {
+                answered += 1;
+                nxdomain += usize::from(nx);
+            }
+        }
+        let names = sample.len();
+        sample.truncate(FindingFacts::SAMPLE);
+        Some(Alert {
+            kind: AlertKind::Finding,
+            at: now,
+            domain: String::new(),
+            source: "detect:dnstap".into(),
+            ns: Vec::new(),
+            registrar: None,
+            expires: None,
+            first_seen: Some(tally.first_seen),
+            last_seen: Some(tally.last_seen),
+            changes: Vec::new(),
+            away_from_sinkhole: false,
+            repeat,
+            detail: String::new(),
+            evidence: Vec::new(),
+            finding: Some(FindingFacts {
+                client: client.to_string(),
+                family: family.to_owned(),
+                first_seen: tally.first_seen,
+                last_seen: tally.last_seen,
+                names,
+                sample,
+                nxdomain_share: (answered > 0).then(|| nxdomain as f64 / answered as f64),
+            }),
+        })
+    }
+
+    /// Forgets that the alert of `client` and `family` was sent (a sink did
+    /// not take it), so that the client's next query raises it again.
+    fn forget(&mut self, client: IpAddr, family: &str) {
+        if let Some(book) = &mut self.book {
+            if let Some(tally) = book.pairs.get_mut(&(client, Box::<str>::from(family))) {
+                tally.last_sent = None;
+            }
+        }
+    }
+
     /// The events to store now for `event` (of `family`): none while its
     /// client is below the threshold, all it held once it reaches it.
     /// Keeps the answer to `client`'s query for the flagged `name`.
@@ -207,13 +321,31 @@ pub fn start(center: Arc<Center>, sink: Option<EventSink>, listeners: Listeners)
         confirmed: AHashSet::new(),
         pending: AHashMap::new(),
         answers: AHashMap::new(),
+        book: config.alert.then(|| AlertBook {
+            renotify: chrono::TimeDelta::from_std(config.renotify)
+                .unwrap_or(chrono::TimeDelta::days(7)),
+            pairs: AHashMap::new(),
+        }),
+    };
+    let findings = Arc::new(Mutex::new(findings));
+    let alerts = if config.alert {
+        match crate::daemon::units::monitor::section_sinks(&center.runtime().spec) {
+            Ok(sinks) => Some(alert_thread(sinks, findings.clone())),
+            Err(error) => {
+                tracing::error!("[detect] alert: {error:#}; findings are not alerted");
+                None
+            }
+        }
+    } else {
+        None
     };
     let sink = sink.map(|sink| {
         Arc::new(Store {
             sink,
-            findings: Mutex::new(findings),
+            findings,
             unknown: config.unknown_min_names > 0,
             threshold: config.unknown_threshold,
+            alerts,
         })
     });
     for (path, _) in &listeners.unix {
@@ -418,7 +550,10 @@ fn take(center: &Center, store: Option<&Arc<Store>>, payload: &[u8]) {
     };
     if message.response {
         if let Some(nxdomain) = message.record.nxdomain {
-            if store.flags(&message.record.name) {
+            let name = &message.record.name;
+            // With alerts on, the answers to served names count too (the
+            // NXDOMAIN share of a finding's alert).
+            if store.flags(name) || (store.alerts.is_some() && center.attribute(name).is_some()) {
                 let mut findings = store.findings.lock().unwrap_or_else(|e| e.into_inner());
                 findings.answer(message.record.client, &message.record.name, nxdomain);
             }
@@ -457,19 +592,84 @@ fn take(center: &Center, store: Option<&Arc<Store>>, payload: &[u8]) {
         src_as_name: None,
         src_country: None,
     };
-    let ready = {
+    let client = event.src_ip();
+    let (ready, alert) = {
         let mut findings = store.findings.lock().unwrap_or_else(|e| e.into_inner());
-        findings.admit(&family, event)
+        let ready = findings.admit(&family, event);
+        let alert = if ready.is_empty() {
+            None
+        } else {
+            findings.notice(client, &family, &ready, center.clock.now())
+        };
+        (ready, alert)
     };
     for event in ready {
         store.sink.send(event);
     }
+    if let (Some(alert), Some(alerts)) = (alert, &store.alerts) {
+        if alerts.try_send(alert).is_err() {
+            // The sinks are behind: raised again by the client's next query.
+            tracing::warn!(%client, %family, "finding alert queue full");
+            let mut findings = store.findings.lock().unwrap_or_else(|e| e.into_inner());
+            findings.forget(client, &family);
+        }
+    }
 }
 
-/// Where findings go: the event sink, past the threshold.
+/// Alerts waiting for the sinks, at most.
+const ALERT_QUEUE: usize = 1024;
+
+/// The thread that sends finding alerts through `sinks` (blocking HTTP,
+/// SMTP, syslog); an alert a sink did not take is forgotten as sent.
+fn alert_thread(
+    sinks: crate::commands::monitor::Sinks,
+    findings: Arc<Mutex<Findings>>,
+) -> std::sync::mpsc::SyncSender<Alert> {
+    let (sender, receiver) = std::sync::mpsc::sync_channel::<Alert>(ALERT_QUEUE);
+    let spawned = std::thread::Builder::new()
+        .name("finding-alerts".into())
+        .spawn(move || {
+            // Ends when the collector's store (the sender) is dropped.
+            for alert in receiver {
+                let Some(finding) = &alert.finding else {
+                    continue;
+                };
+                match sinks.deliver(&alert, &mut std::io::sink()) {
+                    Ok(true) => tracing::info!(
+                        client = %finding.client,
+                        family = %finding.family,
+                        repeat = alert.repeat,
+                        "finding alerted"
+                    ),
+                    outcome => {
+                        if let Err(error) = outcome {
+                            tracing::warn!("finding alert: {error:#}");
+                        }
+                        tracing::warn!(
+                            client = %finding.client,
+                            family = %finding.family,
+                            "finding alert not delivered; raised again by the client's next query"
+                        );
+                        if let Ok(client) = finding.client.parse() {
+                            let mut findings = findings.lock().unwrap_or_else(|e| e.into_inner());
+                            findings.forget(client, &finding.family);
+                        }
+                    }
+                }
+            }
+        });
+    if let Err(error) = spawned {
+        tracing::error!("cannot start the finding alert thread: {error}");
+    }
+    sender
+}
+
+/// Where findings go: the event sink, past the threshold, and the alert
+/// thread when `[detect] alert` is on.
 struct Store {
     sink: EventSink,
-    findings: Mutex<Findings>,
+    findings: Arc<Mutex<Findings>>,
+    alerts: Option<std::sync::mpsc::SyncSender<Alert>>,
     /// Whether names no served family explains are scored.
     unknown: bool,
     /// The score that flags a name.

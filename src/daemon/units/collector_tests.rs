@@ -9,7 +9,7 @@ use cautery_detect::UNKNOWN_DGA;
 use cautery_events::{Attribution, Details, Event, Transport};
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::{mostly_nxdomain, Findings};
+use super::{mostly_nxdomain, AlertBook, Findings};
 
 const INFECTED: &str = "127.0.0.2";
 const OTHER: &str = "127.0.0.3";
@@ -22,6 +22,7 @@ fn findings() -> Findings {
         confirmed: AHashSet::new(),
         pending: AHashMap::new(),
         answers: AHashMap::new(),
+        book: None,
     }
 }
 
@@ -177,4 +178,55 @@ fn a_known_family_needs_no_nxdomain() {
         })
         .collect();
     assert_eq!(released, [0, 0, 3]);
+}
+
+/// `[detect] alert`: one alert when a client becomes a finding, none for its
+/// later queries, again after the re-notify period or when a sink did not
+/// take the last one.
+#[test]
+fn a_finding_is_alerted_once_per_period_and_again_when_undelivered() {
+    let mut findings = Findings {
+        book: Some(AlertBook {
+            renotify: TimeDelta::days(1),
+            pairs: AHashMap::new(),
+        }),
+        ..findings()
+    };
+    let now = DateTime::<Utc>::from_timestamp(1_764_633_600, 0).unwrap();
+    let mut alerts = Vec::new();
+    for i in 0..5 {
+        let name = format!("n{i}.necurs.test");
+        let ready = findings.admit("necurs", query(INFECTED, "necurs", &name, i));
+        if !ready.is_empty() {
+            findings.answer(client(INFECTED), &name, true);
+            alerts.extend(findings.notice(client(INFECTED), "necurs", &ready, now));
+        }
+        // The answers to the first names, as the resolver sends them.
+        findings.answer(client(INFECTED), &name, i != 1);
+    }
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    let facts = alerts[0].finding.as_ref().unwrap();
+    assert_eq!(
+        (facts.client.as_str(), facts.family.as_str()),
+        (INFECTED, "necurs")
+    );
+    assert_eq!(facts.names, 3, "alerted at min-names");
+    // n0 and n2 answered NXDOMAIN, n1 resolved: two thirds.
+    assert_eq!(facts.nxdomain_share, Some(2.0 / 3.0));
+    assert!(!alerts[0].repeat);
+    let more = findings.admit("necurs", query(INFECTED, "necurs", "n9.necurs.test", 9));
+    assert!(findings
+        .notice(client(INFECTED), "necurs", &more, now)
+        .is_none());
+    findings.forget(client(INFECTED), "necurs");
+    let again = findings
+        .notice(client(INFECTED), "necurs", &more, now)
+        .unwrap();
+    assert!(!again.repeat, "the first was not delivered");
+    assert_eq!(again.finding.as_ref().unwrap().names, 6);
+    let later = now + TimeDelta::days(1);
+    let repeat = findings
+        .notice(client(INFECTED), "necurs", &more, later)
+        .unwrap();
+    assert!(repeat.repeat);
 }

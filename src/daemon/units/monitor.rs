@@ -164,6 +164,38 @@ impl MonitorSettings {
     }
 }
 
+/// The sinks of `[monitor]` (webhook, syslog, mail-to), through which
+/// `[detect] alert` sends the live findings; an error when none is set.
+pub fn section_sinks(spec: &Config) -> Result<crate::commands::monitor::Sinks> {
+    let section = &spec.monitor;
+    let mail = if section.mail_to.is_empty() {
+        None
+    } else {
+        Some(
+            crate::mail::MailSettings::of(spec)
+                .context("[monitor] mail-to needs [mail] (smtp, from)")?,
+        )
+    };
+    let settings = crate::commands::monitor::SinkSettings {
+        stdout: false,
+        webhook: (!section.webhook.is_empty()).then(|| section.webhook.clone()),
+        webhook_secret_file: (!section.webhook_secret_file.is_empty())
+            .then(|| spec.base.join(&section.webhook_secret_file)),
+        webhook_chat: section.webhook_chat,
+        syslog: (!section.syslog.is_empty()).then(|| section.syslog.clone()),
+        mail,
+        mail_to: section.mail_to.clone(),
+    };
+    let sinks = crate::commands::monitor::Sinks::new(&settings).context("[monitor] sinks")?;
+    if sinks.is_empty() {
+        bail!(
+            "[detect] alert = true sends findings through the sinks of [monitor]: set [monitor] \
+             webhook, syslog or mail-to"
+        );
+    }
+    Ok(sinks)
+}
+
 fn path_text(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
