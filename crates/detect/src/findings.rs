@@ -92,9 +92,14 @@ struct Observation {
 /// The records of an input, kept for attribution.
 #[derive(Debug, Default)]
 pub struct Collection {
-    /// Each distinct name and its id (ids count up from 0 in the order
-    /// first seen); the names by id are made when attributing.
-    name_ids: hashbrown::HashMap<String, u32, ahash::RandomState>,
+    /// Each distinct name, once: its hash and id (ids count up from 0 in
+    /// the order first seen).
+    name_ids: hashbrown::HashTable<(u64, u32)>,
+    /// The distinct names end to end, one allocation for all of them.
+    name_text: String,
+    /// Where each name (by id) ends in `name_text`.
+    name_ends: Vec<usize>,
+    hasher: ahash::RandomState,
     client_ids: AHashMap<IpAddr, u32>,
     clients: Vec<IpAddr>,
     observations: Vec<Observation>,
@@ -130,13 +135,7 @@ impl Collection {
 
     /// Keeps one record.
     pub fn add(&mut self, record: &Record) -> Result<(), CollectionFull> {
-        let next = self.name_ids.len();
-        let name = match self.name_ids.entry_ref(record.name.as_str()) {
-            hashbrown::hash_map::EntryRef::Occupied(entry) => *entry.get(),
-            hashbrown::hash_map::EntryRef::Vacant(entry) => {
-                *entry.insert(u32::try_from(next).map_err(|_| CollectionFull)?)
-            }
-        };
+        let name = self.intern_name(&record.name)?;
         let next = self.clients.len();
         let clients = &mut self.clients;
         let client = intern(
@@ -161,6 +160,25 @@ impl Collection {
         Ok(())
     }
 
+    fn intern_name(&mut self, name: &str) -> Result<u32, CollectionFull> {
+        let hash = self.hasher.hash_one(name);
+        let (text, ends) = (&self.name_text, &self.name_ends);
+        let same = |&(stored, id): &(u64, u32)| {
+            let id = id as usize;
+            let start = if id == 0 { 0 } else { ends[id - 1] };
+            stored == hash && &text[start..ends[id]] == name
+        };
+        if let Some(&(_, id)) = self.name_ids.find(hash, same) {
+            return Ok(id);
+        }
+        let id = u32::try_from(self.name_ends.len()).map_err(|_| CollectionFull)?;
+        self.name_text.push_str(name);
+        self.name_ends.push(self.name_text.len());
+        self.name_ids
+            .insert_unique(hash, (hash, id), |&(hash, _)| hash);
+        Ok(id)
+    }
+
     /// Number of records kept.
     pub fn len(&self) -> usize {
         self.observations.len()
@@ -173,16 +191,20 @@ impl Collection {
 
     /// Number of distinct names.
     pub fn distinct_names(&self) -> usize {
-        self.name_ids.len()
+        self.name_ends.len()
     }
 
     /// The distinct names by id.
     fn names(&self) -> Vec<&str> {
-        let mut names = vec![""; self.name_ids.len()];
-        for (name, &id) in &self.name_ids {
-            names[id as usize] = name;
-        }
-        names
+        let mut start = 0;
+        self.name_ends
+            .iter()
+            .map(|&end| {
+                let name = &self.name_text[start..end];
+                start = end;
+                name
+            })
+            .collect()
     }
 
     /// The first and last instants of the records, if any.
