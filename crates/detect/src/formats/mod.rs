@@ -221,24 +221,27 @@ pub(crate) fn address(text: &[u8]) -> Option<std::net::IpAddr> {
 /// standard parser then decides.
 fn plain_ipv4(text: &[u8]) -> Option<std::net::Ipv4Addr> {
     let mut octets = [0u8; 4];
-    let mut parts = text.split(|&b| b == b'.');
-    for octet in &mut octets {
-        let part = parts.next()?;
-        if part.is_empty() || part.len() > 3 || (part.len() > 1 && part[0] == b'0') {
-            return None;
-        }
-        let mut value = 0u16;
-        for &b in part {
-            if !b.is_ascii_digit() {
+    let mut at = 0;
+    let mut value = 0u16;
+    let mut digits = 0;
+    for &b in text {
+        if b == b'.' {
+            if digits == 0 || at == 3 {
                 return None;
             }
+            octets[at] = u8::try_from(value).ok()?;
+            (at, value, digits) = (at + 1, 0, 0);
+        } else if b.is_ascii_digit() && digits < 3 && !(digits == 1 && value == 0) {
             value = value * 10 + u16::from(b - b'0');
+            digits += 1;
+        } else {
+            return None;
         }
-        *octet = u8::try_from(value).ok()?;
     }
-    if parts.next().is_some() {
+    if digits == 0 || at != 3 {
         return None;
     }
+    octets[3] = u8::try_from(value).ok()?;
     Some(std::net::Ipv4Addr::from(octets))
 }
 
