@@ -81,6 +81,15 @@ pub struct Finding {
 }
 
 #[derive(Debug, Clone, Copy)]
+struct NameSlot {
+    hash: u64,
+    /// Ids count up from 0 in the order first seen.
+    id: u32,
+    start: u32,
+    len: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
 struct Observation {
     millis: i64,
     name: u32,
@@ -92,9 +101,10 @@ struct Observation {
 /// The records of an input, kept for attribution.
 #[derive(Debug, Default)]
 pub struct Collection {
-    /// Each distinct name, once: its hash and id (ids count up from 0 in
-    /// the order first seen).
-    name_ids: hashbrown::HashTable<(u64, u32)>,
+    /// Each distinct name, once, with where it is in `name_text`: a probe
+    /// touches the table and the text only (a log of a million distinct
+    /// names misses the caches at each).
+    name_ids: hashbrown::HashTable<NameSlot>,
     /// The distinct names end to end, one allocation for all of them.
     name_text: String,
     /// Where each name (by id) ends in `name_text`.
@@ -109,7 +119,7 @@ pub struct Collection {
 
 /// More distinct names or clients than an index of 32 bits holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("more than 4 294 967 295 distinct names or clients in one input; split it")]
+#[error("more than 4 294 967 295 distinct names or clients (or 4 GiB of distinct names) in one input; split it")]
 pub struct CollectionFull;
 
 fn intern<K: std::hash::Hash + Eq>(
@@ -162,20 +172,27 @@ impl Collection {
 
     fn intern_name(&mut self, name: &str) -> Result<u32, CollectionFull> {
         let hash = self.hasher.hash_one(name);
-        let (text, ends) = (&self.name_text, &self.name_ends);
-        let same = |&(stored, id): &(u64, u32)| {
-            let id = id as usize;
-            let start = if id == 0 { 0 } else { ends[id - 1] };
-            stored == hash && &text[start..ends[id]] == name
+        let text = &self.name_text;
+        let same = |slot: &NameSlot| {
+            slot.hash == hash
+                && text.get(slot.start as usize..(slot.start + slot.len) as usize) == Some(name)
         };
-        if let Some(&(_, id)) = self.name_ids.find(hash, same) {
-            return Ok(id);
+        if let Some(slot) = self.name_ids.find(hash, same) {
+            return Ok(slot.id);
         }
         let id = u32::try_from(self.name_ends.len()).map_err(|_| CollectionFull)?;
+        let start = u32::try_from(self.name_text.len()).map_err(|_| CollectionFull)?;
+        let len = u32::try_from(name.len()).map_err(|_| CollectionFull)?;
+        start.checked_add(len).ok_or(CollectionFull)?;
         self.name_text.push_str(name);
         self.name_ends.push(self.name_text.len());
-        self.name_ids
-            .insert_unique(hash, (hash, id), |&(hash, _)| hash);
+        let slot = NameSlot {
+            hash,
+            id,
+            start,
+            len,
+        };
+        self.name_ids.insert_unique(hash, slot, |slot| slot.hash);
         Ok(id)
     }
 
