@@ -618,10 +618,18 @@ fn monitor_state_alerts_and_seed_inputs_are_read_from_the_monitors_tables_and_th
         .arg(&clock);
     let process = Process::start("cautery", command, &dir.join("cautery.log"));
     let base = format!("http://127.0.0.1:{http}");
+    // The seed-input health alert may be stored before the cycle's zone
+    // join: wait for the whole cycle, both registrations included.
     wait_until(Duration::from_secs(60), || {
-        get(&format!("{base}/api/v1/monitor/alerts"), None)
-            .1
-            .contains("health")
+        let body = get(&format!("{base}/api/v1/monitor/alerts"), None).1;
+        let alerts: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+        let kinds: Vec<&str> = alerts["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|a| a["kind"].as_str())
+            .collect();
+        kinds.contains(&"health") && kinds.iter().filter(|k| **k == "registered").count() == 2
     })
     .unwrap_or_else(|e| panic!("no monitor cycle ({e:?}): {}", process.log()));
     let openapi =
