@@ -13,7 +13,7 @@
 # On a loaded machine wall times mislead: with perf installed, each rate
 # is also given in CPU time (perf stat task-clock of the pinned process),
 # less a run on a tiny input of the same day (the index build and start).
-# Usage: scripts/bench-detect.sh [LINES]   (default 1000000)
+# Usage: [CALLGRIND=1] [BIN=...] scripts/bench-detect.sh [LINES]   (default 1000000)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LINES=${1:-1000000}
@@ -67,6 +67,21 @@ if command -v perf >/dev/null; then
   head -3 "$WORK/queries.log" > "$WORK/small.log"
   FULL=$(cpu_ms detect "$WORK/queries.log"); BASE=$(cpu_ms detect "$WORK/small.log")
   awk -v f="$FULL" -v b="$BASE" -v n="$LINES" 'BEGIN { printf "BIND, CPU time: %.0f lines/s parsed and attributed (%.0f ms, less %.0f ms for the index)\n", n / ((f - b) / 1000), f, b }'
+fi
+# Instructions per line, which a loaded machine does not disturb (perf stat
+# -e instructions needs hardware counters, which a VM often lacks): with
+# CALLGRIND=1 and valgrind installed, the whole run less the index build.
+if [ "${CALLGRIND:-0}" = 1 ] && command -v valgrind >/dev/null; then
+  valgrind --tool=callgrind --callgrind-out-file="$WORK/callgrind.out" "$BIN" detect "$WORK/queries.log" >/dev/null 2>&1
+  callgrind_annotate --inclusive=yes "$WORK/callgrind.out" 2>/dev/null | awk -v n="$LINES" '
+    { gsub(",", "", $1) }
+    /PROGRAM TOTALS/ { total = $1 }
+    /lookup::build_index \[/ { index_build = $1 }
+    /LineParser::parse_into \[/ { parse = $1 }
+    /Collection::add \[/ { intern = $1 }
+    /Collection::findings \[/ { attribute = $1 }
+    END { printf "BIND, instructions per line: %.0f (parse %.0f, intern %.0f, attribute %.0f; index build left out)\n",
+          (total - index_build) / n, parse / n, intern / n, attribute / n }'
 fi
 
 # dnstap: decoded (Frame Streams, protobuf, DNS question) and kept, then

@@ -28,7 +28,9 @@ pub fn run(args: &ClassifyArgs) -> Result<Outcome> {
         }
         None => Model::shipped(),
     };
-    let suffixes = Suffixes::shipped();
+    // Names share their registrable domains: the list is looked up once per
+    // deciding tail.
+    let mut labels = Suffixes::shipped().cache();
     let index = if args.no_lookup || args.features {
         None
     } else {
@@ -47,7 +49,7 @@ pub fn run(args: &ClassifyArgs) -> Result<Outcome> {
             return Ok(());
         }
         scored += 1;
-        let label = suffixes.registrable_label(&name);
+        let label = labels.label(&name);
         if args.features {
             write!(out, "{name}\t{label}")?;
             for value in model.features(label) {

@@ -81,8 +81,10 @@ pub fn run(args: &DetectArgs) -> Result<Outcome> {
     let (model, suffixes) = (Model::shipped(), Suffixes::shipped());
     // Many names share their registrable part: score each part once.
     let scored: std::cell::RefCell<ahash::AHashMap<Box<str>, bool>> = Default::default();
+    let labels = std::cell::RefCell::new(suffixes.cache());
     let is_dga = |name: &str| {
-        let label = suffixes.registrable_label(name);
+        let mut labels = labels.borrow_mut();
+        let label = labels.label(name);
         if let Some(&flagged) = scored.borrow().get(label) {
             return flagged;
         }
@@ -112,6 +114,7 @@ pub fn run(args: &DetectArgs) -> Result<Outcome> {
     std::mem::forget(collection);
     std::mem::forget(index);
     std::mem::forget(scored);
+    std::mem::forget(labels);
     Ok(Outcome::Success)
 }
 

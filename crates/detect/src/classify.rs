@@ -22,6 +22,7 @@
 
 use std::sync::OnceLock;
 
+use ahash::{AHashMap, AHashSet};
 use publicsuffix::{List, Psl};
 use serde::Deserialize;
 
@@ -234,7 +235,15 @@ impl Model {
 }
 
 /// The Public Suffix List, for the registrable label of a name.
-pub struct Suffixes(List);
+pub struct Suffixes {
+    list: List,
+    /// Every proper tail of a rule (`amazonaws.com` of
+    /// `*.compute.amazonaws.com`, `ck` of `!www.ck`): the names a longer
+    /// rule may still extend. `None` when a rule has a wildcard that is not
+    /// its first label, which these tails cannot follow ([`LabelCache`]
+    /// then looks every name up).
+    tails: Option<AHashSet<Box<str>>>,
+}
 
 impl std::fmt::Debug for Suffixes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -248,11 +257,35 @@ impl Suffixes {
         static LIST: OnceLock<Suffixes> = OnceLock::new();
         LIST.get_or_init(|| {
             #[allow(clippy::expect_used)]
-            let list: List = include_str!("../data/public_suffix_list.dat")
-                .parse()
-                .expect("the shipped list is checked by a unit test");
-            Suffixes(list)
+            Suffixes::parse(include_str!("../data/public_suffix_list.dat"))
+                .expect("the shipped list is checked by a unit test")
         })
+    }
+
+    fn parse(text: &str) -> Result<Suffixes, publicsuffix::Error> {
+        let list: List = text.parse()?;
+        // A superset of the list's inner nodes is enough (it only makes
+        // the cache's keys longer): every line's first word, as a rule.
+        let mut tails = Some(AHashSet::new());
+        for line in text.lines().filter(|line| !line.starts_with("//")) {
+            let Some(rule) = line.split_whitespace().next() else {
+                continue;
+            };
+            let rule = rule.strip_prefix('!').unwrap_or(rule);
+            let mut dots = rule.match_indices('.').map(|(at, _)| at);
+            if let Some(first) = dots.next() {
+                if rule[first + 1..].contains('*') {
+                    tails = None;
+                    break;
+                }
+            }
+            if let Some(tails) = tails.as_mut() {
+                for (at, _) in rule.match_indices('.') {
+                    tails.insert(rule[at + 1..].into());
+                }
+            }
+        }
+        Ok(Suffixes { list, tails })
     }
 
     /// The label left of the public suffix (`x7k2q` of `www.x7k2q.co.uk`);
@@ -260,18 +293,113 @@ impl Suffixes {
     /// expected in lower case without a trailing dot.
     pub fn registrable_label<'a>(&self, name: &'a str) -> &'a str {
         let name = name.strip_suffix('.').unwrap_or(name);
-        if let Some(domain) = self.0.domain(name.as_bytes()) {
+        &name[self.registrable_range(name)]
+    }
+
+    /// Where [`Suffixes::registrable_label`] is in `name` (without its
+    /// trailing dot).
+    fn registrable_range(&self, name: &str) -> std::ops::Range<usize> {
+        if let Some(domain) = self.list.domain(name.as_bytes()) {
             let suffix = domain.suffix().as_bytes().len();
             let registrable = domain.as_bytes().len();
             if registrable > suffix + 1 {
                 let start = name.len() - registrable;
                 let end = name.len() - suffix - 1;
-                if let Some(label) = name.get(start..end) {
-                    return label;
+                if name.get(start..end).is_some() {
+                    return start..end;
                 }
             }
         }
-        name.split('.').next().unwrap_or(name)
+        0..name.find('.').unwrap_or(name.len())
+    }
+
+    /// A cache of registrable labels, for many names that share their
+    /// registrable domains.
+    pub fn cache(&self) -> LabelCache<'_> {
+        LabelCache {
+            suffixes: self,
+            known: AHashMap::new(),
+        }
+    }
+}
+
+/// [`Suffixes::registrable_label`] for many names, the list looked up once
+/// per distinct tail that decides the answer.
+///
+/// The list is walked from the last label leftwards and stops at the first
+/// tail no rule extends; so when the last `j` labels are not a proper tail
+/// of any rule, the suffix lies within them and the registrable label is
+/// within the last `j + 1`. Names that share those labels (and whether
+/// more labels precede them) share where the label is, counted from the
+/// end. Names with empty labels are looked up each time.
+#[derive(Debug)]
+pub struct LabelCache<'s> {
+    suffixes: &'s Suffixes,
+    /// Deciding tail (with its leading dot when labels precede it) ->
+    /// the label's start and end, counted back from the name's end.
+    known: AHashMap<Box<str>, (u16, u16)>,
+}
+
+impl LabelCache<'_> {
+    /// Tails kept before the cache starts again (bounded memory).
+    const MOST: usize = 1 << 20;
+
+    /// As [`Suffixes::registrable_label`].
+    pub fn label<'n>(&mut self, name: &'n str) -> &'n str {
+        let name = name.strip_suffix('.').unwrap_or(name);
+        let Some(tails) = self.suffixes.tails.as_ref() else {
+            return &name[self.suffixes.registrable_range(name)];
+        };
+        let bytes = name.as_bytes();
+        let empty_label = bytes.first() == Some(&b'.')
+            || bytes.last() == Some(&b'.')
+            || bytes
+                .windows(2)
+                .fold(false, |empty, pair| empty | (pair == b".."));
+        if bytes.is_empty() || bytes.len() > usize::from(u16::MAX) || empty_label {
+            return &name[self.suffixes.registrable_range(name)];
+        }
+        let key = deciding_tail(name, tails);
+        let len = name.len();
+        if let Some(&(start, end)) = self.known.get(key) {
+            if let Some(label) = name.get(len - usize::from(start)..len - usize::from(end)) {
+                return label;
+            }
+        }
+        let range = self.suffixes.registrable_range(name);
+        if let (Ok(start), Ok(end)) = (
+            u16::try_from(len - range.start),
+            u16::try_from(len - range.end),
+        ) {
+            if self.known.len() >= Self::MOST {
+                self.known.clear();
+            }
+            self.known.insert(key.into(), (start, end));
+        }
+        &name[range]
+    }
+}
+
+/// The last labels of `name` that decide its registrable label: the
+/// shortest tail not in `tails` and one label more, with the dot before it
+/// when more labels precede; the whole name when it has no more.
+fn deciding_tail<'n>(name: &'n str, tails: &AHashSet<Box<str>>) -> &'n str {
+    // `cut` is where the tail taken so far starts.
+    let mut cut = name.len();
+    let mut decided = false;
+    loop {
+        let end = if cut == name.len() { cut } else { cut - 1 };
+        cut = name.as_bytes()[..end]
+            .iter()
+            .rposition(|&b| b == b'.')
+            .map_or(0, |dot| dot + 1);
+        if cut == 0 {
+            return name;
+        }
+        if decided {
+            return &name[cut - 1..];
+        }
+        decided = !tails.contains(&name[cut..]);
     }
 }
 
@@ -303,6 +431,68 @@ mod tests {
             let label = list.registrable_label(odd);
             assert!(odd.contains(label), "{odd}: {label}");
         }
+    }
+
+    #[test]
+    fn the_label_cache_agrees_with_the_list_for_every_rule() {
+        let list = Suffixes::shipped();
+        assert!(
+            list.tails.is_some(),
+            "a wildcard inside a rule turned the cache off"
+        );
+        let mut cache = list.cache();
+        let text = include_str!("../data/public_suffix_list.dat");
+        let rules: Vec<String> = text
+            .lines()
+            .filter(|line| !line.starts_with("//"))
+            .filter_map(|line| line.split_whitespace().next())
+            .map(|rule| rule.trim_start_matches('!').replace('*', "w"))
+            .collect();
+        assert!(rules.len() > 5000, "{}", rules.len());
+        let mut checked = 0;
+        // Twice, so that the second round answers from the cache, and
+        // with prefixes that hit the tails of other names.
+        for _ in 0..2 {
+            for rule in &rules {
+                for prefix in [
+                    "",
+                    "x7k2q.",
+                    "www.x7k2q.",
+                    "a.b.c.",
+                    "w.",
+                    "www.",
+                    ".",
+                    "a..b.",
+                ] {
+                    let name = format!("{prefix}{rule}");
+                    assert_eq!(cache.label(&name), list.registrable_label(&name), "{name}");
+                    checked += 1;
+                }
+            }
+        }
+        for name in [
+            "",
+            ".",
+            "..",
+            "com",
+            "a.com",
+            "www.a.com",
+            "x.",
+            "a.b.c.d.e.f.g",
+            "unknowntld",
+            "q.unknowntld",
+            "r.q.unknowntld",
+            "www.ck",
+            "a.www.ck",
+            "foo.ck",
+            "a.foo.ck",
+            "\u{e9}t\u{e9}.fr",
+            "x.\u{e9}t\u{e9}.fr",
+            "a.b.compute.amazonaws.com",
+        ] {
+            assert_eq!(cache.label(name), list.registrable_label(name), "{name}");
+        }
+        assert!(checked > 80_000);
     }
 
     #[test]

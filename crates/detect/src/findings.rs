@@ -81,6 +81,15 @@ pub struct Finding {
 }
 
 #[derive(Debug, Clone, Copy)]
+struct NameSlot {
+    hash: u64,
+    /// Ids count up from 0 in the order first seen.
+    id: u32,
+    start: u32,
+    len: u32,
+}
+
+#[derive(Debug, Clone, Copy)]
 struct Observation {
     millis: i64,
     name: u32,
@@ -92,9 +101,15 @@ struct Observation {
 /// The records of an input, kept for attribution.
 #[derive(Debug, Default)]
 pub struct Collection {
-    /// Each distinct name and its id (ids count up from 0 in the order
-    /// first seen); the names by id are made when attributing.
-    name_ids: hashbrown::HashMap<String, u32, ahash::RandomState>,
+    /// Each distinct name, once, with where it is in `name_text`: a probe
+    /// touches the table and the text only (a log of a million distinct
+    /// names misses the caches at each).
+    name_ids: hashbrown::HashTable<NameSlot>,
+    /// The distinct names end to end, one allocation for all of them.
+    name_text: String,
+    /// Where each name (by id) ends in `name_text`.
+    name_ends: Vec<usize>,
+    hasher: ahash::RandomState,
     client_ids: AHashMap<IpAddr, u32>,
     clients: Vec<IpAddr>,
     observations: Vec<Observation>,
@@ -104,7 +119,7 @@ pub struct Collection {
 
 /// More distinct names or clients than an index of 32 bits holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("more than 4 294 967 295 distinct names or clients in one input; split it")]
+#[error("more than 4 294 967 295 distinct names or clients (or 4 GiB of distinct names) in one input; split it")]
 pub struct CollectionFull;
 
 fn intern<K: std::hash::Hash + Eq>(
@@ -130,13 +145,7 @@ impl Collection {
 
     /// Keeps one record.
     pub fn add(&mut self, record: &Record) -> Result<(), CollectionFull> {
-        let next = self.name_ids.len();
-        let name = match self.name_ids.entry_ref(record.name.as_str()) {
-            hashbrown::hash_map::EntryRef::Occupied(entry) => *entry.get(),
-            hashbrown::hash_map::EntryRef::Vacant(entry) => {
-                *entry.insert(u32::try_from(next).map_err(|_| CollectionFull)?)
-            }
-        };
+        let name = self.intern_name(&record.name)?;
         let next = self.clients.len();
         let clients = &mut self.clients;
         let client = intern(
@@ -161,6 +170,32 @@ impl Collection {
         Ok(())
     }
 
+    fn intern_name(&mut self, name: &str) -> Result<u32, CollectionFull> {
+        let hash = self.hasher.hash_one(name);
+        let text = &self.name_text;
+        let same = |slot: &NameSlot| {
+            slot.hash == hash
+                && text.get(slot.start as usize..(slot.start + slot.len) as usize) == Some(name)
+        };
+        if let Some(slot) = self.name_ids.find(hash, same) {
+            return Ok(slot.id);
+        }
+        let id = u32::try_from(self.name_ends.len()).map_err(|_| CollectionFull)?;
+        let start = u32::try_from(self.name_text.len()).map_err(|_| CollectionFull)?;
+        let len = u32::try_from(name.len()).map_err(|_| CollectionFull)?;
+        start.checked_add(len).ok_or(CollectionFull)?;
+        self.name_text.push_str(name);
+        self.name_ends.push(self.name_text.len());
+        let slot = NameSlot {
+            hash,
+            id,
+            start,
+            len,
+        };
+        self.name_ids.insert_unique(hash, slot, |slot| slot.hash);
+        Ok(id)
+    }
+
     /// Number of records kept.
     pub fn len(&self) -> usize {
         self.observations.len()
@@ -173,16 +208,20 @@ impl Collection {
 
     /// Number of distinct names.
     pub fn distinct_names(&self) -> usize {
-        self.name_ids.len()
+        self.name_ends.len()
     }
 
     /// The distinct names by id.
     fn names(&self) -> Vec<&str> {
-        let mut names = vec![""; self.name_ids.len()];
-        for (name, &id) in &self.name_ids {
-            names[id as usize] = name;
-        }
-        names
+        let mut start = 0;
+        self.name_ends
+            .iter()
+            .map(|&end| {
+                let name = &self.name_text[start..end];
+                start = end;
+                name
+            })
+            .collect()
     }
 
     /// The first and last instants of the records, if any.

@@ -55,7 +55,11 @@ pub(crate) fn canonical_into(raw: &[u8], out: &mut String) -> Option<()> {
     if raw.is_empty() || raw.len() > MAX_NAME {
         return None;
     }
-    if raw.iter().any(|&b| b <= b' ' || b >= 0x7f) {
+    // Without early exit, so that the check runs over wide words.
+    if raw
+        .iter()
+        .fold(false, |odd, &b| odd | (b <= b' ') | (b >= 0x7f))
+    {
         // Control characters, blanks, or bytes beyond ASCII: the slow path.
         let name = canonical_name(raw)?;
         out.clear();

@@ -10,7 +10,7 @@
 //! - `Dec  2 19:04:48`: syslog (dnsmasq, Unbound `log-time-ascii`), with the
 //!   year the caller gives, taken as UTC.
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
 
 const MONTHS: [&[u8; 3]; 12] = [
     b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
@@ -173,8 +173,9 @@ pub(crate) struct Clock {
     /// The last timestamp's text up to and including its seconds.
     key: [u8; Clock::KEY],
     key_len: usize,
-    /// Its instant without the fraction that followed the key.
-    base: DateTime<Utc>,
+    /// Its instant without the fraction that followed the key: always a
+    /// whole second, so that a fraction is set rather than added.
+    base: NaiveDateTime,
 }
 
 impl Clock {
@@ -186,7 +187,7 @@ impl Clock {
             syslog_year,
             key: [0; Clock::KEY],
             key_len: 0,
-            base: DateTime::UNIX_EPOCH,
+            base: DateTime::UNIX_EPOCH.naive_utc(),
         }
     }
 
@@ -209,9 +210,7 @@ impl Clock {
             };
             if nanos != u32::MAX && tail.first() == Some(&b' ') {
                 let (_, rest) = token(tail);
-                let time = self
-                    .base
-                    .checked_add_signed(chrono::TimeDelta::nanoseconds(i64::from(nanos)))?;
+                let time = self.base.with_nanosecond(nanos)?.and_utc();
                 return Some((time, rest));
             }
         }
@@ -256,9 +255,12 @@ impl Clock {
         else {
             return;
         };
+        if base.nanosecond() != 0 {
+            return;
+        }
         self.key[..key_len].copy_from_slice(&text[..key_len]);
         self.key_len = key_len;
-        self.base = base;
+        self.base = base.naive_utc();
     }
 }
 
@@ -320,6 +322,10 @@ mod tests {
             "02-Dec-2026 19:04:48.x e",
             "02-Dec-2026 19:04:48.5",
             "02-Dec-2026 19:04:49.001 f",
+            "02-Dec-2026 19:04:49.999999999 g",
+            "02-Dec-2026 19:04:49.000000001 h",
+            "31-Dec-2026 23:59:59.999 i",
+            "31-Dec-2026 23:59:59.5 j",
             "2026-12-02T19:04:48.123Z client",
             "2026-12-02T19:04:48.124Z client",
             "2026-12-02T20:04:48.5+01:00 a",

@@ -207,9 +207,42 @@ pub(crate) fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// An address written as text, IPv4 or IPv6 (an IPv6 scope is dropped).
 pub(crate) fn address(text: &[u8]) -> Option<std::net::IpAddr> {
+    if let Some(v4) = plain_ipv4(text) {
+        return Some(v4.into());
+    }
     let text = std::str::from_utf8(text).ok()?;
     let text = text.split('%').next().unwrap_or(text);
     text.parse().ok()
+}
+
+/// The common case of [`address`] without the standard parser: four
+/// decimal numbers of at most three digits, no leading zero, at most 255
+/// (what `Ipv4Addr::from_str` accepts); `None` for anything else, which the
+/// standard parser then decides.
+fn plain_ipv4(text: &[u8]) -> Option<std::net::Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut at = 0;
+    let mut value = 0u16;
+    let mut digits = 0;
+    for &b in text {
+        if b == b'.' {
+            if digits == 0 || at == 3 {
+                return None;
+            }
+            octets[at] = u8::try_from(value).ok()?;
+            (at, value, digits) = (at + 1, 0, 0);
+        } else if b.is_ascii_digit() && digits < 3 && !(digits == 1 && value == 0) {
+            value = value * 10 + u16::from(b - b'0');
+            digits += 1;
+        } else {
+            return None;
+        }
+    }
+    if digits == 0 || at != 3 {
+        return None;
+    }
+    octets[3] = u8::try_from(value).ok()?;
+    Some(std::net::Ipv4Addr::from(octets))
 }
 
 #[cfg(test)]
@@ -255,6 +288,41 @@ mod tests {
             let mut parser = LineParser::new(format, 2026);
             for line in nasty {
                 let _ = parser.parse(line);
+            }
+        }
+    }
+
+    #[test]
+    fn the_quick_ipv4_reader_accepts_what_the_standard_one_does() {
+        for text in [
+            "10.0.0.1",
+            "255.255.255.255",
+            "256.0.0.1",
+            "01.2.3.4",
+            "0.0.0.0",
+            "1.2.3",
+            "1.2.3.4.5",
+            "1..2.3",
+            "",
+            "1.2.3.4%eth0",
+            "a.b.c.d",
+            "1000.1.1.1",
+            "1.2.3.04",
+            "::1",
+            "::ffff:1.2.3.4",
+            "fe80::1%eth0",
+            "1.2.3.4 ",
+            "+1.2.3.4",
+        ] {
+            let expected = text
+                .split('%')
+                .next()
+                .unwrap()
+                .parse::<std::net::IpAddr>()
+                .ok();
+            assert_eq!(address(text.as_bytes()), expected, "{text}");
+            if let Some(quick) = plain_ipv4(text.as_bytes()) {
+                assert_eq!(Some(std::net::IpAddr::from(quick)), expected, "{text}");
             }
         }
     }
