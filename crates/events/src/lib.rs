@@ -15,6 +15,9 @@
 //! - [`enrich`]: the source's AS and country from MaxMind-format databases.
 //! - [`retention`]: deleting old events in bounded batches.
 //! - [`spool`]: batches waiting on local disk while the store is down.
+//! - [`victims`]: events and distinct sources per hour, family, AS and
+//!   country, kept by the stores beside the events, and their sums over a
+//!   period.
 //!
 //! Blocking code without an async runtime of its own: the daemon runs a
 //! store on a thread of its own. (The PostgreSQL client runs a private
@@ -34,6 +37,7 @@ pub mod spool;
 pub mod store;
 #[cfg(test)]
 mod testing;
+pub mod victims;
 
 pub use enrich::{EnrichError, Enricher, Origin};
 pub use event::{Attribution, Details, Event, Protocol, Transport};

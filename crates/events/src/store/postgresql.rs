@@ -27,8 +27,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Barrier;
 
 use super::columns::{micros, RawEvent, COLUMNS, COLUMN_COUNT};
-use super::{EventStore, StoreError, SCHEMA_VERSION};
+use super::{
+    victims_hourly_backfill, victims_hourly_table, EventStore, RawHourly, StoreError,
+    SCHEMA_VERSION,
+};
 use crate::event::Event;
+use crate::victims::{HourlyRow, HourlyRows};
 
 /// Schema migrations, the first creating version 1. Never edit one that
 /// has shipped: add the next.
@@ -71,7 +75,23 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // Version 2, as in SQLite: no index on the source address, which
     // nothing queries and which slowed every COPY.
     "DROP INDEX IF EXISTS events_src_ip;",
+    // Version 3: per-hour victims counts, kept with every batch.
+    concat!(victims_hourly_table!(), ";", victims_hourly_backfill!()),
 ];
+
+/// Adds the merged rows of a batch to the per-hour victims counts, one
+/// array per column. The rows are sorted by key, so two nodes writing the
+/// same hours lock rows in the same order and do not deadlock.
+const HOURLY_UPSERT_SQL: &str = "INSERT INTO victims_hourly \
+     (hour_us, family, src_ip, src_asn, src_country, src_as_name, events) \
+     SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::BIGINT[], $5::TEXT[], \
+     $6::TEXT[], $7::BIGINT[]) \
+     ON CONFLICT (hour_us, family, src_ip, src_asn, src_country) DO UPDATE SET \
+     events = victims_hourly.events + EXCLUDED.events, \
+     src_as_name = CASE WHEN victims_hourly.src_as_name IS NULL \
+     OR EXCLUDED.src_as_name < victims_hourly.src_as_name \
+     THEN coalesce(EXCLUDED.src_as_name, victims_hourly.src_as_name) \
+     ELSE victims_hourly.src_as_name END";
 
 /// The types of [`COLUMNS`], in order, for binary `COPY`.
 const COLUMN_TYPES: [Type; COLUMN_COUNT] = [
@@ -269,11 +289,42 @@ fn raw_of(row: &Row) -> Result<(i64, RawEvent), postgres::Error> {
     ))
 }
 
-/// Copies `events` in one transaction of `client`, and commits it once
-/// every copier has reached `copied` and none failed (`failed`).
+/// Adds `rows` to the per-hour victims counts inside `transaction`.
+fn add_hourly(
+    transaction: &mut postgres::Transaction<'_>,
+    rows: &[HourlyRow],
+) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let raw: Vec<RawHourly> = rows.iter().map(RawHourly::of).collect();
+    let hours: Vec<i64> = raw.iter().map(|r| r.hour_us).collect();
+    let families: Vec<&str> = raw.iter().map(|r| r.family.as_str()).collect();
+    let sources: Vec<&str> = raw.iter().map(|r| r.src_ip.as_str()).collect();
+    let asns: Vec<i64> = raw.iter().map(|r| r.src_asn).collect();
+    let countries: Vec<&str> = raw.iter().map(|r| r.src_country.as_str()).collect();
+    let names: Vec<Option<&str>> = raw.iter().map(|r| r.src_as_name.as_deref()).collect();
+    let events: Vec<i64> = raw.iter().map(|r| r.events).collect();
+    transaction
+        .execute(
+            HOURLY_UPSERT_SQL,
+            &[
+                &hours, &families, &sources, &asns, &countries, &names, &events,
+            ],
+        )
+        .map_err(error)?;
+    Ok(())
+}
+
+/// Copies `events` in one transaction of `client` (with the per-hour rows
+/// `hourly` of the whole batch, given to one part only: two parts adding
+/// to the same rows would wait on each other's locks before the barrier),
+/// and commits it once every copier has reached `copied` and none failed
+/// (`failed`).
 fn copy_and_commit(
     client: &mut Client,
     events: &[Event],
+    hourly: &[HourlyRow],
     copied: &Barrier,
     failed: &AtomicBool,
 ) -> Result<(), StoreError> {
@@ -285,7 +336,8 @@ fn copy_and_commit(
             return Err(error(e));
         }
     };
-    let outcome = copy(&mut transaction, events);
+    let outcome =
+        copy(&mut transaction, events).and_then(|()| add_hourly(&mut transaction, hourly));
     if outcome.is_err() {
         failed.store(true, Ordering::SeqCst);
     }
@@ -354,10 +406,12 @@ impl EventStore for PostgresStore {
             return Ok(());
         }
         let parts = (events.len() / MIN_SPLIT).clamp(1, self.helpers.len() + 1);
+        let hourly = HourlyRows::of_events(events).into_sorted();
         let client = self.client.get_mut();
         if parts == 1 {
             let mut transaction = client.transaction().map_err(error)?;
             copy(&mut transaction, events)?;
+            add_hourly(&mut transaction, &hourly)?;
             return transaction.commit().map_err(error);
         }
         let size = events.len().div_ceil(parts);
@@ -378,10 +432,10 @@ impl EventStore for PostgresStore {
                 .zip(chunks)
                 .map(|(client, chunk)| {
                     let (copied, failed) = (&copied, &failed);
-                    scope.spawn(move || copy_and_commit(client, chunk, copied, failed))
+                    scope.spawn(move || copy_and_commit(client, chunk, &[], copied, failed))
                 })
                 .collect();
-            let mut outcomes = vec![copy_and_commit(own, first, &copied, &failed)];
+            let mut outcomes = vec![copy_and_commit(own, first, &hourly, &copied, &failed)];
             outcomes.extend(
                 others
                     .into_iter()
@@ -443,16 +497,58 @@ impl EventStore for PostgresStore {
         before: DateTime<Utc>,
         max_rows: usize,
     ) -> Result<usize, StoreError> {
-        let max_rows = i64::try_from(max_rows).unwrap_or(i64::MAX);
-        let deleted = self
-            .client
-            .borrow_mut()
+        let limit = i64::try_from(max_rows).unwrap_or(i64::MAX);
+        let mut client = self.client.borrow_mut();
+        let deleted = client
             .execute(
                 "DELETE FROM events WHERE id IN \
                  (SELECT id FROM events WHERE time_us < $1 ORDER BY time_us, id LIMIT $2)",
-                &[&micros(before), &max_rows],
+                &[&micros(before), &limit],
             )
             .map_err(error)?;
-        Ok(usize::try_from(deleted).unwrap_or(usize::MAX))
+        let deleted = usize::try_from(deleted).unwrap_or(usize::MAX);
+        if deleted < max_rows {
+            client
+                .execute(
+                    "DELETE FROM victims_hourly WHERE hour_us <= $1 - 3600000000",
+                    &[&micros(before)],
+                )
+                .map_err(error)?;
+        }
+        Ok(deleted)
+    }
+
+    fn hourly_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        each: &mut dyn FnMut(HourlyRow) -> bool,
+    ) -> Result<(), StoreError> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let mut client = self.client.borrow_mut();
+        let (from, to) = (micros(from), micros(to));
+        let params: [&(dyn ToSql + Sync); 2] = [&from, &to];
+        let mut rows = client
+            .query_raw(
+                "SELECT hour_us, family, src_ip, src_asn, src_country, src_as_name, events \
+                 FROM victims_hourly WHERE hour_us >= $1 AND hour_us < $2",
+                params,
+            )
+            .map_err(error)?;
+        while let Some(row) = rows.next().map_err(error)? {
+            let raw = RawHourly {
+                hour_us: row.try_get(0).map_err(error)?,
+                family: row.try_get(1).map_err(error)?,
+                src_ip: row.try_get(2).map_err(error)?,
+                src_asn: row.try_get(3).map_err(error)?,
+                src_country: row.try_get(4).map_err(error)?,
+                src_as_name: row.try_get(5).map_err(error)?,
+                events: row.try_get(6).map_err(error)?,
+            };
+            if !each(raw.into_row()?) {
+                break;
+            }
+        }
+        Ok(())
     }
 }
