@@ -15,6 +15,8 @@
 //! - [`enrich`]: the source's AS and country from MaxMind-format databases.
 //! - [`retention`]: deleting old events in bounded batches.
 //! - [`spool`]: batches waiting on local disk while the store is down.
+//! - [`batch`]: batch ids, which make storing a batch twice harmless (a
+//!   replay after a commit whose answer was lost).
 //! - [`victims`]: events and distinct sources per hour, family, AS and
 //!   country, kept by the stores beside the events, and their sums over a
 //!   period.
@@ -29,6 +31,7 @@
 //! the sinkhole cannot know (region, city, NAICS, sector, device, the
 //! sinkhole's own AS).
 
+pub mod batch;
 pub mod enrich;
 pub mod event;
 pub mod report;
@@ -39,6 +42,7 @@ pub mod store;
 mod testing;
 pub mod victims;
 
+pub use batch::BatchId;
 pub use enrich::{EnrichError, Enricher, Origin};
 pub use event::{Attribution, Details, Event, Protocol, Transport};
 pub use report::{

@@ -10,13 +10,20 @@
 //! before either transaction commits, and a failure while copying rolls
 //! both back.
 //!
+//! Each part records itself in `event_batches` (batch id, first event,
+//! count) inside its transaction, and [`EventStore::insert_batch`] reads
+//! those records first: a batch given again stores only the parts not yet
+//! stored. This is what makes a lost commit answer harmless: the server
+//! committed, the connection died before the client read the reply, the
+//! writer spooled the batch and replayed it (before version 3 the replay
+//! stored it twice), and likewise a connection lost between the two
+//! commits of a split batch.
+//!
 //! Known limitations: [`PostgresStore::connect`] does not use TLS; give
 //! [`PostgresStore::from_client`] a client connected with a TLS connector
 //! for a database across a network. Two nodes migrating a new database at
 //! the same instant may both try; the loser fails once and succeeds on its
-//! next start. A batch split over two connections commits twice: a
-//! connection lost between the two commits leaves half of it stored, and
-//! the writer's replay of the whole batch stores that half twice.
+//! next start.
 
 use chrono::{DateTime, Utc};
 use postgres::binary_copy::BinaryCopyInWriter;
@@ -31,6 +38,7 @@ use super::{
     victims_hourly_backfill, victims_hourly_table, EventStore, RawHourly, StoreError,
     SCHEMA_VERSION,
 };
+use crate::batch::{self, BatchId};
 use crate::event::Event;
 use crate::victims::{HourlyRow, HourlyRows};
 
@@ -75,7 +83,19 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // Version 2, as in SQLite: no index on the source address, which
     // nothing queries and which slowed every COPY.
     "DROP INDEX IF EXISTS events_src_ip;",
-    // Version 3: per-hour victims counts, kept with every batch.
+    // Version 3: the parts of batches stored, so a batch replayed after a
+    // commit whose answer was lost is not stored twice (see crate::batch).
+    // `last_time_us` (the newest event of the part) lets retention delete
+    // the records with their events.
+    "CREATE TABLE event_batches (
+        batch_id TEXT NOT NULL,
+        first_event BIGINT NOT NULL,
+        events BIGINT NOT NULL,
+        last_time_us BIGINT NOT NULL,
+        PRIMARY KEY (batch_id, first_event)
+    );
+    CREATE INDEX event_batches_time ON event_batches (last_time_us);",
+    // Version 4: per-hour victims counts, kept with every batch.
     concat!(victims_hourly_table!(), ";", victims_hourly_backfill!()),
 ];
 
@@ -142,6 +162,9 @@ pub struct PostgresStore {
     client: RefCell<Client>,
     /// More connections for parallel COPY, beside `client`.
     helpers: Vec<Client>,
+    /// How `client` was connected, to open readers for the reports'
+    /// parallel scan; none for a client given by the caller.
+    config: Option<postgres::Config>,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -173,6 +196,7 @@ impl PostgresStore {
         for _ in 1..COPY_CONNECTIONS {
             store.add_copy_client(config.connect(NoTls).map_err(error)?);
         }
+        store.config = Some(config);
         Ok(store)
     }
 
@@ -188,6 +212,7 @@ impl PostgresStore {
         let store = PostgresStore {
             client: RefCell::new(client),
             helpers: Vec::new(),
+            config: None,
         };
         store.migrate()?;
         Ok(store)
@@ -316,15 +341,19 @@ fn add_hourly(
     Ok(())
 }
 
-/// Copies `events` in one transaction of `client` (with the per-hour rows
-/// `hourly` of the whole batch, given to one part only: two parts adding
-/// to the same rows would wait on each other's locks before the barrier),
-/// and commits it once every copier has reached `copied` and none failed
-/// (`failed`).
+/// One part of a batch: its events, and where they start in the batch.
+#[derive(Clone, Copy)]
+struct Part<'a> {
+    batch: &'a str,
+    first: usize,
+    events: &'a [Event],
+}
+
+/// Copies a part in one transaction of `client`, and commits it once
+/// every copier has reached `copied` and none failed (`failed`).
 fn copy_and_commit(
     client: &mut Client,
-    events: &[Event],
-    hourly: &[HourlyRow],
+    part: Part<'_>,
     copied: &Barrier,
     failed: &AtomicBool,
 ) -> Result<(), StoreError> {
@@ -336,8 +365,7 @@ fn copy_and_commit(
             return Err(error(e));
         }
     };
-    let outcome =
-        copy(&mut transaction, events).and_then(|()| add_hourly(&mut transaction, hourly));
+    let outcome = copy(&mut transaction, part);
     if outcome.is_err() {
         failed.store(true, Ordering::SeqCst);
     }
@@ -348,10 +376,22 @@ fn copy_and_commit(
         transaction.rollback().map_err(error)?;
         return Err(StoreError::PartRolledBack);
     }
+    // The part's victims counts, after the barrier: parts adding to the
+    // same rows wait on each other's row locks, which before the barrier
+    // would hold both there for good. After it each commits without
+    // waiting for the others; one that fails now is one part missing,
+    // which event_batches lets a replay store (counts included).
+    add_hourly(
+        &mut transaction,
+        &HourlyRows::of_events(part.events).into_sorted(),
+    )?;
     transaction.commit().map_err(error)
 }
 
-fn copy(transaction: &mut postgres::Transaction<'_>, events: &[Event]) -> Result<(), StoreError> {
+/// Copies a part's events and records the part in `event_batches`, in
+/// `transaction`.
+fn copy(transaction: &mut postgres::Transaction<'_>, part: Part<'_>) -> Result<(), StoreError> {
+    let events = part.events;
     let sink = transaction
         .copy_in(&format!(
             "COPY events ({COLUMNS}) FROM STDIN (FORMAT binary)"
@@ -397,21 +437,59 @@ fn copy(transaction: &mut postgres::Transaction<'_>, events: &[Event]) -> Result
         writer.write(&values).map_err(error)?;
     }
     writer.finish().map_err(error)?;
+    let last_time_us = events.iter().map(|e| micros(e.time)).max().unwrap_or(0);
+    let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    transaction
+        .execute(
+            "INSERT INTO event_batches (batch_id, first_event, events, last_time_us) \
+             VALUES ($1, $2, $3, $4)",
+            &[
+                &part.batch,
+                &count(part.first),
+                &count(events.len()),
+                &last_time_us,
+            ],
+        )
+        .map_err(error)?;
     Ok(())
 }
 
-impl EventStore for PostgresStore {
-    fn insert(&mut self, events: &[Event]) -> Result<(), StoreError> {
-        if events.is_empty() {
-            return Ok(());
-        }
+impl PostgresStore {
+    /// The parts of `batch` already stored, as (first event, count).
+    fn stored_parts(&mut self, batch: &str) -> Result<Vec<(usize, usize)>, StoreError> {
+        let rows = self
+            .client
+            .get_mut()
+            .query(
+                "SELECT first_event, events FROM event_batches WHERE batch_id = $1",
+                &[&batch],
+            )
+            .map_err(error)?;
+        rows.iter()
+            .map(|row| {
+                let first: i64 = row.try_get(0).map_err(error)?;
+                let count: i64 = row.try_get(1).map_err(error)?;
+                Ok((
+                    usize::try_from(first).unwrap_or(usize::MAX),
+                    usize::try_from(count).unwrap_or(0),
+                ))
+            })
+            .collect()
+    }
+
+    /// Stores one part, over several connections when it is large.
+    fn insert_part(&mut self, part: Part<'_>) -> Result<(), StoreError> {
+        let events = part.events;
         let parts = (events.len() / MIN_SPLIT).clamp(1, self.helpers.len() + 1);
-        let hourly = HourlyRows::of_events(events).into_sorted();
         let client = self.client.get_mut();
         if parts == 1 {
             let mut transaction = client.transaction().map_err(error)?;
-            copy(&mut transaction, events)?;
-            add_hourly(&mut transaction, &hourly)?;
+            copy(&mut transaction, part)?;
+            // The victims counts move with the events they count.
+            add_hourly(
+                &mut transaction,
+                &HourlyRows::of_events(part.events).into_sorted(),
+            )?;
             return transaction.commit().map_err(error);
         }
         let size = events.len().div_ceil(parts);
@@ -422,8 +500,14 @@ impl EventStore for PostgresStore {
             .take(parts)
             .collect();
         let outcomes: Vec<Result<(), StoreError>> = std::thread::scope(|scope| {
-            let mut chunks = events.chunks(size);
-            let first = chunks.next().unwrap_or(&[]);
+            let mut chunks = events.chunks(size).enumerate().map(|(index, chunk)| Part {
+                batch: part.batch,
+                first: part.first + index * size,
+                events: chunk,
+            });
+            let Some(first) = chunks.next() else {
+                return Vec::new();
+            };
             let mut clients = clients.iter_mut();
             let Some(own) = clients.next() else {
                 return Vec::new();
@@ -432,10 +516,10 @@ impl EventStore for PostgresStore {
                 .zip(chunks)
                 .map(|(client, chunk)| {
                     let (copied, failed) = (&copied, &failed);
-                    scope.spawn(move || copy_and_commit(client, chunk, &[], copied, failed))
+                    scope.spawn(move || copy_and_commit(client, chunk, copied, failed))
                 })
                 .collect();
-            let mut outcomes = vec![copy_and_commit(own, first, &hourly, &copied, &failed)];
+            let mut outcomes = vec![copy_and_commit(own, first, &copied, &failed)];
             outcomes.extend(
                 others
                     .into_iter()
@@ -447,6 +531,37 @@ impl EventStore for PostgresStore {
         let mut outcomes = outcomes;
         outcomes.sort_by_key(|o| matches!(o, Err(StoreError::PartRolledBack)));
         outcomes.into_iter().collect()
+    }
+}
+
+impl EventStore for PostgresStore {
+    fn insert_batch(&mut self, batch: BatchId, events: &[Event]) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let id = batch.to_string();
+        let stored = self.stored_parts(&id)?;
+        for range in batch::missing(events.len(), &stored) {
+            self.insert_part(Part {
+                batch: &id,
+                first: range.start,
+                events: &events[range],
+            })?;
+        }
+        Ok(())
+    }
+
+    /// A connection of its own to the same database, when this store was
+    /// opened by [`PostgresStore::connect`].
+    fn reader(&self) -> Result<Option<Box<dyn EventStore + Send>>, StoreError> {
+        let Some(config) = &self.config else {
+            return Ok(None);
+        };
+        Ok(Some(Box::new(PostgresStore {
+            client: RefCell::new(config.connect(NoTls).map_err(error)?),
+            helpers: Vec::new(),
+            config: Some(config.clone()),
+        })))
     }
 
     fn events_between(
@@ -498,7 +613,7 @@ impl EventStore for PostgresStore {
         max_rows: usize,
     ) -> Result<usize, StoreError> {
         let limit = i64::try_from(max_rows).unwrap_or(i64::MAX);
-        let mut client = self.client.borrow_mut();
+        let client = self.client.get_mut();
         let deleted = client
             .execute(
                 "DELETE FROM events WHERE id IN \
@@ -508,6 +623,17 @@ impl EventStore for PostgresStore {
             .map_err(error)?;
         let deleted = usize::try_from(deleted).unwrap_or(usize::MAX);
         if deleted < max_rows {
+            // The events are gone up to the cut-off: so go the records of
+            // the batches they came in (bounded too; the next purge takes
+            // the rest).
+            client
+                .execute(
+                    "DELETE FROM event_batches WHERE (batch_id, first_event) IN \
+                     (SELECT batch_id, first_event FROM event_batches \
+                      WHERE last_time_us < $1 LIMIT $2)",
+                    &[&micros(before), &limit],
+                )
+                .map_err(error)?;
             client
                 .execute(
                     "DELETE FROM victims_hourly WHERE hour_us <= $1 - 3600000000",

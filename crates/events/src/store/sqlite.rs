@@ -27,6 +27,7 @@ use super::{
     victims_hourly_backfill, victims_hourly_table, EachRow, EventRow, EventStore, RawHourly,
     StoreError, SCHEMA_VERSION,
 };
+use crate::batch::{self, BatchId};
 use crate::event::{Event, Protocol, Transport};
 use crate::victims::{HourlyRow, HourlyRows};
 
@@ -74,7 +75,17 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // reports walk a day in time order), and keeping it cost most of the
     // insert time: each batch from many sources dirtied pages all over it.
     "DROP INDEX IF EXISTS events_src_ip;",
-    // Version 3: per-hour victims counts, kept with every batch.
+    // Version 3, as in PostgreSQL: the parts of batches stored, so that a
+    // batch replayed is not stored twice (see crate::batch).
+    "CREATE TABLE event_batches (
+        batch_id TEXT NOT NULL,
+        first_event INTEGER NOT NULL,
+        events INTEGER NOT NULL,
+        last_time_us INTEGER NOT NULL,
+        PRIMARY KEY (batch_id, first_event)
+    );
+    CREATE INDEX event_batches_time ON event_batches (last_time_us);",
+    // Version 4: per-hour victims counts, kept with every batch.
     concat!(
         victims_hourly_table!(),
         " WITHOUT ROWID;",
@@ -201,6 +212,11 @@ fn event_row<'r>(
 const DELETE_SQL: &str = "DELETE FROM events WHERE id IN \
      (SELECT id FROM events WHERE time_us < ?1 ORDER BY time_us, id LIMIT ?2)";
 
+/// Deletes the records of batches whose events are all before `?1`, at
+/// most `?2`.
+const DELETE_BATCHES_SQL: &str = "DELETE FROM event_batches WHERE rowid IN \
+     (SELECT rowid FROM event_batches WHERE last_time_us < ?1 LIMIT ?2)";
+
 /// Events in one SQLite file.
 #[derive(Debug)]
 pub struct SqliteStore {
@@ -250,8 +266,8 @@ impl SqliteStore {
         self.connection
             .pragma_update(None, "synchronous", "NORMAL")?;
         self.connection.busy_timeout(Duration::from_secs(5))?;
-        // Statements: two inserts, two page queries, a scan, two deletes,
-        // the per-hour read.
+        // Statements: the inserts (events, batches, per-hour counts), the
+        // page queries, the scan, the deletes, the per-hour read.
         self.connection.set_prepared_statement_cache_capacity(16);
         Ok(())
     }
@@ -290,8 +306,66 @@ impl SqliteStore {
         Ok(())
     }
 
-    fn insert_batch(&mut self, events: &[Event]) -> rusqlite::Result<()> {
+    /// Stores what of `batch` is not stored yet, in one transaction.
+    fn insert_missing(&mut self, batch: BatchId, events: &[Event]) -> rusqlite::Result<()> {
+        let batch = batch.to_string();
         let transaction = self.connection.transaction()?;
+        let stored: Vec<(usize, usize)> = transaction
+            .prepare_cached("SELECT first_event, events FROM event_batches WHERE batch_id = ?1")?
+            .query_map([&batch], |row| {
+                let (first, count): (i64, i64) = (row.get(0)?, row.get(1)?);
+                Ok((
+                    usize::try_from(first).unwrap_or(usize::MAX),
+                    usize::try_from(count).unwrap_or(0),
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        for range in batch::missing(events.len(), &stored) {
+            let part = &events[range.clone()];
+            let last_time_us = part.iter().map(|e| micros(e.time)).max().unwrap_or(0);
+            transaction
+                .prepare_cached(
+                    "INSERT INTO event_batches (batch_id, first_event, events, last_time_us) \
+                     VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![
+                    batch,
+                    i64::try_from(range.start).unwrap_or(i64::MAX),
+                    i64::try_from(part.len()).unwrap_or(i64::MAX),
+                    last_time_us
+                ])?;
+            Self::insert_events(&transaction, part)?;
+            // The victims counts move with the events they count.
+            Self::insert_hourly(&transaction, part)?;
+        }
+        transaction.commit()
+    }
+
+    /// Adds `events` to the per-hour victims counts.
+    fn insert_hourly(
+        transaction: &rusqlite::Transaction<'_>,
+        events: &[Event],
+    ) -> rusqlite::Result<()> {
+        let mut upsert = transaction.prepare_cached(HOURLY_UPSERT_SQL)?;
+        for row in HourlyRows::of_events(events).into_sorted() {
+            let raw = RawHourly::of(&row);
+            upsert.execute(params![
+                raw.hour_us,
+                raw.family,
+                raw.src_ip,
+                raw.src_asn,
+                raw.src_country,
+                raw.src_as_name,
+                raw.events,
+            ])?;
+        }
+        Ok(())
+    }
+
+    fn insert_events(
+        transaction: &rusqlite::Transaction<'_>,
+        events: &[Event],
+    ) -> rusqlite::Result<()> {
         {
             let mut statement = transaction.prepare_cached(&format!(
                 "INSERT INTO events ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
@@ -333,22 +407,8 @@ impl SqliteStore {
                     raw.src_country,
                 ])?;
             }
-            // The victims counts move with the events they count.
-            let mut upsert = transaction.prepare_cached(HOURLY_UPSERT_SQL)?;
-            for row in HourlyRows::of_events(events).into_sorted() {
-                let raw = RawHourly::of(&row);
-                upsert.execute(params![
-                    raw.hour_us,
-                    raw.family,
-                    raw.src_ip,
-                    raw.src_asn,
-                    raw.src_country,
-                    raw.src_as_name,
-                    raw.events,
-                ])?;
-            }
         }
-        transaction.commit()
+        Ok(())
     }
 
     fn page(
@@ -451,8 +511,28 @@ impl EventStore for SqliteStore {
         Ok(())
     }
 
-    fn insert(&mut self, events: &[Event]) -> Result<(), StoreError> {
-        self.insert_batch(events)
+    /// The same file on a connection of its own, for reading: no schema
+    /// change, WAL readers do not block the writer or each other.
+    fn reader(&self) -> Result<Option<Box<dyn EventStore + Send>>, StoreError> {
+        if self.path.is_empty() || self.path.starts_with(':') || self.path.starts_with("file:") {
+            // An in-memory database is not shared between connections.
+            return Ok(None);
+        }
+        let connection = Connection::open(&self.path).map_err(|source| self.error(source))?;
+        connection
+            .busy_timeout(Duration::from_secs(5))
+            .map_err(|source| self.error(source))?;
+        Ok(Some(Box::new(SqliteStore {
+            connection,
+            path: self.path.clone(),
+        })))
+    }
+
+    fn insert_batch(&mut self, batch: BatchId, events: &[Event]) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        self.insert_missing(batch, events)
             .map_err(|source| self.error(source))
     }
 
@@ -479,6 +559,13 @@ impl EventStore for SqliteStore {
             .and_then(|mut statement| statement.execute(params![micros(before), limit]))
             .map_err(|source| self.error(source))?;
         if deleted < max_rows {
+            // The events are gone up to the cut-off: so go the records of
+            // the batches they came in (bounded; the next purge takes the
+            // rest).
+            self.connection
+                .prepare_cached(DELETE_BATCHES_SQL)
+                .and_then(|mut statement| statement.execute(params![micros(before), limit]))
+                .map_err(|source| self.error(source))?;
             self.connection
                 .prepare_cached(HOURLY_DELETE_SQL)
                 .and_then(|mut statement| statement.execute([micros(before)]))
@@ -486,7 +573,6 @@ impl EventStore for SqliteStore {
         }
         Ok(deleted)
     }
-
     fn hourly_between(
         &self,
         from: DateTime<Utc>,
