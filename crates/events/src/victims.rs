@@ -6,7 +6,7 @@
 //! - [`HourlyRow`]: one (hour, family, source address, AS, country) with
 //!   the number of events. The stores keep these rows in a `victims_hourly`
 //!   table, added to in the same transaction as the events they count
-//!   (schema version 3 created it and backfilled it from the events).
+//!   (schema version 4 created it and backfilled it from the events).
 //! - [`VictimCounts`]: adds rows up into a period's answer.
 //!
 //! Distinct sources over several hours cannot be summed from per-hour
