@@ -7,7 +7,7 @@
 //!
 //! Read from the event store on the blocking pool, bounded by
 //! [`MAX_HOURS`](super::requests::MAX_HOURS) and
-//! [`MAX_EVENTS`](super::victims::MAX_EVENTS) scanned (past it the answer
+//! [`MAX_EVENTS`] scanned (past it the answer
 //! says `truncated`); the findings are paged with the same offset cursor as
 //! the other lists.
 //!
@@ -29,11 +29,14 @@ use serde::Serialize;
 use super::error::{ApiError, ApiResult};
 use super::requests::FindingsQuery;
 use super::routes::{page, Page};
-use super::victims::{with_store, MAX_EVENTS};
+use super::victims::with_store;
 use super::ApiState;
 
 /// Events read from the store per query.
 const BATCH: usize = 10_000;
+
+/// Events one request reads at most.
+pub const MAX_EVENTS: usize = 2_000_000;
 
 /// One client that asked for names of one family.
 #[derive(Serialize)]

@@ -26,6 +26,18 @@ pub struct Page<T> {
     next_cursor: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// The same page with every item turned by `f`: lists are cut first
+    /// and only the items sent are rendered.
+    pub(super) fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            next_cursor: self.next_cursor,
+        }
+    }
+}
+
 /// Cuts `items` into the page `paging` asks for. A cursor is the offset
 /// of the next item, written `o<N>`; clients pass it back unchanged.
 pub(super) fn page<T>(
@@ -60,23 +72,37 @@ fn every_family() -> &'static [&'static cautery_dga::Family] {
     })
 }
 
+/// The listing of every family of [`every_family`], made once: a record
+/// asks the system for the number of cores (cgroup files), which cost
+/// milliseconds per family and request.
+fn every_record() -> &'static [FamilyRecord<'static>] {
+    static RECORDS: std::sync::OnceLock<Vec<FamilyRecord<'static>>> = std::sync::OnceLock::new();
+    RECORDS.get_or_init(|| every_family().iter().map(|f| record(f)).collect())
+}
+
 /// Every family matching `q` (a part of its name or an alias).
 pub async fn families(
     Query(query): Query<FamilyQuery>,
 ) -> ApiResult<Json<Page<FamilyRecord<'static>>>> {
     let q = query.q.unwrap_or_default().to_ascii_lowercase();
-    let items: Vec<_> = every_family()
+    let items: Vec<&FamilyRecord<'static>> = every_record()
         .iter()
-        .map(|f| record(f))
         .filter(|f| q.is_empty() || f.matches(&q))
         .collect();
-    Ok(Json(page(items, query.cursor.as_deref(), query.limit)?))
+    let page = page(items, query.cursor.as_deref(), query.limit)?;
+    Ok(Json(page.map(FamilyRecord::clone)))
 }
 
 /// `GET /api/v1/families/{name}`.
 pub async fn family(Path(name): Path<String>) -> ApiResult<Json<FamilyRecord<'static>>> {
     let family = resolve(&name)?;
-    Ok(Json(record(family)))
+    Ok(Json(
+        every_record()
+            .iter()
+            .find(|r| r.is(family))
+            .cloned()
+            .unwrap_or_else(|| record(family)),
+    ))
 }
 
 fn resolve(name: &str) -> ApiResult<&'static cautery_dga::Family> {
@@ -155,6 +181,8 @@ pub async fn predictions(
             ))
         })?;
     let seed = source.seed.clone();
+    // Names and windows first; only the page's windows are written out
+    // (formatting every window of a day cost more than generating it).
     let items = tokio::task::spawn_blocking(move || {
         let mut items = Vec::new();
         predict(
@@ -162,13 +190,7 @@ pub async fn predictions(
             source.generator.as_ref(),
             from,
             to,
-            |name, window: Window| {
-                items.push(Prediction {
-                    name: name.to_string(),
-                    valid_from: window_bound(window.from),
-                    valid_to: window_bound(window.to),
-                });
-            },
+            |name, window: Window| items.push((name.to_string(), window)),
         )
         .map(|()| items)
     })
@@ -180,7 +202,11 @@ pub async fn predictions(
         seed,
         from: from.to_string(),
         to: to.to_string(),
-        page: page(items, query.cursor.as_deref(), query.limit)?,
+        page: page(items, query.cursor.as_deref(), query.limit)?.map(|(name, window)| Prediction {
+            name,
+            valid_from: window_bound(window.from),
+            valid_to: window_bound(window.to),
+        }),
     }))
 }
 

@@ -1,9 +1,11 @@
 //! `GET /api/v1/victims`: the sinkhole's events over the last hours, counted
 //! per family and time bucket (a series for a chart), per AS and per
 //! country (tables, top first), with distinct source addresses beside
-//! every count. Read from the event store on the blocking pool, a page at
-//! a time; bounded by [`MAX_HOURS`](super::requests::MAX_HOURS) and [`MAX_EVENTS`] scanned (past it the
-//! answer says `truncated`).
+//! every count. Read on the blocking pool from the per-hour counts the
+//! event store keeps beside the events (`cautery_events::victims`: one row
+//! per hour, family, source, AS and country, so distinct sources over many
+//! hours are exact); bounded by [`MAX_HOURS`](super::requests::MAX_HOURS)
+//! and [`MAX_ROWS`] read (past it the answer says `truncated`).
 //!
 //! Answers are cached per (hours, end of range, store) and dropped as soon
 //! as the events unit writes new events (the metrics' stored count moves)
@@ -12,8 +14,6 @@
 //! miss wait for the one computing the answer (the store's lock) and take
 //! its result.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -21,6 +21,7 @@ use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use cautery_dga::rfc3339;
+use cautery_events::victims::VictimCounts;
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use serde::Serialize;
 
@@ -29,8 +30,9 @@ use super::ApiState;
 use crate::daemon::units::events::open_store;
 
 use super::requests::VictimsQuery;
-/// Events one request reads at most.
-pub const MAX_EVENTS: usize = 2_000_000;
+/// Per-hour rows one request reads at most (about 2,700 distinct sources
+/// an hour over 31 days).
+pub const MAX_ROWS: u64 = 2_000_000;
 /// Rows of the AS and country tables.
 const TOP: usize = 50;
 
@@ -80,19 +82,6 @@ pub struct Victims {
     families: Vec<Series>,
     asns: Vec<AsRow>,
     countries: Vec<CountryRow>,
-}
-
-#[derive(Default)]
-struct Tally {
-    events: u64,
-    sources: HashSet<IpAddr>,
-}
-
-impl Tally {
-    fn add(&mut self, source: IpAddr) {
-        self.events += 1;
-        self.sources.insert(source);
-    }
 }
 
 /// What identifies a victims answer: hours asked, end of the range,
@@ -243,112 +232,63 @@ fn count(
     to: DateTime<Utc>,
     bucket: TimeDelta,
 ) -> ApiResult<Victims> {
-    let mut total = Tally::default();
-    let mut families: BTreeMap<String, (Tally, BTreeMap<DateTime<Utc>, Tally>)> = BTreeMap::new();
-    let mut asns: HashMap<Option<u32>, (Option<String>, Tally)> = HashMap::new();
-    let mut countries: HashMap<Option<String>, Tally> = HashMap::new();
-    let mut after = None;
+    let mut counts = VictimCounts::new(from, to, bucket);
     let mut truncated = false;
-    loop {
-        let page = store
-            .events_between(from, to, after, 10_000)
-            .map_err(|e| ApiError::internal(format!("reading events: {e}")))?;
-        for (_, event) in &page {
-            let source = event.src_ip();
-            total.add(source);
-            let family = event.attribution.as_ref().map_or_else(
-                || "unattributed".to_string(),
-                |a| a.provenance.family.to_string(),
-            );
-            let at = event.time.duration_trunc(bucket).unwrap_or(event.time);
-            let (tally, series) = families.entry(family).or_default();
-            tally.add(source);
-            series.entry(at).or_default().add(source);
-            let (name, tally) = asns.entry(event.src_asn).or_default();
-            if name.is_none() {
-                name.clone_from(&event.src_as_name);
+    store
+        .hourly_between(from, to, &mut |row| {
+            if counts.rows() >= MAX_ROWS {
+                truncated = true;
+                return false;
             }
-            tally.add(source);
-            countries
-                .entry(event.src_country.clone())
-                .or_default()
-                .add(source);
-        }
-        after = page.last().map(|(id, _)| *id);
-        if page.len() < 10_000 {
-            break;
-        }
-        if total.events as usize >= MAX_EVENTS {
-            truncated = true;
-            break;
-        }
-    }
-    let families = families
-        .into_iter()
-        .map(|(family, (tally, series))| {
-            // Every bucket of the range, zeros included, so charts need
-            // not fill gaps.
-            let mut points = Vec::new();
-            let mut at = from;
-            while at < to {
-                let (events, sources) = series
-                    .get(&at)
-                    .map_or((0, 0), |t| (t.events, t.sources.len() as u64));
-                points.push(Point {
-                    at: rfc3339(at),
-                    events,
-                    sources,
-                });
-                at += bucket;
-            }
-            Series {
-                family,
-                events: tally.events,
-                sources: tally.sources.len() as u64,
-                points,
-            }
+            counts.add(&row);
+            true
         })
-        .collect();
-    let mut asns: Vec<AsRow> = asns
-        .into_iter()
-        .map(|(asn, (as_name, tally))| AsRow {
-            asn,
-            as_name,
-            events: tally.events,
-            sources: tally.sources.len() as u64,
-        })
-        .collect();
-    asns.sort_by(|a, b| {
-        b.sources
-            .cmp(&a.sources)
-            .then(b.events.cmp(&a.events))
-            .then(a.asn.cmp(&b.asn))
-    });
-    asns.truncate(TOP);
-    let mut countries: Vec<CountryRow> = countries
-        .into_iter()
-        .map(|(country, tally)| CountryRow {
-            country,
-            events: tally.events,
-            sources: tally.sources.len() as u64,
-        })
-        .collect();
-    countries.sort_by(|a, b| {
-        b.sources
-            .cmp(&a.sources)
-            .then(b.events.cmp(&a.events))
-            .then(a.country.cmp(&b.country))
-    });
-    countries.truncate(TOP);
+        .map_err(|e| ApiError::internal(format!("reading the per-hour victims counts: {e}")))?;
+    let counted = counts.finish(TOP);
+    let name = |family: Option<String>| family.unwrap_or_else(|| "unattributed".to_owned());
     Ok(Victims {
         from: rfc3339(from),
         to: rfc3339(to),
         bucket_seconds: bucket.num_seconds(),
-        events: total.events,
-        sources: total.sources.len() as u64,
+        events: counted.total.events,
+        sources: counted.total.sources,
         truncated,
-        families,
-        asns,
-        countries,
+        families: counted
+            .families
+            .into_iter()
+            .map(|f| Series {
+                family: name(f.family),
+                events: f.total.events,
+                sources: f.total.sources,
+                points: f
+                    .points
+                    .into_iter()
+                    .map(|(at, count)| Point {
+                        at: rfc3339(at),
+                        events: count.events,
+                        sources: count.sources,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        asns: counted
+            .asns
+            .into_iter()
+            .map(|a| AsRow {
+                asn: a.asn,
+                as_name: a.as_name,
+                events: a.total.events,
+                sources: a.total.sources,
+            })
+            .collect(),
+        countries: counted
+            .countries
+            .into_iter()
+            .map(|c| CountryRow {
+                country: c.country,
+                events: c.total.events,
+                sources: c.total.sources,
+            })
+            .collect(),
     })
 }

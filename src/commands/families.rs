@@ -11,7 +11,7 @@ use crate::output;
 use crate::Outcome;
 
 /// One seed of a family, as listed.
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 pub struct SeedRecord<'a> {
     name: &'a str,
     value: &'a str,
@@ -19,7 +19,7 @@ pub struct SeedRecord<'a> {
 }
 
 /// One family, as `cautery families --format json` and the HTTP API list it.
-#[derive(Serialize)]
+#[derive(Clone, Serialize)]
 pub struct FamilyRecord<'a> {
     name: &'a str,
     aliases: &'a [&'a str],
@@ -52,6 +52,11 @@ impl FamilyRecord<'_> {
     /// Whether `part` (lower case) is in the family's name or an alias.
     pub fn matches(&self, part: &str) -> bool {
         self.name.contains(part) || self.aliases.iter().any(|a| a.contains(part))
+    }
+
+    /// Whether this is the listing of `family`.
+    pub fn is(&self, family: &Family) -> bool {
+        self.name == family.name
     }
 }
 

@@ -17,6 +17,9 @@
 //! - [`spool`]: batches waiting on local disk while the store is down.
 //! - [`batch`]: batch ids, which make storing a batch twice harmless (a
 //!   replay after a commit whose answer was lost).
+//! - [`victims`]: events and distinct sources per hour, family, AS and
+//!   country, kept by the stores beside the events, and their sums over a
+//!   period.
 //!
 //! Blocking code without an async runtime of its own: the daemon runs a
 //! store on a thread of its own. (The PostgreSQL client runs a private
@@ -37,6 +40,7 @@ pub mod spool;
 pub mod store;
 #[cfg(test)]
 mod testing;
+pub mod victims;
 
 pub use batch::BatchId;
 pub use enrich::{EnrichError, Enricher, Origin};

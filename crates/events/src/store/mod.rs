@@ -15,7 +15,9 @@
 //! A second table, `event_batches`, records which parts of which batch
 //! ([`BatchId`]) are stored, in the transaction that stores them, so that a
 //! batch written again (a replay after a commit whose answer was lost) is
-//! not stored twice.
+//! not stored twice. A third, `victims_hourly`, keeps the per-hour victims
+//! counts (one row per [`HourlyRow`]), added to in the transaction that
+//! stores the events they count.
 //!
 //! Blocking code: the daemon runs a store on a thread of its own.
 //!
@@ -33,6 +35,7 @@ use chrono::{DateTime, Utc};
 
 use crate::batch::BatchId;
 use crate::event::{Event, Protocol};
+use crate::victims::{hour_of, HourlyRow, HourlyRows};
 
 pub use self::postgresql::PostgresStore;
 pub use self::row::{EachRow, EventRow};
@@ -40,8 +43,127 @@ pub use self::sqlite::SqliteStore;
 
 /// The newest schema version this code writes and reads. Version 2 dropped
 /// the index on the source address (insert speed); version 3 added
-/// `event_batches`.
-pub const SCHEMA_VERSION: i64 = 3;
+/// `event_batches`; version 4 the per-hour victims counts
+/// (`victims_hourly`), backfilled from the events.
+pub const SCHEMA_VERSION: i64 = 4;
+
+/// The per-hour victims table of schema version 4, the same in both
+/// stores (SQLite adds `WITHOUT ROWID`: the key is the table): no family is `''`, no AS `-1`, no country `''` (a key column
+/// cannot be NULL and still be unique), the source address as
+/// [`Event::src_ip`] writes it. The backfill groups the stored events the
+/// same way, turning IPv4-mapped IPv6 sources (`::ffff:a.b.c.d`, as
+/// events keep them) into IPv4.
+macro_rules! victims_hourly_table {
+    () => {
+        "CREATE TABLE victims_hourly (
+            hour_us BIGINT NOT NULL,
+            family TEXT NOT NULL,
+            src_ip TEXT NOT NULL,
+            src_asn BIGINT NOT NULL,
+            src_country TEXT NOT NULL,
+            src_as_name TEXT,
+            events BIGINT NOT NULL,
+            PRIMARY KEY (hour_us, family, src_ip, src_asn, src_country)
+        )"
+    };
+}
+pub(crate) use victims_hourly_table;
+
+/// The backfill of [`victims_hourly_table`] from the stored events.
+macro_rules! victims_hourly_backfill {
+    () => {
+        "INSERT INTO victims_hourly
+            (hour_us, family, src_ip, src_asn, src_country, src_as_name, events)
+        SELECT time_us - time_us % 3600000000, coalesce(family, ''),
+            CASE WHEN src_ip LIKE '::ffff:%.%' THEN substr(src_ip, 8) ELSE src_ip END,
+            coalesce(src_asn, -1), coalesce(src_country, ''), min(src_as_name), count(*)
+        FROM events GROUP BY 1, 2, 3, 4, 5;"
+    };
+}
+pub(crate) use victims_hourly_backfill;
+
+/// The column values of a [`HourlyRow`] (see [`victims_hourly_table`]).
+pub(crate) struct RawHourly {
+    pub hour_us: i64,
+    pub family: String,
+    pub src_ip: String,
+    pub src_asn: i64,
+    pub src_country: String,
+    pub src_as_name: Option<String>,
+    pub events: i64,
+}
+
+impl RawHourly {
+    pub(crate) fn of(row: &HourlyRow) -> RawHourly {
+        RawHourly {
+            hour_us: columns::micros(row.hour),
+            family: row.family.clone().unwrap_or_default(),
+            src_ip: row.src_ip.to_string(),
+            src_asn: row.src_asn.map_or(-1, i64::from),
+            src_country: row.src_country.clone().unwrap_or_default(),
+            src_as_name: row.src_as_name.clone(),
+            events: i64::try_from(row.events).unwrap_or(i64::MAX),
+        }
+    }
+
+    pub(crate) fn into_row(self) -> Result<HourlyRow, StoreError> {
+        let corrupt = |column: &'static str, value: String| StoreError::CorruptHourly {
+            hour_us: self.hour_us,
+            column,
+            value,
+        };
+        let src_ip = self
+            .src_ip
+            .parse::<std::net::IpAddr>()
+            .map_err(|_| corrupt("src_ip", self.src_ip.clone()))?;
+        let src_asn = match self.src_asn {
+            -1 => None,
+            asn => Some(u32::try_from(asn).map_err(|_| corrupt("src_asn", asn.to_string()))?),
+        };
+        let hour = DateTime::from_timestamp_micros(self.hour_us)
+            .ok_or_else(|| corrupt("hour_us", self.hour_us.to_string()))?;
+        Ok(HourlyRow {
+            hour,
+            family: Some(self.family).filter(|f| !f.is_empty()),
+            src_ip,
+            src_asn,
+            src_as_name: self.src_as_name,
+            src_country: Some(self.src_country).filter(|c| !c.is_empty()),
+            events: u64::try_from(self.events).unwrap_or(0),
+        })
+    }
+}
+
+/// The rows of the hours `from <= hour < to`, counted from the events
+/// themselves: what [`EventStore::hourly_between`] answers for a store that
+/// keeps no aggregates, and the reference the stores' own are tested
+/// against.
+pub fn hourly_from_events<S: EventStore + ?Sized>(
+    store: &S,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    each: &mut dyn FnMut(HourlyRow) -> bool,
+) -> Result<(), StoreError> {
+    let mut rows = HourlyRows::default();
+    let mut cursor = None;
+    let size = store.scan_page_size().max(1);
+    loop {
+        let page = store.events_between(hour_of(from), to, cursor, size)?;
+        for (_, event) in &page {
+            rows.add(HourlyRow::of_event(event));
+        }
+        if page.len() < size {
+            break;
+        }
+        cursor = page.last().map(|(id, _)| *id);
+    }
+    for row in rows.into_sorted() {
+        if !each(row) {
+            break;
+        }
+    }
+    Ok(())
+}
 
 /// What the daemon, the reports and retention need from a store.
 pub trait EventStore {
@@ -114,9 +236,28 @@ pub trait EventStore {
         10_000
     }
 
+    /// Calls `each` for the per-hour victims rows ([`HourlyRow`]) of the
+    /// hours `from <= hour < to` (`from` and `to` at whole hours), in no
+    /// particular order, until `each` says `false`.
+    ///
+    /// The default counts them from the events
+    /// ([`hourly_from_events`]); both stores read their `victims_hourly`
+    /// table instead.
+    fn hourly_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        each: &mut dyn FnMut(HourlyRow) -> bool,
+    ) -> Result<(), StoreError> {
+        hourly_from_events(self, from, to, each)
+    }
+
     /// Deletes at most `max_rows` of the oldest events with `time < before`
     /// and says how many it deleted. Bounded so that a large purge does not
     /// hold the store for long; [`crate::retention::purge`] loops over it.
+    /// The call that deletes fewer than `max_rows` (the last of a purge)
+    /// also deletes the per-hour victims rows of the hours that end by
+    /// `before`.
     fn delete_before(
         &mut self,
         before: DateTime<Utc>,
@@ -166,6 +307,16 @@ pub enum StoreError {
     /// because another part of it failed (that part's error says why).
     #[error("PostgreSQL event store: the batch was rolled back because the part copied over another connection failed")]
     PartRolledBack,
+    /// A per-hour victims row that cautery never writes.
+    #[error("the per-hour victims row of hour {hour_us} has {column} {value:?}, which cautery never writes; the store was changed by another program or is damaged: delete the table victims_hourly's damaged rows")]
+    CorruptHourly {
+        /// The row's hour, microseconds since the epoch.
+        hour_us: i64,
+        /// The column.
+        column: &'static str,
+        /// What it holds.
+        value: String,
+    },
     /// The cursor of a page no longer exists.
     #[error("no event with id {id} to continue after (deleted by retention while paging?); start again from the first page")]
     UnknownCursor {

@@ -34,9 +34,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Barrier;
 
 use super::columns::{micros, RawEvent, COLUMNS, COLUMN_COUNT};
-use super::{EventStore, StoreError, SCHEMA_VERSION};
+use super::{
+    victims_hourly_backfill, victims_hourly_table, EventStore, RawHourly, StoreError,
+    SCHEMA_VERSION,
+};
 use crate::batch::{self, BatchId};
 use crate::event::Event;
+use crate::victims::{HourlyRow, HourlyRows};
 
 /// Schema migrations, the first creating version 1. Never edit one that
 /// has shipped: add the next.
@@ -91,7 +95,23 @@ pub(super) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (batch_id, first_event)
     );
     CREATE INDEX event_batches_time ON event_batches (last_time_us);",
+    // Version 4: per-hour victims counts, kept with every batch.
+    concat!(victims_hourly_table!(), ";", victims_hourly_backfill!()),
 ];
+
+/// Adds the merged rows of a batch to the per-hour victims counts, one
+/// array per column. The rows are sorted by key, so two nodes writing the
+/// same hours lock rows in the same order and do not deadlock.
+const HOURLY_UPSERT_SQL: &str = "INSERT INTO victims_hourly \
+     (hour_us, family, src_ip, src_asn, src_country, src_as_name, events) \
+     SELECT * FROM unnest($1::BIGINT[], $2::TEXT[], $3::TEXT[], $4::BIGINT[], $5::TEXT[], \
+     $6::TEXT[], $7::BIGINT[]) \
+     ON CONFLICT (hour_us, family, src_ip, src_asn, src_country) DO UPDATE SET \
+     events = victims_hourly.events + EXCLUDED.events, \
+     src_as_name = CASE WHEN victims_hourly.src_as_name IS NULL \
+     OR EXCLUDED.src_as_name < victims_hourly.src_as_name \
+     THEN coalesce(EXCLUDED.src_as_name, victims_hourly.src_as_name) \
+     ELSE victims_hourly.src_as_name END";
 
 /// The types of [`COLUMNS`], in order, for binary `COPY`.
 const COLUMN_TYPES: [Type; COLUMN_COUNT] = [
@@ -294,6 +314,33 @@ fn raw_of(row: &Row) -> Result<(i64, RawEvent), postgres::Error> {
     ))
 }
 
+/// Adds `rows` to the per-hour victims counts inside `transaction`.
+fn add_hourly(
+    transaction: &mut postgres::Transaction<'_>,
+    rows: &[HourlyRow],
+) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let raw: Vec<RawHourly> = rows.iter().map(RawHourly::of).collect();
+    let hours: Vec<i64> = raw.iter().map(|r| r.hour_us).collect();
+    let families: Vec<&str> = raw.iter().map(|r| r.family.as_str()).collect();
+    let sources: Vec<&str> = raw.iter().map(|r| r.src_ip.as_str()).collect();
+    let asns: Vec<i64> = raw.iter().map(|r| r.src_asn).collect();
+    let countries: Vec<&str> = raw.iter().map(|r| r.src_country.as_str()).collect();
+    let names: Vec<Option<&str>> = raw.iter().map(|r| r.src_as_name.as_deref()).collect();
+    let events: Vec<i64> = raw.iter().map(|r| r.events).collect();
+    transaction
+        .execute(
+            HOURLY_UPSERT_SQL,
+            &[
+                &hours, &families, &sources, &asns, &countries, &names, &events,
+            ],
+        )
+        .map_err(error)?;
+    Ok(())
+}
+
 /// One part of a batch: its events, and where they start in the batch.
 #[derive(Clone, Copy)]
 struct Part<'a> {
@@ -329,6 +376,15 @@ fn copy_and_commit(
         transaction.rollback().map_err(error)?;
         return Err(StoreError::PartRolledBack);
     }
+    // The part's victims counts, after the barrier: parts adding to the
+    // same rows wait on each other's row locks, which before the barrier
+    // would hold both there for good. After it each commits without
+    // waiting for the others; one that fails now is one part missing,
+    // which event_batches lets a replay store (counts included).
+    add_hourly(
+        &mut transaction,
+        &HourlyRows::of_events(part.events).into_sorted(),
+    )?;
     transaction.commit().map_err(error)
 }
 
@@ -429,6 +485,11 @@ impl PostgresStore {
         if parts == 1 {
             let mut transaction = client.transaction().map_err(error)?;
             copy(&mut transaction, part)?;
+            // The victims counts move with the events they count.
+            add_hourly(
+                &mut transaction,
+                &HourlyRows::of_events(part.events).into_sorted(),
+            )?;
             return transaction.commit().map_err(error);
         }
         let size = events.len().div_ceil(parts);
@@ -573,7 +634,47 @@ impl EventStore for PostgresStore {
                     &[&micros(before), &limit],
                 )
                 .map_err(error)?;
+            client
+                .execute(
+                    "DELETE FROM victims_hourly WHERE hour_us <= $1 - 3600000000",
+                    &[&micros(before)],
+                )
+                .map_err(error)?;
         }
         Ok(deleted)
+    }
+
+    fn hourly_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        each: &mut dyn FnMut(HourlyRow) -> bool,
+    ) -> Result<(), StoreError> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let mut client = self.client.borrow_mut();
+        let (from, to) = (micros(from), micros(to));
+        let params: [&(dyn ToSql + Sync); 2] = [&from, &to];
+        let mut rows = client
+            .query_raw(
+                "SELECT hour_us, family, src_ip, src_asn, src_country, src_as_name, events \
+                 FROM victims_hourly WHERE hour_us >= $1 AND hour_us < $2",
+                params,
+            )
+            .map_err(error)?;
+        while let Some(row) = rows.next().map_err(error)? {
+            let raw = RawHourly {
+                hour_us: row.try_get(0).map_err(error)?,
+                family: row.try_get(1).map_err(error)?,
+                src_ip: row.try_get(2).map_err(error)?,
+                src_asn: row.try_get(3).map_err(error)?,
+                src_country: row.try_get(4).map_err(error)?,
+                src_as_name: row.try_get(5).map_err(error)?,
+                events: row.try_get(6).map_err(error)?,
+            };
+            if !each(raw.into_row()?) {
+                break;
+            }
+        }
+        Ok(())
     }
 }

@@ -23,9 +23,13 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::columns::{micros, RawEvent, COLUMNS};
-use super::{EachRow, EventRow, EventStore, StoreError, SCHEMA_VERSION};
+use super::{
+    victims_hourly_backfill, victims_hourly_table, EachRow, EventRow, EventStore, RawHourly,
+    StoreError, SCHEMA_VERSION,
+};
 use crate::batch::{self, BatchId};
 use crate::event::{Event, Protocol, Transport};
+use crate::victims::{HourlyRow, HourlyRows};
 
 /// Schema migrations, the first creating version 1. Never edit one that
 /// has shipped: add the next.
@@ -81,7 +85,29 @@ pub(super) const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (batch_id, first_event)
     );
     CREATE INDEX event_batches_time ON event_batches (last_time_us);",
+    // Version 4: per-hour victims counts, kept with every batch.
+    concat!(
+        victims_hourly_table!(),
+        " WITHOUT ROWID;",
+        victims_hourly_backfill!()
+    ),
 ];
+
+/// Adds one merged row of a batch to the per-hour victims counts.
+const HOURLY_UPSERT_SQL: &str = "INSERT INTO victims_hourly \
+     (hour_us, family, src_ip, src_asn, src_country, src_as_name, events) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+     ON CONFLICT (hour_us, family, src_ip, src_asn, src_country) DO UPDATE SET \
+     events = events + excluded.events, \
+     src_as_name = CASE WHEN src_as_name IS NULL OR excluded.src_as_name < src_as_name \
+     THEN coalesce(excluded.src_as_name, src_as_name) ELSE src_as_name END";
+
+/// The per-hour rows of `?1 <= hour < ?2`, walking the primary key.
+const HOURLY_SQL: &str = "SELECT hour_us, family, src_ip, src_asn, src_country, src_as_name, \
+     events FROM victims_hourly WHERE hour_us >= ?1 AND hour_us < ?2";
+
+/// Deletes the per-hour rows of the hours that end by `?1`.
+const HOURLY_DELETE_SQL: &str = "DELETE FROM victims_hourly WHERE hour_us <= ?1 - 3600000000";
 
 /// The first page of a time range: `?1` from, `?2` to, `?3` limit.
 fn first_page_sql() -> String {
@@ -240,7 +266,8 @@ impl SqliteStore {
         self.connection
             .pragma_update(None, "synchronous", "NORMAL")?;
         self.connection.busy_timeout(Duration::from_secs(5))?;
-        // Statements: one insert, two page queries, one delete.
+        // Statements: the inserts (events, batches, per-hour counts), the
+        // page queries, the scan, the deletes, the per-hour read.
         self.connection.set_prepared_statement_cache_capacity(16);
         Ok(())
     }
@@ -308,8 +335,31 @@ impl SqliteStore {
                     last_time_us
                 ])?;
             Self::insert_events(&transaction, part)?;
+            // The victims counts move with the events they count.
+            Self::insert_hourly(&transaction, part)?;
         }
         transaction.commit()
+    }
+
+    /// Adds `events` to the per-hour victims counts.
+    fn insert_hourly(
+        transaction: &rusqlite::Transaction<'_>,
+        events: &[Event],
+    ) -> rusqlite::Result<()> {
+        let mut upsert = transaction.prepare_cached(HOURLY_UPSERT_SQL)?;
+        for row in HourlyRows::of_events(events).into_sorted() {
+            let raw = RawHourly::of(&row);
+            upsert.execute(params![
+                raw.hour_us,
+                raw.family,
+                raw.src_ip,
+                raw.src_asn,
+                raw.src_country,
+                raw.src_as_name,
+                raw.events,
+            ])?;
+        }
+        Ok(())
     }
 
     fn insert_events(
@@ -516,8 +566,39 @@ impl EventStore for SqliteStore {
                 .prepare_cached(DELETE_BATCHES_SQL)
                 .and_then(|mut statement| statement.execute(params![micros(before), limit]))
                 .map_err(|source| self.error(source))?;
+            self.connection
+                .prepare_cached(HOURLY_DELETE_SQL)
+                .and_then(|mut statement| statement.execute([micros(before)]))
+                .map_err(|source| self.error(source))?;
         }
         Ok(deleted)
+    }
+    fn hourly_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        each: &mut dyn FnMut(HourlyRow) -> bool,
+    ) -> Result<(), StoreError> {
+        let sqlite = |source| self.error(source);
+        let mut statement = self.connection.prepare_cached(HOURLY_SQL).map_err(sqlite)?;
+        let mut rows = statement
+            .query(params![micros(from), micros(to)])
+            .map_err(sqlite)?;
+        while let Some(row) = rows.next().map_err(sqlite)? {
+            let raw = RawHourly {
+                hour_us: row.get(0).map_err(sqlite)?,
+                family: row.get(1).map_err(sqlite)?,
+                src_ip: row.get(2).map_err(sqlite)?,
+                src_asn: row.get(3).map_err(sqlite)?,
+                src_country: row.get(4).map_err(sqlite)?,
+                src_as_name: row.get(5).map_err(sqlite)?,
+                events: row.get(6).map_err(sqlite)?,
+            };
+            if !each(raw.into_row()?) {
+                break;
+            }
+        }
+        Ok(())
     }
 }
 

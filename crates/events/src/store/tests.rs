@@ -114,6 +114,12 @@ fn batch_given_again(store: &mut dyn EventStore) {
     // Another id is another batch, even with the same events.
     store.insert_batch(BatchId::random(), &events).unwrap();
     assert_eq!(whole_day(store).len(), 12);
+    let (kept, scanned) = counted_both_ways(&*store, at(0, 0, 0), 24, Duration::hours(1));
+    assert_eq!(
+        kept, scanned,
+        "the per-hour counts of a batch given again count it once"
+    );
+    assert_eq!(kept.total.events, 12);
 }
 
 fn unknown_cursor(store: &mut dyn EventStore) {
@@ -188,13 +194,176 @@ fn migrations_match_the_schema_version() {
 }
 
 /// What version 2 was: version 3 without the record of batches.
-const BACK_TO_VERSION_2: &str = "DROP TABLE event_batches; \
+const BACK_TO_VERSION_2: &str = "DROP TABLE victims_hourly; DROP TABLE event_batches; \
      DELETE FROM schema_version WHERE version > 2";
 
 /// What version 1 was: version 2's table plus the source index.
-const BACK_TO_VERSION_1: &str = "DROP TABLE event_batches; \
+const BACK_TO_VERSION_1: &str = "DROP TABLE victims_hourly; DROP TABLE event_batches; \
      CREATE INDEX events_src_ip ON events (src_ip); \
      DELETE FROM schema_version WHERE version > 1";
+
+/// What version 3 was: the events without their per-hour victims counts.
+const BACK_TO_VERSION_3: &str = "DROP TABLE victims_hourly; \
+     DELETE FROM schema_version WHERE version > 3";
+
+/// `count` events spread over 2026-03-03 22:00 to 03-05 18:00 from a few
+/// families (and none), sources (IPv4, IPv6, IPv4-mapped IPv6 twins of the
+/// IPv4 ones), ASes with changing names, and countries, some unknown;
+/// drawn from `seed` by xorshift.
+fn random_events(seed: u64, count: usize) -> Vec<Event> {
+    let mut state = seed | 1;
+    let mut next = move |below: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % below
+    };
+    let start = at(0, 0, 0) - Duration::hours(2);
+    (0..count)
+        .map(|_| {
+            let host = next(30);
+            let src = match next(3) {
+                0 => format!("192.0.2.{host}:1000"),
+                1 => format!("[::ffff:192.0.2.{host}]:1000"),
+                _ => format!("[2001:db8::{host}]:1000"),
+            };
+            let mut event = dns_event(&src, "a.com", "A");
+            event.time = start + Duration::seconds(next(44 * 3600) as i64);
+            match next(4) {
+                0 => event.attribution = None,
+                family => {
+                    if let Some(attribution) = &mut event.attribution {
+                        attribution.provenance.family =
+                            ["necurs", "locky", "conficker-c"][family as usize - 1].into();
+                    }
+                }
+            }
+            event.src_asn = [Some(64500), Some(64501), Some(64502), None][next(4) as usize];
+            event.src_as_name =
+                [Some("B-NET"), Some("A-NET"), None][next(3) as usize].map(str::to_owned);
+            event.src_country =
+                [Some("NL"), Some("DE"), Some("BR"), None][next(4) as usize].map(str::to_owned);
+            event
+        })
+        .collect()
+}
+
+/// The counts of a period from the store's per-hour rows, and from its
+/// events.
+fn counted_both_ways(
+    store: &dyn EventStore,
+    from: chrono::DateTime<chrono::Utc>,
+    hours: i64,
+    bucket: Duration,
+) -> (crate::victims::Counted, crate::victims::Counted) {
+    let to = from + Duration::hours(hours);
+    let mut kept = crate::victims::VictimCounts::new(from, to, bucket);
+    store
+        .hourly_between(from, to, &mut |row| {
+            kept.add(&row);
+            true
+        })
+        .unwrap();
+    let mut scanned = crate::victims::VictimCounts::new(from, to, bucket);
+    hourly_from_events(store, from, to, &mut |row| {
+        scanned.add(&row);
+        true
+    })
+    .unwrap();
+    assert!(scanned.rows() > 0, "the period has events");
+    (kept.finish(3), scanned.finish(3))
+}
+
+/// The per-hour rows a store keeps add up to what its events say, for any
+/// period and bucket, over batches that share hours and sources.
+fn aggregates_agree_with_the_events(store: &mut dyn EventStore, seed: u64) {
+    let events = random_events(seed, 3_000);
+    for batch in events.chunks(700) {
+        store.insert(batch).unwrap();
+    }
+    let day = Duration::days(1);
+    for (from, hours, bucket) in [
+        (at(0, 0, 0) - Duration::hours(2), 44, Duration::hours(1)),
+        (at(5, 0, 0), 7, Duration::hours(1)),
+        (at(0, 0, 0) - day, 72, day),
+    ] {
+        let (kept, scanned) = counted_both_ways(store, from, hours, bucket);
+        assert_eq!(kept, scanned, "{from} + {hours} h");
+        assert!(kept.families.len() == 4 && kept.asns.len() == 3);
+    }
+    let (kept, _) = counted_both_ways(
+        store,
+        at(0, 0, 0) - Duration::hours(2),
+        44,
+        Duration::hours(1),
+    );
+    assert_eq!(kept.total.events, 3_000);
+    assert!(
+        kept.total.sources == 60,
+        "30 IPv4 sources (mapped twins included) and 30 IPv6: {:?}",
+        kept.total
+    );
+}
+
+/// Retention takes the per-hour rows of the hours it deleted whole.
+fn retention_takes_whole_hours(store: &mut dyn EventStore) {
+    let mut events = Vec::new();
+    for minute in [0, 30] {
+        for hour in [3, 4, 5] {
+            let mut event = tcp_event("192.0.2.4:1");
+            event.time = at(hour, minute, 0);
+            events.push(event);
+        }
+    }
+    store.insert(&events).unwrap();
+    crate::retention::purge(store, at(4, 15, 0), 2).unwrap();
+    let mut hours = Vec::new();
+    store
+        .hourly_between(at(0, 0, 0), at(12, 0, 0), &mut |row| {
+            hours.push((row.hour, row.events));
+            true
+        })
+        .unwrap();
+    hours.sort();
+    // 03:00 is gone; 04:00 was cut through and is counted whole.
+    assert_eq!(hours, vec![(at(4, 0, 0), 2), (at(5, 0, 0), 2)]);
+}
+
+#[test]
+fn sqlite_aggregates_agree_with_the_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(dir.path().join("events.db")).unwrap();
+    aggregates_agree_with_the_events(&mut store, 0x5eed);
+}
+
+#[test]
+fn sqlite_retention_takes_whole_hours_of_aggregates() {
+    let dir = tempfile::tempdir().unwrap();
+    retention_takes_whole_hours(&mut SqliteStore::open(dir.path().join("events.db")).unwrap());
+}
+
+#[test]
+fn sqlite_version_3_store_migrates_and_backfills_its_aggregates() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.db");
+    let events = random_events(7, 2_000);
+    SqliteStore::open(&path).unwrap().insert(&events).unwrap();
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(BACK_TO_VERSION_3)
+        .unwrap();
+    let mut store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let from = at(0, 0, 0) - Duration::hours(2);
+    let (kept, scanned) = counted_both_ways(&store, from, 44, Duration::hours(1));
+    assert_eq!(kept, scanned);
+    assert_eq!(kept.total.events, 2_000);
+    // Batches after the migration add to the backfilled rows.
+    store.insert(&random_events(8, 500)).unwrap();
+    let (kept, scanned) = counted_both_ways(&store, from, 44, Duration::hours(1));
+    assert_eq!(kept, scanned);
+    assert_eq!(kept.total.events, 2_500);
+}
 
 /// A SQLite store in `dir` holding [`one_of_each`], taken back to an
 /// older schema by `back`; its path.
@@ -218,13 +387,18 @@ fn sqlite_version_2_store_migrates_keeping_its_events() {
     let dir = tempfile::tempdir().unwrap();
     let path = sqlite_store_back_at(dir.path(), BACK_TO_VERSION_2);
     let mut store = SqliteStore::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 3);
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     let events: Vec<Event> = whole_day(&store).into_iter().map(|(_, e)| e).collect();
     assert_eq!(events, one_of_each());
     let id = BatchId::random();
     store.insert_batch(id, &one_of_each()).unwrap();
     store.insert_batch(id, &one_of_each()).unwrap();
     assert_eq!(whole_day(&store).len(), 8);
+    let (kept, scanned) = counted_both_ways(&store, at(0, 0, 0), 24, Duration::hours(1));
+    assert_eq!(
+        kept, scanned,
+        "the backfill counts what the events say, and no batch twice"
+    );
 }
 
 /// Retention deletes the records of batches with their events, and only
@@ -764,6 +938,11 @@ fn postgres_store_behaves_as_sqlite() {
     bounded_delete(&mut postgres_store(&url, "cautery_events_test_delete"));
     batch_given_again(&mut postgres_store(&url, "cautery_events_test_batch_again"));
     unknown_cursor(&mut postgres_store(&url, "cautery_events_test_cursor"));
+    aggregates_agree_with_the_events(
+        &mut postgres_store(&url, "cautery_events_test_aggregates"),
+        0x5eed,
+    );
+    retention_takes_whole_hours(&mut postgres_store(&url, "cautery_events_test_retention"));
     let mut store = postgres_store(&url, "cautery_events_test_version");
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     store.insert(&one_of_each()).unwrap();
@@ -795,6 +974,8 @@ fn postgres_store_behaves_as_sqlite() {
     store.insert_batch(id, &one_of_each()).unwrap();
     store.insert_batch(id, &one_of_each()).unwrap();
     assert_eq!(whole_day(&store).len(), 8);
+    let (kept, scanned) = counted_both_ways(&store, at(0, 0, 0), 24, Duration::hours(1));
+    assert_eq!(kept, scanned, "the backfill counts what the events say");
     let mut client = store.into_client();
     let indexes: i64 = client
         .query_one(
