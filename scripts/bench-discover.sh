@@ -7,11 +7,12 @@
 #  3. a full locky search (both versions, one epoch) on every core.
 # The machine is shared: figures are noisy; run it twice.
 # Usage: scripts/bench-discover.sh [MAGIC]   (default 40000)
-# Set SKIP_FULL=1 to leave out the full locky search (minutes).
+# Set SKIP_FULL=1 to leave out the full locky search (minutes), CAUTERY_BIN
+# to time another build (a copy keeps a long run safe from rebuilds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --quiet
-bin=target/release/cautery
+bin=${CAUTERY_BIN:-target/release/cautery}
 magic=${1:-40000}
 cores=$(nproc)
 tmp=$(mktemp -d)
@@ -57,7 +58,7 @@ rate tufik qqqqqqqqqqqq.biz 2000
 "$bin" families | awk 'NR == 1 || $5 != "-"' | cut -c1-80
 [ -n "${SKIP_FULL:-}" ] && exit 0
 echo "== locky: the full space (2 x 2^32 seeds) over one epoch, $cores cores"
-start=$(date +%s.%N)
-"$bin" discover locky qqqqqqqqqqqq.ru --all --from 2026-03-05 --to 2026-03-05 || true
-end=$(date +%s.%N)
-python3 -c "print(f'full locky search in {$end-$start:.0f} s wall')"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+/usr/bin/time -f 'full locky search: %e s wall, %U s user, %S s system CPU' \
+  "$bin" discover locky qqqqqqqqqqqq.ru --all --from 2026-03-05 --to 2026-03-05 || true
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -102,6 +102,13 @@ pub trait EventStore {
         }
     }
 
+    /// Another connection to the same store, to read a part of a range
+    /// beside this one (the reports' parallel scan); `None` when the store
+    /// cannot open one, and the reports read with one connection.
+    fn reader(&self) -> Result<Option<Box<dyn EventStore + Send>>, StoreError> {
+        Ok(None)
+    }
+
     /// Events per page of the default [`EventStore::scan_between`].
     fn scan_page_size(&self) -> usize {
         10_000

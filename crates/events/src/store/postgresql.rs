@@ -142,6 +142,9 @@ pub struct PostgresStore {
     client: RefCell<Client>,
     /// More connections for parallel COPY, beside `client`.
     helpers: Vec<Client>,
+    /// How `client` was connected, to open readers for the reports'
+    /// parallel scan; none for a client given by the caller.
+    config: Option<postgres::Config>,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -173,6 +176,7 @@ impl PostgresStore {
         for _ in 1..COPY_CONNECTIONS {
             store.add_copy_client(config.connect(NoTls).map_err(error)?);
         }
+        store.config = Some(config);
         Ok(store)
     }
 
@@ -188,6 +192,7 @@ impl PostgresStore {
         let store = PostgresStore {
             client: RefCell::new(client),
             helpers: Vec::new(),
+            config: None,
         };
         store.migrate()?;
         Ok(store)
@@ -483,6 +488,19 @@ impl EventStore for PostgresStore {
             })?;
         }
         Ok(())
+    }
+
+    /// A connection of its own to the same database, when this store was
+    /// opened by [`PostgresStore::connect`].
+    fn reader(&self) -> Result<Option<Box<dyn EventStore + Send>>, StoreError> {
+        let Some(config) = &self.config else {
+            return Ok(None);
+        };
+        Ok(Some(Box::new(PostgresStore {
+            client: RefCell::new(config.connect(NoTls).map_err(error)?),
+            helpers: Vec::new(),
+            config: Some(config.clone()),
+        })))
     }
 
     fn events_between(

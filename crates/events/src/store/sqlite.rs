@@ -461,6 +461,23 @@ impl EventStore for SqliteStore {
         Ok(())
     }
 
+    /// The same file on a connection of its own, for reading: no schema
+    /// change, WAL readers do not block the writer or each other.
+    fn reader(&self) -> Result<Option<Box<dyn EventStore + Send>>, StoreError> {
+        if self.path.is_empty() || self.path.starts_with(':') || self.path.starts_with("file:") {
+            // An in-memory database is not shared between connections.
+            return Ok(None);
+        }
+        let connection = Connection::open(&self.path).map_err(|source| self.error(source))?;
+        connection
+            .busy_timeout(Duration::from_secs(5))
+            .map_err(|source| self.error(source))?;
+        Ok(Some(Box::new(SqliteStore {
+            connection,
+            path: self.path.clone(),
+        })))
+    }
+
     fn insert_batch(&mut self, batch: BatchId, events: &[Event]) -> Result<(), StoreError> {
         if events.is_empty() {
             return Ok(());

@@ -196,20 +196,27 @@ const BACK_TO_VERSION_1: &str = "DROP TABLE event_batches; \
      CREATE INDEX events_src_ip ON events (src_ip); \
      DELETE FROM schema_version WHERE version > 1";
 
-/// A version 2 store gains the record of batches and keeps its events;
-/// batches written after it are stored once however often given.
-#[test]
-fn sqlite_version_2_store_migrates_keeping_its_events() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("events.db");
+/// A SQLite store in `dir` holding [`one_of_each`], taken back to an
+/// older schema by `back`; its path.
+fn sqlite_store_back_at(dir: &std::path::Path, back: &str) -> std::path::PathBuf {
+    let path = dir.join("events.db");
     SqliteStore::open(&path)
         .unwrap()
         .insert(&one_of_each())
         .unwrap();
     rusqlite::Connection::open(&path)
         .unwrap()
-        .execute_batch(BACK_TO_VERSION_2)
+        .execute_batch(back)
         .unwrap();
+    path
+}
+
+/// A version 2 store gains the record of batches and keeps its events;
+/// batches written after it are stored once however often given.
+#[test]
+fn sqlite_version_2_store_migrates_keeping_its_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = sqlite_store_back_at(dir.path(), BACK_TO_VERSION_2);
     let mut store = SqliteStore::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), 3);
     let events: Vec<Event> = whole_day(&store).into_iter().map(|(_, e)| e).collect();
@@ -252,15 +259,7 @@ fn sqlite_retention_deletes_the_records_of_batches_too() {
 #[test]
 fn sqlite_version_1_store_migrates_keeping_its_events() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("events.db");
-    SqliteStore::open(&path)
-        .unwrap()
-        .insert(&one_of_each())
-        .unwrap();
-    rusqlite::Connection::open(&path)
-        .unwrap()
-        .execute_batch(BACK_TO_VERSION_1)
-        .unwrap();
+    let path = sqlite_store_back_at(dir.path(), BACK_TO_VERSION_1);
     let index_count = |path: &std::path::Path| -> i64 {
         rusqlite::Connection::open(path)
             .unwrap()
