@@ -10,21 +10,25 @@
 //!
 //! The raw seed is `default` or the number of names. How long the list the
 //! malware picks from is, is not documented in the write-ups at hand; the
-//! write-up's capture picks positions up to 249, so this module generates
-//! 1000 names per day by default.
+//! names observed in 2022 (below) point to 16,000, the default here (it was
+//! 1,000, which found only 27 of the first 200 observed names).
 //!
-//! No reference list is published for this set; tested against the eleven
-//! noise names of the write-up's traffic capture, at their positions in
-//! the list of 2015-02-17 (UTC). The write-up dates that capture February
-//! 16th; the names belong to the UTC day after, so the capture's date was
-//! probably local time or it ran past midnight UTC.
+//! Tested against the eleven noise names of the write-up's traffic capture,
+//! at their positions in the list of 2015-02-17 (UTC); the write-up dates
+//! that capture February 16th; the names belong to the UTC day after, so
+//! the capture's date was probably local time or it ran past midnight UTC.
+//! And against ti-research-io's list of 2022-07-23 (5,004 names, first 500
+//! kept in `test-data/pykspa2s/`): 4,804 are noise names of that day, all
+//! at positions up to 15,986, spread evenly, with positions 0-767 seen more
+//! often, as `rand() % 16000` over a 15-bit `rand()` would make them (see
+//! the fixture's README); 196 are set-1 names (`pykspa2`, `pykspa`).
 
 use crate::families::pykspa2::{parse_count, Improved};
 use crate::family::{Family, Generator, Scheme, SeedError, SeedInfo, Seeding};
 use crate::schedule::Schedule;
 
 /// Names per day unless the raw seed says otherwise.
-const DEFAULT_COUNT: u32 = 1000;
+const DEFAULT_COUNT: u32 = 16_000;
 
 /// The Pykspa improved-DGA family, set 2 (noise).
 pub static FAMILY: Family = Family {
@@ -36,12 +40,13 @@ pub static FAMILY: Family = Family {
     seeds: &[SeedInfo {
         name: "default",
         value: "default",
-        note: "no sample seed; 1000 names (count assumed, see module docs)",
+        note:
+            "no sample seed; 16000 names (count inferred from names seen in 2022, see module docs)",
     }],
-    seed_form: "`default` (1000 names) or the number of names to generate, 1 to 100000",
+    seed_form: "`default` (16000 names) or the number of names to generate, 1 to 100000",
     schedule: Schedule::DAILY,
     lookback: 0,
-    names_per_window: "1000 by default (the malware's count is not documented)",
+    names_per_window: "16000 by default (inferred: the malware's count is not published)",
     tlds: &["com", "net", "org", "info"],
     references: &[
         "https://johannesbader.ch/2015/03/the-dga-of-pykspa/",
@@ -60,7 +65,7 @@ fn bind(raw: &str) -> Result<Box<dyn Generator>, SeedError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::families::testing::names;
+    use crate::families::testing::{names, reference};
 
     #[test]
     fn places_the_write_ups_captured_noise_names() {
@@ -83,6 +88,27 @@ mod tests {
         for (position, name) in captured {
             assert_eq!(day[position], name, "position {position}");
         }
+    }
+
+    #[test]
+    fn explains_ti_researchs_names_of_2022_07_23() {
+        let observed = reference("pykspa2s/ti-research-2022-07-23-first500.txt");
+        assert_eq!(observed.len(), 500);
+        let noise = names(&FAMILY, "default", Some("2022-07-23"));
+        assert_eq!(noise.len(), 16_000);
+        let set1 = names(
+            crate::find_family("pykspa2").expect("pykspa2"),
+            "default",
+            Some("2022-07-23"),
+        );
+        let (in_noise, rest): (Vec<&String>, Vec<&String>) =
+            observed.iter().partition(|n| noise.contains(n));
+        assert_eq!(in_noise.len(), 480);
+        assert!(rest.iter().all(|n| set1.contains(n)), "{rest:?}");
+        assert_eq!(rest.len(), 20);
+        // The old default of 1,000 names found 45 of the 480.
+        let old = &noise[..1000];
+        assert_eq!(observed.iter().filter(|n| old.contains(n)).count(), 45);
     }
 
     #[test]
