@@ -8,6 +8,9 @@
 #     predictions, victims) at about RATE requests/s in all (each of
 #     CONNECTIONS connections waits CONNECTIONS/RATE s between requests);
 #  3. the API's most requests/s (wrk without the pause).
+# Each phase prints the daemon's CPU time (user + system, from /proc) per
+# request or query, which says more than rates on a machine shared with
+# other work; the load average is printed beside it.
 # Needs: wrk and dnsperf. Usage: scripts/bench-api.sh [SECONDS]
 # Environment: RATE (default 1000), CONNECTIONS (default 10), QPS (DNS
 # queries/s, default 2000), CAUTERY_BIN (default: a release build).
@@ -62,6 +65,7 @@ for _ in $(seq 200); do curl -s -o /dev/null -H "Host: $NAME" "http://127.0.0.1:
 cat > "$WORK/load.lua" <<LUA
 local paths = {
   "/", "/api/v1/zones", "/api/v1/families?limit=1", "/api/v1/victims?hours=1",
+  "/api/v1/monitor?limit=1", "/api/v1/victims?hours=24",
   "/api/v1/lookup?name=$NAME", "/api/v1/lookup?name=example.com",
   "/api/v1/families?q=nec", "/api/v1/families/necurs/predictions?limit=100",
 }
@@ -74,6 +78,13 @@ local pause = tonumber(os.getenv("PAUSE_MS") or "0")
 if pause > 0 then delay = function() return pause end end
 LUA
 
+# The daemon's CPU seconds so far (user + system).
+cpu() { awk -v hz="$(getconf CLK_TCK)" '{printf "%.3f", ($14 + $15) / hz}' "/proc/${PIDS[0]}/stat"; }
+# "what: N per CPU-second ..." from the CPU seconds before and after and a count.
+per_cpu() {
+  awk -v a="$2" -v b="$3" -v n="$4" -v what="$1" 'BEGIN {
+    c = b - a; if (n > 0) printf "   %s: %d in %.2f daemon CPU-s, %.1f us of CPU each\n", what, n, c, c * 1e6 / n }'
+}
 dns_latency() {
   dnsperf -s 127.0.0.1 -p "$DNS" -d "$WORK/queries" -l "$SECONDS_PER_RUN" -Q "$QPS" -c 4 2>&1 \
     | awk '/Queries completed/ {done=$3} /Queries lost/ {lost=$3} /Average Latency/ {avg=$4} /Latency StdDev/ {sd=$4}
@@ -82,16 +93,32 @@ dns_latency() {
 
 echo "== machine: $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg); binary $BIN"
 echo "== 1. sinkhole DNS latency alone ($QPS queries/s, ${SECONDS_PER_RUN} s)"
-dns_latency
+C0=$(cpu)
+dns_latency | tee "$WORK/dns-alone.txt"
+per_cpu "DNS queries" "$C0" "$(cpu)" "$(awk '{print $1}' "$WORK/dns-alone.txt")"
 echo "== 2. the same while wrk asks the overview and hot endpoints at ~$RATE requests/s"
 PAUSE_MS=$((CONNECTIONS * 1000 / RATE)) wrk -t2 -c"$CONNECTIONS" -d"$((SECONDS_PER_RUN + 2))s" --latency \
   -s "$WORK/load.lua" "http://127.0.0.1:$HTTP" > "$WORK/wrk-paced.txt" &
 WRK=$!; PIDS+=($WRK)
+C0=$(cpu)
 sleep 1
 dns_latency
 wait "$WRK" || true
+C1=$(cpu)
 grep -E "Requests/sec|Latency  |99%|Non-2xx|Socket errors" "$WORK/wrk-paced.txt" | sed 's/^/   api: /'
+# Both loads share the daemon's CPU; subtract the DNS queries' share as measured alone.
+REQUESTS=$(awk '/requests in/ {print $1}' "$WORK/wrk-paced.txt")
+per_cpu "API requests and DNS queries (DNS's share included)" "$C0" "$C1" "$REQUESTS"
+echo "   load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== 3. the API's most requests/s (no pause, $CONNECTIONS connections)"
+C0=$(cpu)
 wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency -s "$WORK/load.lua" "http://127.0.0.1:$HTTP" \
-  | grep -E "Requests/sec|Latency  |99%|Non-2xx|Socket errors" | sed 's/^/   api: /'
+  > "$WORK/wrk-most.txt"
+C1=$(cpu)
+grep -E "Requests/sec|Latency  |99%|Non-2xx|Socket errors" "$WORK/wrk-most.txt" | sed 's/^/   api: /'
+per_cpu "API requests" "$C0" "$C1" "$(awk '/requests in/ {print $1}' "$WORK/wrk-most.txt")"
+echo "   load average now: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== per path (one request each after the runs): $(for p in /api/v1/victims?hours=24 /api/v1/zones /; do
+  printf '%s %ss; ' "$p" "$(curl -s -o /dev/null -w '%{time_total}' "http://127.0.0.1:$HTTP$p")"; done)"
+echo "== events stored: $(curl -s "http://127.0.0.1:$HTTP/metrics" | awk '/^cautery_events_total{result="stored"}/ {print $2}')"
 echo "== daemon memory high-water mark: $(awk '/VmHWM/ {printf "%.0f MiB", $2/1024}' /proc/${PIDS[0]}/status)"

@@ -41,6 +41,8 @@ pub enum Command {
     Classify(ClassifyArgs),
     /// Find the seeds of a family (or `auto`: every searchable family) that produce names seen in the wild.
     Discover(DiscoverArgs),
+    /// The Twitter accounts that MiniDuke's two handle generators read over a day or a range.
+    Handles(HandlesArgs),
     /// Public-data seeds: fetch, list, show and watch the inputs of bedep,
     /// orchard-balance and content-seeded families.
     Seed(SeedArgs),
@@ -250,6 +252,38 @@ pub struct GenerateArgs {
     /// SHA-256 (or a prefix of it).
     #[arg(long, value_name = "FILE_OR_HASH")]
     pub input: Option<String>,
+}
+
+/// `cautery handles`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  cautery handles miniduke --date 2014-05-26
+  cautery handles miniduke --from 2013-01-01 --to 2014-12-31 --format jsonl")]
+pub struct HandlesArgs {
+    /// The malware whose account names to print: `miniduke`.
+    #[arg(value_name = "MALWARE")]
+    pub malware: String,
+    /// One day (YYYY-MM-DD, UTC); default today.
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    pub date: Option<String>,
+    /// First day of a range (inclusive).
+    #[arg(long, requires = "to")]
+    pub from: Option<String>,
+    /// Last day of a range (inclusive).
+    #[arg(long, requires = "from")]
+    pub to: Option<String>,
+    /// Output format: `plain` (handle, component, from, to; tab-separated) or `jsonl`.
+    #[arg(long, value_enum, default_value_t = HandlesFormat::Plain)]
+    pub format: HandlesFormat,
+}
+
+/// Formats of `cautery handles`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum HandlesFormat {
+    /// handle, component, from, to; tab-separated.
+    Plain,
+    /// One JSON object per line: handle, malware, component, from, to.
+    Jsonl,
 }
 
 /// Formats of `cautery generate`.

@@ -47,6 +47,7 @@ fn main() -> ExitCode {
         Command::Detect(args) => commands::detect::run(&args),
         Command::Classify(args) => commands::classify::run(&args),
         Command::Discover(args) => commands::discover::run(&args),
+        Command::Handles(args) => commands::handles::run(&args),
         Command::Seed(args) => commands::seed::run(&args),
         Command::CheckConfig(args) => commands::campaign::check_config(&args),
         Command::Plan(args) => commands::campaign::plan(&args),

@@ -95,6 +95,8 @@ pub struct RegisteredName {
     registrar: Option<String>,
     expires: Option<String>,
     changed_at: String,
+    /// Since when a held name is no longer delegated (null while it is).
+    gone_since: Option<String>,
 }
 
 /// `GET /api/v1/monitor`.
@@ -146,6 +148,7 @@ pub async fn monitor(
             registrar: n.registrar,
             expires: window_bound(n.expires),
             changed_at: rfc3339(n.changed_at),
+            gone_since: window_bound(n.gone_since),
         })
         .collect();
     let next_cursor = more

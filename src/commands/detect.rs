@@ -479,3 +479,57 @@ fn csv_field(text: &str) -> String {
         text.to_owned()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(share: Option<f64>) -> Finding {
+        let at = chrono::DateTime::from_timestamp(1_764_676_800, 0).unwrap();
+        Finding {
+            client: "127.0.0.2".parse().unwrap(),
+            family: cautery_detect::UNKNOWN_DGA,
+            seeds: Vec::new(),
+            first_seen: at,
+            last_seen: at,
+            names: 10,
+            lines: 12,
+            nxdomain_share: share,
+            samples: vec!["xq0vbnrtk.com".into(), "xq1vbnrtk.com".into()],
+        }
+    }
+
+    fn written(share: Option<f64>, format: DetectFormat) -> String {
+        let mut out = Vec::new();
+        write_findings(&mut out, &[finding(share)], format).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn the_nxdomain_share_is_printed_with_three_decimals_in_every_format() {
+        let plain = written(Some(2.0 / 3.0), DetectFormat::Plain);
+        assert_eq!(plain.split('\t').nth(5), Some("0.667"), "{plain}");
+        let csv = written(Some(2.0 / 3.0), DetectFormat::Csv);
+        let row = csv.lines().nth(1).unwrap();
+        assert_eq!(row.split(',').nth(7), Some("0.667"), "{csv}");
+        let jsonl = written(Some(1.0), DetectFormat::Jsonl);
+        let value: serde_json::Value = serde_json::from_str(jsonl.trim_end()).unwrap();
+        assert_eq!(value["nxdomain_share"], serde_json::json!(1.0));
+        assert_eq!(value["family"], "unknown-dga");
+        let jsonl = written(Some(0.0), DetectFormat::Jsonl);
+        assert!(jsonl.contains("\"nxdomain_share\":0.000,"), "{jsonl}");
+    }
+
+    #[test]
+    fn no_answer_code_is_no_share_not_zero() {
+        // Query-only logs (BIND queries, dnsmasq without extra): unknown.
+        let plain = written(None, DetectFormat::Plain);
+        assert_eq!(plain.split('\t').nth(5), Some("-"), "{plain}");
+        let csv = written(None, DetectFormat::Csv);
+        let row = csv.lines().nth(1).unwrap();
+        assert_eq!(row.split(',').nth(7), Some(""), "{csv}");
+        let jsonl = written(None, DetectFormat::Jsonl);
+        let value: serde_json::Value = serde_json::from_str(jsonl.trim_end()).unwrap();
+        assert!(value["nxdomain_share"].is_null(), "{jsonl}");
+    }
+}

@@ -9,6 +9,7 @@ pub mod events;
 pub mod export;
 pub mod families;
 pub mod generate;
+pub mod handles;
 pub mod lookup;
 pub mod manual;
 pub mod monitor;
@@ -70,6 +71,9 @@ pub enum SeedChoice<'a> {
 pub fn resolve_family(name: &str) -> Result<&'static Family> {
     if let Some(family) = find_family(name) {
         return Ok(family);
+    }
+    if name.trim().eq_ignore_ascii_case("miniduke") {
+        bail!("miniduke generates Twitter account names, not domains: `cautery handles miniduke --date DAY` prints them");
     }
     let hints = suggest_families(name);
     if hints.is_empty() {

@@ -26,9 +26,9 @@ use cautery_monitor::{
     CYCLE_SOURCE,
 };
 use cautery_monitor::{
-    domain_url, join_zone, observe, open_stream, parse_domain, retry_after, signature, Alert,
-    AlertRules, Bootstrap, DomainRecord, Evidence, Found, JoinStats, Observation, PredictionIndex,
-    ZoneReader, SIGNATURE_HEADER,
+    domain_url, join_zone, observe, observe_gone, open_stream, parse_domain, retry_after,
+    signature, Alert, AlertRules, Bootstrap, DomainRecord, Evidence, Found, JoinStats, Observation,
+    PredictionIndex, ZoneReader, SIGNATURE_HEADER,
 };
 use cautery_zone::{normalise_name, GatedPlan};
 use chrono::{DateTime, Utc};
@@ -95,6 +95,7 @@ pub fn check_into(args: &MonitorCheckArgs, out: &mut dyn Write) -> Result<()> {
     let index = PredictionIndex::new(&gated);
     let mut found: Vec<Found<'_>> = Vec::new();
     let mut total = Totals::default();
+    let mut absences = Absences::default();
     for path in &args.zone_file {
         let result = join_file(path, args.origin.as_deref(), &index, &mut found);
         if args.state.is_some() {
@@ -104,12 +105,23 @@ pub fn check_into(args: &MonitorCheckArgs, out: &mut dyn Write) -> Result<()> {
             };
             record_source(args, &format!("zone-file:{path}"), at, outcome)?;
         }
-        let stats = result?;
+        let (stats, apex) = result?;
+        if let Some(apex) = apex {
+            absences.zones.push((apex, format!("zone-file:{path}")));
+        }
         total.delegations += stats.delegations;
         total.found += stats.found;
     }
     if let Some(settings) = &dns {
-        check_dns(args, settings, &index, &mut found, at, &mut total)?;
+        check_dns(
+            args,
+            settings,
+            &index,
+            &mut found,
+            at,
+            &mut total,
+            &mut absences,
+        )?;
     }
     let records = match &args.rdap_bootstrap {
         Some(path) => {
@@ -131,6 +143,12 @@ pub fn check_into(args: &MonitorCheckArgs, out: &mut dyn Write) -> Result<()> {
     if args.state.is_some() {
         let days_ahead = i64::from(campaign.horizon.days_ahead);
         raise_alerts(args, &found, &records, at, days_ahead, &inputs, &mut out)?;
+        let gone = Gone {
+            index: &index,
+            found: &found,
+            absences: &absences,
+        };
+        raise_gone_alerts(args, &gone, at, days_ahead, &inputs, &mut out)?;
     }
     if let Some(folder) = &args.registry_requests {
         let days_ahead = i64::from(campaign.horizon.days_ahead);
@@ -151,6 +169,37 @@ pub fn check_into(args: &MonitorCheckArgs, out: &mut dyn Write) -> Result<()> {
         total.found
     );
     Ok(())
+}
+
+/// Where a check saw predicted names not delegated at all: the zones whose
+/// whole file it read (apex and source), and the names a TLD's server
+/// answered are not delegated (name and source).
+#[derive(Default)]
+struct Absences {
+    zones: Vec<(String, String)>,
+    names: std::collections::HashMap<String, String>,
+}
+
+impl Absences {
+    /// The source that shows `name` not delegated, if one covers it; only
+    /// meaningful for a name no source found delegated.
+    fn source_of(&self, name: &str) -> Option<&str> {
+        if let Some(source) = self.names.get(name) {
+            return Some(source);
+        }
+        let (_, parent) = name.split_once('.')?;
+        self.zones
+            .iter()
+            .find(|(apex, _)| apex == parent)
+            .map(|(_, source)| source.as_str())
+    }
+}
+
+/// What [`raise_gone_alerts`] looks at.
+struct Gone<'c, 'a> {
+    index: &'c PredictionIndex<'a>,
+    found: &'c [Found<'a>],
+    absences: &'c Absences,
 }
 
 /// What a check read from its sources.
@@ -199,6 +248,7 @@ fn check_dns<'a>(
     found: &mut Vec<Found<'a>>,
     at: DateTime<Utc>,
     total: &mut Totals,
+    absences: &mut Absences,
 ) -> Result<()> {
     let known: std::collections::HashSet<&str> = found.iter().map(|hit| hit.entry.name()).collect();
     let entries: Vec<cautery_zone::Entry<'a>> = index
@@ -223,6 +273,11 @@ fn check_dns<'a>(
             eprintln!("cautery: {message}");
         }
     }
+    for (position, server) in outcome.not_delegated {
+        absences
+            .names
+            .insert(names[position].to_owned(), format!("dns:{server}"));
+    }
     for (position, server, ns) in outcome.delegated {
         found.push(Found {
             entry: entries[position],
@@ -239,7 +294,7 @@ fn join_file<'a>(
     origin: Option<&str>,
     index: &PredictionIndex<'a>,
     found: &mut Vec<Found<'a>>,
-) -> Result<JoinStats> {
+) -> Result<(JoinStats, Option<String>)> {
     let input: Box<dyn BufRead> = if path == "-" {
         Box::new(BufReader::with_capacity(READ_BUFFER, io::stdin().lock()))
     } else {
@@ -255,8 +310,9 @@ fn join_file<'a>(
     if let Some(origin) = origin {
         reader = reader.with_origin(origin).context("--origin")?;
     }
-    join_zone(&mut reader, index, &format!("zone-file:{path}"), found)
-        .with_context(|| format!("zone file {path}"))
+    let stats = join_zone(&mut reader, index, &format!("zone-file:{path}"), found)
+        .with_context(|| format!("zone file {path}"))?;
+    Ok((stats, reader.apex().map(str::to_owned)))
 }
 
 fn instant(at: Option<chrono::DateTime<chrono::Utc>>) -> serde_json::Value {
@@ -347,23 +403,8 @@ fn raise_alerts(
         return Ok(());
     };
     let mut store = open_state(&path.to_string_lossy())?;
-    let rules = AlertRules {
-        renotify: chrono::Duration::days(i64::from(args.renotify_days.max(1))),
-        expiry_warn_days: args.expiry_warn_days,
-        held_ns: args
-            .held_ns
-            .iter()
-            .map(|suffix| normalise_name(suffix))
-            .collect(),
-    };
-    let webhook = match &args.webhook {
-        Some(url) => Some(Webhook::new(
-            url,
-            args.webhook_secret_file.as_deref(),
-            args.webhook_chat,
-        )?),
-        None => None,
-    };
+    let rules = alert_rules(args);
+    let sinks = Sinks::of(args)?;
     let mut failures = 0;
     for (hit, record) in found.iter().zip(records) {
         let domain = hit.entry.name();
@@ -391,6 +432,7 @@ fn raise_alerts(
                     registrar: state.registrar.clone(),
                     expires: state.expires,
                     first_seen: Some(state.first_seen),
+                    last_seen: None,
                     changes: due.changes,
                     away_from_sinkhole: due.away_from_sinkhole,
                     repeat: due.repeat,
@@ -399,29 +441,7 @@ fn raise_alerts(
                 }
             })
             .collect();
-        let mut delivered = true;
-        for alert in &alerts {
-            if args.alerts {
-                writeln!(out, "{}", alert.to_json())?;
-            }
-            if let Some(webhook) = &webhook {
-                if let Err(error) = webhook.send(alert) {
-                    eprintln!("cautery: {error:#}");
-                    delivered = false;
-                }
-            }
-            if let Some(address) = &args.syslog {
-                if let Err(error) = send_syslog(address, alert) {
-                    eprintln!("cautery: {error:#}");
-                    delivered = false;
-                }
-            }
-            if let Err(error) = send_mail(args, alert) {
-                eprintln!("cautery: {error:#}");
-                delivered = false;
-            }
-        }
-        if delivered {
+        if sinks.deliver_all(&alerts, out)? {
             store.save(&state, &changes, &alerts)?;
         } else {
             failures += 1;
@@ -434,6 +454,193 @@ fn raise_alerts(
         );
     }
     Ok(())
+}
+
+/// The alert rules of a check.
+fn alert_rules(args: &MonitorCheckArgs) -> AlertRules {
+    AlertRules {
+        renotify: chrono::Duration::days(i64::from(args.renotify_days.max(1))),
+        expiry_warn_days: args.expiry_warn_days,
+        held_ns: args
+            .held_ns
+            .iter()
+            .map(|suffix| normalise_name(suffix))
+            .collect(),
+    }
+}
+
+/// Names held on the operator's sinkhole that a source covering their zone
+/// shows not delegated any more (`cautery_monitor::observe_gone`): a
+/// `changed` alert with the name servers and instant they were last seen
+/// with, once, again after the re-notify period. Only names of the plan
+/// (in the campaign's horizon) are looked at: the join sees no other.
+fn raise_gone_alerts(
+    args: &MonitorCheckArgs,
+    gone: &Gone<'_, '_>,
+    at: DateTime<Utc>,
+    days_ahead: i64,
+    inputs: &[ArchivedInput],
+    out: &mut impl Write,
+) -> Result<()> {
+    let Some(path) = &args.state else {
+        return Ok(());
+    };
+    if gone.absences.zones.is_empty() && gone.absences.names.is_empty() {
+        return Ok(());
+    }
+    let rules = alert_rules(args);
+    if rules.held_ns.is_empty() {
+        return Ok(());
+    }
+    let mut store = open_state(&path.to_string_lossy())?;
+    let seen: std::collections::HashSet<&str> =
+        gone.found.iter().map(|hit| hit.entry.name()).collect();
+    // Every name the state knows, a page at a time (names found registered: few).
+    let mut candidates = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = store.name_page(after.as_deref(), 1000)?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.domain.clone());
+        candidates.extend(page.into_iter().filter(|state| {
+            rules.holds(&state.ns)
+                && !seen.contains(state.domain.as_str())
+                && gone.index.get(&state.domain).is_some()
+                && gone.absences.source_of(&state.domain).is_some()
+        }));
+    }
+    let sinks = Sinks::of(args)?;
+    let mut failures = 0;
+    for previous in candidates {
+        let (Some(entry), Some(source)) = (
+            gone.index.get(&previous.domain),
+            gone.absences.source_of(&previous.domain),
+        ) else {
+            continue;
+        };
+        let Some((state, due)) = observe_gone(&previous, at, &rules) else {
+            continue;
+        };
+        let hit = Found {
+            entry,
+            ns: previous.ns.clone(),
+            source: source.to_owned(),
+        };
+        let evidence = evidence_of(&hit, days_ahead, inputs);
+        let mut changes = Vec::new();
+        let alerts: Vec<Alert> = due
+            .into_iter()
+            .map(|due| {
+                changes.extend(due.changes.iter().cloned());
+                Alert {
+                    kind: due.kind,
+                    at,
+                    domain: previous.domain.clone(),
+                    source: source.to_owned(),
+                    ns: previous.ns.clone(),
+                    registrar: previous.registrar.clone(),
+                    expires: previous.expires,
+                    first_seen: Some(previous.first_seen),
+                    last_seen: Some(previous.last_seen),
+                    changes: due.changes,
+                    away_from_sinkhole: due.away_from_sinkhole,
+                    repeat: due.repeat,
+                    detail: format!(
+                        "no longer delegated ({source}); last seen delegated to {} at {}",
+                        previous.ns.join(","),
+                        previous.last_seen.to_rfc3339()
+                    ),
+                    evidence: evidence.clone(),
+                }
+            })
+            .collect();
+        if state == previous {
+            continue;
+        }
+        if sinks.deliver_all(&alerts, out)? {
+            store.save(&state, &changes, &alerts)?;
+        } else {
+            failures += 1;
+        }
+    }
+    if failures > 0 {
+        bail!(
+            "{failures} held names' alerts were not delivered; their state was not saved, so \
+             the next check raises them again"
+        );
+    }
+    Ok(())
+}
+
+/// The sinks of a check's alerts: stdout (JSON lines), a signed webhook,
+/// syslog and mail. The live findings of `cautery serve` go through the
+/// same ones (`[detect] alert`).
+pub(crate) struct Sinks {
+    stdout: bool,
+    webhook: Option<Webhook>,
+    syslog: Option<String>,
+    mail: Option<(crate::mail::MailSettings, Vec<String>)>,
+}
+
+impl Sinks {
+    /// The sinks `args` names.
+    pub(crate) fn of(args: &MonitorCheckArgs) -> Result<Sinks> {
+        let webhook = match &args.webhook {
+            Some(url) => Some(Webhook::new(
+                url,
+                args.webhook_secret_file.as_deref(),
+                args.webhook_chat,
+            )?),
+            None => None,
+        };
+        let mail = match &args.mail {
+            Some(mail) if !args.mail_to.is_empty() => Some((mail.clone(), args.mail_to.clone())),
+            _ => None,
+        };
+        Ok(Sinks {
+            stdout: args.alerts,
+            webhook,
+            syslog: args.syslog.clone(),
+            mail,
+        })
+    }
+
+    /// Sends `alert` to every sink (stdout to `out`); false when one did not
+    /// take it (the reason is on stderr), so the caller raises it again later.
+    pub(crate) fn deliver(&self, alert: &Alert, out: &mut dyn Write) -> Result<bool> {
+        let mut delivered = true;
+        if self.stdout {
+            writeln!(out, "{}", alert.to_json())?;
+        }
+        if let Some(webhook) = &self.webhook {
+            if let Err(error) = webhook.send(alert) {
+                eprintln!("cautery: {error:#}");
+                delivered = false;
+            }
+        }
+        if let Some(address) = &self.syslog {
+            if let Err(error) = send_syslog(address, alert) {
+                eprintln!("cautery: {error:#}");
+                delivered = false;
+            }
+        }
+        if let Some((mail, to)) = &self.mail {
+            if let Err(error) = mail.send_alert(to, alert) {
+                eprintln!("cautery: {error:#}");
+                delivered = false;
+            }
+        }
+        Ok(delivered)
+    }
+
+    /// [`Sinks::deliver`] of each alert; false when any was not taken.
+    pub(crate) fn deliver_all(&self, alerts: &[Alert], out: &mut dyn Write) -> Result<bool> {
+        let mut delivered = true;
+        for alert in alerts {
+            delivered &= self.deliver(alert, out)?;
+        }
+        Ok(delivered)
+    }
 }
 
 /// The evidence of a name found: one per family, seed and window that
@@ -708,6 +915,7 @@ pub(crate) fn record_source(
             registrar: None,
             expires: None,
             first_seen: None,
+            last_seen: None,
             changes: Vec::new(),
             away_from_sinkhole: false,
             repeat: false,
@@ -726,39 +934,11 @@ pub(crate) fn record_source(
 /// Sends health alerts to every sink of `args`; false when a sink did not
 /// take one (the caller then keeps the old state, so it is raised again).
 fn deliver_health(args: &MonitorCheckArgs, alerts: &[Alert]) -> Result<bool> {
-    let webhook = match &args.webhook {
-        Some(url) => Some(Webhook::new(
-            url,
-            args.webhook_secret_file.as_deref(),
-            args.webhook_chat,
-        )?),
-        None => None,
-    };
-    let mut delivered = true;
-    for alert in alerts {
-        if args.alerts {
-            // Health alerts are few; stdout stays line-ordered with the others.
-            let mut out = io::stdout().lock();
-            writeln!(out, "{}", alert.to_json())?;
-        }
-        if let Some(webhook) = &webhook {
-            if let Err(error) = webhook.send(alert) {
-                eprintln!("cautery: {error:#}");
-                delivered = false;
-            }
-        }
-        if let Some(address) = &args.syslog {
-            if let Err(error) = send_syslog(address, alert) {
-                eprintln!("cautery: {error:#}");
-                delivered = false;
-            }
-        }
-        if let Err(error) = send_mail(args, alert) {
-            eprintln!("cautery: {error:#}");
-            delivered = false;
-        }
+    if alerts.is_empty() {
+        return Ok(true);
     }
-    Ok(delivered)
+    // Health alerts are few; stdout stays line-ordered with the others.
+    Sinks::of(args)?.deliver_all(alerts, &mut io::stdout().lock())
 }
 
 /// What the daemon knows of its own cycles between two looks.
@@ -851,6 +1031,7 @@ pub(crate) fn record_cycle(
             registrar: None,
             expires: None,
             first_seen: None,
+            last_seen: None,
             changes: Vec::new(),
             away_from_sinkhole: false,
             repeat: notice == CycleNotice::Repeat,
@@ -912,14 +1093,6 @@ fn status(args: &MonitorStatusArgs) -> Result<Outcome> {
     } else {
         Outcome::Success
     })
-}
-
-/// Mails one alert to `args.mail_to` through the daemon's `[mail]`, if set.
-fn send_mail(args: &MonitorCheckArgs, alert: &Alert) -> Result<()> {
-    match &args.mail {
-        Some(mail) if !args.mail_to.is_empty() => mail.send_alert(&args.mail_to, alert),
-        _ => Ok(()),
-    }
 }
 
 /// Sends one alert as an RFC 5424 message in one UDP datagram (RFC 5426).

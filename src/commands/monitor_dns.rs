@@ -72,6 +72,9 @@ pub struct DnsOutcome {
     /// Per name asked (its position in the names given): the server that
     /// answered and the name servers it delegates to.
     pub delegated: Vec<(usize, SocketAddr, Vec<String>)>,
+    /// Per name the parent answered is not delegated (NXDOMAIN, or no `NS`
+    /// in an authoritative answer): its position and that server.
+    pub not_delegated: Vec<(usize, SocketAddr)>,
     /// Per configured TLD: names asked, names without a usable answer, the
     /// last error.
     pub per_tld: Vec<TldOutcome>,
@@ -133,6 +136,7 @@ pub fn check(settings: &DnsSettings, names: &[&str]) -> DnsOutcome {
         .map(|&server| (server, Mutex::new(Pacer::new(settings.interval))))
         .collect();
     let delegated = Mutex::new(Vec::new());
+    let not_delegated = Mutex::new(Vec::new());
     let work: Vec<Tally> = by_tld
         .into_iter()
         .map(|(tld, queue)| Tally {
@@ -148,8 +152,12 @@ pub fn check(settings: &DnsSettings, names: &[&str]) -> DnsOutcome {
         for tally in &work {
             for server in &settings.servers[&tally.tld] {
                 for _ in 0..settings.concurrency.max(1) {
-                    let (delegated, pacer) = (&delegated, &pacers[server]);
-                    scope.spawn(move || worker(settings, *server, names, tally, pacer, delegated));
+                    let answers = Answers {
+                        delegated: &delegated,
+                        not_delegated: &not_delegated,
+                    };
+                    let pacer = &pacers[server];
+                    scope.spawn(move || worker(settings, *server, names, tally, pacer, answers));
                 }
             }
         }
@@ -165,7 +173,13 @@ pub fn check(settings: &DnsSettings, names: &[&str]) -> DnsOutcome {
         .collect();
     let mut delegated = delegated.into_inner().unwrap_or_default();
     delegated.sort_by_key(|(position, _, _)| *position);
-    DnsOutcome { delegated, per_tld }
+    let mut not_delegated = not_delegated.into_inner().unwrap_or_default();
+    not_delegated.sort_by_key(|(position, _)| *position);
+    DnsOutcome {
+        delegated,
+        not_delegated,
+        per_tld,
+    }
 }
 
 /// One TLD's queue and counts, shared by its workers.
@@ -179,7 +193,13 @@ struct Tally {
     last_error: Mutex<String>,
 }
 
-type Delegations = Mutex<Vec<(usize, SocketAddr, Vec<String>)>>;
+/// Where workers put the answers: delegated names with their servers, and
+/// names not delegated, each with the server that said so.
+#[derive(Clone, Copy)]
+struct Answers<'a> {
+    delegated: &'a Mutex<Vec<(usize, SocketAddr, Vec<String>)>>,
+    not_delegated: &'a Mutex<Vec<(usize, SocketAddr)>>,
+}
 
 fn worker(
     settings: &DnsSettings,
@@ -187,7 +207,7 @@ fn worker(
     names: &[&str],
     tally: &Tally,
     pacer: &Mutex<Pacer>,
-    delegated: &Delegations,
+    answers: Answers<'_>,
 ) {
     loop {
         let job = tally
@@ -214,10 +234,19 @@ fn worker(
         let name = names[position];
         match ask(server, name, settings.timeout) {
             Ok(answer) => {
-                if let ParentAnswer::Delegated(ns) = answer {
-                    if let Ok(mut list) = delegated.lock() {
-                        list.push((position, server, ns));
+                match answer {
+                    ParentAnswer::Delegated(ns) => {
+                        if let Ok(mut list) = answers.delegated.lock() {
+                            list.push((position, server, ns));
+                        }
                     }
+                    ParentAnswer::NotDelegated => {
+                        if let Ok(mut list) = answers.not_delegated.lock() {
+                            list.push((position, server));
+                        }
+                    }
+                    // `ask` goes over TCP for a truncated answer.
+                    ParentAnswer::Truncated => {}
                 }
                 tally.pending.fetch_sub(1, Ordering::SeqCst);
             }

@@ -308,3 +308,28 @@ fn a_closed_pipe_exits_0() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(stderr(&output).is_empty(), "{}", stderr(&output));
 }
+
+#[test]
+fn handles_prints_miniduke_accounts_and_generate_points_there() {
+    // ESET's own example date; `vayhXxj0k` and `AA2ADQAN` are in its lists.
+    let output = cautery(&["handles", "miniduke", "--date", "2014-05-26"]);
+    assert_eq!(output.status.code(), Some(0));
+    let text = stdout(&output);
+    assert!(
+        text.lines()
+            .any(|l| l == "vayhXxj0k\tmain\t2014-05-21\t2014-05-27"),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l == "AA2ADQAN\ttwitterjs\t2014-05-01\t2014-05-31"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 5, "{text}");
+
+    let refused = cautery(&["generate", "miniduke"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("cautery handles miniduke"));
+    let unknown = cautery(&["handles", "zeus"]);
+    assert_eq!(unknown.status.code(), Some(2));
+}

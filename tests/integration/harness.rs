@@ -21,7 +21,8 @@
 //! A wait for something another process does is a poll with a bound,
 //! [`wait_until`], never a bare sleep. `cautery serve` reads its time from
 //! a clock file (`--clock-file`), so tests move the daemon's clock by
-//! writing that file rather than by waiting for the wall clock.
+//! writing that file rather than by waiting for the wall clock, with
+//! [`set_clock`] (a rename, never a write in place).
 //!
 //! # Limitations
 //!
@@ -124,6 +125,16 @@ impl TempDir {
         fs::write(&path, content).expect("write");
         path
     }
+}
+
+/// Moves the daemon's clock: writes `at` (an RFC 3339 instant) beside
+/// `clock` and renames it over, in one step, so the daemon never reads a
+/// half-written file, and sees the change at its next look (it reads the
+/// file again when its inode changes).
+pub fn set_clock(clock: &Path, at: &str) {
+    let next = clock.with_extension("next");
+    fs::write(&next, at).expect("write the next clock");
+    fs::rename(&next, clock).expect("move the clock");
 }
 
 impl Drop for TempDir {

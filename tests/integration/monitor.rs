@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::process::Command;
 
-use crate::harness::{cautery, require, stderr, stdout, utf8, TempDir};
+use crate::harness::{cautery, require, set_clock, stderr, stdout, utf8, TempDir};
 
 const AT: &str = "2026-11-26T00:00:00Z";
 
@@ -1222,14 +1222,6 @@ fn a_stale_public_data_seed_input_is_a_health_alert_until_a_fresh_fetch() {
     assert!(status().status.success());
 }
 
-/// Moves a clock file in one step (a rename), so that the daemon never
-/// reads it half-written and falls back on the system clock.
-fn set_clock(clock: &std::path::Path, at: &str) {
-    let next = clock.with_extension("next");
-    std::fs::write(&next, at).expect("clock");
-    std::fs::rename(&next, clock).expect("clock");
-}
-
 /// A zone file that hangs: a FIFO no one writes, so the cycle that opens it
 /// blocks as on a stalled mount. `serve` runs the monitor as a unit and
 /// must alert the stall itself (before, only `monitor status` saw it).
@@ -1613,4 +1605,212 @@ fn monitor_state_lives_in_postgresql_when_the_event_store_is_postgres() {
         "{}",
         stdout(&status)
     );
+}
+
+#[test]
+fn a_held_name_that_leaves_its_zone_file_is_a_changed_alert_once_per_period() {
+    let dir = TempDir::new("monitor-held-gone");
+    // Ten days back: the name stays in the plan over the re-notify period.
+    let campaign = dir.write(
+        "campaign.toml",
+        "version = 1\nname = \"watch\"\n[[target]]\nfamily = \"necurs\"\nseeds = \"default\"\n\
+         [horizon]\ndays-back = 10\ndays-ahead = 1\n[zone]\nname = \"rpz.test\"\n",
+    );
+    let campaign = utf8(&campaign).to_owned();
+    let names = predicted(&campaign, AT);
+    let held = &names[6];
+    let tld = held.rsplit('.').next().expect("a TLD");
+    let state = dir.join("events.sqlite");
+    let receiver = Receiver::start();
+    let secret = dir.write("secret", "s3cret\n");
+    let url = format!("http://127.0.0.1:{}/hook", receiver.port);
+    // The TLD's whole zone (its SOA says which), with or without the held name.
+    let zone = |with_held: bool| {
+        let mut text = format!("{tld}. 900 IN SOA a.nic.{tld}. h.nic.{tld}. 1 2 3 4 5\n");
+        text.push_str(&format!(
+            "{tld}. NS a.nic.{tld}.\nother-name.{tld}. NS ns.other.test.\n"
+        ));
+        if with_held {
+            text.push_str(&format!(
+                "{held}. NS ns1.sinkhole.test.\n{held}. NS ns2.sinkhole.test.\n"
+            ));
+        }
+        dir.write("tld.zone", &text)
+    };
+    let check = |at: &str| {
+        let output = cautery(&[
+            "monitor",
+            "check",
+            &campaign,
+            "--zone-file",
+            utf8(&dir.join("tld.zone")),
+            "--at",
+            at,
+            "--state",
+            utf8(&state),
+            "--webhook",
+            &url,
+            "--webhook-secret-file",
+            utf8(&secret),
+            "--held-ns",
+            "sinkhole.test",
+            "--renotify-days",
+            "1",
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+    };
+    zone(true);
+    check(AT);
+    assert!(receiver.take().is_empty(), "a held name is ours");
+    // The registry drops the delegation: one alert with the last servers seen and when.
+    zone(false);
+    check("2026-11-26T06:00:00Z");
+    let alerts = receiver.take();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    let alert = &alerts[0];
+    assert_eq!(alert["kind"], "changed");
+    assert_eq!(alert["domain"], held.as_str());
+    assert_eq!(alert["away_from_sinkhole"], true);
+    assert_eq!(alert["repeat"], false);
+    assert_eq!(
+        alert["ns"],
+        serde_json::json!(["ns1.sinkhole.test", "ns2.sinkhole.test"])
+    );
+    assert_eq!(alert["last_seen"], "2026-11-26T00:00:00Z");
+    assert_eq!(alert["changes"][0]["what"], "delegation");
+    assert_eq!(alert["changes"][0]["to"], "");
+    assert!(
+        alert["source"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("zone-file:")),
+        "{alert}"
+    );
+    assert_eq!(alert["evidence"][0]["family"], "necurs");
+    // Still gone an hour later: nothing; after the re-notify period (a day): again, once.
+    check("2026-11-26T07:00:00Z");
+    assert!(receiver.take().is_empty());
+    check("2026-11-27T07:00:00Z");
+    let alerts = receiver.take();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["repeat"], true);
+    // Back on the sinkhole: cleared without an alert; gone again: a new alert at once.
+    zone(true);
+    check("2026-11-27T08:00:00Z");
+    assert!(receiver.take().is_empty());
+    zone(false);
+    check("2026-11-27T09:00:00Z");
+    let alerts = receiver.take();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["repeat"], false);
+    assert_eq!(alerts[0]["last_seen"], "2026-11-27T08:00:00Z");
+}
+
+#[test]
+fn a_file_without_soa_is_not_taken_for_a_whole_zone() {
+    let dir = TempDir::new("monitor-held-no-soa");
+    let campaign = campaign(&dir);
+    let names = predicted(&campaign, AT);
+    let held = &names[6];
+    let state = dir.join("events.sqlite");
+    let check = |text: &str, at: &str| {
+        let zone = dir.write("part.zone", text);
+        let output = cautery(&[
+            "monitor",
+            "check",
+            &campaign,
+            "--zone-file",
+            utf8(&zone),
+            "--at",
+            at,
+            "--state",
+            utf8(&state),
+            "--alerts",
+            "--held-ns",
+            "sinkhole.test",
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output)
+    };
+    assert_eq!(check(&format!("{held}. NS ns1.sinkhole.test.\n"), AT), "");
+    // A part of a zone (no SOA) without the held name says nothing of it.
+    assert_eq!(check("x.test. NS ns.test.\n", "2026-11-26T01:00:00Z"), "");
+}
+
+#[test]
+fn a_held_name_removed_at_a_loopback_tld_is_alerted_once_and_cleared_when_back() {
+    if !(require("named", "bind9") && require("nsupdate", "bind9-dnsutils")) {
+        return;
+    }
+    let dir = TempDir::new("monitor-dns-held-gone");
+    let campaign = campaign(&dir);
+    let names = predicted(&campaign, AT);
+    let held = &names[10];
+    let tld = held.rsplit('.').next().expect("a TLD");
+    let (named, port) = tld_server(&dir, tld);
+    let secret = dir.write("secret", "s3cret\n");
+    let state = dir.join("events.sqlite");
+    let receiver = Receiver::start();
+    let url = format!("http://127.0.0.1:{}/hook", receiver.port);
+    let server = format!("{tld}=127.0.0.1:{port}");
+    let cycle = |at: &str| {
+        let output = cautery(&[
+            "monitor",
+            "check",
+            &campaign,
+            "--dns",
+            &server,
+            "--dns-interval-ms",
+            "0",
+            "--at",
+            at,
+            "--state",
+            utf8(&state),
+            "--webhook",
+            &url,
+            "--webhook-secret-file",
+            utf8(&secret),
+            "--held-ns",
+            "sinkhole.test",
+        ]);
+        assert!(
+            output.status.success(),
+            "{}\n{}",
+            stderr(&output),
+            named.log()
+        );
+    };
+    // Seized: the name is delegated to the operator's sinkhole.
+    nsupdate(
+        port,
+        tld,
+        &format!("add {held}. 3600 NS ns1.sinkhole.test."),
+    );
+    cycle(AT);
+    assert!(receiver.take().is_empty(), "held: ours");
+    // The registry deletes it: NXDOMAIN at the parent, one alert.
+    nsupdate(port, tld, &format!("delete {held}. NS"));
+    cycle("2026-11-26T01:00:00Z");
+    let alerts = receiver.take();
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["kind"], "changed");
+    assert_eq!(alerts[0]["domain"], held.as_str());
+    assert_eq!(alerts[0]["away_from_sinkhole"], true);
+    assert_eq!(alerts[0]["ns"][0], "ns1.sinkhole.test");
+    assert_eq!(alerts[0]["last_seen"], "2026-11-26T00:00:00Z");
+    assert_eq!(alerts[0]["source"], format!("dns:127.0.0.1:{port}"));
+    cycle("2026-11-26T02:00:00Z");
+    assert!(receiver.take().is_empty(), "once");
+    // Back on the sinkhole: no alert, and the state forgets it was gone.
+    nsupdate(
+        port,
+        tld,
+        &format!("add {held}. 3600 NS ns1.sinkhole.test."),
+    );
+    cycle("2026-11-26T03:00:00Z");
+    assert!(receiver.take().is_empty());
+    nsupdate(port, tld, &format!("delete {held}. NS"));
+    cycle("2026-11-26T04:00:00Z");
+    let alerts = receiver.take();
+    assert_eq!(alerts.len(), 1, "gone again: {alerts:?}");
+    assert_eq!(alerts[0]["repeat"], false);
 }

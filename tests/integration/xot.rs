@@ -183,8 +183,7 @@ zone "cautery.rpz" {{
     assert!(metric(metrics, "cautery_transfers_total{type=\"axfr\"}") >= 1);
 
     // The rollover: a signed NOTIFY, then an IXFR over TLS.
-    std::fs::write(dir.join("clock.tmp"), DAY2).expect("clock");
-    std::fs::rename(dir.join("clock.tmp"), &clock).expect("clock");
+    crate::harness::set_clock(&clock, DAY2);
     wait_until(Duration::from_secs(60), || {
         status(bind_port, &new) == "NXDOMAIN" && status(bind_port, &old) != "NXDOMAIN"
     })

@@ -509,6 +509,37 @@ mod tests {
     }
 
     #[test]
+    fn the_nxdomain_share_counts_only_lines_with_an_answer_code() {
+        let index = index("necurs", "2026-12-01", "2026-12-03");
+        let mut collection = Collection::new();
+        for i in 0..10 {
+            let time = format!("2026-12-02T12:{i:02}:00Z");
+            let name = format!("zz{i}q.example");
+            // .9: a query line (no code) and a reply line for each name,
+            // 4 of 10 replies NXDOMAIN; .10: query lines only.
+            collection
+                .add(&record(&time, "10.0.0.9", &name, None))
+                .unwrap();
+            collection
+                .add(&record(&time, "10.0.0.9", &name, Some(i < 4)))
+                .unwrap();
+            collection
+                .add(&record(&time, "10.0.0.10", &name, None))
+                .unwrap();
+        }
+        let flag = |name: &str| name.starts_with("zz");
+        let findings = collection.findings(&index, &Settings::default(), &flag);
+        assert_eq!(findings.len(), 2, "{findings:?}");
+        // A file's unknown-dga finding does not require most NXDOMAIN (the
+        // share is printed for the reader to judge).
+        assert_eq!(findings[0].client.to_string(), "10.0.0.9");
+        assert_eq!(findings[0].lines, 20);
+        assert_eq!(findings[0].nxdomain_share, Some(0.4));
+        assert_eq!(findings[1].client.to_string(), "10.0.0.10");
+        assert_eq!(findings[1].nxdomain_share, None);
+    }
+
+    #[test]
     fn names_spread_wider_than_the_window_do_not_add_up() {
         let obs = |millis, name| Observation {
             millis,

@@ -15,6 +15,8 @@
 //! - [`enrich`]: the source's AS and country from MaxMind-format databases.
 //! - [`retention`]: deleting old events in bounded batches.
 //! - [`spool`]: batches waiting on local disk while the store is down.
+//! - [`batch`]: batch ids, which make storing a batch twice harmless (a
+//!   replay after a commit whose answer was lost).
 //!
 //! Blocking code without an async runtime of its own: the daemon runs a
 //! store on a thread of its own. (The PostgreSQL client runs a private
@@ -26,6 +28,7 @@
 //! the sinkhole cannot know (region, city, NAICS, sector, device, the
 //! sinkhole's own AS).
 
+pub mod batch;
 pub mod enrich;
 pub mod event;
 pub mod report;
@@ -35,6 +38,7 @@ pub mod store;
 #[cfg(test)]
 mod testing;
 
+pub use batch::BatchId;
 pub use enrich::{EnrichError, Enricher, Origin};
 pub use event::{Attribution, Details, Event, Protocol, Transport};
 pub use report::{

@@ -2,20 +2,23 @@
 //! is down (PostgreSQL unreachable, a SQLite file on a full disk), so that
 //! neither an outage nor a restart during one loses them.
 //!
-//! One file per batch in the spool folder, named by a sequence number
-//! (`00000000000000000042.events`), one event per line as JSON. A batch is
-//! written to a temporary name, synced, then renamed, so a crash leaves
-//! either the whole batch or none of it. Batches are replayed oldest first
-//! and a file is removed only after the store took its batch, so a crash
-//! during replay stores a batch twice at worst, never loses it.
+//! One file per batch in the spool folder, named by a sequence number and
+//! the batch's id (`00000000000000000042-<32 hex digits>.events`), one
+//! event per line as JSON. A batch is written to a temporary name, synced,
+//! then renamed, so a crash leaves either the whole batch or none of it.
+//! Batches are replayed oldest first and a file is removed only after the
+//! store took its batch, so a crash during replay never loses it; the
+//! batch id lets the store skip what it already holds (see
+//! [`crate::batch`]), so neither is it stored twice.
 //!
 //! A file that cannot be read back (damaged on disk, or written by a
 //! version whose events this one cannot read) is renamed to `*.bad` and
 //! reported, never deleted: an operator can still look at it.
 //!
-//! Known limitations: a batch stored twice after a crash during replay is
-//! not detected (events have no natural key); files are read whole, so a
-//! spool batch is bounded by the writer's batch size, not here.
+//! Known limitations: files of a version without batch ids
+//! (`00000000000000000042.events`) are still replayed, under a fresh id, so
+//! for them a replay after a crash is not detected; files are read whole,
+//! so a spool batch is bounded by the writer's batch size, not here.
 
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
@@ -23,6 +26,7 @@ use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
+use crate::batch::BatchId;
 use crate::event::Event;
 
 /// What can go wrong with the spool.
@@ -60,10 +64,42 @@ const SUFFIX: &str = "events";
 #[derive(Debug)]
 pub struct Spool {
     dir: PathBuf,
-    /// Sequence numbers of the files present, oldest first.
-    files: std::collections::VecDeque<u64>,
+    /// The files present, oldest first.
+    files: std::collections::VecDeque<SpoolFile>,
     /// Sequence number of the next batch written.
     next: u64,
+    /// The id given to the oldest file when it has none in its name.
+    unnamed: Option<(u64, BatchId)>,
+}
+
+/// One waiting batch: its sequence number and its id (none in files of a
+/// version without batch ids).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct SpoolFile {
+    number: u64,
+    batch: Option<BatchId>,
+}
+
+impl SpoolFile {
+    /// The file named `name`, if it is a complete spool file.
+    fn parse(name: &str) -> Option<SpoolFile> {
+        let stem = name.strip_suffix(&format!(".{SUFFIX}"))?;
+        let (number, batch) = match stem.split_once('-') {
+            Some((number, batch)) => (number, Some(batch.parse().ok()?)),
+            None => (stem, None),
+        };
+        Some(SpoolFile {
+            number: number.parse().ok()?,
+            batch,
+        })
+    }
+
+    fn name(&self) -> String {
+        match self.batch {
+            Some(batch) => format!("{:020}-{batch}.{SUFFIX}", self.number),
+            None => format!("{:020}.{SUFFIX}", self.number),
+        }
+    }
 }
 
 impl Spool {
@@ -86,19 +122,17 @@ impl Spool {
                 let _ = fs::remove_file(entry.path());
                 continue;
             }
-            if let Some(number) = name
-                .strip_suffix(&format!(".{SUFFIX}"))
-                .and_then(|n| n.parse::<u64>().ok())
-            {
-                files.push(number);
+            if let Some(file) = SpoolFile::parse(name) {
+                files.push(file);
             }
         }
         files.sort_unstable();
-        let next = files.last().map_or(0, |last| last + 1);
+        let next = files.last().map_or(0, |last| last.number + 1);
         Ok(Spool {
             dir: dir.to_path_buf(),
             files: files.into(),
             next,
+            unnamed: None,
         })
     }
 
@@ -117,15 +151,18 @@ impl Spool {
         self.files.len()
     }
 
-    fn path_of(&self, number: u64) -> PathBuf {
-        self.dir.join(format!("{number:020}.{SUFFIX}"))
+    fn path_of(&self, file: SpoolFile) -> PathBuf {
+        self.dir.join(file.name())
     }
 
-    /// Writes a batch after those already waiting. On error nothing was
+    /// Writes batch `id` after those already waiting. On error nothing was
     /// spooled (the caller still holds the batch).
-    pub fn push(&mut self, batch: &[Event]) -> Result<(), SpoolError> {
-        let number = self.next;
-        let path = self.path_of(number);
+    pub fn push(&mut self, id: BatchId, batch: &[Event]) -> Result<(), SpoolError> {
+        let file = SpoolFile {
+            number: self.next,
+            batch: Some(id),
+        };
+        let path = self.path_of(file);
         let temporary = path.with_extension("tmp");
         let io_error = |source| SpoolError::Io {
             path: temporary.clone(),
@@ -146,18 +183,31 @@ impl Spool {
             return Err(io_error(error));
         }
         self.next += 1;
-        self.files.push_back(number);
+        self.files.push_back(file);
         Ok(())
     }
 
-    /// Reads the oldest waiting batch, without removing it. A damaged file
-    /// is set aside (renamed `*.bad`) and reported as an error; the next
-    /// call goes on with the following file.
-    pub fn oldest(&mut self) -> Result<Option<Vec<Event>>, SpoolError> {
-        let Some(&number) = self.files.front() else {
+    /// Reads the oldest waiting batch and its id, without removing it. A
+    /// damaged file is set aside (renamed `*.bad`) and reported as an
+    /// error; the next call goes on with the following file. A file of a
+    /// version without batch ids is given a new id, the same until it is
+    /// popped.
+    pub fn oldest(&mut self) -> Result<Option<(BatchId, Vec<Event>)>, SpoolError> {
+        let Some(&file) = self.files.front() else {
             return Ok(None);
         };
-        let path = self.path_of(number);
+        let id = match file.batch {
+            Some(id) => id,
+            None => match self.unnamed {
+                Some((number, id)) if number == file.number => id,
+                _ => {
+                    let id = BatchId::random();
+                    self.unnamed = Some((file.number, id));
+                    id
+                }
+            },
+        };
+        let path = self.path_of(file);
         let file = File::open(&path).map_err(|source| SpoolError::Io {
             path: path.clone(),
             source,
@@ -182,15 +232,15 @@ impl Spool {
                 }
             }
         }
-        Ok(Some(events))
+        Ok(Some((id, events)))
     }
 
     /// Removes the oldest batch, once the store took it.
     pub fn pop(&mut self) -> Result<(), SpoolError> {
-        let Some(number) = self.files.pop_front() else {
+        let Some(file) = self.files.pop_front() else {
             return Ok(());
         };
-        let path = self.path_of(number);
+        let path = self.path_of(file);
         fs::remove_file(&path).map_err(|source| SpoolError::Io { path, source })
     }
 }
@@ -201,43 +251,79 @@ mod tests {
     use crate::testing::{dns_event, http_event};
 
     #[test]
-    fn batches_come_back_in_order_after_a_restart() {
+    fn batches_come_back_in_order_with_their_ids_after_a_restart() {
         let dir = tempfile::tempdir().unwrap();
         let first = vec![dns_event("192.0.2.1:5353", "a.example", "A")];
         let second = vec![
             http_event("192.0.2.2:40000"),
             dns_event("[2001:db8::1]:53", "c.example", "AAAA"),
         ];
+        let (one, two, three) = (BatchId::random(), BatchId::random(), BatchId::random());
         {
             let mut spool = Spool::open(dir.path()).unwrap();
-            spool.push(&first).unwrap();
-            spool.push(&second).unwrap();
+            spool.push(one, &first).unwrap();
+            spool.push(two, &second).unwrap();
             assert_eq!(spool.len(), 2);
         }
         // A new process finds both, oldest first, and numbers after them.
         let mut spool = Spool::open(dir.path()).unwrap();
-        assert_eq!(spool.oldest().unwrap().unwrap(), first);
+        assert_eq!(spool.oldest().unwrap().unwrap(), (one, first.clone()));
         spool.pop().unwrap();
-        spool.push(&first).unwrap();
-        assert_eq!(spool.oldest().unwrap().unwrap(), second);
+        spool.push(three, &first).unwrap();
+        assert_eq!(spool.oldest().unwrap().unwrap(), (two, second));
         spool.pop().unwrap();
-        assert_eq!(spool.oldest().unwrap().unwrap(), first);
+        assert_eq!(spool.oldest().unwrap().unwrap(), (three, first));
         spool.pop().unwrap();
         assert!(spool.is_empty());
         assert_eq!(spool.oldest().unwrap(), None);
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
+    /// Files of the version before batch ids replay, in order, under an id
+    /// that stays the same until they are popped.
+    #[test]
+    fn files_without_a_batch_id_still_replay() {
+        let dir = tempfile::tempdir().unwrap();
+        let old = vec![dns_event("192.0.2.1:5353", "a.example", "A")];
+        let new = vec![http_event("192.0.2.2:40000")];
+        let line = serde_json::to_string(&old[0]).unwrap();
+        fs::write(
+            dir.path().join("00000000000000000007.events"),
+            format!("{line}\n"),
+        )
+        .unwrap();
+        let mut spool = Spool::open(dir.path()).unwrap();
+        let id = BatchId::random();
+        spool.push(id, &new).unwrap();
+        let (given, events) = spool.oldest().unwrap().unwrap();
+        assert_eq!(events, old);
+        assert_eq!(
+            spool.oldest().unwrap().unwrap().0,
+            given,
+            "the same id again"
+        );
+        spool.pop().unwrap();
+        assert_eq!(spool.oldest().unwrap().unwrap(), (id, new));
+        assert!(dir
+            .path()
+            .join(format!("00000000000000000008-{id}.events"))
+            .exists());
+    }
+
     #[test]
     fn a_damaged_file_is_kept_aside_and_the_next_batch_still_replays() {
         let dir = tempfile::tempdir().unwrap();
         let mut spool = Spool::open(dir.path()).unwrap();
+        let (bad, good_id) = (BatchId::random(), BatchId::random());
         spool
-            .push(&[dns_event("192.0.2.1:5353", "a.example", "A")])
+            .push(bad, &[dns_event("192.0.2.1:5353", "a.example", "A")])
             .unwrap();
         let good = vec![dns_event("192.0.2.3:5353", "b.example", "A")];
-        spool.push(&good).unwrap();
-        let damaged = spool.path_of(0);
+        spool.push(good_id, &good).unwrap();
+        let damaged = spool.path_of(SpoolFile {
+            number: 0,
+            batch: Some(bad),
+        });
         fs::write(&damaged, b"{\"time\":1,\"transport\"\n").unwrap();
         // A batch cut short by a crash before the rename is not a batch.
         fs::write(dir.path().join("00000000000000000009.tmp"), b"half").unwrap();
@@ -249,7 +335,7 @@ mod tests {
             "{error}"
         );
         assert!(damaged.with_extension("bad").exists());
-        assert_eq!(spool.oldest().unwrap().unwrap(), good);
+        assert_eq!(spool.oldest().unwrap().unwrap(), (good_id, good));
         assert!(!dir.path().join("00000000000000000009.tmp").exists());
     }
 }

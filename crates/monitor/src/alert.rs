@@ -66,6 +66,10 @@ pub struct Alert {
     /// First seen registered.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_seen: Option<DateTime<Utc>>,
+    /// Last seen delegated (to `ns`), when the alert is that a held name is
+    /// no longer delegated at all.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<DateTime<Utc>>,
     /// What changed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<Change>,
@@ -229,6 +233,7 @@ mod tests {
             registrar: None,
             expires: None,
             first_seen: None,
+            last_seen: None,
             changes: vec![Change {
                 what: "ns".into(),
                 from: "ns.sinkhole.test".into(),

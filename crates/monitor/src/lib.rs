@@ -48,6 +48,8 @@ pub use health::{
 pub use join::{join_zone, Found, JoinStats, PredictionIndex};
 pub use postgres::{open_state, PostgresState};
 pub use rdap::{domain_url, parse_domain, retry_after, Bootstrap, DomainRecord, RdapError};
-pub use state::{observe, AlertKind, AlertRules, Change, Due, NameState, Observation};
+pub use state::{
+    due_again, observe, observe_gone, AlertKind, AlertRules, Change, Due, NameState, Observation,
+};
 pub use store::{SqliteState, StateStore, StoreError, StoredAlert};
 pub use zonefile::{open_stream, Delegation, ZoneFileError, ZoneReader, MAX_LINE};

@@ -19,7 +19,8 @@ use crate::store::{
 };
 
 /// Migrations; never edit one that was released, append.
-const MIGRATIONS: &[&str] = &["CREATE TABLE monitor_names (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE monitor_names (
     domain TEXT PRIMARY KEY,
     first_seen TEXT NOT NULL,
     last_seen TEXT NOT NULL,
@@ -53,7 +54,9 @@ CREATE TABLE monitor_sources (
     last_error TEXT NOT NULL,
     data_time TEXT,
     unhealthy BOOLEAN NOT NULL
-);"];
+);",
+    "ALTER TABLE monitor_names ADD COLUMN gone_since TEXT;",
+];
 
 /// The monitor's tables in a PostgreSQL database.
 pub struct PostgresState {
@@ -176,7 +179,8 @@ impl StateStore for PostgresState {
         let row = self
             .client
             .query_opt(
-                "SELECT first_seen, last_seen, ns, registrar, expires, changed_at, alerted
+                "SELECT first_seen, last_seen, ns, registrar, expires, changed_at, alerted,
+                   gone_since
                  FROM monitor_names WHERE domain = $1",
                 &[&domain],
             )
@@ -193,6 +197,7 @@ impl StateStore for PostgresState {
                 row.get(4),
                 row.get(5),
                 row.get(6),
+                row.get(7),
             );
             name_state(&url, domain, row)
         })
@@ -216,10 +221,11 @@ impl StateStore for PostgresState {
         transaction
             .execute(
                 "INSERT INTO monitor_names
-                   (domain, first_seen, last_seen, ns, registrar, expires, changed_at, alerted)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                   (domain, first_seen, last_seen, ns, registrar, expires, changed_at, alerted,
+                    gone_since)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
                  ON CONFLICT (domain) DO UPDATE SET last_seen = $3, ns = $4, registrar = $5,
-                   expires = $6, changed_at = $7, alerted = $8",
+                   expires = $6, changed_at = $7, alerted = $8, gone_since = $9",
                 &[
                     &state.domain,
                     &state.first_seen.to_rfc3339(),
@@ -229,6 +235,7 @@ impl StateStore for PostgresState {
                     &state.expires.map(|t| t.to_rfc3339()),
                     &state.changed_at.to_rfc3339(),
                     &alerted,
+                    &state.gone_since.map(|t| t.to_rfc3339()),
                 ],
             )
             .map_err(error)?;
@@ -350,7 +357,8 @@ impl StateStore for PostgresState {
         let rows = self
             .client
             .query(
-                "SELECT domain, first_seen, last_seen, ns, registrar, expires, changed_at, alerted
+                "SELECT domain, first_seen, last_seen, ns, registrar, expires, changed_at, alerted,
+                   gone_since
                  FROM monitor_names WHERE domain > $1 ORDER BY domain LIMIT $2",
                 &[&after.unwrap_or(""), &limit_i64(limit)],
             )
@@ -366,6 +374,7 @@ impl StateStore for PostgresState {
                     row.get(5),
                     row.get(6),
                     row.get(7),
+                    row.get(8),
                 );
                 name_state(&self.url, &domain, state)
             })

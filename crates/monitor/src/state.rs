@@ -13,6 +13,13 @@
 //! alert marked `away_from_sinkhole`, and its expiry within
 //! [`AlertRules::expiry_warn_days`] is an `expiring` alert.
 //!
+//! A held name can also leave its zone: a source that covers its TLD (the
+//! whole zone file of that TLD, or the TLD's servers answering NXDOMAIN)
+//! shows it not delegated at all. [`observe_gone`] makes that a `changed`
+//! alert marked `away_from_sinkhole` with the name servers it was last seen
+//! with and when; once, repeated after the re-notify period while it lasts,
+//! and cleared (silently) when a source shows the name delegated again.
+//!
 //! Pure: instants are parameters.
 
 use std::collections::BTreeMap;
@@ -54,6 +61,8 @@ pub struct NameState {
     pub changed_at: DateTime<Utc>,
     /// When each kind of alert was last sent.
     pub alerted: BTreeMap<AlertKind, DateTime<Utc>>,
+    /// Since when a held name is no longer delegated (`None` while it is).
+    pub gone_since: Option<DateTime<Utc>>,
 }
 
 /// Kinds of alerts.
@@ -131,6 +140,55 @@ impl AlertRules {
     }
 }
 
+/// Whether an alert last sent at `sent` (never: `None`) is due again at
+/// `at`: the one rule of repetition of every alert, the monitor's and the
+/// live findings' of `cautery serve`.
+pub fn due_again(sent: Option<DateTime<Utc>>, at: DateTime<Utc>, renotify: Duration) -> bool {
+    sent.is_none_or(|sent| at - sent >= renotify)
+}
+
+/// A held name that a source covering its zone shows not delegated at
+/// `at`: its new state and the `changed` alert due (with the change
+/// `delegation: NS... -> ""`), or `None` when the name is not held (a name
+/// registered by someone else that lapses is no alert). The name servers
+/// and `last_seen` stay those last seen, the evidence of the alert.
+pub fn observe_gone(
+    previous: &NameState,
+    at: DateTime<Utc>,
+    rules: &AlertRules,
+) -> Option<(NameState, Vec<Due>)> {
+    if !rules.holds(&previous.ns) {
+        return None;
+    }
+    let mut state = previous.clone();
+    let mut due = Vec::new();
+    let repeat = previous.gone_since.is_some();
+    if !repeat {
+        state.gone_since = Some(at);
+        state.changed_at = at;
+    }
+    if !repeat
+        || due_again(
+            previous.alerted.get(&AlertKind::Changed).copied(),
+            at,
+            rules.renotify,
+        )
+    {
+        due.push(Due {
+            kind: AlertKind::Changed,
+            changes: vec![Change {
+                what: "delegation".into(),
+                from: previous.ns.join(","),
+                to: String::new(),
+            }],
+            away_from_sinkhole: true,
+            repeat,
+        });
+        state.alerted.insert(AlertKind::Changed, at);
+    }
+    Some((state, due))
+}
+
 /// The new state of a name and the alerts due, given what was known
 /// (`previous`) and what a source saw at `at`.
 pub fn observe(
@@ -151,15 +209,15 @@ pub fn observe(
             expires: seen.expires,
             changed_at: at,
             alerted: BTreeMap::new(),
+            gone_since: None,
         },
         Some(previous) => previous.clone(),
     };
     state.last_seen = at;
+    // Delegated again: whatever left the zone is back.
+    state.gone_since = None;
     let stale = |state: &NameState, kind: AlertKind| {
-        state
-            .alerted
-            .get(&kind)
-            .is_none_or(|&sent| at - sent >= rules.renotify)
+        due_again(state.alerted.get(&kind).copied(), at, rules.renotify)
     };
     if let Some(previous) = previous {
         let mut changes = Vec::new();
@@ -347,6 +405,43 @@ mod tests {
         assert_eq!(kinds(&due), [AlertKind::Expiring]);
         let (_, due) = observe(Some(&state), &near, at(3), &rules());
         assert!(due.is_empty(), "{due:?}");
+    }
+
+    #[test]
+    fn a_held_name_leaving_its_zone_is_changed_once_per_period_and_clears_when_back() {
+        let held = seen(&["ns1.sinkhole.test", "ns2.sinkhole.test"], None, None);
+        let (state, _) = observe(None, &held, at(1), &rules());
+        let (state, due) = observe_gone(&state, at(2), &rules()).expect("held");
+        assert_eq!(kinds(&due), [AlertKind::Changed]);
+        assert!(due[0].away_from_sinkhole && !due[0].repeat);
+        assert_eq!(due[0].changes[0].what, "delegation");
+        assert_eq!(
+            due[0].changes[0].from,
+            "ns1.sinkhole.test,ns2.sinkhole.test"
+        );
+        assert_eq!(state.gone_since, Some(at(2)));
+        assert_eq!(state.last_seen, at(1), "last seen delegated");
+        assert_eq!(state.ns, held.ns, "last name servers seen");
+        let (state, due) = observe_gone(&state, at(3), &rules()).expect("held");
+        assert!(due.is_empty(), "{due:?}");
+        assert_eq!(state.gone_since, Some(at(2)));
+        let (state, due) = observe_gone(&state, at(9), &rules()).expect("held");
+        assert_eq!(kinds(&due), [AlertKind::Changed]);
+        assert!(due[0].repeat);
+        // Back on the sinkhole: cleared, no alert; gone again: a new alert at once.
+        let (state, due) = observe(Some(&state), &held, at(10), &rules());
+        assert!(due.is_empty(), "{due:?}");
+        assert_eq!(state.gone_since, None);
+        let (_, due) = observe_gone(&state, at(11), &rules()).expect("held");
+        assert_eq!(kinds(&due), [AlertKind::Changed]);
+        assert!(!due[0].repeat);
+    }
+
+    #[test]
+    fn a_name_held_by_someone_else_that_lapses_is_no_alert() {
+        let evil = seen(&["ns1.evil.test"], None, None);
+        let (state, _) = observe(None, &evil, at(1), &rules());
+        assert!(observe_gone(&state, at(2), &rules()).is_none());
     }
 
     #[test]

@@ -54,6 +54,7 @@ CREATE INDEX monitor_alerts_at ON monitor_alerts (at);",
     data_time TEXT,
     unhealthy INTEGER NOT NULL
 );",
+    "ALTER TABLE monitor_names ADD COLUMN gone_since TEXT;",
 ];
 
 /// Why the store failed.
@@ -180,7 +181,8 @@ impl SqliteState {
         let row: Option<NameRow> = self
             .connection
             .query_row(
-                "SELECT first_seen, last_seen, ns, registrar, expires, changed_at, alerted
+                "SELECT first_seen, last_seen, ns, registrar, expires, changed_at, alerted,
+                   gone_since
                  FROM monitor_names WHERE domain = ?1",
                 [domain],
                 |row| {
@@ -192,6 +194,7 @@ impl SqliteState {
                         row.get(4)?,
                         row.get(5)?,
                         row.get(6)?,
+                        row.get(7)?,
                     ))
                 },
             )
@@ -220,10 +223,11 @@ impl SqliteState {
         transaction
             .execute(
                 "INSERT INTO monitor_names
-                   (domain, first_seen, last_seen, ns, registrar, expires, changed_at, alerted)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                   (domain, first_seen, last_seen, ns, registrar, expires, changed_at, alerted,
+                    gone_since)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                  ON CONFLICT (domain) DO UPDATE SET last_seen = ?3, ns = ?4, registrar = ?5,
-                   expires = ?6, changed_at = ?7, alerted = ?8",
+                   expires = ?6, changed_at = ?7, alerted = ?8, gone_since = ?9",
                 params![
                     state.domain,
                     state.first_seen.to_rfc3339(),
@@ -232,7 +236,8 @@ impl SqliteState {
                     state.registrar,
                     state.expires.map(|t| t.to_rfc3339()),
                     state.changed_at.to_rfc3339(),
-                    alerted
+                    alerted,
+                    state.gone_since.map(|t| t.to_rfc3339())
                 ],
             )
             .map_err(error)?;
@@ -356,7 +361,7 @@ impl SqliteState {
 }
 
 /// A row of `monitor_names`: first_seen, last_seen, ns, registrar,
-/// expires, changed_at, alerted.
+/// expires, changed_at, alerted, gone_since.
 pub(crate) type NameRow = (
     String,
     String,
@@ -365,6 +370,7 @@ pub(crate) type NameRow = (
     Option<String>,
     String,
     String,
+    Option<String>,
 );
 
 /// A row of `monitor_sources`: source, last_attempt, last_ok, failures,
@@ -391,7 +397,7 @@ fn instant_of(path: &str, key: &str, text: &str) -> Result<DateTime<Utc>, StoreE
 
 /// A name's state from its row (either store).
 pub(crate) fn name_state(path: &str, domain: &str, row: NameRow) -> Result<NameState, StoreError> {
-    let (first_seen, last_seen, ns, registrar, expires, changed_at, alerted) = row;
+    let (first_seen, last_seen, ns, registrar, expires, changed_at, alerted, gone_since) = row;
     let corrupt = |message: String| StoreError::Corrupt {
         path: path.to_owned(),
         domain: domain.to_owned(),
@@ -407,6 +413,7 @@ pub(crate) fn name_state(path: &str, domain: &str, row: NameRow) -> Result<NameS
         expires: expires.as_deref().map(instant).transpose()?,
         changed_at: instant(&changed_at)?,
         alerted: serde_json::from_str(&alerted).map_err(|e| corrupt(format!("alerted: {e}")))?,
+        gone_since: gone_since.as_deref().map(instant).transpose()?,
     })
 }
 
@@ -536,7 +543,8 @@ impl StateStore for SqliteState {
         let mut statement = self
             .connection
             .prepare(
-                "SELECT domain, first_seen, last_seen, ns, registrar, expires, changed_at, alerted
+                "SELECT domain, first_seen, last_seen, ns, registrar, expires, changed_at, alerted,
+                   gone_since
                  FROM monitor_names WHERE domain > ?1 ORDER BY domain LIMIT ?2",
             )
             .map_err(|e| self.error(e))?;
@@ -552,6 +560,7 @@ impl StateStore for SqliteState {
                         row.get(5)?,
                         row.get(6)?,
                         row.get(7)?,
+                        row.get(8)?,
                     ),
                 ))
             })

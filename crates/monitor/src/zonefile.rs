@@ -114,6 +114,8 @@ pub struct ZoneReader<R> {
     scratch: Vec<u8>,
     line: u64,
     has_owner: bool,
+    /// The owner of the first `SOA` record: the zone the file is.
+    apex: Option<Vec<u8>>,
 }
 
 /// Scanner state carried from one line of an entry to the next.
@@ -136,6 +138,7 @@ impl<R: BufRead> ZoneReader<R> {
             scratch: Vec::new(),
             line: 0,
             has_owner: false,
+            apex: None,
         }
     }
 
@@ -151,6 +154,16 @@ impl<R: BufRead> ZoneReader<R> {
         })?;
         self.origin = resolved;
         Ok(self)
+    }
+
+    /// The zone the file is: the owner of its first `SOA` record, once
+    /// read (lower case, without the final dot; `None` before, or in a file
+    /// without one). A name just under it that the whole file does not
+    /// delegate is not delegated in that zone.
+    pub fn apex(&self) -> Option<&str> {
+        self.apex
+            .as_deref()
+            .and_then(|apex| std::str::from_utf8(apex).ok())
     }
 
     /// Lines read so far.
@@ -206,6 +219,9 @@ impl<R: BufRead> ZoneReader<R> {
             };
             let (s, e) = self.tokens[type_index];
             if !self.entry[s..e].eq_ignore_ascii_case(b"NS") {
+                if self.apex.is_none() && self.entry[s..e].eq_ignore_ascii_case(b"SOA") {
+                    self.apex = Some(self.owner.clone());
+                }
                 continue;
             }
             let Some(&(s, e)) = self.tokens.get(type_index + 1) else {
@@ -513,6 +529,19 @@ mod tests {
                 pair("foo.net", "net"),
             ]
         );
+    }
+
+    #[test]
+    fn the_apex_is_the_owner_of_the_first_soa() {
+        let text = "$ORIGIN Com.\n@ 900 IN SOA a. b. 1 2 3 4 5\nx NS ns.x.com.\n\
+                    sub 60 IN SOA c. d. 1 2 3 4 5\n";
+        let mut reader = ZoneReader::new(text.as_bytes());
+        assert_eq!(reader.apex(), None);
+        while reader.next_delegation().expect("parses").is_some() {}
+        assert_eq!(reader.apex(), Some("com"));
+        let mut reader = ZoneReader::new("x.test. NS ns.test.\n".as_bytes());
+        while reader.next_delegation().expect("parses").is_some() {}
+        assert_eq!(reader.apex(), None, "no SOA, no zone claimed");
     }
 
     #[test]

@@ -484,3 +484,7 @@ impl Store {
                 >= self.threshold
     }
 }
+
+#[cfg(test)]
+#[path = "collector_tests.rs"]
+mod tests;

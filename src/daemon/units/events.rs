@@ -16,9 +16,15 @@
 //! Each batch is enriched before it is stored: the source's AS and country
 //! from the `[enrich]` databases, which a reload replaces.
 //!
+//! Every batch gets a [`BatchId`] when it is formed, kept through spool
+//! files and memory, and the store records the batches it stored: a write
+//! that failed after the store committed (a PostgreSQL connection cut
+//! before the commit's answer arrived), or a crash between a replay and the
+//! removal of its spool file, makes the replay skip what is stored, never
+//! store it twice.
+//!
 //! Known limitations: the store is chosen at start (a reload that changes
-//! `[events] store` says a restart is needed); a crash during a replay can
-//! store one batch twice.
+//! `[events] store` says a restart is needed).
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,7 +33,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use cautery_events::store::{EventStore, PostgresStore, SqliteStore, StoreError};
-use cautery_events::{Enricher, Event, Spool, SpoolError};
+use cautery_events::{BatchId, Enricher, Event, Spool, SpoolError};
 
 use crate::daemon::center::{stopped, Center, Unit};
 use crate::daemon::metrics::Registry;
@@ -145,7 +151,7 @@ pub fn start(center: &Arc<Center>) -> Result<Option<(EventSink, Unit)>> {
 /// memory (bounded) only when the spool cannot be written either.
 struct Backlog {
     spool: Option<Spool>,
-    memory: VecDeque<Vec<Event>>,
+    memory: VecDeque<(BatchId, Vec<Event>)>,
     memory_events: usize,
     memory_limit: usize,
 }
@@ -157,10 +163,10 @@ impl Backlog {
 
     /// Keeps a batch after everything already waiting. Order holds: once a
     /// batch waits in memory, later ones wait there too until it drains.
-    fn keep(&mut self, batch: Vec<Event>, metrics: &Registry) {
+    fn keep(&mut self, id: BatchId, batch: Vec<Event>, metrics: &Registry) {
         if self.memory.is_empty() {
             if let Some(spool) = self.spool.as_mut() {
-                match spool.push(&batch) {
+                match spool.push(id, &batch) {
                     Ok(()) => {
                         metrics.events_spooled(batch.len() as u64);
                         return;
@@ -173,9 +179,9 @@ impl Backlog {
             }
         }
         self.memory_events += batch.len();
-        self.memory.push_back(batch);
+        self.memory.push_back((id, batch));
         while self.memory_events > self.memory_limit {
-            let Some(oldest) = self.memory.pop_front() else {
+            let Some((_, oldest)) = self.memory.pop_front() else {
                 break;
             };
             self.memory_events -= oldest.len();
@@ -191,7 +197,7 @@ impl Backlog {
     fn drain(&mut self, store: &mut dyn EventStore, metrics: &Registry) -> Result<(), StoreError> {
         if let Some(spool) = self.spool.as_mut() {
             loop {
-                let batch = match spool.oldest() {
+                let (id, batch) = match spool.oldest() {
                     Ok(Some(batch)) => batch,
                     Ok(None) => break,
                     Err(error @ SpoolError::Damaged { .. }) => {
@@ -203,11 +209,11 @@ impl Backlog {
                         break;
                     }
                 };
-                store.insert(&batch)?;
+                store.insert_batch(id, &batch)?;
                 metrics.events_stored(batch.len() as u64);
                 if let Err(error) = spool.pop() {
-                    // Left in place it would be stored again: stop using
-                    // the spool rather than duplicate every restart.
+                    // Left in place it would be read again at every turn
+                    // (and skipped by the store): stop using the spool.
                     tracing::error!(
                         "cannot remove a replayed spool file ({error}); spooling stops"
                     );
@@ -216,8 +222,8 @@ impl Backlog {
                 }
             }
         }
-        while let Some(batch) = self.memory.front() {
-            store.insert(batch)?;
+        while let Some((id, batch)) = self.memory.front() {
+            store.insert_batch(*id, batch)?;
             metrics.events_stored(batch.len() as u64);
             self.memory_events -= batch.len();
             self.memory.pop_front();
@@ -229,9 +235,9 @@ impl Backlog {
     fn settle(&mut self, metrics: &Registry) {
         let batches: Vec<_> = self.memory.drain(..).collect();
         self.memory_events = 0;
-        for batch in batches {
+        for (id, batch) in batches {
             let spooled = match self.spool.as_mut() {
-                Some(spool) => spool.push(&batch).is_ok(),
+                Some(spool) => spool.push(id, &batch).is_ok(),
                 None => false,
             };
             if spooled {
@@ -301,6 +307,8 @@ fn write_events(
             }
         }
         let received = batch.len();
+        // The batch's id for every attempt to store it, here or replayed.
+        let id = BatchId::random();
         if !batch.is_empty() {
             let databases = enricher.lock().map(|e| e.clone()).unwrap_or_default();
             databases.enrich(&mut batch);
@@ -317,7 +325,7 @@ fn write_events(
                     if batch.is_empty() || !backlog.is_empty() {
                         return Ok(());
                     }
-                    store.insert(&batch)?;
+                    store.insert_batch(id, &batch)?;
                     metrics.events_stored(batch.len() as u64);
                     batch.clear();
                     Ok(())
@@ -325,7 +333,7 @@ fn write_events(
                 .map_err(|error| error.to_string()),
         };
         if !batch.is_empty() {
-            backlog.keep(std::mem::take(&mut batch), metrics);
+            backlog.keep(id, std::mem::take(&mut batch), metrics);
         }
         match written {
             Ok(()) => last_complaint = None,
@@ -362,5 +370,125 @@ fn write_events(
             // The store failed: do not spin.
             std::thread::sleep(Duration::from_millis(200));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cautery_events::{Details, Transport};
+    use chrono::{DateTime, Utc};
+
+    /// A SQLite store whose first `failures` writes commit and then report
+    /// an error: what the writer sees when the connection to PostgreSQL is
+    /// cut after the server committed, before its answer arrived.
+    struct CommitsThenFails {
+        store: SqliteStore,
+        failures: usize,
+    }
+
+    impl EventStore for CommitsThenFails {
+        fn insert_batch(&mut self, batch: BatchId, events: &[Event]) -> Result<(), StoreError> {
+            self.store.insert_batch(batch, events)?;
+            if self.failures > 0 {
+                self.failures -= 1;
+                return Err(StoreError::PartRolledBack);
+            }
+            Ok(())
+        }
+
+        fn events_between(
+            &self,
+            from: DateTime<Utc>,
+            to: DateTime<Utc>,
+            after_id: Option<i64>,
+            limit: usize,
+        ) -> Result<Vec<(i64, Event)>, StoreError> {
+            self.store.events_between(from, to, after_id, limit)
+        }
+
+        fn delete_before(
+            &mut self,
+            before: DateTime<Utc>,
+            max: usize,
+        ) -> Result<usize, StoreError> {
+            self.store.delete_before(before, max)
+        }
+    }
+
+    fn event(port: u16) -> Event {
+        Event {
+            time: Utc::now(),
+            transport: Transport::Tcp,
+            src: std::net::SocketAddr::from(([127, 0, 0, 2], port)),
+            dst: std::net::SocketAddr::from(([127, 0, 0, 1], 4455)),
+            name: None,
+            attribution: None,
+            details: Details::Tcp {
+                first_bytes_hex: "00".into(),
+                len: 1,
+            },
+            src_asn: None,
+            src_as_name: None,
+            src_country: None,
+        }
+    }
+
+    /// The bug behind the PostgreSQL spool test that listed `/0, /0, /1`:
+    /// a batch whose commit went through but whose answer was lost was
+    /// spooled and replayed, and stored twice. Here the first write and the
+    /// first replay both commit and fail; every event is stored once.
+    #[test]
+    fn a_batch_committed_but_reported_failed_is_not_stored_twice() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.db");
+        let config = EventsConfig {
+            store: StoreLocation::Sqlite(path.clone()),
+            retain_days: 0,
+            queue: 100,
+            spool: dir.path().join("events-spool"),
+        };
+        let store = CommitsThenFails {
+            store: SqliteStore::open(&path).unwrap(),
+            failures: 2,
+        };
+        let (sender, receiver) = mpsc::sync_channel(100);
+        let (stop, metrics) = (AtomicBool::new(false), Registry::default());
+        let enricher = Mutex::new(Arc::new(Enricher::default()));
+        std::thread::scope(|scope| {
+            let writer = scope.spawn(|| {
+                write_events(
+                    Some(Box::new(store)),
+                    receiver,
+                    &stop,
+                    &metrics,
+                    &config,
+                    &enricher,
+                );
+            });
+            for port in [1000, 1001, 1002] {
+                sender.send(event(port)).unwrap();
+            }
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while metrics.events_stored_total() < 3 && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            stop.store(true, Ordering::Relaxed);
+            writer.join().unwrap();
+        });
+        assert_eq!(metrics.events_stored_total(), 3, "the replay went through");
+        let store = SqliteStore::open(&path).unwrap();
+        let stored = store
+            .events_between(
+                Utc::now() - chrono::Duration::days(1),
+                Utc::now() + chrono::Duration::days(1),
+                None,
+                100,
+            )
+            .unwrap();
+        let ports: Vec<u16> = stored.iter().map(|(_, e)| e.src.port()).collect();
+        assert_eq!(ports, [1000, 1001, 1002], "each event once");
+        let left = std::fs::read_dir(&config.spool).unwrap().count();
+        assert_eq!(left, 0, "the replayed spool file is removed");
     }
 }

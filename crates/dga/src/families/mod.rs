@@ -103,6 +103,10 @@ mod ares;
 mod mltbackdoor;
 // --- end c ---
 
+// --- section m (issue 15: generators of things other than domains) ---
+pub mod miniduke;
+// --- end m ---
+
 // --- section h ---
 mod bigviktor;
 mod ccleaner;

@@ -32,6 +32,16 @@
 //! counted in further passes over the DNS events only, each over a hash
 //! partition of them, so memory stays bounded whatever the day holds.
 //!
+//! The day is read by several readers at once ([`ReportOptions::readers`],
+//! one per core by default), each over a consecutive part of the day on a
+//! connection of its own ([`EventStore::reader`]): the first writes its
+//! connection rows into the run's files, the others into `.partial.N`
+//! files appended to those in order of the day (the kernel copies), and
+//! each counts its DNS rows, merged part after part (a row in several
+//! parts keeps its first query, the counts add up). The files are the same
+//! bytes as one reader writes. A pass overflows when the merged DNS rows
+//! pass the limit, as with one reader.
+//!
 //! The rows of a file are in time order (DNS rows by their first query),
 //! except that DNS rows counted in several passes are in time order within
 //! each pass.
@@ -39,8 +49,12 @@
 //! Known limitations: files are written under a `.partial` name and renamed
 //! when complete, but the set of files of a day is not replaced atomically;
 //! every (report, scope) file is open at once, so thousands of scopes need
-//! a higher open-file limit; `event_id` is empty (store ids are not unique
-//! across nodes).
+//! a higher open-file limit, and each reader opens its own; `event_id` is
+//! empty (store ids are not unique across nodes). The day is cut into
+//! parts of equal time, not of equal events: a day whose events crowd into
+//! one part is read mostly by one reader. Each reader counts up to
+//! `dns_rows_in_memory` DNS rows, so memory for them grows with the
+//! readers.
 
 mod csv;
 mod scope;
@@ -49,7 +63,7 @@ pub mod subscribers;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Seek, Write};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
@@ -250,14 +264,20 @@ impl Report {
 #[derive(Debug, Clone)]
 pub struct ReportOptions {
     /// Distinct DNS rows (scope, source address, query, type) counted in
-    /// memory at once; more take more passes over the day.
+    /// memory at once; more take more passes over the day. Each reader
+    /// counts up to this many at once.
     pub dns_rows_in_memory: usize,
+    /// Readers scanning the day at once, each over its own part of the day
+    /// on its own connection to the store; 0 for one per core. A store
+    /// that cannot open another connection is read by one.
+    pub readers: usize,
 }
 
 impl Default for ReportOptions {
     fn default() -> ReportOptions {
         ReportOptions {
             dns_rows_in_memory: 1_000_000,
+            readers: 0,
         }
     }
 }
@@ -524,11 +544,25 @@ struct Files<'a> {
     day: NaiveDate,
     scopes: &'a [Scope],
     open: BTreeMap<(Report, usize), OpenFile>,
+    /// For the rows of a later part of the day, read by another reader:
+    /// its number. Its files (`.partial.N`, no header) are appended to the
+    /// run's by [`Files::append`].
+    part: Option<usize>,
 }
 
-impl Files<'_> {
-    fn write(&mut self, report: Report, scope: usize, line: &str) -> Result<(), ReportError> {
-        let file = match self.open.entry((report, scope)) {
+impl<'a> Files<'a> {
+    fn new(dir: &'a Path, day: NaiveDate, scopes: &'a [Scope], part: Option<usize>) -> Files<'a> {
+        Files {
+            dir,
+            day,
+            scopes,
+            open: BTreeMap::new(),
+            part,
+        }
+    }
+
+    fn file(&mut self, report: Report, scope: usize) -> Result<&mut OpenFile, ReportError> {
+        Ok(match self.open.entry((report, scope)) {
             std::collections::btree_map::Entry::Occupied(entry) => entry.into_mut(),
             std::collections::btree_map::Entry::Vacant(entry) => {
                 let path = self
@@ -536,13 +570,26 @@ impl Files<'_> {
                     .join(report.file_name(self.day, &self.scopes[scope]));
                 let mut partial = path.clone().into_os_string();
                 partial.push(".partial");
+                if let Some(part) = self.part {
+                    partial.push(format!(".{part}"));
+                }
                 let partial = PathBuf::from(partial);
                 let io = |source| ReportError::Io {
                     path: partial.clone(),
                     source,
                 };
-                let mut writer = BufWriter::new(File::create(&partial).map_err(io)?);
-                writer.write_all(report.header().as_bytes()).map_err(io)?;
+                // Read back too: a part's rows are copied into the run's.
+                let file = std::fs::OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .create(true)
+                    .truncate(true)
+                    .open(&partial)
+                    .map_err(io)?;
+                let mut writer = BufWriter::new(file);
+                if self.part.is_none() {
+                    writer.write_all(report.header().as_bytes()).map_err(io)?;
+                }
                 entry.insert(OpenFile {
                     partial,
                     path,
@@ -550,7 +597,41 @@ impl Files<'_> {
                     rows: 0,
                 })
             }
-        };
+        })
+    }
+
+    /// Appends the rows of a later part of the day, whose files then go.
+    fn append(&mut self, mut part: Files<'_>) -> Result<(), ReportError> {
+        for (key, from) in std::mem::take(&mut part.open) {
+            let OpenFile {
+                partial: from_path,
+                writer,
+                rows,
+                ..
+            } = from;
+            let from_io = |source| ReportError::Io {
+                path: from_path.clone(),
+                source,
+            };
+            let mut written = writer.into_inner().map_err(|e| from_io(e.into_error()))?;
+            let to = self.file(key.0, key.1)?;
+            let to_io = |source| ReportError::Io {
+                path: to.partial.clone(),
+                source,
+            };
+            to.writer.flush().map_err(to_io)?;
+            written.rewind().map_err(from_io)?;
+            // File to file: the kernel copies (copy_file_range).
+            std::io::copy(&mut written, to.writer.get_mut()).map_err(to_io)?;
+            to.rows += rows;
+            drop(written);
+            std::fs::remove_file(&from_path).map_err(from_io)?;
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, report: Report, scope: usize, line: &str) -> Result<(), ReportError> {
+        let file = self.file(report, scope)?;
         file.writer
             .write_all(line.as_bytes())
             .map_err(|source| ReportError::Io {
@@ -619,112 +700,88 @@ pub fn write_reports(
     let from = day.and_time(chrono::NaiveTime::MIN).and_utc();
     let to = from + chrono::Duration::days(1);
     let limit = options.dns_rows_in_memory.max(1);
-    let mut files = Files {
-        dir,
-        day,
-        scopes,
-        open: BTreeMap::new(),
+    // The other readers, each on a connection of its own; none when the
+    // store cannot open more.
+    let wanted = match options.readers {
+        0 => std::thread::available_parallelism().map_or(1, usize::from),
+        n => n,
     };
+    let mut others: Vec<Box<dyn EventStore + Send>> = Vec::new();
+    for _ in 1..wanted {
+        match store.reader()? {
+            Some(reader) => others.push(reader),
+            None => break,
+        }
+    }
+    let ranges = split_day(from, to, others.len() + 1);
+    let mut files = Files::new(dir, day, scopes, None);
     // One hasher for the whole run, so that partitions agree between
-    // passes; its keys are random, so bots cannot aim queries at one.
+    // passes and readers; its keys are random, so bots cannot aim queries
+    // at one.
     let hasher = ahash::RandomState::new();
     // DNS rows still to count, as (modulus, residue) of their key's hash;
     // a partition that overflows splits in two.
     let mut partitions: Vec<(u64, u64)> = vec![(1, 0)];
     let mut passes = 0;
     let index = ScopeIndex::new(scopes);
-    let mut matching = Vec::new();
     let mut timestamps = Timestamps::default();
     let mut line = Row::new();
     while let Some((modulus, residue)) = partitions.pop() {
-        let first_pass = passes == 0;
-        passes += 1;
-        let mut counts: HashMap<DnsKey, DnsCount, ahash::RandomState> =
-            HashMap::with_hasher(ahash::RandomState::new());
-        let mut texts = Texts::default();
-        let mut overflow = false;
-        // Keys whose 64-bit hashes collide cannot be split apart; past this
-        // a partition is counted whole, whatever its size.
-        let splittable = modulus < 1 << 62;
-        let mut failure = None;
-        let mut each = |event: &EventRow<'_>| -> Result<(), ReportError> {
-            index.matching(
-                event.src_ip,
-                event.src_asn,
-                event.src_country,
-                &mut matching,
-            );
-            if matching.is_empty() {
-                return Ok(());
-            }
-            let report = Report::of_row(event);
-            if event.protocol != Protocol::Dns {
-                if first_pass {
-                    connection_row(event, report, timestamps.of(event)?, &mut line);
-                    let text = line.end();
-                    for &scope in &matching {
-                        files.write(report, scope, text)?;
-                    }
-                }
-                return Ok(());
-            }
-            if overflow {
-                return Ok(());
-            }
-            let query = event.name.unwrap_or_default();
-            let qtype = event.dns_qtype.unwrap_or_default();
-            for &scope in &matching {
-                if hasher.hash_one((scope, event.src_ip, query, qtype)) % modulus != residue {
-                    continue;
-                }
-                let key = DnsKey {
-                    scope,
-                    src: event.src_ip,
-                    query: texts.id(query),
-                    qtype: texts.id(qtype),
-                };
-                if let Some(counted) = counts.get_mut(&key) {
-                    counted.count += 1;
-                } else if counts.len() < limit || !splittable {
-                    event.time()?;
-                    let counted = DnsCount {
-                        id: event.id,
-                        time_us: event.time_us,
-                        transport: event.transport,
-                        src_port: event.src_port,
-                        src_asn: event.src_asn,
-                        src_country: event.src_country.map(|c| texts.id(c)),
-                        family: event.family.map(|f| texts.id(f)),
-                        campaign: event.campaign.map(|c| texts.id(c)),
-                        count: 1,
-                    };
-                    counts.insert(key, counted);
-                } else {
-                    overflow = true;
-                    counts = HashMap::with_hasher(ahash::RandomState::new());
-                    texts = Texts::default();
-                    return Ok(());
-                }
-            }
-            Ok(())
+        let pass = Pass {
+            first: passes == 0,
+            modulus,
+            residue,
+            limit,
+            // Keys whose 64-bit hashes collide cannot be split apart; past
+            // this a partition is counted whole, whatever its size.
+            splittable: modulus < 1 << 62,
+            hasher: &hasher,
+            index: &index,
         };
-        // Later passes count DNS rows only; the connection rows are written.
-        let protocol = (!first_pass).then_some(Protocol::Dns);
-        store.scan_between(from, to, protocol, &mut |event| match each(event) {
-            Ok(()) => true,
-            Err(error) => {
-                failure = Some(error);
-                false
-            }
-        })?;
-        if let Some(error) = failure {
-            return Err(error);
+        passes += 1;
+        // The first part of the day here, into the run's files; each later
+        // part by a reader of its own, into files appended after.
+        let (own, parts) = std::thread::scope(|scope| {
+            let handles: Vec<_> = others
+                .iter_mut()
+                .zip(&ranges[1..])
+                .enumerate()
+                .map(|(n, (reader, &range))| {
+                    let pass = &pass;
+                    scope.spawn(move || {
+                        let mut part = Files::new(dir, day, scopes, Some(n + 1));
+                        let counted = scan_range(&**reader, range, pass, &mut part);
+                        (counted, part)
+                    })
+                })
+                .collect();
+            let own = scan_range(store, ranges[0], &pass, &mut files);
+            let parts: Vec<_> = handles
+                .into_iter()
+                .map(|handle| {
+                    handle
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect();
+            (own, parts)
+        });
+        // The earliest part's failure is the one a single reader meets.
+        let mut counted = own?;
+        let mut later = Vec::with_capacity(parts.len());
+        for (part_counted, part_files) in parts {
+            later.push(part_counted?);
+            files.append(part_files)?;
         }
-        if overflow {
+        for part in later {
+            counted.merge(part);
+        }
+        if counted.overflow || (pass.splittable && counted.counts.len() > limit) {
             partitions.push((modulus * 2, residue + modulus));
             partitions.push((modulus * 2, residue));
             continue;
         }
+        let Counted { counts, texts, .. } = counted;
         let mut rows: Vec<(DnsKey, DnsCount)> = counts.into_iter().collect();
         // Time order, ties in the order of scope, source, query and type.
         rows.sort_unstable_by(|(a_key, a), (b_key, b)| {
@@ -743,6 +800,178 @@ pub fn write_reports(
         files: files.finish()?,
         passes,
     })
+}
+
+/// `[from, to)` cut into `parts` consecutive ranges of equal length.
+fn split_day(
+    from: DateTime<chrono::Utc>,
+    to: DateTime<chrono::Utc>,
+    parts: usize,
+) -> Vec<(DateTime<chrono::Utc>, DateTime<chrono::Utc>)> {
+    let parts = parts.max(1);
+    let length = (to - from).num_microseconds().unwrap_or(0);
+    let bound = |n: usize| {
+        if n == parts {
+            return to;
+        }
+        let offset = i128::from(length) * n as i128 / parts as i128;
+        from + chrono::Duration::microseconds(i64::try_from(offset).unwrap_or(0))
+    };
+    (0..parts).map(|n| (bound(n), bound(n + 1))).collect()
+}
+
+/// What every reader of one pass shares.
+struct Pass<'a> {
+    /// The first pass writes the connection rows; later ones count DNS
+    /// rows only.
+    first: bool,
+    /// DNS rows counted in this pass: those whose key hashes to `residue`
+    /// modulo `modulus`.
+    modulus: u64,
+    residue: u64,
+    /// Distinct DNS rows counted at most.
+    limit: usize,
+    splittable: bool,
+    hasher: &'a ahash::RandomState,
+    index: &'a ScopeIndex,
+}
+
+/// The DNS rows one reader counted in its part of the day.
+#[derive(Default)]
+struct Counted {
+    counts: HashMap<DnsKey, DnsCount, ahash::RandomState>,
+    texts: Texts,
+    /// More distinct rows than the pass's limit: the pass counts again in
+    /// two halves.
+    overflow: bool,
+}
+
+impl Counted {
+    /// Adds the counts of the part of the day after this one's: a row in
+    /// both keeps this one's first query, the earlier.
+    fn merge(&mut self, later: Counted) {
+        if later.overflow {
+            self.overflow = true;
+        }
+        if self.overflow {
+            return;
+        }
+        let Counted { counts, texts, .. } = later;
+        let mut text = |id: u32| self.texts.id(texts.get(id));
+        let mut moved = Vec::with_capacity(counts.len());
+        for (key, counted) in counts {
+            let key = DnsKey {
+                query: text(key.query),
+                qtype: text(key.qtype),
+                ..key
+            };
+            let counted = DnsCount {
+                src_country: counted.src_country.map(&mut text),
+                family: counted.family.map(&mut text),
+                campaign: counted.campaign.map(&mut text),
+                ..counted
+            };
+            moved.push((key, counted));
+        }
+        for (key, counted) in moved {
+            self.counts
+                .entry(key)
+                .and_modify(|earlier| earlier.count += counted.count)
+                .or_insert(counted);
+        }
+    }
+}
+
+/// One reader's pass over `range`: connection rows into `files` (first
+/// pass), DNS rows counted.
+fn scan_range(
+    store: &dyn EventStore,
+    (from, to): (DateTime<chrono::Utc>, DateTime<chrono::Utc>),
+    pass: &Pass<'_>,
+    files: &mut Files<'_>,
+) -> Result<Counted, ReportError> {
+    let mut counted = Counted::default();
+    let mut matching = Vec::new();
+    let mut timestamps = Timestamps::default();
+    let mut line = Row::new();
+    let mut failure = None;
+    let mut each = |event: &EventRow<'_>| -> Result<(), ReportError> {
+        pass.index.matching(
+            event.src_ip,
+            event.src_asn,
+            event.src_country,
+            &mut matching,
+        );
+        if matching.is_empty() {
+            return Ok(());
+        }
+        let report = Report::of_row(event);
+        if event.protocol != Protocol::Dns {
+            if pass.first {
+                connection_row(event, report, timestamps.of(event)?, &mut line);
+                let text = line.end();
+                for &scope in &matching {
+                    files.write(report, scope, text)?;
+                }
+            }
+            return Ok(());
+        }
+        if counted.overflow {
+            return Ok(());
+        }
+        let query = event.name.unwrap_or_default();
+        let qtype = event.dns_qtype.unwrap_or_default();
+        for &scope in &matching {
+            if pass.hasher.hash_one((scope, event.src_ip, query, qtype)) % pass.modulus
+                != pass.residue
+            {
+                continue;
+            }
+            let texts = &mut counted.texts;
+            let key = DnsKey {
+                scope,
+                src: event.src_ip,
+                query: texts.id(query),
+                qtype: texts.id(qtype),
+            };
+            if let Some(row) = counted.counts.get_mut(&key) {
+                row.count += 1;
+            } else if counted.counts.len() < pass.limit || !pass.splittable {
+                event.time()?;
+                let row = DnsCount {
+                    id: event.id,
+                    time_us: event.time_us,
+                    transport: event.transport,
+                    src_port: event.src_port,
+                    src_asn: event.src_asn,
+                    src_country: event.src_country.map(|c| texts.id(c)),
+                    family: event.family.map(|f| texts.id(f)),
+                    campaign: event.campaign.map(|c| texts.id(c)),
+                    count: 1,
+                };
+                counted.counts.insert(key, row);
+            } else {
+                counted.overflow = true;
+                counted.counts = HashMap::with_hasher(ahash::RandomState::new());
+                counted.texts = Texts::default();
+                return Ok(());
+            }
+        }
+        Ok(())
+    };
+    // Later passes count DNS rows only; the connection rows are written.
+    let protocol = (!pass.first).then_some(Protocol::Dns);
+    store.scan_between(from, to, protocol, &mut |event| match each(event) {
+        Ok(()) => true,
+        Err(error) => {
+            failure = Some(error);
+            false
+        }
+    })?;
+    if let Some(error) = failure {
+        return Err(error);
+    }
+    Ok(counted)
 }
 
 #[cfg(test)]

@@ -149,8 +149,8 @@ fn scopes() -> Vec<Scope> {
 struct Paged(SqliteStore);
 
 impl EventStore for Paged {
-    fn insert(&mut self, events: &[Event]) -> Result<(), StoreError> {
-        self.0.insert(events)
+    fn insert_batch(&mut self, batch: crate::BatchId, events: &[Event]) -> Result<(), StoreError> {
+        self.0.insert_batch(batch, events)
     }
 
     fn events_between(
@@ -320,6 +320,7 @@ fn dns_counts_beyond_memory_take_more_passes_and_agree() {
         let (summary, bounded) = run_on(
             &ReportOptions {
                 dns_rows_in_memory: rows,
+                ..ReportOptions::default()
             },
             paged,
         );
@@ -371,6 +372,106 @@ fn http_host_is_the_host_name_without_a_port() {
             )),
             "{host}: {row}"
         );
+    }
+}
+
+/// The files of a report of `store` read by `readers` readers, by name, as
+/// bytes; and that no `.partial` file is left.
+fn files_read_by(
+    store: &dyn EventStore,
+    readers: usize,
+    rows: usize,
+) -> (ReportSummary, BTreeMap<String, Vec<u8>>) {
+    let out = tempfile::tempdir().unwrap();
+    let day = NaiveDate::from_ymd_opt(2026, 3, 4).unwrap();
+    let options = ReportOptions {
+        readers,
+        dns_rows_in_memory: rows,
+    };
+    let summary = write_reports(store, day, &scopes(), out.path(), &options).unwrap();
+    let files: BTreeMap<String, Vec<u8>> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|entry| {
+            let entry = entry.unwrap();
+            let name = entry.file_name().into_string().unwrap();
+            (name, std::fs::read(entry.path()).unwrap())
+        })
+        .collect();
+    assert!(
+        files.keys().all(|name| name.ends_with(".csv")),
+        "{:?}",
+        files.keys()
+    );
+    (summary, files)
+}
+
+/// Readers over parts of the day, each on its own connection, write the
+/// same bytes as one reader: connection rows of every part in time order,
+/// a DNS row seen in several parts counted once with its first query.
+#[test]
+fn parallel_readers_write_the_same_bytes_as_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(dir.path().join("events.db")).unwrap();
+    let mut events = day_of_events();
+    // The same DNS row (source, name, type) early, mid-day and late, and
+    // connection rows in every part of the day, some in the same second.
+    for (hour, minute) in [(1, 0), (11, 59), (12, 0), (16, 0), (23, 59)] {
+        let mut query = dns_event("192.0.2.1:5400", "qwkjxhbd.com", "A");
+        query.time = at(hour, minute, 0);
+        events.push(query);
+        let mut request = http_event("192.0.2.2:40100");
+        request.time = at(hour, minute, 0);
+        events.push(request.clone());
+        events.push(request);
+        let mut tcp = tcp_event("[::ffff:192.0.2.3]:40102");
+        tcp.time = at(hour, minute, 30);
+        events.push(tcp);
+    }
+    store.insert(&events).unwrap();
+    let (one_summary, one) = files_read_by(&store, 1, 1_000_000);
+    assert_eq!(one_summary.passes, 1);
+    assert!(one.len() > 4, "{:?}", one.keys());
+    for readers in [2, 3, 5, 16] {
+        let (summary, many) = files_read_by(&store, readers, 1_000_000);
+        let listed = |summary: &ReportSummary| -> Vec<(String, u64)> {
+            summary
+                .files
+                .iter()
+                .map(|f| (f.path.file_name().unwrap().to_string_lossy().into(), f.rows))
+                .collect()
+        };
+        assert_eq!(listed(&summary), listed(&one_summary), "{readers} readers");
+        assert_eq!(summary.passes, 1);
+        for (name, bytes) in &one {
+            assert!(
+                many.get(name) == Some(bytes),
+                "{name} with {readers} readers:\n{}\nwith one:\n{}",
+                String::from_utf8_lossy(many.get(name).map_or(&[][..], |b| b)),
+                String::from_utf8_lossy(bytes)
+            );
+        }
+        assert_eq!(many.len(), one.len());
+    }
+    // Counting in several passes, the readers agree on the rows (their
+    // order across passes follows the run's random hash).
+    for readers in [1, 3] {
+        let (summary, bounded) = files_read_by(&store, readers, 1);
+        assert!(summary.passes > 1);
+        assert_eq!(
+            bounded.keys().collect::<Vec<_>>(),
+            one.keys().collect::<Vec<_>>()
+        );
+        for (name, bytes) in &bounded {
+            let lines = |bytes: &[u8]| {
+                let mut lines: Vec<String> = String::from_utf8_lossy(bytes)
+                    .lines()
+                    .map(str::to_owned)
+                    .collect();
+                lines.sort();
+                lines
+            };
+            assert_eq!(lines(bytes), lines(&one[name]), "{name}, {readers} readers");
+        }
     }
 }
 

@@ -12,6 +12,10 @@
 //! Both keep one table, `events`, with one column per field of
 //! [`Event`](crate::Event), created by versioned migrations recorded in a
 //! `schema_version` table. Times are microseconds since the Unix epoch, UTC.
+//! A second table, `event_batches`, records which parts of which batch
+//! ([`BatchId`]) are stored, in the transaction that stores them, so that a
+//! batch written again (a replay after a commit whose answer was lost) is
+//! not stored twice.
 //!
 //! Blocking code: the daemon runs a store on a thread of its own.
 //!
@@ -27,6 +31,7 @@ mod sqlite;
 
 use chrono::{DateTime, Utc};
 
+use crate::batch::BatchId;
 use crate::event::{Event, Protocol};
 
 pub use self::postgresql::PostgresStore;
@@ -34,13 +39,23 @@ pub use self::row::{EachRow, EventRow};
 pub use self::sqlite::SqliteStore;
 
 /// The newest schema version this code writes and reads. Version 2 dropped
-/// the index on the source address (insert speed).
-pub const SCHEMA_VERSION: i64 = 2;
+/// the index on the source address (insert speed); version 3 added
+/// `event_batches`.
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// What the daemon, the reports and retention need from a store.
 pub trait EventStore {
-    /// Stores a batch of events, all or none.
-    fn insert(&mut self, events: &[Event]) -> Result<(), StoreError>;
+    /// Stores a batch of events, all or none, under a new batch id.
+    fn insert(&mut self, events: &[Event]) -> Result<(), StoreError> {
+        self.insert_batch(BatchId::random(), events)
+    }
+
+    /// Stores the events of batch `batch` that are not stored yet: a batch
+    /// given again after it was stored, wholly or in part, adds only what
+    /// is missing. Each part goes in all or none. The writer gives a batch
+    /// the same id for every attempt, so retrying after any error, even one
+    /// that came after the commit, never stores an event twice.
+    fn insert_batch(&mut self, batch: BatchId, events: &[Event]) -> Result<(), StoreError>;
 
     /// Events with `from <= time < to`, ordered by time and then by id, at
     /// most `limit` of them, each with its id. For the next page pass the id
@@ -85,6 +100,13 @@ pub trait EventStore {
             }
             cursor = page.last().map(|(id, _)| *id);
         }
+    }
+
+    /// Another connection to the same store, to read a part of a range
+    /// beside this one (the reports' parallel scan); `None` when the store
+    /// cannot open one, and the reports read with one connection.
+    fn reader(&self) -> Result<Option<Box<dyn EventStore + Send>>, StoreError> {
+        Ok(None)
     }
 
     /// Events per page of the default [`EventStore::scan_between`].

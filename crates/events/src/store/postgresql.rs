@@ -10,13 +10,20 @@
 //! before either transaction commits, and a failure while copying rolls
 //! both back.
 //!
+//! Each part records itself in `event_batches` (batch id, first event,
+//! count) inside its transaction, and [`EventStore::insert_batch`] reads
+//! those records first: a batch given again stores only the parts not yet
+//! stored. This is what makes a lost commit answer harmless: the server
+//! committed, the connection died before the client read the reply, the
+//! writer spooled the batch and replayed it (before version 3 the replay
+//! stored it twice), and likewise a connection lost between the two
+//! commits of a split batch.
+//!
 //! Known limitations: [`PostgresStore::connect`] does not use TLS; give
 //! [`PostgresStore::from_client`] a client connected with a TLS connector
 //! for a database across a network. Two nodes migrating a new database at
 //! the same instant may both try; the loser fails once and succeeds on its
-//! next start. A batch split over two connections commits twice: a
-//! connection lost between the two commits leaves half of it stored, and
-//! the writer's replay of the whole batch stores that half twice.
+//! next start.
 
 use chrono::{DateTime, Utc};
 use postgres::binary_copy::BinaryCopyInWriter;
@@ -28,6 +35,7 @@ use std::sync::Barrier;
 
 use super::columns::{micros, RawEvent, COLUMNS, COLUMN_COUNT};
 use super::{EventStore, StoreError, SCHEMA_VERSION};
+use crate::batch::{self, BatchId};
 use crate::event::Event;
 
 /// Schema migrations, the first creating version 1. Never edit one that
@@ -71,6 +79,18 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // Version 2, as in SQLite: no index on the source address, which
     // nothing queries and which slowed every COPY.
     "DROP INDEX IF EXISTS events_src_ip;",
+    // Version 3: the parts of batches stored, so a batch replayed after a
+    // commit whose answer was lost is not stored twice (see crate::batch).
+    // `last_time_us` (the newest event of the part) lets retention delete
+    // the records with their events.
+    "CREATE TABLE event_batches (
+        batch_id TEXT NOT NULL,
+        first_event BIGINT NOT NULL,
+        events BIGINT NOT NULL,
+        last_time_us BIGINT NOT NULL,
+        PRIMARY KEY (batch_id, first_event)
+    );
+    CREATE INDEX event_batches_time ON event_batches (last_time_us);",
 ];
 
 /// The types of [`COLUMNS`], in order, for binary `COPY`.
@@ -122,6 +142,9 @@ pub struct PostgresStore {
     client: RefCell<Client>,
     /// More connections for parallel COPY, beside `client`.
     helpers: Vec<Client>,
+    /// How `client` was connected, to open readers for the reports'
+    /// parallel scan; none for a client given by the caller.
+    config: Option<postgres::Config>,
 }
 
 impl std::fmt::Debug for PostgresStore {
@@ -153,6 +176,7 @@ impl PostgresStore {
         for _ in 1..COPY_CONNECTIONS {
             store.add_copy_client(config.connect(NoTls).map_err(error)?);
         }
+        store.config = Some(config);
         Ok(store)
     }
 
@@ -168,6 +192,7 @@ impl PostgresStore {
         let store = PostgresStore {
             client: RefCell::new(client),
             helpers: Vec::new(),
+            config: None,
         };
         store.migrate()?;
         Ok(store)
@@ -269,11 +294,19 @@ fn raw_of(row: &Row) -> Result<(i64, RawEvent), postgres::Error> {
     ))
 }
 
-/// Copies `events` in one transaction of `client`, and commits it once
+/// One part of a batch: its events, and where they start in the batch.
+#[derive(Clone, Copy)]
+struct Part<'a> {
+    batch: &'a str,
+    first: usize,
+    events: &'a [Event],
+}
+
+/// Copies a part in one transaction of `client`, and commits it once
 /// every copier has reached `copied` and none failed (`failed`).
 fn copy_and_commit(
     client: &mut Client,
-    events: &[Event],
+    part: Part<'_>,
     copied: &Barrier,
     failed: &AtomicBool,
 ) -> Result<(), StoreError> {
@@ -285,7 +318,7 @@ fn copy_and_commit(
             return Err(error(e));
         }
     };
-    let outcome = copy(&mut transaction, events);
+    let outcome = copy(&mut transaction, part);
     if outcome.is_err() {
         failed.store(true, Ordering::SeqCst);
     }
@@ -299,7 +332,10 @@ fn copy_and_commit(
     transaction.commit().map_err(error)
 }
 
-fn copy(transaction: &mut postgres::Transaction<'_>, events: &[Event]) -> Result<(), StoreError> {
+/// Copies a part's events and records the part in `event_batches`, in
+/// `transaction`.
+fn copy(transaction: &mut postgres::Transaction<'_>, part: Part<'_>) -> Result<(), StoreError> {
+    let events = part.events;
     let sink = transaction
         .copy_in(&format!(
             "COPY events ({COLUMNS}) FROM STDIN (FORMAT binary)"
@@ -345,19 +381,54 @@ fn copy(transaction: &mut postgres::Transaction<'_>, events: &[Event]) -> Result
         writer.write(&values).map_err(error)?;
     }
     writer.finish().map_err(error)?;
+    let last_time_us = events.iter().map(|e| micros(e.time)).max().unwrap_or(0);
+    let count = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+    transaction
+        .execute(
+            "INSERT INTO event_batches (batch_id, first_event, events, last_time_us) \
+             VALUES ($1, $2, $3, $4)",
+            &[
+                &part.batch,
+                &count(part.first),
+                &count(events.len()),
+                &last_time_us,
+            ],
+        )
+        .map_err(error)?;
     Ok(())
 }
 
-impl EventStore for PostgresStore {
-    fn insert(&mut self, events: &[Event]) -> Result<(), StoreError> {
-        if events.is_empty() {
-            return Ok(());
-        }
+impl PostgresStore {
+    /// The parts of `batch` already stored, as (first event, count).
+    fn stored_parts(&mut self, batch: &str) -> Result<Vec<(usize, usize)>, StoreError> {
+        let rows = self
+            .client
+            .get_mut()
+            .query(
+                "SELECT first_event, events FROM event_batches WHERE batch_id = $1",
+                &[&batch],
+            )
+            .map_err(error)?;
+        rows.iter()
+            .map(|row| {
+                let first: i64 = row.try_get(0).map_err(error)?;
+                let count: i64 = row.try_get(1).map_err(error)?;
+                Ok((
+                    usize::try_from(first).unwrap_or(usize::MAX),
+                    usize::try_from(count).unwrap_or(0),
+                ))
+            })
+            .collect()
+    }
+
+    /// Stores one part, over several connections when it is large.
+    fn insert_part(&mut self, part: Part<'_>) -> Result<(), StoreError> {
+        let events = part.events;
         let parts = (events.len() / MIN_SPLIT).clamp(1, self.helpers.len() + 1);
         let client = self.client.get_mut();
         if parts == 1 {
             let mut transaction = client.transaction().map_err(error)?;
-            copy(&mut transaction, events)?;
+            copy(&mut transaction, part)?;
             return transaction.commit().map_err(error);
         }
         let size = events.len().div_ceil(parts);
@@ -368,8 +439,14 @@ impl EventStore for PostgresStore {
             .take(parts)
             .collect();
         let outcomes: Vec<Result<(), StoreError>> = std::thread::scope(|scope| {
-            let mut chunks = events.chunks(size);
-            let first = chunks.next().unwrap_or(&[]);
+            let mut chunks = events.chunks(size).enumerate().map(|(index, chunk)| Part {
+                batch: part.batch,
+                first: part.first + index * size,
+                events: chunk,
+            });
+            let Some(first) = chunks.next() else {
+                return Vec::new();
+            };
             let mut clients = clients.iter_mut();
             let Some(own) = clients.next() else {
                 return Vec::new();
@@ -393,6 +470,37 @@ impl EventStore for PostgresStore {
         let mut outcomes = outcomes;
         outcomes.sort_by_key(|o| matches!(o, Err(StoreError::PartRolledBack)));
         outcomes.into_iter().collect()
+    }
+}
+
+impl EventStore for PostgresStore {
+    fn insert_batch(&mut self, batch: BatchId, events: &[Event]) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let id = batch.to_string();
+        let stored = self.stored_parts(&id)?;
+        for range in batch::missing(events.len(), &stored) {
+            self.insert_part(Part {
+                batch: &id,
+                first: range.start,
+                events: &events[range],
+            })?;
+        }
+        Ok(())
+    }
+
+    /// A connection of its own to the same database, when this store was
+    /// opened by [`PostgresStore::connect`].
+    fn reader(&self) -> Result<Option<Box<dyn EventStore + Send>>, StoreError> {
+        let Some(config) = &self.config else {
+            return Ok(None);
+        };
+        Ok(Some(Box::new(PostgresStore {
+            client: RefCell::new(config.connect(NoTls).map_err(error)?),
+            helpers: Vec::new(),
+            config: Some(config.clone()),
+        })))
     }
 
     fn events_between(
@@ -443,16 +551,29 @@ impl EventStore for PostgresStore {
         before: DateTime<Utc>,
         max_rows: usize,
     ) -> Result<usize, StoreError> {
-        let max_rows = i64::try_from(max_rows).unwrap_or(i64::MAX);
-        let deleted = self
-            .client
-            .borrow_mut()
+        let limit = i64::try_from(max_rows).unwrap_or(i64::MAX);
+        let client = self.client.get_mut();
+        let deleted = client
             .execute(
                 "DELETE FROM events WHERE id IN \
                  (SELECT id FROM events WHERE time_us < $1 ORDER BY time_us, id LIMIT $2)",
-                &[&micros(before), &max_rows],
+                &[&micros(before), &limit],
             )
             .map_err(error)?;
-        Ok(usize::try_from(deleted).unwrap_or(usize::MAX))
+        let deleted = usize::try_from(deleted).unwrap_or(usize::MAX);
+        if deleted < max_rows {
+            // The events are gone up to the cut-off: so go the records of
+            // the batches they came in (bounded too; the next purge takes
+            // the rest).
+            client
+                .execute(
+                    "DELETE FROM event_batches WHERE (batch_id, first_event) IN \
+                     (SELECT batch_id, first_event FROM event_batches \
+                      WHERE last_time_us < $1 LIMIT $2)",
+                    &[&micros(before), &limit],
+                )
+                .map_err(error)?;
+        }
+        Ok(deleted)
     }
 }

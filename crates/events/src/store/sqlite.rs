@@ -24,6 +24,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::columns::{micros, RawEvent, COLUMNS};
 use super::{EachRow, EventRow, EventStore, StoreError, SCHEMA_VERSION};
+use crate::batch::{self, BatchId};
 use crate::event::{Event, Protocol, Transport};
 
 /// Schema migrations, the first creating version 1. Never edit one that
@@ -70,6 +71,16 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // reports walk a day in time order), and keeping it cost most of the
     // insert time: each batch from many sources dirtied pages all over it.
     "DROP INDEX IF EXISTS events_src_ip;",
+    // Version 3, as in PostgreSQL: the parts of batches stored, so that a
+    // batch replayed is not stored twice (see crate::batch).
+    "CREATE TABLE event_batches (
+        batch_id TEXT NOT NULL,
+        first_event INTEGER NOT NULL,
+        events INTEGER NOT NULL,
+        last_time_us INTEGER NOT NULL,
+        PRIMARY KEY (batch_id, first_event)
+    );
+    CREATE INDEX event_batches_time ON event_batches (last_time_us);",
 ];
 
 /// The first page of a time range: `?1` from, `?2` to, `?3` limit.
@@ -175,6 +186,11 @@ fn event_row<'r>(
 const DELETE_SQL: &str = "DELETE FROM events WHERE id IN \
      (SELECT id FROM events WHERE time_us < ?1 ORDER BY time_us, id LIMIT ?2)";
 
+/// Deletes the records of batches whose events are all before `?1`, at
+/// most `?2`.
+const DELETE_BATCHES_SQL: &str = "DELETE FROM event_batches WHERE rowid IN \
+     (SELECT rowid FROM event_batches WHERE last_time_us < ?1 LIMIT ?2)";
+
 /// Events in one SQLite file.
 #[derive(Debug)]
 pub struct SqliteStore {
@@ -263,8 +279,43 @@ impl SqliteStore {
         Ok(())
     }
 
-    fn insert_batch(&mut self, events: &[Event]) -> rusqlite::Result<()> {
+    /// Stores what of `batch` is not stored yet, in one transaction.
+    fn insert_missing(&mut self, batch: BatchId, events: &[Event]) -> rusqlite::Result<()> {
+        let batch = batch.to_string();
         let transaction = self.connection.transaction()?;
+        let stored: Vec<(usize, usize)> = transaction
+            .prepare_cached("SELECT first_event, events FROM event_batches WHERE batch_id = ?1")?
+            .query_map([&batch], |row| {
+                let (first, count): (i64, i64) = (row.get(0)?, row.get(1)?);
+                Ok((
+                    usize::try_from(first).unwrap_or(usize::MAX),
+                    usize::try_from(count).unwrap_or(0),
+                ))
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        for range in batch::missing(events.len(), &stored) {
+            let part = &events[range.clone()];
+            let last_time_us = part.iter().map(|e| micros(e.time)).max().unwrap_or(0);
+            transaction
+                .prepare_cached(
+                    "INSERT INTO event_batches (batch_id, first_event, events, last_time_us) \
+                     VALUES (?1, ?2, ?3, ?4)",
+                )?
+                .execute(params![
+                    batch,
+                    i64::try_from(range.start).unwrap_or(i64::MAX),
+                    i64::try_from(part.len()).unwrap_or(i64::MAX),
+                    last_time_us
+                ])?;
+            Self::insert_events(&transaction, part)?;
+        }
+        transaction.commit()
+    }
+
+    fn insert_events(
+        transaction: &rusqlite::Transaction<'_>,
+        events: &[Event],
+    ) -> rusqlite::Result<()> {
         {
             let mut statement = transaction.prepare_cached(&format!(
                 "INSERT INTO events ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, \
@@ -307,7 +358,7 @@ impl SqliteStore {
                 ])?;
             }
         }
-        transaction.commit()
+        Ok(())
     }
 
     fn page(
@@ -410,8 +461,28 @@ impl EventStore for SqliteStore {
         Ok(())
     }
 
-    fn insert(&mut self, events: &[Event]) -> Result<(), StoreError> {
-        self.insert_batch(events)
+    /// The same file on a connection of its own, for reading: no schema
+    /// change, WAL readers do not block the writer or each other.
+    fn reader(&self) -> Result<Option<Box<dyn EventStore + Send>>, StoreError> {
+        if self.path.is_empty() || self.path.starts_with(':') || self.path.starts_with("file:") {
+            // An in-memory database is not shared between connections.
+            return Ok(None);
+        }
+        let connection = Connection::open(&self.path).map_err(|source| self.error(source))?;
+        connection
+            .busy_timeout(Duration::from_secs(5))
+            .map_err(|source| self.error(source))?;
+        Ok(Some(Box::new(SqliteStore {
+            connection,
+            path: self.path.clone(),
+        })))
+    }
+
+    fn insert_batch(&mut self, batch: BatchId, events: &[Event]) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        self.insert_missing(batch, events)
             .map_err(|source| self.error(source))
     }
 
@@ -431,11 +502,22 @@ impl EventStore for SqliteStore {
         before: DateTime<Utc>,
         max_rows: usize,
     ) -> Result<usize, StoreError> {
-        let max_rows = i64::try_from(max_rows).unwrap_or(i64::MAX);
-        self.connection
+        let limit = i64::try_from(max_rows).unwrap_or(i64::MAX);
+        let deleted = self
+            .connection
             .prepare_cached(DELETE_SQL)
-            .and_then(|mut statement| statement.execute(params![micros(before), max_rows]))
-            .map_err(|source| self.error(source))
+            .and_then(|mut statement| statement.execute(params![micros(before), limit]))
+            .map_err(|source| self.error(source))?;
+        if deleted < max_rows {
+            // The events are gone up to the cut-off: so go the records of
+            // the batches they came in (bounded; the next purge takes the
+            // rest).
+            self.connection
+                .prepare_cached(DELETE_BATCHES_SQL)
+                .and_then(|mut statement| statement.execute(params![micros(before), limit]))
+                .map_err(|source| self.error(source))?;
+        }
+        Ok(deleted)
     }
 }
 

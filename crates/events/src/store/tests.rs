@@ -4,6 +4,7 @@
 use chrono::Duration;
 
 use super::*;
+use crate::batch::BatchId;
 use crate::event::{Details, Protocol};
 use crate::testing::{at, dns_event, http_event, tcp_event, tls_event};
 
@@ -89,6 +90,32 @@ fn bounded_delete(store: &mut dyn EventStore) {
     assert_eq!(left, vec![at(1, 7, 0), at(1, 8, 0), at(1, 9, 0)]);
 }
 
+/// A batch given again stores only what is not stored yet: the whole of
+/// it after a commit whose answer was lost, the rest after a part of it.
+fn batch_given_again(store: &mut dyn EventStore) {
+    let events = one_of_each();
+    let (whole, split) = (BatchId::random(), BatchId::random());
+    store.insert_batch(whole, &events).unwrap();
+    store.insert_batch(whole, &events).unwrap();
+    let read: Vec<Event> = whole_day(store).into_iter().map(|(_, e)| e).collect();
+    assert_eq!(read, events, "a batch stored once, however often given");
+    // The first half committed, then the connection died.
+    let mut more = one_of_each();
+    for event in &mut more {
+        event.time -= Duration::minutes(1);
+    }
+    store.insert_batch(split, &more[..2]).unwrap();
+    store.insert_batch(split, &more).unwrap();
+    store.insert_batch(split, &more).unwrap();
+    let read: Vec<Event> = whole_day(store).into_iter().map(|(_, e)| e).collect();
+    let mut expected: Vec<Event> = events.iter().chain(&more).cloned().collect();
+    expected.sort_by_key(|e| e.time);
+    assert_eq!(read, expected);
+    // Another id is another batch, even with the same events.
+    store.insert_batch(BatchId::random(), &events).unwrap();
+    assert_eq!(whole_day(store).len(), 12);
+}
+
 fn unknown_cursor(store: &mut dyn EventStore) {
     let error = store
         .events_between(at(0, 0, 0), at(1, 0, 0), Some(987_654_321), 10)
@@ -118,6 +145,12 @@ fn sqlite_paging() {
 fn sqlite_bounded_delete() {
     let dir = tempfile::tempdir().unwrap();
     bounded_delete(&mut SqliteStore::open(dir.path().join("events.db")).unwrap());
+}
+
+#[test]
+fn sqlite_batch_given_again_is_stored_once() {
+    let dir = tempfile::tempdir().unwrap();
+    batch_given_again(&mut SqliteStore::open(dir.path().join("events.db")).unwrap());
 }
 
 #[test]
@@ -154,22 +187,79 @@ fn migrations_match_the_schema_version() {
     assert_eq!(super::postgresql::MIGRATIONS.len() as i64, SCHEMA_VERSION);
 }
 
+/// What version 2 was: version 3 without the record of batches.
+const BACK_TO_VERSION_2: &str = "DROP TABLE event_batches; \
+     DELETE FROM schema_version WHERE version > 2";
+
 /// What version 1 was: version 2's table plus the source index.
-const BACK_TO_VERSION_1: &str = "CREATE INDEX events_src_ip ON events (src_ip); \
+const BACK_TO_VERSION_1: &str = "DROP TABLE event_batches; \
+     CREATE INDEX events_src_ip ON events (src_ip); \
      DELETE FROM schema_version WHERE version > 1";
 
-#[test]
-fn sqlite_version_1_store_migrates_keeping_its_events() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("events.db");
+/// A SQLite store in `dir` holding [`one_of_each`], taken back to an
+/// older schema by `back`; its path.
+fn sqlite_store_back_at(dir: &std::path::Path, back: &str) -> std::path::PathBuf {
+    let path = dir.join("events.db");
     SqliteStore::open(&path)
         .unwrap()
         .insert(&one_of_each())
         .unwrap();
     rusqlite::Connection::open(&path)
         .unwrap()
-        .execute_batch(BACK_TO_VERSION_1)
+        .execute_batch(back)
         .unwrap();
+    path
+}
+
+/// A version 2 store gains the record of batches and keeps its events;
+/// batches written after it are stored once however often given.
+#[test]
+fn sqlite_version_2_store_migrates_keeping_its_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = sqlite_store_back_at(dir.path(), BACK_TO_VERSION_2);
+    let mut store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 3);
+    let events: Vec<Event> = whole_day(&store).into_iter().map(|(_, e)| e).collect();
+    assert_eq!(events, one_of_each());
+    let id = BatchId::random();
+    store.insert_batch(id, &one_of_each()).unwrap();
+    store.insert_batch(id, &one_of_each()).unwrap();
+    assert_eq!(whole_day(&store).len(), 8);
+}
+
+/// Retention deletes the records of batches with their events, and only
+/// those whose events are all gone.
+#[test]
+fn sqlite_retention_deletes_the_records_of_batches_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.db");
+    let mut store = SqliteStore::open(&path).unwrap();
+    let (old, new) = (BatchId::random(), BatchId::random());
+    let mut early = tcp_event("192.0.2.7:1");
+    early.time = at(1, 0, 0);
+    let mut late = early.clone();
+    late.time = at(3, 0, 0);
+    store.insert_batch(old, &[early.clone()]).unwrap();
+    store.insert_batch(new, &[early, late]).unwrap();
+    let records = || -> i64 {
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .query_row("SELECT count(*) FROM event_batches", [], |row| row.get(0))
+            .unwrap()
+    };
+    assert_eq!(records(), 2);
+    assert_eq!(store.delete_before(at(2, 0, 0), 10).unwrap(), 2);
+    assert_eq!(
+        records(),
+        1,
+        "the batch with a later event is still recorded"
+    );
+}
+
+#[test]
+fn sqlite_version_1_store_migrates_keeping_its_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = sqlite_store_back_at(dir.path(), BACK_TO_VERSION_1);
     let index_count = |path: &std::path::Path| -> i64 {
         rusqlite::Connection::open(path)
             .unwrap()
@@ -182,7 +272,7 @@ fn sqlite_version_1_store_migrates_keeping_its_events() {
     };
     assert_eq!(index_count(&path), 1);
     let mut store = SqliteStore::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     assert_eq!(index_count(&path), 0);
     let events: Vec<Event> = whole_day(&store).into_iter().map(|(_, e)| e).collect();
     assert_eq!(events, one_of_each());
@@ -569,6 +659,15 @@ fn postgres_splits_a_large_batch_all_or_nothing() {
         count
     };
     assert_eq!(count(&store), 20_000);
+    // A batch of which one half committed (the connection lost before the
+    // other's commit) is completed, not stored again, the rest split too.
+    let id = BatchId::random();
+    let later = day_of_events(20_000, 1_000, 20_000).next().unwrap();
+    store.insert_batch(id, &later[..10_000]).unwrap();
+    assert_eq!(count(&store), 30_000);
+    store.insert_batch(id, &later).unwrap();
+    store.insert_batch(id, &later).unwrap();
+    assert_eq!(count(&store), 40_000);
     // The second connection looks at a schema without the table: its
     // COPY fails, and the first part must not stay.
     let mut store = PostgresStore::from_client(store.into_client()).unwrap();
@@ -586,7 +685,7 @@ fn postgres_splits_a_large_batch_all_or_nothing() {
         matches!(error, StoreError::Postgres { .. }),
         "the cause, not the rollback: {error}"
     );
-    assert_eq!(count(&store), 20_000, "nothing of the failed batch stays");
+    assert_eq!(count(&store), 40_000, "nothing of the failed batch stays");
 }
 
 #[test]
@@ -597,6 +696,7 @@ fn postgres_store_behaves_as_sqlite() {
     round_trip(&mut postgres_store(&url, "cautery_events_test_round_trip"));
     paging(&mut postgres_store(&url, "cautery_events_test_paging"));
     bounded_delete(&mut postgres_store(&url, "cautery_events_test_delete"));
+    batch_given_again(&mut postgres_store(&url, "cautery_events_test_batch_again"));
     unknown_cursor(&mut postgres_store(&url, "cautery_events_test_cursor"));
     let mut store = postgres_store(&url, "cautery_events_test_version");
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
@@ -616,9 +716,19 @@ fn postgres_store_behaves_as_sqlite() {
         ))
         .unwrap();
     let store = PostgresStore::from_client(client).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     let events: Vec<Event> = whole_day(&store).into_iter().map(|(_, e)| e).collect();
     assert_eq!(events, one_of_each());
+    // A version 2 store gains the record of batches, keeping its events.
+    let mut client = store.into_client();
+    client.batch_execute(BACK_TO_VERSION_2).unwrap();
+    let mut store = PostgresStore::from_client(client).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    assert_eq!(whole_day(&store).len(), 4);
+    let id = BatchId::random();
+    store.insert_batch(id, &one_of_each()).unwrap();
+    store.insert_batch(id, &one_of_each()).unwrap();
+    assert_eq!(whole_day(&store).len(), 8);
     let mut client = store.into_client();
     let indexes: i64 = client
         .query_one(
