@@ -26,16 +26,10 @@ cpu=$(cpu_time "$bin" generate all --all-seeds --from 2026-01-01 --to 2026-12-31
 echo "$names names, $(python3 -c "print(f'{$names/($end-$start):,.0f}')") names/s wall; $cpu s of CPU time"
 
 echo "== necurs, one 2,048-name window (magic 9, 2015-08-29): cautery against plain Python, one core"
-# The Python is scripts/necurs-reference.py, written from Bader's write-up;
-# both must print the same names. Whole processes, CPU time; cautery's is
-# the mean of 50 runs.
-diff <("$bin" generate necurs --seed 9 --date 2015-08-29) <(python3 scripts/necurs-reference.py 2015-08-29 9) >/dev/null \
-  || { echo "necurs-reference.py and cautery disagree" >&2; exit 1; }
-python_cpu=$(cpu_time python3 scripts/necurs-reference.py 2015-08-29 9)
-cautery_cpu=$(cpu_time sh -c "for i in \$(seq 50); do '$bin' generate necurs --seed 9 --date 2015-08-29; done")
-python3 -c "
-p, c = $python_cpu, $cautery_cpu / 50
-print(f'Python {p * 1000:.0f} ms, cautery {c * 1000:.2f} ms per process: {p / c:.0f}x')"
+# scripts/necurs-reference.py is written from Bader's write-up; both must
+# print the same names. Whole processes in interleaved rounds, CPU time from
+# wait4, medians (scripts/bench-necurs.py).
+python3 scripts/bench-necurs.py "$bin"
 
 echo "== slowest families (one year, default seed, names/s)"
 # Families seeded by public data (bedep, orchard-balance, ...) need an archived

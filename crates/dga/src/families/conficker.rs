@@ -69,6 +69,7 @@ impl Random {
     }
 
     /// The next draw, a signed 32-bit number.
+    #[inline(always)]
     pub fn draw(&mut self) -> i32 {
         let x = self.state as f64;
         let y = self.state.wrapping_mul(self.constants.state_multiplier) as f64;
