@@ -23,13 +23,14 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::columns::{micros, RawEvent, COLUMNS};
+use super::hourly::hourly_columns;
 use super::{
     victims_hourly_backfill, victims_hourly_table, EachRow, EventRow, EventStore, RawHourly,
     StoreError, SCHEMA_VERSION,
 };
 use crate::batch::{self, BatchId};
 use crate::event::{Event, Protocol, Transport};
-use crate::victims::{HourlyRow, HourlyRows};
+use crate::victims::HourlyRow;
 
 /// Schema migrations, the first creating version 1. Never edit one that
 /// has shipped: add the next.
@@ -341,22 +342,22 @@ impl SqliteStore {
         transaction.commit()
     }
 
-    /// Adds `events` to the per-hour victims counts.
+    /// Adds `events` to the per-hour victims counts: one row per key, in
+    /// the table's key order (see `hourly`).
     fn insert_hourly(
         transaction: &rusqlite::Transaction<'_>,
         events: &[Event],
     ) -> rusqlite::Result<()> {
         let mut upsert = transaction.prepare_cached(HOURLY_UPSERT_SQL)?;
-        for row in HourlyRows::of_events(events).into_sorted() {
-            let raw = RawHourly::of(&row);
+        for row in hourly_columns(events) {
             upsert.execute(params![
-                raw.hour_us,
-                raw.family,
-                raw.src_ip,
-                raw.src_asn,
-                raw.src_country,
-                raw.src_as_name,
-                raw.events,
+                row.hour_us,
+                row.family,
+                row.src_ip,
+                row.src_asn,
+                row.src_country,
+                row.src_as_name,
+                row.events,
             ])?;
         }
         Ok(())
