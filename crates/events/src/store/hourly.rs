@@ -24,7 +24,7 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use super::columns::micros;
+use super::columns::{ip_text, micros};
 use crate::event::Event;
 use crate::victims::hour_of;
 
@@ -108,7 +108,7 @@ pub(crate) fn hourly_columns(events: &[Event]) -> Vec<HourlyColumns<'_>> {
                 rows.push(HourlyColumns {
                     hour_us: key.0,
                     family,
-                    src_ip: src_ip.to_string(),
+                    src_ip: ip_text(src_ip),
                     src_asn,
                     src_country,
                     src_as_name: as_name,
