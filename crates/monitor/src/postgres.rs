@@ -62,6 +62,7 @@ CREATE TABLE monitor_sources (
     unhealthy BOOLEAN NOT NULL
 );",
     "ALTER TABLE monitor_names ADD COLUMN gone_since TEXT;",
+    "ALTER TABLE monitor_names ADD COLUMN evidence TEXT;",
 ];
 
 /// The monitor's tables in a PostgreSQL database.

@@ -55,6 +55,7 @@ CREATE INDEX monitor_alerts_at ON monitor_alerts (at);",
     unhealthy INTEGER NOT NULL
 );",
     "ALTER TABLE monitor_names ADD COLUMN gone_since TEXT;",
+    "ALTER TABLE monitor_names ADD COLUMN evidence TEXT;",
 ];
 
 /// Why the store failed.
@@ -317,7 +318,7 @@ impl SqliteState {
 }
 
 /// A row of `monitor_names`: first_seen, last_seen, ns, registrar,
-/// expires, changed_at, alerted, gone_since.
+/// expires, changed_at, alerted, gone_since, evidence.
 pub(crate) type NameRow = (
     String,
     String,
@@ -326,6 +327,7 @@ pub(crate) type NameRow = (
     Option<String>,
     String,
     String,
+    Option<String>,
     Option<String>,
 );
 
@@ -389,7 +391,7 @@ impl Columns for postgres::Row {
 
 /// The columns of `monitor_names` but `domain`, as [`name_row`] reads them.
 pub(crate) const NAME_COLUMNS: &str =
-    "first_seen, last_seen, ns, registrar, expires, changed_at, alerted, gone_since";
+    "first_seen, last_seen, ns, registrar, expires, changed_at, alerted, gone_since, evidence";
 
 /// The columns of `monitor_sources`, as [`source_row`] reads them.
 pub(crate) const SOURCE_COLUMNS: &str =
@@ -406,6 +408,7 @@ pub(crate) fn name_row<C: Columns>(row: &C, first: usize) -> Result<NameRow, C::
         row.text(first + 5)?,
         row.text(first + 6)?,
         row.maybe_text(first + 7)?,
+        row.maybe_text(first + 8)?,
     ))
 }
 
@@ -436,13 +439,13 @@ pub(crate) fn name_upsert(mark: &str) -> String {
         "INSERT INTO monitor_names (domain, {NAME_COLUMNS}) VALUES ({})
          ON CONFLICT (domain) DO UPDATE SET last_seen = {mark}3, ns = {mark}4,
            registrar = {mark}5, expires = {mark}6, changed_at = {mark}7, alerted = {mark}8,
-           gone_since = {mark}9",
-        placeholders(mark, 9)
+           gone_since = {mark}9, evidence = {mark}10",
+        placeholders(mark, 10)
     )
 }
 
 /// A name's row as text: `domain` then [`NAME_COLUMNS`].
-pub(crate) fn name_values(state: &NameState) -> [Option<String>; 9] {
+pub(crate) fn name_values(state: &NameState) -> [Option<String>; 10] {
     [
         Some(state.domain.clone()),
         Some(state.first_seen.to_rfc3339()),
@@ -453,6 +456,8 @@ pub(crate) fn name_values(state: &NameState) -> [Option<String>; 9] {
         Some(state.changed_at.to_rfc3339()),
         Some(serde_json::to_string(&state.alerted).unwrap_or_default()),
         state.gone_since.map(|t| t.to_rfc3339()),
+        (!state.evidence.is_empty())
+            .then(|| serde_json::to_string(&state.evidence).unwrap_or_default()),
     ]
 }
 
@@ -520,7 +525,8 @@ fn instant_of(path: &str, key: &str, text: &str) -> Result<DateTime<Utc>, StoreE
 
 /// A name's state from its row (either store).
 pub(crate) fn name_state(path: &str, domain: &str, row: NameRow) -> Result<NameState, StoreError> {
-    let (first_seen, last_seen, ns, registrar, expires, changed_at, alerted, gone_since) = row;
+    let (first_seen, last_seen, ns, registrar, expires, changed_at, alerted, gone_since, evidence) =
+        row;
     let corrupt = |message: String| StoreError::Corrupt {
         path: path.to_owned(),
         domain: domain.to_owned(),
@@ -537,6 +543,12 @@ pub(crate) fn name_state(path: &str, domain: &str, row: NameRow) -> Result<NameS
         changed_at: instant(&changed_at)?,
         alerted: serde_json::from_str(&alerted).map_err(|e| corrupt(format!("alerted: {e}")))?,
         gone_since: gone_since.as_deref().map(instant).transpose()?,
+        evidence: match evidence {
+            Some(text) => {
+                serde_json::from_str(&text).map_err(|e| corrupt(format!("evidence: {e}")))?
+            }
+            None => Vec::new(),
+        },
     })
 }
 
@@ -686,7 +698,7 @@ impl StateStore for SqliteState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::{observe, AlertRules, Observation};
+    use crate::state::{observe, AlertRules, Evidence, Observation};
 
     #[test]
     fn state_survives_reopening_beside_another_schema_version_table() {
@@ -715,8 +727,20 @@ mod tests {
             source: "test".into(),
         };
         let at = DateTime::UNIX_EPOCH + chrono::Duration::days(19_000);
-        let (state, due) = observe(None, &seen, at, &rules);
+        let (mut state, due) = observe(None, &seen, at, &rules);
         assert_eq!(due.len(), 1);
+        // Kept so that a held name's alerts cite it after its day.
+        state.evidence = vec![Evidence {
+            family: "necurs".into(),
+            seed: "default".into(),
+            valid_from: "2026-11-24T00:00:00Z".into(),
+            valid_to: "2026-11-28T00:00:00Z".into(),
+            predicted_from: "2026-11-23T00:00:00Z".into(),
+            algorithm_source: vec!["https://example.net/necurs".into()],
+            input_sha256: None,
+            input_path: None,
+            input_fetched_at: None,
+        }];
         let mut store = SqliteState::open(&path).expect("open");
         assert_eq!(store.load("abc.com").expect("load"), None);
         store.save(&state, &[], &[]).expect("save");
