@@ -12,7 +12,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::alert::Alert;
 use crate::health::SourceHealth;
@@ -131,21 +131,38 @@ impl SqliteState {
         }
     }
 
+    /// Brings the monitor's tables to the current version. The daemon's
+    /// monitor unit and its HTTP API may open a fresh database at once:
+    /// the migrations run in one immediate transaction, which takes the
+    /// write lock before the version is read, so the second connection
+    /// waits for the first and then finds the tables current.
     fn migrate(&mut self) -> Result<(), StoreError> {
-        self.connection
+        let supported = MIGRATIONS.len() as i64;
+        let version = "SELECT coalesce(max(version), 0) FROM monitor_schema_version";
+        let current: Option<i64> = self
+            .connection
+            .query_row(version, [], |row| row.get(0))
+            .ok();
+        if current == Some(supported) {
+            return Ok(());
+        }
+        let path = self.path.clone();
+        let error = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let transaction = self
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(error)?;
+        transaction
             .execute_batch(
                 "CREATE TABLE IF NOT EXISTS monitor_schema_version (version INTEGER NOT NULL)",
             )
-            .map_err(|e| self.error(e))?;
-        let found: i64 = self
-            .connection
-            .query_row(
-                "SELECT coalesce(max(version), 0) FROM monitor_schema_version",
-                [],
-                |row| row.get(0),
-            )
-            .map_err(|e| self.error(e))?;
-        let supported = MIGRATIONS.len() as i64;
+            .map_err(error)?;
+        let found: i64 = transaction
+            .query_row(version, [], |row| row.get(0))
+            .map_err(error)?;
         if found > supported {
             return Err(StoreError::SchemaTooNew {
                 path: self.path.clone(),
@@ -153,17 +170,7 @@ impl SqliteState {
                 supported,
             });
         }
-        let path = self.path.clone();
-        let error = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        for (index, migration) in MIGRATIONS.iter().enumerate() {
-            let version = index as i64 + 1;
-            if version <= found {
-                continue;
-            }
-            let transaction = self.connection.transaction().map_err(error)?;
+        for (version, migration) in (1..).zip(MIGRATIONS).skip_while(|(v, _)| *v <= found) {
             transaction.execute_batch(migration).map_err(error)?;
             transaction
                 .execute(
@@ -171,9 +178,8 @@ impl SqliteState {
                     [version],
                 )
                 .map_err(error)?;
-            transaction.commit().map_err(error)?;
         }
-        Ok(())
+        transaction.commit().map_err(error)
     }
 
     /// The state of `domain`, if it was ever found registered.
@@ -722,5 +728,42 @@ mod tests {
             .query_row("SELECT max(version) FROM schema_version", [], |r| r.get(0))
             .expect("events version");
         assert_eq!(version, 7, "the events' migration table is untouched");
+    }
+
+    /// The daemon's monitor unit and its HTTP API open a fresh state file
+    /// at once: every open succeeds and each migration is applied once.
+    /// Before the migrations took the write lock first, the second opener
+    /// failed with "table monitor_names already exists".
+    #[test]
+    fn openers_of_a_fresh_file_take_turns() {
+        for round in 0..10 {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let path = dir.path().join("monitor.sqlite");
+            let barrier = std::sync::Barrier::new(6);
+            let opened: Vec<Result<SqliteState, StoreError>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..6)
+                    .map(|_| {
+                        scope.spawn(|| {
+                            barrier.wait();
+                            SqliteState::open(&path)
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|handle| handle.join().expect("opener thread"))
+                    .collect()
+            });
+            for state in opened {
+                state.unwrap_or_else(|e| panic!("round {round}: {e}"));
+            }
+            let connection = Connection::open(&path).expect("open");
+            let versions: i64 = connection
+                .query_row("SELECT count(*) FROM monitor_schema_version", [], |row| {
+                    row.get(0)
+                })
+                .expect("versions");
+            assert_eq!(versions, MIGRATIONS.len() as i64, "round {round}");
+        }
     }
 }

@@ -42,6 +42,10 @@ use crate::batch::{self, BatchId};
 use crate::event::Event;
 use crate::victims::{HourlyRow, HourlyRows};
 
+/// The advisory lock key held while the events tables are migrated
+/// ("cautevt1" in ASCII), so concurrent openers take turns.
+const MIGRATION_LOCK: i64 = 0x6361_7574_6576_7431;
+
 /// Schema migrations, the first creating version 1. Never edit one that
 /// has shipped: add the next.
 pub(super) const MIGRATIONS: &[&str] = &[
@@ -236,25 +240,35 @@ impl PostgresStore {
         row.try_get(0).map_err(error)
     }
 
+    /// Brings the schema to [`SCHEMA_VERSION`]. Several connections
+    /// (sinkhole nodes, the writer's COPY connections, the API) may open a
+    /// fresh database at once: the migrations run in one transaction that
+    /// first takes [`MIGRATION_LOCK`], so the others wait and then find
+    /// the schema current.
     fn migrate(&self) -> Result<(), StoreError> {
-        self.client
-            .borrow_mut()
+        let mut client = self.client.borrow_mut();
+        let mut transaction = client.transaction().map_err(error)?;
+        transaction
+            .execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .map_err(error)?;
+        transaction
             .batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
             .map_err(error)?;
-        let found = self.schema_version()?;
+        let found: i64 = transaction
+            .query_one(
+                "SELECT coalesce(max(version), 0)::BIGINT FROM schema_version",
+                &[],
+            )
+            .map_err(error)?
+            .try_get(0)
+            .map_err(error)?;
         if found > SCHEMA_VERSION {
             return Err(StoreError::SchemaTooNew {
                 found,
                 supported: SCHEMA_VERSION,
             });
         }
-        let mut client = self.client.borrow_mut();
-        for (index, migration) in MIGRATIONS.iter().enumerate() {
-            let version = index as i64 + 1;
-            if version <= found {
-                continue;
-            }
-            let mut transaction = client.transaction().map_err(error)?;
+        for (version, migration) in (1i64..).zip(MIGRATIONS).skip_while(|(v, _)| *v <= found) {
             transaction.batch_execute(migration).map_err(error)?;
             transaction
                 .execute(
@@ -262,9 +276,8 @@ impl PostgresStore {
                     &[&version],
                 )
                 .map_err(error)?;
-            transaction.commit().map_err(error)?;
         }
-        Ok(())
+        transaction.commit().map_err(error)
     }
 }
 

@@ -987,3 +987,75 @@ fn postgres_store_behaves_as_sqlite() {
         .get(0);
     assert_eq!(indexes, 0);
 }
+
+/// Opens `openers` stores on the same fresh database at once, released
+/// together by a barrier, and returns what each open gave.
+fn open_at_once<T: Send>(
+    openers: usize,
+    open: impl Fn() -> Result<T, StoreError> + Sync,
+) -> Vec<Result<T, StoreError>> {
+    let barrier = std::sync::Barrier::new(openers);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..openers)
+            .map(|_| {
+                scope.spawn(|| {
+                    barrier.wait();
+                    open()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|handle| handle.join().expect("opener thread"))
+            .collect()
+    })
+}
+
+/// The daemon's units open the same fresh file at once: every open
+/// succeeds and the schema is made once (before the migrations took the
+/// write lock first, the second opener found "table already exists").
+#[test]
+fn sqlite_openers_of_a_fresh_file_take_turns() {
+    for round in 0..10 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events.sqlite");
+        for opened in open_at_once(6, || SqliteStore::open(&path)) {
+            let store = opened.unwrap_or_else(|e| panic!("round {round}: {e}"));
+            assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        }
+        let connection = rusqlite::Connection::open(&path).unwrap();
+        let versions: i64 = connection
+            .query_row("SELECT count(*) FROM schema_version", [], |row| row.get(0))
+            .unwrap();
+        assert_eq!(
+            versions, SCHEMA_VERSION,
+            "round {round}: one row per version"
+        );
+    }
+}
+
+/// The same for PostgreSQL: sinkhole nodes and the writer's COPY
+/// connections open a fresh schema at once.
+#[test]
+fn postgres_openers_of_a_fresh_schema_take_turns() {
+    let Some(url) = postgres_url() else { return };
+    let schema = "cautery_events_test_openers";
+    for round in 0..5 {
+        drop(postgres_fresh_client(&url, schema));
+        let opened = open_at_once(4, || {
+            PostgresStore::from_client(postgres_client(&url, schema))
+        });
+        for store in opened {
+            let store = store.unwrap_or_else(|e| panic!("round {round}: {e}"));
+            assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        }
+        let versions: i64 = postgres_client(&url, schema)
+            .query_one("SELECT count(*) FROM schema_version", &[])
+            .unwrap()
+            .get(0);
+        assert_eq!(
+            versions, SCHEMA_VERSION,
+            "round {round}: one row per version"
+        );
+    }
+}
