@@ -378,7 +378,13 @@ pub fn discover(
             }
         }
         progress.store(space.size, Ordering::Relaxed);
-        return Ok(rank(out, wanted.len(), search.all));
+        let mut out = rank(out, wanted.len(), search.all);
+        // The inversion saw the whole space: without --all, the seeds that
+        // explain the most names answer the question.
+        if let (false, Some(best)) = (search.all, out.first().map(|f| f.explained)) {
+            out.retain(|f| f.explained == best);
+        }
+        return Ok(out);
     }
     std::thread::scope(|scope| {
         for _ in 0..threads {
@@ -497,7 +503,7 @@ fn try_seed(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{find_family, predict};
+    use crate::{find_family, predict, rfc3339};
 
     fn day(text: &str) -> NaiveDate {
         text.parse().expect("a date")
@@ -581,6 +587,129 @@ mod tests {
         assert_eq!(found[0].seed, "v3:556677");
         assert_eq!(found[0].explained, names.len());
         assert_eq!(found[0].windows.len(), 2);
+    }
+
+    /// Searches `family` over `skip..skip + limit` of its space (the whole
+    /// space without a limit), with names of another family mixed in.
+    fn run_mixed(
+        family: &str,
+        names: &[String],
+        date: &str,
+        skip: u64,
+        limit: Option<u64>,
+    ) -> Vec<Found> {
+        let family = find_family(family).expect("known family");
+        let space = search_space(family).expect("searchable");
+        let mut mixed = names.to_vec();
+        mixed.extend(
+            names_of("necurs", "9", "2017-07-02", "2017-07-02")
+                .into_iter()
+                .take(3),
+        );
+        mixed.extend(
+            names_of("qadars", "89F5", "2016-03-28", "2016-03-28")
+                .into_iter()
+                .take(3),
+        );
+        let names = family_names(family, &mixed);
+        discover(
+            family,
+            &space,
+            &names,
+            &Search {
+                first: day(date),
+                last: day(date),
+                all: false,
+                threads: 2,
+                min_explained: 1,
+                limit,
+                skip,
+            },
+            &AtomicU64::new(0),
+            &AtomicBool::new(false),
+        )
+        .expect("range")
+    }
+
+    #[test]
+    fn ranbyus_seeds_of_both_variants_are_found_through_the_sieve() {
+        for (seed, index) in [
+            ("may:5EED0042", 0x5EED_0042_u64),
+            ("september:0BADCAFE", (1 << 32) + 0x0BAD_CAFE),
+        ] {
+            let names: Vec<String> = names_of("ranbyus", seed, "2026-06-11", "2026-06-11")
+                .into_iter()
+                .skip(7)
+                .step_by(11)
+                .collect();
+            let found = run_mixed("ranbyus", &names, "2026-06-11", index - 2000, Some(4000));
+            assert_eq!(found.len(), 1, "{found:?}");
+            assert_eq!(found[0].seed, seed);
+            assert_eq!(found[0].explained, names.len());
+            assert_eq!(found[0].windows.len(), 1);
+            let window = found[0].windows[0].0;
+            assert_eq!(
+                window.from.map(rfc3339).as_deref(),
+                Some("2026-06-11T00:00:00Z")
+            );
+            assert_eq!(
+                window.to.map(rfc3339).as_deref(),
+                Some("2026-06-12T00:00:00Z")
+            );
+        }
+    }
+
+    #[test]
+    fn kraken_v1_constants_are_found_by_inversion() {
+        let made = names_of("kraken-v1", "7f123456:00abcdef", "2026-06-11", "2026-06-11");
+        let names = vec![
+            made[4].clone(),
+            made[5].clone(),
+            made[1200].clone(),
+            made[1999].clone(),
+        ];
+        let found = run_mixed("kraken-v1", &names, "2026-06-11", 0, None);
+        assert_eq!(found.len(), 1, "{found:?}");
+        // Only the low 23 bits of each constant make a difference.
+        assert_eq!(found[0].seed, "00123456:002bcdef");
+        assert_eq!(found[0].explained, 4);
+        assert_eq!(found[0].windows.len(), 1);
+        assert_eq!(found[0].windows[0].0, Window::ALWAYS);
+    }
+
+    #[test]
+    fn a_tinba_chain_is_found_from_its_names() {
+        let made = names_of(
+            "tinba",
+            "Xy12Kq9PzLm0Wn4b:justanothername.com:com,ru:1000",
+            "2026-06-11",
+            "2026-06-11",
+        );
+        let names = vec![made[21].clone(), made[23].clone(), made[60].clone()];
+        let found = run_mixed("tinba", &names, "2026-06-11", 0, None);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].explained, 3);
+        assert!(
+            found[0].seed.contains(&format!(":{}:com,ru:100", names[0])),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_murofet_variant_is_found() {
+        let names: Vec<String> = names_of("murofet", "v3", "2026-06-08", "2026-06-08")
+            .into_iter()
+            .step_by(97)
+            .collect();
+        let found = run_mixed("murofet", &names, "2026-06-08", 0, None);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].seed, "v3");
+        assert_eq!(found[0].explained, names.len());
+        let window = found[0].windows[0].0;
+        assert_eq!(
+            window.from.map(rfc3339).as_deref(),
+            Some("2026-06-07T00:00:00Z")
+        );
     }
 
     #[test]

@@ -236,7 +236,9 @@ pub(crate) fn search_value(index: u64) -> String {
 /// depends only on the one before it and on two bytes of the key: its
 /// byte sum modulo 256 and its 16th byte. So for each of those pairs (the
 /// 16th byte a letter, a digit or none) the chain is followed from every
-/// observed name for up to [`DERIVE_DEPTH`] rounds; a pair under which one
+/// observed name for up to [`DERIVE_DEPTH`] rounds (first for one round:
+/// when two observed names are of consecutive rounds, only the pairs that
+/// link them are followed further); a pair under which one
 /// observed name leads to others gives a seed with a key of that sum and
 /// last byte, the earliest such name as its first domain, the TLDs of the
 /// names reached and enough rounds (100 or 1000 as in the known samples).
@@ -262,39 +264,49 @@ pub(crate) fn derive(wanted: &Wanted, _epochs: &[NaiveDate], all: bool) -> Vec<S
     // Names reached, byte sum, 16th byte, first name, rounds and TLDs of
     // each link found.
     type Link<'a> = (usize, u8, u8, &'a [u8], u32, AHashSet<&'a [u8]>);
-    let mut links: Vec<Link<'_>> = Vec::new();
-    for last in key_lasts() {
-        for sum in 0..=255u8 {
-            let tinba = Tinba {
-                key_sum: u32::from(sum),
-                key_last: last,
-                first: String::new(),
-                tlds: Vec::new(),
-                rounds: 0,
-            };
-            for &start in &starts {
-                let mut previous: Vec<u8> = start.get(..=LABEL).unwrap_or_default().to_vec();
-                let (mut reached, mut rounds) = (0, 0);
-                let mut tlds: AHashSet<&[u8]> = AHashSet::new();
-                for round in 1..=DERIVE_DEPTH {
-                    let Some(label) = tinba.next_label(&previous) else {
-                        break;
-                    };
-                    if let Some(seen) = labels.get(&label) {
-                        reached += 1;
-                        rounds = round;
-                        tlds.extend(seen.iter().copied());
-                    }
-                    previous.clear();
-                    previous.extend_from_slice(&label);
-                    previous.push(b'.');
+    let walk = |sum: u8, last: u8, depth: u32| {
+        let mut links = Vec::new();
+        let tinba = Tinba {
+            key_sum: u32::from(sum),
+            key_last: last,
+            first: String::new(),
+            tlds: Vec::new(),
+            rounds: 0,
+        };
+        for &start in &starts {
+            let mut previous: Vec<u8> = start.get(..=LABEL).unwrap_or_default().to_vec();
+            let (mut reached, mut rounds) = (0, 0);
+            let mut tlds: AHashSet<&[u8]> = AHashSet::new();
+            for round in 1..=depth {
+                let Some(label) = tinba.next_label(&previous) else {
+                    break;
+                };
+                if let Some(seen) = labels.get(&label) {
+                    reached += 1;
+                    rounds = round;
+                    tlds.extend(seen.iter().copied());
                 }
-                if reached > 0 {
-                    links.push((reached, sum, last, start, rounds, tlds));
-                }
+                previous.clear();
+                previous.extend_from_slice(&label);
+                previous.push(b'.');
+            }
+            if reached > 0 {
+                links.push((reached, sum, last, start, rounds, tlds));
             }
         }
-    }
+        links
+    };
+    // Two observed names of consecutive rounds pin the pair in one round
+    // each; only when none are does every pair follow the chains in full.
+    let pairs = || key_lasts().flat_map(|last| (0..=255u8).map(move |sum| (sum, last)));
+    let linked: AHashSet<(u8, u8)> = pairs()
+        .flat_map(|(sum, last)| walk(sum, last, 1))
+        .map(|l| (l.1, l.2))
+        .collect();
+    let mut links: Vec<Link<'_>> = pairs()
+        .filter(|pair| linked.is_empty() || linked.contains(pair))
+        .flat_map(|(sum, last)| walk(sum, last, DERIVE_DEPTH))
+        .collect();
     links.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.3.cmp(b.3)));
     let top = links.first().map_or(0, |l| l.0);
     links
