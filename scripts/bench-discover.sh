@@ -4,7 +4,8 @@
 #  2. candidates per second of CPU time per family on one core (a capped
 #     search over one day with names no seed makes): the `per_second`
 #     calibration constants in crates/dga/src/discover.rs come from here;
-#  3. a full locky search (both versions, one epoch) on every core.
+#  3. the inversions of kraken-v1 and tinba from a few names;
+#  4. a full locky search (both versions, one epoch) on every core.
 # The machine is shared: figures are noisy; run it twice.
 # Usage: scripts/bench-discover.sh [MAGIC]   (default 40000)
 # Set SKIP_FULL=1 to leave out the full locky search (minutes), CAUTERY_BIN
@@ -41,7 +42,10 @@ rate necurs qqqqqqqqqqqq.com 20000
 rate locky qqqqqqqqqqqq.ru 40000000            # v2 seeds
 rate locky qqqqqqqqqqqq.ru 20000000 4294967296 # v3 seeds
 rate qadars qqqqqqqqqqqq.net 20000
-rate ranbyus qqqqqqqqqqqq.com 20000
+# ranbyus's sieve wants labels of its lengths: 14 letters (may), 17 (september).
+rate ranbyus qqqqqqqqqqqqqq.com 2000000
+rate ranbyus qqqqqqqqqqqqqqqqq.com 20000000 4294967296
+rate murofet qqqqqqqqqqqq.com 2
 rate corebot qqqqqqqqqqqq.ddns.net 100000
 rate newgoz qqqqqqqqqqqq.com 20000
 rate murofet-v2 qqqqqqqqqqqq.com 5000
@@ -55,6 +59,16 @@ rate ngioweb qqqqqqqqqqqq.net 5000
 rate pitou qqqqqqqqqqqq.com 50000
 rate ramdo qqqqqqqqqqqq.org 500
 rate tufik qqqqqqqqqqqq.biz 2000
+echo "== inversions (the whole space each), one core"
+inversion() { # family file
+  /usr/bin/time -f "$1: %e s wall, %U s user CPU" taskset -c 0 "$bin" discover "$1" < "$2" || true
+}
+"$bin" generate kraken-v1 --seed 7f123456:00abcdef | awk 'NR % 97 == 5' | head -6 > "$tmp/kraken.txt"
+inversion kraken-v1 "$tmp/kraken.txt"
+"$bin" generate tinba --seed Xy12Kq9PzLm0Wn4b:justanothername.com:com,ru:1000 | sed -n '40p;42p;150p;700p' > "$tmp/tinba.txt"
+inversion tinba "$tmp/tinba.txt"   # two names of consecutive rounds link at once
+sed -n '1p;4p' "$tmp/tinba.txt" > "$tmp/tinba-far.txt"
+inversion tinba "$tmp/tinba-far.txt"   # 330 rounds apart: every key pair followed 200 rounds, none found
 "$bin" families | awk 'NR == 1 || $5 != "-"' | cut -c1-80
 [ -n "${SKIP_FULL:-}" ] && exit 0
 echo "== locky: the full space (2 x 2^32 seeds) over one epoch, $cores cores"

@@ -192,6 +192,10 @@ impl Tinba {
 /// link them.
 const DERIVE_DEPTH: u32 = 200;
 
+/// How many rounds the chain is followed for a key pair that links two
+/// observed names of consecutive rounds (few pairs do).
+const LINKED_DEPTH: u32 = 10_000;
+
 /// Most seeds the inversion hands on to be checked.
 const MOST_DERIVED: usize = 64;
 
@@ -238,7 +242,8 @@ pub(crate) fn search_value(index: u64) -> String {
 /// 16th byte a letter, a digit or none) the chain is followed from every
 /// observed name for up to [`DERIVE_DEPTH`] rounds (first for one round:
 /// when two observed names are of consecutive rounds, only the pairs that
-/// link them are followed further); a pair under which one
+/// link them are followed further, for up to [`LINKED_DEPTH`] rounds); a
+/// pair under which one
 /// observed name leads to others gives a seed with a key of that sum and
 /// last byte, the earliest such name as its first domain, the TLDs of the
 /// names reached and enough rounds (100 or 1000 as in the known samples).
@@ -264,7 +269,24 @@ pub(crate) fn derive(wanted: &Wanted, _epochs: &[NaiveDate], all: bool) -> Vec<S
     // Names reached, byte sum, 16th byte, first name, rounds and TLDs of
     // each link found.
     type Link<'a> = (usize, u8, u8, &'a [u8], u32, AHashSet<&'a [u8]>);
+    // Without a link of consecutive rounds, every pair is followed from
+    // the observed names that a round could have made (12 letters from b
+    // to y), not from every name given, to bound the work.
+    let round_names: Vec<&[u8]> = starts
+        .iter()
+        .copied()
+        .filter(|name| {
+            name.get(..LABEL)
+                .is_some_and(|l| l.iter().all(|b| (b'b'..=b'y').contains(b)))
+                && name.get(LABEL) == Some(&b'.')
+        })
+        .collect();
     let walk = |sum: u8, last: u8, depth: u32| {
+        let starts = if depth == DERIVE_DEPTH {
+            &round_names
+        } else {
+            &starts
+        };
         let mut links = Vec::new();
         let tinba = Tinba {
             key_sum: u32::from(sum),
@@ -273,7 +295,7 @@ pub(crate) fn derive(wanted: &Wanted, _epochs: &[NaiveDate], all: bool) -> Vec<S
             tlds: Vec::new(),
             rounds: 0,
         };
-        for &start in &starts {
+        for &start in starts {
             let mut previous: Vec<u8> = start.get(..=LABEL).unwrap_or_default().to_vec();
             let (mut reached, mut rounds) = (0, 0);
             let mut tlds: AHashSet<&[u8]> = AHashSet::new();
@@ -305,7 +327,17 @@ pub(crate) fn derive(wanted: &Wanted, _epochs: &[NaiveDate], all: bool) -> Vec<S
         .collect();
     let mut links: Vec<Link<'_>> = pairs()
         .filter(|pair| linked.is_empty() || linked.contains(pair))
-        .flat_map(|(sum, last)| walk(sum, last, DERIVE_DEPTH))
+        .flat_map(|(sum, last)| {
+            walk(
+                sum,
+                last,
+                if linked.is_empty() {
+                    DERIVE_DEPTH
+                } else {
+                    LINKED_DEPTH
+                },
+            )
+        })
         .collect();
     links.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.3.cmp(b.3)));
     let top = links.first().map_or(0, |l| l.0);
