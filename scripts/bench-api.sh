@@ -39,6 +39,21 @@ wait_until() { local limit=$1; shift; for _ in $(seq $((limit * 10))); do "$@" >
 NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ); DAY=${NOW%T*}
 DNS=$(free_port); HTTP=$(free_port); SINK=$(free_port)
 echo "$NOW" > "$WORK/clock"
+# A monitored campaign and a zone file in which two of its names are
+# delegated, so that the monitor endpoints answer from real state.
+cat > "$WORK/campaign.toml" <<TOML
+version = 1
+name = "watch"
+[[target]]
+family = "necurs"
+seeds = "default"
+[horizon]
+days-back = 0
+days-ahead = 0
+[zone]
+name = "watch.rpz"
+TOML
+"$BIN" plan "$WORK/campaign.toml" --at "$NOW" | head -2 | awk -F'\t' '{print $1 ". NS ns1.evil.test."}' > "$WORK/tld.zone"
 cat > "$WORK/cautery.toml" <<TOML
 version = 1
 [server]
@@ -56,10 +71,16 @@ days-back = 0
 days-ahead = 0
 action = "sinkhole"
 sinkhole-v4 = ["127.0.0.1"]
+[monitor]
+campaigns = ["$WORK/campaign.toml"]
+zone-files = ["$WORK/tld.zone"]
+state = "monitor.sqlite"
 TOML
 "$BIN" serve --config "$WORK/cautery.toml" --clock-file "$WORK/clock" 2>"$WORK/cautery.log" &
 PIDS+=($!)
 wait_until 120 curl -sf "http://127.0.0.1:$HTTP/health"
+# The monitor's first cycle has found the two delegated names.
+wait_until 60 sh -c "curl -sf 'http://127.0.0.1:$HTTP/api/v1/monitor' | grep -q ns1.evil.test"
 "$BIN" generate necurs --date "$DAY" > "$WORK/names"
 awk '{print $1, "A"}' "$WORK/names" > "$WORK/queries"
 NAME=$(head -1 "$WORK/names")

@@ -782,4 +782,9 @@ pub struct MonitorCheckArgs {
     /// The SMTP server of `[mail]`, for `mail_to`.
     #[arg(skip)]
     pub mail: Option<crate::mail::MailSettings>,
+    /// Watch only the plan's names, not also the held names of the state
+    /// outside it: the daemon's checks after the first of a cycle (one
+    /// check watches those per cycle).
+    #[arg(skip)]
+    pub plan_only: bool,
 }

@@ -30,6 +30,7 @@ pub mod console;
 pub mod error;
 pub mod findings;
 pub mod monitor;
+pub mod predicted;
 pub mod requests;
 pub mod routes;
 pub mod victims;
@@ -68,6 +69,8 @@ pub struct ApiState {
     pub store: Mutex<Option<(StoreLocation, Box<dyn EventStore + Send>)>>,
     /// The victims answers computed since the store last had new events.
     pub victims: Mutex<victims::Cache>,
+    /// The names of recent predictions answers.
+    pub predicted: Mutex<predicted::Cache>,
 }
 
 impl ApiState {
@@ -78,6 +81,7 @@ impl ApiState {
             writes: tokio::sync::Mutex::new(()),
             store: Mutex::new(None),
             victims: Mutex::new(victims::Cache::default()),
+            predicted: Mutex::new(predicted::Cache::default()),
         })
     }
 }

@@ -45,18 +45,27 @@ pub(super) fn page<T>(
     cursor: Option<&str>,
     limit: Option<usize>,
 ) -> ApiResult<Page<T>> {
-    let limit = super::requests::limit(limit).map_err(ApiError::bad_request)?;
-    let start =
-        super::requests::offset_cursor(cursor, items.len()).map_err(ApiError::bad_request)?;
-    let total = items.len();
-    let end = (start + limit).min(total);
-    let next_cursor = (end < total).then(|| format!("o{end}"));
+    let (start, end, total, next_cursor) = page_bounds(items.len(), cursor, limit)?;
     let items = items.into_iter().skip(start).take(end - start).collect();
     Ok(Page {
         items,
         total,
         next_cursor,
     })
+}
+
+/// The page of a list of `total` items that `cursor` and `limit` ask for:
+/// its first and end index, the total, and the next page's cursor.
+fn page_bounds(
+    total: usize,
+    cursor: Option<&str>,
+    limit: Option<usize>,
+) -> ApiResult<(usize, usize, usize, Option<String>)> {
+    let limit = super::requests::limit(limit).map_err(ApiError::bad_request)?;
+    let start = super::requests::offset_cursor(cursor, total).map_err(ApiError::bad_request)?;
+    let end = (start + limit).min(total);
+    let next_cursor = (end < total).then(|| format!("o{end}"));
+    Ok((start, end, total, next_cursor))
 }
 
 /// Every family, built-in and from family files, read once: a request
@@ -181,28 +190,57 @@ pub async fn predictions(
             ))
         })?;
     let seed = source.seed.clone();
-    // Names and windows first; only the page's windows are written out
-    // (formatting every window of a day cost more than generating it).
-    let items = tokio::task::spawn_blocking(move || {
-        let mut items = Vec::new();
-        predict(
-            source.family,
-            source.generator.as_ref(),
-            from,
-            to,
-            |name, window: Window| items.push((name.to_string(), window)),
-        )
-        .map(|()| items)
-    })
-    .await
-    .map_err(|e| ApiError::internal(format!("prediction task failed: {e}")))?
-    .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let key = super::predicted::Key {
+        family: family.name.to_owned(),
+        seed: seed.clone(),
+        from,
+        to,
+    };
+    // A public-data family's names also depend on an archived input that
+    // may arrive later: those are generated for every request.
+    let keep = cautery_dga::find_public_data_family(family.name).is_none();
+    let kept = keep
+        .then(|| super::predicted::lock(&state.predicted).get(&key))
+        .flatten();
+    let names = match kept {
+        Some(names) => names,
+        None => {
+            // Names and windows first; only the page's windows are
+            // written out (formatting every window of a day cost more
+            // than generating it).
+            let names = tokio::task::spawn_blocking(move || {
+                let mut items = Vec::new();
+                predict(
+                    source.family,
+                    source.generator.as_ref(),
+                    from,
+                    to,
+                    |name, window: Window| items.push((name.to_string(), window)),
+                )
+                .map(|()| Arc::new(items))
+            })
+            .await
+            .map_err(|e| ApiError::internal(format!("prediction task failed: {e}")))?
+            .map_err(|e| ApiError::bad_request(e.to_string()))?;
+            if keep {
+                super::predicted::lock(&state.predicted).put(key, Arc::clone(&names));
+            }
+            names
+        }
+    };
+    let (start, end, total, next_cursor) =
+        page_bounds(names.len(), query.cursor.as_deref(), query.limit)?;
+    let page = Page {
+        items: names[start..end].to_vec(),
+        total,
+        next_cursor,
+    };
     Ok(Json(Predictions {
         family: family.name,
         seed,
         from: from.to_string(),
         to: to.to_string(),
-        page: page(items, query.cursor.as_deref(), query.limit)?.map(|(name, window)| Prediction {
+        page: page.map(|(name, window)| Prediction {
             name,
             valid_from: window_bound(window.from),
             valid_to: window_bound(window.to),

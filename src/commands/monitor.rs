@@ -27,8 +27,8 @@ use cautery_monitor::{
 };
 use cautery_monitor::{
     domain_url, join_zone, observe, observe_gone, open_stream, parse_domain, retry_after,
-    signature, Alert, AlertRules, Bootstrap, DomainRecord, Evidence, Found, JoinStats, Observation,
-    PredictionIndex, ZoneReader, SIGNATURE_HEADER,
+    signature, Alert, AlertRules, Bootstrap, DomainRecord, Evidence, Found, HeldName, JoinStats,
+    Observation, PredictionIndex, Target, ZoneReader, SIGNATURE_HEADER,
 };
 use cautery_zone::{normalise_name, GatedPlan};
 use chrono::{DateTime, Utc};
@@ -92,7 +92,11 @@ pub fn check_into(args: &MonitorCheckArgs, out: &mut dyn Write) -> Result<()> {
     let (plan, inputs) = plan_at(&loaded.campaign, at, &data)?;
     let campaign = &loaded.campaign;
     let gated = GatedPlan::new(plan, &allow, &campaign.zone.name, campaign.subdomains);
-    let index = PredictionIndex::new(&gated);
+    let held = held_names(args)?;
+    let mut index = PredictionIndex::new(&gated);
+    if !args.plan_only {
+        index = index.with_held(&held);
+    }
     let mut found: Vec<Found<'_>> = Vec::new();
     let mut total = Totals::default();
     let mut absences = Absences::default();
@@ -126,9 +130,17 @@ pub fn check_into(args: &MonitorCheckArgs, out: &mut dyn Write) -> Result<()> {
     let records = match &args.rdap_bootstrap {
         Some(path) => {
             let mut client = RdapClient::new(path, args.rdap_interval_ms)?;
+            let warn = chrono::Duration::days(i64::from(args.expiry_warn_days));
             found
                 .iter()
-                .map(|hit| match client.lookup(hit.entry.name()) {
+                .map(|hit| {
+                    if rdap_due(hit.target, at, warn) {
+                        client.lookup(hit.target.name())
+                    } else {
+                        Ok(None)
+                    }
+                })
+                .map(|lookup| match lookup {
                     Ok(record) => record,
                     Err(error) => {
                         eprintln!("cautery: {error:#}");
@@ -145,6 +157,7 @@ pub fn check_into(args: &MonitorCheckArgs, out: &mut dyn Write) -> Result<()> {
         raise_alerts(args, &found, &records, at, days_ahead, &inputs, &mut out)?;
         let gone = Gone {
             index: &index,
+            held: &held,
             found: &found,
             absences: &absences,
         };
@@ -156,13 +169,16 @@ pub fn check_into(args: &MonitorCheckArgs, out: &mut dyn Write) -> Result<()> {
     }
     if !args.alerts {
         for (hit, record) in found.iter().zip(&records) {
-            write_found(&mut out, hit, record.as_ref(), args.format)?;
+            if let Target::Predicted(entry) = hit.target {
+                write_found(&mut out, entry, hit, record.as_ref(), args.format)?;
+            }
         }
     }
     out.flush()?;
     eprintln!(
-        "cautery: {} predicted names checked against {} delegations in {} zone files and {} DNS answers: {} found registered",
+        "cautery: {} predicted and {} held names checked against {} delegations in {} zone files and {} DNS answers: {} found delegated",
         index.len(),
+        index.held_len(),
         total.delegations,
         args.zone_file.len(),
         total.asked,
@@ -198,8 +214,55 @@ impl Absences {
 /// What [`raise_gone_alerts`] looks at.
 struct Gone<'c, 'a> {
     index: &'c PredictionIndex<'a>,
+    held: &'c [HeldName],
     found: &'c [Found<'a>],
     absences: &'c Absences,
+}
+
+/// Every name of the state held on the operator's sinkhole (its last name
+/// servers all under `--held-ns`), read a page at a time so that only the
+/// held names' own few fields stay in memory; none without `--state` or
+/// `--held-ns`.
+fn held_names(args: &MonitorCheckArgs) -> Result<Vec<HeldName>> {
+    let Some(path) = &args.state else {
+        return Ok(Vec::new());
+    };
+    let rules = alert_rules(args);
+    if rules.held_ns.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut store = open_state(&path.to_string_lossy())?;
+    let mut held = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = store.name_page(after.as_deref(), HELD_PAGE)?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.domain.clone());
+        held.extend(
+            page.into_iter()
+                .filter(|state| rules.holds(&state.ns))
+                .map(|state| HeldName {
+                    domain: state.domain,
+                    expires: state.expires,
+                }),
+        );
+    }
+    Ok(held)
+}
+
+/// Names read from the state at a time.
+const HELD_PAGE: usize = 1000;
+
+/// Whether RDAP is asked about a name found delegated: always for a name of
+/// the plan; for a held name outside it (watched for years, in numbers)
+/// only when its expiry is unknown or due within the warning period, so that
+/// the `expiring` alert is raised or the renewal seen without asking about
+/// every seized name every cycle.
+fn rdap_due(target: Target<'_>, at: DateTime<Utc>, warn: chrono::Duration) -> bool {
+    match target {
+        Target::Predicted(_) => true,
+        Target::Held(held) => held.expires.is_none_or(|expires| expires - at <= warn),
+    }
 }
 
 /// What a check read from its sources.
@@ -250,14 +313,13 @@ fn check_dns<'a>(
     total: &mut Totals,
     absences: &mut Absences,
 ) -> Result<()> {
-    let known: std::collections::HashSet<&str> = found.iter().map(|hit| hit.entry.name()).collect();
-    let entries: Vec<cautery_zone::Entry<'a>> = index
-        .entries()
-        .iter()
-        .filter(|entry| !known.contains(entry.name()))
-        .copied()
+    let known: std::collections::HashSet<&str> =
+        found.iter().map(|hit| hit.target.name()).collect();
+    let targets: Vec<Target<'a>> = index
+        .targets()
+        .filter(|target| !known.contains(target.name()))
         .collect();
-    let names: Vec<&str> = entries.iter().map(|entry| entry.name()).collect();
+    let names: Vec<&str> = targets.iter().map(|target| target.name()).collect();
     let outcome = crate::commands::monitor_dns::check(settings, &names);
     for tld in &outcome.per_tld {
         total.asked += tld.asked as u64;
@@ -280,7 +342,7 @@ fn check_dns<'a>(
     }
     for (position, server, ns) in outcome.delegated {
         found.push(Found {
-            entry: entries[position],
+            target: targets[position],
             ns,
             source: format!("dns:{server}"),
         });
@@ -324,16 +386,16 @@ fn instant(at: Option<chrono::DateTime<chrono::Utc>>) -> serde_json::Value {
 
 fn write_found(
     out: &mut impl Write,
+    entry: cautery_zone::Entry<'_>,
     hit: &Found<'_>,
     record: Option<&DomainRecord>,
     format: PlanFormat,
 ) -> Result<()> {
-    let name = hit.entry.name();
+    let name = entry.name();
     match format {
         PlanFormat::Plain => {
             write!(out, "{name}")?;
-            let origins: Vec<String> = hit
-                .entry
+            let origins: Vec<String> = entry
                 .origins()
                 .map(|o| {
                     format!(
@@ -353,9 +415,8 @@ fn write_found(
             )?;
         }
         PlanFormat::Jsonl => {
-            let first = hit.entry.first_origin();
-            let origins: Vec<serde_json::Value> = hit
-                .entry
+            let first = entry.first_origin();
+            let origins: Vec<serde_json::Value> = entry
                 .origins()
                 .map(|o| {
                     serde_json::json!({
@@ -407,7 +468,7 @@ fn raise_alerts(
     let sinks = Sinks::of(args)?;
     let mut failures = 0;
     for (hit, record) in found.iter().zip(records) {
-        let domain = hit.entry.name();
+        let domain = hit.target.name();
         let previous = store.load(domain)?;
         let seen = Observation {
             domain: domain.to_owned(),
@@ -416,8 +477,12 @@ fn raise_alerts(
             expires: record.as_ref().and_then(|r| r.expires),
             source: hit.source.clone(),
         };
-        let (state, due) = observe(previous.as_ref(), &seen, at, &rules);
-        let evidence = evidence_of(hit, days_ahead, inputs);
+        let (mut state, due) = observe(previous.as_ref(), &seen, at, &rules);
+        // A held name outside the plan keeps the evidence of its prediction.
+        if let Target::Predicted(entry) = hit.target {
+            state.evidence = evidence_of(entry, days_ahead, inputs);
+        }
+        let evidence = state.evidence.clone();
         let mut changes = Vec::new();
         let alerts: Vec<Alert> = due
             .into_iter()
@@ -473,8 +538,10 @@ fn alert_rules(args: &MonitorCheckArgs) -> AlertRules {
 /// Names held on the operator's sinkhole that a source covering their zone
 /// shows not delegated any more (`cautery_monitor::observe_gone`): a
 /// `changed` alert with the name servers and instant they were last seen
-/// with, once, again after the re-notify period. Only names of the plan
-/// (in the campaign's horizon) are looked at: the join sees no other.
+/// with, once, again after the re-notify period. Every held name of the
+/// state is looked at, in the campaign's horizon or not (but for a check
+/// with `plan_only`, only the plan's), since a seized name is watched for
+/// years after its day.
 fn raise_gone_alerts(
     args: &MonitorCheckArgs,
     gone: &Gone<'_, '_>,
@@ -495,39 +562,30 @@ fn raise_gone_alerts(
     }
     let mut store = open_state(&path.to_string_lossy())?;
     let seen: std::collections::HashSet<&str> =
-        gone.found.iter().map(|hit| hit.entry.name()).collect();
-    // Every name the state knows, a page at a time (names found registered: few).
-    let mut candidates = Vec::new();
-    let mut after: Option<String> = None;
-    loop {
-        let page = store.name_page(after.as_deref(), 1000)?;
-        let Some(last) = page.last() else { break };
-        after = Some(last.domain.clone());
-        candidates.extend(page.into_iter().filter(|state| {
-            rules.holds(&state.ns)
-                && !seen.contains(state.domain.as_str())
-                && gone.index.get(&state.domain).is_some()
-                && gone.absences.source_of(&state.domain).is_some()
-        }));
-    }
+        gone.found.iter().map(|hit| hit.target.name()).collect();
     let sinks = Sinks::of(args)?;
     let mut failures = 0;
-    for previous in candidates {
-        let (Some(entry), Some(source)) = (
-            gone.index.get(&previous.domain),
-            gone.absences.source_of(&previous.domain),
+    for held in gone.held {
+        if seen.contains(held.domain.as_str()) {
+            continue;
+        }
+        let (Some(target), Some(source)) = (
+            gone.index.get(&held.domain),
+            gone.absences.source_of(&held.domain),
         ) else {
             continue;
         };
-        let Some((state, due)) = observe_gone(&previous, at, &rules) else {
+        // Read again: the held list is only the names.
+        let Some(previous) = store.load(&held.domain)? else {
             continue;
         };
-        let hit = Found {
-            entry,
-            ns: previous.ns.clone(),
-            source: source.to_owned(),
+        let Some((mut state, due)) = observe_gone(&previous, at, &rules) else {
+            continue;
         };
-        let evidence = evidence_of(&hit, days_ahead, inputs);
+        if let Target::Predicted(entry) = target {
+            state.evidence = evidence_of(entry, days_ahead, inputs);
+        }
+        let evidence = state.evidence.clone();
         let mut changes = Vec::new();
         let alerts: Vec<Alert> = due
             .into_iter()
@@ -687,8 +745,12 @@ impl Sinks {
 /// The evidence of a name found: one per family, seed and window that
 /// predicts it; a public-data family's cites the archived input it was
 /// planned from.
-fn evidence_of(hit: &Found<'_>, days_ahead: i64, inputs: &[ArchivedInput]) -> Vec<Evidence> {
-    hit.entry
+fn evidence_of(
+    entry: cautery_zone::Entry<'_>,
+    days_ahead: i64,
+    inputs: &[ArchivedInput],
+) -> Vec<Evidence> {
+    entry
         .origins()
         .map(|origin| {
             let references = cautery_dga::find_family(origin.family)
@@ -1171,14 +1233,18 @@ fn write_registry_requests(
     use std::collections::BTreeMap;
     std::fs::create_dir_all(folder)
         .with_context(|| format!("cannot create {}", folder.display()))?;
-    let mut by_tld: BTreeMap<&str, Vec<&Found<'_>>> = BTreeMap::new();
+    // Requests are for predicted names; a held name outside the plan is ours.
+    let mut by_tld: BTreeMap<&str, Vec<(cautery_zone::Entry<'_>, &Found<'_>)>> = BTreeMap::new();
     for hit in found {
-        let name = hit.entry.name();
+        let Target::Predicted(entry) = hit.target else {
+            continue;
+        };
+        let name = entry.name();
         let tld = name.rsplit('.').next().unwrap_or(name);
-        by_tld.entry(tld).or_default().push(hit);
+        by_tld.entry(tld).or_default().push((entry, hit));
     }
     for (tld, hits) in &by_tld {
-        let entries: Vec<cautery_zone::Entry<'_>> = hits.iter().map(|hit| hit.entry).collect();
+        let entries: Vec<cautery_zone::Entry<'_>> = hits.iter().map(|(entry, _)| *entry).collect();
         let mut csv = Vec::new();
         cautery_zone::formats::render_registry_tld(&entries, &mut csv)?;
         let csv_path = folder.join(cautery_zone::formats::registry_file(tld));
@@ -1186,12 +1252,12 @@ fn write_registry_requests(
             .with_context(|| format!("cannot write {}", csv_path.display()))?;
         let evidence: Vec<serde_json::Value> = hits
             .iter()
-            .map(|hit| {
+            .map(|(entry, hit)| {
                 serde_json::json!({
-                    "domain": hit.entry.name(),
+                    "domain": entry.name(),
                     "ns": hit.ns,
                     "source": hit.source,
-                    "evidence": evidence_of(hit, days_ahead, inputs),
+                    "evidence": evidence_of(*entry, days_ahead, inputs),
                 })
             })
             .collect();

@@ -200,6 +200,33 @@ fn every_read_endpoint_answers_what_the_cli_and_the_zone_say_in_the_documented_s
     assert_eq!(names, expected);
     assert_eq!(predicted["items"][0]["valid_from"], "2026-11-26T00:00:00Z");
     assert_eq!(predicted["items"][0]["valid_to"], "2026-11-27T00:00:00Z");
+    // The same day again, a page at a time (kept from the answer above):
+    // every name once, in the same order.
+    let mut paged: Vec<String> = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = daemon.json(
+            &format!(
+                "/api/v1/families/chinad/predictions?from=2026-11-26&to=2026-11-26&limit=300{cursor}"
+            ),
+            None,
+            200,
+            "Predictions",
+        );
+        assert_eq!(page["total"], names.len());
+        paged.extend(
+            page["items"]
+                .as_array()
+                .expect("items")
+                .iter()
+                .map(|p| p["name"].as_str().expect("name").to_owned()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(paged, names);
     let default_day = daemon.json(
         "/api/v1/families/chinad/predictions?limit=1",
         None,

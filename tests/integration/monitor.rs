@@ -1706,6 +1706,118 @@ fn a_held_name_that_leaves_its_zone_file_is_a_changed_alert_once_per_period() {
 }
 
 #[test]
+fn a_held_name_is_watched_after_its_day_for_expiry_and_for_leaving_its_zone() {
+    let dir = TempDir::new("monitor-held-beyond");
+    let campaign = campaign(&dir);
+    let names = predicted(&campaign, AT);
+    let held = names[6].clone();
+    let tld = held.rsplit('.').next().expect("a TLD").to_owned();
+    let later = ["2026-11-29T12:00:00Z", "2026-12-03T00:00:00Z"];
+    for at in later {
+        assert!(
+            !predicted(&campaign, at).contains(&held),
+            "{held} is outside the horizon at {at}"
+        );
+    }
+    // RDAP says the seized name expires on 2026-12-06.
+    let answer = fixture("held-domain.json").replace("{DOMAIN}", &held.to_uppercase());
+    let held_path = format!("/rdap/domain/{held}");
+    let (port, log) = http_server(Box::new(move |path, _| {
+        if path == held_path {
+            (200, Vec::new(), answer.clone())
+        } else {
+            (404, Vec::new(), "{\"errorCode\": 404}".to_owned())
+        }
+    }));
+    let bootstrap = dir.write(
+        "dns.json",
+        &fixture("dns.json")
+            .replace("\"{TLDS}\"", &format!("\"{tld}\""))
+            .replace("{BASE}", &format!("http://127.0.0.1:{port}/rdap/")),
+    );
+    let rdap_requests = || {
+        let log = log.lock().expect("lock");
+        log.iter().filter(|(_, path)| path.ends_with(&held)).count()
+    };
+    // The TLD's whole zone (its SOA says which), with or without the held name.
+    let zone = |with_held: bool| {
+        let mut text = format!("{tld}. 900 IN SOA a.nic.{tld}. h.nic.{tld}. 1 2 3 4 5\n");
+        text.push_str(&format!("other-name.{tld}. NS ns.other.test.\n"));
+        if with_held {
+            text.push_str(&format!(
+                "{held}. NS ns1.sinkhole.test.\n{held}. NS ns2.sinkhole.test.\n"
+            ));
+        }
+        dir.write("tld.zone", &text)
+    };
+    let state = dir.join("events.sqlite");
+    let check = |at: &str| -> Vec<serde_json::Value> {
+        let output = cautery(&[
+            "monitor",
+            "check",
+            &campaign,
+            "--zone-file",
+            utf8(&dir.join("tld.zone")),
+            "--at",
+            at,
+            "--state",
+            utf8(&state),
+            "--alerts",
+            "--held-ns",
+            "sinkhole.test",
+            "--rdap-bootstrap",
+            utf8(&bootstrap),
+            "--rdap-interval-ms",
+            "0",
+            "--expiry-warn-days",
+            "5",
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output)
+            .lines()
+            .map(|line| serde_json::from_str(line).expect("JSON alert"))
+            .collect()
+    };
+    // Predicted and held, ten days before its expiry: nothing to say.
+    zone(true);
+    assert_eq!(check(AT), Vec::<serde_json::Value>::new());
+    assert_eq!(rdap_requests(), 1);
+    // Its day has passed; still on the sinkhole, expiry known and far: RDAP is not asked.
+    assert_eq!(check(later[0]), Vec::<serde_json::Value>::new());
+    assert_eq!(
+        rdap_requests(),
+        1,
+        "a held name's far expiry is not asked again"
+    );
+    // Three days before its expiry: RDAP is asked, and the alert carries the
+    // evidence kept from when it was predicted.
+    let alerts = check(later[1]);
+    assert_eq!(rdap_requests(), 2);
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert_eq!(alerts[0]["kind"], "expiring");
+    assert_eq!(alerts[0]["domain"], held.as_str());
+    assert_eq!(alerts[0]["expires"], "2026-12-06T00:00:00Z");
+    assert_eq!(alerts[0]["evidence"][0]["family"], "necurs");
+    // The registry drops it: a departure from the sinkhole, though no plan predicts it.
+    zone(false);
+    let alerts = check("2026-12-03T06:00:00Z");
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    let alert = &alerts[0];
+    assert_eq!(alert["kind"], "changed");
+    assert_eq!(alert["domain"], held.as_str());
+    assert_eq!(alert["away_from_sinkhole"], true);
+    assert_eq!(alert["changes"][0]["what"], "delegation");
+    assert_eq!(alert["last_seen"], later[1]);
+    assert_eq!(alert["evidence"][0]["family"], "necurs");
+    assert!(
+        alert["source"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("zone-file:")),
+        "{alert}"
+    );
+}
+
+#[test]
 fn a_file_without_soa_is_not_taken_for_a_whole_zone() {
     let dir = TempDir::new("monitor-held-no-soa");
     let campaign = campaign(&dir);

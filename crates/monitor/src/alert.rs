@@ -12,37 +12,10 @@ use hmac::{Hmac, Mac};
 use serde::Serialize;
 use sha2::Sha256;
 
-use crate::state::{AlertKind, Change};
+use crate::state::{AlertKind, Change, Evidence};
 
 /// The header carrying the signature.
 pub const SIGNATURE_HEADER: &str = "X-Cautery-Signature";
-
-/// Why cautery considers a name a DGA name: what a registry asks for.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Evidence {
-    /// The family.
-    pub family: String,
-    /// The seed.
-    pub seed: String,
-    /// Where the name is in use (RFC 3339; empty for unbounded).
-    pub valid_from: String,
-    /// End of the window (exclusive).
-    pub valid_to: String,
-    /// The first instant cautery's campaign predicts the name: the window's
-    /// start less the horizon's days ahead.
-    pub predicted_from: String,
-    /// Where the algorithm was described (the family's references).
-    pub algorithm_source: Vec<String>,
-    /// For public-data families, the SHA-256 of the archived input.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub input_sha256: Option<String>,
-    /// Where that input is kept: its file in the seed archive.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub input_path: Option<String>,
-    /// When that input was fetched (RFC 3339).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub input_fetched_at: Option<String>,
-}
 
 /// What a live finding alert says of an infected client.
 #[derive(Debug, Clone, PartialEq, Serialize)]

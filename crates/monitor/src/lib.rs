@@ -39,17 +39,18 @@ pub mod state;
 pub mod store;
 pub mod zonefile;
 
-pub use alert::{signature, Alert, Evidence, FindingFacts, SIGNATURE_HEADER};
+pub use alert::{signature, Alert, FindingFacts, SIGNATURE_HEADER};
 pub use delegation::{DelegationError, Pacer, ParentAnswer};
 pub use health::{
     cycle_notice, cycle_problem, problems, record, CycleNotice, HealthRules, Problem, SourceHealth,
     CYCLE_SOURCE,
 };
-pub use join::{join_zone, Found, JoinStats, PredictionIndex};
+pub use join::{join_zone, Found, HeldName, JoinStats, PredictionIndex, Target};
 pub use postgres::{open_state, PostgresState};
 pub use rdap::{domain_url, parse_domain, retry_after, Bootstrap, DomainRecord, RdapError};
 pub use state::{
-    due_again, observe, observe_gone, AlertKind, AlertRules, Change, Due, NameState, Observation,
+    due_again, observe, observe_gone, AlertKind, AlertRules, Change, Due, Evidence, NameState,
+    Observation,
 };
 pub use store::{SqliteState, StateStore, StoreError, StoredAlert};
 pub use zonefile::{open_stream, Delegation, ZoneFileError, ZoneReader, MAX_LINE};

@@ -20,6 +20,10 @@ use crate::store::{
     SOURCE_COLUMNS,
 };
 
+/// The advisory lock key held while the monitor tables are migrated
+/// ("cautmon1" in ASCII), so concurrent openers take turns.
+const MIGRATION_LOCK: i64 = 0x6361_7574_6d6f_6e31;
+
 /// Migrations; never edit one that was released, append.
 const MIGRATIONS: &[&str] = &[
     "CREATE TABLE monitor_names (
@@ -58,6 +62,7 @@ CREATE TABLE monitor_sources (
     unhealthy BOOLEAN NOT NULL
 );",
     "ALTER TABLE monitor_names ADD COLUMN gone_since TEXT;",
+    "ALTER TABLE monitor_names ADD COLUMN evidence TEXT;",
 ];
 
 /// The monitor's tables in a PostgreSQL database.
@@ -111,19 +116,26 @@ impl PostgresState {
         }
     }
 
+    /// Brings the monitor's tables to the current version. Several
+    /// connections (units, sinkhole nodes) may open a fresh database at
+    /// once: the migrations run in one transaction that first takes
+    /// [`MIGRATION_LOCK`], so the others wait and then find them current.
     fn migrate(&mut self) -> Result<(), StoreError> {
         let url = self.url.clone();
         let error = |source| StoreError::Postgres {
             url: url.clone(),
             source,
         };
-        self.client
+        let mut transaction = self.client.transaction().map_err(error)?;
+        transaction
+            .execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .map_err(error)?;
+        transaction
             .batch_execute(
                 "CREATE TABLE IF NOT EXISTS monitor_schema_version (version BIGINT NOT NULL)",
             )
             .map_err(error)?;
-        let found: i64 = self
-            .client
+        let found: i64 = transaction
             .query_one(
                 "SELECT coalesce(max(version), 0)::BIGINT FROM monitor_schema_version",
                 &[],
@@ -138,12 +150,7 @@ impl PostgresState {
                 supported,
             });
         }
-        for (index, migration) in MIGRATIONS.iter().enumerate() {
-            let version = index as i64 + 1;
-            if version <= found {
-                continue;
-            }
-            let mut transaction = self.client.transaction().map_err(error)?;
+        for (version, migration) in (1i64..).zip(MIGRATIONS).skip_while(|(v, _)| *v <= found) {
             transaction.batch_execute(migration).map_err(error)?;
             transaction
                 .execute(
@@ -151,9 +158,8 @@ impl PostgresState {
                     &[&version],
                 )
                 .map_err(error)?;
-            transaction.commit().map_err(error)?;
         }
-        Ok(())
+        transaction.commit().map_err(error)
     }
 
     fn insert_alerts(

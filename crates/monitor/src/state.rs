@@ -42,6 +42,33 @@ pub struct Observation {
     pub source: String,
 }
 
+/// Why cautery considers a name a DGA name: what a registry asks for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Evidence {
+    /// The family.
+    pub family: String,
+    /// The seed.
+    pub seed: String,
+    /// Where the name is in use (RFC 3339; empty for unbounded).
+    pub valid_from: String,
+    /// End of the window (exclusive).
+    pub valid_to: String,
+    /// The first instant cautery's campaign predicts the name: the window's
+    /// start less the horizon's days ahead.
+    pub predicted_from: String,
+    /// Where the algorithm was described (the family's references).
+    pub algorithm_source: Vec<String>,
+    /// For public-data families, the SHA-256 of the archived input.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_sha256: Option<String>,
+    /// Where that input is kept: its file in the seed archive.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_path: Option<String>,
+    /// When that input was fetched (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub input_fetched_at: Option<String>,
+}
+
 /// What is known of one name found registered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NameState {
@@ -63,6 +90,10 @@ pub struct NameState {
     pub alerted: BTreeMap<AlertKind, DateTime<Utc>>,
     /// Since when a held name is no longer delegated (`None` while it is).
     pub gone_since: Option<DateTime<Utc>>,
+    /// Why the name is a DGA name, as last predicted: kept so that alerts
+    /// about a held name still carry it after its day has passed and no
+    /// plan predicts it (empty when the name was saved before cautery kept it).
+    pub evidence: Vec<Evidence>,
 }
 
 /// Kinds of alerts.
@@ -214,6 +245,7 @@ pub fn observe(
             changed_at: at,
             alerted: BTreeMap::new(),
             gone_since: None,
+            evidence: Vec::new(),
         },
         Some(previous) => previous.clone(),
     };

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use crate::alert::Alert;
 use crate::health::SourceHealth;
@@ -55,6 +55,7 @@ CREATE INDEX monitor_alerts_at ON monitor_alerts (at);",
     unhealthy INTEGER NOT NULL
 );",
     "ALTER TABLE monitor_names ADD COLUMN gone_since TEXT;",
+    "ALTER TABLE monitor_names ADD COLUMN evidence TEXT;",
 ];
 
 /// Why the store failed.
@@ -131,21 +132,38 @@ impl SqliteState {
         }
     }
 
+    /// Brings the monitor's tables to the current version. The daemon's
+    /// monitor unit and its HTTP API may open a fresh database at once:
+    /// the migrations run in one immediate transaction, which takes the
+    /// write lock before the version is read, so the second connection
+    /// waits for the first and then finds the tables current.
     fn migrate(&mut self) -> Result<(), StoreError> {
-        self.connection
+        let supported = MIGRATIONS.len() as i64;
+        let version = "SELECT coalesce(max(version), 0) FROM monitor_schema_version";
+        let current: Option<i64> = self
+            .connection
+            .query_row(version, [], |row| row.get(0))
+            .ok();
+        if current == Some(supported) {
+            return Ok(());
+        }
+        let path = self.path.clone();
+        let error = |source| StoreError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let transaction = self
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(error)?;
+        transaction
             .execute_batch(
                 "CREATE TABLE IF NOT EXISTS monitor_schema_version (version INTEGER NOT NULL)",
             )
-            .map_err(|e| self.error(e))?;
-        let found: i64 = self
-            .connection
-            .query_row(
-                "SELECT coalesce(max(version), 0) FROM monitor_schema_version",
-                [],
-                |row| row.get(0),
-            )
-            .map_err(|e| self.error(e))?;
-        let supported = MIGRATIONS.len() as i64;
+            .map_err(error)?;
+        let found: i64 = transaction
+            .query_row(version, [], |row| row.get(0))
+            .map_err(error)?;
         if found > supported {
             return Err(StoreError::SchemaTooNew {
                 path: self.path.clone(),
@@ -153,17 +171,7 @@ impl SqliteState {
                 supported,
             });
         }
-        let path = self.path.clone();
-        let error = |source| StoreError::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        for (index, migration) in MIGRATIONS.iter().enumerate() {
-            let version = index as i64 + 1;
-            if version <= found {
-                continue;
-            }
-            let transaction = self.connection.transaction().map_err(error)?;
+        for (version, migration) in (1..).zip(MIGRATIONS).skip_while(|(v, _)| *v <= found) {
             transaction.execute_batch(migration).map_err(error)?;
             transaction
                 .execute(
@@ -171,9 +179,8 @@ impl SqliteState {
                     [version],
                 )
                 .map_err(error)?;
-            transaction.commit().map_err(error)?;
         }
-        Ok(())
+        transaction.commit().map_err(error)
     }
 
     /// The state of `domain`, if it was ever found registered.
@@ -311,7 +318,7 @@ impl SqliteState {
 }
 
 /// A row of `monitor_names`: first_seen, last_seen, ns, registrar,
-/// expires, changed_at, alerted, gone_since.
+/// expires, changed_at, alerted, gone_since, evidence.
 pub(crate) type NameRow = (
     String,
     String,
@@ -320,6 +327,7 @@ pub(crate) type NameRow = (
     Option<String>,
     String,
     String,
+    Option<String>,
     Option<String>,
 );
 
@@ -383,7 +391,7 @@ impl Columns for postgres::Row {
 
 /// The columns of `monitor_names` but `domain`, as [`name_row`] reads them.
 pub(crate) const NAME_COLUMNS: &str =
-    "first_seen, last_seen, ns, registrar, expires, changed_at, alerted, gone_since";
+    "first_seen, last_seen, ns, registrar, expires, changed_at, alerted, gone_since, evidence";
 
 /// The columns of `monitor_sources`, as [`source_row`] reads them.
 pub(crate) const SOURCE_COLUMNS: &str =
@@ -400,6 +408,7 @@ pub(crate) fn name_row<C: Columns>(row: &C, first: usize) -> Result<NameRow, C::
         row.text(first + 5)?,
         row.text(first + 6)?,
         row.maybe_text(first + 7)?,
+        row.maybe_text(first + 8)?,
     ))
 }
 
@@ -430,13 +439,13 @@ pub(crate) fn name_upsert(mark: &str) -> String {
         "INSERT INTO monitor_names (domain, {NAME_COLUMNS}) VALUES ({})
          ON CONFLICT (domain) DO UPDATE SET last_seen = {mark}3, ns = {mark}4,
            registrar = {mark}5, expires = {mark}6, changed_at = {mark}7, alerted = {mark}8,
-           gone_since = {mark}9",
-        placeholders(mark, 9)
+           gone_since = {mark}9, evidence = {mark}10",
+        placeholders(mark, 10)
     )
 }
 
 /// A name's row as text: `domain` then [`NAME_COLUMNS`].
-pub(crate) fn name_values(state: &NameState) -> [Option<String>; 9] {
+pub(crate) fn name_values(state: &NameState) -> [Option<String>; 10] {
     [
         Some(state.domain.clone()),
         Some(state.first_seen.to_rfc3339()),
@@ -447,6 +456,8 @@ pub(crate) fn name_values(state: &NameState) -> [Option<String>; 9] {
         Some(state.changed_at.to_rfc3339()),
         Some(serde_json::to_string(&state.alerted).unwrap_or_default()),
         state.gone_since.map(|t| t.to_rfc3339()),
+        (!state.evidence.is_empty())
+            .then(|| serde_json::to_string(&state.evidence).unwrap_or_default()),
     ]
 }
 
@@ -514,7 +525,8 @@ fn instant_of(path: &str, key: &str, text: &str) -> Result<DateTime<Utc>, StoreE
 
 /// A name's state from its row (either store).
 pub(crate) fn name_state(path: &str, domain: &str, row: NameRow) -> Result<NameState, StoreError> {
-    let (first_seen, last_seen, ns, registrar, expires, changed_at, alerted, gone_since) = row;
+    let (first_seen, last_seen, ns, registrar, expires, changed_at, alerted, gone_since, evidence) =
+        row;
     let corrupt = |message: String| StoreError::Corrupt {
         path: path.to_owned(),
         domain: domain.to_owned(),
@@ -531,6 +543,12 @@ pub(crate) fn name_state(path: &str, domain: &str, row: NameRow) -> Result<NameS
         changed_at: instant(&changed_at)?,
         alerted: serde_json::from_str(&alerted).map_err(|e| corrupt(format!("alerted: {e}")))?,
         gone_since: gone_since.as_deref().map(instant).transpose()?,
+        evidence: match evidence {
+            Some(text) => {
+                serde_json::from_str(&text).map_err(|e| corrupt(format!("evidence: {e}")))?
+            }
+            None => Vec::new(),
+        },
     })
 }
 
@@ -680,7 +698,7 @@ impl StateStore for SqliteState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::state::{observe, AlertRules, Observation};
+    use crate::state::{observe, AlertRules, Evidence, Observation};
 
     #[test]
     fn state_survives_reopening_beside_another_schema_version_table() {
@@ -709,8 +727,20 @@ mod tests {
             source: "test".into(),
         };
         let at = DateTime::UNIX_EPOCH + chrono::Duration::days(19_000);
-        let (state, due) = observe(None, &seen, at, &rules);
+        let (mut state, due) = observe(None, &seen, at, &rules);
         assert_eq!(due.len(), 1);
+        // Kept so that a held name's alerts cite it after its day.
+        state.evidence = vec![Evidence {
+            family: "necurs".into(),
+            seed: "default".into(),
+            valid_from: "2026-11-24T00:00:00Z".into(),
+            valid_to: "2026-11-28T00:00:00Z".into(),
+            predicted_from: "2026-11-23T00:00:00Z".into(),
+            algorithm_source: vec!["https://example.net/necurs".into()],
+            input_sha256: None,
+            input_path: None,
+            input_fetched_at: None,
+        }];
         let mut store = SqliteState::open(&path).expect("open");
         assert_eq!(store.load("abc.com").expect("load"), None);
         store.save(&state, &[], &[]).expect("save");
@@ -722,5 +752,42 @@ mod tests {
             .query_row("SELECT max(version) FROM schema_version", [], |r| r.get(0))
             .expect("events version");
         assert_eq!(version, 7, "the events' migration table is untouched");
+    }
+
+    /// The daemon's monitor unit and its HTTP API open a fresh state file
+    /// at once: every open succeeds and each migration is applied once.
+    /// Before the migrations took the write lock first, the second opener
+    /// failed with "table monitor_names already exists".
+    #[test]
+    fn openers_of_a_fresh_file_take_turns() {
+        for round in 0..10 {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let path = dir.path().join("monitor.sqlite");
+            let barrier = std::sync::Barrier::new(6);
+            let opened: Vec<Result<SqliteState, StoreError>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..6)
+                    .map(|_| {
+                        scope.spawn(|| {
+                            barrier.wait();
+                            SqliteState::open(&path)
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|handle| handle.join().expect("opener thread"))
+                    .collect()
+            });
+            for state in opened {
+                state.unwrap_or_else(|e| panic!("round {round}: {e}"));
+            }
+            let connection = Connection::open(&path).expect("open");
+            let versions: i64 = connection
+                .query_row("SELECT count(*) FROM monitor_schema_version", [], |row| {
+                    row.get(0)
+                })
+                .expect("versions");
+            assert_eq!(versions, MIGRATIONS.len() as i64, "round {round}");
+        }
     }
 }

@@ -117,7 +117,8 @@ impl MonitorSettings {
         let checks = section
             .campaigns
             .iter()
-            .map(|campaign| MonitorCheckArgs {
+            .enumerate()
+            .map(|(position, campaign)| MonitorCheckArgs {
                 campaign: path_text(&under_base(campaign)),
                 zone_file: section
                     .zone_files
@@ -147,6 +148,8 @@ impl MonitorSettings {
                 data_dir: Some(under_base(&section.seed_archive)),
                 mail_to: section.mail_to.clone(),
                 mail: mail.clone(),
+                // The held names outside every plan are watched once a cycle.
+                plan_only: position > 0,
                 health: HealthArgs {
                     interval_minutes,
                     max_failures: section.max_failures,

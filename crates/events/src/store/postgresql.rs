@@ -34,13 +34,18 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Barrier;
 
 use super::columns::{micros, RawEvent, COLUMNS, COLUMN_COUNT};
+use super::hourly::hourly_columns;
 use super::{
     victims_hourly_backfill, victims_hourly_table, EventStore, RawHourly, StoreError,
     SCHEMA_VERSION,
 };
 use crate::batch::{self, BatchId};
 use crate::event::Event;
-use crate::victims::{HourlyRow, HourlyRows};
+use crate::victims::HourlyRow;
+
+/// The advisory lock key held while the events tables are migrated
+/// ("cautevt1" in ASCII), so concurrent openers take turns.
+const MIGRATION_LOCK: i64 = 0x6361_7574_6576_7431;
 
 /// Schema migrations, the first creating version 1. Never edit one that
 /// has shipped: add the next.
@@ -236,25 +241,35 @@ impl PostgresStore {
         row.try_get(0).map_err(error)
     }
 
+    /// Brings the schema to [`SCHEMA_VERSION`]. Several connections
+    /// (sinkhole nodes, the writer's COPY connections, the API) may open a
+    /// fresh database at once: the migrations run in one transaction that
+    /// first takes [`MIGRATION_LOCK`], so the others wait and then find
+    /// the schema current.
     fn migrate(&self) -> Result<(), StoreError> {
-        self.client
-            .borrow_mut()
+        let mut client = self.client.borrow_mut();
+        let mut transaction = client.transaction().map_err(error)?;
+        transaction
+            .execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .map_err(error)?;
+        transaction
             .batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
             .map_err(error)?;
-        let found = self.schema_version()?;
+        let found: i64 = transaction
+            .query_one(
+                "SELECT coalesce(max(version), 0)::BIGINT FROM schema_version",
+                &[],
+            )
+            .map_err(error)?
+            .try_get(0)
+            .map_err(error)?;
         if found > SCHEMA_VERSION {
             return Err(StoreError::SchemaTooNew {
                 found,
                 supported: SCHEMA_VERSION,
             });
         }
-        let mut client = self.client.borrow_mut();
-        for (index, migration) in MIGRATIONS.iter().enumerate() {
-            let version = index as i64 + 1;
-            if version <= found {
-                continue;
-            }
-            let mut transaction = client.transaction().map_err(error)?;
+        for (version, migration) in (1i64..).zip(MIGRATIONS).skip_while(|(v, _)| *v <= found) {
             transaction.batch_execute(migration).map_err(error)?;
             transaction
                 .execute(
@@ -262,9 +277,8 @@ impl PostgresStore {
                     &[&version],
                 )
                 .map_err(error)?;
-            transaction.commit().map_err(error)?;
         }
-        Ok(())
+        transaction.commit().map_err(error)
     }
 }
 
@@ -314,22 +328,24 @@ fn raw_of(row: &Row) -> Result<(i64, RawEvent), postgres::Error> {
     ))
 }
 
-/// Adds `rows` to the per-hour victims counts inside `transaction`.
+/// Adds what `events` count to the per-hour victims counts inside
+/// `transaction`: one row per key, in key order (see `hourly`), in one
+/// statement.
 fn add_hourly(
     transaction: &mut postgres::Transaction<'_>,
-    rows: &[HourlyRow],
+    events: &[Event],
 ) -> Result<(), StoreError> {
+    let rows = hourly_columns(events);
     if rows.is_empty() {
         return Ok(());
     }
-    let raw: Vec<RawHourly> = rows.iter().map(RawHourly::of).collect();
-    let hours: Vec<i64> = raw.iter().map(|r| r.hour_us).collect();
-    let families: Vec<&str> = raw.iter().map(|r| r.family.as_str()).collect();
-    let sources: Vec<&str> = raw.iter().map(|r| r.src_ip.as_str()).collect();
-    let asns: Vec<i64> = raw.iter().map(|r| r.src_asn).collect();
-    let countries: Vec<&str> = raw.iter().map(|r| r.src_country.as_str()).collect();
-    let names: Vec<Option<&str>> = raw.iter().map(|r| r.src_as_name.as_deref()).collect();
-    let events: Vec<i64> = raw.iter().map(|r| r.events).collect();
+    let hours: Vec<i64> = rows.iter().map(|r| r.hour_us).collect();
+    let families: Vec<&str> = rows.iter().map(|r| r.family).collect();
+    let sources: Vec<&str> = rows.iter().map(|r| r.src_ip.as_str()).collect();
+    let asns: Vec<i64> = rows.iter().map(|r| r.src_asn).collect();
+    let countries: Vec<&str> = rows.iter().map(|r| r.src_country).collect();
+    let names: Vec<Option<&str>> = rows.iter().map(|r| r.src_as_name).collect();
+    let events: Vec<i64> = rows.iter().map(|r| r.events).collect();
     transaction
         .execute(
             HOURLY_UPSERT_SQL,
@@ -381,10 +397,7 @@ fn copy_and_commit(
     // would hold both there for good. After it each commits without
     // waiting for the others; one that fails now is one part missing,
     // which event_batches lets a replay store (counts included).
-    add_hourly(
-        &mut transaction,
-        &HourlyRows::of_events(part.events).into_sorted(),
-    )?;
+    add_hourly(&mut transaction, part.events)?;
     transaction.commit().map_err(error)
 }
 
@@ -486,10 +499,7 @@ impl PostgresStore {
             let mut transaction = client.transaction().map_err(error)?;
             copy(&mut transaction, part)?;
             // The victims counts move with the events they count.
-            add_hourly(
-                &mut transaction,
-                &HourlyRows::of_events(part.events).into_sorted(),
-            )?;
+            add_hourly(&mut transaction, part.events)?;
             return transaction.commit().map_err(error);
         }
         let size = events.len().div_ceil(parts);

@@ -20,16 +20,17 @@ use std::path::Path;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 use super::columns::{micros, RawEvent, COLUMNS};
+use super::hourly::hourly_columns;
 use super::{
     victims_hourly_backfill, victims_hourly_table, EachRow, EventRow, EventStore, RawHourly,
     StoreError, SCHEMA_VERSION,
 };
 use crate::batch::{self, BatchId};
 use crate::event::{Event, Protocol, Transport};
-use crate::victims::{HourlyRow, HourlyRows};
+use crate::victims::HourlyRow;
 
 /// Schema migrations, the first creating version 1. Never edit one that
 /// has shipped: add the next.
@@ -260,40 +261,79 @@ impl SqliteStore {
 
     fn configure(&mut self) -> rusqlite::Result<()> {
         // journal_mode answers with the mode it set, so it is a query.
-        let _mode: String = self
-            .connection
-            .query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+        // The busy timeout comes first: another connection may hold the
+        // lock while this one switches the journal mode.
+        self.connection.busy_timeout(Duration::from_secs(5))?;
+        // Two connections switching a fresh file to WAL at once can
+        // deadlock on the upgrade from a shared lock, and SQLite answers
+        // one of them "busy" without waiting: try again for a while.
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            match self
+                .connection
+                .query_row("PRAGMA journal_mode = WAL", [], |row| {
+                    row.get::<_, String>(0)
+                }) {
+                Err(rusqlite::Error::SqliteFailure(failure, _))
+                    if failure.code == rusqlite::ErrorCode::DatabaseBusy
+                        && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                other => {
+                    other?;
+                    break;
+                }
+            }
+        }
         self.connection
             .pragma_update(None, "synchronous", "NORMAL")?;
-        self.connection.busy_timeout(Duration::from_secs(5))?;
+        // A batch of 100,000 events dirties more pages (events, the time
+        // index, the per-hour victims rows) than SQLite's default 2 MiB
+        // cache holds, and it wrote the excess to the WAL before the commit
+        // wrote them again; 32 MiB at most, taken only as used.
+        self.connection.pragma_update(None, "cache_size", -32_768)?;
         // Statements: the inserts (events, batches, per-hour counts), the
         // page queries, the scan, the deletes, the per-hour read.
         self.connection.set_prepared_statement_cache_capacity(16);
         Ok(())
     }
 
+    /// Brings the schema to [`SCHEMA_VERSION`]. Two connections may open a
+    /// fresh database at once (the daemon's units each open their own):
+    /// the migrations run in one immediate transaction, which takes the
+    /// write lock before the version is read, so the second connection
+    /// waits for the first and then finds the schema current.
     fn migrate(&mut self) -> Result<(), StoreError> {
+        if self.schema_version().ok() == Some(SCHEMA_VERSION) {
+            return Ok(());
+        }
         let path = self.path.clone();
         let error = |source| StoreError::Sqlite {
             path: path.clone(),
             source,
         };
-        self.connection
+        let transaction = self
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(error)?;
+        transaction
             .execute_batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             .map_err(error)?;
-        let found = self.schema_version()?;
+        let found: i64 = transaction
+            .query_row(
+                "SELECT coalesce(max(version), 0) FROM schema_version",
+                [],
+                |row| row.get(0),
+            )
+            .map_err(error)?;
         if found > SCHEMA_VERSION {
             return Err(StoreError::SchemaTooNew {
                 found,
                 supported: SCHEMA_VERSION,
             });
         }
-        for (index, migration) in MIGRATIONS.iter().enumerate() {
-            let version = index as i64 + 1;
-            if version <= found {
-                continue;
-            }
-            let transaction = self.connection.transaction().map_err(error)?;
+        for (version, migration) in (1..).zip(MIGRATIONS).skip_while(|(v, _)| *v <= found) {
             transaction.execute_batch(migration).map_err(error)?;
             transaction
                 .execute(
@@ -301,9 +341,8 @@ impl SqliteStore {
                     [version],
                 )
                 .map_err(error)?;
-            transaction.commit().map_err(error)?;
         }
-        Ok(())
+        transaction.commit().map_err(error)
     }
 
     /// Stores what of `batch` is not stored yet, in one transaction.
@@ -341,22 +380,22 @@ impl SqliteStore {
         transaction.commit()
     }
 
-    /// Adds `events` to the per-hour victims counts.
+    /// Adds `events` to the per-hour victims counts: one row per key, in
+    /// the table's key order (see `hourly`).
     fn insert_hourly(
         transaction: &rusqlite::Transaction<'_>,
         events: &[Event],
     ) -> rusqlite::Result<()> {
         let mut upsert = transaction.prepare_cached(HOURLY_UPSERT_SQL)?;
-        for row in HourlyRows::of_events(events).into_sorted() {
-            let raw = RawHourly::of(&row);
+        for row in hourly_columns(events) {
             upsert.execute(params![
-                raw.hour_us,
-                raw.family,
-                raw.src_ip,
-                raw.src_asn,
-                raw.src_country,
-                raw.src_as_name,
-                raw.events,
+                row.hour_us,
+                row.family,
+                row.src_ip,
+                row.src_asn,
+                row.src_country,
+                row.src_as_name,
+                row.events,
             ])?;
         }
         Ok(())
