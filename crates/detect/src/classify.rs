@@ -552,7 +552,7 @@ mod tests {
                 "{name}"
             );
         }
-        assert!(checked > 400_000, "{checked}");
+        assert!(checked > 900_000, "{checked}");
     }
 
     proptest::proptest! {
