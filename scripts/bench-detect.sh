@@ -84,6 +84,33 @@ if [ "${CALLGRIND:-0}" = 1 ] && command -v valgrind >/dev/null; then
           (total - index_build) / n, parse / n, intern / n, attribute / n }'
 fi
 
+# The other formats: the same queries rewritten as Unbound, dnsmasq, Zeek
+# (TSV and JSON) logs and a pcap of the query packets
+# (scripts/detect-formats-synth.py), each read and attributed on one core;
+# FORMATS=none skips them.
+FORMATS=${FORMATS:-unbound dnsmasq zeek-tsv zeek-json pcap}
+if [ "$FORMATS" != none ]; then
+  python3 scripts/detect-formats-synth.py "$WORK/queries.log" "$WORK/queries"
+  head -3 "$WORK/queries.log" > "$WORK/small.log"
+  python3 scripts/detect-formats-synth.py "$WORK/small.log" "$WORK/small"
+  YEAR=${DAY%%-*}
+  for format in $FORMATS; do
+    FILE="$WORK/queries.$format"
+    STATS=$(taskset -c 0 "$BIN" detect --year "$YEAR" --stats "$FILE" 2>&1 >"$WORK/findings.$format")
+    found=$(wc -l < "$WORK/findings.$format")
+    line=$(echo "$STATS" | awk -v lines="$LINES" -v f="$format" '
+      /read .* queries/ { for (i = 1; i <= NF; i++) { if ($i == "in" && $(i+2) == "s;" && !read) read = $(i+1);
+                                                      if ($i == "attributed") attributed = $(i+2) } }
+      END { printf "%s: %.0f lines/s read; read + attribute: %.0f lines/s (wall, one core)", f, lines / read, lines / (read + attributed) }')
+    echo "$line; findings: $found (expected 20); $(du -h "$FILE" | cut -f1)"
+    if command -v perf >/dev/null; then
+      FULL=$(cpu_ms detect --year "$YEAR" "$FILE"); BASE=$(cpu_ms detect --year "$YEAR" "$WORK/small.$format")
+      awk -v f="$FULL" -v b="$BASE" -v n="$LINES" -v fmt="$format" 'BEGIN { printf "%s, CPU time: %.0f lines/s parsed and attributed (%.0f ms, less %.0f ms for the index)\n", fmt, n / ((f - b) / 1000), f, b }'
+    fi
+  done
+  rm -f "$WORK"/queries.unbound "$WORK"/queries.dnsmasq "$WORK"/queries.zeek-* "$WORK"/queries.pcap
+fi
+
 # dnstap: decoded (Frame Streams, protobuf, DNS question) and kept, then
 # attributed, on one core.
 DNSTAP=${DNSTAP:-1000000}

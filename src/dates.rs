@@ -60,6 +60,23 @@ pub fn parse_day(what: &str, text: &str) -> Result<NaiveDate> {
     Ok(day)
 }
 
+/// The days that `--date DAY` or `--from D --to D` name (clap asks for
+/// both ends of a range), else today alone.
+pub fn day_range(
+    date: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> Result<(NaiveDate, NaiveDate)> {
+    Ok(match (date, from, to) {
+        (Some(day), _, _) => {
+            let day = parse_day("--date", day)?;
+            (day, day)
+        }
+        (None, Some(from), Some(to)) => (parse_day("--from", from)?, parse_day("--to", to)?),
+        _ => (today(), today()),
+    })
+}
+
 /// `day` moved by `delta` days, clamped to the accepted range.
 pub fn shift(day: NaiveDate, delta: i64) -> NaiveDate {
     let moved = if delta >= 0 {

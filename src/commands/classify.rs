@@ -28,9 +28,7 @@ pub fn run(args: &ClassifyArgs) -> Result<Outcome> {
         }
         None => Model::shipped(),
     };
-    // Names share their registrable domains: the list is looked up once per
-    // deciding tail.
-    let mut labels = Suffixes::shipped().cache();
+    let suffixes = Suffixes::shipped();
     let index = if args.no_lookup || args.features {
         None
     } else {
@@ -49,7 +47,7 @@ pub fn run(args: &ClassifyArgs) -> Result<Outcome> {
             return Ok(());
         }
         scored += 1;
-        let label = labels.label(&name);
+        let label = suffixes.registrable_label(&name);
         if args.features {
             write!(out, "{name}\t{label}")?;
             for value in model.features(label) {

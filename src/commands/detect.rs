@@ -81,10 +81,8 @@ pub fn run(args: &DetectArgs) -> Result<Outcome> {
     let (model, suffixes) = (Model::shipped(), Suffixes::shipped());
     // Many names share their registrable part: score each part once.
     let scored: std::cell::RefCell<ahash::AHashMap<Box<str>, bool>> = Default::default();
-    let labels = std::cell::RefCell::new(suffixes.cache());
     let is_dga = |name: &str| {
-        let mut labels = labels.borrow_mut();
-        let label = labels.label(name);
+        let label = suffixes.registrable_label(name);
         if let Some(&flagged) = scored.borrow().get(label) {
             return flagged;
         }
@@ -114,7 +112,6 @@ pub fn run(args: &DetectArgs) -> Result<Outcome> {
     std::mem::forget(collection);
     std::mem::forget(index);
     std::mem::forget(scored);
-    std::mem::forget(labels);
     Ok(Outcome::Success)
 }
 

@@ -9,7 +9,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{bind, resolve_families, SeedChoice, Source};
 use crate::cli::{GenerateArgs, GenerateFormat};
-use crate::dates::{parse_day, today};
+use crate::dates::day_range;
 use crate::output::{self, json_string};
 use crate::Outcome;
 
@@ -21,14 +21,11 @@ pub fn run(args: &GenerateArgs) -> Result<Outcome> {
     if super::seed::wants_input(args)? {
         return super::seed::generate(args);
     }
-    let (first, last) = match (&args.date, &args.from, &args.to) {
-        (Some(day), _, _) => {
-            let day = parse_day("--date", day)?;
-            (day, day)
-        }
-        (None, Some(from), Some(to)) => (parse_day("--from", from)?, parse_day("--to", to)?),
-        _ => (today(), today()),
-    };
+    let (first, last) = day_range(
+        args.date.as_deref(),
+        args.from.as_deref(),
+        args.to.as_deref(),
+    )?;
     cautery_dga::check_range(first, last)?;
     let choice = match (&args.seed, args.all_seeds) {
         (Some(seed), _) => SeedChoice::Given(seed),

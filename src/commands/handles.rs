@@ -8,7 +8,7 @@ use anyhow::{bail, Result};
 use cautery_dga::families::miniduke;
 
 use crate::cli::{HandlesArgs, HandlesFormat};
-use crate::dates::{parse_day, today};
+use crate::dates::day_range;
 use crate::output::{self, json_string};
 use crate::Outcome;
 
@@ -20,14 +20,11 @@ pub fn run(args: &HandlesArgs) -> Result<Outcome> {
             args.malware
         );
     }
-    let (first, last) = match (&args.date, &args.from, &args.to) {
-        (Some(day), _, _) => {
-            let day = parse_day("--date", day)?;
-            (day, day)
-        }
-        (None, Some(from), Some(to)) => (parse_day("--from", from)?, parse_day("--to", to)?),
-        _ => (today(), today()),
-    };
+    let (first, last) = day_range(
+        args.date.as_deref(),
+        args.from.as_deref(),
+        args.to.as_deref(),
+    )?;
     cautery_dga::check_range(first, last)?;
     let mut out = output::stdout();
     for window in miniduke::handles(first, last) {

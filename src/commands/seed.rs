@@ -20,7 +20,7 @@ use chrono::Utc;
 use crate::cli::{
     FetchArgs, GenerateArgs, GenerateFormat, SeedArgs, SeedCommand, ShowArgs, WatchArgs,
 };
-use crate::dates::{parse_day, today};
+use crate::dates::{day_range, today};
 use crate::output::{self, json_string};
 use crate::Outcome;
 
@@ -177,14 +177,11 @@ pub fn generate(args: &GenerateArgs) -> Result<Outcome> {
             builtin.join(", ")
         )
     })?;
-    let (first, last) = match (&args.date, &args.from, &args.to) {
-        (Some(day), _, _) => {
-            let day = parse_day("--date", day)?;
-            (day, day)
-        }
-        (None, Some(from), Some(to)) => (parse_day("--from", from)?, parse_day("--to", to)?),
-        _ => (today(), today()),
-    };
+    let (first, last) = day_range(
+        args.date.as_deref(),
+        args.from.as_deref(),
+        args.to.as_deref(),
+    )?;
     let seeds: Vec<String> = match (&args.seed, args.all_seeds) {
         (Some(seed), _) => vec![seed.clone()],
         (None, all) => family

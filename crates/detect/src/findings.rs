@@ -578,6 +578,199 @@ mod tests {
         assert_eq!(findings[1].nxdomain_share, None);
     }
 
+    /// Names `family` (default seed) uses at `instant`.
+    fn names_at(family: &str, instant: &str) -> Vec<String> {
+        let family = find_family(family).unwrap();
+        let generator: Box<dyn Generator> = (family.bind)(family.default_seed().value).unwrap();
+        let instant = at(instant);
+        let on = instant.date_naive();
+        let mut out = Vec::new();
+        predict(
+            family,
+            generator.as_ref(),
+            on.pred_opt().unwrap(),
+            on.succ_opt().unwrap(),
+            |name, window| {
+                let name = name.to_ascii_lowercase();
+                if window.contains(instant) && !out.contains(&name) {
+                    out.push(name);
+                }
+            },
+        )
+        .unwrap();
+        out
+    }
+
+    fn found(findings: &[Finding]) -> Vec<(String, &'static str, usize)> {
+        findings
+            .iter()
+            .map(|f| (f.client.to_string(), f.family, f.names))
+            .collect()
+    }
+
+    #[test]
+    fn each_family_has_its_own_threshold_for_one_client() {
+        let mut index = index("necurs", "2026-12-01", "2026-12-03");
+        let qakbot = find_family("qakbot").unwrap();
+        let generator = (qakbot.bind)(qakbot.default_seed().value).unwrap();
+        index
+            .add(
+                qakbot,
+                "default",
+                generator.as_ref(),
+                day("2026-12-01"),
+                day("2026-12-03"),
+            )
+            .unwrap();
+        let necurs = names_at("necurs", "2026-12-02T12:00:00Z");
+        let qakbot = names_at("qakbot", "2026-12-02T12:00:00Z");
+        assert!(necurs.len() >= 2 && qakbot.len() >= 50, "{}", qakbot.len());
+        let mut collection = Collection::new();
+        // .2: two necurs names and fifty qakbot names in one day; .3: one
+        // of each.
+        for (i, name) in necurs
+            .iter()
+            .take(2)
+            .chain(qakbot.iter().take(50))
+            .enumerate()
+        {
+            let time = format!("2026-12-02T{:02}:{:02}:00Z", 8 + i / 60, i % 60);
+            collection
+                .add(&record(&time, "10.0.0.2", name, None))
+                .unwrap();
+        }
+        for name in [&necurs[0], &qakbot[0]] {
+            collection
+                .add(&record("2026-12-02T09:00:00Z", "10.0.0.3", name, None))
+                .unwrap();
+        }
+        let findings = collection.findings(&index, &Settings::default(), &|_| false);
+        assert_eq!(found(&findings), [("10.0.0.2".into(), "qakbot", 50)]);
+        let two = Settings {
+            min_names: 2,
+            ..Settings::default()
+        };
+        let findings = collection.findings(&index, &two, &|_| false);
+        assert_eq!(
+            found(&findings),
+            [
+                ("10.0.0.2".into(), "necurs", 2),
+                ("10.0.0.2".into(), "qakbot", 50)
+            ]
+        );
+    }
+
+    #[test]
+    fn names_asked_across_midnight_utc_count_together_within_the_window() {
+        let index = index("necurs", "2026-11-30", "2026-12-04");
+        let late = names_at("necurs", "2026-12-01T23:50:00Z");
+        let early: Vec<String> = names_at("necurs", "2026-12-02T00:10:00Z")
+            .into_iter()
+            .filter(|name| !late[..2].contains(name))
+            .collect();
+        // (Necurs's windows last days: the same names may be valid on both
+        // sides of midnight; distinct ones are taken.)
+        assert!(late.len() >= 2 && early.len() >= 2);
+        let first_hour = names_at("necurs", "2026-12-01T00:10:00Z");
+        let last_hour: Vec<String> = names_at("necurs", "2026-12-02T23:50:00Z")
+            .into_iter()
+            .filter(|name| !first_hour[..2].contains(name))
+            .collect();
+        let mut collection = Collection::new();
+        // .2: two names 10 minutes before midnight, two 10 minutes after.
+        for name in late.iter().take(2) {
+            collection
+                .add(&record("2026-12-01T23:50:00Z", "10.0.0.2", name, None))
+                .unwrap();
+        }
+        for name in early.iter().take(2) {
+            collection
+                .add(&record("2026-12-02T00:10:00Z", "10.0.0.2", name, None))
+                .unwrap();
+        }
+        // .3: two names early on the first day, two late on the second:
+        // the same two calendar days, but 47 hours apart.
+        for name in first_hour.iter().take(2) {
+            collection
+                .add(&record("2026-12-01T00:10:00Z", "10.0.0.3", name, None))
+                .unwrap();
+        }
+        for name in last_hour.iter().take(2) {
+            collection
+                .add(&record("2026-12-02T23:50:00Z", "10.0.0.3", name, None))
+                .unwrap();
+        }
+        // Without slack, so each name counts only inside its own window.
+        let exact = Settings {
+            slack: TimeDelta::zero(),
+            ..Settings::default()
+        };
+        let findings = collection.findings(&index, &exact, &|_| false);
+        assert_eq!(found(&findings), [("10.0.0.2".into(), "necurs", 4)]);
+        assert_eq!(findings[0].first_seen, at("2026-12-01T23:50:00Z"));
+        assert_eq!(findings[0].last_seen, at("2026-12-02T00:10:00Z"));
+        // A window of two days holds .3's names too.
+        let two_days = Settings {
+            window: TimeDelta::hours(48),
+            ..exact
+        };
+        let findings = collection.findings(&index, &two_days, &|_| false);
+        assert_eq!(
+            found(&findings),
+            [
+                ("10.0.0.2".into(), "necurs", 4),
+                ("10.0.0.3".into(), "necurs", 4)
+            ]
+        );
+    }
+
+    #[test]
+    fn mixed_case_and_trailing_dots_are_one_name_each() {
+        use crate::{InputFormat, LineParser};
+        let index = index("necurs", "2026-12-01", "2026-12-03");
+        let names = names_at("necurs", "2026-12-02T12:00:00Z");
+        let line = |client: &str, name: &str| {
+            format!(
+                "02-Dec-2026 12:00:00.000 queries: info: client @0x7f0d2c0a6b68 {client}#5353 \
+                 ({name}): query: {name} IN A +E(0)K (10.0.0.53)"
+            )
+        };
+        let mut parser = LineParser::new(InputFormat::Bind, 2026);
+        let mut collection = Collection::new();
+        let mut add = |text: String| {
+            let record = parser.parse(text.as_bytes()).unwrap().unwrap();
+            collection.add(&record).unwrap();
+        };
+        // .2: three names, each as written, in upper case with the root's
+        // dot, and in mixed case; .3: one name written three ways.
+        for name in names.iter().take(3) {
+            add(line("10.0.0.2", name));
+            add(line("10.0.0.2", &format!("{}.", name.to_ascii_uppercase())));
+            let mixed: String = name
+                .chars()
+                .enumerate()
+                .map(|(i, c)| {
+                    if i % 2 == 0 {
+                        c.to_ascii_uppercase()
+                    } else {
+                        c
+                    }
+                })
+                .collect();
+            add(line("10.0.0.2", &mixed));
+        }
+        add(line("10.0.0.3", &names[3]));
+        add(line(
+            "10.0.0.3",
+            &format!("{}.", names[3].to_ascii_uppercase()),
+        ));
+        add(line("10.0.0.3", &names[3].to_ascii_uppercase()));
+        let findings = collection.findings(&index, &Settings::default(), &|_| false);
+        assert_eq!(found(&findings), [("10.0.0.2".into(), "necurs", 3)]);
+        assert_eq!(findings[0].lines, 9);
+        assert_eq!(findings[0].samples, names[..3].to_vec());
+    }
+
     #[test]
     fn names_spread_wider_than_the_window_do_not_add_up() {
         let obs = |millis, name| Observation {

@@ -50,7 +50,18 @@ pub struct SearchSpace {
     pub per_second: f64,
     /// The family's cheap test of candidates, if it has one.
     pub sieve: Option<SieveBuilder>,
+    /// The family's inversion, if it has one: the candidates are then not
+    /// tried one by one but worked out from the names, and only those are
+    /// checked by the generator. `per_second` is then the rate the whole
+    /// space would be covered at (its size over the inversion's time).
+    pub derive: Option<Derive>,
 }
+
+/// Works out from `wanted` the seeds (as `--seed` takes them) that may make
+/// some of the names in the epochs starting on `epochs`; each is then
+/// checked in full by the family's generator, so it may give too many but
+/// must not miss one.
+pub type Derive = fn(wanted: &Wanted, epochs: &[NaiveDate], all: bool) -> Vec<String>;
 
 /// A family's cheap test of candidates: it spells only as much of each
 /// name as it takes to see that the name is none of the observed ones
@@ -124,6 +135,11 @@ impl Wanted {
         self.second[k / 64] >> (k % 64) & 1 != 0
     }
 
+    /// The wanted names (lower case, no trailing dot), in no order.
+    pub fn names(&self) -> impl Iterator<Item = &[u8]> {
+        self.names.iter().map(Vec::as_slice)
+    }
+
     /// Whether `name` (lower case, no trailing dot) is wanted.
     pub fn contains(&self, name: &[u8]) -> bool {
         self.names.contains(name)
@@ -150,16 +166,12 @@ fn hex32_bare(index: u64) -> String {
     format!("{index:08X}")
 }
 
-fn hex16(index: u64) -> String {
-    format!("{index:04X}")
+fn murofet_variant(index: u64) -> String {
+    if index == 0 { "v1" } else { "v3" }.to_owned()
 }
 
-fn ranbyus(index: u64) -> String {
-    if index < 1 << 32 {
-        format!("may:{index:08X}")
-    } else {
-        format!("september:{:08X}", index - (1 << 32))
-    }
+fn hex16(index: u64) -> String {
+    format!("{index:04X}")
 }
 
 /// How the seed space of `family` is searched, if it can be.
@@ -171,6 +183,7 @@ pub fn search_space(family: &Family) -> Option<SearchSpace> {
         value,
         per_second,
         sieve: None,
+        derive: None,
     };
     // The rates (the last figure of each) are candidates per second of CPU
     // time on one core for one epoch, measured by scripts/bench-discover.sh
@@ -200,12 +213,39 @@ pub fn search_space(family: &Family) -> Option<SearchSpace> {
             hex16,
             71_000.0,
         ),
-        "ranbyus" => space(
-            2 * U32,
-            "every 32-bit seed of the may and september variants with the default TLDs",
-            ranbyus,
-            182_000.0,
-        ),
+        "ranbyus" => SearchSpace {
+            sieve: Some(crate::families::ranbyus::sieve),
+            ..space(
+                2 * U32,
+                "every 32-bit seed of the may and september variants with the default TLDs",
+                crate::families::ranbyus::search_value,
+                182_000.0,
+            )
+        },
+        // The names use only the low 23 bits of each of the two constants,
+        // and the generator is inverted rather than run per candidate.
+        "kraken-v1" => SearchSpace {
+            derive: Some(crate::families::kraken_v1::derive),
+            ..space(
+                1 << 46,
+                "the low 23 bits of both constants (the others make no difference), by inversion",
+                crate::families::kraken_v1::search_value,
+                1_000_000_000.0,
+            )
+        },
+        // The key counts only by its byte sum and 16th byte, and names are
+        // chained one from the next, so the chain is followed from the
+        // observed names rather than searched by key.
+        "tinba" => SearchSpace {
+            derive: Some(crate::families::tinba::derive),
+            ..space(
+                63 << 8,
+                "the key's byte sum and 16th byte, following the chain from the observed names",
+                crate::families::tinba::search_value,
+                1_000_000.0,
+            )
+        },
+        "murofet" => space(2, "variants v1 and v3", murofet_variant, 500.0),
         "corebot" => space(U32, "every 32-bit seed", hex32, 238_000.0),
         "dircrypt" => space(U32, "every 32-bit seed", hex32, 227_000.0),
         "mydoom" => space(U32, "every 32-bit seed", hex32, 132_000.0),
@@ -314,6 +354,38 @@ pub fn discover(
             .collect();
         Some(build(&Wanted::new(names), &starts))
     });
+    if let Some(derive) = space.derive {
+        let generator = (family.bind)(family.default_seed().value).ok();
+        let starts: Vec<NaiveDate> = generator
+            .and_then(|g| epochs(family, g.as_ref(), search.first, search.last).ok())
+            .unwrap_or_default()
+            .iter()
+            .map(|e| e.start.date_naive())
+            .collect();
+        let mut buffer = Vec::new();
+        let mut out: Vec<Found> = Vec::new();
+        for seed in derive(&Wanted::new(names), &starts, search.all) {
+            if cancel.load(Ordering::Relaxed) {
+                break;
+            }
+            let Some(hit) = try_seed(family, seed, &wanted, search, &mut buffer) else {
+                continue;
+            };
+            if hit.explained >= search.min_explained.max(1)
+                && !out.iter().any(|f| f.seed == hit.seed)
+            {
+                out.push(hit);
+            }
+        }
+        progress.store(space.size, Ordering::Relaxed);
+        let mut out = rank(out, wanted.len(), search.all);
+        // The inversion saw the whole space: without --all, the seeds that
+        // explain the most names answer the question.
+        if let (false, Some(best)) = (search.all, out.first().map(|f| f.explained)) {
+            out.retain(|f| f.explained == best);
+        }
+        return Ok(out);
+    }
     std::thread::scope(|scope| {
         for _ in 0..threads {
             scope.spawn(|| {
@@ -352,18 +424,28 @@ pub fn discover(
         }
     });
     let found = found.into_inner().unwrap_or_else(|e| e.into_inner());
-    let complete = found.values().any(|f| f.explained == wanted.len());
+    Ok(rank(
+        found.into_values().collect(),
+        wanted.len(),
+        search.all,
+    ))
+}
+
+/// The seeds to report, most names first (a stable sort keeps the order
+/// of the space among equals).
+fn rank(found: Vec<Found>, wanted: usize, all: bool) -> Vec<Found> {
+    let complete = found.iter().any(|f| f.explained == wanted);
     let mut out: Vec<Found> = found
-        .into_values()
+        .into_iter()
         // Once a seed explains everything, stopping early leaves a partial
         // set of the others: report only what answers the question.
-        .filter(|f| search.all || !complete || f.explained == wanted.len())
+        .filter(|f| all || !complete || f.explained == wanted)
         .collect();
     out.sort_by_key(|f| std::cmp::Reverse(f.explained));
-    if complete && !search.all {
+    if complete && !all {
         out.truncate(1);
     }
-    Ok(out)
+    out
 }
 
 fn try_candidate(
@@ -374,7 +456,16 @@ fn try_candidate(
     search: &Search,
     buffer: &mut Vec<String>,
 ) -> Option<Found> {
-    let seed = (space.value)(index);
+    try_seed(family, (space.value)(index), wanted, search, buffer)
+}
+
+fn try_seed(
+    family: &Family,
+    seed: String,
+    wanted: &AHashSet<&str>,
+    search: &Search,
+    buffer: &mut Vec<String>,
+) -> Option<Found> {
     let generator = (family.bind)(&seed).ok()?;
     let mut windows: Vec<(Window, Vec<String>)> = Vec::new();
     let mut explained: AHashSet<String> = AHashSet::new();
@@ -412,7 +503,7 @@ fn try_candidate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{find_family, predict};
+    use crate::{find_family, predict, rfc3339};
 
     fn day(text: &str) -> NaiveDate {
         text.parse().expect("a date")
@@ -496,6 +587,129 @@ mod tests {
         assert_eq!(found[0].seed, "v3:556677");
         assert_eq!(found[0].explained, names.len());
         assert_eq!(found[0].windows.len(), 2);
+    }
+
+    /// Searches `family` over `skip..skip + limit` of its space (the whole
+    /// space without a limit), with names of another family mixed in.
+    fn run_mixed(
+        family: &str,
+        names: &[String],
+        date: &str,
+        skip: u64,
+        limit: Option<u64>,
+    ) -> Vec<Found> {
+        let family = find_family(family).expect("known family");
+        let space = search_space(family).expect("searchable");
+        let mut mixed = names.to_vec();
+        mixed.extend(
+            names_of("necurs", "9", "2017-07-02", "2017-07-02")
+                .into_iter()
+                .take(3),
+        );
+        mixed.extend(
+            names_of("qadars", "89F5", "2016-03-28", "2016-03-28")
+                .into_iter()
+                .take(3),
+        );
+        let names = family_names(family, &mixed);
+        discover(
+            family,
+            &space,
+            &names,
+            &Search {
+                first: day(date),
+                last: day(date),
+                all: false,
+                threads: 2,
+                min_explained: 1,
+                limit,
+                skip,
+            },
+            &AtomicU64::new(0),
+            &AtomicBool::new(false),
+        )
+        .expect("range")
+    }
+
+    #[test]
+    fn ranbyus_seeds_of_both_variants_are_found_through_the_sieve() {
+        for (seed, index) in [
+            ("may:5EED0042", 0x5EED_0042_u64),
+            ("september:0BADCAFE", (1 << 32) + 0x0BAD_CAFE),
+        ] {
+            let names: Vec<String> = names_of("ranbyus", seed, "2026-06-11", "2026-06-11")
+                .into_iter()
+                .skip(7)
+                .step_by(11)
+                .collect();
+            let found = run_mixed("ranbyus", &names, "2026-06-11", index - 2000, Some(4000));
+            assert_eq!(found.len(), 1, "{found:?}");
+            assert_eq!(found[0].seed, seed);
+            assert_eq!(found[0].explained, names.len());
+            assert_eq!(found[0].windows.len(), 1);
+            let window = found[0].windows[0].0;
+            assert_eq!(
+                window.from.map(rfc3339).as_deref(),
+                Some("2026-06-11T00:00:00Z")
+            );
+            assert_eq!(
+                window.to.map(rfc3339).as_deref(),
+                Some("2026-06-12T00:00:00Z")
+            );
+        }
+    }
+
+    #[test]
+    fn kraken_v1_constants_are_found_by_inversion() {
+        let made = names_of("kraken-v1", "7f123456:00abcdef", "2026-06-11", "2026-06-11");
+        let names = vec![
+            made[4].clone(),
+            made[5].clone(),
+            made[1200].clone(),
+            made[1999].clone(),
+        ];
+        let found = run_mixed("kraken-v1", &names, "2026-06-11", 0, None);
+        assert_eq!(found.len(), 1, "{found:?}");
+        // Only the low 23 bits of each constant make a difference.
+        assert_eq!(found[0].seed, "00123456:002bcdef");
+        assert_eq!(found[0].explained, 4);
+        assert_eq!(found[0].windows.len(), 1);
+        assert_eq!(found[0].windows[0].0, Window::ALWAYS);
+    }
+
+    #[test]
+    fn a_tinba_chain_is_found_from_its_names() {
+        let made = names_of(
+            "tinba",
+            "Xy12Kq9PzLm0Wn4b:justanothername.com:com,ru:1000",
+            "2026-06-11",
+            "2026-06-11",
+        );
+        let names = vec![made[21].clone(), made[23].clone(), made[60].clone()];
+        let found = run_mixed("tinba", &names, "2026-06-11", 0, None);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].explained, 3);
+        assert!(
+            found[0].seed.contains(&format!(":{}:com,ru:100", names[0])),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_murofet_variant_is_found() {
+        let names: Vec<String> = names_of("murofet", "v3", "2026-06-08", "2026-06-08")
+            .into_iter()
+            .step_by(97)
+            .collect();
+        let found = run_mixed("murofet", &names, "2026-06-08", 0, None);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].seed, "v3");
+        assert_eq!(found[0].explained, names.len());
+        let window = found[0].windows[0].0;
+        assert_eq!(
+            window.from.map(rfc3339).as_deref(),
+            Some("2026-06-07T00:00:00Z")
+        );
     }
 
     #[test]

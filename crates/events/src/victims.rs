@@ -139,7 +139,16 @@ impl HourlyRows {
     /// writers lock rows in the same order and never deadlock).
     pub fn into_sorted(self) -> Vec<HourlyRow> {
         let mut rows: Vec<HourlyRow> = self.rows.into_values().collect();
-        rows.sort_by_key(HourlyRow::key);
+        // Compared in place: a key() per comparison would clone two strings.
+        rows.sort_unstable_by(|a, b| {
+            (a.hour, &a.family, a.src_ip, a.src_asn, &a.src_country).cmp(&(
+                b.hour,
+                &b.family,
+                b.src_ip,
+                b.src_asn,
+                &b.src_country,
+            ))
+        });
         rows
     }
 }

@@ -26,7 +26,7 @@ mod dnschanger;
 mod fobber;
 mod fosniw;
 mod gozi;
-mod kraken_v1;
+pub(crate) mod kraken_v1;
 mod kraken_v2;
 mod m0yv;
 mod monerodownloader;
@@ -36,7 +36,7 @@ mod mydoom;
 // --- section c ---
 mod goz;
 pub(crate) mod locky;
-mod murofet;
+pub(crate) mod murofet;
 mod murofet_v2;
 pub(crate) mod necurs;
 mod newgoz;
@@ -63,7 +63,7 @@ mod qadars;
 mod qakbot;
 mod qsnatch;
 mod ramnit;
-mod ranbyus;
+pub(crate) mod ranbyus;
 mod reconyc;
 // --- end e ---
 
@@ -75,7 +75,7 @@ mod sisron;
 mod suppobox;
 mod symmi;
 mod tempedreve;
-mod tinba;
+pub(crate) mod tinba;
 // --- end f ---
 
 // --- section g ---

@@ -27,6 +27,7 @@
 //! connects without TLS unless it is given a client ([`PostgresStore::from_client`]).
 
 mod columns;
+mod hourly;
 mod postgresql;
 mod row;
 mod sqlite;
@@ -94,18 +95,6 @@ pub(crate) struct RawHourly {
 }
 
 impl RawHourly {
-    pub(crate) fn of(row: &HourlyRow) -> RawHourly {
-        RawHourly {
-            hour_us: columns::micros(row.hour),
-            family: row.family.clone().unwrap_or_default(),
-            src_ip: row.src_ip.to_string(),
-            src_asn: row.src_asn.map_or(-1, i64::from),
-            src_country: row.src_country.clone().unwrap_or_default(),
-            src_as_name: row.src_as_name.clone(),
-            events: i64::try_from(row.events).unwrap_or(i64::MAX),
-        }
-    }
-
     pub(crate) fn into_row(self) -> Result<HourlyRow, StoreError> {
         let corrupt = |column: &'static str, value: String| StoreError::CorruptHourly {
             hour_us: self.hour_us,

@@ -34,13 +34,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Barrier;
 
 use super::columns::{micros, RawEvent, COLUMNS, COLUMN_COUNT};
+use super::hourly::hourly_columns;
 use super::{
     victims_hourly_backfill, victims_hourly_table, EventStore, RawHourly, StoreError,
     SCHEMA_VERSION,
 };
 use crate::batch::{self, BatchId};
 use crate::event::Event;
-use crate::victims::{HourlyRow, HourlyRows};
+use crate::victims::HourlyRow;
 
 /// The advisory lock key held while the events tables are migrated
 /// ("cautevt1" in ASCII), so concurrent openers take turns.
@@ -327,22 +328,24 @@ fn raw_of(row: &Row) -> Result<(i64, RawEvent), postgres::Error> {
     ))
 }
 
-/// Adds `rows` to the per-hour victims counts inside `transaction`.
+/// Adds what `events` count to the per-hour victims counts inside
+/// `transaction`: one row per key, in key order (see `hourly`), in one
+/// statement.
 fn add_hourly(
     transaction: &mut postgres::Transaction<'_>,
-    rows: &[HourlyRow],
+    events: &[Event],
 ) -> Result<(), StoreError> {
+    let rows = hourly_columns(events);
     if rows.is_empty() {
         return Ok(());
     }
-    let raw: Vec<RawHourly> = rows.iter().map(RawHourly::of).collect();
-    let hours: Vec<i64> = raw.iter().map(|r| r.hour_us).collect();
-    let families: Vec<&str> = raw.iter().map(|r| r.family.as_str()).collect();
-    let sources: Vec<&str> = raw.iter().map(|r| r.src_ip.as_str()).collect();
-    let asns: Vec<i64> = raw.iter().map(|r| r.src_asn).collect();
-    let countries: Vec<&str> = raw.iter().map(|r| r.src_country.as_str()).collect();
-    let names: Vec<Option<&str>> = raw.iter().map(|r| r.src_as_name.as_deref()).collect();
-    let events: Vec<i64> = raw.iter().map(|r| r.events).collect();
+    let hours: Vec<i64> = rows.iter().map(|r| r.hour_us).collect();
+    let families: Vec<&str> = rows.iter().map(|r| r.family).collect();
+    let sources: Vec<&str> = rows.iter().map(|r| r.src_ip.as_str()).collect();
+    let asns: Vec<i64> = rows.iter().map(|r| r.src_asn).collect();
+    let countries: Vec<&str> = rows.iter().map(|r| r.src_country).collect();
+    let names: Vec<Option<&str>> = rows.iter().map(|r| r.src_as_name).collect();
+    let events: Vec<i64> = rows.iter().map(|r| r.events).collect();
     transaction
         .execute(
             HOURLY_UPSERT_SQL,
@@ -394,10 +397,7 @@ fn copy_and_commit(
     // would hold both there for good. After it each commits without
     // waiting for the others; one that fails now is one part missing,
     // which event_batches lets a replay store (counts included).
-    add_hourly(
-        &mut transaction,
-        &HourlyRows::of_events(part.events).into_sorted(),
-    )?;
+    add_hourly(&mut transaction, part.events)?;
     transaction.commit().map_err(error)
 }
 
@@ -499,10 +499,7 @@ impl PostgresStore {
             let mut transaction = client.transaction().map_err(error)?;
             copy(&mut transaction, part)?;
             // The victims counts move with the events they count.
-            add_hourly(
-                &mut transaction,
-                &HourlyRows::of_events(part.events).into_sorted(),
-            )?;
+            add_hourly(&mut transaction, part.events)?;
             return transaction.commit().map_err(error);
         }
         let size = events.len().div_ceil(parts);

@@ -305,6 +305,40 @@ fn aggregates_agree_with_the_events(store: &mut dyn EventStore, seed: u64) {
     );
 }
 
+/// A batch of many events of one key adds one row with their number, and
+/// the same batch given again (whole, or its missing part after a part of
+/// it was stored) adds nothing more. 12,000 events: PostgreSQL splits the
+/// batch, and both parts add to the same row.
+fn one_key_batch_given_again_counts_exactly(store: &mut dyn EventStore) {
+    let events: Vec<Event> = (0..12_000)
+        .map(|n| {
+            let mut event = dns_event("192.0.2.77:1000", "a.com", "A");
+            event.time = at(9, 0, 0) + Duration::milliseconds(n * 250);
+            event
+        })
+        .collect();
+    let (whole, split) = (BatchId::random(), BatchId::random());
+    store.insert_batch(whole, &events).unwrap();
+    store.insert_batch(whole, &events).unwrap();
+    store.insert_batch(split, &events[..7_000]).unwrap();
+    store.insert_batch(split, &events).unwrap();
+    store.insert_batch(split, &events).unwrap();
+    let mut rows = Vec::new();
+    store
+        .hourly_between(at(0, 0, 0), at(12, 0, 0), &mut |row| {
+            rows.push((row.hour, row.src_ip.to_string(), row.events));
+            true
+        })
+        .unwrap();
+    assert_eq!(
+        rows,
+        vec![(at(9, 0, 0), "192.0.2.77".to_owned(), 24_000)],
+        "one row, each of the two batches counted once"
+    );
+    let (kept, scanned) = counted_both_ways(&*store, at(0, 0, 0), 24, Duration::hours(1));
+    assert_eq!(kept, scanned);
+}
+
 /// Retention takes the per-hour rows of the hours it deleted whole.
 fn retention_takes_whole_hours(store: &mut dyn EventStore) {
     let mut events = Vec::new();
@@ -334,6 +368,14 @@ fn sqlite_aggregates_agree_with_the_events() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = SqliteStore::open(dir.path().join("events.db")).unwrap();
     aggregates_agree_with_the_events(&mut store, 0x5eed);
+}
+
+#[test]
+fn sqlite_one_key_batch_given_again_counts_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    one_key_batch_given_again_counts_exactly(
+        &mut SqliteStore::open(dir.path().join("events.db")).unwrap(),
+    );
 }
 
 #[test]
@@ -943,6 +985,9 @@ fn postgres_store_behaves_as_sqlite() {
         0x5eed,
     );
     retention_takes_whole_hours(&mut postgres_store(&url, "cautery_events_test_retention"));
+    let mut store = postgres_store(&url, "cautery_events_test_one_key");
+    store.add_copy_client(postgres_client(&url, "cautery_events_test_one_key"));
+    one_key_batch_given_again_counts_exactly(&mut store);
     let mut store = postgres_store(&url, "cautery_events_test_version");
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     store.insert(&one_of_each()).unwrap();
