@@ -668,7 +668,7 @@ pub enum MonitorCommand {
 }
 
 /// When a source of the monitor is unhealthy.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, PartialEq, Args)]
 pub struct HealthArgs {
     /// Minutes between checks; a source without a good check for twice this long is late.
     #[arg(long, value_name = "MINUTES", default_value_t = 60)]
@@ -696,7 +696,7 @@ pub struct MonitorStatusArgs {
 }
 
 /// `cautery monitor check`.
-#[derive(Debug, Clone, Args)]
+#[derive(Debug, Clone, PartialEq, Args)]
 pub struct MonitorCheckArgs {
     /// The campaign file (TOML), as `cautery plan` reads it.
     #[arg(value_name = "CAMPAIGN")]

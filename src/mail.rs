@@ -39,7 +39,7 @@ pub enum StartTls {
 }
 
 /// `[mail]`, checked.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MailSettings {
     host: String,
     port: u16,

@@ -72,6 +72,27 @@ fn check(args: &MonitorCheckArgs) -> Result<Outcome> {
 /// `args.alerts`, then the alerts do); errors that make the check incomplete
 /// are returned after what could be done was done.
 pub fn check_into(args: &MonitorCheckArgs, out: &mut dyn Write) -> Result<()> {
+    check_until(args, out, &|| false)
+}
+
+/// Why a check stopped when it was given up.
+pub const GIVEN_UP: &str = "check given up: a reload replaced the monitor's configuration";
+
+/// [`check_into`] that stops, without recording or alerting anything more,
+/// at the next step after `given_up` turns true (the daemon gives up a cycle
+/// when a reload changes the monitor's configuration; a step blocked in a
+/// read ends first, since it cannot be interrupted).
+pub fn check_until(
+    args: &MonitorCheckArgs,
+    out: &mut dyn Write,
+    given_up: &dyn Fn() -> bool,
+) -> Result<()> {
+    let stop_if_given_up = || -> Result<()> {
+        if given_up() {
+            bail!(GIVEN_UP);
+        }
+        Ok(())
+    };
     if args.zone_file.is_empty() && args.dns.is_empty() {
         bail!(
             "no source to check: give --zone-file FILE (a registry zone file, plain or gzip) \
@@ -101,7 +122,9 @@ pub fn check_into(args: &MonitorCheckArgs, out: &mut dyn Write) -> Result<()> {
     let mut total = Totals::default();
     let mut absences = Absences::default();
     for path in &args.zone_file {
+        stop_if_given_up()?;
         let result = join_file(path, args.origin.as_deref(), &index, &mut found);
+        stop_if_given_up()?;
         if args.state.is_some() {
             let outcome = match &result {
                 Ok(_) => Ok(modified(path)),
@@ -117,6 +140,7 @@ pub fn check_into(args: &MonitorCheckArgs, out: &mut dyn Write) -> Result<()> {
         total.found += stats.found;
     }
     if let Some(settings) = &dns {
+        stop_if_given_up()?;
         check_dns(
             args,
             settings,
@@ -134,7 +158,7 @@ pub fn check_into(args: &MonitorCheckArgs, out: &mut dyn Write) -> Result<()> {
             found
                 .iter()
                 .map(|hit| {
-                    if rdap_due(hit.target, at, warn) {
+                    if rdap_due(hit.target, at, warn) && !given_up() {
                         client.lookup(hit.target.name())
                     } else {
                         Ok(None)
@@ -151,20 +175,27 @@ pub fn check_into(args: &MonitorCheckArgs, out: &mut dyn Write) -> Result<()> {
         }
         None => vec![None; found.len()],
     };
+    stop_if_given_up()?;
     let mut out = out;
+    let days_ahead = i64::from(campaign.horizon.days_ahead);
     if args.state.is_some() {
-        let days_ahead = i64::from(campaign.horizon.days_ahead);
-        raise_alerts(args, &found, &records, at, days_ahead, &inputs, &mut out)?;
+        let raising = Raising {
+            args,
+            at,
+            days_ahead,
+            inputs: &inputs,
+            given_up,
+        };
+        raise_alerts(&raising, &found, &records, &mut out)?;
         let gone = Gone {
             index: &index,
             held: &held,
             found: &found,
             absences: &absences,
         };
-        raise_gone_alerts(args, &gone, at, days_ahead, &inputs, &mut out)?;
+        raise_gone_alerts(&raising, &gone, &mut out)?;
     }
     if let Some(folder) = &args.registry_requests {
-        let days_ahead = i64::from(campaign.horizon.days_ahead);
         write_registry_requests(folder, &found, days_ahead, &inputs)?;
     }
     if !args.alerts {
@@ -209,6 +240,17 @@ impl Absences {
             .find(|(apex, _)| apex == parent)
             .map(|(_, source)| source.as_str())
     }
+}
+
+/// What the alerting steps of a check share.
+struct Raising<'c> {
+    args: &'c MonitorCheckArgs,
+    at: DateTime<Utc>,
+    /// The campaign's days ahead, for the evidence's `predicted_from`.
+    days_ahead: i64,
+    inputs: &'c [ArchivedInput],
+    /// Stop before the next name: the check was given up.
+    given_up: &'c dyn Fn() -> bool,
 }
 
 /// What [`raise_gone_alerts`] looks at.
@@ -452,14 +494,18 @@ fn write_found(
 
 /// Compares each name found with the state, saves it and sends the alerts due.
 fn raise_alerts(
-    args: &MonitorCheckArgs,
+    raising: &Raising<'_>,
     found: &[Found<'_>],
     records: &[Option<DomainRecord>],
-    at: DateTime<Utc>,
-    days_ahead: i64,
-    inputs: &[ArchivedInput],
     out: &mut impl Write,
 ) -> Result<()> {
+    let Raising {
+        args,
+        at,
+        days_ahead,
+        inputs,
+        ..
+    } = *raising;
     let Some(path) = &args.state else {
         return Ok(());
     };
@@ -468,6 +514,9 @@ fn raise_alerts(
     let sinks = Sinks::of(args)?;
     let mut failures = 0;
     for (hit, record) in found.iter().zip(records) {
+        if (raising.given_up)() {
+            bail!(GIVEN_UP);
+        }
         let domain = hit.target.name();
         let previous = store.load(domain)?;
         let seen = Observation {
@@ -543,13 +592,17 @@ fn alert_rules(args: &MonitorCheckArgs) -> AlertRules {
 /// with `plan_only`, only the plan's), since a seized name is watched for
 /// years after its day.
 fn raise_gone_alerts(
-    args: &MonitorCheckArgs,
+    raising: &Raising<'_>,
     gone: &Gone<'_, '_>,
-    at: DateTime<Utc>,
-    days_ahead: i64,
-    inputs: &[ArchivedInput],
     out: &mut impl Write,
 ) -> Result<()> {
+    let Raising {
+        args,
+        at,
+        days_ahead,
+        inputs,
+        ..
+    } = *raising;
     let Some(path) = &args.state else {
         return Ok(());
     };
@@ -566,6 +619,9 @@ fn raise_gone_alerts(
     let sinks = Sinks::of(args)?;
     let mut failures = 0;
     for held in gone.held {
+        if (raising.given_up)() {
+            bail!(GIVEN_UP);
+        }
         if seen.contains(held.domain.as_str()) {
             continue;
         }

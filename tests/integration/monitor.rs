@@ -1331,6 +1331,99 @@ fn a_stalled_cycle_is_a_health_alert_from_the_daemon_repeated_per_period_and_cle
     assert_eq!(alerts.len(), 3, "{alerts:?}");
 }
 
+#[test]
+fn a_reload_that_changes_the_monitor_does_not_wait_for_a_stalled_cycle() {
+    use crate::harness::{cautery_command, free_port, wait_until, Process};
+    use std::time::Duration;
+    let dir = TempDir::new("monitor-reload-stalled");
+    let campaign = campaign(&dir);
+    let names = predicted(&campaign, AT);
+    let (fresh, late) = (&names[10], &names[11]);
+    let fifo = dir.join("hung.zone");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
+    assert!(made.success());
+    let plain = dir.write("tld.zone", &format!("{fresh}. NS ns.evil.test.\n"));
+    let receiver = Receiver::start();
+    let secret = dir.write("secret", "s3cret\n");
+    let clock = dir.write("clock", AT);
+    let port = free_port();
+    let config = |zone: &std::path::Path| {
+        dir.write(
+            "cautery.toml",
+            &format!(
+                "version = 1\n[server]\nlisten = [\"127.0.0.1:{port}\"]\nstate-dir = \"{d}/state\"\n\
+                 [http]\nlisten = \"\"\n[events]\nstore = \"\"\n\
+                 [[zone]]\nname = \"cautery.rpz\"\nfamilies = [\"chinad\"]\ndays-back = 0\n\
+                 days-ahead = 0\n[monitor]\ncampaigns = [\"{campaign}\"]\ninterval = 60\n\
+                 zone-files = [\"{zone}\"]\nstate = \"monitor.sqlite\"\n\
+                 webhook = \"http://127.0.0.1:{hook}/hook\"\nwebhook-secret-file = \"{secret}\"\n",
+                d = dir.path().display(),
+                zone = utf8(zone),
+                hook = receiver.port,
+                secret = utf8(&secret),
+            ),
+        )
+    };
+    let path = config(&fifo);
+    let mut command = cautery_command();
+    command.args([
+        "serve",
+        "--config",
+        utf8(&path),
+        "--clock-file",
+        utf8(&clock),
+    ]);
+    let daemon = Process::start("cautery serve", command, &dir.join("serve.log"));
+    // The first cycle hangs reading the FIFO: once it has opened it (a
+    // writer's non-blocking open succeeds only then), the writer stays open
+    // and silent.
+    let mut writer = None;
+    wait_until(Duration::from_secs(60), || {
+        use std::os::unix::fs::OpenOptionsExt;
+        writer = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc_nonblock())
+            .open(&fifo)
+            .ok();
+        writer.is_some()
+    })
+    .unwrap_or_else(|e| panic!("{e:?}: {}", daemon.log()));
+    let mut writer = writer.expect("the FIFO's writer");
+    // A reload to a zone file that answers: its cycle runs at once, while
+    // the first one still hangs, and the clock has not moved.
+    config(&plain);
+    daemon.signal("HUP");
+    let mut alerts: Vec<serde_json::Value> = Vec::new();
+    wait_until(Duration::from_secs(60), || {
+        alerts.extend(receiver.take());
+        !alerts.is_empty()
+    })
+    .unwrap_or_else(|e| panic!("{e:?}: {alerts:?}\n{}", daemon.log()));
+    assert_eq!(alerts[0]["kind"], "registered", "{alerts:?}");
+    assert_eq!(alerts[0]["domain"], fresh.as_str());
+    // The hung read ends: the given-up cycle stops without alerting what it read.
+    std::io::Write::write_all(
+        &mut writer,
+        format!("{late}. NS ns.evil.test.\n").as_bytes(),
+    )
+    .expect("write");
+    drop(writer);
+    wait_until(Duration::from_secs(60), || {
+        daemon
+            .log()
+            .contains("monitor cycle given up after a reload")
+    })
+    .unwrap_or_else(|e| panic!("{e:?}: {}", daemon.log()));
+    alerts.extend(receiver.take());
+    assert_eq!(alerts.len(), 1, "{alerts:?}");
+    assert!(daemon.log().contains("check given up"), "{}", daemon.log());
+}
+
+/// `O_NONBLOCK` (Linux): a FIFO's writer opens only while a reader has it open.
+fn libc_nonblock() -> i32 {
+    0o4000
+}
+
 /// Archives `bytes` as an input of `source` fetched at `at`, as `cautery
 /// seed fetch` does (object named by its SHA-256, one record); returns the
 /// SHA-256, computed here from the bytes.

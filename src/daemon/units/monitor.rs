@@ -20,11 +20,21 @@
 //! through the sinks, once, repeated every re-notify period while it lasts,
 //! cleared (`recovered`) by the next cycle that finishes in time.
 //!
+//! A reload never waits for a cycle: when it changes the monitor's settings,
+//! the running cycle is given up (its checks stop at their next step without
+//! recording or alerting anything more) and a cycle with the new settings
+//! starts at once; when it leaves them as they were, the running cycle goes
+//! on and the next one starts as soon as it ends.
+//!
 //! Known limitations: a cycle that takes longer than the interval delays the
-//! next one (cycles never overlap); a reload waits for a stalled cycle to end;
-//! stopping gives up on it (its thread dies with the process).
+//! next one (cycles do not overlap, but for a given-up cycle blocked in a read,
+//! which ends that read before it stops, and keeps its memory until then);
+//! stopping gives up on a cycle (its thread dies with the process); a reload
+//! that changes only the content of a campaign file (not the settings) takes
+//! effect from the next cycle.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,7 +43,7 @@ use cautery_monitor::SourceHealth;
 use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::cli::{HealthArgs, MonitorCheckArgs, PlanFormat};
-use crate::commands::monitor::{check_into, record_cycle, record_source, CycleWatch};
+use crate::commands::monitor::{check_until, record_cycle, record_source, CycleWatch};
 use crate::daemon::center::{stopped, Center, Unit};
 use crate::daemon::clock::Clock;
 use crate::daemon::runtime::{EventsConfig, StoreLocation};
@@ -41,7 +51,7 @@ use crate::daemon::spec::Config;
 use crate::Outcome;
 
 /// The `[monitor]` section, checked, with its paths resolved.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MonitorSettings {
     /// Between two cycles.
     pub interval: TimeDelta,
@@ -203,8 +213,9 @@ fn path_text(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
-/// Runs one cycle at `at`: every campaign's check. True when all ran whole.
-pub fn cycle(settings: &MonitorSettings, at: DateTime<Utc>) -> bool {
+/// Runs one cycle at `at`: every campaign's check, up to the step at which
+/// `given_up` turns true. True when all ran whole.
+pub fn cycle(settings: &MonitorSettings, at: DateTime<Utc>, given_up: &dyn Fn() -> bool) -> bool {
     let location = settings.state.to_string_lossy();
     let is_url = location.starts_with("postgres://") || location.starts_with("postgresql://");
     if let Some(folder) = settings.state.parent().filter(|_| !is_url) {
@@ -215,12 +226,20 @@ pub fn cycle(settings: &MonitorSettings, at: DateTime<Utc>) -> bool {
     }
     let mut whole = true;
     for check in &settings.checks {
+        if given_up() {
+            tracing::info!(at = %at.to_rfc3339(), "monitor cycle given up after a reload");
+            return false;
+        }
         let mut args = check.clone();
         args.at = Some(at.to_rfc3339());
-        if let Err(error) = check_into(&args, &mut std::io::sink()) {
+        if let Err(error) = check_until(&args, &mut std::io::sink(), given_up) {
             tracing::error!(campaign = %args.campaign, "monitor cycle: {error:#}");
             whole = false;
         }
+    }
+    if given_up() {
+        tracing::info!(at = %at.to_rfc3339(), "monitor cycle given up after a reload");
+        return false;
     }
     if !check_seed_inputs(settings, at) {
         whole = false;
@@ -233,23 +252,27 @@ pub fn cycle(settings: &MonitorSettings, at: DateTime<Utc>) -> bool {
 /// it: while it runs past twice the interval (a source hangs) and when it
 /// ends, its health goes to [`record_cycle`], which alerts through the
 /// sinks. `refresh` runs after each health record (the unit refreshes the
-/// metrics). `None` when `stop` said to give up on a cycle still running
-/// (its thread is left to end or die with the process).
+/// metrics). `None` when `stop` said to stop, or `give_up` turned true, while
+/// the cycle was still running: its thread is left to end (a given-up cycle
+/// stops at its next step) or to die with the process.
 pub fn watched_cycle(
     settings: &MonitorSettings,
     clock: &Clock,
     watch: &mut CycleWatch,
     stop: &dyn Fn() -> bool,
+    give_up: &Arc<AtomicBool>,
     refresh: &dyn Fn(),
 ) -> Option<bool> {
     let started = clock.now();
     tracing::info!(at = %started.to_rfc3339(), "monitor cycle started");
     let (done, finished) = std::sync::mpsc::channel();
     let owned = settings.clone();
+    let given_up = give_up.clone();
     let spawned = std::thread::Builder::new()
         .name("monitor-cycle".into())
         .spawn(move || {
-            let _ = done.send(cycle(&owned, started));
+            let given_up = || given_up.load(Ordering::SeqCst);
+            let _ = done.send(cycle(&owned, started, &given_up));
         });
     if let Err(error) = spawned {
         tracing::error!("monitor: cannot start a cycle thread: {error}");
@@ -274,7 +297,7 @@ pub fn watched_cycle(
                 return Some(whole);
             }
             Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                if stop() {
+                if stop() || give_up.load(Ordering::SeqCst) {
                     return None;
                 }
                 let now = clock.now();
@@ -357,19 +380,56 @@ pub fn start(center: Arc<Center>) -> Unit {
                     let clock = center.clock.clone();
                     let stopping = center.stopping();
                     let mut cycle_watch = std::mem::take(&mut watch);
-                    let (whole, returned) = tokio::task::spawn_blocking(move || {
+                    let give_up = Arc::new(AtomicBool::new(false));
+                    let running = settings.clone();
+                    let flag = give_up.clone();
+                    let mut task = tokio::task::spawn_blocking(move || {
                         let stop = || *stopping.borrow();
                         let refresh = || metrics.set_health(&sources(&settings));
-                        let whole =
-                            watched_cycle(&settings, &clock, &mut cycle_watch, &stop, &refresh);
+                        let whole = watched_cycle(
+                            &settings,
+                            &clock,
+                            &mut cycle_watch,
+                            &stop,
+                            &flag,
+                            &refresh,
+                        );
                         if let Some(whole) = whole {
                             metrics.set_monitor(whole, &sources(&settings));
                         }
                         (whole, cycle_watch)
-                    })
-                    .await
-                    .unwrap_or((Some(false), CycleWatch::default()));
+                    });
+                    // Reloads are followed while the cycle runs, so that one
+                    // that changes the settings never waits for it.
+                    let mut reloaded = false;
+                    let joined = loop {
+                        tokio::select! {
+                            joined = &mut task => break joined,
+                            changed = reloads.changed(), if !give_up.load(Ordering::SeqCst) => {
+                                reloaded = true;
+                                let same = changed.is_ok()
+                                    && center.runtime().monitor.as_deref() == Some(&*running);
+                                if !same {
+                                    tracing::info!(
+                                        "monitor: the configuration changed; giving up the \
+                                         running cycle and starting one with the new settings"
+                                    );
+                                    give_up.store(true, Ordering::SeqCst);
+                                }
+                            }
+                        }
+                    };
+                    let (whole, returned) = joined.unwrap_or((Some(false), CycleWatch::default()));
                     watch = returned;
+                    if whole.is_none() && !give_up.load(Ordering::SeqCst) {
+                        // Stopping.
+                        break;
+                    }
+                    if reloaded {
+                        // A new configuration: check with it now.
+                        next = None;
+                        continue;
+                    }
                     let Some(whole) = whole else { break };
                     tracing::debug!(whole, "monitor cycle");
                     next = Some(now + interval);
@@ -412,8 +472,9 @@ pub fn run_alone(config: &Path, once: bool, clock_file: Option<PathBuf>) -> Resu
     loop {
         let now = clock.now();
         if now >= next {
-            let whole =
-                watched_cycle(&settings, &clock, &mut watch, &|| false, &|| {}).unwrap_or(false);
+            let never = Arc::new(AtomicBool::new(false));
+            let whole = watched_cycle(&settings, &clock, &mut watch, &|| false, &never, &|| {})
+                .unwrap_or(false);
             if once {
                 if !whole {
                     bail!(
