@@ -27,8 +27,8 @@ use cautery_monitor::{
 };
 use cautery_monitor::{
     domain_url, join_zone, observe, observe_gone, open_stream, parse_domain, retry_after,
-    signature, Alert, AlertRules, Bootstrap, DomainRecord, Evidence, Found, HeldName, JoinStats,
-    Observation, PredictionIndex, Target, ZoneReader, SIGNATURE_HEADER,
+    signature, Alert, AlertRules, Bootstrap, Change, DomainRecord, Due, Evidence, Found, HeldName,
+    JoinStats, NameState, Observation, PredictionIndex, Target, ZoneReader, SIGNATURE_HEADER,
 };
 use cautery_zone::{normalise_name, GatedPlan};
 use chrono::{DateTime, Utc};
@@ -531,31 +531,7 @@ fn raise_alerts(
         if let Target::Predicted(entry) = hit.target {
             state.evidence = evidence_of(entry, days_ahead, inputs);
         }
-        let evidence = state.evidence.clone();
-        let mut changes = Vec::new();
-        let alerts: Vec<Alert> = due
-            .into_iter()
-            .map(|due| {
-                changes.extend(due.changes.iter().cloned());
-                Alert {
-                    kind: due.kind,
-                    at,
-                    domain: domain.to_owned(),
-                    source: hit.source.clone(),
-                    ns: state.ns.clone(),
-                    registrar: state.registrar.clone(),
-                    expires: state.expires,
-                    first_seen: Some(state.first_seen),
-                    last_seen: None,
-                    changes: due.changes,
-                    away_from_sinkhole: due.away_from_sinkhole,
-                    repeat: due.repeat,
-                    detail: String::new(),
-                    evidence: evidence.clone(),
-                    finding: None,
-                }
-            })
-            .collect();
+        let (alerts, changes) = alerts_of(due, &state, &state.evidence, at, &hit.source, None, "");
         if sinks.deliver_all(&alerts, out)? {
             store.save(&state, &changes, &alerts)?;
         } else {
@@ -569,6 +545,44 @@ fn raise_alerts(
         );
     }
     Ok(())
+}
+
+/// The alerts `due` for a name, telling it as `shown` (its state now, or
+/// as last seen delegated), and the changes they record.
+fn alerts_of(
+    due: Vec<Due>,
+    shown: &NameState,
+    evidence: &[Evidence],
+    at: DateTime<Utc>,
+    source: &str,
+    last_seen: Option<DateTime<Utc>>,
+    detail: &str,
+) -> (Vec<Alert>, Vec<Change>) {
+    let mut changes = Vec::new();
+    let alerts = due
+        .into_iter()
+        .map(|due| {
+            changes.extend(due.changes.iter().cloned());
+            Alert {
+                kind: due.kind,
+                at,
+                domain: shown.domain.clone(),
+                source: source.to_owned(),
+                ns: shown.ns.clone(),
+                registrar: shown.registrar.clone(),
+                expires: shown.expires,
+                first_seen: Some(shown.first_seen),
+                last_seen,
+                changes: due.changes,
+                away_from_sinkhole: due.away_from_sinkhole,
+                repeat: due.repeat,
+                detail: detail.to_owned(),
+                evidence: evidence.to_vec(),
+                finding: None,
+            }
+        })
+        .collect();
+    (alerts, changes)
 }
 
 /// The alert rules of a check.
@@ -641,35 +655,20 @@ fn raise_gone_alerts(
         if let Target::Predicted(entry) = target {
             state.evidence = evidence_of(entry, days_ahead, inputs);
         }
-        let evidence = state.evidence.clone();
-        let mut changes = Vec::new();
-        let alerts: Vec<Alert> = due
-            .into_iter()
-            .map(|due| {
-                changes.extend(due.changes.iter().cloned());
-                Alert {
-                    kind: due.kind,
-                    at,
-                    domain: previous.domain.clone(),
-                    source: source.to_owned(),
-                    ns: previous.ns.clone(),
-                    registrar: previous.registrar.clone(),
-                    expires: previous.expires,
-                    first_seen: Some(previous.first_seen),
-                    last_seen: Some(previous.last_seen),
-                    changes: due.changes,
-                    away_from_sinkhole: due.away_from_sinkhole,
-                    repeat: due.repeat,
-                    detail: format!(
-                        "no longer delegated ({source}); last seen delegated to {} at {}",
-                        previous.ns.join(","),
-                        previous.last_seen.to_rfc3339()
-                    ),
-                    evidence: evidence.clone(),
-                    finding: None,
-                }
-            })
-            .collect();
+        let detail = format!(
+            "no longer delegated ({source}); last seen delegated to {} at {}",
+            previous.ns.join(","),
+            previous.last_seen.to_rfc3339()
+        );
+        let (alerts, changes) = alerts_of(
+            due,
+            &previous,
+            &state.evidence,
+            at,
+            source,
+            Some(previous.last_seen),
+            &detail,
+        );
         if state == previous {
             continue;
         }
