@@ -45,8 +45,9 @@ pub use self::sqlite::SqliteStore;
 /// The newest schema version this code writes and reads. Version 2 dropped
 /// the index on the source address (insert speed); version 3 added
 /// `event_batches`; version 4 the per-hour victims counts
-/// (`victims_hourly`), backfilled from the events.
-pub const SCHEMA_VERSION: i64 = 4;
+/// (`victims_hourly`), backfilled from the events; version 5 compares
+/// that table's key text byte by byte in PostgreSQL (as SQLite does).
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// The per-hour victims table of schema version 4, the same in both
 /// stores (SQLite adds `WITHOUT ROWID`: the key is the table): no family is `''`, no AS `-1`, no country `''` (a key column

@@ -102,6 +102,13 @@ pub(super) const MIGRATIONS: &[&str] = &[
     CREATE INDEX event_batches_time ON event_batches (last_time_us);",
     // Version 4: per-hour victims counts, kept with every batch.
     concat!(victims_hourly_table!(), ";", victims_hourly_backfill!()),
+    // Version 5: the per-hour key's text compared byte by byte, as SQLite
+    // does and as the writer sorts it: the database's locale collation
+    // cost about a second of server CPU per million upserted rows.
+    "ALTER TABLE victims_hourly
+        ALTER COLUMN family TYPE TEXT COLLATE \"C\",
+        ALTER COLUMN src_ip TYPE TEXT COLLATE \"C\",
+        ALTER COLUMN src_country TYPE TEXT COLLATE \"C\";",
 ];
 
 /// Adds the merged rows of a batch to the per-hour victims counts, one
