@@ -82,6 +82,36 @@ fn ask(client: &str, port: u16, name: &str) -> String {
 
 /// Drives the clients through the resolver on `port`; returns how many
 /// queries were asked.
+/// A BIND resolver on a free port that forwards to the loopback server on
+/// `upstream_port` (see [`upstream`]) and sends its client queries as
+/// dnstap to the unix `socket`: named and its port.
+pub(crate) fn bind_sending_dnstap(
+    dir: &TempDir,
+    upstream_port: u16,
+    socket: &Path,
+) -> (Process, u16) {
+    let bind_port = free_port();
+    let d = dir.path().display();
+    let conf = dir.write(
+        "resolver.conf",
+        &format!(
+            "options {{ directory \"{d}\"; listen-on port {bind_port} {{ 127.0.0.1; }}; \
+             listen-on-v6 {{ none; }}; recursion yes; \
+             allow-query {{ 127.0.0.0/8; }}; allow-recursion {{ 127.0.0.0/8; }}; \
+             forward only; forwarders {{ 127.0.0.1 port {upstream_port}; }}; \
+             dnssec-validation no; notify no; pid-file \"{d}/resolver.pid\"; \
+             session-keyfile \"{d}/resolver.key\"; \
+             dnstap {{ client; }}; dnstap-output unix \"{}\"; }};\n\
+             controls {{ }};\n",
+            socket.display()
+        ),
+    );
+    let mut command = Command::new(program("named"));
+    command.args(["-f", "-c"]).arg(&conf);
+    let named = Process::start("named", command, &dir.join("resolver.log"));
+    (named, bind_port)
+}
+
 pub(crate) fn drive_clients(port: u16, process: &mut Process) -> usize {
     // Wait for the resolver (and its upstream) to answer.
     wait_until(Duration::from_secs(30), || {
@@ -541,25 +571,9 @@ fn the_dnstap_collector_stores_the_infected_clients_of_bind_and_unbound() {
 
     let (_upstream, upstream_port) = upstream(&dir);
     // BIND sends over the unix socket (fstrm's bidirectional handshake).
-    let bind_port = free_port();
+    let (mut named, bind_port) =
+        bind_sending_dnstap(&dir, upstream_port, &state.join("dnstap.sock"));
     let d = dir.path().display();
-    let conf = dir.write(
-        "resolver.conf",
-        &format!(
-            "options {{ directory \"{d}\"; listen-on port {bind_port} {{ 127.0.0.1; }}; \
-             listen-on-v6 {{ none; }}; recursion yes; \
-             allow-query {{ 127.0.0.0/8; }}; allow-recursion {{ 127.0.0.0/8; }}; \
-             forward only; forwarders {{ 127.0.0.1 port {upstream_port}; }}; \
-             dnssec-validation no; notify no; pid-file \"{d}/resolver.pid\"; \
-             session-keyfile \"{d}/resolver.key\"; \
-             dnstap {{ client; }}; dnstap-output unix \"{}\"; }};\n\
-             controls {{ }};\n",
-            state.join("dnstap.sock").display()
-        ),
-    );
-    let mut command = Command::new(program("named"));
-    command.args(["-f", "-c"]).arg(&conf);
-    let mut named = Process::start("named", command, &dir.join("resolver.log"));
     // Unbound sends over TCP.
     let unbound_port = free_port();
     let conf = dir.write(

@@ -2022,8 +2022,8 @@ fn a_held_name_removed_at_a_loopback_tld_is_alerted_once_and_cleared_when_back()
 
 #[test]
 fn live_findings_reach_the_monitors_webhook_once_per_client_and_family() {
-    use crate::detect::{drive_clients, stored_events, upstream, INFECTED};
-    use crate::harness::{cautery_command, free_port, program, wait_until, Process};
+    use crate::detect::{bind_sending_dnstap, drive_clients, stored_events, upstream, INFECTED};
+    use crate::harness::{cautery_command, free_port, wait_until, Process};
     use std::time::Duration;
     if !(require("dig", "bind9-dnsutils") && require("named", "bind9")) {
         return;
@@ -2055,25 +2055,8 @@ fn live_findings_reach_the_monitors_webhook_once_per_client_and_family() {
     })
     .unwrap_or_else(|e| panic!("{e:?}: {}", server.log()));
     let (_upstream, upstream_port) = upstream(&dir);
-    let bind_port = free_port();
-    let d = dir.path().display();
-    let conf = dir.write(
-        "resolver.conf",
-        &format!(
-            "options {{ directory \"{d}\"; listen-on port {bind_port} {{ 127.0.0.1; }}; \
-             listen-on-v6 {{ none; }}; recursion yes; \
-             allow-query {{ 127.0.0.0/8; }}; allow-recursion {{ 127.0.0.0/8; }}; \
-             forward only; forwarders {{ 127.0.0.1 port {upstream_port}; }}; \
-             dnssec-validation no; notify no; pid-file \"{d}/resolver.pid\"; \
-             session-keyfile \"{d}/resolver.key\"; \
-             dnstap {{ client; }}; dnstap-output unix \"{}\"; }};\n\
-             controls {{ }};\n",
-            state.join("dnstap.sock").display()
-        ),
-    );
-    let mut command = Command::new(program("named"));
-    command.args(["-f", "-c"]).arg(&conf);
-    let mut named = Process::start("named", command, &dir.join("resolver.log"));
+    let (mut named, bind_port) =
+        bind_sending_dnstap(&dir, upstream_port, &state.join("dnstap.sock"));
 
     // Two infected clients (necurs, qakbot), an accidental lookup, benign clients.
     drive_clients(bind_port, &mut named);
