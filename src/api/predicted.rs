@@ -6,7 +6,7 @@
 //! Only families whose names follow from the seed and the day are kept:
 //! a public-data family's names also depend on an archived input that
 //! may arrive after the day, so they are generated each time. The cache
-//! is bounded by names, not by entries, and forgets the oldest answer
+//! is bounded by names and by answers, and forgets the oldest answer
 //! first.
 
 use std::collections::VecDeque;
@@ -41,6 +41,11 @@ pub struct Cache {
 /// Names kept in all, about 60 MiB at most for the longest names.
 pub const MAX_NAMES: usize = 1_000_000;
 
+/// Answers kept in all: a lookup walks them, so many small answers (a
+/// family of one name a day, asked with many seeds) must not make every
+/// request slow.
+pub const MAX_ANSWERS: usize = 64;
+
 impl Default for Cache {
     fn default() -> Cache {
         Cache::with_capacity(MAX_NAMES)
@@ -71,7 +76,7 @@ impl Cache {
         if names.len() > self.max_names || self.get(&key).is_some() {
             return;
         }
-        while self.names + names.len() > self.max_names {
+        while self.names + names.len() > self.max_names || self.answers.len() >= MAX_ANSWERS {
             match self.answers.pop_front() {
                 Some((_, old)) => self.names -= old.len(),
                 None => break,
@@ -130,5 +135,16 @@ mod tests {
             cache.get(&other_day).is_none(),
             "the range is part of the key"
         );
+    }
+
+    #[test]
+    fn many_small_answers_are_bounded_by_count() {
+        let mut cache = Cache::with_capacity(MAX_NAMES);
+        for seed in 0..MAX_ANSWERS + 10 {
+            cache.put(key(&seed.to_string()), names(1));
+        }
+        assert_eq!(cache.answers.len(), MAX_ANSWERS);
+        assert!(cache.get(&key("0")).is_none(), "the oldest went first");
+        assert!(cache.get(&key(&(MAX_ANSWERS + 9).to_string())).is_some());
     }
 }
