@@ -613,15 +613,12 @@ struct Observed {
     residues: Vec<u32>,
 }
 
-/// The discard counts of the weeks that touch the days `epochs` start on.
+/// The discard counts of the weeks that start on the days `epochs`: a
+/// week starts at 21:46:40, so the end of its first day is in it.
 fn week_counts(epochs: &[NaiveDate]) -> Vec<i64> {
     let mut counts: Vec<i64> = epochs
         .iter()
-        .flat_map(|&day| {
-            let first = discards_at(midnight(day));
-            let last = discards_at(midnight(day) + chrono::TimeDelta::seconds(86_399));
-            first..=last
-        })
+        .map(|&day| discards_at(midnight(day) + chrono::TimeDelta::seconds(86_399)))
         .collect();
     counts.sort_unstable();
     counts.dedup();
