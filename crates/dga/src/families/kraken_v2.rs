@@ -1081,6 +1081,31 @@ mod tests {
     }
 
     #[test]
+    fn names_no_seed_makes_give_no_candidates() {
+        let benign: Vec<String> = [
+            "wikipedia.org",
+            "debianforum.net",
+            "qqqqqqqqqqqq.com",
+            "x.tv",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        let week: NaiveDate = "2026-06-08".parse().expect("test date");
+        assert!(derive(&Wanted::new(&benign), &[week], false).is_empty());
+        assert!(derive(&Wanted::new(&[]), &[week], true).is_empty());
+    }
+
+    #[test]
+    fn the_weeks_searched_are_those_that_start_on_the_days_given() {
+        // 2015-12-21 is a Monday: its week starts at 21:46:40.
+        let monday: NaiveDate = "2015-12-21".parse().expect("test date");
+        assert_eq!(
+            week_counts(&[monday]),
+            vec![discards_at(t("2015-12-22T00:00:00Z"))]
+        );
+    }
+
+    #[test]
     fn stepping_back_undoes_a_step() {
         for state in [0, 1, 12_435, 0x7f_ffff, u32::MAX] {
             assert_eq!(unstep(step(state)), state);
