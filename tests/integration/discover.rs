@@ -20,6 +20,15 @@ fn names(args: &[&str]) -> Vec<String> {
     stdout(&output).lines().map(str::to_owned).collect()
 }
 
+/// The JSON lines of a successful run.
+fn json_lines(output: &Output) -> Vec<serde_json::Value> {
+    assert!(output.status.success(), "{}", stderr(output));
+    stdout(output)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect()
+}
+
 #[test]
 fn a_necurs_magic_no_one_published_is_found_from_twenty_of_its_names() {
     let all = names(&["generate", "necurs", "--seed", "77", "--date", "2017-07-02"]);
@@ -38,11 +47,7 @@ fn a_necurs_magic_no_one_published_is_found_from_twenty_of_its_names() {
         ],
         &(sample.join("\n") + "\nwww.example.invalid\n"),
     );
-    assert!(output.status.success(), "{}", stderr(&output));
-    let lines: Vec<serde_json::Value> = stdout(&output)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("JSON line"))
-        .collect();
+    let lines = json_lines(&output);
     assert_eq!(lines.len(), 1, "{}", stdout(&output));
     let found = &lines[0];
     assert_eq!(found["family"], "necurs");
@@ -125,11 +130,7 @@ fn a_kraken_v2_seed_no_one_published_is_found_by_inversion() {
         ],
         &input,
     );
-    assert!(output.status.success(), "{}", stderr(&output));
-    let lines: Vec<serde_json::Value> = stdout(&output)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("JSON line"))
-        .collect();
+    let lines = json_lines(&output);
     assert_eq!(lines.len(), 1, "{}", stdout(&output));
     assert_eq!(lines[0]["family"], "kraken-v2");
     assert_eq!(lines[0]["seed"], seed);
