@@ -34,7 +34,10 @@
 //!   `0 _ - .` written as `0` and a letter whose place modulo 4 says which),
 //!   else as `00` and the base32 of its UTF-8 bytes (upper-case letters
 //!   send a domain this way). Substitution never writes `00`, so the
-//!   marker is unambiguous.
+//!   marker is unambiguous. A fragment that ends in `0` is sent whole but
+//!   the next one starts again at that `0` (so an escape is never cut; the
+//!   base32 domains "Sunkistgrowers.com" and "BrokenArrow.Local", which
+//!   Netresec named, only come out right with this).
 //! - Status beacons: the base32 of a key byte and, XORed with it, the GUID,
 //!   three big-endian bytes and, in the longer kind, two bytes of service
 //!   states: 20 characters for kind 1, 23 for kind 2. In the three bytes
@@ -49,7 +52,12 @@
 //! FireEye's IOC list that got a CNAME answer decode to the times and the
 //! stage-2 flag Netresec published for them; RedDrip7's example name to
 //! its domain `qingmei-inc.co` (the `m` is in the next fragment); Netresec's
-//! and Prevasio's example GUIDs; QiAnXin's GUID and domain `bi.corp`. On
+//! and Prevasio's example GUIDs; QiAnXin's GUID and domain `bi.corp`;
+//! the eight AD domains Netresec named as decoded (`innout.corp` ...
+//! `BE.AJINOMOTO-OMNICHEM.AD`) reassemble from Bambenek's list below, and
+//! three of FireEye's CNAME queries carry the GUIDs of machines of
+//! `central.pima.gov` and `coxnet.cox.com` (Kaspersky's "central.***.gov"
+//! and "***net.***.com", stage-2 victims in FireEye's list). On
 //! the 1,722 names Bambenek Consulting published from passive DNS, all but
 //! one decode (that one is 19 characters with fragment number 30, neither
 //! kind) and 306 of 357 kind-1 beacons carry the GUID of a domain beacon
@@ -59,8 +67,11 @@
 //! product is not decoded (the bytes are given as they are); a 20- or
 //! 23-character label that is the last fragment of a domain and also reads
 //! as a status beacon of the right kind dated 2019-2021 is taken for a
-//! status beacon; a domain whose only fragment seen is the last one is
-//! reported as complete, since a short domain has only that one.
+//! status beacon; "complete" means fragments 0 to n and the last were
+//! seen, so a domain whose only fragment seen is the last one counts as
+//! complete (a short domain has only that one), and a missing middle
+//! fragment goes unnoticed when the last fragment's number says nothing of
+//! how many came before it.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -408,9 +419,20 @@ fn decode_guid(label: &str) -> Guid {
     decode_guid_part(&label[..GUID_CHARS]).map_or(Guid([0; 8]), |(_, guid)| guid)
 }
 
+/// A fragment other than the last that ends in `0` is followed by one that
+/// starts with the same `0` (SUNBURST sends 16 characters and moves on by
+/// 15, so an escape is never cut): that `0` is dropped here.
+fn without_repeated_zero(encoded: &str, number: u8) -> &str {
+    if number == LAST_FRAGMENT {
+        encoded
+    } else {
+        encoded.strip_suffix('0').unwrap_or(encoded)
+    }
+}
+
 fn decode_fragment(label: &str, number: u8) -> Fragment {
     let encoded = label[GUID_CHARS + 1..].to_owned();
-    let (encoding, text) = decode_domain_text(&encoded);
+    let (encoding, text) = decode_domain_text(without_repeated_zero(&encoded, number));
     Fragment {
         guid: decode_guid(label),
         number,
@@ -552,7 +574,11 @@ impl Gathered {
         let (domain, encoding) = if self.fragments.is_empty() {
             (None, None)
         } else {
-            let joined: String = self.fragments.values().map(String::as_str).collect();
+            let joined: String = self
+                .fragments
+                .iter()
+                .map(|(&number, encoded)| without_repeated_zero(encoded, number))
+                .collect();
             let (encoding, text) = decode_domain_text(&joined);
             (text, Some(encoding))
         };
@@ -740,12 +766,62 @@ mod tests {
         assert!(matches!(undecoded[0].1, DecodeError::NotABeacon(_)));
         let matched = kind1.iter().filter(|g| domain_guids.contains(g)).count();
         assert_eq!((matched, kind1.len()), (306, 357));
-        let bi_corp = reassembler
-            .victims()
+        let victims = reassembler.victims();
+        let domains: std::collections::BTreeSet<&str> =
+            victims.iter().filter_map(|v| v.domain.as_deref()).collect();
+        // Decoded names Netresec published (the SunburstDomainDecoder post
+        // and its updates), the base32 ones among them reassembled from two
+        // or three fragments.
+        for published in [
+            "innout.corp",
+            "fa.lcl",
+            "bk.local",
+            "htwanmgmt.local",
+            "Sunkistgrowers.com",
+            "BrokenArrow.Local",
+            "CIMBMY.CIMBDomain.com",
+            "BE.AJINOMOTO-OMNICHEM.AD",
+        ] {
+            assert!(domains.contains(published), "{published}");
+        }
+        // Three of FireEye's six CNAME queries carry the GUIDs of machines
+        // whose domain beacons are in this list: Kaspersky's
+        // "central.***.gov" and "***net.***.com" (Pima County and Cox).
+        let domain_of = |name: &str| {
+            let guid = decode(name).unwrap().guid();
+            victims
+                .iter()
+                .find(|v| v.guid == guid)
+                .and_then(|v| v.domain.clone())
+        };
+        for (name, domain) in [
+            ("7sbvaemscs0mc925tb99", "central.pima.gov"),
+            ("gq1h856599gqh538acqn", "central.pima.gov"),
+            ("ihvpgv9psvq02ffo77et", "coxnet.cox.com"),
+        ] {
+            assert_eq!(domain_of(name).as_deref(), Some(domain), "{name}");
+        }
+        let bi_corp = victims
             .into_iter()
             .find(|v| v.guid.to_string() == "008D8D69C07CBE21")
             .expect("QiAnXin's bi.corp victim");
         assert_eq!(bi_corp.domain.as_deref(), Some("bi.corp"));
+    }
+
+    #[test]
+    fn a_fragment_ending_in_zero_is_resent_at_the_start_of_the_next() {
+        // Bambenek's list: Netresec's "Sunkistgrowers.com" in two fragments,
+        // "...jo0" then "071mt...".
+        let mut reassembler = Reassembler::new();
+        for name in [
+            "elqienlbfhrlsrdt00qu7lbvf1qe7jo0",
+            "dim24hdrb0dst7pr071mt0im00feaaso",
+        ] {
+            reassembler.add(&decode(name).unwrap());
+        }
+        let victims = reassembler.victims();
+        assert_eq!(victims[0].domain.as_deref(), Some("Sunkistgrowers.com"));
+        assert_eq!(victims[0].encoding, Some(Encoding::Base32));
     }
 
     #[test]
