@@ -153,16 +153,13 @@ fn write_beacon(
         (DecodeFormat::Jsonl, Beacon::Fragment(f)) => {
             write!(out, "{{\"kind\":\"fragment\",\"name\":")?;
             json_string(out, name)?;
+            // No character offset: a fragment ending in 0 moves the next
+            // one back by a character, which one name alone cannot show.
             write!(
                 out,
-                ",\"guid\":\"{}\",\"fragment\":\"{}\",\"offset\":{},\"encoded\":",
+                ",\"guid\":\"{}\",\"fragment\":\"{}\",\"encoded\":",
                 f.guid,
-                fragment_number(f.number),
-                if f.is_last() {
-                    "null".to_owned()
-                } else {
-                    (usize::from(f.number) * sunburst::FRAGMENT_CHARS).to_string()
-                }
+                fragment_number(f.number)
             )?;
             json_string(out, &f.encoded)?;
             write!(out, ",\"encoding\":\"{}\",\"text\":", f.encoding.as_str())?;
