@@ -419,6 +419,12 @@ fn decode_sunburst_plain_output_and_errors() {
     let generate = cautery(&["generate", "sunburst"]);
     assert_eq!(generate.status.code(), Some(2));
     assert!(stderr(&generate).contains("cautery decode sunburst"));
+    let looked_up = cautery(&[
+        "lookup",
+        "6a57jk2ba1d9keg15cbg.appsync-api.eu-west-1.avsvmcloud.com",
+    ]);
+    assert_eq!(looked_up.status.code(), Some(1));
+    assert!(stderr(&looked_up).contains("cautery decode sunburst"));
     let other = cautery(&["decode", "necurs", "x"]);
     assert_eq!(other.status.code(), Some(2));
     let too_long = cautery_with_stdin(&["decode", "sunburst"], &"p".repeat(10_000));
