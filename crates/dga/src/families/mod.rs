@@ -105,6 +105,7 @@ mod mltbackdoor;
 
 // --- section m (issue 15: generators of things other than domains) ---
 pub mod miniduke;
+pub mod sunburst;
 // --- end m ---
 
 // --- section h ---
