@@ -261,7 +261,10 @@ pub fn search_space(family: &Family) -> Option<SearchSpace> {
         "ramdo" => space(U32, "every 32-bit seed", hex32, 110.0),
         "tufik" => space(U32, "every 32-bit seed", hex32, 6_400.0),
         "newgoz" => space(U32, "every 32-bit key", hex32, 3_700.0),
-        "murofet-v2" => space(U32, "every 32-bit XOR key", hex32_bare, 4_700.0),
+        "murofet-v2" => SearchSpace {
+            sieve: Some(crate::families::murofet_v2::sieve),
+            ..space(U32, "every 32-bit XOR key", hex32_bare, 4_700.0)
+        },
         "ramnit" => space(
             U32,
             "every 32-bit seed with the default count and TLD",
@@ -699,6 +702,45 @@ mod tests {
         assert!(
             found[0].seed.contains(&format!(":{}:com,ru:100", names[0])),
             "{found:?}"
+        );
+    }
+
+    #[test]
+    fn murofet_v2_keys_are_found_through_the_sieve() {
+        // 360 Netlab's names of key 8811EEA2 on 2016-09-07 (DGA issue 11).
+        let netlab: Vec<String> =
+            crate::families::testing::reference("murofet/netlab_issue11_8811eea2.txt")
+                .iter()
+                .filter_map(|line| line.strip_prefix("2016-09-07 ").map(str::to_owned))
+                .collect();
+        assert_eq!(netlab.len(), 36);
+        let found = run_mixed(
+            "murofet-v2",
+            &netlab,
+            "2016-09-07",
+            0x8811_EEA2 - 1000,
+            Some(2000),
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].seed, "8811EEA2");
+        assert_eq!(found[0].explained, 36);
+        // A key no sample is known to use, from three of its names.
+        let made = names_of("murofet-v2", "0BADF00D", "2026-06-11", "2026-06-11");
+        let names = vec![made[7].clone(), made[500].clone(), made[1013].clone()];
+        let found = run_mixed(
+            "murofet-v2",
+            &names,
+            "2026-06-11",
+            0x0BAD_F00D - 3000,
+            Some(4000),
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].seed, "0BADF00D");
+        assert_eq!(found[0].explained, 3);
+        let window = found[0].windows[0].0;
+        assert_eq!(
+            window.from.map(rfc3339).as_deref(),
+            Some("2026-06-11T00:00:00Z")
         );
     }
 

@@ -37,7 +37,7 @@ mod mydoom;
 mod goz;
 pub(crate) mod locky;
 pub(crate) mod murofet;
-mod murofet_v2;
+pub(crate) mod murofet_v2;
 pub(crate) mod necurs;
 mod newgoz;
 mod ngioweb;
