@@ -27,7 +27,7 @@
 //! For seed discovery the key space (2^32) is sieved ([`sieve`]): the
 //! eight hashed bytes are the words `key ^ day` and `key ^ index`, so
 //! each name costs one MD5 block whatever is known; the sieve runs that
-//! block for 32 keys side by side in vector lanes (compiled for AVX-512
+//! block for 64 keys side by side in vector lanes (compiled for AVX-512
 //! and AVX2 too), stops after step 61 of 64, where the first digest word
 //! (the first four letters or fewer) is final, and spells a name in full
 //! only when those letters start an observed label.
@@ -162,9 +162,9 @@ fn spell(key: u32, day: u32, pair: u32, label: &mut [u8; 16]) -> usize {
     length
 }
 
-/// Keys side by side in the sieve's vectors: two AVX-512 registers (or
-/// four AVX2 ones), so two chains of MD5 steps overlap.
-const LANES: usize = 32;
+/// Keys side by side in the sieve's vectors: four AVX-512 registers (or
+/// eight AVX2 ones), so four chains of MD5 steps overlap.
+const LANES: usize = 64;
 
 type Lanes = [u32; LANES];
 
@@ -264,6 +264,17 @@ macro_rules! four {
     };
 }
 
+/// MD5's start state (RFC 1321).
+const IV: [u32; 4] = [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476];
+
+/// Register `a` after MD5's first step, which adds only the word `w0`.
+fn first_step(w0: &Lanes) -> Lanes {
+    let start = IV[0]
+        .wrapping_add(f(IV[1], IV[2], IV[3]))
+        .wrapping_add(KW[0]);
+    w0.map(|w0| IV[1].wrapping_add(start.wrapping_add(w0).rotate_left(S[0])))
+}
+
 /// Bits of [`MurofetV2Sieve::starts`], as 32-bit words.
 const STARTS: usize = (1 << 20) / 32;
 
@@ -282,21 +293,25 @@ fn nibble_sums(word: u32) -> u32 {
 /// The first digest word of MD5 over the eight bytes `w0`, `w1` (little
 /// endian) of every lane, as [`nibble_sums`] into `out`; `hits` gets the
 /// bit of `starts` it picks, and the result says whether any is set. MD5
-/// sets that word in step 61 of 64, so the last three are left out.
+/// sets that word in step 61 of 64, so the last three are left out; step
+/// 1, which only `w0` changes, is done by [`first_step`] once per key.
 #[multiversion::multiversion(targets("x86_64+avx512f+avx512vl", "x86_64+avx2"))]
 #[allow(clippy::needless_range_loop)] // the lanes of four registers move together
 fn first_letters(
+    after_first: &Lanes,
     w0: &Lanes,
     w1: &Lanes,
     starts: &[u32; STARTS],
     out: &mut Lanes,
     hits: &mut Lanes,
 ) -> bool {
-    let mut a = [0x6745_2301u32; LANES];
-    let mut b = [0xefcd_ab89u32; LANES];
-    let mut c = [0x98ba_dcfeu32; LANES];
-    let mut d = [0x1032_5476u32; LANES];
-    four!(0, 1, 2, 3, f, a, b, c, d, w0, w1);
+    let mut a = *after_first;
+    let mut b = [IV[1]; LANES];
+    let mut c = [IV[2]; LANES];
+    let mut d = [IV[3]; LANES];
+    step!(1, f, d, a, b, c, w0, w1);
+    step!(2, f, c, d, a, b, w0, w1);
+    step!(3, f, b, c, d, a, w0, w1);
     four!(4, 5, 6, 7, f, a, b, c, d, w0, w1);
     four!(8, 9, 10, 11, f, a, b, c, d, w0, w1);
     four!(12, 13, 14, 15, f, a, b, c, d, w0, w1);
@@ -313,7 +328,7 @@ fn first_letters(
     four!(56, 57, 58, 59, i, a, b, c, d, w0, w1);
     step!(60, i, a, b, c, d, w0, w1);
     for l in 0..LANES {
-        out[l] = nibble_sums(a[l].wrapping_add(0x6745_2301));
+        out[l] = nibble_sums(a[l].wrapping_add(IV[0]));
         hits[l] = starts[(out[l] >> 5) as usize % STARTS] >> (out[l] & 31) & 1;
     }
     hits.iter().fold(0, |any, &hit| any | hit) != 0
@@ -321,7 +336,7 @@ fn first_letters(
 
 /// Murofet v2's cheap test of keys for the seed search (see
 /// [`crate::discover::Sieve`]): per day and index pair that could make one
-/// of the observed names (by its TLD), the first digest word of 32 keys at
+/// of the observed names (by its TLD), the first digest word of 64 keys at
 /// once; a key whose first letters start an observed label gets that
 /// label spelt in full and looked up with its two TLDs.
 struct MurofetV2Sieve {
@@ -409,10 +424,12 @@ impl Sieve for MurofetV2Sieve {
             let mut hit = [false; LANES];
             for &day in &self.days {
                 let w0 = keys.map(|key| key ^ day);
+                let after_first = first_step(&w0);
                 for &pair in &self.pairs {
                     let w1 = keys.map(|key| key ^ pair);
                     let (mut sums, mut starts) = ([0u32; LANES], [0u32; LANES]);
-                    if !first_letters(&w0, &w1, &self.starts, &mut sums, &mut starts) {
+                    if !first_letters(&after_first, &w0, &w1, &self.starts, &mut sums, &mut starts)
+                    {
                         continue;
                     }
                     for ((&start, &key), hit) in starts.iter().zip(&keys).zip(hit.iter_mut()) {
@@ -495,7 +512,14 @@ mod tests {
             let w0 = keys.map(|key| key ^ day);
             let w1 = keys.map(|key| key ^ pair);
             let (mut sums, mut hits) = ([0u32; LANES], [0u32; LANES]);
-            first_letters(&w0, &w1, &[0; STARTS], &mut sums, &mut hits);
+            first_letters(
+                &first_step(&w0),
+                &w0,
+                &w1,
+                &[0; STARTS],
+                &mut sums,
+                &mut hits,
+            );
             for (lane, &key) in keys.iter().enumerate() {
                 let mut input = [0u8; 8];
                 input[..4].copy_from_slice(&w0[lane].to_le_bytes());
