@@ -127,6 +127,23 @@ pub trait Generator: Send + Sync {
         0
     }
 
+    /// For seeds whose epoch's names are lists that each stay the same over
+    /// several consecutive epochs (QSnatch's lists of 15 days to one hour,
+    /// asked for every hour): appends the names of the lists that begin at
+    /// the epoch starting `at`, or of every list in use at `at` when `all`,
+    /// each with the end of its list's span, in the order of
+    /// [`Generator::generate_at`]. The engine then takes each list once, not
+    /// once per epoch; the windows are the same. False (the default, `out`
+    /// untouched) for seeds without such lists.
+    fn generate_spans_at(
+        &self,
+        _at: DateTime<Utc>,
+        _all: bool,
+        _out: &mut Vec<(String, DateTime<Utc>)>,
+    ) -> bool {
+        false
+    }
+
     /// The schedule of this seed when it differs from the family's (some
     /// families change names every 3, 4 or 5 days depending on the seed).
     fn schedule(&self) -> Option<Schedule> {

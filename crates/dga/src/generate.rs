@@ -1,7 +1,7 @@
 //! From a family, a seed and a range of days to predictions: which epochs
 //! touch the range, and each epoch's names once, with their window.
 
-use std::collections::VecDeque;
+use std::collections::BTreeMap;
 
 use ahash::AHashMap;
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
@@ -293,10 +293,13 @@ impl OpenNames {
 /// name appears back to back into one window, and reports the windows that
 /// touch the range, each once, as they close.
 ///
-/// Windows are kept in slots; a queue of (end, slot) in the order ends were
-/// set finds the windows that can grow no more without scanning every open
-/// name at each epoch (epochs come in time order, so ends are queued in
-/// order too).
+/// Windows are kept in slots; the slots queued under each end, in the
+/// order queued, find the windows that can grow no more without scanning
+/// every open name at each epoch. Ends come in time order, except that a
+/// seed giving its names by span ([`Generator::generate_spans_at`]) queues
+/// a list's end when the list begins, so the queue is a map from end to
+/// slots (a few ends are in use at a time; a heap of every entry cost more
+/// than the joining it saved).
 fn predict_merged(
     family: &Family,
     generator: &dyn Generator,
@@ -318,7 +321,7 @@ fn predict_merged(
     let mut slots: Vec<OpenWindow> = Vec::new();
     let mut free: Vec<usize> = Vec::new();
     let mut open = OpenNames::default();
-    let mut ends: VecDeque<(DateTime<Utc>, usize)> = VecDeque::new();
+    let mut ends: BTreeMap<DateTime<Utc>, Vec<usize>> = BTreeMap::new();
     let mut emit = |w: &OpenWindow| {
         let window = Window {
             from: Some(w.from),
@@ -329,34 +332,46 @@ fn predict_merged(
         }
     };
     let mut names = Vec::new();
+    let mut spans: Vec<(String, DateTime<Utc>)> = Vec::new();
+    let mut dated: Vec<(String, Option<DateTime<Utc>>)> = Vec::new();
+    let mut first_epoch = true;
     for epoch in epochs_unchecked(family, generator, wide_first, wide_last) {
         let Some(from) = epoch.window.from else {
             continue;
         };
         // Windows that ended before this epoch began can grow no more.
-        while let Some(&(end, slot)) = ends.front() {
-            if end >= from {
+        while let Some(queue) = ends.first_entry() {
+            if *queue.key() >= from {
                 break;
             }
-            ends.pop_front();
-            // A later extension left a newer entry for this slot: skip.
-            if slots[slot].open && slots[slot].to == Some(end) {
-                emit(&slots[slot]);
-                open.remove(&slots, slot);
-                slots[slot].open = false;
-                free.push(slot);
+            let (end, queued) = queue.remove_entry();
+            for slot in queued {
+                // A later extension left a newer entry for this slot: skip.
+                if slots[slot].open && slots[slot].to == Some(end) {
+                    emit(&slots[slot]);
+                    open.remove(&slots, slot);
+                    slots[slot].open = false;
+                    free.push(slot);
+                }
             }
         }
-        names.clear();
-        generator.generate_at(epoch.start, &mut names);
-        for name in names.drain(..) {
+        if generator.generate_spans_at(epoch.start, first_epoch, &mut spans) {
+            dated.extend(spans.drain(..).map(|(name, end)| (name, Some(end))));
+        } else {
+            names.clear();
+            generator.generate_at(epoch.start, &mut names);
+            dated.extend(names.drain(..).map(|name| (name, epoch.window.to)));
+        }
+        first_epoch = false;
+        for (name, name_to) in dated.drain(..) {
             let hash = open.hasher.hash_one(name.as_str());
             let slot = match open.find(&slots, &name, hash) {
                 Some(slot) => {
                     // Adjacent or overlapping: the same stretch of use.
-                    let to = later_end(slots[slot].to, epoch.window.to);
+                    let to = later_end(slots[slot].to, name_to);
                     if to == slots[slot].to {
-                        // Named twice in one epoch: its end is queued.
+                        // Named twice in one epoch, or within a span
+                        // already queued: its end is queued.
                         continue;
                     }
                     slots[slot].to = to;
@@ -367,7 +382,7 @@ fn predict_merged(
                         name,
                         hash,
                         from,
-                        to: epoch.window.to,
+                        to: name_to,
                         open: true,
                     };
                     let slot = match free.pop() {
@@ -385,7 +400,7 @@ fn predict_merged(
                 }
             };
             if let Some(end) = slots[slot].to {
-                ends.push_back((end, slot));
+                ends.entry(end).or_default().push(slot);
             }
         }
     }

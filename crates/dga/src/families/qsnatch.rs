@@ -304,6 +304,35 @@ impl Generator for Qsnatch {
         self.names_at(at.timestamp(), out);
     }
 
+    fn generate_spans_at(
+        &self,
+        at: DateTime<Utc>,
+        all: bool,
+        out: &mut Vec<(String, DateTime<Utc>)>,
+    ) -> bool {
+        if !matches!(self.version, Version::A) {
+            return false;
+        }
+        // Version A's hour holds the lists of six intervals, the longest
+        // first; each list stays the same for its whole interval.
+        let time = at.timestamp();
+        let mut names = Vec::new();
+        for interval in INTERVALS_A {
+            if !all && time.rem_euclid(interval) != 0 {
+                continue;
+            }
+            let number = time.div_euclid(interval);
+            let end = (number + 1)
+                .checked_mul(interval)
+                .and_then(|end| DateTime::from_timestamp(end, 0))
+                .unwrap_or(DateTime::<Utc>::MAX_UTC);
+            names.clear();
+            self.push_names(interval, number, &mut names);
+            out.extend(names.drain(..).map(|name| (name, end)));
+        }
+        true
+    }
+
     fn spread_days(&self) -> u32 {
         match self.version {
             // A name of the 15-day interval is in use for 15 days.
@@ -434,5 +463,54 @@ mod tests {
         ] {
             assert!((FAMILY.bind)(bad).is_err(), "{bad:?}");
         }
+    }
+
+    /// The same seed without its spans, so the engine joins its names hour
+    /// by hour.
+    struct Hourly(Qsnatch);
+
+    impl Generator for Hourly {
+        fn generate(&self, epoch: NaiveDate, out: &mut Vec<String>) {
+            self.0.generate(epoch, out);
+        }
+
+        fn generate_at(&self, at: DateTime<Utc>, out: &mut Vec<String>) {
+            self.0.generate_at(at, out);
+        }
+
+        fn spread_days(&self) -> u32 {
+            self.0.spread_days()
+        }
+
+        fn schedule(&self) -> Option<Schedule> {
+            self.0.schedule()
+        }
+    }
+
+    #[test]
+    fn windows_joined_by_span_are_the_windows_joined_hour_by_hour() {
+        let day = |s: &str| s.parse::<NaiveDate>().expect("date");
+        let predicted = |generator: &dyn Generator| {
+            let mut got = Vec::new();
+            crate::predict(
+                &FAMILY,
+                generator,
+                day("2019-11-10"),
+                day("2019-11-12"),
+                |name, window| got.push((name.to_owned(), window)),
+            )
+            .expect("range");
+            got
+        };
+        let by_span = predicted(&Qsnatch::new("a:IbjGOEgnuD").expect("seed"));
+        let hourly = predicted(&Hourly(Qsnatch::new("a:IbjGOEgnuD").expect("seed")));
+        // Lists of every interval, the 15-day one spanning the whole range.
+        let longest = by_span
+            .iter()
+            .filter_map(|(_, w)| Some(w.to? - w.from?))
+            .max();
+        assert_eq!(longest, Some(chrono::TimeDelta::days(15)));
+        assert!(by_span.len() > 2610 * 3, "{}", by_span.len());
+        assert_eq!(by_span, hourly);
     }
 }
