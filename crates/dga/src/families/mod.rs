@@ -59,7 +59,7 @@ mod pushdo;
 mod pykspa;
 mod pykspa2;
 mod pykspa2s;
-mod qadars;
+pub(crate) mod qadars;
 mod qakbot;
 mod qsnatch;
 mod ramnit;
