@@ -4,7 +4,7 @@
 #  2. candidates per second of CPU time per family on one core (a capped
 #     search over one day with names no seed makes): the `per_second`
 #     calibration constants in crates/dga/src/discover.rs come from here;
-#  3. the inversions of kraken-v1 and tinba from a few names;
+#  3. the inversions of kraken-v1, kraken-v2 and tinba from a few names;
 #  4. a full locky search (both versions, one epoch) on every core;
 #  5. murofet-v2's sieve: keys per CPU-second with names of one TLD and of
 #     all five, and key 8811EEA2 found from 360 Netlab's 36 names of
@@ -47,7 +47,6 @@ print(f'{$3 / (u + s):14,.0f} /s  $1 ${4:+(from candidate $4)} ($(echo $2 | wc -
 rate necurs qqqqqqqqqqqq.com 20000
 rate locky qqqqqqqqqqqq.ru 40000000            # v2 seeds
 rate locky qqqqqqqqqqqq.ru 20000000 4294967296 # v3 seeds
-rate qadars qqqqqqqqqqqq.net 20000
 # ranbyus's sieve wants labels of its lengths: 14 letters (may), 17 (september).
 rate ranbyus qqqqqqqqqqqqqq.com 2000000
 rate ranbyus qqqqqqqqqqqqqqqqq.com 20000000 4294967296
@@ -74,6 +73,17 @@ inversion() { # family file
 }
 "$bin" generate kraken-v1 --seed 7f123456:00abcdef | awk 'NR % 97 == 5' | head -6 > "$tmp/kraken.txt"
 inversion kraken-v1 "$tmp/kraken.txt"
+"$bin" generate kraken-v2 --seed 3141592:com,net,tv,cc --date 2026-06-11 > "$tmp/kraken2-week.txt"
+awk 'NR % 59 == 1' "$tmp/kraken2-week.txt" | head -20 > "$tmp/kraken2.txt"
+inversion2() { # label file from to
+  /usr/bin/time -f "kraken-v2 $1: %e s wall, %U s user CPU" taskset -c 0 "$bin" discover kraken-v2 \
+    --from "$3" --to "$4" < "$2" | cut -f1-3 || true
+}
+inversion2 "20 names, one week" "$tmp/kraken2.txt" 2026-06-11 2026-06-11
+inversion2 "20 names, a year's range" "$tmp/kraken2.txt" 2026-01-01 2026-12-31
+awk 'NR % 12 == 1' "$tmp/kraken2-week.txt" | head -100 > "$tmp/kraken2-100.txt"
+inversion2 "100 names, one week" "$tmp/kraken2-100.txt" 2026-06-11 2026-06-11
+inversion2 "the whole week (1185 names)" "$tmp/kraken2-week.txt" 2026-06-11 2026-06-11
 "$bin" generate tinba --seed Xy12Kq9PzLm0Wn4b:justanothername.com:com,ru:1000 | sed -n '40p;42p;150p;700p' > "$tmp/tinba.txt"
 inversion tinba "$tmp/tinba.txt"   # two names of consecutive rounds link at once
 sed -n '1p;4p' "$tmp/tinba.txt" > "$tmp/tinba-far.txt"

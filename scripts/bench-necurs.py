@@ -5,7 +5,9 @@ cautery against scripts/necurs-reference.py (plain Python written from
 Bader's write-up), both pinned to one core, run in interleaved rounds so that
 the load of the shared machine falls on both alike. Each process's CPU time
 (user + system, from wait4, microsecond resolution) and wall time are taken;
-the medians are reported, and their ratio.
+the medians are reported, and their ratio. An empty program (/bin/true) is
+timed beside them, the floor under any whole-process figure, with the time
+cautery would need for 1000x.
 
 Usage: scripts/bench-necurs.py [BINARY] [ROUNDS] [CAUTERY_PER_ROUND]
 (defaults: target/release/cautery, 15 rounds, 20 cautery runs per round).
@@ -44,13 +46,18 @@ def main():
     python = [sys.executable, os.path.join(ROOT, "scripts/necurs-reference.py"), DAY, MAGIC]
     with open("/proc/loadavg") as f:
         load_before = " ".join(f.read().split()[:3])
-    py, ca = [], []
+    # The floor of any whole-process figure: an empty program's exec, fork
+    # and exit, timed the same way.
+    empty = ["/bin/true"]
+    py, ca, floor = [], [], []
     for _ in range(rounds):
         cpu, wall, py_out = run(python)
         py.append((cpu, wall))
         for _ in range(per_round):
             cpu, wall, ca_out = run(cautery)
             ca.append((cpu, wall))
+            cpu, wall, _ = run(empty)
+            floor.append((cpu, wall))
         if py_out != ca_out:
             sys.exit("necurs-reference.py and cautery disagree")
     with open("/proc/loadavg") as f:
@@ -62,6 +69,9 @@ def main():
     print(f"Python  {len(py):4} runs: median {p_cpu * 1000:8.2f} ms CPU, {p_wall * 1000:8.2f} ms wall")
     print(f"cautery {len(ca):4} runs: median {c_cpu * 1000:8.2f} ms CPU, {c_wall * 1000:8.2f} ms wall")
     print(f"ratio: {p_cpu / c_cpu:.0f}x in CPU time, {p_wall / c_wall:.0f}x in wall time")
+    f_cpu, f_wall = med(floor, 0), med(floor, 1)
+    print(f"/bin/true {len(floor):3} runs: median {f_cpu * 1000:8.2f} ms CPU, {f_wall * 1000:8.2f} ms wall "
+          f"(1000x needs cautery under {p_cpu:.2f} ms CPU / {p_wall:.2f} ms wall)")
 
 
 if __name__ == "__main__":

@@ -43,6 +43,8 @@ pub enum Command {
     Discover(DiscoverArgs),
     /// The Twitter accounts that MiniDuke's two handle generators read over a day or a range.
     Handles(HandlesArgs),
+    /// Read what a malware put in the names it asked for: SUNBURST's victim GUIDs, AD domains and times.
+    Decode(DecodeArgs),
     /// Public-data seeds: fetch, list, show and watch the inputs of bedep,
     /// orchard-balance and content-seeded families.
     Seed(SeedArgs),
@@ -275,6 +277,33 @@ pub struct HandlesArgs {
     /// Output format: `plain` (handle, component, from, to; tab-separated) or `jsonl`.
     #[arg(long, value_enum, default_value_t = HandlesFormat::Plain)]
     pub format: HandlesFormat,
+}
+
+/// `cautery decode`.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  cautery decode sunburst 1fik67gkncg86q6daovthro0love0oe2.appsync-api.us-west-2.avsvmcloud.com
+  grep avsvmcloud.com queries.txt | cautery decode sunburst --format jsonl")]
+pub struct DecodeArgs {
+    /// The malware whose names to read: `sunburst`.
+    #[arg(value_name = "MALWARE")]
+    pub malware: String,
+    /// Query names (`LABEL.appsync-api.REGION.avsvmcloud.com`, or the label alone); one a line on
+    /// stdin when none are given.
+    #[arg(value_name = "NAME")]
+    pub names: Vec<String>,
+    /// Output format: `plain` (tab-separated, a line per name, then a line per victim) or `jsonl`.
+    #[arg(long, value_enum, default_value_t = DecodeFormat::Plain)]
+    pub format: DecodeFormat,
+}
+
+/// Formats of `cautery decode`.
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum DecodeFormat {
+    /// Tab-separated: a line per name (`fragment` or `status`), then a line per victim.
+    Plain,
+    /// One JSON object per line, with `kind` `fragment`, `status` or `victim`.
+    Jsonl,
 }
 
 /// Formats of `cautery handles`.

@@ -54,6 +54,7 @@ fn main() -> ExitCode {
         Command::Classify(args) => commands::classify::run(&args),
         Command::Discover(args) => commands::discover::run(&args),
         Command::Handles(args) => commands::handles::run(&args),
+        Command::Decode(args) => commands::decode::run(&args),
         Command::Seed(args) => commands::seed::run(&args),
         Command::CheckConfig(args) => commands::campaign::check_config(&args),
         Command::Plan(args) => commands::campaign::plan(&args),

@@ -1,6 +1,6 @@
 //! `cautery families`: the library's catalogue.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use anyhow::Result;
 use cautery_dga::{all_families, search_space, Family, TimeDependence};
@@ -153,6 +153,16 @@ pub fn run(args: &FamiliesArgs) -> Result<Outcome> {
                     r.window,
                     r.names_per_window,
                     tlds
+                )?;
+            }
+            // Only on a terminal: scripts count one line per family.
+            if std::io::stdout().is_terminal() {
+                writeln!(
+                    out,
+                    "\nNot DGAs, so not in generate, policies or serve:\n  \
+                     miniduke  Twitter accounts by week and month (cautery handles miniduke)\n  \
+                     sunburst  names carrying a victim's id, AD domain and times: decoded, not predicted \
+                     (cautery decode sunburst; block avsvmcloud.com)"
                 )?;
             }
         }

@@ -93,6 +93,9 @@ pub fn run(args: &LookupArgs) -> Result<Outcome> {
         if hits.is_empty() {
             missing += 1;
             eprintln!("cautery: no known family generates '{shown}' between {first} and {last}");
+            if name.ends_with(b".avsvmcloud.com") {
+                eprintln!("cautery: (a SUNBURST beacon carries data, not a date: `cautery decode sunburst NAME` reads it)");
+            }
         }
         write_hits(out, &shown, &hits, args.format, &mut text)?;
         Ok(())

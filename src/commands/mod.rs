@@ -3,6 +3,7 @@
 
 pub mod campaign;
 pub mod classify;
+pub mod decode;
 pub mod detect;
 pub mod discover;
 pub mod events;
@@ -74,6 +75,9 @@ pub fn resolve_family(name: &str) -> Result<&'static Family> {
     }
     if name.trim().eq_ignore_ascii_case("miniduke") {
         bail!("miniduke generates Twitter account names, not domains: `cautery handles miniduke --date DAY` prints them");
+    }
+    if name.trim().eq_ignore_ascii_case("sunburst") {
+        bail!("sunburst's names carry a victim's id and AD domain, not a date, so they cannot be generated: block avsvmcloud.com and read the names seen with `cautery decode sunburst NAME...`");
     }
     let hints = suggest_families(name);
     if hints.is_empty() {

@@ -333,3 +333,101 @@ fn handles_prints_miniduke_accounts_and_generate_points_there() {
     let unknown = cautery(&["handles", "zeus"]);
     assert_eq!(unknown.status.code(), Some(2));
 }
+
+#[test]
+fn decode_sunburst_reads_names_from_stdin_and_names_the_victims() {
+    // Bambenek Consulting's passive-DNS list (test-data/sunburst/README.md):
+    // one name there is no beacon, so the rest are decoded and the exit is 2.
+    let names = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/test-data/sunburst/bambenek-uniq-hostnames.txt"
+    ))
+    .expect("fixture");
+    let output = cautery_with_stdin(&["decode", "sunburst", "--format", "jsonl"], &names);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("5btjo4rcbp3tiq8bo6t") && stderr(&output).contains("1 of 1722"),
+        "{}",
+        stderr(&output)
+    );
+    let lines: Vec<serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object a line"))
+        .collect();
+    let count = |kind: &str| lines.iter().filter(|l| l["kind"] == kind).count();
+    assert_eq!(count("fragment") + count("status"), 1721);
+    let victim = |domain: &str| {
+        lines
+            .iter()
+            .find(|l| l["kind"] == "victim" && l["domain"] == domain)
+            .unwrap_or_else(|| panic!("no victim {domain}"))
+    };
+    // Netresec's base32 example, in two fragments.
+    let sunkist = victim("Sunkistgrowers.com");
+    assert_eq!(sunkist["encoding"], "base32");
+    assert_eq!(sunkist["complete"], true);
+    // QiAnXin's GUID for bi.corp.
+    assert_eq!(victim("bi.corp")["guid"], "008D8D69C07CBE21");
+    // Stage-2 victims of FireEye's list (several machines share a domain).
+    assert!(lines.iter().any(|l| l["kind"] == "victim"
+        && l["domain"] == "central.pima.gov"
+        && l["stage2"] == true));
+    assert!(lines
+        .iter()
+        .any(|l| l["kind"] == "victim" && l["domain"] == "coxnet.cox.com" && l["stage2"] == true));
+}
+
+#[test]
+fn decode_sunburst_plain_output_and_errors() {
+    // FireEye's CNAME query that Netresec dated 2020-06-13 09:00 (stage 2),
+    // and RedDrip7's example of the first fragment of qingmei-inc.com.
+    let output = cautery(&[
+        "decode",
+        "sunburst",
+        "6a57jk2ba1d9keg15cbg.appsync-api.eu-west-1.avsvmcloud.com",
+        "1fik67gkncg86q6daovthro0love0oe2",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("status\t6a57jk2ba1d9keg15cbg.")
+                && l.ends_with("\t1\t2020-06-13T09:00:00Z\tstage2")),
+        "{text}"
+    );
+    assert!(
+        text.lines().any(|l| l
+            == "fragment\t1fik67gkncg86q6daovthro0love0oe2\tBD41966E451E4A0A\t0\tsubstitution\tqingmei-inc.co"),
+        "{text}"
+    );
+    for bad in [
+        "6a57jk2ba1d9keg15cbg.example.com",
+        "6a57jk2ba1d9keg15cbg.appsync-api.mars-1.avsvmcloud.com",
+        "wwwwwwwwwwwwwwwwwwww",
+        "ph2eifo3n5utg1j8d94qrvbmk0sal76cph",
+        "short",
+    ] {
+        let refused = cautery(&["decode", "sunburst", bad]);
+        assert_eq!(refused.status.code(), Some(2), "{bad}");
+        assert!(
+            stderr(&refused).contains("skipped"),
+            "{bad}: {}",
+            stderr(&refused)
+        );
+        assert!(stdout(&refused).is_empty(), "{bad}");
+    }
+    let generate = cautery(&["generate", "sunburst"]);
+    assert_eq!(generate.status.code(), Some(2));
+    assert!(stderr(&generate).contains("cautery decode sunburst"));
+    let looked_up = cautery(&[
+        "lookup",
+        "6a57jk2ba1d9keg15cbg.appsync-api.eu-west-1.avsvmcloud.com",
+    ]);
+    assert_eq!(looked_up.status.code(), Some(1));
+    assert!(stderr(&looked_up).contains("cautery decode sunburst"));
+    let other = cautery(&["decode", "necurs", "x"]);
+    assert_eq!(other.status.code(), Some(2));
+    let too_long = cautery_with_stdin(&["decode", "sunburst"], &"p".repeat(10_000));
+    assert_eq!(too_long.status.code(), Some(2));
+    assert!(stderr(&too_long).contains("longer than"));
+}

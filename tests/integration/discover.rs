@@ -97,6 +97,53 @@ fn auto_finds_the_family_and_sets_other_names_aside() {
 }
 
 #[test]
+fn a_kraken_v2_seed_no_one_published_is_found_by_inversion() {
+    let seed = "3141592:com,net,tv,cc";
+    let all = names(&[
+        "generate",
+        "kraken-v2",
+        "--seed",
+        seed,
+        "--date",
+        "2026-06-11",
+    ]);
+    // Names of the first and last numbers (seeds 108 apart share the ones
+    // in between) and a sample, with a benign name and a necurs name.
+    let mut sample: Vec<String> = all.iter().step_by(97).cloned().collect();
+    sample.extend(all[all.len() - 2..].iter().cloned());
+    let necurs = names(&["generate", "necurs", "--date", "2017-07-02"]);
+    let input = format!("{}\nwww.debian.org\n{}\n", sample.join("\n"), necurs[0]);
+    let output = cautery_with_stdin(
+        &[
+            "discover",
+            "kraken-v2",
+            "--from",
+            "2026-06-11",
+            "--to",
+            "2026-06-11",
+            "--format",
+            "jsonl",
+        ],
+        &input,
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let lines: Vec<serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{}", stdout(&output));
+    assert_eq!(lines[0]["family"], "kraken-v2");
+    assert_eq!(lines[0]["seed"], seed);
+    assert_eq!(lines[0]["explained"], sample.len());
+    // The names that never change, then the week's.
+    let windows = lines[0]["windows"].as_array().expect("windows");
+    assert_eq!(windows.len(), 2, "{windows:?}");
+    assert!(windows[0]["from"].is_null());
+    assert_eq!(windows[1]["from"], "2026-06-08T21:46:40Z");
+    assert_eq!(windows[1]["to"], "2026-06-15T21:46:40Z");
+}
+
+#[test]
 fn discover_exits_1_when_no_seed_makes_the_names_and_2_on_bad_input() {
     let output = cautery(&[
         "discover",
@@ -134,6 +181,15 @@ fn families_says_which_seed_spaces_are_searchable() {
     assert!(necurs["full_search_seconds"]
         .as_f64()
         .is_some_and(|s| s > 0.0));
+    let kraken = families
+        .iter()
+        .find(|f| f["name"] == "kraken-v2")
+        .expect("kraken-v2");
+    assert_eq!(kraken["searchable"], true);
+    assert_eq!(kraken["seed_space"], 1 << 24);
+    assert!(kraken["full_search_seconds"]
+        .as_f64()
+        .is_some_and(|s| s > 0.0 && s < 60.0));
     let zloader = families
         .iter()
         .find(|f| f["name"] == "zloader")

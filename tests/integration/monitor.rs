@@ -183,12 +183,17 @@ fn truncated_corrupt_and_missing_zone_files_exit_2_naming_the_file() {
 /// header and body, answers `status`.
 struct Receiver {
     port: u16,
+    /// The file holding the secret the alerts are signed with.
+    secret: std::path::PathBuf,
     posts: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>,
     status: std::sync::Arc<std::sync::atomic::AtomicU16>,
 }
 
 impl Receiver {
-    fn start() -> Receiver {
+    /// Starts a receiver; the secret it checks signatures with is written
+    /// to `dir/secret`, for the monitor to sign with.
+    fn start(dir: &TempDir) -> Receiver {
+        let secret = dir.write("secret", "s3cret\n");
         use std::io::{BufRead, BufReader, Read, Write};
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
@@ -231,9 +236,23 @@ impl Receiver {
         });
         Receiver {
             port,
+            secret,
             posts,
             status,
         }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/hook", self.port)
+    }
+
+    /// The `[monitor]` keys that send alerts here.
+    fn config_keys(&self) -> String {
+        format!(
+            "webhook = \"{}\"\nwebhook-secret-file = \"{}\"\n",
+            self.url(),
+            utf8(&self.secret)
+        )
     }
 
     fn take(&self) -> Vec<serde_json::Value> {
@@ -258,16 +277,41 @@ impl Receiver {
     }
 }
 
+/// `cautery.toml` in `dir` for the monitor on its own: no HTTP listener,
+/// state under `dir/state`, then `sections` and a `[monitor]` table of
+/// `monitor`.
+fn standalone_config(dir: &TempDir, sections: &str, monitor: &str) -> std::path::PathBuf {
+    dir.write(
+        "cautery.toml",
+        &format!(
+            "version = 1\n[http]\nlisten = \"\"\n[server]\nstate-dir = \"{}/state\"\n\
+             {sections}[monitor]\n{monitor}",
+            dir.path().display()
+        ),
+    )
+}
+
+/// One cycle: `cautery monitor --config CONFIG --once --clock-file CLOCK`.
+fn monitor_once(config: &std::path::Path, clock: &std::path::Path) -> std::process::Output {
+    cautery(&[
+        "monitor",
+        "--config",
+        utf8(config),
+        "--once",
+        "--clock-file",
+        utf8(clock),
+    ])
+}
+
 #[test]
 fn alerts_reach_a_signed_webhook_once_per_event_and_again_when_undelivered() {
     let dir = TempDir::new("monitor-alerts");
     let campaign = campaign(&dir);
     let names = predicted(&campaign, AT);
     let (evil, held) = (&names[5], &names[6]);
-    let secret = dir.write("secret", "s3cret\n");
     let state = dir.join("events.sqlite");
-    let receiver = Receiver::start();
-    let url = format!("http://127.0.0.1:{}/hook", receiver.port);
+    let receiver = Receiver::start(&dir);
+    let url = receiver.url();
     let zone = |evil_ns: &str, held_ns: &str| {
         dir.write(
             "tld.zone",
@@ -288,7 +332,7 @@ fn alerts_reach_a_signed_webhook_once_per_event_and_again_when_undelivered() {
             "--webhook",
             &url,
             "--webhook-secret-file",
-            utf8(&secret),
+            utf8(&receiver.secret),
             "--held-ns",
             "sinkhole.test",
         ])
@@ -784,10 +828,9 @@ fn a_name_delegated_mid_test_at_a_loopback_tld_reaches_the_webhook_in_the_next_c
         .count();
     assert!(under_tld > 1, "{under_tld} names under .{tld}");
     let (named, port) = tld_server(&dir, tld);
-    let secret = dir.write("secret", "s3cret\n");
     let state = dir.join("events.sqlite");
-    let receiver = Receiver::start();
-    let url = format!("http://127.0.0.1:{}/hook", receiver.port);
+    let receiver = Receiver::start(&dir);
+    let url = receiver.url();
     let server = format!("{tld}=127.0.0.1:{port}");
     // One cycle of the watch: every predicted name under the TLD asked of BIND.
     let cycle = || {
@@ -806,7 +849,7 @@ fn a_name_delegated_mid_test_at_a_loopback_tld_reaches_the_webhook_in_the_next_c
             "--webhook",
             &url,
             "--webhook-secret-file",
-            utf8(&secret),
+            utf8(&receiver.secret),
             "--format",
             "jsonl",
         ]);
@@ -929,22 +972,18 @@ fn the_monitor_daemon_alerts_a_delegation_once_and_its_stopped_dns_source_until_
     let name = &names[10];
     let tld = name.rsplit('.').next().expect("a TLD");
     let (named, port) = tld_server(&dir, tld);
-    let secret = dir.write("secret", "s3cret\n");
-    let receiver = Receiver::start();
+    let receiver = Receiver::start(&dir);
     let clock = dir.write("clock", AT);
     let start: chrono::DateTime<chrono::Utc> = AT.parse().expect("instant");
     let minute = |n: i64| (start + chrono::Duration::minutes(n)).to_rfc3339();
-    let config = dir.write(
-        "cautery.toml",
+    let config = standalone_config(
+        &dir,
+        "",
         &format!(
-            "version = 1\n[http]\nlisten = \"\"\n[server]\nstate-dir = \"{d}/state\"\n[monitor]\n\
-             campaigns = [\"{campaign}\"]\ninterval = 60\ndns = [\"{tld}=127.0.0.1:{port}\"]\n\
+            "campaigns = [\"{campaign}\"]\ninterval = 60\ndns = [\"{tld}=127.0.0.1:{port}\"]\n\
              dns-timeout-ms = 300\ndns-attempts = 1\ndns-interval-ms = 0\n\
-             state = \"monitor.sqlite\"\nwebhook = \"http://127.0.0.1:{hook}/hook\"\n\
-             webhook-secret-file = \"{secret}\"\nmax-failures = 1\n",
-            d = dir.path().display(),
-            hook = receiver.port,
-            secret = utf8(&secret),
+             state = \"monitor.sqlite\"\n{hook}max-failures = 1\n",
+            hook = receiver.config_keys(),
         ),
     );
     let state = dir.join("state/monitor.sqlite");
@@ -1057,28 +1096,20 @@ fn monitor_alerts_are_mailed_to_mail_to_through_a_loopback_smtp_server() {
     })
     .unwrap_or_else(|e| panic!("{e:?}: aiosmtpd did not start"));
     let clock = dir.write("clock", AT);
-    let config = dir.write(
-        "cautery.toml",
+    let config = standalone_config(
+        &dir,
         &format!(
-            "version = 1\n[http]\nlisten = \"\"\n[server]\nstate-dir = \"{d}/state\"\n\
-             [mail]\nsmtp = \"127.0.0.1:{smtp}\"\nfrom = \"cautery@sinkhole.example\"\nstarttls = \"never\"\n\
-             [monitor]\ncampaigns = [\"{campaign}\"]\nzone-files = [\"{zone}\"]\n\
+            "[mail]\nsmtp = \"127.0.0.1:{smtp}\"\nfrom = \"cautery@sinkhole.example\"\n\
+             starttls = \"never\"\n"
+        ),
+        &format!(
+            "campaigns = [\"{campaign}\"]\nzone-files = [\"{zone}\"]\n\
              mail-to = [\"soc@cert.example\", \"takedown@cert.example\"]\n",
-            d = dir.path().display(),
             zone = utf8(&zone),
         ),
     );
-    let once = |config: &str| {
-        cautery(&[
-            "monitor",
-            "--config",
-            config,
-            "--once",
-            "--clock-file",
-            utf8(&clock),
-        ])
-    };
-    let output = once(utf8(&config));
+    let once = |config: &std::path::Path| monitor_once(config, &clock);
+    let output = once(&config);
     assert!(output.status.success(), "{}", stderr(&output));
     let mails: Vec<String> = std::fs::read_dir(maildir.join("new"))
         .expect("maildir")
@@ -1094,7 +1125,7 @@ fn monitor_alerts_are_mailed_to_mail_to_through_a_loopback_smtp_server() {
     assert!(mail.contains("soc@cert.example") && mail.contains("takedown@cert.example"));
     assert!(mail.contains("\"family\":\"necurs\""), "{mail}");
     // A second cycle: nothing new, nothing mailed.
-    let output = once(utf8(&config));
+    let output = once(&config);
     assert!(output.status.success(), "{}", stderr(&output));
     assert_eq!(
         std::fs::read_dir(maildir.join("new"))
@@ -1111,7 +1142,7 @@ fn monitor_alerts_are_mailed_to_mail_to_through_a_loopback_smtp_server() {
             zone = utf8(&zone),
         ),
     );
-    let refused = once(utf8(&bad));
+    let refused = once(&bad);
     assert_eq!(refused.status.code(), Some(2));
     assert!(
         stderr(&refused).contains("mail-to needs [mail]"),
@@ -1149,32 +1180,19 @@ fn a_stale_public_data_seed_input_is_a_health_alert_until_a_fresh_fetch() {
         "bedep",
         &(start - chrono::Duration::hours(80)).to_rfc3339(),
     );
-    let receiver = Receiver::start();
-    let secret = dir.write("secret", "s3cret\n");
+    let receiver = Receiver::start(&dir);
     let clock = dir.write("clock", AT);
-    let config = dir.write(
-        "cautery.toml",
+    let config = standalone_config(
+        &dir,
+        "",
         &format!(
-            "version = 1\n[http]\nlisten = \"\"\n[server]\nstate-dir = \"{d}/state\"\n[monitor]\n\
-             campaigns = [\"{campaign}\"]\nzone-files = [\"{zone}\"]\nmax-failures = 1\n\
-             seed-archive = \"cautery-data\"\nseed-inputs = [\"bedep=72\"]\n\
-             webhook = \"http://127.0.0.1:{hook}/hook\"\nwebhook-secret-file = \"{secret}\"\n",
-            d = dir.path().display(),
+            "campaigns = [\"{campaign}\"]\nzone-files = [\"{zone}\"]\nmax-failures = 1\n\
+             seed-archive = \"cautery-data\"\nseed-inputs = [\"bedep=72\"]\n{hook}",
             zone = utf8(&zone),
-            hook = receiver.port,
-            secret = utf8(&secret),
+            hook = receiver.config_keys(),
         ),
     );
-    let once = || {
-        cautery(&[
-            "monitor",
-            "--config",
-            utf8(&config),
-            "--once",
-            "--clock-file",
-            utf8(&clock),
-        ])
-    };
+    let once = || monitor_once(&config, &clock);
     let status = || {
         cautery(&[
             "monitor",
@@ -1234,8 +1252,7 @@ fn a_stalled_cycle_is_a_health_alert_from_the_daemon_repeated_per_period_and_cle
     let zone = dir.join("com.zone");
     let made = Command::new("mkfifo").arg(&zone).status().expect("mkfifo");
     assert!(made.success());
-    let receiver = Receiver::start();
-    let secret = dir.write("secret", "s3cret\n");
+    let receiver = Receiver::start(&dir);
     let clock = dir.write("clock", AT);
     let start: chrono::DateTime<chrono::Utc> = AT.parse().expect("instant");
     let later = |minutes: i64| (start + chrono::Duration::minutes(minutes)).to_rfc3339();
@@ -1247,12 +1264,11 @@ fn a_stalled_cycle_is_a_health_alert_from_the_daemon_repeated_per_period_and_cle
              [[zone]]\nname = \"cautery.rpz\"\nfamilies = [\"chinad\"]\ndays-back = 0\n\
              days-ahead = 0\n[monitor]\ncampaigns = [\"{campaign}\"]\ninterval = 60\n\
              zone-files = [\"{zone}\"]\nstate = \"monitor.sqlite\"\nrenotify-days = 1\n\
-             webhook = \"http://127.0.0.1:{hook}/hook\"\nwebhook-secret-file = \"{secret}\"\n",
+             {hook}",
             port = free_port(),
             d = dir.path().display(),
             zone = utf8(&zone),
-            hook = receiver.port,
-            secret = utf8(&secret),
+            hook = receiver.config_keys(),
         ),
     );
     let mut command = cautery_command();
@@ -1343,8 +1359,7 @@ fn a_reload_that_changes_the_monitor_does_not_wait_for_a_stalled_cycle() {
     let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo");
     assert!(made.success());
     let plain = dir.write("tld.zone", &format!("{fresh}. NS ns.evil.test.\n"));
-    let receiver = Receiver::start();
-    let secret = dir.write("secret", "s3cret\n");
+    let receiver = Receiver::start(&dir);
     let clock = dir.write("clock", AT);
     let port = free_port();
     let config = |zone: &std::path::Path| {
@@ -1356,11 +1371,10 @@ fn a_reload_that_changes_the_monitor_does_not_wait_for_a_stalled_cycle() {
                  [[zone]]\nname = \"cautery.rpz\"\nfamilies = [\"chinad\"]\ndays-back = 0\n\
                  days-ahead = 0\n[monitor]\ncampaigns = [\"{campaign}\"]\ninterval = 60\n\
                  zone-files = [\"{zone}\"]\nstate = \"monitor.sqlite\"\n\
-                 webhook = \"http://127.0.0.1:{hook}/hook\"\nwebhook-secret-file = \"{secret}\"\n",
+                 {hook}",
                 d = dir.path().display(),
                 zone = utf8(zone),
-                hook = receiver.port,
-                secret = utf8(&secret),
+                hook = receiver.config_keys(),
             ),
         )
     };
@@ -1542,30 +1556,19 @@ fn a_public_data_family_is_watched_from_its_archived_input_and_alerts_cite_its_s
             names[1]
         ),
     );
-    let receiver = Receiver::start();
-    let secret = dir.write("secret", "s3cret\n");
+    let receiver = Receiver::start(&dir);
     let clock = dir.write("clock", at);
-    let config = dir.write(
-        "cautery.toml",
+    let config = standalone_config(
+        &dir,
+        "",
         &format!(
-            "version = 1\n[http]\nlisten = \"\"\n[server]\nstate-dir = \"{d}/state\"\n[monitor]\n\
-             campaigns = [\"{campaign}\"]\nzone-files = [\"{zone}\"]\n\
-             seed-archive = \"cautery-data\"\n\
-             webhook = \"http://127.0.0.1:{hook}/hook\"\nwebhook-secret-file = \"{secret}\"\n",
-            d = dir.path().display(),
+            "campaigns = [\"{campaign}\"]\nzone-files = [\"{zone}\"]\n\
+             seed-archive = \"cautery-data\"\n{hook}",
             zone = utf8(&zone),
-            hook = receiver.port,
-            secret = utf8(&secret),
+            hook = receiver.config_keys(),
         ),
     );
-    let once = cautery(&[
-        "monitor",
-        "--config",
-        utf8(&config),
-        "--once",
-        "--clock-file",
-        utf8(&clock),
-    ]);
+    let once = monitor_once(&config, &clock);
     assert!(once.status.success(), "{}", stderr(&once));
     let alerts = receiver.take();
     assert_eq!(alerts.len(), 1, "{alerts:?}");
@@ -1643,31 +1646,18 @@ fn monitor_state_lives_in_postgresql_when_the_event_store_is_postgres() {
     let names = predicted(&campaign, AT);
     let name = &names[14];
     let zone = dir.write("tld.zone", &format!("{name}. NS ns1.evil.example.\n"));
-    let receiver = Receiver::start();
-    let secret = dir.write("secret", "s3cret\n");
+    let receiver = Receiver::start(&dir);
     let clock = dir.write("clock", AT);
-    let config = dir.write(
-        "cautery.toml",
+    let config = standalone_config(
+        &dir,
+        &format!("[events]\nstore = \"{scoped}\"\n"),
         &format!(
-            "version = 1\n[http]\nlisten = \"\"\n[server]\nstate-dir = \"{d}/state\"\n[events]\nstore = \"{scoped}\"\n\
-             [monitor]\ncampaigns = [\"{campaign}\"]\nzone-files = [\"{zone}\"]\n\
-             webhook = \"http://127.0.0.1:{hook}/hook\"\nwebhook-secret-file = \"{secret}\"\n",
-            d = dir.path().display(),
+            "campaigns = [\"{campaign}\"]\nzone-files = [\"{zone}\"]\n{hook}",
             zone = utf8(&zone),
-            hook = receiver.port,
-            secret = utf8(&secret),
+            hook = receiver.config_keys(),
         ),
     );
-    let once = || {
-        cautery(&[
-            "monitor",
-            "--config",
-            utf8(&config),
-            "--once",
-            "--clock-file",
-            utf8(&clock),
-        ])
-    };
+    let once = || monitor_once(&config, &clock);
     let first = once();
     assert!(first.status.success(), "{}", stderr(&first));
     let alerts = receiver.take();
@@ -1714,9 +1704,8 @@ fn a_held_name_that_leaves_its_zone_file_is_a_changed_alert_once_per_period() {
     let held = &names[6];
     let tld = held.rsplit('.').next().expect("a TLD");
     let state = dir.join("events.sqlite");
-    let receiver = Receiver::start();
-    let secret = dir.write("secret", "s3cret\n");
-    let url = format!("http://127.0.0.1:{}/hook", receiver.port);
+    let receiver = Receiver::start(&dir);
+    let url = receiver.url();
     // The TLD's whole zone (its SOA says which), with or without the held name.
     let zone = |with_held: bool| {
         let mut text = format!("{tld}. 900 IN SOA a.nic.{tld}. h.nic.{tld}. 1 2 3 4 5\n");
@@ -1744,7 +1733,7 @@ fn a_held_name_that_leaves_its_zone_file_is_a_changed_alert_once_per_period() {
             "--webhook",
             &url,
             "--webhook-secret-file",
-            utf8(&secret),
+            utf8(&receiver.secret),
             "--held-ns",
             "sinkhole.test",
             "--renotify-days",
@@ -1952,10 +1941,9 @@ fn a_held_name_removed_at_a_loopback_tld_is_alerted_once_and_cleared_when_back()
     let held = &names[10];
     let tld = held.rsplit('.').next().expect("a TLD");
     let (named, port) = tld_server(&dir, tld);
-    let secret = dir.write("secret", "s3cret\n");
     let state = dir.join("events.sqlite");
-    let receiver = Receiver::start();
-    let url = format!("http://127.0.0.1:{}/hook", receiver.port);
+    let receiver = Receiver::start(&dir);
+    let url = receiver.url();
     let server = format!("{tld}=127.0.0.1:{port}");
     let cycle = |at: &str| {
         let output = cautery(&[
@@ -1973,7 +1961,7 @@ fn a_held_name_removed_at_a_loopback_tld_is_alerted_once_and_cleared_when_back()
             "--webhook",
             &url,
             "--webhook-secret-file",
-            utf8(&secret),
+            utf8(&receiver.secret),
             "--held-ns",
             "sinkhole.test",
         ]);
@@ -2031,19 +2019,17 @@ fn live_findings_reach_the_monitors_webhook_once_per_client_and_family() {
     let dir = TempDir::new("monitor-findings");
     let state = dir.join("state");
     let (dns, http) = (free_port(), free_port());
-    let receiver = Receiver::start();
-    let secret = dir.write("secret", "s3cret\n");
+    let receiver = Receiver::start(&dir);
     let config = dir.write(
         "cautery.toml",
         &format!(
             "version = 1\n[http]\nlisten = \"127.0.0.1:{http}\"\n[server]\nlisten = [\"127.0.0.1:{dns}\"]\nstate-dir = \"{}\"\n\
              [detect]\ndnstap-listen = [\"unix:dnstap.sock\"]\nalert = true\n\
-             [monitor]\nwebhook = \"http://127.0.0.1:{}/hook\"\nwebhook-secret-file = \"{}\"\n\
+             [monitor]\n{}\
              [[zone]]\nname = \"detect.rpz\"\nfamilies = [\"necurs\", \"qakbot\"]\n\
              seeds = \"default\"\ndays-back = 1\ndays-ahead = 1\naction = \"nxdomain\"\n",
             state.display(),
-            receiver.port,
-            utf8(&secret),
+            receiver.config_keys(),
         ),
     );
     let mut command = cautery_command();

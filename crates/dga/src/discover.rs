@@ -17,7 +17,8 @@
 //! first, so mixed input (several families, benign names) is fine.
 //!
 //! Some families are inverted instead ([`Derive`]): kraken-v1 from its
-//! 23-bit start states, tinba along its chain of names. Known limitations:
+//! 23-bit start states, kraken-v2 back through its weekly discards, tinba
+//! along its chain of names. Known limitations:
 //! the other searches are exhaustive: they cost the candidates times the
 //! epochs in the range times a family's names per epoch (less where a
 //! family's [`Sieve`] rejects most candidates early). Names a seed
@@ -248,6 +249,20 @@ pub fn search_space(family: &Family) -> Option<SearchSpace> {
                 crate::families::kraken_v1::search_value,
                 // The inversion takes 0.1 s of CPU whatever the names.
                 350_000_000_000_000.0,
+            )
+        },
+        // The seed counts only by its low 23 bits; each number's state is
+        // worked back from the names through the week's discards.
+        "kraken-v2" => SearchSpace {
+            derive: Some(crate::families::kraken_v2::derive),
+            ..space(
+                1 << 24,
+                "the low 23 bits of the seed (the others make no difference) with either listed \
+                 TLD set, by inversion",
+                crate::families::kraken_v2::search_value,
+                // 0.23 s of CPU for 20 names of one week (0.7 s for 100
+                // names or a year's range of 20, 7 s for a whole week's).
+                73_000_000.0,
             )
         },
         // The key counts only by its byte sum and 16th byte, and names are
@@ -577,6 +592,18 @@ mod tests {
         .expect("range")
     }
 
+    /// Searches the whole space of `family` over a range, with names of
+    /// another family mixed in.
+    fn run_range(family: &str, names: &[String], first: &str, last: &str) -> Vec<Found> {
+        let mut mixed = names.to_vec();
+        mixed.extend(
+            names_of("necurs", "9", "2017-07-02", "2017-07-02")
+                .into_iter()
+                .take(3),
+        );
+        run(family, &mixed, first, last, false)
+    }
+
     #[test]
     fn a_qadars_seed_is_found_from_three_of_its_names() {
         let names: Vec<String> = names_of("qadars", "1234", "2026-03-05", "2026-03-05")
@@ -710,6 +737,100 @@ mod tests {
         assert_eq!(found[0].explained, 4);
         assert_eq!(found[0].windows.len(), 1);
         assert_eq!(found[0].windows[0].0, Window::ALWAYS);
+    }
+
+    #[test]
+    fn a_kraken_v2_seed_is_found_by_inversion() {
+        // Not a listed seed; names of one week: of the first and last
+        // numbers whose names never change and of the first and last whose
+        // names change weekly. Seeds 108 apart (36 numbers) share all
+        // names of the numbers in between, so names of both ends pin it.
+        let seed = "5555555:com,net,tv,cc";
+        let family = find_family("kraken-v2").expect("known family");
+        let generator = (family.bind)(seed).expect("binds");
+        let (mut fixed, mut weekly) = (Vec::new(), Vec::new());
+        generator.static_names(&mut fixed);
+        generator.generate(day("2026-06-11"), &mut weekly);
+        let names = vec![
+            fixed[0].clone(),
+            fixed[221].clone(),
+            weekly[0].clone(),
+            weekly[weekly.len() - 1].clone(),
+            "wikipedia.org".to_owned(),
+        ];
+        let found = run_mixed("kraken-v2", &names, "2026-06-11", 0, None);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].seed, seed);
+        assert_eq!(found[0].explained, 4);
+        let windows: Vec<Window> = found[0].windows.iter().map(|w| w.0).collect();
+        let week = Window {
+            from: Some("2026-06-08T21:46:40Z".parse().expect("instant")),
+            to: Some("2026-06-15T21:46:40Z".parse().expect("instant")),
+        };
+        assert_eq!(windows, vec![Window::ALWAYS, week]);
+    }
+
+    #[test]
+    fn a_kraken_v2_seed_is_found_from_names_of_two_weeks() {
+        // The dynamic-DNS TLD set; weeks of 2008, before the states settle
+        // on the discard map's cycles.
+        let seed = "7654321:dyndns.org,yi.org,dynserv.com,mooo.com";
+        let family = find_family("kraken-v2").expect("known family");
+        let generator = (family.bind)(seed).expect("binds");
+        let weekly = |date: &str| {
+            let mut out = Vec::new();
+            generator.generate(day(date), &mut out);
+            out
+        };
+        let (first, second) = (weekly("2008-04-02"), weekly("2008-04-09"));
+        let mut names: Vec<String> = [0, 300, 600, 900, 1200]
+            .iter()
+            .flat_map(|&i| [first[i].clone(), second[i + 1].clone()])
+            .chain([
+                first[first.len() - 1].clone(),
+                second[second.len() - 2].clone(),
+            ])
+            .collect();
+        // Weekly names alone pin bits 8-22 of the first LCG state of each
+        // number (up to carries), so a seed whose multiple by the LCG's
+        // multiplier is near the real one's makes them too.
+        let found = run_range("kraken-v2", &names, "2008-04-02", "2008-04-09");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].explained, 12);
+        let number = |seed: &str| -> u32 {
+            seed.split_once(':')
+                .and_then(|(n, _)| n.parse().ok())
+                .expect("a seed number")
+        };
+        let apart = number(&found[0].seed)
+            .wrapping_sub(7_654_321)
+            .wrapping_mul(1_103_515_245)
+            & 0x7f_ffff;
+        assert!(
+            !(1 << 12..=0x7f_ffff - (1 << 12)).contains(&apart),
+            "{found:?}"
+        );
+        // One name of a number whose name never changes pins the seed.
+        let mut fixed = Vec::new();
+        generator.static_names(&mut fixed);
+        names.push(fixed[100].clone());
+        let found = run_range("kraken-v2", &names, "2008-04-02", "2008-04-09");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].seed, seed);
+        assert_eq!(found[0].explained, 13);
+        let windows: Vec<Window> = found[0].windows.iter().map(|w| w.0).collect();
+        let week = |from: &str, to: &str| Window {
+            from: Some(from.parse().expect("instant")),
+            to: Some(to.parse().expect("instant")),
+        };
+        assert_eq!(
+            windows,
+            vec![
+                Window::ALWAYS,
+                week("2008-03-31T21:46:40Z", "2008-04-07T21:46:40Z"),
+                week("2008-04-07T21:46:40Z", "2008-04-14T21:46:40Z"),
+            ]
+        );
     }
 
     #[test]

@@ -65,7 +65,10 @@
 
 use std::sync::OnceLock;
 
+use ahash::AHashMap;
 use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::discover::Wanted;
 
 use crate::family::{Family, Generator, Scheme, SeedError, SeedInfo, Seeding};
 use crate::schedule::{midnight, Schedule};
@@ -408,6 +411,476 @@ fn discards_at(at: DateTime<Utc>) -> i64 {
     (at.timestamp() - WEEK_ZERO).div_euclid(WEEK) + 2
 }
 
+/// Bits of a seed that the names depend on: a name is spelt from bits
+/// 8-22 of LCG states and each discard keeps bits 8-22 of the next state,
+/// and the low bits of an LCG state depend only on the low bits of the one
+/// before, so only the low 23 bits of a start state, and so of the seed,
+/// matter. Seeds equal in those bits make the same names.
+const SEED_BITS: u32 = 23;
+const SEED_MASK: u32 = (1 << SEED_BITS) - 1;
+
+/// The TLD sets of the listed seeds, which the search tries.
+const TLD_SETS: [&str; 2] = ["com,net,tv,cc", "dyndns.org,yi.org,dynserv.com,mooo.com"];
+
+/// The seed numbers of the listed seeds, printed in their place when the
+/// low 23 bits of a seed found are theirs.
+const LISTED: [u32; 2] = [24_938_314, 1_600_000];
+
+/// The seed of search index `index` (below 2^24): the low 23 bits of the
+/// seed, then which TLD set.
+pub(crate) fn search_value(index: u64) -> String {
+    let number = (index & u64::from(SEED_MASK)) as u32;
+    let set = ((index >> SEED_BITS) & 1) as usize;
+    let number = LISTED
+        .iter()
+        .copied()
+        .find(|l| l & SEED_MASK == number)
+        .unwrap_or(number);
+    format!("{number}:{}", TLD_SETS[set])
+}
+
+/// The inverse of the LCG's multiplier modulo 2^32 (it is odd).
+const INVERSE: u32 = {
+    let a: u32 = 1_103_515_245;
+    let mut inverse = a;
+    let mut i = 0;
+    // Each Newton step doubles the bits that are right: 3, 6, ..., 48.
+    while i < 5 {
+        inverse = inverse.wrapping_mul(2u32.wrapping_sub(a.wrapping_mul(inverse)));
+        i += 1;
+    }
+    inverse
+};
+
+/// The state before `state` (modulo 2^32).
+fn unstep(state: u32) -> u32 {
+    state.wrapping_sub(12_435).wrapping_mul(INVERSE)
+}
+
+/// Label length and letters spelt from `state` (any 32 bits; only the low
+/// 23 matter), into `out`.
+fn spell(mut state: u32, out: &mut Vec<u8>) {
+    let mut draws = [0u64; 3];
+    for draw in &mut draws {
+        state = step(state);
+        *draw = u64::from(crop(state));
+    }
+    let length = (draws[0] * draws[1] + draws[2]) % 6 + 7;
+    out.clear();
+    for _ in 0..length {
+        state = step(state);
+        out.push(b'a' + (crop(state) % 26) as u8);
+    }
+}
+
+/// A set of 23-bit values (seeds or start states), one bit each.
+struct Bits(Vec<u64>);
+
+const WORDS: usize = 1 << (SEED_BITS - 6);
+
+impl Bits {
+    fn new() -> Bits {
+        Bits(vec![0; WORDS])
+    }
+
+    fn set(&mut self, value: u32) {
+        let value = (value & SEED_MASK) as usize;
+        self.0[value / 64] |= 1 << (value % 64);
+    }
+
+    fn count(&self) -> u64 {
+        self.0.iter().map(|w| u64::from(w.count_ones())).sum()
+    }
+
+    fn ones(&self) -> impl Iterator<Item = u32> + '_ {
+        self.0.iter().enumerate().flat_map(|(index, &word)| {
+            let mut word = word;
+            std::iter::from_fn(move || {
+                (word != 0).then(|| {
+                    let bit = word.trailing_zeros();
+                    word &= word - 1;
+                    index as u32 * 64 + bit
+                })
+            })
+        })
+    }
+
+    /// Adds every `v - offset` (modulo 2^23) for `v` in `from`: `self[s]
+    /// |= from[s + offset]`.
+    fn or_shifted(&mut self, from: &Bits, offset: u32) {
+        let offset = offset & SEED_MASK;
+        let (words, bits) = ((offset / 64) as usize, offset % 64);
+        for (w, word) in self.0.iter_mut().enumerate() {
+            let low = from.0[(w + words) % WORDS] >> bits;
+            let high = match bits {
+                0 => 0,
+                _ => from.0[(w + words + 1) % WORDS] << (64 - bits),
+            };
+            *word |= low | high;
+        }
+    }
+}
+
+/// Counters of 23-bit seeds, bit-sliced: plane `p` holds bit `p` of every
+/// seed's count, so adding a set of seeds is a few word operations per 64
+/// seeds.
+struct Counts(Vec<Vec<u64>>);
+
+impl Counts {
+    /// Counters for up to `most` (below 2^31).
+    fn new(most: usize) -> Counts {
+        let planes = (usize::BITS - most.leading_zeros()).max(1) as usize;
+        Counts(vec![vec![0; WORDS]; planes])
+    }
+
+    /// Adds 2^`plane` to the count of each seed in `set`.
+    fn add(&mut self, set: &[u64], plane: usize) {
+        for (w, &bits) in set.iter().enumerate() {
+            let mut carry = bits;
+            let mut p = plane;
+            while carry != 0 && p < self.0.len() {
+                let next = self.0[p][w] & carry;
+                self.0[p][w] ^= carry;
+                carry = next;
+                p += 1;
+            }
+        }
+    }
+
+    fn merge(&mut self, other: &Counts) {
+        for (plane, bits) in other.0.iter().enumerate() {
+            self.add(bits, plane);
+        }
+    }
+
+    fn get(&self, seed: u32) -> usize {
+        let (w, b) = ((seed / 64) as usize, seed % 64);
+        self.0
+            .iter()
+            .enumerate()
+            .map(|(p, plane)| ((plane[w] >> b & 1) as usize) << p)
+            .sum()
+    }
+
+    /// The seeds counted exactly `target` times, in increasing order, at
+    /// most `most` of them.
+    fn equal_to(&self, target: usize, most: usize) -> Vec<u32> {
+        let mut out = Vec::new();
+        for w in 0..WORDS {
+            let mut mask = !0u64;
+            for (p, plane) in self.0.iter().enumerate() {
+                mask &= if target >> p & 1 == 1 {
+                    plane[w]
+                } else {
+                    !plane[w]
+                };
+            }
+            while mask != 0 && out.len() < most {
+                out.push(w as u32 * 64 + mask.trailing_zeros());
+                mask &= mask - 1;
+            }
+            if out.len() >= most {
+                break;
+            }
+        }
+        out
+    }
+
+    /// The highest count.
+    fn highest(&self) -> usize {
+        let mut mask = vec![!0u64; WORDS];
+        let mut top = 0;
+        for (p, plane) in self.0.iter().enumerate().rev() {
+            let any = mask.iter().zip(plane).any(|(m, b)| m & b != 0);
+            if any {
+                top |= 1 << p;
+                for (m, b) in mask.iter_mut().zip(plane) {
+                    *m &= b;
+                }
+            }
+        }
+        top
+    }
+}
+
+/// Most seeds handed to the generator to check.
+const MOST_SEEDS: usize = 32;
+
+/// An observed name that a TLD set can make: its label's id and the
+/// domain numbers modulo 4 whose TLD it has.
+struct Observed {
+    label: usize,
+    residues: Vec<u32>,
+}
+
+/// The discard counts of the weeks that start on the days `epochs`: a
+/// week starts at 21:46:40, so the end of its first day is in it.
+fn week_counts(epochs: &[NaiveDate]) -> Vec<i64> {
+    let mut counts: Vec<i64> = epochs
+        .iter()
+        .map(|&day| discards_at(midnight(day) + chrono::TimeDelta::seconds(86_399)))
+        .collect();
+    counts.sort_unstable();
+    counts.dedup();
+    counts
+}
+
+/// The seed search's inversion (see [`crate::discover::Derive`]).
+///
+/// After at least one discard a number's state has 15 bits, and from it
+/// the name is spelt; so every 15-bit state is spelt once, and for the
+/// discard count `c` of each week in the range the map `c - 1` discards
+/// is tabled over the 15-bit states: the states `y` whose image spells an
+/// observed label are those the first discard may have led to. The first
+/// discard keeps bits 8-22 of the next LCG state, so each `y` has 256 start
+/// states (modulo 2^23), found by stepping the LCG backwards; the names
+/// without discards (numbers `n % 9 == 8` every week, and every number
+/// before 2008-04) come from spelling every 23-bit start state once, as
+/// kraken-v1 does. A start state of number `n` gives the seeds `start - 3n`
+/// and `start - 3n - 1`: per name, the seeds that make it are a set of
+/// 2^23 bits, built by shifted copies of the start states' set, one per
+/// number of the name's TLD. The seeds in the most of those sets (each a
+/// name), with the TLD sets of the listed seeds, are handed on, at most
+/// [`MOST_SEEDS`]; the listed seeds first among equals.
+///
+/// What names can tell: a weekly name depends on bits 8-22 of the first
+/// LCG state only, so seeds whose multiples by the LCG's multiplier are a
+/// little apart (modulo 2^23) make nearly the same weekly names, and after
+/// 2016 every number's state is on one of the discard map's cycles (646
+/// states), so a weekly name is made by most seeds. The names of numbers
+/// `n % 9 == 8`, a ninth of each week's list and the same every week, are
+/// spelt from the whole 23 bits and pin the seed, up to a shift by 108
+/// (36 numbers), which names of the first and last numbers settle.
+pub(crate) fn derive(wanted: &Wanted, epochs: &[NaiveDate], all: bool) -> Vec<String> {
+    let counts = week_counts(epochs);
+    // Labels seen, by id.
+    let mut labels: Vec<Vec<u8>> = Vec::new();
+    let mut label_ids: AHashMap<Vec<u8>, usize> = AHashMap::new();
+    let mut names: Vec<(usize, Vec<u8>)> = Vec::new();
+    for name in wanted.names() {
+        let Some(dot) = name.iter().position(|&b| b == b'.') else {
+            continue;
+        };
+        let (label, suffix) = (&name[..dot], &name[dot..]);
+        if !(7..=12).contains(&label.len()) || !label.iter().all(u8::is_ascii_lowercase) {
+            continue;
+        }
+        let id = *label_ids.entry(label.to_vec()).or_insert_with(|| {
+            labels.push(label.to_vec());
+            labels.len() - 1
+        });
+        names.push((id, suffix.to_vec()));
+    }
+    if names.is_empty() {
+        return Vec::new();
+    }
+    // The label each 15-bit state spells, if observed.
+    let mut spelt = Vec::with_capacity(12);
+    let label_of: Vec<Option<usize>> = (0..STATES as u32)
+        .map(|x| {
+            spell(x, &mut spelt);
+            label_ids.get(&spelt).copied()
+        })
+        .collect();
+    // Per label, the 23-bit start states that spell it (no discards).
+    let mut direct: Vec<Vec<u32>> = vec![Vec::new(); labels.len()];
+    let mut by_start: AHashMap<(usize, u8), Vec<usize>> = AHashMap::new();
+    for (id, label) in labels.iter().enumerate() {
+        by_start
+            .entry((label.len(), label[0]))
+            .or_default()
+            .push(id);
+    }
+    for start in 0..=SEED_MASK {
+        let mut state = start;
+        let mut draws = [0u64; 3];
+        for draw in &mut draws {
+            state = step(state);
+            *draw = u64::from(crop(state));
+        }
+        let length = ((draws[0] * draws[1] + draws[2]) % 6 + 7) as usize;
+        state = step(state);
+        let first = b'a' + (crop(state) % 26) as u8;
+        let Some(ids) = by_start.get(&(length, first)) else {
+            continue;
+        };
+        for &id in ids {
+            let mut letters = state;
+            let same = labels[id].iter().skip(1).all(|&letter| {
+                letters = step(letters);
+                b'a' + (crop(letters) % 26) as u8 == letter
+            });
+            if same {
+                direct[id].push(start);
+            }
+        }
+    }
+    // Per label and discard count used, the states after the first discard
+    // that lead to it.
+    let mut after_first: AHashMap<(usize, i64), Vec<u16>> = AHashMap::new();
+    let mut discards_used: Vec<i64> = counts
+        .iter()
+        .flat_map(|&c| [c, c - 1])
+        .filter(|&c| c >= 1)
+        .collect();
+    discards_used.sort_unstable();
+    discards_used.dedup();
+    for &c in &discards_used {
+        for y in 0..STATES as u32 {
+            if let Some(id) = label_of[discard_many(y, c - 1) as usize] {
+                after_first.entry((id, c)).or_default().push(y as u16);
+            }
+        }
+    }
+    let mut found: Vec<(usize, u32, usize)> = Vec::new();
+    for (set, tlds) in TLD_SETS.iter().enumerate() {
+        let suffixes: Vec<String> = tlds.split(',').map(|t| format!(".{t}")).collect();
+        let observed: Vec<Observed> = names
+            .iter()
+            .filter_map(|(label, suffix)| {
+                let residues: Vec<u32> = (0..4u32)
+                    .filter(|&i| suffixes[i as usize].as_bytes() == suffix.as_slice())
+                    .collect();
+                (!residues.is_empty()).then_some(Observed {
+                    label: *label,
+                    residues,
+                })
+            })
+            .collect();
+        if observed.is_empty() {
+            continue;
+        }
+        let tally = tally(&observed, &counts, &direct, &after_first);
+        let top = tally.highest();
+        if top == 0 {
+            continue;
+        }
+        let lowest = if all { 1 } else { top };
+        for target in (lowest..=top).rev() {
+            let mut seeds: Vec<u32> = LISTED
+                .iter()
+                .map(|l| l & SEED_MASK)
+                .filter(|&l| tally.get(l) == target)
+                .collect();
+            seeds.extend(tally.equal_to(target, MOST_SEEDS));
+            for seed in seeds {
+                if !found.iter().any(|f| f.1 == seed && f.2 == set) {
+                    found.push((target, seed, set));
+                }
+            }
+            if found.len() >= MOST_SEEDS {
+                break;
+            }
+        }
+    }
+    // Most names first; the order of the sets and of the listed seeds
+    // first otherwise (a stable sort).
+    found.sort_by_key(|f| std::cmp::Reverse(f.0));
+    found
+        .into_iter()
+        .take(MOST_SEEDS)
+        .map(|(_, seed, set)| search_value(u64::from(seed) | (set as u64) << SEED_BITS))
+        .collect()
+}
+
+/// Which domain numbers come with which discard count in a week of count
+/// `c`: all but `n % 9` of 6, 7 and 8 with `c`, 6 and 7 with `c - 1`, 8
+/// with none.
+const KINDS: [(&[u32], i64); 3] = [(&[0, 1, 2, 3, 4, 5], 0), (&[6, 7], 1), (&[8], i64::MAX)];
+
+/// Per seed, how many of the observed names it makes in the weeks of
+/// discard counts `counts`, on every core.
+fn tally(
+    observed: &[Observed],
+    counts: &[i64],
+    direct: &[Vec<u32>],
+    after_first: &AHashMap<(usize, i64), Vec<u16>>,
+) -> Counts {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .clamp(1, observed.len());
+    let chunk = observed.len().div_ceil(threads);
+    let parts: Vec<Counts> = std::thread::scope(|scope| {
+        let handles: Vec<_> = observed
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut tally = Counts::new(observed.len());
+                    let mut starts = Bits::new();
+                    let mut seeds = Bits::new();
+                    for name in part {
+                        seeds.0.fill(0);
+                        for (kinds, lag) in KINDS {
+                            starts.0.fill(0);
+                            let discards: Vec<i64> = if lag == i64::MAX {
+                                vec![0]
+                            } else {
+                                counts.iter().map(|c| c - lag).collect()
+                            };
+                            for c in discards {
+                                if c <= 0 {
+                                    direct[name.label].iter().for_each(|&s| starts.set(s));
+                                    continue;
+                                }
+                                let Some(ys) = after_first.get(&(name.label, c)) else {
+                                    continue;
+                                };
+                                for &y in ys {
+                                    let high = u32::from(y) << 8;
+                                    for low in 0..256 {
+                                        starts.set(unstep(high | low));
+                                    }
+                                }
+                            }
+                            add_seeds(&mut seeds, &starts, name, kinds);
+                        }
+                        tally.add(&seeds.0, 0);
+                    }
+                    tally
+                })
+            })
+            .collect();
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+    });
+    let mut parts = parts.into_iter();
+    let mut total = parts.next().unwrap_or_else(|| Counts::new(observed.len()));
+    for part in parts {
+        total.merge(&part);
+    }
+    total
+}
+
+/// Adds to `seeds` the seeds whose numbers of kind `kinds` (`n % 9`) and
+/// the name's TLD start at one of `starts`: `start - 3n` and `start - 3n -
+/// 1`.
+fn add_seeds(seeds: &mut Bits, starts: &Bits, name: &Observed, kinds: &[u32]) {
+    let numbers: Vec<u32> = (0..NUMBERS)
+        .filter(|n| kinds.contains(&(n % 9)) && name.residues.contains(&(n % 4)))
+        .collect();
+    let many = starts.count();
+    if many == 0 {
+        return;
+    }
+    // Few start states: set each seed; many: shifted copies of the set.
+    if many * 2 < WORDS as u64 {
+        for start in starts.ones() {
+            for &n in &numbers {
+                let seed = start.wrapping_sub(3 * n);
+                seeds.set(seed);
+                seeds.set(seed.wrapping_sub(1));
+            }
+        }
+        return;
+    }
+    // A seed s makes the name with start s + 3n or s + 3n + 1.
+    let mut either = Bits::new();
+    either.or_shifted(starts, 0);
+    either.or_shifted(starts, 1);
+    for &n in &numbers {
+        seeds.or_shifted(&either, 3 * n);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -583,6 +1056,59 @@ mod tests {
         for (state, count) in [(24_938_315, 700), (7, 1), (u32::MAX, 70_000), (5, 0)] {
             let slow = (0..count).fold(state, |s, _| discard(s));
             assert_eq!(discard_many(state, count), slow, "{state} {count}");
+        }
+    }
+
+    #[test]
+    fn only_the_low_23_bits_of_the_seed_change_the_names() {
+        let all = |seed: &str| {
+            let mut out = names(&FAMILY, seed, Some("2026-06-11"));
+            bound(seed).static_names(&mut out);
+            out
+        };
+        let low = all("1234567:com,net,tv,cc");
+        assert_eq!(low, all("9623175:com,net,tv,cc"));
+        assert_ne!(low, all("1234568:com,net,tv,cc"));
+        // Listed seeds keep their high bits in the search's values.
+        assert_eq!(
+            search_value(u64::from(24_938_314 & SEED_MASK)),
+            "24938314:com,net,tv,cc"
+        );
+        assert_eq!(
+            search_value((1 << 23) | 5),
+            "5:dyndns.org,yi.org,dynserv.com,mooo.com"
+        );
+    }
+
+    #[test]
+    fn names_no_seed_makes_give_no_candidates() {
+        let benign: Vec<String> = [
+            "wikipedia.org",
+            "debianforum.net",
+            "qqqqqqqqqqqq.com",
+            "x.tv",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        let week: NaiveDate = "2026-06-08".parse().expect("test date");
+        assert!(derive(&Wanted::new(&benign), &[week], false).is_empty());
+        assert!(derive(&Wanted::new(&[]), &[week], true).is_empty());
+    }
+
+    #[test]
+    fn the_weeks_searched_are_those_that_start_on_the_days_given() {
+        // 2015-12-21 is a Monday: its week starts at 21:46:40.
+        let monday: NaiveDate = "2015-12-21".parse().expect("test date");
+        assert_eq!(
+            week_counts(&[monday]),
+            vec![discards_at(t("2015-12-22T00:00:00Z"))]
+        );
+    }
+
+    #[test]
+    fn stepping_back_undoes_a_step() {
+        for state in [0, 1, 12_435, 0x7f_ffff, u32::MAX] {
+            assert_eq!(unstep(step(state)), state);
         }
     }
 

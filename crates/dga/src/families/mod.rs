@@ -27,7 +27,7 @@ mod fobber;
 mod fosniw;
 mod gozi;
 pub(crate) mod kraken_v1;
-mod kraken_v2;
+pub(crate) mod kraken_v2;
 mod m0yv;
 mod monerodownloader;
 mod mydoom;
@@ -105,6 +105,7 @@ mod mltbackdoor;
 
 // --- section m (issue 15: generators of things other than domains) ---
 pub mod miniduke;
+pub mod sunburst;
 // --- end m ---
 
 // --- section h ---
