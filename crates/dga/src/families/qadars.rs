@@ -16,10 +16,17 @@
 //! the TLDs net/org/top, `89F5` included; but his first version, written
 //! from the `89F5` sample, and the example list made with it use
 //! com/org/net. This module follows the sample and the list for `89F5`.
+//!
+//! Seed discovery ([`derive`]) compares names by label: the labels follow
+//! from the 16-bit seed alone, and the draw that picks each name's TLD
+//! says which of the three places the observed TLD fills, so a sample with
+//! TLDs of its own is found with them.
 
+use ahash::AHashMap;
 use chrono::NaiveDate;
 
 use super::seed_text::parse_hex_u32;
+use crate::discover::Wanted;
 use crate::family::{Family, Generator, Scheme, SeedError, SeedInfo, Seeding};
 use crate::schedule::{day_number, Schedule};
 
@@ -108,34 +115,98 @@ fn bind(raw: &str) -> Result<Box<dyn Generator>, SeedError> {
     Ok(Box::new(Qadars { seed, tlds }))
 }
 
+/// Letters of a label.
+const LABEL: usize = 12;
+
+/// The labels of a week's names for `seed`, each with the place (0-2) of
+/// its TLD in the sample's list, to `each`.
+fn labels(seed: u32, epoch: NaiveDate, mut each: impl FnMut([u8; LABEL], usize)) {
+    // The malware rounds the time down to the start of its week,
+    // `unix - (unix - 4 days) % 7 days` (1970-01-05 was a Monday), and
+    // works on that as a 32-bit number; every day of a week gives the
+    // same names.
+    let day = day_number(epoch);
+    let monday = day - (day - 4).rem_euclid(7);
+    let mut r = (monday * 86_400) as u32;
+    let mut next = || {
+        r = seed.wrapping_sub(r.wrapping_mul(1_043_968_403)) & 0x7FFF_FFFF;
+        r
+    };
+    for _ in 0..COUNT {
+        let mut label = [0u8; LABEL];
+        for byte in &mut label {
+            *byte = CHARSET[next() as usize % CHARSET.len()];
+        }
+        each(label, next() as usize % 3);
+    }
+}
+
 impl Generator for Qadars {
     fn generate(&self, epoch: NaiveDate, out: &mut Vec<String>) {
-        // The malware rounds the time down to the start of its week,
-        // `unix - (unix - 4 days) % 7 days` (1970-01-05 was a Monday), and
-        // works on that as a 32-bit number; every day of a week gives the
-        // same names.
-        let day = day_number(epoch);
-        let monday = day - (day - 4).rem_euclid(7);
-        let mut r = (monday * 86_400) as u32;
-        let mut next = || {
-            r = self.seed.wrapping_sub(r.wrapping_mul(1_043_968_403)) & 0x7FFF_FFFF;
-            r
+        labels(self.seed, epoch, |label, place| {
+            let tld = self.tlds.get(place).map_or("", String::as_str);
+            out.push(format!("{}.{tld}", String::from_utf8_lossy(&label)));
+        });
+    }
+}
+
+/// Whether `label` could be a Qadars label (twelve lower-case letters and
+/// digits): names with other TLDs than the known samples' are searched
+/// when they have this shape.
+pub(crate) fn label_shape(label: &str) -> bool {
+    label.len() == LABEL
+        && label
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+}
+
+/// Works out the seeds (with their TLDs) that make some of the observed
+/// names in the weeks starting on `epochs` (see
+/// [`crate::discover::Derive`]): every 16-bit seed spells its labels, and
+/// for each observed label it makes, the observed TLD is put in the place
+/// the name's TLD draw picks (the most often seen one where names
+/// disagree; places no observed name shows keep the default list's TLD).
+pub(crate) fn derive(wanted: &Wanted, epochs: &[NaiveDate], _all: bool) -> Vec<String> {
+    let mut observed: AHashMap<[u8; LABEL], Vec<&str>> = AHashMap::new();
+    for name in wanted.names() {
+        let Ok(name) = std::str::from_utf8(name) else {
+            continue;
         };
-        for _ in 0..COUNT {
-            let mut name = String::with_capacity(17);
-            for _ in 0..12 {
-                let index = next() as usize % CHARSET.len();
-                name.push(char::from(CHARSET.get(index).copied().unwrap_or(b'a')));
+        if let Some((label, tld)) = name.split_once('.') {
+            if let Ok(label) = <[u8; LABEL]>::try_from(label.as_bytes()) {
+                observed.entry(label).or_default().push(tld);
             }
-            let tld = self
-                .tlds
-                .get(next() as usize % 3)
-                .map_or("", String::as_str);
-            name.push('.');
-            name.push_str(tld);
-            out.push(name);
         }
     }
+    let mut seeds = Vec::new();
+    if observed.is_empty() {
+        return seeds;
+    }
+    let defaults: Vec<&str> = DEFAULT_TLDS.split(',').collect();
+    for seed in 0..=0xFFFF_u32 {
+        let mut seen: [AHashMap<&str, usize>; 3] = Default::default();
+        for &epoch in epochs {
+            labels(seed, epoch, |label, place| {
+                for &tld in observed.get(&label).into_iter().flatten() {
+                    *seen[place].entry(tld).or_default() += 1;
+                }
+            });
+        }
+        if seen.iter().all(|seen| seen.is_empty()) {
+            continue;
+        }
+        let tlds: Vec<&str> = seen
+            .iter()
+            .zip(&defaults)
+            .map(|(seen, &default)| {
+                seen.iter()
+                    .max_by_key(|&(tld, count)| (*count, std::cmp::Reverse(*tld)))
+                    .map_or(default, |(tld, _)| tld)
+            })
+            .collect();
+        seeds.push(format!("{seed:04X}:{}", tlds.join(",")));
+    }
+    seeds
 }
 
 #[cfg(test)]
@@ -181,6 +252,22 @@ mod tests {
         for seed in FAMILY.seeds {
             assert!((FAMILY.bind)(seed.value).is_ok(), "{}", seed.name);
         }
+    }
+
+    #[test]
+    fn derive_finds_a_seed_with_tlds_of_its_own() {
+        let made = names(&FAMILY, "5EED:xyz,info,biz", Some("2026-06-10"));
+        let wanted = Wanted::new(&made[10..40]);
+        let week: NaiveDate = "2026-06-08".parse().expect("date");
+        assert_eq!(derive(&wanted, &[week], false), vec!["5EED:xyz,info,biz"]);
+        // Only names of the first place: the others keep the default's.
+        let first: Vec<String> = made
+            .iter()
+            .filter(|n| n.ends_with(".xyz"))
+            .cloned()
+            .collect();
+        let wanted = Wanted::new(&first);
+        assert_eq!(derive(&wanted, &[week], false), vec!["5EED:xyz,org,top"]);
     }
 
     #[test]
