@@ -26,12 +26,6 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command};
 
-/// mimalloc rather than glibc's malloc: a year of `generate all` makes and
-/// frees over 40 million short strings, and glibc's malloc and free took an
-/// eighth of that run's CPU time.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// What a command found, for the exit code.
 pub enum Outcome {
     /// Everything asked for was found or done.
